@@ -1,0 +1,1 @@
+"""Joinery's Qt-free core: everything the CLI, the kiosk and the tests drive."""

@@ -1,0 +1,238 @@
+"""The `joinery` command line (click). Headless twin of the kiosk: same services, same rules.
+
+Exit status: 0 success, 1 the input was rejected (stderr says why), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app import demo, paths, services
+from app.domain import ComplianceState, DeviceQuery
+from app.errors import JoineryError
+from app.services import ImportRejected
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+STATES = [s.value for s in ComplianceState]
+
+
+class JoineryGroup(click.Group):
+    """Turns Joinery's typed errors into a message on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except JoineryError as exc:
+            click.echo(f"joinery: {exc}", err=True)
+            ctx.exit(1)
+
+
+class Context:
+    def __init__(self, db: str | None) -> None:
+        self.explicit_db = db
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.explicit_db) if self.explicit_db else paths.default_db_path()
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        store = Store.open(self.db_path)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def _emit_json(document: object) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@click.group(cls=JoineryGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    envvar=paths.DB_ENV,
+    help="Database file (default: joinery.db in the user data directory; env JOINERY_DB).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
+    """Joinery: prepare Windows devices for Microsoft Entra join at the imaging bench."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+    ctx.obj = Context(db)
+
+
+# -- autopilot ------------------------------------------------------------------------------
+
+
+@cli.group()
+def autopilot() -> None:
+    """Windows Autopilot hardware-hash CSV files."""
+
+
+@autopilot.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; report the rest.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def autopilot_import(
+    obj: Context, files: tuple[str, ...], skip_invalid: bool, as_json: bool
+) -> None:
+    """Import hardware-hash CSV files (as Get-WindowsAutopilotInfo writes them), atomically."""
+    with obj.store() as store:
+        try:
+            report = services.import_autopilot(store, files, skip_invalid=skip_invalid)
+        except ImportRejected as exc:
+            if as_json:
+                _emit_json(exc.report.as_json())
+            raise
+    if as_json:
+        _emit_json(report.as_json())
+        return
+    click.echo(
+        f"Imported {report.imported} new, updated {report.updated}, recorded "
+        f"{report.reimaged} reimage(s), {report.unchanged} unchanged, "
+        f"{len(report.rejected)} rejected."
+    )
+    for row in report.rejected:
+        click.echo(f"  rejected: {row['file']}, line {row['line']}: {row['reason']}", err=True)
+
+
+@autopilot.command("export")
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option("--group-tag", help="Only devices with this group tag.")
+@click.option("--overwrite", is_flag=True, help="Replace autopilot-NNN.csv files in OUTDIR.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def autopilot_export(
+    obj: Context, outdir: str, group_tag: str | None, overwrite: bool, as_json: bool
+) -> None:
+    """Write Intune-ready CSV files: ANSI, CRLF, no quotes, 500 devices per file."""
+    with obj.store() as store:
+        report = services.export_autopilot(store, outdir, group_tag=group_tag, overwrite=overwrite)
+    if as_json:
+        _emit_json(report.as_json())
+        return
+    click.echo(f"Wrote {report.devices} device(s) to {len(report.files)} file(s) in {outdir}:")
+    for name in report.files:
+        click.echo(f"  {name}")
+
+
+# -- devices --------------------------------------------------------------------------------
+
+
+@cli.group()
+def devices() -> None:
+    """The device registry."""
+
+
+@devices.command("list")
+@click.option("--state", type=click.Choice(STATES), help="Only devices in this compliance state.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many devices.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a list).")
+@click.pass_obj
+def devices_list(obj: Context, state: str | None, limit: int | None, as_json: bool) -> None:
+    """List devices by serial: all matching devices unless --limit."""
+    query = DeviceQuery(state=state)
+    with obj.store() as store:
+        found = services.list_devices(store, query, limit)
+        if as_json:
+            # Streamed element by element: a million devices never sit in memory at once.
+            click.echo("[", nl=False)
+            for index, device in enumerate(found):
+                click.echo(("," if index else "") + "\n  " + json.dumps(device.__dict__), nl=False)
+            click.echo("\n]")
+            return
+        for device in found:
+            click.echo(
+                f"{device.serial:<16} {device.device_name or '-':<16} {device.model or '-':<26} "
+                f"{device.compliance_state:<14} {device.last_checkin or '-'}"
+            )
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@cli.group("demo")
+def demo_group() -> None:
+    """A believable demo fleet, for trying Joinery out and for benchmarks."""
+
+
+@demo_group.command("seed")
+@click.option(
+    "--devices",
+    "count",
+    type=click.IntRange(min=1, max=5_000_000),
+    default=5000,
+    show_default=True,
+    help="How many devices to add.",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Random seed: the same seed gives the same fleet.",
+)
+@click.pass_obj
+def demo_seed(obj: Context, count: int, seed_value: int) -> None:
+    """Add a demo fleet (real vendors, models, serial patterns, Windows builds)."""
+    with obj.store() as store:
+        added = demo.seed(store, count, seed=seed_value)
+        total = store.count_devices()
+    click.echo(f"Added {added} demo devices to {obj.db_path} ({total} in all).")
+
+
+@demo_group.command("autopilot-csv")
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option(
+    "--devices", "count", type=click.IntRange(min=1, max=100_000), default=300, show_default=True
+)
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-16", "utf-8", "ansi"]),
+    default="utf-16",
+    show_default=True,
+    help="utf-16: Windows PowerShell 5.1; utf-8: PowerShell 7.",
+)
+@click.option(
+    "--per-file",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Devices per file (1: one file per device, as captured at the bench).",
+)
+@click.option("--group-tag", help="Write a Group Tag column with this value.")
+@click.option("--seed", "seed_value", type=int, default=11, show_default=True)
+def demo_autopilot_csv(
+    outdir: str, count: int, encoding: str, per_file: int, group_tag: str | None, seed_value: int
+) -> None:
+    """Write hardware-hash CSV files like Get-WindowsAutopilotInfo on COUNT new devices."""
+    target = Path(outdir)
+    target.mkdir(parents=True, exist_ok=True)
+    rows = demo.autopilot_rows(count, seed=seed_value, group_tag=group_tag)
+    written = 0
+    for start in range(0, len(rows), per_file):
+        chunk = rows[start : start + per_file]
+        name = (
+            f"{chunk[0].serial}.csv" if per_file == 1 else f"hwid-{start // per_file + 1:03d}.csv"
+        )
+        (target / name).write_bytes(demo.capture_csv(chunk, encoding=encoding))
+        written += 1
+    click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
+
+
+def main() -> None:
+    cli(prog_name="joinery")

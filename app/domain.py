@@ -1,0 +1,150 @@
+"""Value types and enums shared by the store, the services, the CLI and the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ComplianceState(StrEnum):
+    """Intune's managedDevice.complianceState values, as Graph spells them."""
+
+    COMPLIANT = "compliant"
+    NONCOMPLIANT = "noncompliant"
+    IN_GRACE_PERIOD = "inGracePeriod"
+    NOT_EVALUATED = "notEvaluated"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+    CONFLICT = "conflict"
+
+
+class JoinType(StrEnum):
+    """Graph device.trustType, in words: AzureAd is Entra joined."""
+
+    ENTRA_JOINED = "entraJoined"
+    HYBRID_JOINED = "hybridJoined"
+    ENTRA_REGISTERED = "entraRegistered"
+    NONE = "none"
+
+
+class ProvisioningMethod(StrEnum):
+    SELF_SERVICE = "selfService"
+    BULK = "bulk"
+    AUTOPILOT = "autopilot"
+
+
+class Ownership(StrEnum):
+    COMPANY = "company"
+    PERSONAL = "personal"
+    UNKNOWN = "unknown"
+
+
+class ManagementAuthority(StrEnum):
+    INTUNE = "intune"
+    CONFIGURATION_MANAGER = "configurationManager"
+    CO_MANAGED = "coManaged"
+    NONE = "none"
+
+
+class EnrollmentStatus(StrEnum):
+    """Where the device is on its way from the carton to a managed desktop."""
+
+    REGISTERED = "registered"  # hardware hash known (Autopilot), not yet enrolled
+    ENROLLED = "enrolled"  # Entra joined and enrolled in MDM
+    RETIRED = "retired"
+
+
+class HistoryKind(StrEnum):
+    IMPORTED = "imported"
+    UPDATED = "updated"
+    REIMAGED = "reimaged"
+    ENROLLED = "enrolled"
+
+
+@dataclass(frozen=True)
+class Device:
+    """One physical device: a row of `devices`, with its current hardware-hash lineage."""
+
+    id: int
+    serial: str
+    manufacturer: str | None
+    model: str | None
+    product_id: str | None
+    group_tag: str | None
+    assigned_user: str | None
+    device_name: str | None
+    join_type: str
+    provisioning_method: str | None
+    ownership: str
+    os_edition: str | None
+    os_version: str | None
+    management_authority: str
+    enrollment_status: str
+    compliance_state: str
+    last_checkin: str | None
+    lineage: int
+    has_hash: bool
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    device_id: int
+    at: str
+    kind: str
+    lineage: int
+    actor: str
+    changes: dict[str, list[str | None]]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class AutopilotRecord:
+    """One valid row of an Autopilot hardware-hash CSV, with where it came from."""
+
+    serial: str
+    product_id: str
+    hardware_hash: str
+    group_tag: str | None = None
+    assigned_user: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    source: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class DeviceQuery:
+    """What the device list shows: a free-text prefix, a state, and an order."""
+
+    text: str = ""
+    state: str | None = None
+    group_tag: str | None = None
+    sort: str = "serial"
+    descending: bool = False
+
+
+@dataclass
+class ImportReport:
+    """What one Autopilot import did; `rejected` names file, line, column and reason."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reimaged: int = 0
+    rejected: list[dict[str, object]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "reimaged": self.reimaged,
+            "rejected": self.rejected,
+            "files": self.files,
+            "committed": self.committed,
+        }

@@ -1,0 +1,361 @@
+"""Use cases. The CLI and the kiosk both call these; neither repeats their logic."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app import autopilot
+from app.domain import (
+    AutopilotRecord,
+    Device,
+    DeviceQuery,
+    EnrollmentStatus,
+    HistoryKind,
+    ImportReport,
+    ProvisioningMethod,
+)
+from app.errors import Cancelled, InputError, Problem
+from app.store import Store
+from app.store.devices import KnownDevice
+from app.timeutil import now_iso
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+_CHUNK = 500
+_UPDATABLE = ("product_id", "group_tag", "assigned_user", "manufacturer", "model")
+
+
+def local_actor() -> str:
+    """The OS user running Joinery: who the audit trail names until operators exist."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+class ImportRejected(InputError):
+    """An all-or-nothing import found bad rows; nothing was written."""
+
+    def __init__(self, report: ImportReport) -> None:
+        count = len(report.rejected)
+        super().__init__(
+            f"{count} row(s) were rejected, so nothing was imported. Fix them, or import the "
+            "valid rows alone with --skip-invalid.",
+            [
+                Problem(str(r["file"]), _int(r["line"]), _str(r["column"]), str(r["reason"]))
+                for r in report.rejected
+            ],
+        )
+        self.report = report
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass
+class _ImportRun:
+    """State of one import while its rows stream through."""
+
+    store: Store
+    actor: str
+    at: str
+    skip_invalid: bool
+    report: ImportReport
+    next_id: int
+    seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+    pending: list[AutopilotRecord] = field(default_factory=list)
+
+    def reject(self, problem: Problem) -> None:
+        self.report.rejected.append(
+            {
+                "file": problem.file,
+                "line": problem.line,
+                "column": problem.column,
+                "reason": problem.reason,
+            }
+        )
+
+    def accept(self, record: AutopilotRecord) -> None:
+        key = record.serial.casefold()
+        earlier = self.seen.get(key)
+        if earlier is not None:
+            self.reject(
+                Problem(
+                    record.source,
+                    record.line,
+                    "Device Serial Number",
+                    f"serial {record.serial} is also on line {earlier[1]} of "
+                    f"{earlier[0]}; keep one of the two rows",
+                )
+            )
+            return
+        self.seen[key] = (record.source, record.line)
+        self.pending.append(record)
+
+    @property
+    def writing(self) -> bool:
+        # An all-or-nothing import stops writing at the first bad row, but keeps reading
+        # so the operator gets every problem in one pass.
+        return self.skip_invalid or not self.report.rejected
+
+    def flush(self) -> None:
+        chunk, self.pending = self.pending, []
+        if chunk and self.writing:
+            self._apply(chunk)
+
+    def _apply(self, chunk: list[AutopilotRecord]) -> None:
+        known = self.store.known_devices([r.serial for r in chunk])
+        new_rows: list[dict[str, object]] = []
+        lineage_rows: list[tuple[int, int, str, str | None, str, str]] = []
+        history: list[tuple[int, str, str, int, str, dict[str, object], str | None]] = []
+        updated_ids: list[int] = []
+        updates: list[dict[str, object]] = []
+        for record in chunk:
+            existing = known.get(record.serial.casefold())
+            if existing is None:
+                device_id = self.next_id
+                self.next_id += 1
+                new_rows.append(self._new_device(device_id, record))
+                lineage_rows.append(
+                    (device_id, 1, record.hardware_hash, record.product_id, self.at, record.source)
+                )
+                history.append(
+                    (
+                        device_id,
+                        self.at,
+                        HistoryKind.IMPORTED,
+                        1,
+                        self.actor,
+                        {},
+                        f"{record.source}, line {record.line}",
+                    )
+                )
+                self.report.imported += 1
+                continue
+            change, kind = _changes(existing, record)
+            if kind is None:
+                self.report.unchanged += 1
+                continue
+            lineage = existing.lineage
+            if "hardware_hash" in change:
+                lineage += 1
+                lineage_rows.append(
+                    (
+                        existing.id,
+                        lineage,
+                        record.hardware_hash,
+                        record.product_id,
+                        self.at,
+                        record.source,
+                    )
+                )
+                change["hardware_hash"] = [
+                    _short(existing.hardware_hash),
+                    _short(record.hardware_hash),
+                ]
+            columns: dict[str, object] = {c: v[1] for c, v in change.items() if c in _UPDATABLE}
+            columns.update(lineage=lineage, updated_at=self.at)
+            updated_ids.append(existing.id)
+            updates.append(columns)
+            history.append(
+                (
+                    existing.id,
+                    self.at,
+                    kind,
+                    lineage,
+                    self.actor,
+                    dict(change),
+                    f"{record.source}, line {record.line}",
+                )
+            )
+            if kind == HistoryKind.REIMAGED:
+                self.report.reimaged += 1
+            else:
+                self.report.updated += 1
+        self.store.insert_devices(new_rows)
+        self.store.update_devices(updated_ids, updates)
+        self.store.insert_lineage(lineage_rows)
+        self.store.insert_history(history)
+
+    def _new_device(self, device_id: int, record: AutopilotRecord) -> dict[str, object]:
+        return {
+            "id": device_id,
+            "serial": record.serial,
+            "manufacturer": record.manufacturer,
+            "model": record.model,
+            "product_id": record.product_id or None,
+            "group_tag": record.group_tag,
+            "assigned_user": record.assigned_user,
+            "join_type": "entraJoined",
+            "provisioning_method": ProvisioningMethod.AUTOPILOT,
+            "ownership": "company",
+            "management_authority": "intune",
+            "enrollment_status": EnrollmentStatus.REGISTERED,
+            "compliance_state": "notEvaluated",
+            "lineage": 1,
+            "created_at": self.at,
+            "updated_at": self.at,
+        }
+
+
+def _short(value: str | None) -> str | None:
+    """Hashes are sensitive and long: history keeps a recognisable fragment only."""
+    return None if value is None else f"{value[:8]}…{value[-8:]}"
+
+
+def _changes(
+    existing: KnownDevice, record: AutopilotRecord
+) -> tuple[dict[str, list[str | None]], HistoryKind | None]:
+    change: dict[str, list[str | None]] = {}
+    for column in _UPDATABLE:
+        new = getattr(record, column) or None
+        old = existing.fields.get(column)
+        # An empty value in the file means "not given", never "erase what we know".
+        if new is not None and new != old:
+            change[column] = [old, new]
+    if existing.hardware_hash != record.hardware_hash:
+        change["hardware_hash"] = [existing.hardware_hash, record.hardware_hash]
+        if existing.hardware_hash is not None:
+            return change, HistoryKind.REIMAGED
+    return change, (HistoryKind.UPDATED if change else None)
+
+
+def import_autopilot(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    skip_invalid: bool = False,
+    actor: str | None = None,
+    progress: Progress | None = None,
+    cancelled: CancelCheck | None = None,
+) -> ImportReport:
+    """Import hardware-hash CSV files in one transaction: all rows or none.
+
+    With `skip_invalid`, the valid rows land and every rejected row is reported. Raises
+    ImportRejected (nothing written) when rows were rejected without `skip_invalid`, and
+    Cancelled when `cancelled()` turns true: the database is then as it was.
+    """
+    if not paths:
+        raise InputError("no files to import: name one or more Autopilot CSV files")
+    sizes = [_size(Path(p)) for p in paths]
+    total = sum(sizes)
+    report = ImportReport(files=[str(p) for p in paths])
+    who = actor or local_actor()
+    with store.transaction():
+        run = _ImportRun(store, who, now_iso(), skip_invalid, report, store.next_device_id())
+        done = 0
+        for path, size in zip(paths, sizes, strict=True):
+            base = done
+
+            def tick(consumed: int, base: int = base) -> None:
+                if progress is not None:
+                    progress(min(base + consumed, total), total)
+
+            for item in autopilot.iter_records(path, progress=tick):
+                if isinstance(item, Problem):
+                    run.reject(item)
+                    continue
+                run.accept(item)
+                if len(run.pending) >= _CHUNK:
+                    _check_cancel(cancelled)
+                    run.flush()
+            run.flush()
+            done = base + size
+            if progress is not None:
+                progress(done, total)
+            _check_cancel(cancelled)
+        if report.rejected and not skip_invalid:
+            raise ImportRejected(report)
+        store.append_audit(
+            who,
+            "autopilot.import",
+            None,
+            {
+                "files": report.files,
+                "imported": report.imported,
+                "updated": report.updated,
+                "reimaged": report.reimaged,
+                "unchanged": report.unchanged,
+                "rejected": len(report.rejected),
+            },
+        )
+    report.committed = True
+    log.info("autopilot import: %s", report.as_json() | {"rejected": len(report.rejected)})
+    return report
+
+
+def _check_cancel(cancelled: CancelCheck | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled("import cancelled: nothing was imported")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror}). Check the path.") from exc
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    files: list[str]
+    devices: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"files": self.files, "devices": self.devices}
+
+
+def export_autopilot(
+    store: Store,
+    outdir: str | Path,
+    *,
+    group_tag: str | None = None,
+    overwrite: bool = False,
+    actor: str | None = None,
+) -> ExportReport:
+    """Write Intune-ready CSV files (500 devices each) for devices with a hardware hash."""
+    records = list(store.autopilot_records(group_tag))
+    if not records:
+        scope = f" with group tag {group_tag!r}" if group_tag is not None else ""
+        raise InputError(
+            f"no devices{scope} have a hardware hash to export; import Autopilot CSV files first"
+        )
+    files = autopilot.write_intune_csv(records, outdir, overwrite=overwrite)
+    with store.transaction():
+        store.append_audit(
+            actor or local_actor(),
+            "autopilot.export",
+            str(outdir),
+            {
+                "files": [f.name for f in files],
+                "devices": len(records),
+                "group_tag": group_tag,
+            },
+        )
+    return ExportReport([str(f) for f in files], len(records))
+
+
+def list_devices(store: Store, query: DeviceQuery, limit: int | None = None) -> Iterator[Device]:
+    for count, device in enumerate(store.iter_devices(query), start=1):
+        yield device
+        if limit is not None and count >= limit:
+            return
+
+
+def find_device(store: Store, scanned: str) -> Device | None:
+    """What a scanner typed: a serial (labels with richer payloads come with the labels)."""
+    text = scanned.strip()
+    return store.device_by_serial(text) if text else None

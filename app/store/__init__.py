@@ -1,0 +1,14 @@
+"""The only package that writes SQL. `Store.open(path)` gives a connection for one thread."""
+
+from __future__ import annotations
+
+from app.store.audit import AuditMixin
+from app.store.base import StoreBase
+from app.store.devices import DeviceMixin
+from app.store.schema import SCHEMA_VERSION, SORTABLE
+
+__all__ = ["SCHEMA_VERSION", "SORTABLE", "Store"]
+
+
+class Store(DeviceMixin, AuditMixin, StoreBase):
+    """Devices, their lineage and history, and the audit trail."""

@@ -1,0 +1,274 @@
+"""Device queries (paged, never the whole fleet) and the writes an import needs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain import AutopilotRecord, Device, DeviceQuery, HistoryEntry
+from app.errors import InputError
+from app.store.schema import SORTABLE
+
+DEVICE_COLUMNS = (
+    "id",
+    "serial",
+    "manufacturer",
+    "model",
+    "product_id",
+    "group_tag",
+    "assigned_user",
+    "device_name",
+    "join_type",
+    "provisioning_method",
+    "ownership",
+    "os_edition",
+    "os_version",
+    "management_authority",
+    "enrollment_status",
+    "compliance_state",
+    "last_checkin",
+    "lineage",
+    "created_at",
+    "updated_at",
+)
+_SELECT = ", ".join(DEVICE_COLUMNS)
+_SEARCHED = ("serial", "device_name", "assigned_user")
+_KNOWN_FIELDS = ("product_id", "group_tag", "assigned_user", "manufacturer", "model")
+_DIRECT_OFFSET = 1000  # below this, skipping whole rows is cheaper than a second lookup
+_TOP = "\U0010ffff"  # sorts after every character: `col < prefix + _TOP` means "starts with"
+
+
+@dataclass(frozen=True)
+class LineageEntry:
+    lineage: int
+    hardware_hash: str
+    product_id: str | None
+    first_seen: str
+    source: str | None
+
+
+@dataclass(frozen=True)
+class KnownDevice:
+    """What an import needs to know about a serial that is already in the store."""
+
+    id: int
+    serial: str
+    lineage: int
+    hardware_hash: str | None
+    fields: dict[str, str | None]
+
+
+def _device(row: Sequence[Any]) -> Device:
+    values = dict(zip(DEVICE_COLUMNS, row, strict=True))
+    return Device(**values, has_hash=values["lineage"] > 0)
+
+
+def _where(query: DeviceQuery) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    text = query.text.strip()
+    if text:
+        # Prefix ranges on NOCASE-indexed columns: SQLite answers the OR from three indexes.
+        ranges = [f"({col} >= ? AND {col} < ?)" for col in _SEARCHED]
+        clauses.append("(" + " OR ".join(ranges) + ")")
+        params.extend([text, text + _TOP] * len(_SEARCHED))
+    if query.state:
+        clauses.append("compliance_state = ?")
+        params.append(query.state)
+    if query.group_tag:
+        clauses.append("group_tag = ?")
+        params.append(query.group_tag)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _order(query: DeviceQuery) -> str:
+    if query.sort not in SORTABLE:
+        raise InputError(f"cannot sort devices by {query.sort!r}; choose one of {SORTABLE}")
+    direction = "DESC" if query.descending else "ASC"
+    return f" ORDER BY {query.sort} {direction}, id {direction}"
+
+
+class DeviceMixin:
+    conn: sqlite3.Connection
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def count_devices(self, query: DeviceQuery | None = None) -> int:
+        query = query or DeviceQuery()
+        if not query.text.strip() and not query.group_tag:
+            key = f"state:{query.state}" if query.state else "total"
+            row = self.conn.execute("SELECT n FROM device_counts WHERE key = ?", [key]).fetchone()
+            return int(row[0]) if row else 0
+        where, params = _where(query)
+        return int(self.conn.execute(f"SELECT count(*) FROM devices{where}", params).fetchone()[0])
+
+    def devices_page(self, query: DeviceQuery, offset: int, limit: int) -> list[Device]:
+        """Rows [offset, offset + limit) in the query's order; deep skips walk an index only."""
+        where, params = _where(query)
+        order = _order(query)
+        if offset < _DIRECT_OFFSET:
+            sql = f"SELECT {_SELECT} FROM devices{where}{order} LIMIT ? OFFSET ?"
+        else:
+            sql = (
+                f"SELECT {_SELECT} FROM devices WHERE id IN "
+                f"(SELECT id FROM devices{where}{order} LIMIT ? OFFSET ?){order}"
+            )
+        rows = self.conn.execute(sql, [*params, limit, offset]).fetchall()
+        return [_device(r) for r in rows]
+
+    def iter_devices(self, query: DeviceQuery, *, batch: int = 1000) -> Iterator[Device]:
+        """Every matching device in order, fetched a batch at a time."""
+        offset = 0
+        while True:
+            page = self.devices_page(query, offset, batch)
+            yield from page
+            if len(page) < batch:
+                return
+            offset += batch
+
+    def device(self, device_id: int) -> Device | None:
+        row = self.conn.execute(
+            f"SELECT {_SELECT} FROM devices WHERE id = ?", [device_id]
+        ).fetchone()
+        return _device(row) if row else None
+
+    def device_by_serial(self, serial: str) -> Device | None:
+        row = self.conn.execute(
+            f"SELECT {_SELECT} FROM devices WHERE serial = ?", [serial.strip()]
+        ).fetchone()
+        return _device(row) if row else None
+
+    def device_history(self, device_id: int) -> list[HistoryEntry]:
+        rows = self.conn.execute(
+            "SELECT id, device_id, at, kind, lineage, actor, changes, note FROM device_history "
+            "WHERE device_id = ? ORDER BY id DESC",
+            [device_id],
+        ).fetchall()
+        return [
+            HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7]) for r in rows
+        ]
+
+    def device_lineage(self, device_id: int) -> list[LineageEntry]:
+        rows = self.conn.execute(
+            "SELECT lineage, hardware_hash, product_id, first_seen, source FROM device_lineage "
+            "WHERE device_id = ? ORDER BY lineage DESC",
+            [device_id],
+        ).fetchall()
+        return [LineageEntry(*r) for r in rows]
+
+    def group_tags(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT group_tag FROM devices WHERE group_tag IS NOT NULL ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+
+    def autopilot_records(self, group_tag: str | None = None) -> Iterator[AutopilotRecord]:
+        """Devices with a current hardware hash, ordered by serial, for an Intune export."""
+        sql = (
+            "SELECT d.serial, coalesce(d.product_id, ''), l.hardware_hash, d.group_tag, "
+            "d.assigned_user FROM devices d JOIN device_lineage l "
+            "ON l.device_id = d.id AND l.lineage = d.lineage"
+        )
+        params: list[object] = []
+        if group_tag is not None:
+            sql += " WHERE d.group_tag = ?"
+            params.append(group_tag)
+        for row in self.conn.execute(sql + " ORDER BY d.serial", params):
+            yield AutopilotRecord(row[0], row[1], row[2], row[3], row[4])
+
+    # -- writes (call inside Store.transaction()) ---------------------------------------------
+
+    def known_devices(self, serials: Sequence[str]) -> dict[str, KnownDevice]:
+        """Existing devices for these serials, keyed by casefolded serial."""
+        found: dict[str, KnownDevice] = {}
+        for start in range(0, len(serials), 500):
+            chunk = list(serials[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT d.id, d.serial, d.lineage, l.hardware_hash, d.product_id, d.group_tag, "
+                "d.assigned_user, d.manufacturer, d.model FROM devices d "
+                "LEFT JOIN device_lineage l ON l.device_id = d.id AND l.lineage = d.lineage "
+                f"WHERE d.serial IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                fields = dict(zip(_KNOWN_FIELDS, r[4:], strict=True))
+                found[r[1].casefold()] = KnownDevice(r[0], r[1], r[2], r[3], fields)
+        return found
+
+    def next_device_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM devices").fetchone()[0])
+
+    def insert_devices(self, rows: Iterable[dict[str, object]]) -> None:
+        """Insert full device rows (every column of DEVICE_COLUMNS except none)."""
+        marks = ", ".join("?" * len(DEVICE_COLUMNS))
+        self.conn.executemany(
+            f"INSERT INTO devices ({_SELECT}) VALUES ({marks})",
+            ([row.get(c) for c in DEVICE_COLUMNS] for row in rows),
+        )
+
+    def update_devices(
+        self, device_ids: Sequence[int], changes: Sequence[dict[str, object]]
+    ) -> None:
+        for device_id, change in zip(device_ids, changes, strict=True):
+            columns = [c for c in change if c in DEVICE_COLUMNS and c != "id"]
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            self.conn.execute(
+                f"UPDATE devices SET {assignments} WHERE id = ?",
+                [*(change[c] for c in columns), device_id],
+            )
+
+    def insert_lineage(self, rows: Iterable[tuple[int, int, str, str | None, str, str]]) -> None:
+        """(device_id, lineage, hardware_hash, product_id, first_seen, source) rows."""
+        self.conn.executemany(
+            "INSERT INTO device_lineage (device_id, lineage, hardware_hash, product_id, "
+            "first_seen, source) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def insert_history(
+        self, rows: Iterable[tuple[int, str, str, int, str, dict[str, Any], str | None]]
+    ) -> None:
+        """(device_id, at, kind, lineage, actor, changes, note) rows."""
+        self.conn.executemany(
+            "INSERT INTO device_history (device_id, at, kind, lineage, actor, changes, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (d, at, k, lin, actor, json.dumps(ch), note)
+                for d, at, k, lin, actor, ch, note in rows
+            ),
+        )
+
+    def set_lineage(self, device_ids: Sequence[int], lineage: int) -> None:
+        self.conn.executemany(
+            "UPDATE devices SET lineage = ? WHERE id = ?", ((lineage, i) for i in device_ids)
+        )
+
+    def seed_history(self, first_id: int, actor: str) -> None:
+        """One 'enrolled' history entry for every device from `first_id` on (bulk seeding)."""
+        self.conn.execute(
+            "INSERT INTO device_history (device_id, at, kind, lineage, actor, changes, note) "
+            "SELECT id, created_at, 'enrolled', lineage, ?, '{}', NULL FROM devices WHERE id >= ?",
+            [actor, first_id],
+        )
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Inside a transaction: drop the device indexes, load, then build them once.
+
+        Building an index over a million sorted keys is far cheaper than keeping ten
+        indexes up to date row by row.
+        """
+        indexes = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'devices' AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _ in indexes:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        yield
+        for _, sql in indexes:
+            self.conn.execute(sql)

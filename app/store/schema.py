@@ -1,0 +1,134 @@
+"""Numbered schema migrations. `PRAGMA user_version` mirrors the newest one applied."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database, Migrations
+
+from app.domain import ComplianceState
+
+migrations = Migrations("joinery")
+
+#: The schema this code writes; `PRAGMA user_version` of a current database.
+SCHEMA_VERSION = 1
+
+#: Sortable device-list columns; each has an index so a page never sorts the fleet.
+SORTABLE = (
+    "serial",
+    "device_name",
+    "manufacturer",
+    "model",
+    "group_tag",
+    "assigned_user",
+    "os_version",
+    "enrollment_status",
+    "compliance_state",
+    "last_checkin",
+    "updated_at",
+)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            serial TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            manufacturer TEXT,
+            model TEXT,
+            product_id TEXT,
+            group_tag TEXT,
+            assigned_user TEXT COLLATE NOCASE,
+            device_name TEXT COLLATE NOCASE,
+            join_type TEXT NOT NULL DEFAULT 'entraJoined',
+            provisioning_method TEXT,
+            ownership TEXT NOT NULL DEFAULT 'company',
+            os_edition TEXT,
+            os_version TEXT,
+            management_authority TEXT NOT NULL DEFAULT 'intune',
+            enrollment_status TEXT NOT NULL DEFAULT 'registered',
+            compliance_state TEXT NOT NULL DEFAULT 'notEvaluated',
+            last_checkin TEXT,
+            lineage INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (length(serial) BETWEEN 1 AND 128)
+        );
+
+        -- One row per hardware hash a physical device has had: a reimage adds a lineage
+        -- entry to the same device instead of a second device. Kept out of `devices` so
+        -- the fleet table stays narrow (a hash is ~4 KB).
+        CREATE TABLE device_lineage (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+            lineage INTEGER NOT NULL,
+            hardware_hash TEXT NOT NULL,
+            product_id TEXT,
+            first_seen TEXT NOT NULL,
+            source TEXT,
+            UNIQUE (device_id, lineage)
+        );
+
+        CREATE TABLE device_history (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            lineage INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            changes TEXT NOT NULL DEFAULT '{}',
+            note TEXT
+        );
+        CREATE INDEX device_history_device ON device_history (device_id, id);
+
+        -- Append-only: written in the same transaction as the change it records.
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+
+        -- Counters kept by triggers, so the device count never scans the fleet.
+        CREATE TABLE device_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TRIGGER devices_count_insert AFTER INSERT ON devices BEGIN
+            UPDATE device_counts SET n = n + 1
+            WHERE key IN ('total', 'state:' || NEW.compliance_state);
+        END;
+        CREATE TRIGGER devices_count_delete AFTER DELETE ON devices BEGIN
+            UPDATE device_counts SET n = n - 1
+            WHERE key IN ('total', 'state:' || OLD.compliance_state);
+        END;
+        CREATE TRIGGER devices_count_state AFTER UPDATE OF compliance_state ON devices
+        WHEN OLD.compliance_state IS NOT NEW.compliance_state BEGIN
+            UPDATE device_counts SET n = n - 1 WHERE key = 'state:' || OLD.compliance_state;
+            UPDATE device_counts SET n = n + 1 WHERE key = 'state:' || NEW.compliance_state;
+        END;
+        """,
+    )
+    keys = ["total"] + [f"state:{state.value}" for state in ComplianceState]
+    db.conn.executemany("INSERT INTO device_counts (key, n) VALUES (?, 0)", [(k,) for k in keys])
+    for column in SORTABLE:
+        if column != "serial":  # the UNIQUE constraint already indexes it
+            db.execute(f"CREATE INDEX devices_{column} ON devices ({column})")
+
+
+def run_script(db: Database, script: str) -> None:
+    """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            db.execute(pending)
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending[:60]!r}")

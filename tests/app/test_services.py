@@ -1,0 +1,182 @@
+"""Autopilot import and export through the services: atomicity, lineage, no duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from app import autopilot, demo, services
+from app.domain import AutopilotRecord
+from app.errors import Cancelled, InputError
+from app.services import ImportRejected
+from app.store import Store
+
+
+def write(path: Path, rows: list[AutopilotRecord], encoding: str = "utf-16") -> Path:
+    path.write_bytes(demo.capture_csv(rows, encoding=encoding))
+    return path
+
+
+def snapshot(store: Store) -> tuple[object, ...]:
+    return tuple(
+        store.conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+        for table in ("devices", "device_lineage", "device_history", "audit", "device_counts")
+    )
+
+
+def test_import_creates_devices_lineage_history_and_audit(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(30, group_tag="Sales")
+    report = services.import_autopilot(store, [write(tmp_path / "a.csv", rows)], actor="lead")
+    assert (report.imported, report.updated, report.reimaged, report.rejected) == (30, 0, 0, [])
+    assert store.count_devices() == 30
+    device = store.device_by_serial(rows[4].serial)
+    assert device is not None and device.group_tag == "Sales" and device.lineage == 1
+    assert store.device_lineage(device.id)[0].hardware_hash == rows[4].hardware_hash
+    assert [h.kind for h in store.device_history(device.id)] == ["imported"]
+    (entry,) = store.audit_entries(action="autopilot.import")
+    assert entry.actor == "lead" and entry.details["imported"] == 30
+
+
+def test_reimport_updates_same_hash_and_records_reimage(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(10)
+    services.import_autopilot(store, [write(tmp_path / "first.csv", rows)])
+    again = [
+        replace(rows[0], group_tag="Finance"),
+        rows[1],
+        replace(rows[2], hardware_hash=demo.autopilot_rows(1, seed=99)[0].hardware_hash),
+    ]
+    report = services.import_autopilot(store, [write(tmp_path / "second.csv", again)])
+    assert (report.imported, report.updated, report.unchanged, report.reimaged) == (0, 1, 1, 1)
+    assert store.count_devices() == 10  # never a duplicate row
+    reimaged = store.device_by_serial(rows[2].serial)
+    assert reimaged is not None and reimaged.lineage == 2
+    lineage = store.device_lineage(reimaged.id)
+    assert [entry.lineage for entry in lineage] == [2, 1]
+    assert lineage[1].hardware_hash == rows[2].hardware_hash
+    assert store.device_history(reimaged.id)[0].kind == "reimaged"
+    tagged = store.device_by_serial(rows[0].serial)
+    assert tagged is not None and tagged.group_tag == "Finance"
+    assert store.device_history(tagged.id)[0].changes["group_tag"] == [None, "Finance"]
+
+
+def test_serial_matching_ignores_case(store: Store, tmp_path: Path) -> None:
+    rows = [replace(r, serial=r.serial + "ab") for r in demo.autopilot_rows(3)]
+    services.import_autopilot(store, [write(tmp_path / "a.csv", rows)])
+    upper = [replace(r, serial=r.serial.upper()) for r in rows]
+    report = services.import_autopilot(store, [write(tmp_path / "b.csv", upper)])
+    assert report.unchanged == 3 and store.count_devices() == 3
+
+
+def test_one_bad_row_rejects_the_whole_import(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(1200)
+    good = write(tmp_path / "good.csv", rows[:1100])
+    bad_rows = rows[1100:]
+    bad_rows[50] = replace(bad_rows[50], hardware_hash="not base64!")
+    bad = write(tmp_path / "bad.csv", bad_rows)
+    before = snapshot(store)
+    with pytest.raises(ImportRejected) as caught:
+        services.import_autopilot(store, [good, bad])
+    assert snapshot(store) == before
+    (problem,) = caught.value.report.rejected
+    assert problem["file"] == str(bad) and problem["line"] == 52
+    assert problem["column"] == "Hardware Hash"
+    assert "line 52" in str(caught.value)
+
+
+def test_skip_invalid_lands_valid_rows_and_reports_the_rest(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(20)
+    rows[3] = replace(rows[3], assigned_user="not-an-upn")
+    rows[7] = replace(rows[7], serial="BAD,SERIAL")
+    path = write(tmp_path / "mixed.csv", rows, encoding="utf-8")
+    report = services.import_autopilot(store, [path], skip_invalid=True)
+    assert report.imported == 18 and report.committed
+    assert sorted(r["line"] for r in report.rejected) == [5, 9]
+    assert store.device_by_serial(rows[3].serial) is None
+    (entry,) = store.audit_entries(action="autopilot.import")
+    assert entry.details["rejected"] == 2
+
+
+def test_duplicate_serial_across_files_is_rejected(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(5)
+    one = write(tmp_path / "one.csv", rows)
+    two = write(tmp_path / "two.csv", [rows[2]])
+    with pytest.raises(ImportRejected) as caught:
+        services.import_autopilot(store, [one, two])
+    (problem,) = caught.value.report.rejected
+    assert problem["file"] == str(two) and "line 4" in str(problem["reason"])
+    assert store.count_devices() == 0
+
+
+def test_cancel_leaves_the_database_as_it_was(store: Store, tmp_path: Path) -> None:
+    services.import_autopilot(store, [write(tmp_path / "seed.csv", demo.autopilot_rows(5, seed=1))])
+    before = snapshot(store)
+    files = [
+        write(tmp_path / f"f{i}.csv", demo.autopilot_rows(600, seed=100 + i)) for i in range(3)
+    ]
+    seen: list[int] = []
+
+    def cancelled() -> bool:
+        return len(seen) > 2
+
+    with pytest.raises(Cancelled):
+        services.import_autopilot(
+            store, files, progress=lambda d, t: seen.append(d), cancelled=cancelled
+        )
+    assert snapshot(store) == before
+
+
+def test_progress_reaches_the_total(store: Store, tmp_path: Path) -> None:
+    files = [write(tmp_path / f"f{i}.csv", demo.autopilot_rows(300, seed=i)) for i in range(2)]
+    calls: list[tuple[int, int]] = []
+    services.import_autopilot(store, files, progress=lambda d, t: calls.append((d, t)))
+    total = sum(f.stat().st_size for f in files)
+    assert calls[-1] == (total, total)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_missing_file_is_an_input_error(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the file"):
+        services.import_autopilot(store, [tmp_path / "nope.csv"])
+
+
+def test_export_round_trips_through_the_reader(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(1001, group_tag="Lab")
+    services.import_autopilot(store, [write(tmp_path / "in.csv", rows)])
+    report = services.export_autopilot(store, tmp_path / "out")
+    assert report.devices == 1001
+    assert [Path(f).name for f in report.files] == [
+        "autopilot-001.csv",
+        "autopilot-002.csv",
+        "autopilot-003.csv",
+    ]
+    back = [r for f in report.files for r in autopilot.read_csv(f).records]
+    assert {(r.serial, r.hardware_hash, r.group_tag) for r in back} == {
+        (r.serial, r.hardware_hash, "Lab") for r in rows
+    }
+    assert store.audit_entries(action="autopilot.export")[0].details["devices"] == 1001
+
+
+def test_export_by_group_tag_and_nothing_to_export(store: Store, tmp_path: Path) -> None:
+    services.import_autopilot(
+        store, [write(tmp_path / "a.csv", demo.autopilot_rows(4, seed=1, group_tag="A"))]
+    )
+    services.import_autopilot(
+        store, [write(tmp_path / "b.csv", demo.autopilot_rows(6, seed=2, group_tag="B"))]
+    )
+    assert services.export_autopilot(store, tmp_path / "outb", group_tag="B").devices == 6
+    with pytest.raises(InputError, match="no devices with group tag 'C'"):
+        services.export_autopilot(store, tmp_path / "outc", group_tag="C")
+
+
+def test_export_after_reimage_writes_the_current_hash(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(2)
+    services.import_autopilot(store, [write(tmp_path / "a.csv", rows)])
+    new_hash = demo.autopilot_rows(1, seed=5)[0].hardware_hash
+    services.import_autopilot(
+        store, [write(tmp_path / "b.csv", [replace(rows[0], hardware_hash=new_hash)])]
+    )
+    report = services.export_autopilot(store, tmp_path / "out")
+    back = {r.serial: r.hardware_hash for r in autopilot.read_csv(report.files[0]).records}
+    assert back[rows[0].serial] == new_hash and len(back) == 2

@@ -1,0 +1,150 @@
+"""Schema, migrations, pragmas, the append-only audit table and the counters."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app import demo
+from app.domain import ComplianceState, DeviceQuery
+from app.errors import KnownError, SchemaTooNewError
+from app.store import SCHEMA_VERSION, SORTABLE, Store
+from app.store.schema import migrations
+
+
+def test_new_database_gets_current_schema(store: Store) -> None:
+    assert store.schema_version == SCHEMA_VERSION == len(migrations.applied(store.db))
+    tables = set(store.db.table_names())
+    assert {"devices", "device_lineage", "device_history", "audit", "device_counts"} <= tables
+
+
+def test_pragmas_on_every_connection(store: Store) -> None:
+    pragma = lambda name: store.conn.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
+    assert pragma("journal_mode") == "wal"
+    assert pragma("foreign_keys") == 1
+    assert pragma("busy_timeout") >= 5000
+    assert pragma("synchronous") == 2  # FULL
+    assert pragma("secure_delete") == 1
+
+
+def test_reopening_is_a_no_op(db_path: Path) -> None:
+    Store.open(db_path).close()
+    with Store.open(db_path) as again:
+        assert again.schema_version == SCHEMA_VERSION
+        assert len(migrations.applied(again.db)) == SCHEMA_VERSION
+
+
+def test_newer_database_is_refused_untouched(db_path: Path) -> None:
+    Store.open(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError, match="newer Joinery"):
+        Store.open(db_path)
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    conn.close()
+
+
+def test_not_a_database_is_a_known_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(KnownError, match="Cannot open the database"):
+        Store.open(junk)
+
+
+def test_failed_migration_leaves_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(db: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(migrations._migrations[0], "fn", broken)
+    with pytest.raises(RuntimeError):
+        Store.open(db_path)
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert "devices" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+
+
+def test_audit_is_append_only(store: Store) -> None:
+    with store.transaction():
+        store.append_audit("tester", "test.action", "x", {"a": 1})
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute("UPDATE audit SET actor = 'mallory'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute("DELETE FROM audit")
+    assert [e.actor for e in store.audit_entries()] == ["tester"]
+
+
+def test_transaction_rolls_back_on_error(store: Store) -> None:
+    def write_then_fail() -> None:
+        with store.transaction():
+            store.append_audit("tester", "test.action")
+            raise ValueError("stop")
+
+    with pytest.raises(ValueError, match="stop"):
+        write_then_fail()
+    assert store.audit_entries() == []
+
+
+def test_counters_follow_inserts_and_state_changes(store: Store) -> None:
+    demo.seed(store, 300)
+    real = dict(
+        store.conn.execute("SELECT compliance_state, count(*) FROM devices GROUP BY 1").fetchall()
+    )
+    assert store.count_devices() == 300
+    for state in ComplianceState:
+        assert store.count_devices(DeviceQuery(state=state)) == real.get(state.value, 0)
+    store.conn.execute("UPDATE devices SET compliance_state = 'error' WHERE id <= 10")
+    after = dict(
+        store.conn.execute("SELECT compliance_state, count(*) FROM devices GROUP BY 1").fetchall()
+    )
+    assert store.count_devices(DeviceQuery(state="error")) == after["error"]
+    assert store.count_devices(DeviceQuery(state="compliant")) == after.get("compliant", 0)
+
+
+@pytest.mark.parametrize("sort", SORTABLE)
+def test_pages_follow_the_order_and_cover_every_row(store: Store, sort: str) -> None:
+    demo.seed(store, 450)
+    query = DeviceQuery(sort=sort, descending=sort == "last_checkin")
+    pages = [store.devices_page(query, offset, 100) for offset in range(0, 500, 100)]
+    ids = [d.id for page in pages for d in page]
+    assert sorted(ids) == list(range(1, 451))
+    direction = "DESC" if query.descending else "ASC"
+    expected = [
+        r[0]
+        for r in store.conn.execute(
+            f"SELECT id FROM devices ORDER BY {sort} {direction}, id {direction}"
+        )
+    ]
+    assert ids == expected
+
+
+def test_sorting_uses_an_index_not_a_full_sort(store: Store) -> None:
+    for column in SORTABLE:
+        plan = " ".join(
+            str(r)
+            for r in store.conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT id FROM devices ORDER BY {column}, id LIMIT 10"
+            )
+        )
+        assert "TEMP B-TREE" not in plan, (column, plan)
+
+
+def test_search_is_a_case_insensitive_prefix(store: Store) -> None:
+    demo.seed(store, 200)
+    some = store.devices_page(DeviceQuery(), 17, 1)[0]
+    found = store.devices_page(DeviceQuery(text=some.serial[:4].lower()), 0, 500)
+    assert some.id in {d.id for d in found}
+    assert all(
+        any(
+            (getattr(d, c) or "").lower().startswith(some.serial[:4].lower())
+            for c in ("serial", "device_name", "assigned_user")
+        )
+        for d in found
+    )
+    user = store.devices_page(DeviceQuery(text="zz-nobody"), 0, 10)
+    assert user == []
+    assert store.count_devices(DeviceQuery(text=some.serial)) >= 1

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app import demo
+from app.store import Store
+from ui.devices.screen import DevicesScreen
+from ui.ops import wait_for_writer
+
+
+@pytest.fixture
+def seeded_db(db_path: Path) -> Path:
+    with Store.open(db_path) as store:
+        demo.seed(store, 1200, seed=5)
+    return db_path
+
+
+@pytest.fixture
+def screen(qtbot: QtBot, seeded_db: Path) -> Iterator[DevicesScreen]:
+    widget = DevicesScreen(str(seeded_db))
+    qtbot.addWidget(widget)
+    widget.resize(1280, 720)
+    widget.show()
+    qtbot.waitUntil(lambda: not widget.model.loading and widget.model.rowCount() > 0)
+    yield widget
+    wait_for_writer()
+    widget.shutdown()

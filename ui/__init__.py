@@ -1,0 +1,1 @@
+"""Joinery's Qt views. Calls app services; never writes SQL."""

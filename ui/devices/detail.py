@@ -1,0 +1,111 @@
+"""The selected device: its identity, its hardware-hash lineage and its history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QListWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import Device, HistoryEntry
+from app.store.devices import LineageEntry
+from ui.widgets.elided_label import ElidedLabel
+
+_FIELDS = (
+    ("serial", "Serial number"),
+    ("device_name", "Device name"),
+    ("manufacturer", "Manufacturer"),
+    ("model", "Model"),
+    ("group_tag", "Group tag"),
+    ("assigned_user", "Assigned user"),
+    ("os_edition", "Edition"),
+    ("os_version", "OS version"),
+    ("join_type", "Join type"),
+    ("provisioning_method", "Provisioning"),
+    ("management_authority", "Management"),
+    ("enrollment_status", "Enrollment"),
+    ("compliance_state", "Compliance"),
+    ("last_checkin", "Last check-in"),
+)
+
+
+def _when(stamp: str | None) -> str:
+    return (stamp or "").replace("T", " ").removesuffix("Z")
+
+
+class DeviceDetailWidget(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.setMinimumWidth(290)
+        layout = QVBoxLayout(self)
+        self.title = QLabel(self.tr("No device selected"))
+        self.title.setObjectName("paneTitle")
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        self._form = QFormLayout()
+        self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self._values: dict[str, QLabel] = {}
+        for key, label in _FIELDS:
+            value = ElidedLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._values[key] = value
+            self._form.addRow(self.tr(label), value)
+        layout.addLayout(self._form)
+        lineage_title = QLabel(self.tr("Hardware hash lineage"))
+        lineage_title.setObjectName("sectionTitle")
+        layout.addWidget(lineage_title)
+        self.lineage = QListWidget()
+        self.lineage.setMaximumHeight(60)
+        self.lineage.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lineage.setTextElideMode(Qt.TextElideMode.ElideRight)
+        layout.addWidget(self.lineage)
+        history_title = QLabel(self.tr("History"))
+        history_title.setObjectName("sectionTitle")
+        layout.addWidget(history_title)
+        self.history = QListWidget()
+        self.history.setWordWrap(True)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout.addWidget(self.history, 1)
+        self.show_device(None, [], [])
+
+    def show_device(
+        self, device: Device | None, lineage: list[LineageEntry], history: list[HistoryEntry]
+    ) -> None:
+        self.lineage.clear()
+        self.history.clear()
+        if device is None:
+            self.title.setText(self.tr("No device selected"))
+            for value in self._values.values():
+                value.setText("")
+            return
+        self.title.setText(device.device_name or device.serial)
+        for key, value in self._values.items():
+            text = getattr(device, key)
+            shown = _when(text) if key == "last_checkin" else (text or "—")
+            value.setText(shown)
+            value.setToolTip(shown)
+        if not lineage:
+            self.lineage.addItem(self.tr("No hardware hash recorded"))
+        for entry in lineage:
+            current = self.tr(" (current)") if entry.lineage == device.lineage else ""
+            item = f"#{entry.lineage}{current}  {_when(entry.first_seen)}  {entry.source or ''}"
+            self.lineage.addItem(item)
+            self.lineage.item(self.lineage.count() - 1).setToolTip(
+                self.tr("hash {h}…").format(h=entry.hardware_hash[:16])
+            )
+        for item in history:
+            changes = ", ".join(
+                f"{key}: {old or '—'} → {new or '—'}" for key, (old, new) in item.changes.items()
+            )
+            text = f"{_when(item.at)}  {item.kind} by {item.actor}"
+            if changes:
+                text += f"\n    {changes}"
+            if item.note:
+                text += f"\n    {item.note}"
+            self.history.addItem(text)

@@ -1,0 +1,211 @@
+"""Import Autopilot CSV files from the kiosk: progress with Cancel, then a full report."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import services
+from app.domain import ImportReport
+from app.errors import Cancelled, JoineryError
+from app.services import ImportRejected
+from ui.ops import Operation, run_op
+from ui.widgets.messages import notify
+
+log = logging.getLogger(__name__)
+
+PROGRESS_STEPS = 1000
+
+
+class ImportResultDialog(QDialog):
+    """What an import did, with every rejected row: file, line, column and reason."""
+
+    retry_skipping = Signal()
+
+    def __init__(self, report: ImportReport, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("importResult")
+        self.setWindowTitle(self.tr("Autopilot import"))
+        self.resize(860, 460)
+        self.report = report
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self._summary_text())
+        self.summary.setObjectName("resultSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.table = QTableWidget(len(report.rejected), 4)
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("File"), self.tr("Line"), self.tr("Column"), self.tr("Reason")]
+        )
+        for row, problem in enumerate(report.rejected):
+            for column, key in enumerate(("file", "line", "column", "reason")):
+                value = problem[key]
+                item = QTableWidgetItem("" if value is None else str(value))
+                item.setToolTip(item.text())
+                self.table.setItem(row, column, item)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setVisible(bool(report.rejected))
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        copy = QPushButton(self.tr("Copy problems"))
+        copy.setEnabled(bool(report.rejected))
+        copy.clicked.connect(self._on_copy_clicked)
+        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        self.skip_button: QPushButton | None = None
+        if report.rejected and not report.committed:
+            self.skip_button = QPushButton(self.tr("Import the valid rows only"))
+            self.skip_button.clicked.connect(self._on_skip_clicked)
+            buttons.addButton(self.skip_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        layout.addWidget(buttons)
+
+    def _summary_text(self) -> str:
+        r = self.report
+        if not r.committed:
+            return self.tr(
+                "Nothing was imported: {n} row(s) were rejected. Fix the rows below and import "
+                "again, or import the valid rows only."
+            ).format(n=len(r.rejected))
+        text = self.tr(
+            "Imported {imported} new device(s), updated {updated}, recorded {reimaged} "
+            "reimage(s); {unchanged} unchanged."
+        ).format(imported=r.imported, updated=r.updated, reimaged=r.reimaged, unchanged=r.unchanged)
+        if r.rejected:
+            text += " " + self.tr("{n} row(s) were rejected and skipped:").format(n=len(r.rejected))
+        return text
+
+    def _on_copy_clicked(self) -> None:
+        lines = [
+            f"{p['file']}\t{p['line']}\t{p['column'] or ''}\t{p['reason']}"
+            for p in self.report.rejected
+        ]
+        QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def _on_skip_clicked(self) -> None:
+        self.accept()
+        self.retry_skipping.emit()
+
+
+class AutopilotImportFlow(QObject):
+    """Runs one import on the writer thread; `finished` carries the report (or None)."""
+
+    finished = Signal(object)
+
+    def __init__(self, db_path: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._db_path = db_path
+        self._parent = parent
+        self.progress: QProgressDialog | None = None
+        self.operation: Operation | None = None
+        self.result_dialog: ImportResultDialog | None = None
+
+    def start(self, files: Sequence[str], *, skip_invalid: bool = False) -> None:
+        self._files = list(files)
+        progress = QProgressDialog(
+            self.tr("Importing {n} file(s)…").format(n=len(files)),
+            self.tr("Cancel"),
+            0,
+            PROGRESS_STEPS,
+            self._parent,
+        )
+        progress.setWindowTitle(self.tr("Autopilot import"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.setValue(0)
+        self.progress = progress
+
+        def job(
+            store: object,
+            report_progress: Callable[[int, int], None],
+            cancelled: Callable[[], bool],
+        ) -> ImportReport:
+            return services.import_autopilot(
+                store,
+                self._files,  # type: ignore[arg-type]
+                skip_invalid=skip_invalid,
+                progress=report_progress,
+                cancelled=cancelled,
+            )
+
+        self.operation = run_op(
+            self._db_path,
+            job,
+            on_done=self._on_op_done,
+            on_failed=self._on_op_failed,
+            on_progress=self._on_op_progress,
+        )
+        progress.canceled.connect(self.operation.cancel)
+
+    def _on_op_progress(self, done: int, total: int) -> None:
+        if self.progress is not None and total:
+            self.progress.setValue(int(done * PROGRESS_STEPS / total))
+
+    def _close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.hide()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _on_op_done(self, report: ImportReport) -> None:
+        self._close_progress()
+        self._show_result(report)
+        self.finished.emit(report)
+
+    def _on_op_failed(self, error: BaseException) -> None:
+        self._close_progress()
+        if isinstance(error, ImportRejected):
+            self._show_result(error.report)
+        elif isinstance(error, Cancelled):
+            notify(
+                self._parent,
+                QMessageBox.Icon.Information,
+                self.tr("Import cancelled"),
+                self.tr("The import was cancelled. Nothing was imported."),
+            )
+        elif isinstance(error, JoineryError):
+            notify(self._parent, QMessageBox.Icon.Warning, self.tr("Import failed"), str(error))
+        else:
+            log.error("import failed unexpectedly", exc_info=error)
+            notify(
+                self._parent,
+                QMessageBox.Icon.Critical,
+                self.tr("Import failed"),
+                self.tr(
+                    "The import stopped on an unexpected error; nothing was imported. "
+                    "The log has the details."
+                ),
+            )
+        self.finished.emit(None)
+
+    def _show_result(self, report: ImportReport) -> None:
+        dialog = ImportResultDialog(report, self._parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.retry_skipping.connect(lambda: self.start(self._files, skip_invalid=True))
+        self.result_dialog = dialog
+        dialog.open()

@@ -1,0 +1,288 @@
+"""The device table: a windowed model over the store that never holds the whole fleet.
+
+The first page of an unfiltered (or state-filtered) list comes straight from the GUI
+thread's connection: the count is a counter row and the page an index walk, a millisecond or
+two. Everything else (searches, further pages) is fetched by a loader on its own thread with
+its own connection, so a search over a million devices never freezes the window. Pages live
+in a small cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThread,
+    Signal,
+    Slot,
+)
+
+from app.domain import Device, DeviceQuery
+from app.errors import JoineryError
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+MAX_PAGES = 64
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("serial", "Serial number"),
+    ("device_name", "Device name"),
+    ("model", "Model"),
+    ("group_tag", "Group tag"),
+    ("assigned_user", "Assigned user"),
+    ("compliance_state", "Compliance"),
+    ("enrollment_status", "Enrollment"),
+    ("os_version", "OS version"),
+    ("last_checkin", "Last check-in"),
+    ("manufacturer", "Manufacturer"),
+)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _cheap(query: DeviceQuery) -> bool:
+    """Counted by a counter row and paged by an index walk: safe on the GUI thread."""
+    return not query.text.strip() and not query.group_tag
+
+
+class PageLoader(QObject):
+    """Lives on the loader thread; answers count and page requests from its own connection."""
+
+    counted = Signal(int, int, object)  # generation, row count, first page
+    loaded = Signal(int, int, object)  # generation, page number, rows
+    failed = Signal(int, str)
+
+    def __init__(self, db_path: str) -> None:
+        super().__init__()
+        self._db_path = db_path
+        self._store: Store | None = None
+
+    def _open(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self._db_path, migrate=False)
+        return self._store
+
+    def interrupt(self) -> None:
+        """Called from the GUI thread: abort a query that a newer request made stale."""
+        if self._store is not None:
+            self._store.conn.interrupt()
+
+    @Slot(int, object)
+    def count(self, generation: int, query: DeviceQuery) -> None:
+        try:
+            store = self._open()
+            total = store.count_devices(query)
+            first = store.devices_page(query, 0, PAGE_SIZE)
+        except sqlite3.OperationalError as exc:  # interrupted, or the database went away
+            self.failed.emit(generation, str(exc))
+            return
+        except JoineryError as exc:
+            self.failed.emit(generation, str(exc))
+            return
+        self.counted.emit(generation, total, first)
+
+    @Slot(int, object, int)
+    def page(self, generation: int, query: DeviceQuery, number: int) -> None:
+        try:
+            rows = self._open().devices_page(query, number * PAGE_SIZE, PAGE_SIZE)
+        except sqlite3.OperationalError as exc:
+            self.failed.emit(generation, str(exc))
+            return
+        self.loaded.emit(generation, number, rows)
+
+    @Slot()
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+class DeviceTableModel(QAbstractTableModel):
+    """Rows are fetched a page at a time; `ready` fires when a new query's first page is in."""
+
+    ready = Signal()
+    failed = Signal(str)
+    _request_count = Signal(int, object)
+    _request_page = Signal(int, object, int)
+    _request_close = Signal()
+
+    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._query = DeviceQuery()
+        self._generation = 0
+        self._count = 0
+        self._pages: dict[int, list[Device]] = {}
+        self._asked: set[int] = set()
+        self._thread: QThread | None = None
+        self._loader: PageLoader | None = None
+        self.loading = False
+
+    def _start_loader(self) -> PageLoader:
+        if self._loader is None:
+            self._thread = QThread(self)
+            self._thread.setObjectName("device-page-loader")
+            self._loader = PageLoader(self._store.path)
+            self._loader.moveToThread(self._thread)
+            self._request_count.connect(self._loader.count)
+            self._request_page.connect(self._loader.page)
+            self._request_close.connect(self._loader.close)
+            self._loader.counted.connect(self._on_loader_counted)
+            self._loader.loaded.connect(self._on_loader_loaded)
+            self._loader.failed.connect(self._on_loader_failed)
+            self._thread.start()
+        return self._loader
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop the loader thread; call before the model goes away."""
+        if self._thread is not None and self._loader is not None and self._thread.isRunning():
+            self._loader.interrupt()
+            self._request_close.emit()
+            self._thread.quit()
+            self._thread.wait()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    @property
+    def query(self) -> DeviceQuery:
+        return self._query
+
+    def set_query(self, query: DeviceQuery) -> None:
+        self._query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask again for the count and first page; the current rows stay until they arrive."""
+        if self.loading and self._loader is not None:
+            self._loader.interrupt()
+        self._generation += 1
+        if _cheap(self._query):
+            total = self._store.count_devices(self._query)
+            first = self._store.devices_page(self._query, 0, PAGE_SIZE)
+            self._on_loader_counted(self._generation, total, first)
+            return
+        self.loading = True
+        self._start_loader()
+        self._request_count.emit(self._generation, self._query)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(COLUMNS):
+            descending = order == Qt.SortOrder.DescendingOrder
+            self.set_query(replace(self._query, sort=COLUMNS[column][0], descending=descending))
+
+    # -- Qt model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        device = self.device_at(index.row())
+        if device is None:
+            return "…" if index.column() == 0 and role == Qt.ItemDataRole.DisplayRole else None
+        value = getattr(device, COLUMNS[index.column()][0])
+        if value is None:
+            return ""
+        text = str(value)
+        if COLUMNS[index.column()][0] == "last_checkin":
+            text = text.replace("T", " ").removesuffix("Z")
+        return text
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def device_at(self, row: int) -> Device | None:
+        """The device at `row` if its page is loaded; otherwise ask for the page."""
+        if not 0 <= row < self._count:
+            return None
+        number = row // PAGE_SIZE
+        page = self._pages.get(number)
+        if page is None:
+            self._ask(number)
+            return None
+        offset = row - number * PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    def row_of(self, device_id: int) -> int | None:
+        """Row of a device among the loaded pages, or None."""
+        for number, page in self._pages.items():
+            for offset, device in enumerate(page):
+                if device.id == device_id:
+                    return number * PAGE_SIZE + offset
+        return None
+
+    def _ask(self, number: int) -> None:
+        if number in self._asked:
+            return
+        self._asked.add(number)
+        self._start_loader()
+        self._request_page.emit(self._generation, self._query, number)
+
+    # -- loader results --------------------------------------------------------------------
+
+    @Slot(int, int, object)
+    def _on_loader_counted(self, generation: int, total: int, first: list[Device]) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.beginResetModel()
+        self._count = total
+        self._pages = {0: first}
+        self._asked = {0}
+        self.endResetModel()
+        self.ready.emit()
+
+    @Slot(int, int, object)
+    def _on_loader_loaded(self, generation: int, number: int, rows: list[Device]) -> None:
+        if generation != self._generation:
+            return
+        self._pages[number] = rows
+        self._evict(keep=number)
+        first = number * PAGE_SIZE
+        last = min(self._count, first + PAGE_SIZE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    @Slot(int, str)
+    def _on_loader_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return  # a stale request we interrupted on purpose
+        if "interrupted" in message:
+            # The interrupt meant for an older request landed on this one: ask again.
+            self._request_count.emit(generation, self._query)
+            return
+        self.loading = False
+        log.warning("device list query failed: %s", message)
+        self.failed.emit(message)
+
+    def _evict(self, keep: int) -> None:
+        while len(self._pages) > MAX_PAGES:
+            farthest = max(self._pages, key=lambda n: abs(n - keep))
+            del self._pages[farthest]
+            self._asked.discard(farthest)

@@ -1,0 +1,322 @@
+"""The Devices screen: the registry as a paged table, scan-to-find, Autopilot import/export."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import services
+from app.domain import Device
+from app.errors import InputError, JoineryError
+from app.services import ExportReport
+from app.store import Store
+from ui.devices.detail import DeviceDetailWidget
+from ui.devices.import_flow import AutopilotImportFlow
+from ui.devices.model import COLUMNS, DeviceTableModel
+from ui.ops import run_op
+from ui.widgets.messages import confirm, notify
+from ui.widgets.scan_field import ScanFieldWidget
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 1000
+CSV_FILTER = "Autopilot hardware hash (*.csv);;All files (*)"
+COLUMN_WIDTHS = (116, 128, 150, 88, 200, 106, 90, 118, 140)
+
+
+class DevicesScreen(QWidget):
+    """Search, scan, import and export; the table never loads the whole fleet."""
+
+    status = Signal(str)
+
+    def __init__(self, db_path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("devicesScreen")
+        self.db_path = db_path
+        self.store = Store.open(db_path)  # GUI-thread reads: one row at a time, microseconds
+        self._data_version = self.store.data_version()
+        self._pending_serial: str | None = None
+        self._selected_id: int | None = None
+
+        self.search = ScanFieldWidget()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(
+            self.tr("Scan or type a serial number, device name or user — Enter selects")
+        )
+        self.import_button = QPushButton(self.tr("&Import Autopilot CSV…"))
+        self.import_button.setObjectName("primary")
+        self.export_button = QPushButton(self.tr("&Export for Intune…"))
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.message = QLabel()
+        self.message.setObjectName("scanMessage")
+        self.message.setWordWrap(True)
+
+        self.model = DeviceTableModel(self.store, self)
+        self.table = QTableView()
+        self.table.setObjectName("deviceTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.setColumnHidden(len(COLUMN_WIDTHS), True)  # manufacturer: the model says it
+        header = self.table.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu_requested)
+        self.detail = DeviceDetailWidget()
+
+        self._layout()
+        self._connect()
+        self.import_flow = AutopilotImportFlow(db_path, self)
+        self.import_flow.finished.connect(self._on_import_flow_finished)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._on_poll_timeout)
+        self._poll.start()
+        self.model.refresh()
+
+    def _layout(self) -> None:
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.import_button)
+        bar.addWidget(self.export_button)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([840, 310])
+        splitter.setCollapsible(0, False)
+        footer = QHBoxLayout()
+        footer.addWidget(self.message, 1)
+        footer.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        title = QLabel(self.tr("Devices"))
+        title.setObjectName("screenTitle")
+        layout.addWidget(title)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(footer)
+        self.setTabOrder(self.search, self.import_button)
+        self.setTabOrder(self.import_button, self.export_button)
+        self.setTabOrder(self.export_button, self.table)
+
+    def _connect(self) -> None:
+        self.search.searched.connect(self._on_search_searched)
+        self.search.scanned.connect(self._on_search_scanned)
+        self.import_button.clicked.connect(self.choose_import)
+        self.export_button.clicked.connect(self.choose_export)
+        self.model.ready.connect(self._on_model_ready)
+        self.model.failed.connect(self._on_model_failed)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
+        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.choose_import)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.choose_export)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        self.model.shutdown()
+        self.store.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def _on_header_menu_requested(self, position: QPoint) -> None:
+        """Right-click a column header to choose which columns show."""
+        menu = QMenu(self)
+        for column, (_key, title) in enumerate(COLUMNS):
+            action = menu.addAction(self.tr(title))
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- search and scan -------------------------------------------------------------------
+
+    def _on_search_searched(self, text: str) -> None:
+        self._pending_serial = None
+        self.model.set_query(replace(self.model.query, text=text))
+
+    def _on_search_scanned(self, text: str) -> None:
+        device = services.find_device(self.store, text)
+        if device is None:
+            self.search.set_state("error")
+            self._say(
+                self.tr(
+                    "No device has the serial number {s}. Import its hardware hash "
+                    "or enroll it first."
+                ).format(s=text)
+            )
+            return
+        self._pending_serial = device.serial
+        self._selected_id = device.id
+        self.model.set_query(replace(self.model.query, text=device.serial))
+
+    def _on_model_ready(self) -> None:
+        total = self.model.rowCount()
+        self.count_label.setText(self.tr("{n} device(s)").format(n=f"{total:,}"))
+        if self._selected_id is not None:
+            row = self.model.row_of(self._selected_id)
+            if row is not None:
+                self._select_row(row)
+                if self._pending_serial is not None:
+                    self._say(self.tr("Found {s}.").format(s=self._pending_serial))
+                    self.search.selectAll()  # the next scan replaces the text
+        self._pending_serial = None
+
+    def _on_model_failed(self, message: str) -> None:
+        self._say(self.tr("The device list could not be read: {m}").format(m=message))
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        device = self.model.device_at(current.row()) if current.isValid() else None
+        if device is not None:
+            self._selected_id = device.id
+        self._show(device)
+
+    def _show(self, device: Device | None) -> None:
+        if device is None:
+            self.detail.show_device(None, [], [])
+            return
+        self.detail.show_device(
+            device, self.store.device_lineage(device.id), self.store.device_history(device.id)
+        )
+
+    def selected_device(self) -> Device | None:
+        index = self.table.currentIndex()
+        return self.model.device_at(index.row()) if index.isValid() else None
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.status.emit(text)
+
+    # -- live updates ----------------------------------------------------------------------
+
+    def _on_poll_timeout(self) -> None:
+        version = self.store.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.model.refresh()
+            if self._selected_id is not None:
+                self._show(self.store.device(self._selected_id))
+
+    # -- import and export -----------------------------------------------------------------
+
+    def ask_import_files(self) -> list[str]:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Import Autopilot hardware hashes"), "", CSV_FILTER
+        )
+        return list(files)
+
+    def choose_import(self) -> None:
+        files = self.ask_import_files()
+        if files:
+            self.import_files(files)
+
+    def import_files(self, files: list[str]) -> None:
+        self.import_button.setEnabled(False)
+        self._say(self.tr("Importing {n} file(s)…").format(n=len(files)))
+        self.import_flow.start(files)
+
+    def _on_import_flow_finished(self, report: Any) -> None:
+        self.import_button.setEnabled(True)
+        if report is not None and report.committed:
+            self._say(
+                self.tr("Imported {i} new, updated {u}, {r} reimage(s).").format(
+                    i=report.imported, u=report.updated, r=report.reimaged
+                )
+            )
+        self.model.refresh()
+
+    def ask_export_dir(self) -> str:
+        return QFileDialog.getExistingDirectory(self, self.tr("Export for Intune into folder"))
+
+    def choose_export(self) -> None:
+        folder = self.ask_export_dir()
+        if folder:
+            self.export_to(folder)
+
+    def export_to(self, folder: str, *, overwrite: bool = False) -> None:
+        self.export_button.setEnabled(False)
+        run_op(
+            self.db_path,
+            lambda store, _p, _c: services.export_autopilot(store, folder, overwrite=overwrite),
+            on_done=self._on_export_done,
+            on_failed=lambda error: self._on_export_failed(error, folder),
+        )
+
+    def _on_export_done(self, report: ExportReport) -> None:
+        self.export_button.setEnabled(True)
+        self._say(
+            self.tr("Exported {n} device(s) to {f} file(s) for Intune.").format(
+                n=report.devices, f=len(report.files)
+            )
+        )
+
+    def _on_export_failed(self, error: BaseException, folder: str) -> None:
+        self.export_button.setEnabled(True)
+        if isinstance(error, InputError) and "overwrite" in str(error):
+            confirm(
+                self,
+                self.tr("Replace earlier export?"),
+                self.tr("{f} already holds an earlier Intune export. Replace those files?").format(
+                    f=folder
+                ),
+                lambda: self.export_to(folder, overwrite=True),
+            )
+            return
+        if isinstance(error, JoineryError):
+            self._say(str(error))
+            notify(self, QMessageBox.Icon.Warning, self.tr("Export failed"), str(error))
+            return
+        log.error("export failed unexpectedly", exc_info=error)
+        notify(
+            self,
+            QMessageBox.Icon.Critical,
+            self.tr("Export failed"),
+            self.tr("The export stopped on an unexpected error."),
+        )
+
+
+__all__ = ["COLUMNS", "DevicesScreen"]

@@ -1,0 +1,41 @@
+"""The `joinery` console script: the core CLI plus the `kiosk` command, which needs Qt.
+
+`app/` never imports Qt, so the one command that opens a window is added here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app import paths
+from app.cli import Context, cli
+
+
+@cli.command()
+@click.option(
+    "--demo", is_flag=True, help="Open a demo fleet in a database of its own (seeded on first use)."
+)
+@click.option(
+    "--screenshot",
+    "screenshot_dir",
+    type=click.Path(file_okay=False),
+    help="Render every screen to PNG files in this folder, then exit.",
+)
+@click.pass_obj
+def kiosk(obj: Context, demo: bool, screenshot_dir: str | None) -> None:
+    """Open the kiosk window."""
+    from ui.main import run_kiosk  # Qt loads only for the command that needs it
+
+    db_path = paths.demo_db_path() if demo else obj.db_path
+    code = run_kiosk(
+        db_path, demo=demo, screenshot_dir=Path(screenshot_dir) if screenshot_dir else None
+    )
+    if screenshot_dir:
+        click.echo(f"Screenshots written to {screenshot_dir}")
+    raise SystemExit(code)
+
+
+def main() -> None:
+    cli(prog_name="joinery")

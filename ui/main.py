@@ -1,0 +1,155 @@
+"""The kiosk window: navigation on the left, one screen at a time on the right."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.store import Store
+from ui import theme
+from ui.devices.screen import DevicesScreen
+from ui.ops import wait_for_writer
+from ui.planned import PLANS, PlannedScreen
+
+log = logging.getLogger(__name__)
+
+#: Navigation order; Ctrl+1..Ctrl+6 jump straight to each.
+SCREENS = ("enroll", "bulk", "devices", "fleet", "packages", "audit")
+_TITLES = {
+    "enroll": "Enroll",
+    "bulk": "Bulk provisioning",
+    "devices": "Devices",
+    "fleet": "Fleet",
+    "packages": "Packages",
+    "audit": "Audit",
+}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db_path: str, *, demo: bool = False) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        title = "Joinery" + (" — demo fleet" if demo else "")
+        self.setWindowTitle(f"{title} — {db_path}")
+        self.resize(1366, 768)
+        self.setMinimumSize(QSize(1024, 640))
+        self.db_path = db_path
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(200)
+        self.stack = QStackedWidget()
+        self.screens: dict[str, QWidget] = {}
+        plans = {plan.key: plan for plan in PLANS}
+        for number, key in enumerate(SCREENS, start=1):
+            screen: QWidget
+            if key == "devices":
+                self.devices = DevicesScreen(db_path)
+                self.devices.status.connect(self._on_screen_status)
+                screen = self.devices
+            else:
+                screen = PlannedScreen(plans[key])
+            self.screens[key] = screen
+            self.stack.addWidget(screen)
+            self.navigation.addItem(self.tr(_TITLES[key]))
+            QShortcut(
+                QKeySequence(f"Ctrl+{number}"),
+                self,
+                activated=lambda n=number - 1: self.navigation.setCurrentRow(n),
+            )
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(0)
+        brand = QLabel("Joinery")
+        brand.setObjectName("brand")
+        side_layout.addWidget(brand)
+        side_layout.addWidget(self.navigation, 1)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(side)
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(16, 8, 16, 8)
+        content_layout.addWidget(self.stack)
+        layout.addWidget(content, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage(self.tr("Database: {p}").format(p=db_path))
+        self.show_screen("devices")
+
+    def show_screen(self, key: str) -> None:
+        self.navigation.setCurrentRow(SCREENS.index(key))
+        if key == "devices":
+            self.devices.focus_search()
+
+    def _on_screen_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.devices.shutdown()
+        wait_for_writer()
+        super().closeEvent(event)
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        QCoreApplication.setApplicationName("Joinery")
+        QCoreApplication.setOrganizationName("Joinery")
+        app = QApplication(sys.argv[:1])
+    theme.apply(app)
+    return app
+
+
+def prepare_demo(db_path: Path, devices: int = 5000) -> None:
+    """Seed the demo database on first use; a seeded one is left as it is."""
+    from app import demo  # the demo module is only needed for --demo
+
+    with Store.open(db_path) as store:
+        if store.count_devices() == 0:
+            demo.seed(store, devices)
+
+
+def wait_until(predicate: object, timeout_ms: int = 10_000) -> bool:
+    """Spin the event loop until `predicate()` is true (screenshots; no user waiting)."""
+    assert callable(predicate)
+    remaining = timeout_ms
+    while not predicate() and remaining > 0:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        QTimer.singleShot(10, lambda: None)
+        remaining -= 10
+    return bool(predicate())
+
+
+def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None = None) -> int:
+    app = application()
+    if demo:
+        prepare_demo(db_path)
+    window = MainWindow(str(db_path), demo=demo)
+    if screenshot_dir is not None:
+        from ui.screenshots import capture_all
+
+        written = capture_all(window, screenshot_dir)
+        for path in written:
+            log.info("wrote %s", path)
+        window.close()
+        return 0
+    window.show()
+    return app.exec()
