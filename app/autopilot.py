@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.domain import AutopilotRecord
-from app.errors import InputError, KnownError, Problem
+from app.errors import InputError, KnownError, Problem, TargetNotEmpty
 
 log = logging.getLogger(__name__)
 
@@ -493,9 +493,9 @@ def write_intune_csv(
     old = sorted(p for p in out.iterdir() if _OUTPUT_NAME.fullmatch(p.name)) if out.is_dir() else []
     if old and not overwrite:
         names = ", ".join(p.name for p in old[:3]) + (", ..." if len(old) > 3 else "")
-        raise InputError(
-            f"{out} already holds {names}; pass overwrite (CLI: --overwrite) "
-            "or pick an empty folder"
+        raise TargetNotEmpty(
+            f"{out} already holds {names} from an earlier export; pass --overwrite to "
+            "replace them, or pick an empty folder"
         )
     paths: list[Path] = []
     try:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from app.domain import AutopilotRecord, ComplianceState
 from app.store import Store
-from app.timeutil import iso, utcnow
+from app.timeutil import utcnow
 
 _UPPER_DIGITS = string.ascii_uppercase + string.digits
 
@@ -292,7 +292,7 @@ def seed(
                 if progress:
                     progress(added, count)
         added += _flush(store, batch)
-        _add_hashes(store, first_id, added, seed, moment)
+        _add_hashes(store, first_id, added, seed)
         store.seed_history(first_id, "demo")
         store.append_audit("demo", "demo.seed", None, {"devices": added})
     return added
@@ -305,13 +305,11 @@ def _flush(store: Store, batch: list[dict[str, object]]) -> int:
     return count
 
 
-def _add_hashes(store: Store, first_id: int, added: int, seed: int, moment: datetime) -> None:
+def _add_hashes(store: Store, first_id: int, added: int, seed: int) -> None:
     rng = random.Random(seed * 31 + first_id)
     hashed = range(max(first_id, first_id + added - MAX_HASHED), first_id + added)
-    store.insert_lineage(
-        (device_id, 1, fake_hash(rng), None, iso(moment), "demo") for device_id in hashed
-    )
-    store.set_lineage(list(hashed), 1)
+    # Registered in Autopilot when the device was first enrolled.
+    store.insert_first_lineage((device_id, fake_hash(rng), "demo") for device_id in hashed)
 
 
 def autopilot_rows(

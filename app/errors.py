@@ -44,6 +44,10 @@ class InputError(JoineryError):
         return f"{base}\n{shown}{tail}"
 
 
+class TargetNotEmpty(InputError):
+    """An export would replace files from an earlier one; the caller may ask, then overwrite."""
+
+
 class KnownError(JoineryError):
     """The environment's fault (locked or newer database, full disk): shown to the user."""
 

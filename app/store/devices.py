@@ -243,9 +243,16 @@ class DeviceMixin:
             ),
         )
 
-    def set_lineage(self, device_ids: Sequence[int], lineage: int) -> None:
+    def insert_first_lineage(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        """(device_id, hardware_hash, source): lineage 1, first seen at the device's creation."""
         self.conn.executemany(
-            "UPDATE devices SET lineage = ? WHERE id = ?", ((lineage, i) for i in device_ids)
+            "INSERT INTO device_lineage (device_id, lineage, hardware_hash, first_seen, source) "
+            "SELECT id, 1, ?, created_at, ? FROM devices WHERE id = ?",
+            ((hash_, source, device_id) for device_id, hash_, source in rows),
+        )
+        self.conn.execute(
+            "UPDATE devices SET lineage = 1 WHERE lineage = 0 AND id IN "
+            "(SELECT device_id FROM device_lineage)"
         )
 
     def seed_history(self, first_id: int, actor: str) -> None:

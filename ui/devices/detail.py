@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from app.domain import Device, HistoryEntry
 from app.store.devices import LineageEntry
 from ui.widgets.elided_label import ElidedLabel
+from ui.words import shown
 
 _FIELDS = (
     ("serial", "Serial number"),
@@ -87,9 +88,9 @@ class DeviceDetailWidget(QFrame):
         self.title.setText(device.device_name or device.serial)
         for key, value in self._values.items():
             text = getattr(device, key)
-            shown = _when(text) if key == "last_checkin" else (text or "—")
-            value.setText(shown)
-            value.setToolTip(shown)
+            words = _when(text) if key == "last_checkin" else (shown(key, text) or "—")
+            value.setText(words)
+            value.setToolTip(words)
         if not lineage:
             self.lineage.addItem(self.tr("No hardware hash recorded"))
         for entry in lineage:

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
 from app.store import Store
+from ui.words import shown
 
 log = logging.getLogger(__name__)
 
@@ -207,13 +208,11 @@ class DeviceTableModel(QAbstractTableModel):
         device = self.device_at(index.row())
         if device is None:
             return "…" if index.column() == 0 and role == Qt.ItemDataRole.DisplayRole else None
-        value = getattr(device, COLUMNS[index.column()][0])
-        if value is None:
-            return ""
-        text = str(value)
-        if COLUMNS[index.column()][0] == "last_checkin":
-            text = text.replace("T", " ").removesuffix("Z")
-        return text
+        key = COLUMNS[index.column()][0]
+        value = getattr(device, key)
+        if key == "last_checkin" and value:
+            return str(value).replace("T", " ").removesuffix("Z")
+        return shown(key, value)
 
     # -- rows ------------------------------------------------------------------------------
 

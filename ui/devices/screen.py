@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import services
 from app.domain import Device
-from app.errors import InputError, JoineryError
+from app.errors import JoineryError, TargetNotEmpty
 from app.services import ExportReport
 from app.store import Store
 from ui.devices.detail import DeviceDetailWidget
@@ -296,7 +296,7 @@ class DevicesScreen(QWidget):
 
     def _on_export_failed(self, error: BaseException, folder: str) -> None:
         self.export_button.setEnabled(True)
-        if isinstance(error, InputError) and "overwrite" in str(error):
+        if isinstance(error, TargetNotEmpty):
             confirm(
                 self,
                 self.tr("Replace earlier export?"),
