@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
 import sys
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -14,16 +17,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app import paths
+from app.errors import KnownError
 from app.store import Store
 from ui import theme
 from ui.devices.screen import DevicesScreen
 from ui.ops import wait_for_writer
 from ui.planned import PLANS, PlannedScreen
+from ui.widgets.messages import notify
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +115,55 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def check_display() -> None:
+    """Fail with advice instead of Qt's abort when there is no screen to open a window on."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if (
+        sys.platform.startswith("linux")
+        and not platform
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        raise KnownError(
+            "No display found: the kiosk needs a desktop session (DISPLAY or WAYLAND_DISPLAY "
+            "is unset). Run it from the desktop, or render the screens headless with "
+            "`joinery kiosk --screenshot DIR` (QT_QPA_PLATFORM=offscreen)."
+        )
+
+
+def install_excepthook() -> None:
+    """A bug is logged and shown as a plain message; the kiosk stays up."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        log.critical("unexpected error", exc_info=(kind, error, trace))
+        parent = QApplication.activeWindow()
+        if parent is not None:
+            notify(
+                parent,
+                QMessageBox.Icon.Critical,
+                "Joinery",
+                "Something went wrong inside Joinery. What you were doing may not have "
+                f"finished; nothing saved before it is lost. The log ({log_path()}) has "
+                "the details for a bug report.",
+            )
+
+    sys.excepthook = hook
+
+
+def log_path() -> Path:
+    return paths.data_dir() / "joinery.log"
+
+
+def start_logging() -> None:
+    target = log_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        target, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+
 def application() -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
@@ -139,7 +195,13 @@ def wait_until(predicate: object, timeout_ms: int = 10_000) -> bool:
 
 
 def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None = None) -> int:
+    if screenshot_dir is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    else:
+        check_display()
+        start_logging()
     app = application()
+    install_excepthook()
     if demo:
         prepare_demo(db_path)
     window = MainWindow(str(db_path), demo=demo)

@@ -27,6 +27,7 @@ from app.autopilot import (
     read_csv,
     write_intune_csv,
 )
+from app.autopilot.fields import base64_size
 from app.domain import AutopilotRecord
 from app.errors import InputError, KnownError, Problem
 from tests.app.autopilot_corpus import fake_hash, make_csv, make_row, make_rows
@@ -426,7 +427,7 @@ def test_oversized_file_is_refused_without_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path, make_csv(make_rows(RNG, 3), encoding="utf-8"))
-    monkeypatch.setattr(autopilot, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(autopilot.reader, "MAX_FILE_BYTES", 1000)
 
     records, problems = split(path)
 
@@ -601,7 +602,7 @@ def test_base64_size_agrees_with_the_strict_decoder(value: str) -> None:
         expected: int | None = len(binascii.a2b_base64(value, strict_mode=True))
     except (binascii.Error, ValueError):
         expected = None
-    assert autopilot._base64_size(value) == expected
+    assert base64_size(value) == expected
 
 
 # --- writing for Intune -----------------------------------------------------------------------

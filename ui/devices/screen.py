@@ -186,8 +186,14 @@ class DevicesScreen(QWidget):
         self.model.set_query(replace(self.model.query, text=device.serial))
 
     def _on_model_ready(self) -> None:
-        total = self.model.rowCount()
-        self.count_label.setText(self.tr("{n} device(s)").format(n=f"{total:,}"))
+        shown_rows = self.model.rowCount()
+        total = self.store.count_devices()
+        if shown_rows == total:
+            self.count_label.setText(self.tr("{n} device(s)").format(n=f"{total:,}"))
+        else:
+            self.count_label.setText(
+                self.tr("{n} of {t} device(s) match").format(n=f"{shown_rows:,}", t=f"{total:,}")
+            )
         if self._selected_id is not None:
             row = self.model.row_of(self._selected_id)
             if row is not None:
