@@ -187,3 +187,26 @@ def test_write_by_another_process_shows_up(
             other, [write(tmp_path / "x.csv", demo.autopilot_rows(3, seed=9))]
         )
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1203, timeout=5000)
+
+
+def test_live_refresh_keeps_selection_and_scroll(
+    screen: DevicesScreen, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from app import services
+
+    model = screen.model
+    qtbot.waitUntil(lambda: model.device_at(700) is not None)
+    target = model.device_at(700)
+    assert target is not None
+    screen._select_row(700)
+    scroll = screen.table.verticalScrollBar().value()
+    assert scroll > 0
+    with Store.open(screen.db_path) as other:
+        services.import_autopilot(
+            other, [write(tmp_path / "late.csv", demo.autopilot_rows(2, seed=31))]
+        )
+    qtbot.waitUntil(lambda: model.rowCount() == 1202, timeout=5000)
+    assert screen.table.verticalScrollBar().value() == scroll
+    assert screen.table.currentIndex().row() == 700
+    qtbot.waitUntil(lambda: model.device_at(700) is not None)
+    assert screen.detail.title.text() == target.device_name

@@ -127,6 +127,7 @@ class DeviceTableModel(QAbstractTableModel):
         self._asked: set[int] = set()
         self._thread: QThread | None = None
         self._loader: PageLoader | None = None
+        self._reset_next = True
         self.loading = False
 
     def _start_loader(self) -> PageLoader:
@@ -161,7 +162,9 @@ class DeviceTableModel(QAbstractTableModel):
         return self._query
 
     def set_query(self, query: DeviceQuery) -> None:
+        """Show another query: the rows are replaced wholesale when it arrives."""
         self._query = query
+        self._reset_next = True
         self.refresh()
 
     def refresh(self) -> None:
@@ -250,12 +253,35 @@ class DeviceTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self.loading = False
-        self.beginResetModel()
-        self._count = total
+        if self._reset_next:
+            self._reset_next = False
+            self.beginResetModel()
+            self._count = total
+            self._pages = {0: first}
+            self._asked = {0}
+            self.endResetModel()
+        else:
+            self._update_in_place(total, first)
+        self.ready.emit()
+
+    def _update_in_place(self, total: int, first: list[Device]) -> None:
+        """The same query, newer data: keep the view's selection, scroll position and sort.
+
+        Rows are added or removed at the end and every row is marked changed; pages other than
+        the first are fetched again when they are next painted.
+        """
+        if total > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, total - 1)
+            self._count = total
+            self.endInsertRows()
+        elif total < self._count:
+            self.beginRemoveRows(QModelIndex(), total, self._count - 1)
+            self._count = total
+            self.endRemoveRows()
         self._pages = {0: first}
         self._asked = {0}
-        self.endResetModel()
-        self.ready.emit()
+        if total:
+            self.dataChanged.emit(self.index(0, 0), self.index(total - 1, len(COLUMNS) - 1))
 
     @Slot(int, int, object)
     def _on_loader_loaded(self, generation: int, number: int, rows: list[Device]) -> None:
