@@ -69,7 +69,9 @@ def _emit_json(document: object) -> None:
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     """Joinery: prepare Windows devices for Microsoft Entra join at the imaging bench."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     ctx.obj = Context(db)
 
 
@@ -189,8 +191,17 @@ def demo_group() -> None:
 @click.pass_obj
 def demo_seed(obj: Context, count: int, seed_value: int) -> None:
     """Add a demo fleet (real vendors, models, serial patterns, Windows builds)."""
-    with obj.store() as store:
-        added = demo.seed(store, count, seed=seed_value)
+    with (
+        obj.store() as store,
+        click.progressbar(length=count, label="Seeding", file=sys.stderr) as bar,
+    ):
+        done = [0]
+
+        def advance(added: int, _total: int) -> None:
+            bar.update(added - done[0])
+            done[0] = added
+
+        added = demo.seed(store, count, seed=seed_value, progress=advance)
         total = store.count_devices()
     click.echo(f"Added {added} demo devices to {obj.db_path} ({total} in all).")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import logging
 import logging.handlers
 import os
@@ -66,7 +67,6 @@ class MainWindow(QMainWindow):
             screen: QWidget
             if key == "devices":
                 self.devices = DevicesScreen(db_path)
-                self.devices.status.connect(self._on_screen_status)
                 screen = self.devices
             else:
                 screen = PlannedScreen(plans[key])
@@ -106,9 +106,6 @@ class MainWindow(QMainWindow):
         if key == "devices":
             self.devices.focus_search()
 
-    def _on_screen_status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 10_000)
-
     def closeEvent(self, event: QCloseEvent) -> None:
         self.devices.shutdown()
         wait_for_writer()
@@ -127,6 +124,30 @@ def check_display() -> None:
             "No display found: the kiosk needs a desktop session (DISPLAY or WAYLAND_DISPLAY "
             "is unset). Run it from the desktop, or render the screens headless with "
             "`joinery kiosk --screenshot DIR` (QT_QPA_PLATFORM=offscreen)."
+        )
+
+
+#: Libraries Qt's xcb plugin loads, and the Debian/Ubuntu packages that hold them.
+_XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def check_platform_libraries() -> None:
+    """Qt's xcb plugin aborts the process when a system library is missing; say which."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    missing = [name for name in _XCB_LIBRARIES if ctypes.util.find_library(name) is None]
+    if missing:
+        packages = " ".join(_XCB_LIBRARIES[name] for name in missing)
+        raise KnownError(
+            f"Qt needs system libraries that are missing here ({', '.join(missing)}). "
+            f"On Debian or Ubuntu: sudo apt-get install {packages}"
         )
 
 
@@ -160,8 +181,10 @@ def start_logging() -> None:
         target, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)  # the file gets INFO; the console handler keeps its own level
 
 
 def application() -> QApplication:
@@ -199,6 +222,7 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     else:
         check_display()
+        check_platform_libraries()
         start_logging()
     app = application()
     install_excepthook()

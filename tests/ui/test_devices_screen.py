@@ -210,3 +210,25 @@ def test_live_refresh_keeps_selection_and_scroll(
     assert screen.table.currentIndex().row() == 700
     qtbot.waitUntil(lambda: model.device_at(700) is not None)
     assert screen.detail.title.text() == target.device_name
+
+
+def test_empty_registry_says_what_to_do(qtbot: QtBot, db_path: Path) -> None:
+    widget = DevicesScreen(str(db_path))
+    qtbot.addWidget(widget)
+    widget.show()
+    assert widget.model.rowCount() == 0
+    assert widget.list_stack.currentWidget() is widget.empty
+    assert "No devices yet" in widget.empty.text()
+    assert "Ctrl+I" in widget.empty.text()
+    widget.shutdown()
+
+
+def test_search_without_matches_says_so(screen: DevicesScreen, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(screen.model.ready, timeout=5000):
+        qtbot.keyClicks(screen.search, "zzz-nothing")
+    assert screen.list_stack.currentWidget() is screen.empty
+    assert "zzz-nothing" in screen.empty.text()
+    with qtbot.waitSignal(screen.model.ready, timeout=5000):
+        qtbot.keyClick(screen.search, Qt.Key.Key_Escape)
+    assert screen.list_stack.currentWidget() is screen.table
+    assert screen.model.rowCount() == 1200

@@ -49,6 +49,15 @@ class DeviceDetailWidget(QFrame):
         self.title.setObjectName("paneTitle")
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
+        self.hint = QLabel(
+            self.tr(
+                "Select a device in the list, or scan its serial number into the search box and "
+                "press Enter. Its identity, hardware-hash lineage and history show here."
+            )
+        )
+        self.hint.setObjectName("planSummary")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
         self._form = QFormLayout()
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._values: dict[str, QLabel] = {}
@@ -73,17 +82,25 @@ class DeviceDetailWidget(QFrame):
         self.history.setWordWrap(True)
         self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.history, 1)
+        self._sections = (lineage_title, self.lineage, history_title, self.history)
+        layout.addStretch(0)
         self.show_device(None, [], [])
+
+    def _set_details_visible(self, visible: bool) -> None:
+        self.hint.setVisible(not visible)
+        for row in range(self._form.rowCount()):
+            self._form.setRowVisible(row, visible)
+        for widget in self._sections:
+            widget.setVisible(visible)
 
     def show_device(
         self, device: Device | None, lineage: list[LineageEntry], history: list[HistoryEntry]
     ) -> None:
         self.lineage.clear()
         self.history.clear()
+        self._set_details_visible(device is not None)
         if device is None:
             self.title.setText(self.tr("No device selected"))
-            for value in self._values.values():
-                value.setText("")
             return
         self.title.setText(device.device_name or device.serial)
         for key, value in self._values.items():

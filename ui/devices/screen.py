@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -90,6 +91,10 @@ class DevicesScreen(QWidget):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu_requested)
         self.detail = DeviceDetailWidget()
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyList")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self._layout()
         self._connect()
@@ -106,8 +111,11 @@ class DevicesScreen(QWidget):
         bar.addWidget(self.search, 1)
         bar.addWidget(self.import_button)
         bar.addWidget(self.export_button)
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.table)
+        self.list_stack.addWidget(self.empty)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
+        splitter.addWidget(self.list_stack)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -188,6 +196,7 @@ class DevicesScreen(QWidget):
     def _on_model_ready(self) -> None:
         shown_rows = self.model.rowCount()
         total = self.store.count_devices()
+        self._show_empty_state(shown_rows, total)
         if shown_rows == total:
             self.count_label.setText(self.tr("{n} device(s)").format(n=f"{total:,}"))
         else:
@@ -202,6 +211,22 @@ class DevicesScreen(QWidget):
                     self._say(self.tr("Found {s}.").format(s=self._pending_serial))
                     self.search.selectAll()  # the next scan replaces the text
         self._pending_serial = None
+
+    def _show_empty_state(self, shown_rows: int, total: int) -> None:
+        if shown_rows:
+            self.list_stack.setCurrentWidget(self.table)
+            return
+        if total:
+            text = self.tr("No device's serial number, name or user starts with “{t}”.").format(
+                t=self.model.query.text
+            )
+        else:
+            text = self.tr(
+                "No devices yet.\n\nImport the hardware-hash CSV files that "
+                "Get-WindowsAutopilotInfo wrote: Import Autopilot CSV… (Ctrl+I)."
+            )
+        self.empty.setText(text)
+        self.list_stack.setCurrentWidget(self.empty)
 
     def _on_model_failed(self, message: str) -> None:
         self._say(self.tr("The device list could not be read: {m}").format(m=message))
