@@ -7,10 +7,12 @@ import logging
 import logging.handlers
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -206,15 +208,12 @@ def prepare_demo(db_path: Path, devices: int = 5000) -> None:
             demo.seed(store, devices)
 
 
-def wait_until(predicate: object, timeout_ms: int = 10_000) -> bool:
-    """Spin the event loop until `predicate()` is true (screenshots; no user waiting)."""
-    assert callable(predicate)
-    remaining = timeout_ms
-    while not predicate() and remaining > 0:
+def wait_until(predicate: Callable[[], bool], timeout_ms: int = 10_000) -> bool:
+    """Spin the event loop until `predicate()` holds (screenshots: nobody is waiting)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not predicate() and time.monotonic() < deadline:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        QTimer.singleShot(10, lambda: None)
-        remaining -= 10
-    return bool(predicate())
+    return predicate()
 
 
 def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None = None) -> int:

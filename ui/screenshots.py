@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
-from app import demo
+from app import autopilot, demo
+from app.domain import ImportReport
 from ui.devices.import_flow import ImportResultDialog
 from ui.main import SCREENS, MainWindow, wait_until
-
-SIZES = {"": (1366, 768)}
 
 
 def _settle(window: QWidget) -> None:
@@ -42,28 +42,22 @@ def capture_all(window: MainWindow, folder: Path) -> list[Path]:
 
 def _import_result(window: MainWindow, folder: Path) -> Path:
     """The report an operator sees after a file with bad rows, from a real parse."""
-    from app import autopilot
-    from app.domain import ImportReport
-
     rows = demo.autopilot_rows(4, seed=3)
-    text = demo.capture_csv(rows, encoding="utf-8").decode()
-    lines = text.split("\r\n")
-    lines[2] = lines[2].replace(lines[2].split(",")[2], "not-base64!")
-    lines[3] = "PF3 BAD;SERIAL" + lines[3][lines[3].index(",") :]
+    rows[1] = replace(rows[1], hardware_hash="not-base64!")
+    rows[2] = replace(rows[2], serial="PF3 BAD;SERIAL")
+    report = ImportReport(files=["AutopilotHWID.csv"])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "AutopilotHWID.csv"
-        path.write_text("\r\n".join(lines), encoding="utf-8")
-        parsed = autopilot.read_csv(path)
-    report = ImportReport(files=[path.name])
-    for problem in parsed.problems:
-        report.rejected.append(
-            {
-                "file": path.name,
-                "line": problem.line,
-                "column": problem.column,
-                "reason": problem.reason,
-            }
-        )
+        path.write_bytes(demo.capture_csv(rows))
+        for problem in autopilot.read_csv(path).problems:
+            report.rejected.append(
+                {
+                    "file": path.name,
+                    "line": problem.line,
+                    "column": problem.column,
+                    "reason": problem.reason,
+                }
+            )
     dialog = ImportResultDialog(report, window)
     dialog.show()
     _settle(dialog)
