@@ -232,3 +232,14 @@ def test_search_without_matches_says_so(screen: DevicesScreen, qtbot: QtBot) -> 
         qtbot.keyClick(screen.search, Qt.Key.Key_Escape)
     assert screen.list_stack.currentWidget() is screen.table
     assert screen.model.rowCount() == 1200
+
+
+def test_dragging_fetches_the_latest_pages_first(screen: DevicesScreen, qtbot: QtBot) -> None:
+    model = screen.model
+    for number in range(1, 11):  # a fast drag paints ten pages before any arrives
+        model.device_at(number * PAGE_SIZE)
+    qtbot.waitUntil(lambda: all(model.device_at(n * PAGE_SIZE) for n in (7, 8, 9, 10)))
+    skipped = [n for n in range(2, 7) if n not in model._pages]
+    assert skipped == [2, 3, 4, 5, 6]  # overtaken while waiting: never fetched
+    assert model.device_at(3 * PAGE_SIZE) is None  # painted again: asked again
+    qtbot.waitUntil(lambda: model.device_at(3 * PAGE_SIZE) is not None)

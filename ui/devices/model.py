@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 MAX_PAGES = 64
+MAX_WAITING = 4  # a screenful of rows spans at most two pages
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("serial", "Serial number"),
@@ -61,7 +62,8 @@ class PageLoader(QObject):
 
     counted = Signal(int, int, object)  # generation, row count, first page
     loaded = Signal(int, int, object)  # generation, page number, rows
-    failed = Signal(int, str)
+    failed = Signal(int, str)  # generation, message: the count failed
+    page_failed = Signal(int, int, str)  # generation, page number, message
 
     def __init__(self, db_path: str) -> None:
         super().__init__()
@@ -97,7 +99,7 @@ class PageLoader(QObject):
         try:
             rows = self._open().devices_page(query, number * PAGE_SIZE, PAGE_SIZE)
         except sqlite3.OperationalError as exc:
-            self.failed.emit(generation, str(exc))
+            self.page_failed.emit(generation, number, str(exc))
             return
         self.loaded.emit(generation, number, rows)
 
@@ -125,6 +127,8 @@ class DeviceTableModel(QAbstractTableModel):
         self._count = 0
         self._pages: dict[int, list[Device]] = {}
         self._asked: set[int] = set()
+        self._waiting: dict[int, None] = {}  # pages to fetch, oldest first
+        self._in_flight = False
         self._thread: QThread | None = None
         self._loader: PageLoader | None = None
         self._reset_next = True
@@ -142,6 +146,7 @@ class DeviceTableModel(QAbstractTableModel):
             self._loader.counted.connect(self._on_loader_counted)
             self._loader.loaded.connect(self._on_loader_loaded)
             self._loader.failed.connect(self._on_loader_failed)
+            self._loader.page_failed.connect(self._on_loader_page_failed)
             self._thread.start()
         return self._loader
 
@@ -240,9 +245,24 @@ class DeviceTableModel(QAbstractTableModel):
         return None
 
     def _ask(self, number: int) -> None:
+        """Queue a page; while the scrollbar is dragged only the latest few stay queued."""
         if number in self._asked:
             return
         self._asked.add(number)
+        self._waiting[number] = None
+        while len(self._waiting) > MAX_WAITING:
+            stale = next(iter(self._waiting))
+            del self._waiting[stale]
+            self._asked.discard(stale)  # asked again if it is painted again
+        self._pump()
+
+    def _pump(self) -> None:
+        """One page request in flight at a time, newest first: dragging stays responsive."""
+        if self._in_flight or not self._waiting:
+            return
+        number = next(reversed(self._waiting))
+        del self._waiting[number]
+        self._in_flight = True
         self._start_loader()
         self._request_page.emit(self._generation, self._query, number)
 
@@ -259,6 +279,7 @@ class DeviceTableModel(QAbstractTableModel):
             self._count = total
             self._pages = {0: first}
             self._asked = {0}
+            self._waiting.clear()
             self.endResetModel()
         else:
             self._update_in_place(total, first)
@@ -280,19 +301,32 @@ class DeviceTableModel(QAbstractTableModel):
             self.endRemoveRows()
         self._pages = {0: first}
         self._asked = {0}
+        self._waiting.clear()
         if total:
             self.dataChanged.emit(self.index(0, 0), self.index(total - 1, len(COLUMNS) - 1))
 
     @Slot(int, int, object)
     def _on_loader_loaded(self, generation: int, number: int, rows: list[Device]) -> None:
+        self._in_flight = False
         if generation != self._generation:
+            self._pump()
             return
         self._pages[number] = rows
+        self._pump()
         self._evict(keep=number)
         first = number * PAGE_SIZE
         last = min(self._count, first + PAGE_SIZE) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    @Slot(int, int, str)
+    def _on_loader_page_failed(self, generation: int, number: int, message: str) -> None:
+        self._in_flight = False
+        if generation == self._generation:
+            self._asked.discard(number)  # painted again, asked again
+            if "interrupted" not in message:
+                log.warning("device page %d failed: %s", number, message)
+        self._pump()
 
     @Slot(int, str)
     def _on_loader_failed(self, generation: int, message: str) -> None:
