@@ -163,6 +163,35 @@ def devices_list(obj: Context, state: str | None, limit: int | None, as_json: bo
             )
 
 
+# -- audit ----------------------------------------------------------------------------------
+
+
+@cli.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def audit_verify(obj: Context, as_json: bool) -> None:
+    """Check the hash chain: any edited, deleted, inserted or reordered entry is named."""
+    with obj.store() as store:
+        verdict = store.verify_audit()
+    if as_json:
+        _emit_json(verdict.as_json())
+    elif verdict.ok:
+        click.echo(
+            f"The audit trail is intact: {verdict.entries} entries"
+            + (f" ({verdict.unchained} from before the chain)" if verdict.unchained else "")
+            + f". Head: {verdict.head or '-'}"
+        )
+        click.echo("File the head somewhere else (a ticket, a printout) to anchor the trail.")
+    if not verdict.ok:
+        click.echo(f"joinery: the audit trail was tampered with: {verdict.reason}.", err=True)
+        raise SystemExit(1)
+
+
 # -- demo -----------------------------------------------------------------------------------
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from app.store.audit import AuditMixin
-from app.store.base import StoreBase
 from app.store.devices import DeviceMixin
 from app.store.schema import SCHEMA_VERSION, SORTABLE
 
 __all__ = ["SCHEMA_VERSION", "SORTABLE", "Store"]
 
 
-class Store(DeviceMixin, AuditMixin, StoreBase):
+class Store(DeviceMixin, AuditMixin):
     """Devices, their lineage and history, and the audit trail."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 
 from app.domain import AutopilotRecord, Device, DeviceQuery, HistoryEntry
 from app.errors import InputError
+from app.store.base import StoreBase
 from app.store.schema import SORTABLE
 
 DEVICE_COLUMNS = (
@@ -92,9 +92,7 @@ def _order(query: DeviceQuery) -> str:
     return f" ORDER BY {query.sort} {direction}, id {direction}"
 
 
-class DeviceMixin:
-    conn: sqlite3.Connection
-
+class DeviceMixin(StoreBase):
     # -- reads ------------------------------------------------------------------------------
 
     def count_devices(self, query: DeviceQuery | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
 from sqlite_utils import Database, Migrations
 
@@ -11,7 +12,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -120,6 +121,48 @@ def m001_initial(db: Database) -> None:
     for column in SORTABLE:
         if column != "serial":  # the UNIQUE constraint already indexes it
             db.execute(f"CREATE INDEX devices_{column} ON devices ({column})")
+
+
+@migrations()
+def m002_security(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- Facts about this database itself; `database_id` binds keys and the audit chain to it.
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+        CREATE TABLE operators (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role TEXT NOT NULL CHECK (role IN ('technician', 'lead', 'admin')),
+            secret_hash TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (length(name) BETWEEN 1 AND 64)
+        );
+
+        -- The data key, wrapped by a key from the OS keyring or from an admin passphrase.
+        CREATE TABLE vault_keys (
+            id INTEGER PRIMARY KEY,
+            wrapped TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('keyring', 'passphrase')),
+            kdf TEXT,
+            created_at TEXT NOT NULL,
+            retired_at TEXT
+        );
+
+        -- Each entry's HMAC covers the previous one's: an edit, deletion, insertion or
+        -- reordering breaks the chain at that entry.
+        ALTER TABLE audit ADD COLUMN mac TEXT;
+        CREATE INDEX audit_action ON audit (action, id);
+        """,
+    )
+    db.execute("INSERT INTO meta (key, value) VALUES ('database_id', ?)", [str(uuid.uuid4())])
 
 
 def run_script(db: Database, script: str) -> None:

@@ -602,6 +602,10 @@ def test_base64_size_agrees_with_the_strict_decoder(value: str) -> None:
         expected: int | None = len(binascii.a2b_base64(value, strict_mode=True))
     except (binascii.Error, ValueError):
         expected = None
+    if len(value) % 4:
+        # Python's strict mode still accepts surplus padding ("AAAA="); .NET's
+        # Convert.FromBase64String, and so Joinery, refuse any length not a multiple of 4.
+        expected = None
     assert base64_size(value) == expected
 
 

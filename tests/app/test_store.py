@@ -148,3 +148,23 @@ def test_search_is_a_case_insensitive_prefix(store: Store) -> None:
     user = store.devices_page(DeviceQuery(text="zz-nobody"), 0, 10)
     assert user == []
     assert store.count_devices(DeviceQuery(text=some.serial)) >= 1
+
+
+def test_schema_1_database_migrates_with_its_data(db_path: Path) -> None:
+    from sqlite_utils import Database
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    old = Database(conn)
+    migrations.apply(old, stop_before="m002_security")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO devices (serial, created_at, updated_at) VALUES ('OLD1', 'x', 'x')")
+    conn.execute("INSERT INTO audit (at, actor, action) VALUES ('2026-01-01T00:00:00Z', 'a', 'b')")
+    conn.close()
+    with Store.open(db_path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.device_by_serial("old1") is not None
+        assert len(store.database_id()) == 36
+        store.append_audit("tester", "after.migration")
+        verdict = store.verify_audit()
+        assert verdict.ok
+        assert (verdict.entries, verdict.unchained) == (2, 1)

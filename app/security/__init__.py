@@ -1,0 +1,1 @@
+"""Operators and roles, the secrets vault, and the tamper-evident audit trail."""

@@ -1,0 +1,81 @@
+"""Who may do what. Services check permissions themselves; hiding a button is not enough."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.errors import JoineryError
+
+
+class Role(StrEnum):
+    TECHNICIAN = "technician"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    ENROLL = "enroll"
+    PRINT_LABEL = "print labels"
+    VIEW = "view devices"
+    IMPORT = "import Autopilot CSV files"
+    EXPORT = "export devices"
+    BUILD_PACKAGE = "build provisioning packages"
+    MANAGE_PROFILES = "manage bench profiles"
+    REVEAL_SECRET = "reveal secrets"
+    MANAGE_POLICIES = "manage compliance policies"
+    MANAGE_OPERATORS = "manage operators"
+    CHANGE_SETTINGS = "change settings"
+    STALE_ACTIONS = "act on stale devices"
+    SEED_DEMO = "seed demo data"
+
+
+_TECHNICIAN = frozenset({Permission.ENROLL, Permission.PRINT_LABEL, Permission.VIEW})
+_LEAD = _TECHNICIAN | {
+    Permission.IMPORT,
+    Permission.EXPORT,
+    Permission.BUILD_PACKAGE,
+    Permission.MANAGE_PROFILES,
+    Permission.REVEAL_SECRET,
+}
+_ADMIN = _LEAD | {
+    Permission.MANAGE_POLICIES,
+    Permission.MANAGE_OPERATORS,
+    Permission.CHANGE_SETTINGS,
+    Permission.STALE_ACTIONS,
+    Permission.SEED_DEMO,
+}
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.TECHNICIAN: _TECHNICIAN,
+    Role.LEAD: frozenset(_LEAD),
+    Role.ADMIN: frozenset(_ADMIN),
+}
+
+
+class PermissionDenied(JoineryError):
+    """The actor's role does not allow the action; says who could do it instead."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a kiosk operator, or the machine's local administrator (the CLI)."""
+
+    name: str
+    role: Role
+    local_admin: bool = False
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.name} (local administrator)" if self.local_admin else self.name
+
+    def may(self, permission: Permission) -> bool:
+        return permission in GRANTS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if self.may(permission):
+            return
+        allowed = [role.value for role in Role if permission in GRANTS[role]]
+        raise PermissionDenied(
+            f"{self.name} signed in as {self.role.value} may not {permission.value}. "
+            f"Ask someone with the role {' or '.join(allowed)}."
+        )
