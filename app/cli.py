@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,13 +18,17 @@ import click
 
 from app import demo, paths, services
 from app.domain import ComplianceState, DeviceQuery
-from app.errors import JoineryError
+from app.errors import InputError, JoineryError, KnownError
+from app.security import operators
+from app.security.roles import Actor
+from app.security.secret import Secret
 from app.services import ImportRejected
 from app.store import Store
 
 log = logging.getLogger(__name__)
 
 STATES = [s.value for s in ComplianceState]
+PIN_ENV = "JOINERY_PIN"
 
 
 class JoineryGroup(click.Group):
@@ -38,12 +43,28 @@ class JoineryGroup(click.Group):
 
 
 class Context:
-    def __init__(self, db: str | None) -> None:
+    def __init__(self, db: str | None, operator: str | None) -> None:
         self.explicit_db = db
+        self.operator = operator
 
     @property
     def db_path(self) -> Path:
         return Path(self.explicit_db) if self.explicit_db else paths.default_db_path()
+
+    def actor(self, store: Store) -> Actor:
+        """The local administrator by default; with --operator, that signed-in operator."""
+        if self.operator is None:
+            _check_owner(self.db_path)
+            return services.local_admin()
+        pin = os.environ.get(PIN_ENV)
+        if pin is None:
+            if not sys.stdin.isatty():
+                raise InputError(
+                    f"--operator {self.operator} needs a PIN: set {PIN_ENV}, or run the "
+                    "command in a terminal to be asked for it."
+                )
+            pin = click.prompt(f"PIN for {self.operator}", hide_input=True, err=True)
+        return operators.sign_in(store, self.operator, Secret(pin))
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -52,6 +73,21 @@ class Context:
             yield store
         finally:
             store.close()
+
+
+def _check_owner(db_path: Path) -> None:
+    """Only the OS user who owns the data acts as its local administrator."""
+    if not hasattr(os, "getuid"):
+        return  # Windows: the data directory's ACL already admits only its user
+    folder = db_path.resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    owner = folder.stat().st_uid
+    if owner not in (os.getuid(), 0) and os.getuid() != 0:
+        raise KnownError(
+            f"{folder} belongs to another user, so you are not this kiosk's local "
+            "administrator. Run as that user, or act as a kiosk operator with --operator NAME."
+        )
 
 
 def _emit_json(document: object) -> None:
@@ -65,14 +101,19 @@ def _emit_json(document: object) -> None:
     envvar=paths.DB_ENV,
     help="Database file (default: joinery.db in the user data directory; env JOINERY_DB).",
 )
+@click.option(
+    "--operator",
+    metavar="NAME",
+    help=f"Act as this kiosk operator, with their role (PIN from {PIN_ENV} or a prompt).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens on stderr.")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, db: str | None, operator: str | None, verbose: bool) -> None:
     """Joinery: prepare Windows devices for Microsoft Entra join at the imaging bench."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
-    ctx.obj = Context(db)
+    ctx.obj = Context(db, operator)
 
 
 # -- autopilot ------------------------------------------------------------------------------
@@ -94,7 +135,9 @@ def autopilot_import(
     """Import hardware-hash CSV files (as Get-WindowsAutopilotInfo writes them), atomically."""
     with obj.store() as store:
         try:
-            report = services.import_autopilot(store, files, skip_invalid=skip_invalid)
+            report = services.import_autopilot(
+                store, files, skip_invalid=skip_invalid, actor=obj.actor(store)
+            )
         except ImportRejected as exc:
             if as_json:
                 _emit_json(exc.report.as_json())
@@ -122,7 +165,9 @@ def autopilot_export(
 ) -> None:
     """Write Intune-ready CSV files: ANSI, CRLF, no quotes, 500 devices per file."""
     with obj.store() as store:
-        report = services.export_autopilot(store, outdir, group_tag=group_tag, overwrite=overwrite)
+        report = services.export_autopilot(
+            store, outdir, group_tag=group_tag, overwrite=overwrite, actor=obj.actor(store)
+        )
     if as_json:
         _emit_json(report.as_json())
         return
@@ -148,7 +193,7 @@ def devices_list(obj: Context, state: str | None, limit: int | None, as_json: bo
     """List devices by serial: all matching devices unless --limit."""
     query = DeviceQuery(state=state)
     with obj.store() as store:
-        found = services.list_devices(store, query, limit)
+        found = services.list_devices(store, query, limit, actor=obj.actor(store))
         if as_json:
             # Streamed element by element: a million devices never sit in memory at once.
             click.echo("[", nl=False)
@@ -230,7 +275,9 @@ def demo_seed(obj: Context, count: int, seed_value: int) -> None:
             bar.update(added - done[0])
             done[0] = added
 
-        added = demo.seed(store, count, seed=seed_value, progress=advance)
+        added = services.seed_demo(
+            store, count, seed=seed_value, progress=advance, actor=obj.actor(store)
+        )
         total = store.count_devices()
     click.echo(f"Added {added} demo devices to {obj.db_path} ({total} in all).")
 

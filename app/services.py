@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app import autopilot
+from app import autopilot, csvsafe, demo
 from app.domain import (
     AutopilotRecord,
     Device,
@@ -20,7 +21,11 @@ from app.domain import (
     ProvisioningMethod,
 )
 from app.errors import Cancelled, InputError, Problem
+from app.security import operators
+from app.security.roles import Actor, Permission, Role
+from app.security.secret import Secret
 from app.store import Store
+from app.store.audit import AuditEntry, AuditQuery
 from app.store.devices import KnownDevice
 from app.timeutil import now_iso
 
@@ -33,12 +38,16 @@ _CHUNK = 500
 _UPDATABLE = ("product_id", "group_tag", "assigned_user", "manufacturer", "model")
 
 
-def local_actor() -> str:
-    """The OS user running Joinery: who the audit trail names until operators exist."""
+def local_admin() -> Actor:
+    """The machine's local administrator: the OS user running the CLI, with the admin role.
+
+    The CLI checks that this user owns the data (see app.cli); the audit trail names them.
+    """
     try:
-        return getpass.getuser()
+        name = getpass.getuser()
     except (KeyError, OSError):
-        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+        name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return Actor(name, Role.ADMIN, local_admin=True)
 
 
 class ImportRejected(InputError):
@@ -238,7 +247,7 @@ def import_autopilot(
     paths: Sequence[str | Path],
     *,
     skip_invalid: bool = False,
-    actor: str | None = None,
+    actor: Actor | None = None,
     progress: Progress | None = None,
     cancelled: CancelCheck | None = None,
 ) -> ImportReport:
@@ -248,14 +257,17 @@ def import_autopilot(
     ImportRejected (nothing written) when rows were rejected without `skip_invalid`, and
     Cancelled when `cancelled()` turns true: the database is then as it was.
     """
+    who = actor or local_admin()
+    who.require(Permission.IMPORT)
     if not paths:
         raise InputError("no files to import: name one or more Autopilot CSV files")
     sizes = [_size(Path(p)) for p in paths]
     total = sum(sizes)
     report = ImportReport(files=[str(p) for p in paths])
-    who = actor or local_actor()
     with store.transaction():
-        run = _ImportRun(store, who, now_iso(), skip_invalid, report, store.next_device_id())
+        run = _ImportRun(
+            store, who.audit_name, now_iso(), skip_invalid, report, store.next_device_id()
+        )
         done = 0
         for path, size in zip(paths, sizes, strict=True):
             base = done
@@ -280,7 +292,7 @@ def import_autopilot(
         if report.rejected and not skip_invalid:
             raise ImportRejected(report)
         store.append_audit(
-            who,
+            who.audit_name,
             "autopilot.import",
             None,
             {
@@ -324,9 +336,11 @@ def export_autopilot(
     *,
     group_tag: str | None = None,
     overwrite: bool = False,
-    actor: str | None = None,
+    actor: Actor | None = None,
 ) -> ExportReport:
     """Write Intune-ready CSV files (500 devices each) for devices with a hardware hash."""
+    who = actor or local_admin()
+    who.require(Permission.EXPORT)
     records = list(store.autopilot_records(group_tag))
     if not records:
         scope = f" with group tag {group_tag!r}" if group_tag is not None else ""
@@ -336,7 +350,7 @@ def export_autopilot(
     files = autopilot.write_intune_csv(records, outdir, overwrite=overwrite)
     with store.transaction():
         store.append_audit(
-            actor or local_actor(),
+            who.audit_name,
             "autopilot.export",
             str(outdir),
             {
@@ -348,11 +362,95 @@ def export_autopilot(
     return ExportReport([str(f) for f in files], len(records))
 
 
-def list_devices(store: Store, query: DeviceQuery, limit: int | None = None) -> Iterator[Device]:
+def list_devices(
+    store: Store, query: DeviceQuery, limit: int | None = None, *, actor: Actor | None = None
+) -> Iterator[Device]:
+    (actor or local_admin()).require(Permission.VIEW)
     for count, device in enumerate(store.iter_devices(query), start=1):
         yield device
         if limit is not None and count >= limit:
             return
+
+
+def seed_demo(
+    store: Store,
+    count: int,
+    *,
+    seed: int = 7,
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Add a demo fleet (admins only: demo devices mixed into real ones mislead)."""
+    (actor or local_admin()).require(Permission.SEED_DEMO)
+    return demo.seed(store, count, seed=seed, progress=progress)
+
+
+AUDIT_HEADER = ("id", "at", "actor", "action", "target", "details")
+
+
+def audit_entries(
+    store: Store,
+    query: AuditQuery,
+    *,
+    limit: int = 500,
+    before_id: int | None = None,
+    actor: Actor | None = None,
+) -> list[AuditEntry]:
+    (actor or local_admin()).require(Permission.VIEW_AUDIT)
+    return store.audit_entries(query, limit=limit, before_id=before_id)
+
+
+def export_audit(
+    store: Store, path: str | Path, query: AuditQuery, *, actor: Actor | None = None
+) -> int:
+    """The filtered trail as CSV (safe to open in Excel); the export is itself audited."""
+    who = actor or local_admin()
+    who.require(Permission.VIEW_AUDIT)
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        before: int | None = None
+        while page := store.audit_entries(query, limit=1000, before_id=before):
+            for e in page:
+                yield (
+                    e.id,
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.target,
+                    json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+                )
+            before = page[-1].id
+
+    count = csvsafe.write(path, AUDIT_HEADER, rows())
+    with store.transaction():
+        store.append_audit(who.audit_name, "audit.export", str(path), {"entries": count})
+    return count
+
+
+#: The demo database's operators share one PIN, shown on its sign-in screen. Only the demo
+#: database has them; a real kiosk starts by creating its first admin.
+DEMO_PIN = "246810"
+DEMO_OPERATORS = (
+    ("demo-admin", Role.ADMIN),
+    ("demo-lead", Role.LEAD),
+    ("demo-tech", Role.TECHNICIAN),
+)
+DEMO_SIGN_IN_HINT = (
+    "Demo fleet: sign in as demo-admin, demo-lead or demo-tech, PIN " + DEMO_PIN + "."
+)
+
+
+def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
+    """The kiosk's --demo database: seeded on first use, left as it is after that."""
+    with Store.open(path) as store:
+        if store.count_devices() == 0:
+            demo.seed(store, devices)
+        if operators.first_admin_needed(store):
+            admin: Actor | None = None
+            for name, role in DEMO_OPERATORS:
+                operators.create_operator(store, admin, name, role, Secret(DEMO_PIN))
+                if admin is None:
+                    admin = Actor(name, role)
 
 
 def find_device(store: Store, scanned: str) -> Device | None:

@@ -63,7 +63,7 @@ def baseline(path: Path, records: list[autopilot.AutopilotRecord]) -> None:
 
 def ours(path: Path, files: list[Path]) -> None:
     with Store.open(path) as store:
-        report = services.import_autopilot(store, files, actor="bench")
+        report = services.import_autopilot(store, files)
     assert report.committed
 
 

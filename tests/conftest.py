@@ -24,12 +24,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _no_real_keyring() -> Iterator[None]:
+    """No test reaches the developer's keyring; tests that want one install their own."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     monkeypatch.setenv("JOINERY_DATA_DIR", str(data))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.delenv("JOINERY_DB", raising=False)
+    monkeypatch.delenv("JOINERY_PIN", raising=False)
+    monkeypatch.delenv("JOINERY_VAULT_PASSPHRASE", raising=False)
 
 
 @pytest.fixture

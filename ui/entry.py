@@ -26,7 +26,7 @@ from app.cli import Context, cli
 @click.pass_obj
 def kiosk(obj: Context, demo: bool, screenshot_dir: str | None) -> None:
     """Open the kiosk window."""
-    from ui.main import run_kiosk  # Qt loads only for the command that needs it
+    from ui.launch import run_kiosk  # Qt loads only for the command that needs it
 
     db_path = paths.demo_db_path() if demo else obj.db_path
     code = run_kiosk(

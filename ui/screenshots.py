@@ -1,18 +1,33 @@
-"""`joinery kiosk --screenshot DIR`: every screen and dialog rendered to PNG."""
+"""`joinery kiosk --screenshot DIR`: every screen and dialog rendered to PNG.
+
+Runs as the local administrator (the CLI already checked that this user owns the data), so
+it needs no PIN; the sign-in and lock screens are captured as an operator sees them.
+"""
 
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QWidget
 
-from app import autopilot, demo
+from app import autopilot, demo, services
 from app.domain import ImportReport
+from app.security.roles import Actor
 from ui.devices.import_flow import ImportResultDialog
-from ui.main import SCREENS, MainWindow, wait_until
+from ui.main import SCREENS, MainWindow
+
+
+def wait_until(predicate: Callable[[], bool], timeout_ms: int = 10_000) -> bool:
+    """Spin the event loop until `predicate()` holds (nobody is waiting on a screenshot)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not predicate() and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    return predicate()
 
 
 def _settle(window: QWidget) -> None:
@@ -21,22 +36,31 @@ def _settle(window: QWidget) -> None:
     window.repaint()
 
 
-def capture_all(window: MainWindow, folder: Path) -> list[Path]:
+def _save(widget: QWidget, path: Path, written: list[Path]) -> None:
+    _settle(widget)
+    widget.grab().save(str(path))
+    written.append(path)
+
+
+def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     window.resize(1366, 768)
     window.show()
+    _save(window, folder / "00-sign-in.png", written)
+    who = actor or services.local_admin()
+    window.session.sign_in(who)
     devices = window.devices
     wait_until(lambda: not devices.model.loading)
     if devices.model.rowCount():
         devices._select_row(0)
     for number, key in enumerate(SCREENS, start=1):
         window.show_screen(key)
-        _settle(window)
-        path = folder / f"{number:02d}-{key}.png"
-        window.grab().save(str(path))
-        written.append(path)
+        _save(window, folder / f"{number:02d}-{key}.png", written)
     written.append(_import_result(window, folder))
+    window.show_screen("devices")
+    window.lock()
+    _save(window, folder / f"{len(SCREENS) + 2:02d}-locked.png", written)
     return written
 
 
@@ -60,8 +84,7 @@ def _import_result(window: MainWindow, folder: Path) -> Path:
             )
     dialog = ImportResultDialog(report, window)
     dialog.show()
-    _settle(dialog)
     target = folder / f"{len(SCREENS) + 1:02d}-import-result.png"
-    dialog.grab().save(str(target))
+    _save(dialog, target, [])
     dialog.close()
     return target

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     BUILD_PACKAGE = "build provisioning packages"
     MANAGE_PROFILES = "manage bench profiles"
     REVEAL_SECRET = "reveal secrets"
+    VIEW_AUDIT = "view the audit trail"
     MANAGE_POLICIES = "manage compliance policies"
     MANAGE_OPERATORS = "manage operators"
     CHANGE_SETTINGS = "change settings"
@@ -37,6 +38,7 @@ _LEAD = _TECHNICIAN | {
     Permission.BUILD_PACKAGE,
     Permission.MANAGE_PROFILES,
     Permission.REVEAL_SECRET,
+    Permission.VIEW_AUDIT,
 }
 _ADMIN = _LEAD | {
     Permission.MANAGE_POLICIES,

@@ -13,6 +13,11 @@ from app.store.base import StoreBase
 from app.timeutil import now_iso
 
 _COLUMNS = "id, at, actor, action, target, details, mac"
+# AUTOINCREMENT's next id: the chain covers the id, so it is chosen before the insert.
+_NEXT_ID = (
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), "
+    "coalesce((SELECT max(id) FROM audit), 0)) + 1"
+)
 
 
 @dataclass(frozen=True)
@@ -78,12 +83,7 @@ class AuditMixin(StoreBase):
                 "SELECT mac FROM audit WHERE mac IS NOT NULL ORDER BY id DESC LIMIT 1"
             ).fetchone()
             previous = bytes.fromhex(last[0]) if last else chain.start(key, self.database_id())
-            entry_id = int(
-                self.conn.execute(
-                    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0),"
-                    " coalesce((SELECT max(id) FROM audit), 0)) + 1"
-                ).fetchone()[0]
-            )
+            entry_id = int(self.conn.execute(_NEXT_ID).fetchone()[0])
             when = at or now_iso()
             text = json.dumps(details or {}, sort_keys=True, ensure_ascii=False)
             mac = chain.link(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from app.store.schema import SCHEMA_VERSION, migrations
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+BEGIN_ATTEMPTS = 4  # each waits up to the busy timeout
 
 # Writes an operator is told are "saved" must survive a power cut: synchronous=FULL.
 _PRAGMAS = (
@@ -93,10 +95,7 @@ class StoreBase:
             with self.db.atomic():  # a savepoint inside the caller's transaction
                 yield self.db
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _busy(self.path, exc) from exc
+        self._begin_immediate()
         try:
             yield self.db
         except BaseException:
@@ -107,6 +106,22 @@ class StoreBase:
         except sqlite3.OperationalError as exc:
             self._rollback()
             raise _busy(self.path, exc) from exc
+
+    def _begin_immediate(self) -> None:
+        # SQLite's busy wait is not fair: a writer committing back to back can hold off
+        # another for seconds. Retry a few busy timeouts before telling the operator.
+        for attempt in range(BEGIN_ATTEMPTS):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == BEGIN_ATTEMPTS - 1:
+                    raise _busy(self.path, exc) from exc
+                log.info("database busy, retrying BEGIN IMMEDIATE (%d)", attempt + 1)
+                time.sleep(0.05 * (attempt + 1))
+            else:
+                return
 
     def _rollback(self) -> None:
         # An error such as SQLITE_FULL may already have ended the transaction.

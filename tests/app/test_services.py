@@ -10,8 +10,12 @@ import pytest
 from app import autopilot, demo, services
 from app.domain import AutopilotRecord
 from app.errors import Cancelled, InputError
+from app.security.roles import Actor, PermissionDenied, Role
 from app.services import ImportRejected
 from app.store import Store
+
+LEAD = Actor("lena", Role.LEAD)
+TECHNICIAN = Actor("tom", Role.TECHNICIAN)
 
 
 def write(path: Path, rows: list[AutopilotRecord], encoding: str = "utf-16") -> Path:
@@ -28,7 +32,7 @@ def snapshot(store: Store) -> tuple[object, ...]:
 
 def test_import_creates_devices_lineage_history_and_audit(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(30, group_tag="Sales")
-    report = services.import_autopilot(store, [write(tmp_path / "a.csv", rows)], actor="lead")
+    report = services.import_autopilot(store, [write(tmp_path / "a.csv", rows)], actor=LEAD)
     assert (report.imported, report.updated, report.reimaged, report.rejected) == (30, 0, 0, [])
     assert store.count_devices() == 30
     device = store.device_by_serial(rows[4].serial)
@@ -36,7 +40,7 @@ def test_import_creates_devices_lineage_history_and_audit(store: Store, tmp_path
     assert store.device_lineage(device.id)[0].hardware_hash == rows[4].hardware_hash
     assert [h.kind for h in store.device_history(device.id)] == ["imported"]
     (entry,) = store.audit_entries(action="autopilot.import")
-    assert entry.actor == "lead" and entry.details["imported"] == 30
+    assert entry.actor == "lena" and entry.details["imported"] == 30
 
 
 def test_reimport_updates_same_hash_and_records_reimage(store: Store, tmp_path: Path) -> None:
@@ -180,3 +184,24 @@ def test_export_after_reimage_writes_the_current_hash(store: Store, tmp_path: Pa
     report = services.export_autopilot(store, tmp_path / "out")
     back = {r.serial: r.hardware_hash for r in autopilot.read_csv(report.files[0]).records}
     assert back[rows[0].serial] == new_hash and len(back) == 2
+
+
+def test_roles_are_enforced_by_the_services_themselves(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", demo.autopilot_rows(3))
+    with pytest.raises(PermissionDenied, match="tom signed in as technician may not import"):
+        services.import_autopilot(store, [path], actor=TECHNICIAN)
+    assert store.count_devices() == 0
+    with pytest.raises(PermissionDenied, match="lead or admin"):
+        services.export_autopilot(store, tmp_path / "out", actor=TECHNICIAN)
+    with pytest.raises(PermissionDenied):
+        services.seed_demo(store, 10, actor=LEAD)
+    assert services.import_autopilot(store, [path], actor=LEAD).imported == 3
+    assert services.export_autopilot(store, tmp_path / "out", actor=LEAD).devices == 3
+
+
+def test_local_admin_is_named_in_history_and_audit(store: Store, tmp_path: Path) -> None:
+    services.import_autopilot(store, [write(tmp_path / "a.csv", demo.autopilot_rows(2))])
+    who = services.local_admin()
+    assert who.role is Role.ADMIN and who.local_admin
+    (entry,) = store.audit_entries(action="autopilot.import")
+    assert entry.actor == f"{who.name} (local administrator)"

@@ -168,3 +168,26 @@ def test_schema_1_database_migrates_with_its_data(db_path: Path) -> None:
         verdict = store.verify_audit()
         assert verdict.ok
         assert (verdict.entries, verdict.unchained) == (2, 1)
+
+
+def test_busy_writer_retries_then_says_so(db_path: Path) -> None:
+    import threading
+    import time
+
+    store = Store.open(db_path)
+    store.conn.execute("PRAGMA busy_timeout = 30")
+    holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.1, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    with store.transaction():  # first BEGIN times out; a retry gets through
+        store.append_audit("tester", "after.wait")
+    release.join()
+    assert time.monotonic() - started >= 0.05
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(KnownError, match="is busy"), store.transaction():
+        pass
+    holder.execute("ROLLBACK")
+    holder.close()
+    store.close()

@@ -1,4 +1,5 @@
-"""The kiosk shell: navigation by mouse and keyboard, planned screens, screenshots."""
+"""The kiosk shell: first admin, sign-in, idle lock over every window, navigation, one
+window per database, and the screenshots."""
 
 from __future__ import annotations
 
@@ -7,36 +8,143 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
+from app.errors import KnownError
+from app.security import operators
+from app.security.roles import Actor, Role
+from app.security.secret import Secret
+from app.store import Store
+from ui.launch import acquire_kiosk_lock
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_for_writer
 from ui.screenshots import capture_all
 
+PIN = "482915"
 
-def make_window(qtbot: QtBot, db: Path) -> MainWindow:
-    window = MainWindow(str(db))
+
+def make_window(qtbot: QtBot, db: Path, **kwargs: object) -> MainWindow:
+    window = MainWindow(str(db), **kwargs)  # type: ignore[arg-type]
     qtbot.addWidget(window)
     window.show()
     return window
 
 
-def test_opens_on_devices_with_search_focused(qtbot: QtBot, seeded_db: Path) -> None:
+def add_operators(db: Path) -> None:
+    with Store.open(db) as store:
+        operators.create_operator(store, None, "ada", Role.ADMIN, Secret(PIN))
+        ada = operators.sign_in(store, "ada", Secret(PIN))
+        operators.create_operator(store, ada, "tom", Role.TECHNICIAN, Secret("135791"))
+
+
+def sign_in(qtbot: QtBot, window: MainWindow, name: str, pin: str) -> None:
+    screen = window.sign_in
+    if not screen.name.isReadOnly():
+        screen.name.clear()
+        qtbot.keyClicks(screen.name, name)
+    qtbot.keyClicks(screen.pin, pin)
+    qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+
+
+def test_first_run_asks_for_the_first_admin(qtbot: QtBot, seeded_db: Path) -> None:
     window = make_window(qtbot, seeded_db)
+    screen = window.sign_in
+    assert window.outer.currentWidget() is screen
+    assert screen.creating_first_admin
+    assert screen.confirm.isVisible()
+    qtbot.keyClicks(screen.name, "ada")
+    qtbot.keyClicks(screen.pin, PIN)
+    qtbot.keyClicks(screen.confirm, "000000")
+    qtbot.keyClick(screen.confirm, Qt.Key.Key_Return)
+    assert "differ" in screen.error.text()
+    assert screen.pin.text() == "" and screen.confirm.text() == ""
+    qtbot.keyClicks(screen.pin, PIN)
+    qtbot.keyClicks(screen.confirm, PIN)
+    qtbot.keyClick(screen.confirm, Qt.Key.Key_Return)
+    assert window.outer.currentWidget() is window.shell
+    assert "ada" in window.badge.text() and "admin" in window.badge.text()
+    actions = [e.action for e in window.store.audit_entries()]
+    assert actions[:2] == ["operator.sign_in", "operator.create"]
+    window.close()
+
+
+def test_wrong_pin_shows_beside_the_field(qtbot: QtBot, seeded_db: Path) -> None:
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db)
+    sign_in(qtbot, window, "ada", "111111")
+    assert window.outer.currentWidget() is window.sign_in
+    assert "do not match" in window.sign_in.error.text()
+    assert window.sign_in.pin.text() == ""
+    sign_in(qtbot, window, "ada", PIN)
+    assert window.outer.currentWidget() is window.shell
     assert window.stack.currentWidget() is window.devices
-    qtbot.waitUntil(lambda: window.devices.search.hasFocus())
+    window.close()
+
+
+def test_technician_cannot_import_or_read_the_audit(qtbot: QtBot, seeded_db: Path) -> None:
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db)
+    sign_in(qtbot, window, "tom", "135791")
+    assert not window.devices.import_button.isEnabled()
+    assert "technician" in window.devices.import_button.toolTip()
+    window.show_screen("audit")
+    assert "may not view the audit trail" in window.audit.status.text()
+    assert window.audit.table.rowCount() == 0
+    window.close()
+
+
+def test_idle_lock_covers_dialogs_and_clears_secrets(qtbot: QtBot, seeded_db: Path) -> None:
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db, idle_ms=300)
+    sign_in(qtbot, window, "ada", PIN)
+    dialog = QDialog(window)
+    secret_field = QLineEdit(dialog)
+    secret_field.setEchoMode(QLineEdit.EchoMode.Password)
+    QVBoxLayout(dialog).addWidget(secret_field)
+    secret_field.setText("wifi-key-canary")
+    dialog.show()
+    with qtbot.waitSignal(window.session.locked, timeout=3000):
+        pass  # no input: the idle timer runs out
+    assert window.outer.currentWidget() is window.sign_in
+    assert not dialog.isVisible()
+    assert secret_field.text() == ""
+    assert window.sign_in.name.text() == "ada" and window.sign_in.name.isReadOnly()
+    assert window.current_actor() is None
+    sign_in(qtbot, window, "ada", PIN)
+    assert window.outer.currentWidget() is window.shell
+    assert dialog.isVisible()  # the same operator gets their dialog back
+    assert "session" not in {e.action for e in window.store.audit_entries()}
+    window.close()
+
+
+def test_another_operator_does_not_see_the_previous_dialogs(qtbot: QtBot, seeded_db: Path) -> None:
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db)
+    sign_in(qtbot, window, "ada", PIN)
+    dialog = QDialog(window)
+    dialog.show()
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    window.lock()
+    assert not dialog.isVisible()
+    qtbot.mouseClick(window.sign_in.switch, Qt.MouseButton.LeftButton)
+    sign_in(qtbot, window, "tom", "135791")
+    assert window.outer.currentWidget() is window.shell
+    assert not dialog.isVisible()
     window.close()
 
 
 def test_ctrl_number_switches_screens(qtbot: QtBot, seeded_db: Path) -> None:
+    add_operators(seeded_db)
     window = make_window(qtbot, seeded_db)
     with qtbot.waitExposed(window):
         pass
     with qtbot.waitActive(window):
         window.activateWindow()
+    sign_in(qtbot, window, "ada", PIN)
     for number, key in enumerate(SCREENS, start=1):
         target = window.focusWidget() or window
         qtbot.keyClick(target, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
@@ -46,24 +154,50 @@ def test_ctrl_number_switches_screens(qtbot: QtBot, seeded_db: Path) -> None:
 
 def test_planned_screens_say_what_they_will_hold(qtbot: QtBot, seeded_db: Path) -> None:
     window = make_window(qtbot, seeded_db)
-    for key in ("enroll", "bulk", "fleet", "packages", "audit"):
+    for key in ("enroll", "bulk", "fleet", "packages"):
         texts = [label.text() for label in window.screens[key].findChildren(QLabel)]
         assert any("Not built yet" in t for t in texts)
         assert len(texts) >= 4
     window.close()
 
 
+def test_one_kiosk_per_database(db_path: Path) -> None:
+    first = acquire_kiosk_lock(db_path)
+    try:
+        with pytest.raises(KnownError, match=rf"already open on .*process {os.getpid()}"):
+            acquire_kiosk_lock(db_path)
+        code = (
+            "import sys; from pathlib import Path; from ui.launch import acquire_kiosk_lock\n"
+            "from app.errors import KnownError\n"
+            "try:\n    acquire_kiosk_lock(Path(sys.argv[1]))\n"
+            "except KnownError as e:\n    print(e); sys.exit(3)\n"
+        )
+        other = subprocess.run(
+            [sys.executable, "-c", code, str(db_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert other.returncode == 3
+        assert f"process {os.getpid()}" in other.stdout
+    finally:
+        first.unlock()
+    again = acquire_kiosk_lock(db_path)
+    again.unlock()
+
+
 def test_screenshots_render_every_screen(qtbot: QtBot, seeded_db: Path, tmp_path: Path) -> None:
     window = make_window(qtbot, seeded_db)
-    written = capture_all(window, tmp_path / "shots")
-    assert [p.name for p in written[: len(SCREENS)]] == [
-        f"{n:02d}-{key}.png" for n, key in enumerate(SCREENS, start=1)
-    ]
+    written = capture_all(window, tmp_path / "shots", Actor("ada", Role.ADMIN))
+    names = [p.name for p in written]
+    assert names[0] == "00-sign-in.png" and names[-1].endswith("-locked.png")
+    assert [f"{n:02d}-{key}.png" for n, key in enumerate(SCREENS, start=1)] == names[1:7]
     for path in written:
         image = QImage(str(path))
         assert not image.isNull()
         assert image.width() >= 800
-    devices = QImage(str(written[SCREENS.index("devices")]))
+    devices = QImage(str(tmp_path / "shots" / "03-devices.png"))
     assert (devices.width(), devices.height()) == (1366, 768)
     window.close()
     wait_for_writer()
@@ -89,4 +223,4 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
-    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 1
+    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 from app import services
 from app.domain import ImportReport
 from app.errors import Cancelled, JoineryError
+from app.security.roles import Actor
 from app.services import ImportRejected
+from app.store import Store
 from ui.ops import Operation, run_op
 from ui.widgets.messages import notify
 
@@ -50,6 +52,7 @@ class ImportResultDialog(QDialog):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.table = QTableWidget(len(report.rejected), 4)
+        self.table.setObjectName("importResultTable")
         self.table.setHorizontalHeaderLabels(
             [self.tr("File"), self.tr("Line"), self.tr("Column"), self.tr("Reason")]
         )
@@ -115,9 +118,10 @@ class AutopilotImportFlow(QObject):
 
     finished = Signal(object)
 
-    def __init__(self, db_path: str, parent: QWidget) -> None:
+    def __init__(self, db_path: str, parent: QWidget, *, actor: Callable[[], Actor | None]) -> None:
         super().__init__(parent)
         self._db_path = db_path
+        self._actor = actor
         self._parent = parent
         self.progress: QProgressDialog | None = None
         self.operation: Operation | None = None
@@ -140,17 +144,21 @@ class AutopilotImportFlow(QObject):
         progress.setValue(0)
         self.progress = progress
 
+        files = list(self._files)
+        actor = self._actor()  # read on the GUI thread; the job runs on the writer thread
+
         def job(
-            store: object,
+            store: Store,
             report_progress: Callable[[int, int], None],
             cancelled: Callable[[], bool],
         ) -> ImportReport:
             return services.import_autopilot(
                 store,
-                self._files,  # type: ignore[arg-type]
+                files,
                 skip_invalid=skip_invalid,
                 progress=report_progress,
                 cancelled=cancelled,
+                actor=actor,
             )
 
         self.operation = run_op(

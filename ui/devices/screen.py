@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from app import services
 from app.domain import Device
 from app.errors import JoineryError, TargetNotEmpty
+from app.security.roles import Actor, Permission
 from app.services import ExportReport
 from app.store import Store
 from ui.devices.detail import DeviceDetailWidget
@@ -48,14 +50,22 @@ class DevicesScreen(QWidget):
 
     status = Signal(str)
 
-    def __init__(self, db_path: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db_path: str,
+        parent: QWidget | None = None,
+        *,
+        actor: Callable[[], Actor | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("devicesScreen")
         self.db_path = db_path
+        self._actor = actor or services.local_admin
         self.store = Store.open(db_path)  # GUI-thread reads: one row at a time, microseconds
         self._data_version = self.store.data_version()
         self._pending_serial: str | None = None
         self._selected_id: int | None = None
+        self._closed = False
 
         self.search = ScanFieldWidget()
         self.search.setObjectName("search")
@@ -98,7 +108,7 @@ class DevicesScreen(QWidget):
 
         self._layout()
         self._connect()
-        self.import_flow = AutopilotImportFlow(db_path, self)
+        self.import_flow = AutopilotImportFlow(db_path, self, actor=self._actor)
         self.import_flow.finished.connect(self._on_import_flow_finished)
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -150,6 +160,10 @@ class DevicesScreen(QWidget):
     # -- lifecycle -------------------------------------------------------------------------
 
     def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.table.selectionModel().currentRowChanged.disconnect(self._on_table_current_changed)
         self._poll.stop()
         self.model.shutdown()
         self.store.close()
@@ -167,6 +181,22 @@ class DevicesScreen(QWidget):
             action.setChecked(not self.table.isColumnHidden(column))
             action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
         menu.popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def apply_actor(self, actor: Actor) -> None:
+        """Offer only what the role allows; the services check again regardless."""
+        for button, permission in (
+            (self.import_button, Permission.IMPORT),
+            (self.export_button, Permission.EXPORT),
+        ):
+            allowed = actor.may(permission)
+            button.setEnabled(allowed)
+            button.setToolTip(
+                ""
+                if allowed
+                else self.tr("Your role ({r}) cannot {p}.").format(
+                    r=actor.role.value, p=permission.value
+                )
+            )
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -310,9 +340,12 @@ class DevicesScreen(QWidget):
 
     def export_to(self, folder: str, *, overwrite: bool = False) -> None:
         self.export_button.setEnabled(False)
+        actor = self._actor()
         run_op(
             self.db_path,
-            lambda store, _p, _c: services.export_autopilot(store, folder, overwrite=overwrite),
+            lambda store, _p, _c: services.export_autopilot(
+                store, folder, overwrite=overwrite, actor=actor
+            ),
             on_done=self._on_export_done,
             on_failed=lambda error: self._on_export_failed(error, folder),
         )

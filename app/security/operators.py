@@ -1,0 +1,161 @@
+"""Operator accounts: PINs as Argon2id PHC strings, sign-in with a growing back-off.
+
+The PIN only unlocks the kiosk session; it is never a key to the secrets (an offline attack
+on a 6-digit PIN takes hours). Online guessing is what the back-off stops: after 5 failures
+each further one doubles the wait, and after 100 the account is disabled until an admin
+resets it (NIST SP 800-63B's ceiling).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.exceptions import InvalidKey
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from app.errors import InputError, JoineryError
+from app.security.roles import Actor, Permission, Role
+from app.security.secret import Secret
+from app.store import Store
+from app.timeutil import iso, parse_iso, utcnow
+
+log = logging.getLogger(__name__)
+
+#: OWASP's minimum Argon2id cost: PIN guesses are online and rate-limited, and a sign-in
+#: must feel instant at the bench (about 40 ms here).
+PIN_COST = {"memory_cost": 19456, "iterations": 2, "lanes": 1}
+FREE_FAILURES = 5
+BACKOFF_START = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(minutes=15)
+DISABLE_AFTER = 100
+
+
+class SignInFailed(JoineryError):
+    """Wrong name or PIN, or the account is waiting out a back-off; says how long."""
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why a PIN or password is too weak, or None: 6+ digits, or 8+ characters."""
+    if pin.isdigit():
+        return None if len(pin) >= 6 else "a numeric PIN needs at least 6 digits"
+    if len(pin) < 8:
+        return "a password needs at least 8 characters (or use a PIN of 6 or more digits)"
+    return None
+
+
+def hash_pin(pin: Secret) -> str:
+    kdf = Argon2id(salt=os.urandom(16), length=32, ad=None, secret=None, **PIN_COST)
+    return kdf.derive_phc_encoded(pin.reveal().encode("utf-8"))
+
+
+def _matches(pin: Secret, phc: str) -> bool:
+    try:
+        Argon2id.verify_phc_encoded(pin.reveal().encode("utf-8"), phc)
+    except InvalidKey:
+        return False
+    return True
+
+
+# A hash to check against when the name is unknown, so both cases take the same time.
+_DECOY = Argon2id(
+    salt=b"joinery-decoy-16", length=32, ad=None, secret=None, **PIN_COST
+).derive_phc_encoded(b"not-a-pin")
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    role: Role
+
+
+def first_admin_needed(store: Store) -> bool:
+    return store.count_operators() == 0
+
+
+def create_operator(
+    store: Store, actor: Actor | None, name: str, role: Role, pin: Secret
+) -> Operator:
+    """Add an operator. Only an admin may, except the very first one, who must be an admin."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise InputError("an operator name is 1 to 64 characters")
+    if problem := pin_problem(pin.reveal()):
+        raise InputError(f"the PIN for {name} is too weak: {problem}")
+    secret_hash = hash_pin(pin)  # before the write lock: hashing takes tens of milliseconds
+    with store.transaction():
+        if store.count_operators() == 0:
+            if role is not Role.ADMIN:
+                raise InputError("the first operator must be an admin")
+            who = actor.audit_name if actor else name
+        else:
+            if actor is None:
+                raise InputError("only a signed-in admin can add operators")
+            actor.require(Permission.MANAGE_OPERATORS)
+            who = actor.audit_name
+        if store.operator(name) is not None:
+            raise InputError(f"an operator called {name} already exists")
+        store.insert_operator(name, role.value, secret_hash, iso(utcnow()))
+        store.append_audit(who, "operator.create", name, {"role": role.value})
+    return Operator(name, role)
+
+
+def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None) -> Actor:
+    """The operator's Actor, or SignInFailed; every attempt is audited."""
+    moment = now or utcnow()
+    row = store.operator(name)
+    if row is not None and row.locked_until and parse_iso(row.locked_until) > moment:
+        wait = int((parse_iso(row.locked_until) - moment).total_seconds()) + 1
+        _audit(store, name, "operator.sign_in_refused", {"wait_seconds": wait})
+        raise SignInFailed(f"Too many wrong PINs for {row.name}: try again in {wait} seconds.")
+    if row is not None and row.disabled:
+        _audit(store, name, "operator.sign_in_refused", {"disabled": True})
+        raise SignInFailed(
+            f"{row.name} is disabled after too many wrong PINs: ask an admin to reset the PIN."
+        )
+    good = _matches(pin, row.secret_hash if row else _DECOY) and row is not None
+    if row is None or not good:
+        _record_failure(store, name, moment)
+        raise SignInFailed("That name and PIN do not match an operator. Check both and try again.")
+    with store.transaction():
+        store.set_operator_attempts(row.id, 0, None, False, iso(moment))
+        store.append_audit(row.name, "operator.sign_in", row.name, {"role": row.role})
+    return Actor(row.name, Role(row.role))
+
+
+def _record_failure(store: Store, name: str, moment: datetime) -> None:
+    with store.transaction():
+        row = store.operator(name)
+        details: dict[str, object] = {}
+        if row is not None:
+            failures = row.failures + 1
+            locked = None
+            if failures >= FREE_FAILURES:
+                doublings = min(failures - FREE_FAILURES, 16)  # past the cap already
+                delay = min(BACKOFF_START * 2**doublings, BACKOFF_MAX)
+                locked = iso(moment + delay)
+                details["locked_until"] = locked
+            disabled = failures >= DISABLE_AFTER
+            store.set_operator_attempts(row.id, failures, locked, disabled, iso(moment))
+            details.update(failures=failures, disabled=disabled)
+        store.append_audit(name or "?", "operator.sign_in_failed", name, details)
+
+
+def _audit(store: Store, name: str, action: str, details: dict[str, object]) -> None:
+    with store.transaction():
+        store.append_audit(name, action, name, details)
+
+
+def reset_pin(store: Store, actor: Actor, name: str, pin: Secret) -> None:
+    actor.require(Permission.MANAGE_OPERATORS)
+    if problem := pin_problem(pin.reveal()):
+        raise InputError(f"the new PIN is too weak: {problem}")
+    secret_hash = hash_pin(pin)
+    with store.transaction():
+        row = store.operator(name)
+        if row is None:
+            raise InputError(f"there is no operator called {name}")
+        store.set_operator_secret(row.id, secret_hash, iso(utcnow()))
+        store.append_audit(actor.audit_name, "operator.reset_pin", row.name)

@@ -1,0 +1,215 @@
+"""The Audit screen: the trail, newest first, filtered; verify the chain; export to CSV."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import services
+from app.errors import JoineryError
+from app.security.roles import Actor, Permission
+from app.store import Store
+from app.store.audit import AuditEntry, AuditQuery
+from ui.widgets.messages import notify
+
+log = logging.getLogger(__name__)
+
+PAGE = 500
+ACTIONS = (
+    ("All actions", None),
+    ("Sign-ins", "operator."),
+    ("Autopilot import and export", "autopilot."),
+    ("Audit exports", "audit."),
+    ("Settings", "settings."),
+    ("Demo data", "demo."),
+)
+HEADERS = ("When (UTC)", "Who", "Action", "Target", "Details")
+
+
+class AuditScreen(QWidget):
+    def __init__(
+        self, store: Store, actor: Callable[[], Actor | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("auditScreen")
+        self.store = store
+        self._actor = actor
+        self._oldest: int | None = None
+        title = QLabel(self.tr("Audit"))
+        title.setObjectName("screenTitle")
+        self.action = QComboBox()
+        for label, _ in ACTIONS:
+            self.action.addItem(self.tr(label))
+        self.who = QLineEdit()
+        self.who.setPlaceholderText(self.tr("Operator"))
+        self.who.setClearButtonEnabled(True)
+        self.text = QLineEdit()
+        self.text.setPlaceholderText(self.tr("Text in target or details"))
+        self.text.setClearButtonEnabled(True)
+        self.verify_button = QPushButton(self.tr("&Verify chain"))
+        self.export_button = QPushButton(self.tr("E&xport CSV…"))
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setObjectName("auditTable")
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((160, 170, 190, 200)):
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.more = QPushButton(self.tr("Show older entries"))
+        self.status = QLabel()
+        self.status.setObjectName("countLabel")
+        self.status.setWordWrap(True)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.action)
+        bar.addWidget(self.who)
+        bar.addWidget(self.text, 1)
+        bar.addWidget(self.verify_button)
+        bar.addWidget(self.export_button)
+        footer = QHBoxLayout()
+        footer.addWidget(self.status, 1)
+        footer.addWidget(self.more)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(footer)
+
+        self.action.currentIndexChanged.connect(self.reload)
+        self.who.returnPressed.connect(self.reload)
+        self.text.returnPressed.connect(self.reload)
+        self.who.editingFinished.connect(self.reload)
+        self.text.editingFinished.connect(self.reload)
+        self.more.clicked.connect(self._on_more_clicked)
+        self.verify_button.clicked.connect(self.verify)
+        self.export_button.clicked.connect(self.choose_export)
+
+    def query(self) -> AuditQuery:
+        return AuditQuery(
+            action=ACTIONS[self.action.currentIndex()][1],
+            actor=self.who.text().strip() or None,
+            text=self.text.text().strip(),
+        )
+
+    def showEvent(self, event: object) -> None:  # noqa: N802
+        self.reload()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def reload(self) -> None:
+        self.table.setRowCount(0)
+        self._oldest = None
+        self._load()
+
+    def _on_more_clicked(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        actor = self._actor()
+        if actor is None:
+            return
+        try:
+            entries = services.audit_entries(
+                self.store, self.query(), limit=PAGE, before_id=self._oldest, actor=actor
+            )
+        except JoineryError as exc:
+            self.status.setText(str(exc))
+            self.more.setEnabled(False)
+            return
+        self._append(entries)
+        if entries:
+            self._oldest = entries[-1].id
+        self.more.setEnabled(len(entries) == PAGE)
+        self.status.setText(
+            self.tr("{n} entries shown, newest first.").format(n=self.table.rowCount())
+        )
+
+    def _append(self, entries: list[AuditEntry]) -> None:
+        start = self.table.rowCount()
+        self.table.setRowCount(start + len(entries))
+        for offset, entry in enumerate(entries):
+            details = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
+            values = (
+                entry.at.replace("T", " ").removesuffix("Z"),
+                entry.actor,
+                entry.action,
+                entry.target or "",
+                "" if details == "{}" else details,
+            )
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(start + offset, column, item)
+
+    def verify(self) -> None:
+        try:
+            verdict = self.store.verify_audit()
+        except JoineryError as exc:
+            notify(self, QMessageBox.Icon.Warning, self.tr("Audit trail"), str(exc))
+            return
+        if verdict.ok:
+            text = self.tr("The audit trail is intact: {n} entries. Chain head {h}…").format(
+                n=verdict.entries, h=verdict.head[:16]
+            )
+            self.status.setText(text)
+            self.status.setProperty("state", "")
+        else:
+            text = self.tr("The audit trail was tampered with: {r}.").format(r=verdict.reason)
+            self.status.setText(text)
+            notify(self, QMessageBox.Icon.Critical, self.tr("Audit trail"), text)
+
+    def ask_export_path(self) -> str:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export audit entries"), "joinery-audit.csv", "CSV (*.csv)"
+        )
+        return path
+
+    def choose_export(self) -> None:
+        path = self.ask_export_path()
+        actor = self._actor()
+        if not path or actor is None:
+            return
+        try:
+            count = services.export_audit(self.store, path, self.query(), actor=actor)
+        except JoineryError as exc:
+            notify(self, QMessageBox.Icon.Warning, self.tr("Export failed"), str(exc))
+            return
+        self.status.setText(self.tr("Exported {n} entries to {p}.").format(n=count, p=path))
+        self.reload()
+
+    def apply_actor(self, actor: Actor) -> None:
+        allowed = actor.may(Permission.VIEW_AUDIT)
+        for widget in (
+            self.action,
+            self.who,
+            self.text,
+            self.verify_button,
+            self.export_button,
+            self.table,
+            self.more,
+        ):
+            widget.setEnabled(allowed)
+        if not allowed:
+            self.table.setRowCount(0)
+            self.status.setText(
+                self.tr("A technician cannot view the audit trail: ask a lead or an admin.")
+            )

@@ -1,0 +1,152 @@
+"""Starting the kiosk: checks with advice, logging, the crash hook, one window per database."""
+
+from __future__ import annotations
+
+import ctypes.util
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, QLockFile
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import paths, services
+from app.errors import KnownError
+from app.security.roles import Actor, Role
+from ui import theme
+from ui.widgets.messages import notify
+
+log = logging.getLogger(__name__)
+
+
+def check_display() -> None:
+    """Fail with advice instead of Qt's abort when there is no screen to open a window on."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if (
+        sys.platform.startswith("linux")
+        and not platform
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        raise KnownError(
+            "No display found: the kiosk needs a desktop session (DISPLAY or WAYLAND_DISPLAY "
+            "is unset). Run it from the desktop, or render the screens headless with "
+            "`joinery kiosk --screenshot DIR` (QT_QPA_PLATFORM=offscreen)."
+        )
+
+
+#: Libraries Qt's xcb plugin loads, and the Debian/Ubuntu packages that hold them.
+_XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def check_platform_libraries() -> None:
+    """Qt's xcb plugin aborts the process when a system library is missing; say which."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    missing = [name for name in _XCB_LIBRARIES if ctypes.util.find_library(name) is None]
+    if missing:
+        packages = " ".join(_XCB_LIBRARIES[name] for name in missing)
+        raise KnownError(
+            f"Qt needs system libraries that are missing here ({', '.join(missing)}). "
+            f"On Debian or Ubuntu: sudo apt-get install {packages}"
+        )
+
+
+def install_excepthook() -> None:
+    """A bug is logged and shown as a plain message; the kiosk stays up."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        log.critical("unexpected error", exc_info=(kind, error, trace))
+        parent = QApplication.activeWindow()
+        if parent is not None:
+            notify(
+                parent,
+                QMessageBox.Icon.Critical,
+                "Joinery",
+                "Something went wrong inside Joinery. What you were doing may not have "
+                f"finished; nothing saved before it is lost. The log ({log_path()}) has "
+                "the details for a bug report.",
+            )
+
+    sys.excepthook = hook
+
+
+def log_path() -> Path:
+    return paths.data_dir() / "joinery.log"
+
+
+def start_logging() -> None:
+    target = log_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        target, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)  # the file gets INFO; the console handler keeps its own level
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        QCoreApplication.setApplicationName("Joinery")
+        QCoreApplication.setOrganizationName("Joinery")
+        app = QApplication(sys.argv[:1])
+    theme.apply(app)
+    return app
+
+
+def acquire_kiosk_lock(db_path: Path) -> QLockFile:
+    """One kiosk window per database; a second start says which process holds it."""
+    lock = QLockFile(str(db_path) + ".lock")
+    lock.setStaleLockTime(0)  # a lock is stale only when its process is gone
+    if lock.tryLock(200):
+        return lock
+    pid, host, _app = lock.getLockInfo()  # PySide returns (pid, hostname, appname)
+    raise KnownError(
+        f"Joinery is already open on {db_path} (process {pid} on {host or 'this machine'}). "
+        "Switch to that window, or close it before starting another."
+    )
+
+
+def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None = None) -> int:
+    from ui.main import MainWindow
+
+    if screenshot_dir is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    else:
+        check_display()
+        check_platform_libraries()
+        start_logging()
+    app = application()
+    install_excepthook()
+    hint = ""
+    if demo:
+        services.prepare_demo_database(db_path)
+        hint = services.DEMO_SIGN_IN_HINT
+    lock = acquire_kiosk_lock(db_path)
+    try:
+        window = MainWindow(str(db_path), demo=demo, sign_in_hint=hint)
+        if screenshot_dir is not None:
+            from ui.screenshots import capture_all
+
+            shown_as = Actor(services.DEMO_OPERATORS[0][0], Role.ADMIN) if demo else None
+            for path in capture_all(window, screenshot_dir, shown_as):
+                log.info("wrote %s", path)
+            window.close()
+            return 0
+        window.show()
+        return app.exec()
+    finally:
+        lock.unlock()

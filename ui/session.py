@@ -1,0 +1,105 @@
+"""Who is signed in at the kiosk, and the idle lock that covers every window.
+
+Any key, click, wheel or touch restarts the idle timer (an application-wide event filter).
+When it runs out the session locks: open dialogs are hidden, secret fields are cleared, and
+the sign-in screen asks for the PIN again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+
+from app.security.roles import Actor
+
+log = logging.getLogger(__name__)
+
+_INPUT_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
+
+
+def clear_secret_fields(root: QWidget | None = None) -> int:
+    """Empty every password field and every widget marked `secret`; returns how many."""
+    widgets = root.findChildren(QLineEdit) if root else []
+    if root is None:
+        for top in QApplication.topLevelWidgets():
+            widgets.extend(top.findChildren(QLineEdit))
+    cleared = 0
+    for field in widgets:
+        secret = field.echoMode() != QLineEdit.EchoMode.Normal or field.property("secret")
+        if secret and field.text():
+            field.clear()
+            cleared += 1
+    return cleared
+
+
+class Session(QObject):
+    """The signed-in actor; `locked` and `unlocked` say when the screen must change."""
+
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(self, idle_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.actor: Actor | None = None
+        self.is_locked = True
+        self._hidden: list[QWidget] = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(idle_ms)
+        self._timer.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def set_idle_ms(self, idle_ms: int) -> None:
+        self._timer.setInterval(idle_ms)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in _INPUT_EVENTS and not self.is_locked:
+            self._timer.start()
+        return False
+
+    def sign_in(self, actor: Actor) -> None:
+        """Unlock for `actor`. Dialogs hidden at lock come back only to the same person."""
+        previous, self.actor = self.actor, actor
+        hidden, self._hidden = self._hidden, []
+        for widget in hidden:
+            if previous is not None and previous.name == actor.name:
+                widget.show()
+            else:
+                widget.close()
+        self.is_locked = False
+        self._timer.start()
+        self.unlocked.emit()
+
+    def lock(self, keep: QWidget | None = None) -> None:
+        """Cover everything: hide other windows and dialogs, clear secrets, ask for the PIN."""
+        if self.is_locked:
+            return
+        self.is_locked = True
+        self._timer.stop()
+        for top in QApplication.topLevelWidgets():
+            if top is not keep and top.isVisible() and top.isWindow():
+                self._hidden.append(top)
+                top.hide()
+        cleared = clear_secret_fields()
+        log.info("session locked (%d secret fields cleared)", cleared)
+        self.locked.emit()
+
+    def sign_out(self) -> None:
+        self.lock()
+        self.actor = None
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
