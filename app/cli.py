@@ -16,11 +16,11 @@ from typing import Any
 
 import click
 
-from app import demo, paths, services
+from app import demo, paths, services, settings
 from app.domain import ComplianceState, DeviceQuery
 from app.errors import InputError, JoineryError, KnownError
 from app.security import operators
-from app.security.roles import Actor
+from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.services import ImportRejected
 from app.store import Store
@@ -206,6 +206,102 @@ def devices_list(obj: Context, state: str | None, limit: int | None, as_json: bo
                 f"{device.serial:<16} {device.device_name or '-':<16} {device.model or '-':<26} "
                 f"{device.compliance_state:<14} {device.last_checkin or '-'}"
             )
+
+
+# -- operators and settings -------------------------------------------------------------------
+
+NEW_PIN_ENV = "JOINERY_NEW_PIN"
+
+
+def _new_pin(name: str) -> Secret:
+    pin = os.environ.get(NEW_PIN_ENV)
+    if pin is not None:
+        return Secret(pin)
+    if not sys.stdin.isatty():
+        raise InputError(f"no PIN for {name}: set {NEW_PIN_ENV}, or run in a terminal")
+    return Secret(
+        click.prompt(f"New PIN for {name}", hide_input=True, confirmation_prompt=True, err=True)
+    )
+
+
+@cli.group("operator")
+def operator_group() -> None:
+    """Kiosk operators (admins only)."""
+
+
+@operator_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.pass_obj
+def operator_add(obj: Context, name: str, role: str) -> None:
+    """Add an operator (PIN from JOINERY_NEW_PIN or asked twice)."""
+    with obj.store() as store:
+        actor = obj.actor(store)
+        operators.create_operator(store, actor, name, Role(role), _new_pin(name))
+    click.echo(f"Added {name} as {role}.")
+
+
+@operator_group.command("reset-pin")
+@click.argument("name")
+@click.pass_obj
+def operator_reset_pin(obj: Context, name: str) -> None:
+    """Give an operator a new PIN; clears their back-off and re-enables them."""
+    with obj.store() as store:
+        operators.reset_pin(store, obj.actor(store), name, _new_pin(name))
+    click.echo(f"New PIN set for {name}.")
+
+
+@operator_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def operator_list(obj: Context, as_json: bool) -> None:
+    """Operators, their roles and whether they are locked out."""
+    with obj.store() as store:
+        obj.actor(store).require(Permission.MANAGE_OPERATORS)
+        rows = [
+            {
+                "name": r.name,
+                "role": r.role,
+                "failures": r.failures,
+                "locked_until": r.locked_until,
+                "disabled": r.disabled,
+            }
+            for r in store.operators()
+        ]
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        state = (
+            "disabled"
+            if row["disabled"]
+            else (f"locked until {row['locked_until']}" if row["locked_until"] else "active")
+        )
+        click.echo(f"{row['name']:<24} {row['role']:<11} {state}")
+
+
+@cli.group("settings")
+def settings_group() -> None:
+    """Kiosk settings."""
+
+
+@settings_group.command("show")
+@click.pass_obj
+def settings_show(obj: Context) -> None:
+    with obj.store() as store:
+        for key, setting in settings.SETTINGS.items():
+            click.echo(f"{key} = {settings.get(store, key)}    # {setting.description}")
+
+
+@settings_group.command("set")
+@click.argument("key")
+@click.argument("value", type=int)
+@click.pass_obj
+def settings_set(obj: Context, key: str, value: int) -> None:
+    """Change a setting (admins only; audited)."""
+    with obj.store() as store:
+        settings.put(store, obj.actor(store), key, value)
+    click.echo(f"{key} = {value}")
 
 
 # -- audit ----------------------------------------------------------------------------------

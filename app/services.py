@@ -385,6 +385,12 @@ def seed_demo(
     return demo.seed(store, count, seed=seed, progress=progress)
 
 
+def record_lock(store: Store, actor: Actor) -> None:
+    """The kiosk locked (idle or on request) while `actor` was signed in."""
+    with store.transaction():
+        store.append_audit(actor.audit_name, "session.lock", actor.name)
+
+
 AUDIT_HEADER = ("id", "at", "actor", "action", "target", "details")
 
 

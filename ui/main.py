@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import settings
+from app import services, settings
 from app.security.roles import Actor
 from app.store import Store
 from ui.audit.screen import AuditScreen
@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
 
     def _on_session_locked(self) -> None:
         if self.session.actor is not None:
+            services.record_lock(self.store, self.session.actor)
             self.sign_in.show_locked(self.session.actor)
         else:
             self.sign_in.refresh()

@@ -117,7 +117,8 @@ def test_idle_lock_covers_dialogs_and_clears_secrets(qtbot: QtBot, seeded_db: Pa
     sign_in(qtbot, window, "ada", PIN)
     assert window.outer.currentWidget() is window.shell
     assert dialog.isVisible()  # the same operator gets their dialog back
-    assert "session" not in {e.action for e in window.store.audit_entries()}
+    locks = window.store.audit_entries(action="session.lock")
+    assert [(e.actor, e.target) for e in locks] == [("ada", "ada")]
     window.close()
 
 

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 PAGE = 500
 ACTIONS = (
     ("All actions", None),
-    ("Sign-ins", "operator."),
+    ("Sign-ins and operators", "operator."),
+    ("Locks", "session."),
     ("Autopilot import and export", "autopilot."),
     ("Audit exports", "audit."),
     ("Settings", "settings."),

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from app.security.secret import Secret
 from click.testing import CliRunner
 
 from app import demo
@@ -16,6 +15,7 @@ from app.errors import InputError
 from app.security import operators
 from app.security.operators import SignInFailed
 from app.security.roles import Actor, PermissionDenied, Role
+from app.security.secret import Secret
 from app.store import Store
 from app.timeutil import utcnow
 
@@ -141,3 +141,51 @@ def test_cli_never_waits_for_a_pin_without_a_terminal(db_path: Path) -> None:
     code, _, err = run(db_path, "--operator", "tom", "devices", "list")
     assert code == 1
     assert "JOINERY_PIN" in err
+
+
+def test_cli_manages_operators_and_settings(db_path: Path) -> None:
+    env = {"JOINERY_NEW_PIN": "482915"}
+    code, out, err = run(db_path, "operator", "add", "ada", "--role", "admin", env=env)
+    assert code == 0, err
+    code, _, err = run(
+        db_path, "operator", "add", "tom", "--role", "technician", env={"JOINERY_NEW_PIN": "123"}
+    )
+    assert code == 1 and "too weak" in err
+    assert (
+        run(
+            db_path,
+            "operator",
+            "add",
+            "tom",
+            "--role",
+            "technician",
+            env={"JOINERY_NEW_PIN": "135791"},
+        )[0]
+        == 0
+    )
+    code, out, _ = run(db_path, "operator", "list", "--json")
+    assert [(o["name"], o["role"]) for o in json.loads(out)] == [
+        ("ada", "admin"),
+        ("tom", "technician"),
+    ]
+    code, _, err = run(
+        db_path,
+        "--operator",
+        "tom",
+        "settings",
+        "set",
+        "idle_lock_minutes",
+        "9",
+        env={"JOINERY_PIN": "135791"},
+    )
+    assert code == 1 and "may not change settings" in err
+    assert run(db_path, "settings", "set", "idle_lock_minutes", "9")[0] == 0
+    code, _, err = run(db_path, "settings", "set", "idle_lock_minutes", "90")
+    assert code == 1 and "between 1 and 30" in err
+    code, out, _ = run(db_path, "settings", "show")
+    assert "idle_lock_minutes = 9" in out
+    with Store.open(db_path) as store:
+        (change,) = store.audit_entries(action="settings.change")
+        assert change.details == {"from": None, "to": 9}
+    code, _, err = run(db_path, "operator", "add", "x", "--role", "lead")
+    assert code == 1 and "JOINERY_NEW_PIN" in err  # no terminal: never waits on a prompt
