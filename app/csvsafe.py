@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from app.fileutil import atomic_write
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
@@ -28,21 +28,13 @@ def write(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[objec
     """Write atomically, UTF-8 with a BOM (so Excel reads it), every cell neutralized."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-            writer.writerow([neutralize(h) for h in header])
-            for row in rows:
-                writer.writerow([neutralize(cell) for cell in row])
-                count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target, encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerow([neutralize(h) for h in header])
+        for row in rows:
+            writer.writerow([neutralize(cell) for cell in row])
+            count += 1
     return count
 
 

@@ -85,7 +85,9 @@ class MainWindow(QMainWindow):
         for number, key in enumerate(SCREENS, start=1):
             screen: QWidget
             if key == "devices":
-                self.devices = DevicesScreen(self.db_path, actor=self.current_actor)
+                self.devices = DevicesScreen(
+                    self.db_path, actor=self.current_actor, present=self.session.present
+                )
                 screen = self.devices
             elif key == "audit":
                 self.audit = AuditScreen(self.store, self.current_actor)

@@ -11,6 +11,7 @@ import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from shiboken6 import isValid
 
 from app.security.roles import Actor
 
@@ -72,6 +73,8 @@ class Session(QObject):
         previous, self.actor = self.actor, actor
         hidden, self._hidden = self._hidden, []
         for widget in hidden:
+            if not isValid(widget):
+                continue  # finished and deleted while locked (a progress dialog, say)
             if previous is not None and previous.name == actor.name:
                 widget.show()
             else:
@@ -93,6 +96,17 @@ class Session(QObject):
         cleared = clear_secret_fields()
         log.info("session locked (%d secret fields cleared)", cleared)
         self.locked.emit()
+
+    def present(self, dialog: QWidget) -> None:
+        """Open a dialog now, or, while locked, when its operator is back (see `sign_in`)."""
+        if self.is_locked:
+            self._hidden.append(dialog)
+            return
+        open_ = getattr(dialog, "open", None)
+        if callable(open_):
+            open_()
+        else:
+            dialog.show()
 
     def sign_out(self) -> None:
         self.lock()

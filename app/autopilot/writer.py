@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from app.autopilot.fields import CHECKS, HEADER, SERIAL, ansi_fault
 from app.domain import AutopilotRecord
 from app.errors import InputError, KnownError, Problem, TargetNotEmpty
+from app.fileutil import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +100,5 @@ def _encode(records: Sequence[AutopilotRecord]) -> bytes:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     # A crash leaves either the old file or the complete new one, never half an import file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".autopilot-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, binary=True, prefix=".autopilot-") as handle:
+        handle.write(data)

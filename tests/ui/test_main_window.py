@@ -225,3 +225,30 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
     assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3
+
+
+def test_results_arriving_while_locked_wait_for_the_operator(
+    qtbot: QtBot, seeded_db: Path, tmp_path: Path
+) -> None:
+    from app import demo
+
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db)
+    sign_in(qtbot, window, "ada", PIN)
+    path = tmp_path / "late.csv"
+    path.write_bytes(demo.capture_csv(demo.autopilot_rows(5, seed=41)))
+    flow = window.devices.import_flow
+    window.devices.import_files([str(path)])
+    assert flow.progress is not None and flow.progress.isVisible()
+    window.lock()  # the operator walks away while the import runs
+    assert not flow.progress.isVisible()
+    with qtbot.waitSignal(flow.finished, timeout=10_000):
+        pass
+    dialog = flow.result_dialog
+    assert dialog is not None
+    assert not dialog.isVisible()  # nothing shows over the lock screen
+    sign_in(qtbot, window, "ada", PIN)
+    assert dialog.isVisible()
+    assert "Imported 5 new device(s)" in dialog.summary.text()
+    dialog.close()
+    window.close()

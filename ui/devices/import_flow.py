@@ -28,7 +28,7 @@ from app.security.roles import Actor
 from app.services import ImportRejected
 from app.store import Store
 from ui.ops import Operation, run_op
-from ui.widgets.messages import notify
+from ui.widgets.messages import Present, notify, open_now
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +118,18 @@ class AutopilotImportFlow(QObject):
 
     finished = Signal(object)
 
-    def __init__(self, db_path: str, parent: QWidget, *, actor: Callable[[], Actor | None]) -> None:
+    def __init__(
+        self,
+        db_path: str,
+        parent: QWidget,
+        *,
+        actor: Callable[[], Actor | None],
+        present: Present = open_now,
+    ) -> None:
         super().__init__(parent)
         self._db_path = db_path
         self._actor = actor
+        self._present = present
         self._parent = parent
         self.progress: QProgressDialog | None = None
         self.operation: Operation | None = None
@@ -142,6 +150,7 @@ class AutopilotImportFlow(QObject):
         progress.setAutoClose(False)
         progress.setAutoReset(False)
         progress.setValue(0)
+        progress.show()
         self.progress = progress
 
         files = list(self._files)
@@ -195,9 +204,16 @@ class AutopilotImportFlow(QObject):
                 QMessageBox.Icon.Information,
                 self.tr("Import cancelled"),
                 self.tr("The import was cancelled. Nothing was imported."),
+                self._present,
             )
         elif isinstance(error, JoineryError):
-            notify(self._parent, QMessageBox.Icon.Warning, self.tr("Import failed"), str(error))
+            notify(
+                self._parent,
+                QMessageBox.Icon.Warning,
+                self.tr("Import failed"),
+                str(error),
+                self._present,
+            )
         else:
             log.error("import failed unexpectedly", exc_info=error)
             notify(
@@ -208,6 +224,7 @@ class AutopilotImportFlow(QObject):
                     "The import stopped on an unexpected error; nothing was imported. "
                     "The log has the details."
                 ),
+                self._present,
             )
         self.finished.emit(None)
 
@@ -216,4 +233,4 @@ class AutopilotImportFlow(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.retry_skipping.connect(lambda: self.start(self._files, skip_invalid=True))
         self.result_dialog = dialog
-        dialog.open()
+        self._present(dialog)

@@ -35,7 +35,7 @@ from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import COLUMNS, DeviceTableModel
 from ui.ops import run_op
-from ui.widgets.messages import confirm, notify
+from ui.widgets.messages import Present, confirm, notify, open_now
 from ui.widgets.scan_field import ScanFieldWidget
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,11 @@ class DevicesScreen(QWidget):
         parent: QWidget | None = None,
         *,
         actor: Callable[[], Actor | None] | None = None,
+        present: Present = open_now,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("devicesScreen")
+        self._present = present
         self.db_path = db_path
         self._actor = actor or services.local_admin
         self.store = Store.open(db_path)  # GUI-thread reads: one row at a time, microseconds
@@ -108,7 +110,7 @@ class DevicesScreen(QWidget):
 
         self._layout()
         self._connect()
-        self.import_flow = AutopilotImportFlow(db_path, self, actor=self._actor)
+        self.import_flow = AutopilotImportFlow(db_path, self, actor=self._actor, present=present)
         self.import_flow.finished.connect(self._on_import_flow_finished)
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -368,11 +370,14 @@ class DevicesScreen(QWidget):
                     f=folder
                 ),
                 lambda: self.export_to(folder, overwrite=True),
+                self._present,
             )
             return
         if isinstance(error, JoineryError):
             self._say(str(error))
-            notify(self, QMessageBox.Icon.Warning, self.tr("Export failed"), str(error))
+            notify(
+                self, QMessageBox.Icon.Warning, self.tr("Export failed"), str(error), self._present
+            )
             return
         log.error("export failed unexpectedly", exc_info=error)
         notify(
@@ -380,7 +385,5 @@ class DevicesScreen(QWidget):
             QMessageBox.Icon.Critical,
             self.tr("Export failed"),
             self.tr("The export stopped on an unexpected error."),
+            self._present,
         )
-
-
-__all__ = ["COLUMNS", "DevicesScreen"]

@@ -5,17 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+Present = Callable[[QDialog], None]
 
 
-def notify(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
+def open_now(dialog: QDialog) -> None:
+    dialog.open()
+
+
+def notify(
+    parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, present: Present = open_now
+) -> QMessageBox:
+    """`present` decides when it shows: the kiosk holds dialogs back while it is locked."""
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
+    present(box)
     return box
 
 
-def confirm(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) -> QMessageBox:
+def confirm(
+    parent: QWidget, title: str, text: str, on_yes: Callable[[], None], present: Present = open_now
+) -> QMessageBox:
     box = QMessageBox(
         QMessageBox.Icon.Question,
         title,
@@ -31,5 +42,5 @@ def confirm(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) 
             on_yes()
 
     box.finished.connect(finished)
-    box.open()
+    present(box)
     return box
