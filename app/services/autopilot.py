@@ -1,53 +1,31 @@
-"""Use cases. The CLI and the kiosk both call these; neither repeats their logic."""
+"""Autopilot hardware-hash import (one transaction, lineage on reimage) and Intune export."""
 
 from __future__ import annotations
 
-import getpass
-import json
 import logging
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app import autopilot, csvsafe, demo
+from app import autopilot
 from app.domain import (
     AutopilotRecord,
-    Device,
-    DeviceQuery,
     EnrollmentStatus,
     HistoryKind,
     ImportReport,
     ProvisioningMethod,
 )
 from app.errors import Cancelled, InputError, Problem
-from app.security import operators
-from app.security.roles import Actor, Permission, Role
-from app.security.secret import Secret
+from app.security.roles import Actor, Permission
+from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
-from app.store.audit import AuditEntry, AuditQuery
 from app.store.devices import KnownDevice
 from app.timeutil import now_iso
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
-
 _CHUNK = 500
 _UPDATABLE = ("product_id", "group_tag", "assigned_user", "manufacturer", "model")
-
-
-def local_admin() -> Actor:
-    """The machine's local administrator: the OS user running the CLI, with the admin role.
-
-    The CLI checks that this user owns the data (see app.cli); the audit trail names them.
-    """
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return Actor(name, Role.ADMIN, local_admin=True)
 
 
 class ImportRejected(InputError):
@@ -360,106 +338,3 @@ def export_autopilot(
             },
         )
     return ExportReport([str(f) for f in files], len(records))
-
-
-def list_devices(
-    store: Store, query: DeviceQuery, limit: int | None = None, *, actor: Actor | None = None
-) -> Iterator[Device]:
-    (actor or local_admin()).require(Permission.VIEW)
-    for count, device in enumerate(store.iter_devices(query), start=1):
-        yield device
-        if limit is not None and count >= limit:
-            return
-
-
-def seed_demo(
-    store: Store,
-    count: int,
-    *,
-    seed: int = 7,
-    actor: Actor | None = None,
-    progress: Progress | None = None,
-) -> int:
-    """Add a demo fleet (admins only: demo devices mixed into real ones mislead)."""
-    (actor or local_admin()).require(Permission.SEED_DEMO)
-    return demo.seed(store, count, seed=seed, progress=progress)
-
-
-def record_lock(store: Store, actor: Actor) -> None:
-    """The kiosk locked (idle or on request) while `actor` was signed in."""
-    with store.transaction():
-        store.append_audit(actor.audit_name, "session.lock", actor.name)
-
-
-AUDIT_HEADER = ("id", "at", "actor", "action", "target", "details")
-
-
-def audit_entries(
-    store: Store,
-    query: AuditQuery,
-    *,
-    limit: int = 500,
-    before_id: int | None = None,
-    actor: Actor | None = None,
-) -> list[AuditEntry]:
-    (actor or local_admin()).require(Permission.VIEW_AUDIT)
-    return store.audit_entries(query, limit=limit, before_id=before_id)
-
-
-def export_audit(
-    store: Store, path: str | Path, query: AuditQuery, *, actor: Actor | None = None
-) -> int:
-    """The filtered trail as CSV (safe to open in Excel); the export is itself audited."""
-    who = actor or local_admin()
-    who.require(Permission.VIEW_AUDIT)
-
-    def rows() -> Iterator[tuple[object, ...]]:
-        before: int | None = None
-        while page := store.audit_entries(query, limit=1000, before_id=before):
-            for e in page:
-                yield (
-                    e.id,
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.target,
-                    json.dumps(e.details, ensure_ascii=False, sort_keys=True),
-                )
-            before = page[-1].id
-
-    count = csvsafe.write(path, AUDIT_HEADER, rows())
-    with store.transaction():
-        store.append_audit(who.audit_name, "audit.export", str(path), {"entries": count})
-    return count
-
-
-#: The demo database's operators share one PIN, shown on its sign-in screen. Only the demo
-#: database has them; a real kiosk starts by creating its first admin.
-DEMO_PIN = "246810"
-DEMO_OPERATORS = (
-    ("demo-admin", Role.ADMIN),
-    ("demo-lead", Role.LEAD),
-    ("demo-tech", Role.TECHNICIAN),
-)
-DEMO_SIGN_IN_HINT = (
-    "Demo fleet: sign in as demo-admin, demo-lead or demo-tech, PIN " + DEMO_PIN + "."
-)
-
-
-def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
-    """The kiosk's --demo database: seeded on first use, left as it is after that."""
-    with Store.open(path) as store:
-        if store.count_devices() == 0:
-            demo.seed(store, devices)
-        if operators.first_admin_needed(store):
-            admin: Actor | None = None
-            for name, role in DEMO_OPERATORS:
-                operators.create_operator(store, admin, name, role, Secret(DEMO_PIN))
-                if admin is None:
-                    admin = Actor(name, role)
-
-
-def find_device(store: Store, scanned: str) -> Device | None:
-    """What a scanner typed: a serial (labels with richer payloads come with the labels)."""
-    text = scanned.strip()
-    return store.device_by_serial(text) if text else None

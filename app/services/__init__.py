@@ -1,0 +1,40 @@
+"""Use cases. The CLI and the kiosk both call these; neither repeats their logic.
+
+Every use case takes the acting `Actor` (the local administrator when none is given) and
+checks its permission itself: hiding a button is never the only guard.
+"""
+
+from __future__ import annotations
+
+from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.audit import AUDIT_HEADER, audit_entries, export_audit, record_lock
+from app.services.autopilot import ExportReport, ImportRejected, export_autopilot, import_autopilot
+from app.services.demo import (
+    DEMO_OPERATORS,
+    DEMO_PIN,
+    DEMO_SIGN_IN_HINT,
+    prepare_demo_database,
+    seed_demo,
+)
+from app.services.devices import find_device, list_devices
+
+__all__ = [
+    "AUDIT_HEADER",
+    "DEMO_OPERATORS",
+    "DEMO_PIN",
+    "DEMO_SIGN_IN_HINT",
+    "CancelCheck",
+    "ExportReport",
+    "ImportRejected",
+    "Progress",
+    "audit_entries",
+    "export_audit",
+    "export_autopilot",
+    "find_device",
+    "import_autopilot",
+    "list_devices",
+    "local_admin",
+    "prepare_demo_database",
+    "record_lock",
+    "seed_demo",
+]
