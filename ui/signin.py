@@ -92,7 +92,8 @@ class SignInScreen(QWidget):
         outer.addStretch(2)
 
         self.button.clicked.connect(self._on_button_clicked)
-        for field in (self.name, self.pin, self.confirm):
+        self.name.returnPressed.connect(self._on_name_return_pressed)
+        for field in (self.pin, self.confirm):
             field.returnPressed.connect(self._on_button_clicked)
         self.switch.clicked.connect(self.show_sign_in)
         self.refresh()
@@ -157,12 +158,22 @@ class SignInScreen(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
 
+    def _on_name_return_pressed(self) -> None:
+        """Enter after the name moves on to the PIN, as a scanner-and-keyboard user expects."""
+        if self.pin.text():
+            self._on_button_clicked()
+        else:
+            self.pin.setFocus()
+
     def _on_button_clicked(self) -> None:
         name = self.name.text().strip()
         pin = Secret(self.pin.text())
         self.pin.clear()
         if not name:
             self._fail(self.tr("Enter your operator name."), self.name)
+            return
+        if not pin:
+            self._fail(self.tr("Enter your PIN."), self.pin)
             return
         try:
             if self.creating_first_admin:

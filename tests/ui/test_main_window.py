@@ -252,3 +252,20 @@ def test_results_arriving_while_locked_wait_for_the_operator(
     assert "Imported 5 new device(s)" in dialog.summary.text()
     dialog.close()
     window.close()
+
+
+def test_enter_after_the_name_moves_to_the_pin(qtbot: QtBot, seeded_db: Path) -> None:
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db)
+    screen = window.sign_in
+    qtbot.keyClicks(screen.name, "ada")
+    qtbot.keyClick(screen.name, Qt.Key.Key_Return)
+    assert screen.error.text() == ""
+    assert window.outer.currentWidget() is screen
+    qtbot.waitUntil(screen.pin.hasFocus)
+    qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    assert screen.error.text() == "Enter your PIN."
+    qtbot.keyClicks(screen.pin, PIN)
+    qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    assert window.outer.currentWidget() is window.shell
+    window.close()
