@@ -176,6 +176,77 @@ def autopilot_export(
         click.echo(f"  {name}")
 
 
+# -- enroll ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("serial")
+@click.option("--profile", help="Bench profile whose answers to use (default: Default).")
+@click.option("--name", help="Device name (default: from the profile's naming template).")
+@click.option("--user", help="The user's organizational UPN.")
+@click.option("--edition", help="Windows edition, e.g. 'Windows 11 Pro'.")
+@click.option("--build", help="Windows build or release, e.g. 10.0.26100 or 24H2.")
+@click.option("--group-tag", help="Group tag (overrides the profile's).")
+@click.option(
+    "--method",
+    type=click.Choice(["selfService", "bulk", "autopilot"]),
+    help="Provisioning method (minimum builds differ).",
+)
+@click.option("--update", is_flag=True, help="Enroll again a device that is already enrolled.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def enroll(
+    obj: Context,
+    serial: str,
+    profile: str | None,
+    name: str | None,
+    user: str | None,
+    edition: str | None,
+    build: str | None,
+    group_tag: str | None,
+    method: str | None,
+    update: bool,
+    as_json: bool,
+) -> None:
+    """Enroll one device: the wizard's checks and commit, headless."""
+    overrides = (
+        ("edition", edition),
+        ("build", build),
+        ("group_tag", group_tag),
+        ("provisioning_method", method),
+    )
+    request = services.EnrollRequest(
+        serial, profile, name, user, update, tuple((k, v) for k, v in overrides if v is not None)
+    )
+    with obj.store() as store:
+        result = services.enroll_device(store, request, actor=obj.actor(store))
+    if as_json:
+        _emit_json(result.as_json())
+        return
+    verb = "Enrolled" if result.created else "Enrolled (updated record of)"
+    click.echo(
+        f"{verb} {result.device.serial} as {result.device.device_name}. {result.verdict.reason}"
+    )
+
+
+@cli.command()
+@click.argument("serial")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="FILE.png, FILE.svg or FILE.pdf",
+)
+@click.pass_obj
+def label(obj: Context, serial: str, output: str) -> None:
+    """Write a device's QR label (no secrets: serial, name, record id, group tag)."""
+    with obj.store() as store:
+        path = services.write_label(store, serial, output, actor=obj.actor(store))
+    click.echo(f"Label for {serial} written to {path}.")
+
+
 # -- devices --------------------------------------------------------------------------------
 
 
@@ -288,16 +359,18 @@ def settings_group() -> None:
 @settings_group.command("show")
 @click.pass_obj
 def settings_show(obj: Context) -> None:
+    """Every setting, its value and what it means."""
     with obj.store() as store:
         for key, setting in settings.SETTINGS.items():
-            click.echo(f"{key} = {settings.get(store, key)}    # {setting.description}")
+            shown = setting.show(settings.value(store, key))
+            click.echo(f"{key} = {shown}    # {setting.description}")
 
 
 @settings_group.command("set")
 @click.argument("key")
-@click.argument("value", type=int)
+@click.argument("value")
 @click.pass_obj
-def settings_set(obj: Context, key: str, value: int) -> None:
+def settings_set(obj: Context, key: str, value: str) -> None:
     """Change a setting (admins only; audited)."""
     with obj.store() as store:
         settings.put(store, obj.actor(store), key, value)

@@ -86,6 +86,8 @@ class Device:
     has_hash: bool
     created_at: str
     updated_at: str
+    enrolled_at: str | None = None
+    profile: str | None = None
 
 
 @dataclass(frozen=True)

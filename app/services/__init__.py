@@ -17,6 +17,15 @@ from app.services.demo import (
     seed_demo,
 )
 from app.services.devices import find_device, list_devices
+from app.services.enroll import (
+    EnrollRequest,
+    EnrollResult,
+    enroll_device,
+    profile,
+    save_profile,
+    user_problem,
+)
+from app.services.labels import write_label
 
 __all__ = [
     "AUDIT_HEADER",
@@ -24,10 +33,13 @@ __all__ = [
     "DEMO_PIN",
     "DEMO_SIGN_IN_HINT",
     "CancelCheck",
+    "EnrollRequest",
+    "EnrollResult",
     "ExportReport",
     "ImportRejected",
     "Progress",
     "audit_entries",
+    "enroll_device",
     "export_audit",
     "export_autopilot",
     "find_device",
@@ -35,6 +47,10 @@ __all__ = [
     "list_devices",
     "local_admin",
     "prepare_demo_database",
+    "profile",
     "record_lock",
+    "save_profile",
     "seed_demo",
+    "user_problem",
+    "write_label",
 ]

@@ -43,6 +43,9 @@ def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
     with Store.open(path) as store:
         if store.count_devices() == 0:
             demo.seed(store, devices)
+        if store.setting("tenant_domains") is None:
+            with store.transaction():
+                store.set_setting("tenant_domains", demo.DOMAIN)
         if operators.first_admin_needed(store):
             admin: Actor | None = None
             for name, role in DEMO_OPERATORS:

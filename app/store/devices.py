@@ -34,6 +34,8 @@ DEVICE_COLUMNS = (
     "lineage",
     "created_at",
     "updated_at",
+    "enrolled_at",
+    "profile",
 )
 _SELECT = ", ".join(DEVICE_COLUMNS)
 _SEARCHED = ("serial", "device_name", "assigned_user")

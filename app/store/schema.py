@@ -12,7 +12,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -163,6 +163,31 @@ def m002_security(db: Database) -> None:
         """,
     )
     db.execute("INSERT INTO meta (key, value) VALUES ('database_id', ?)", [str(uuid.uuid4())])
+
+
+@migrations()
+def m003_enrollment(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- A bench profile holds the answers of the OOBE pages a technician would otherwise
+        -- give for every device (JSON: region, keyboard, network, naming template, ...).
+        CREATE TABLE profiles (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            answers TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        ALTER TABLE devices ADD COLUMN enrolled_at TEXT;
+        ALTER TABLE devices ADD COLUMN profile TEXT;
+        -- The answers the device was enrolled with (never a secret: Wi-Fi keys are sealed
+        -- in the vault and referenced, not copied here).
+        ALTER TABLE devices ADD COLUMN enrollment TEXT;
+        CREATE INDEX devices_assigned_user_count ON devices (assigned_user, enrollment_status);
+        """,
+    )
 
 
 def run_script(db: Database, script: str) -> None:

@@ -186,6 +186,6 @@ def test_cli_manages_operators_and_settings(db_path: Path) -> None:
     assert "idle_lock_minutes = 9" in out
     with Store.open(db_path) as store:
         (change,) = store.audit_entries(action="settings.change")
-        assert change.details == {"from": None, "to": 9}
+        assert change.details == {"from": None, "to": "9"}
     code, _, err = run(db_path, "operator", "add", "x", "--role", "lead")
     assert code == 1 and "JOINERY_NEW_PIN" in err  # no terminal: never waits on a prompt

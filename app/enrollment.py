@@ -1,0 +1,108 @@
+"""The answers of the OOBE pages, kept as bench profiles and recorded with each enrollment.
+
+A profile saves pages 2-9 (region, keyboard, network, naming template, account kind, sign-in
+options, management, privacy) plus the group tag, so in batch mode a technician only scans.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from app.domain import ProvisioningMethod
+from app.errors import InputError
+
+DEFAULT_PROFILE = "Default"
+
+#: Co-management workloads and who manages each (Configuration Manager or Intune).
+WORKLOADS = (
+    "compliance policies",
+    "device configuration",
+    "endpoint protection",
+    "resource access",
+    "client apps",
+    "Office Click-to-Run apps",
+    "Windows Update policies",
+)
+PRIVACY = (
+    "location",
+    "find my device",
+    "diagnostic data",
+    "inking and typing",
+    "tailored experiences",
+    "advertising ID",
+)
+SIGN_IN = ("password", "windows hello for business", "fido2 security key")
+WIFI_SECURITY = ("Open", "WPA2-Personal", "WPA3-Personal")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the wizard's pages 1-9 decide; the defaults are the default bench profile."""
+
+    edition: str = "Windows 11 Pro"
+    build: str = "10.0.26100"
+    provisioning_method: str = ProvisioningMethod.SELF_SERVICE.value
+    region: str = "United States"
+    keyboard: str = "00000409"
+    second_keyboard: str | None = None
+    network: str = "wired"
+    wifi_ssid: str | None = None
+    wifi_security: str | None = None
+    name_template: str = "%SERIAL%"
+    group_tag: str | None = None
+    no_user: bool = False  # Autopilot self-deploying or pre-provisioned
+    sign_in: tuple[str, ...] = ("password", "windows hello for business")
+    self_service_reset: bool = True
+    management: str = "intune"  # intune, configurationManager, coManaged
+    workloads: dict[str, str] = field(default_factory=dict)
+    mdm_user_scope: str = "all"  # none, some, all
+    compliance_policy: str | None = None
+    privacy: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(PRIVACY, False))
+
+    def method(self) -> ProvisioningMethod:
+        return ProvisioningMethod(self.provisioning_method)
+
+    def to_json(self) -> str:
+        document = asdict(self)
+        document["sign_in"] = list(self.sign_in)
+        return json.dumps(document, sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Answers:
+        """Unknown keys are ignored (a newer profile opened by an older Joinery)."""
+        document: dict[str, Any] = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in document.items() if k in known}
+        if "sign_in" in values:
+            values["sign_in"] = tuple(values["sign_in"])
+        return cls(**values)
+
+    def with_overrides(self, **overrides: object) -> Answers:
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(given) - {f.name for f in fields(self)}
+        if unknown:
+            raise InputError(f"unknown enrollment answers: {', '.join(sorted(unknown))}")
+        return replace(self, **given)  # type: ignore[arg-type]
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, reason) for every answer that cannot stand; empty when all is well."""
+        found: list[tuple[str, str]] = []
+        if self.network not in ("wired", "wifi"):
+            found.append(("network", "choose wired or Wi-Fi"))
+        if self.network == "wifi":
+            if not self.wifi_ssid or len(self.wifi_ssid.encode()) > 32:
+                found.append(("wifi_ssid", "a Wi-Fi network name is 1 to 32 bytes"))
+            if self.wifi_security not in WIFI_SECURITY:
+                found.append(("wifi_security", f"choose one of {', '.join(WIFI_SECURITY)}"))
+        if self.management not in ("intune", "configurationManager", "coManaged"):
+            found.append(("management", "choose Intune, Configuration Manager or co-management"))
+        for workload, authority in self.workloads.items():
+            if workload not in WORKLOADS or authority not in ("intune", "configurationManager"):
+                found.append(("workloads", f"{workload}: {authority} is not a choice"))
+        if self.mdm_user_scope not in ("none", "some", "all"):
+            found.append(("mdm_user_scope", "choose none, some or all"))
+        if not self.sign_in or any(option not in SIGN_IN for option in self.sign_in):
+            found.append(("sign_in", f"choose from {', '.join(SIGN_IN)}"))
+        return found

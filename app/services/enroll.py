@@ -1,0 +1,264 @@
+"""Enrolling one device: the wizard's commit and `joinery enroll`, one code path.
+
+Everything is checked before anything is written: the device's edition and build, the name
+(Windows rules, unique in the store), the user (UPN in a verified domain, not a consumer
+account, under the tenant's device limit). Then one transaction writes the device record,
+its history and the audit entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app import eligibility, naming, settings
+from app.autopilot.fields import CHECKS, USER
+from app.domain import Device, EnrollmentStatus, HistoryKind
+from app.enrollment import DEFAULT_PROFILE, Answers
+from app.errors import InputError, Problem
+from app.security.roles import Actor, Permission
+from app.services.actors import local_admin
+from app.store import Store
+from app.timeutil import now_iso
+
+#: Personal Microsoft accounts: a work-or-school join needs an organizational account.
+CONSUMER_DOMAINS = frozenset(
+    {
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "passport.com",
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "yandex.ru",
+    }
+)
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    serial: str
+    profile: str | None = None
+    name: str | None = None
+    user: str | None = None
+    update: bool = False  # re-enroll a device already enrolled (a reimage at the bench)
+    overrides: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class EnrollResult:
+    device: Device
+    verdict: eligibility.Verdict
+    created: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "serial": self.device.serial,
+            "device_name": self.device.device_name,
+            "id": self.device.id,
+            "created": self.created,
+            "eligibility": self.verdict.as_json(),
+            "profile": self.device.profile,
+            "assigned_user": self.device.assigned_user,
+        }
+
+
+def profile(store: Store, name: str | None) -> Answers:
+    """A bench profile's answers; the built-in default when none is saved under that name."""
+    wanted = name or DEFAULT_PROFILE
+    text = store.profile_answers(wanted)
+    if text is not None:
+        return Answers.from_json(text)
+    if wanted.casefold() == DEFAULT_PROFILE.casefold():
+        return Answers()
+    known = ", ".join([DEFAULT_PROFILE, *store.profile_names()])
+    raise InputError(f"there is no bench profile called {wanted!r}; known: {known}")
+
+
+def save_profile(store: Store, name: str, answers: Answers, *, actor: Actor | None = None) -> None:
+    who = actor or local_admin()
+    who.require(Permission.MANAGE_PROFILES)
+    if problems := answers.problems():
+        raise InputError(
+            f"the profile {name!r} has answers that cannot stand",
+            [Problem(name, None, f, reason) for f, reason in problems],
+        )
+    with store.transaction():
+        store.save_profile(name, answers.to_json(), now_iso())
+        store.append_audit(who.audit_name, "profile.save", name)
+
+
+def user_problem(store: Store, upn: str) -> str | None:
+    """Why this user cannot be assigned, or None."""
+    if reason := CHECKS[USER](upn):
+        return reason
+    domain = upn.rpartition("@")[2].lower()
+    if domain in CONSUMER_DOMAINS:
+        return (
+            f"{domain} is a personal account domain: a work or school device needs the "
+            "user's organizational account (that other case is Entra registration)"
+        )
+    verified = settings.domains(store)
+    if not verified:
+        return (
+            "the tenant's verified domains are not set, so no user can be checked: an "
+            "admin sets them with `joinery settings set tenant_domains contoso.com`"
+        )
+    if domain not in verified and not any(domain.endswith("." + d) for d in verified):
+        return f"{domain} is not one of the tenant's verified domains ({', '.join(verified)})"
+    limit = settings.get(store, "max_devices_per_user")
+    if store.devices_of_user(upn) >= limit:
+        return (
+            f"{upn} already has {limit} devices, the tenant's maximum per user: retire one "
+            "in Entra, or ask an admin about the limit"
+        )
+    return None
+
+
+def enroll_device(
+    store: Store, request: EnrollRequest, *, actor: Actor | None = None
+) -> EnrollResult:
+    """Check everything, then write the device, its history and the audit entry at once."""
+    who = actor or local_admin()
+    who.require(Permission.ENROLL)
+    serial = request.serial.strip()
+    if reason := CHECKS["Device Serial Number"](serial):
+        raise InputError(f"serial {serial!r}: {reason}")
+    answers = profile(store, request.profile).with_overrides(**dict(request.overrides))
+    if problems := answers.problems():
+        raise InputError(
+            "some answers cannot stand",
+            [Problem(serial, None, f, reason) for f, reason in problems],
+        )
+    verdict = eligibility.check(answers.edition, answers.build, answers.method())
+    if not verdict.eligible:
+        way_out = f" {verdict.way_out}" if verdict.way_out else ""
+        raise InputError(f"{serial} cannot be Entra joined: {verdict.reason}{way_out}")
+    user = None if answers.no_user else (request.user or None)
+    if user and (reason := user_problem(store, user)):
+        raise InputError(f"assigned user {user}: {reason}")
+    with store.transaction():
+        existing = store.device_by_serial(serial)
+        _refuse_double_enrollment(existing, request.update)
+        name = _name(store, answers, serial, request.name, existing)
+        at = now_iso()
+        device_id, created = _write(store, existing, serial, name, user, answers, request, at)
+        kind = HistoryKind.ENROLLED
+        lineage = existing.lineage if existing else 0
+        note = f"profile {request.profile or DEFAULT_PROFILE}"
+        store.insert_history(
+            [
+                (
+                    device_id,
+                    at,
+                    kind,
+                    lineage,
+                    who.audit_name,
+                    {"device_name": [existing.device_name if existing else None, name]},
+                    note,
+                )
+            ]
+        )
+        store.append_audit(
+            who.audit_name,
+            "device.enroll",
+            serial,
+            {
+                "device_name": name,
+                "user": user,
+                "created": created,
+                "profile": request.profile or DEFAULT_PROFILE,
+            },
+        )
+        device = store.device(device_id)
+    assert device is not None
+    return EnrollResult(device, verdict, created)
+
+
+def _refuse_double_enrollment(existing: Device | None, update: bool) -> None:
+    if existing is None or existing.enrollment_status != EnrollmentStatus.ENROLLED or update:
+        return
+    when = (existing.enrolled_at or existing.updated_at).replace("T", " ").removesuffix("Z")
+    raise InputError(
+        f"{existing.serial} is already enrolled as {existing.device_name or 'an unnamed device'}"
+        f" (since {when}). To enroll it again after a reimage, confirm the update "
+        "(CLI: --update)."
+    )
+
+
+def _name(
+    store: Store, answers: Answers, serial: str, explicit: str | None, existing: Device | None
+) -> str:
+    except_id = existing.id if existing else None
+    if explicit:
+        name = explicit.strip()
+        if reason := naming.name_problem(name):
+            raise InputError(f"device name {name!r}: {reason}")
+        if store.device_name_taken(name, except_id=except_id):
+            raise InputError(f"the device name {name} is already used by another device")
+        return name
+    return naming.unique_name(
+        answers.name_template,
+        serial,
+        lambda candidate: store.device_name_taken(candidate, except_id=except_id),
+    )
+
+
+def _write(
+    store: Store,
+    existing: Device | None,
+    serial: str,
+    name: str,
+    user: str | None,
+    answers: Answers,
+    request: EnrollRequest,
+    at: str,
+) -> tuple[int, bool]:
+    columns: dict[str, object] = {
+        "device_name": name,
+        "assigned_user": user,
+        "group_tag": answers.group_tag,
+        "join_type": "entraJoined",
+        "provisioning_method": answers.provisioning_method,
+        "ownership": "company",
+        "os_edition": answers.edition,
+        "os_version": answers.build,
+        "management_authority": answers.management,
+        "enrollment_status": EnrollmentStatus.ENROLLED.value,
+        "enrolled_at": at,
+        "profile": request.profile or DEFAULT_PROFILE,
+        "updated_at": at,
+    }
+    if existing is not None:
+        if existing.group_tag and not answers.group_tag:
+            columns["group_tag"] = existing.group_tag  # the Autopilot record's tag stands
+        if user is None and existing.assigned_user:
+            columns["assigned_user"] = existing.assigned_user
+        store.update_devices([existing.id], [columns])
+        store.set_enrollment(existing.id, answers.to_json())
+        return existing.id, False
+    device_id = store.next_device_id()
+    store.insert_devices(
+        [
+            {
+                **columns,
+                "id": device_id,
+                "serial": serial,
+                "compliance_state": "notEvaluated",
+                "lineage": 0,
+                "created_at": at,
+            }
+        ]
+    )
+    store.set_enrollment(device_id, answers.to_json())
+    return device_id, True

@@ -1,0 +1,30 @@
+"""QR labels for devices: written to a file and audited (printing goes through the kiosk)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app import labels
+from app.errors import InputError
+from app.security.roles import Actor, Permission
+from app.services.actors import local_admin
+from app.store import Store
+
+
+def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | None = None) -> Path:
+    """The device's label as PNG, SVG or PDF (by the file's suffix)."""
+    who = actor or local_admin()
+    who.require(Permission.PRINT_LABEL)
+    device = store.device_by_serial(serial)
+    if device is None:
+        raise InputError(f"no device has the serial number {serial}: enroll or import it first")
+    target = Path(path)
+    labels.write_label(device, target)
+    with store.transaction():
+        store.append_audit(
+            who.audit_name,
+            "label.print",
+            device.serial,
+            {"file": target.name, "format": target.suffix.lstrip(".").lower()},
+        )
+    return target

@@ -1,0 +1,131 @@
+"""Enrollment: the wizard's commit and `joinery enroll` share one service and its checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app import demo, services
+from app.cli import cli
+from app.enrollment import Answers
+from app.errors import InputError
+from app.security.roles import Actor, PermissionDenied, Role
+from app.services import EnrollRequest
+from app.store import Store
+
+TECH = Actor("tom", Role.TECHNICIAN)
+
+
+@pytest.fixture
+def tenant(store: Store) -> Store:
+    with store.transaction():
+        store.set_setting("tenant_domains", "contoso.com")
+    return store
+
+
+def test_default_profile_enrolls_with_nothing_else(store: Store) -> None:
+    result = services.enroll_device(store, EnrollRequest("PF3KX1ZB"), actor=TECH)
+    assert result.created
+    device = result.device
+    assert device.device_name == "PF3KX1ZB"  # the default template is %SERIAL%
+    assert device.enrollment_status == "enrolled" and device.profile == "Default"
+    assert device.os_edition == "Windows 11 Pro" and device.join_type == "entraJoined"
+    (entry,) = store.audit_entries(action="device.enroll")
+    assert entry.actor == "tom" and entry.target == "PF3KX1ZB"
+    assert store.device_history(device.id)[0].kind == "enrolled"
+    stored = store.enrollment_json(device.id)
+    assert stored is not None and Answers.from_json(stored).region == "United States"
+
+
+def test_ineligible_device_is_refused_with_the_way_out(store: Store) -> None:
+    request = EnrollRequest("PF3KX1ZB", overrides=(("edition", "Windows 11 Home"),))
+    with pytest.raises(InputError, match="Upgrade the edition to Pro"):
+        services.enroll_device(store, request, actor=TECH)
+    assert store.count_devices() == 0
+    old = EnrollRequest(
+        "PF3KX1ZC", overrides=(("build", "1703"), ("provisioning_method", "autopilot"))
+    )
+    with pytest.raises(InputError, match="Windows Autopilot"):
+        services.enroll_device(store, old, actor=TECH)
+
+
+def test_names_follow_the_rules_and_stay_unique(store: Store) -> None:
+    services.enroll_device(store, EnrollRequest("AAA1", name="BENCH-01"), actor=TECH)
+    with pytest.raises(InputError, match="already used"):
+        services.enroll_device(store, EnrollRequest("AAA2", name="bench-01"), actor=TECH)
+    with pytest.raises(InputError, match="device name"):
+        services.enroll_device(store, EnrollRequest("AAA3", name="BAD NAME"), actor=TECH)
+    with pytest.raises(InputError):
+        services.enroll_device(store, EnrollRequest("012345678957"), actor=TECH)  # all digits
+
+
+def test_users_are_checked_against_the_tenant(tenant: Store) -> None:
+    ok = services.enroll_device(tenant, EnrollRequest("U1", user="megan@contoso.com"), actor=TECH)
+    assert ok.device.assigned_user == "megan@contoso.com"
+    for upn, words in [
+        ("megan@gmail.com", "personal account"),
+        ("megan@fabrikam.com", "verified domains"),
+        ("not-a-upn", "principal name"),
+    ]:
+        with pytest.raises(InputError, match=words):
+            services.enroll_device(tenant, EnrollRequest("U2", user=upn), actor=TECH)
+
+
+def test_device_limit_per_user(tenant: Store) -> None:
+    with tenant.transaction():
+        tenant.set_setting("max_devices_per_user", "2")
+    for serial in ("L1", "L2"):
+        services.enroll_device(tenant, EnrollRequest(serial, user="ann@contoso.com"), actor=TECH)
+    with pytest.raises(InputError, match="already has 2 devices"):
+        services.enroll_device(tenant, EnrollRequest("L3", user="ann@contoso.com"), actor=TECH)
+
+
+def test_imported_record_is_enrolled_not_duplicated(store: Store, tmp_path: Path) -> None:
+    rows = demo.autopilot_rows(1, group_tag="Sales")
+    path = tmp_path / "a.csv"
+    path.write_bytes(demo.capture_csv(rows))
+    services.import_autopilot(store, [path])
+    result = services.enroll_device(store, EnrollRequest(rows[0].serial), actor=TECH)
+    assert not result.created and store.count_devices() == 1
+    assert result.device.group_tag == "Sales" and result.device.lineage == 1
+    with pytest.raises(InputError, match="already enrolled"):
+        services.enroll_device(store, EnrollRequest(rows[0].serial), actor=TECH)
+    again = services.enroll_device(store, EnrollRequest(rows[0].serial, update=True), actor=TECH)
+    assert again.device.id == result.device.id
+
+
+def test_profiles_are_saved_by_leads_and_used(store: Store) -> None:
+    answers = Answers(
+        name_template="CTS-%SERIAL%", group_tag="Lab", region="Germany", keyboard="00000407"
+    )
+    with pytest.raises(PermissionDenied):
+        services.save_profile(store, "Lab bench", answers, actor=TECH)
+    services.save_profile(store, "Lab bench", answers, actor=Actor("lena", Role.LEAD))
+    result = services.enroll_device(
+        store, EnrollRequest("PF3KX1ZB", profile="lab bench"), actor=TECH
+    )
+    assert result.device.device_name == "CTS-PF3KX1ZB" and result.device.group_tag == "Lab"
+    with pytest.raises(InputError, match="no bench profile called 'Nope'"):
+        services.enroll_device(store, EnrollRequest("X", profile="Nope"), actor=TECH)
+    bad = Answers(network="wifi", wifi_ssid="", wifi_security="WEP")
+    with pytest.raises(InputError, match="cannot stand"):
+        services.save_profile(store, "Bad", bad, actor=Actor("lena", Role.LEAD))
+
+
+def test_cli_enroll_json_and_exit_codes(db_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["--db", str(db_path), "enroll", "PF3KX1ZB", "--name", "BENCH-07", "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["device_name"] == "BENCH-07" and document["eligibility"]["eligible"]
+    result = runner.invoke(
+        cli, ["--db", str(db_path), "enroll", "PF3KX1ZC", "--edition", "Windows 10 Home"]
+    )
+    assert result.exit_code == 1 and "Home" in result.stderr
+    result = runner.invoke(cli, ["--db", str(db_path), "enroll", "PF3KX1ZD", "--name", "A B"])
+    assert result.exit_code == 1 and "space" in result.stderr
