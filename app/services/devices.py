@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from app import labels
 from app.domain import Device, DeviceQuery
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
@@ -21,6 +22,15 @@ def list_devices(
 
 
 def find_device(store: Store, scanned: str) -> Device | None:
-    """What a scanner typed: a serial (labels with richer payloads come with the labels)."""
+    """What a scanner typed: a Joinery QR label, or a serial (a carton barcode)."""
     text = scanned.strip()
-    return store.device_by_serial(text) if text else None
+    if not text:
+        return None
+    label = labels.parse_payload(text)
+    if label is not None:
+        device = store.device(label.record_id)
+        # A label from another kiosk's database names another record: trust the serial.
+        if device is not None and device.serial.casefold() == label.serial.casefold():
+            return device
+        return store.device_by_serial(label.serial)
+    return store.device_by_serial(text)

@@ -243,3 +243,16 @@ def test_dragging_fetches_the_latest_pages_first(screen: DevicesScreen, qtbot: Q
     assert skipped == [2, 3, 4, 5, 6]  # overtaken while waiting: never fetched
     assert model.device_at(3 * PAGE_SIZE) is None  # painted again: asked again
     qtbot.waitUntil(lambda: model.device_at(3 * PAGE_SIZE) is not None)
+
+
+def test_scanning_a_printed_label_opens_the_record(screen: DevicesScreen, qtbot: QtBot) -> None:
+    from app import labels
+
+    with Store.open(screen.db_path) as store:
+        target = store.devices_page(screen.model.query, 321, 1)[0]
+    screen.search.setFocus()
+    qtbot.keyClicks(screen.search, labels.payload(target))  # what the scanner types
+    with qtbot.waitSignal(screen.model.ready, timeout=5000):
+        qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.selected_device() is not None)
+    assert screen.selected_device().id == target.id  # type: ignore[union-attr]
