@@ -22,6 +22,7 @@ from app.security.roles import Actor
 from app.store import Store
 from ui.audit.screen import AuditScreen
 from ui.devices.screen import DevicesScreen
+from ui.enroll.batch_screen import BatchEnrollScreen
 from ui.ops import wait_for_writer
 from ui.planned import PLANS, PlannedScreen
 from ui.session import Session
@@ -89,6 +90,10 @@ class MainWindow(QMainWindow):
                     self.db_path, actor=self.current_actor, present=self.session.present
                 )
                 screen = self.devices
+            elif key == "enroll":
+                self.enroll = BatchEnrollScreen(self.store, self.current_actor)
+                self.enroll.enrolled.connect(self._on_enroll_enrolled)
+                screen = self.enroll
             elif key == "audit":
                 self.audit = AuditScreen(self.store, self.current_actor)
                 screen = self.audit
@@ -132,6 +137,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(content, 1)
         return shell
 
+    def _on_enroll_enrolled(self, _serial: str) -> None:
+        self.devices.refresh()
+
     def current_actor(self) -> Actor | None:
         return None if self.session.is_locked else self.session.actor
 
@@ -139,6 +147,8 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(SCREENS.index(key))
         if key == "devices":
             self.devices.focus_search()
+        elif key == "enroll":
+            self.enroll.focus_scan()
 
     def lock(self) -> None:
         self.session.lock(keep=self)

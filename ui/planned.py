@@ -18,18 +18,6 @@ class Plan:
 
 PLANS = (
     Plan(
-        "enroll",
-        "Enroll",
-        "The Windows 11 out-of-box experience for an organization-owned device, copied "
-        "page by page, with a scanner-first batch mode.",
-        (
-            "Scan a serial; check the edition and build can be Entra joined, with the reason",
-            "Region, keyboard, network, device name from a template, work or school account",
-            "Sign-in options, MDM enrollment and co-management, privacy defaults",
-            "One commit writes the record, its history and the audit entry; the QR label prints",
-        ),
-    ),
-    Plan(
         "bulk",
         "Bulk provisioning",
         "Windows Configuration Designer's “Provision desktop devices” flow, writing "

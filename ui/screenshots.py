@@ -54,6 +54,8 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     wait_until(lambda: not devices.model.loading)
     if devices.model.rowCount():
         devices._select_row(0)
+    window.enroll.scan.setText("PF5KX2QA")
+    window.enroll.scan.scanned.emit("PF5KX2QA")  # a scan, previewed but not committed
     for number, key in enumerate(SCREENS, start=1):
         window.show_screen(key)
         _save(window, folder / f"{number:02d}-{key}.png", written)

@@ -18,14 +18,16 @@ from app.services.demo import (
 )
 from app.services.devices import find_device, list_devices
 from app.services.enroll import (
+    EnrollPreview,
     EnrollRequest,
     EnrollResult,
     enroll_device,
+    preview_enrollment,
     profile,
     save_profile,
     user_problem,
 )
-from app.services.labels import write_label
+from app.services.labels import queue_label, write_label
 
 __all__ = [
     "AUDIT_HEADER",
@@ -33,6 +35,7 @@ __all__ = [
     "DEMO_PIN",
     "DEMO_SIGN_IN_HINT",
     "CancelCheck",
+    "EnrollPreview",
     "EnrollRequest",
     "EnrollResult",
     "ExportReport",
@@ -47,7 +50,9 @@ __all__ = [
     "list_devices",
     "local_admin",
     "prepare_demo_database",
+    "preview_enrollment",
     "profile",
+    "queue_label",
     "record_lock",
     "save_profile",
     "seed_demo",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from app import demo
+from app.enrollment import Answers
 from app.security import operators
 from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.services.actors import Progress, local_admin
 from app.store import Store
+from app.timeutil import now_iso
 
 
 def seed_demo(
@@ -46,6 +48,15 @@ def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
         if store.setting("tenant_domains") is None:
             with store.transaction():
                 store.set_setting("tenant_domains", demo.DOMAIN)
+        if not store.profile_names():
+            bench = Answers(
+                edition="Windows 11 Enterprise",
+                name_template=demo.NAME_PREFIX + "%SERIAL%",
+                group_tag="Sales",
+                provisioning_method="autopilot",
+            )
+            with store.transaction():
+                store.save_profile("Contoso laptops", bench.to_json(), now_iso())
         if operators.first_admin_needed(store):
             admin: Actor | None = None
             for name, role in DEMO_OPERATORS:

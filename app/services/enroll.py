@@ -207,6 +207,8 @@ def _name(
         if store.device_name_taken(name, except_id=except_id):
             raise InputError(f"the device name {name} is already used by another device")
         return name
+    if existing is not None and existing.device_name and existing.enrolled_at:
+        return existing.device_name  # re-enrolling after a reimage keeps the device's name
     return naming.unique_name(
         answers.name_template,
         serial,
@@ -262,3 +264,35 @@ def _write(
     )
     store.set_enrollment(device_id, answers.to_json())
     return device_id, True
+
+
+@dataclass(frozen=True)
+class EnrollPreview:
+    """What batch mode shows after a scan, before Enter commits."""
+
+    serial: str
+    verdict: eligibility.Verdict
+    name: str | None
+    problem: str | None  # why Enter would not commit
+    existing: Device | None
+
+    @property
+    def ready(self) -> bool:
+        return self.problem is None
+
+
+def preview_enrollment(store: Store, serial: str, profile_name: str | None) -> EnrollPreview:
+    """Check a scanned serial against a profile without writing anything."""
+    serial = serial.strip()
+    answers = profile(store, profile_name)
+    verdict = eligibility.check(answers.edition, answers.build, answers.method())
+    existing = store.device_by_serial(serial) if serial else None
+    problem = CHECKS["Device Serial Number"](serial)
+    if problem is None and not verdict.eligible:
+        problem = verdict.reason + (f" {verdict.way_out}" if verdict.way_out else "")
+    name, name_problem = naming.preview(answers.name_template, serial)
+    if existing is not None and existing.device_name and existing.enrollment_status == "enrolled":
+        name = existing.device_name  # an update keeps the name the device already has
+    elif problem is None and name_problem is not None:
+        problem = name_problem
+    return EnrollPreview(serial, verdict, name, problem, existing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app import labels
+from app import labels, paths
 from app.errors import InputError
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
@@ -28,3 +28,14 @@ def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | N
             {"file": target.name, "format": target.suffix.lstrip(".").lower()},
         )
     return target
+
+
+def queue_label(store: Store, serial: str, *, actor: Actor | None = None) -> Path:
+    """Queue a device's label as a PNG in the data directory's print queue folder."""
+    folder = paths.data_dir() / "label-queue"
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_label(store, serial, folder / f"{_safe(serial)}.png", actor=actor)
+
+
+def _safe(serial: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in serial)

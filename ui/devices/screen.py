@@ -200,6 +200,10 @@ class DevicesScreen(QWidget):
                 )
             )
 
+    def refresh(self) -> None:
+        """Show what changed now (the poll would also notice within a second)."""
+        self.model.refresh()
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()

@@ -1,0 +1,118 @@
+"""Batch enrollment driven like a technician with a scanner: scan, Enter, next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app import demo, services
+from app.enrollment import Answers
+from app.security.roles import Actor, Role
+from app.store import Store
+from ui.enroll.batch_screen import BatchEnrollScreen
+from ui.ops import wait_for_writer
+
+TECH = Actor("tom", Role.TECHNICIAN)
+
+
+def make_screen(qtbot: QtBot, db: Path) -> tuple[BatchEnrollScreen, Store]:
+    store = Store.open(db)
+    screen = BatchEnrollScreen(store, lambda: TECH)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 700)
+    screen.show()
+    return screen, store
+
+
+def scan(qtbot: QtBot, screen: BatchEnrollScreen, serial: str) -> None:
+    """A keyboard-wedge scanner: the characters, then Enter."""
+    screen.scan.clear()
+    qtbot.keyClicks(screen.scan, serial)
+    qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+
+
+def test_twenty_device_batch(qtbot: QtBot, db_path: Path, tmp_path: Path) -> None:
+    with Store.open(db_path) as store:
+        services.save_profile(store, "Bench A", Answers(name_template="CTS-%SERIAL%",
+                                                        group_tag="Sales"))
+    screen, store = make_screen(qtbot, db_path)
+    screen.profile.setCurrentText("Bench A")
+    serials = [str(row["serial"]) for row in demo.devices(20, seed=99)]
+    keystrokes = 0
+    for serial in serials:
+        scan(qtbot, screen, serial)
+        assert screen.values["name"].text() != "—"
+        with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+            qtbot.keyClick(screen.scan, Qt.Key.Key_Return)  # the technician's one key
+            keystrokes += 1
+        assert screen.scan.text() == ""  # ready for the next scan
+    wait_for_writer()
+    assert keystrokes == 20  # one Enter per device beyond the scan itself
+    assert store.count_devices() == 20
+    assert screen.table.rowCount() == 20
+    for serial in serials:
+        device = store.device_by_serial(serial)
+        assert device is not None and device.enrollment_status == "enrolled"
+        assert device.device_name == ("CTS-" + serial)[-15:] or device.device_name.startswith(
+            "CTS-")
+        assert device.group_tag == "Sales" and device.profile == "Bench A"
+    queue = tmp_path / "data" / "label-queue"
+    assert len(list(queue.glob("*.png"))) == 20
+    assert len(store.audit_entries(action="label.print")) == 20
+    store.close()
+
+
+def test_duplicate_scan_in_the_batch_is_flagged(qtbot: QtBot, db_path: Path) -> None:
+    screen, store = make_screen(qtbot, db_path)
+    scan(qtbot, screen, "PF3KX1ZB")
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+        qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+    scan(qtbot, screen, "PF3KX1ZB")
+    assert "already enrolled in this batch" in screen.message.text()
+    assert screen.scan.property("state") == "error"
+    wait_for_writer()
+    assert store.count_devices() == 1
+    store.close()
+
+
+def test_ineligible_profile_refuses_beside_the_field(qtbot: QtBot, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        services.save_profile(store, "Home laptops", Answers(edition="Windows 11 Home"))
+    screen, store = make_screen(qtbot, db_path)
+    screen.profile.setCurrentText("Home laptops")
+    scan(qtbot, screen, "PF3KX1ZB")
+    assert "Upgrade the edition to Pro" in screen.message.text()
+    assert screen.values["eligibility"].text() == "Refused"
+    qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+    wait_for_writer()
+    assert store.count_devices() == 0
+    store.close()
+
+
+def test_known_serial_asks_before_updating(qtbot: QtBot, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        services.enroll_device(store, services.EnrollRequest("PF3KX1ZB", name="BENCH-01"))
+    screen, store = make_screen(qtbot, db_path)
+    scan(qtbot, screen, "PF3KX1ZB")
+    assert "already enrolled as BENCH-01" in screen.message.text()
+    assert screen.values["record"].text().startswith("Enrolled as BENCH-01")
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+        qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+    wait_for_writer()
+    device = store.device_by_serial("PF3KX1ZB")
+    assert device is not None and device.device_name == "BENCH-01"  # an update keeps the name
+    assert store.count_devices() == 1
+    assert "updated" in screen.table.item(0, 3).text()
+    store.close()
+
+
+def test_commit_on_scan_needs_no_key_at_all(qtbot: QtBot, db_path: Path) -> None:
+    screen, store = make_screen(qtbot, db_path)
+    screen.auto_commit.setChecked(True)
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+        scan(qtbot, screen, "PF3KX1ZB")
+    wait_for_writer()
+    assert store.count_devices() == 1
+    store.close()

@@ -1,0 +1,312 @@
+"""Batch enrollment: scan, check, Enter commits, the label queues, ready for the next scan.
+
+The technician's hands stay on the scanner: a keyboard-wedge scanner types the serial and
+presses Enter (the check and the name preview), one more Enter commits. A serial scanned
+twice in the batch is flagged; one already enrolled asks for a second Enter to update it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import services
+from app.enrollment import DEFAULT_PROFILE
+from app.errors import JoineryError
+from app.security.roles import Actor, Permission
+from app.services import EnrollPreview, EnrollRequest, EnrollResult
+from app.store import Store
+from ui.ops import run_op
+from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.scan_field import ScanFieldWidget
+
+log = logging.getLogger(__name__)
+
+BATCH_HEADERS = ("Time", "Serial number", "Device name", "Result")
+
+
+class BatchEnrollScreen(QWidget):
+    """Emits `enrolled(serial)` after each commit (and its label) has landed."""
+
+    enrolled = Signal(str)
+
+    def __init__(
+        self, store: Store, actor: Callable[[], Actor | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("enrollScreen")
+        self.store = store
+        self._actor = actor
+        self.preview: EnrollPreview | None = None
+        self.batch: list[str] = []
+        self.busy = False
+
+        title = QLabel(self.tr("Enroll"))
+        title.setObjectName("screenTitle")
+        intro = QLabel(
+            self.tr(
+                "Batch mode: scan a serial number (the scanner presses Enter), check the preview, "
+                "press Enter to enroll. The label is queued and the field is ready for the next "
+                "device."
+            )
+        )
+        intro.setObjectName("planSummary")
+        intro.setWordWrap(True)
+        self.profile = QComboBox()
+        self.profile.setObjectName("profileChoice")
+        self.auto_commit = QCheckBox(self.tr("Enroll as soon as a valid serial is scanned"))
+        self.scan = ScanFieldWidget()
+        self.scan.setObjectName("enrollScan")
+        self.scan.setPlaceholderText(self.tr("Scan or type the serial number, then Enter"))
+        self.message = QLabel()
+        self.message.setObjectName("fieldError")
+        self.message.setWordWrap(True)
+
+        card = QFrame()
+        card.setObjectName("detailPane")
+        form = QFormLayout(card)
+        self.values: dict[str, QLabel] = {}
+        for key, label in (
+            ("serial", "Serial number"),
+            ("name", "Device name"),
+            ("windows", "Windows"),
+            ("eligibility", "Entra join"),
+            ("record", "In the registry"),
+            ("profile", "Profile answers"),
+        ):
+            value = ElidedLabel()
+            value.setObjectName(f"preview_{key}")
+            self.values[key] = value
+            form.addRow(self.tr(label), value)
+
+        self.table = QTableWidget(0, len(BATCH_HEADERS))
+        self.table.setObjectName("batchTable")
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in BATCH_HEADERS])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((90, 160, 160)):
+            self.table.setColumnWidth(column, width)
+        self.count = QLabel()
+        self.count.setObjectName("countLabel")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Bench profile")))
+        top.addWidget(self.profile)
+        top.addWidget(self.auto_commit)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addLayout(top)
+        layout.addWidget(self.scan)
+        layout.addWidget(self.message)
+        layout.addWidget(card)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+
+        self.scan.scanned.connect(self._on_scan_scanned)
+        self.scan.textEdited.connect(self._on_scan_text_edited)
+        self.profile.currentTextChanged.connect(self._on_profile_changed)
+        self.reload_profiles()
+        self._show_preview(None)
+
+    # -- profiles --------------------------------------------------------------------------
+
+    def reload_profiles(self) -> None:
+        names = [
+            DEFAULT_PROFILE,
+            *[n for n in self.store.profile_names() if n.casefold() != DEFAULT_PROFILE.casefold()],
+        ]
+        self.profile.blockSignals(True)
+        self.profile.clear()
+        self.profile.addItems(names)
+        self.profile.blockSignals(False)
+        self._on_profile_changed(self.profile.currentText())
+
+    def _on_profile_changed(self, name: str) -> None:
+        try:
+            answers = services.profile(self.store, name)
+        except JoineryError as exc:
+            self.values["profile"].setText(str(exc))
+            return
+        network = "wired" if answers.network == "wired" else f"Wi-Fi {answers.wifi_ssid}"
+        self.values["profile"].setText(
+            f"{answers.edition} {answers.build} · {answers.region} · keyboard "
+            f"{answers.keyboard} · {network} · name {answers.name_template}"
+            + (f" · tag {answers.group_tag}" if answers.group_tag else "")
+        )
+        if self.preview is not None:
+            self._check(self.preview.serial)
+
+    # -- scan, check, commit ---------------------------------------------------------------
+
+    def focus_scan(self) -> None:
+        self.scan.setFocus()
+        self.scan.selectAll()
+
+    def _on_scan_text_edited(self, _text: str) -> None:
+        self.preview = None  # a changed serial must be checked again before it commits
+
+    def _on_scan_scanned(self, text: str) -> None:
+        if self.busy:
+            return
+        serial = services.find_device(self.store, text)
+        serial_text = serial.serial if serial is not None else text.strip()
+        if self.preview is not None and self.preview.serial == serial_text:
+            self.commit()  # the second Enter on a checked serial
+            return
+        self._check(serial_text)
+        preview = self.preview
+        fresh = preview is not None and preview.existing is None and serial_text not in self.batch
+        if self.auto_commit.isChecked() and preview is not None and preview.ready and fresh:
+            self.commit()
+
+    def _check(self, serial: str) -> None:
+        try:
+            preview = services.preview_enrollment(self.store, serial, self.profile.currentText())
+        except JoineryError as exc:
+            self._say(str(exc), error=True)
+            return
+        self.preview = preview
+        self._show_preview(preview)
+        if serial in self.batch:
+            self._say(
+                self.tr(
+                    "{s} was already enrolled in this batch (device {n}). Scan the "
+                    "next device, or press Enter to enroll it again."
+                ).format(s=serial, n=self.batch.index(serial) + 1),
+                error=True,
+            )
+        elif not preview.ready:
+            self._say(preview.problem or "", error=True)
+        elif preview.existing is not None and preview.existing.enrollment_status == "enrolled":
+            self._say(
+                self.tr(
+                    "{s} is already enrolled as {n}. Press Enter to update it "
+                    "(after a reimage), or scan the next device."
+                ).format(s=serial, n=preview.existing.device_name),
+                error=True,
+            )
+        else:
+            self._say(
+                self.tr("Press Enter to enroll {s} as {n}.").format(s=serial, n=preview.name),
+                error=False,
+            )
+
+    def commit(self) -> None:
+        preview = self.preview
+        actor = self._actor()
+        if preview is None or actor is None or self.busy:
+            return
+        if not preview.ready:
+            self._say(preview.problem or "", error=True)
+            return
+        if not actor.may(Permission.ENROLL):
+            self._say(self.tr("Your role cannot enroll devices."), error=True)
+            return
+        update = preview.existing is not None and preview.existing.enrollment_status == "enrolled"
+        request = EnrollRequest(preview.serial, self.profile.currentText(), update=update)
+        self.busy = True
+        self.scan.setReadOnly(True)
+
+        def job(store: Store, _progress: object, _cancelled: object) -> EnrollResult:
+            result = services.enroll_device(store, request, actor=actor)
+            services.queue_label(store, result.device.serial, actor=actor)
+            return result
+
+        run_op(
+            self.store.path,
+            job,
+            on_done=self._on_commit_done,  # type: ignore[arg-type]
+            on_failed=self._on_commit_failed,
+        )
+
+    def _on_commit_done(self, result: EnrollResult) -> None:
+        self.busy = False
+        self.scan.setReadOnly(False)
+        serial = result.device.serial
+        self.batch.append(serial)
+        self._add_row(result)
+        self._say(
+            self.tr("Enrolled {s} as {n}; label queued. Ready for the next scan.").format(
+                s=serial, n=result.device.device_name
+            ),
+            error=False,
+        )
+        self.preview = None
+        self.scan.clear()
+        self.scan.setFocus()
+        self.enrolled.emit(serial)
+
+    def _on_commit_failed(self, error: BaseException) -> None:
+        self.busy = False
+        self.scan.setReadOnly(False)
+        if not isinstance(error, JoineryError):
+            log.error("enrollment failed unexpectedly", exc_info=error)
+        self._say(
+            str(error)
+            if isinstance(error, JoineryError)
+            else self.tr("The enrollment stopped on an unexpected error; nothing was saved."),
+            error=True,
+        )
+        self.focus_scan()
+
+    # -- display ---------------------------------------------------------------------------
+
+    def _show_preview(self, preview: EnrollPreview | None) -> None:
+        if preview is None:
+            for key in ("serial", "name", "windows", "eligibility", "record"):
+                self.values[key].setText("—")
+            return
+        self.values["serial"].setText(preview.serial)
+        self.values["name"].setText(preview.name or "—")
+        self.values["windows"].setText(preview.verdict.windows or "—")
+        self.values["eligibility"].setText(
+            self.tr("Can be joined") if preview.verdict.eligible else self.tr("Refused")
+        )
+        existing = preview.existing
+        if existing is None:
+            record = self.tr("New device")
+        elif existing.enrollment_status == "enrolled":
+            record = self.tr("Enrolled as {n} since {d}").format(
+                n=existing.device_name, d=(existing.enrolled_at or existing.created_at)[:10]
+            )
+        else:
+            record = self.tr("Registered via Autopilot (group tag {t})").format(
+                t=existing.group_tag or "none"
+            )
+        self.values["record"].setText(record)
+
+    def _add_row(self, result: EnrollResult) -> None:
+        row = 0
+        self.table.insertRow(row)
+        at = (result.device.enrolled_at or "")[11:19]
+        verb = self.tr("enrolled") if result.created else self.tr("updated")
+        for column, text in enumerate(
+            (at, result.device.serial, result.device.device_name or "", f"{verb}; label queued")
+        ):
+            self.table.setItem(row, column, QTableWidgetItem(text))
+        self.count.setText(self.tr("{n} device(s) in this batch").format(n=len(self.batch)))
+
+    def _say(self, text: str, *, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setProperty("state", "error" if error else "ok")
+        self.scan.set_state("error" if error else "")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
