@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import services
+from app import locales, services
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
@@ -146,9 +146,11 @@ class BatchEnrollScreen(QWidget):
             self.values["profile"].setText(str(exc))
             return
         network = "wired" if answers.network == "wired" else f"Wi-Fi {answers.wifi_ssid}"
+        layout = locales.keyboard(answers.keyboard)
+        keyboard = layout.name if layout else answers.keyboard
         self.values["profile"].setText(
-            f"{answers.edition} {answers.build} · {answers.region} · keyboard "
-            f"{answers.keyboard} · {network} · name {answers.name_template}"
+            f"{answers.edition} {answers.build} · {answers.region} · {keyboard} keyboard · "
+            f"{network} · name {answers.name_template}"
             + (f" · tag {answers.group_tag}" if answers.group_tag else "")
         )
         if self.preview is not None:
