@@ -35,8 +35,9 @@ def scan(qtbot: QtBot, screen: BatchEnrollScreen, serial: str) -> None:
 
 def test_twenty_device_batch(qtbot: QtBot, db_path: Path, tmp_path: Path) -> None:
     with Store.open(db_path) as store:
-        services.save_profile(store, "Bench A", Answers(name_template="CTS-%SERIAL%",
-                                                        group_tag="Sales"))
+        services.save_profile(
+            store, "Bench A", Answers(name_template="CTS-%SERIAL%", group_tag="Sales")
+        )
     screen, store = make_screen(qtbot, db_path)
     screen.profile.setCurrentText("Bench A")
     serials = [str(row["serial"]) for row in demo.devices(20, seed=99)]
@@ -56,7 +57,8 @@ def test_twenty_device_batch(qtbot: QtBot, db_path: Path, tmp_path: Path) -> Non
         device = store.device_by_serial(serial)
         assert device is not None and device.enrollment_status == "enrolled"
         assert device.device_name == ("CTS-" + serial)[-15:] or device.device_name.startswith(
-            "CTS-")
+            "CTS-"
+        )
         assert device.group_tag == "Sales" and device.profile == "Bench A"
     queue = tmp_path / "data" / "label-queue"
     assert len(list(queue.glob("*.png"))) == 20
