@@ -27,7 +27,7 @@ from app.services.enroll import (
     save_profile,
     user_problem,
 )
-from app.services.labels import queue_label, write_label
+from app.services.labels import queue_label, record_label_print, write_label
 
 __all__ = [
     "AUDIT_HEADER",
@@ -53,6 +53,7 @@ __all__ = [
     "preview_enrollment",
     "profile",
     "queue_label",
+    "record_label_print",
     "record_lock",
     "save_profile",
     "seed_demo",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app import labels, paths
+from app.domain import Device
 from app.errors import InputError
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
@@ -28,6 +29,14 @@ def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | N
             {"file": target.name, "format": target.suffix.lstrip(".").lower()},
         )
     return target
+
+
+def record_label_print(store: Store, device: Device, actor: Actor | None = None) -> None:
+    """A label went to a printer from the kiosk (the print dialog was accepted)."""
+    who = actor or local_admin()
+    who.require(Permission.PRINT_LABEL)
+    with store.transaction():
+        store.append_audit(who.audit_name, "label.print", device.serial, {"to": "printer"})
 
 
 def queue_label(store: Store, serial: str, *, actor: Actor | None = None) -> Path:

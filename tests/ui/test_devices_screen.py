@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton
+from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app import demo
@@ -256,3 +256,25 @@ def test_scanning_a_printed_label_opens_the_record(screen: DevicesScreen, qtbot:
         qtbot.keyClick(screen.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.selected_device() is not None)
     assert screen.selected_device().id == target.id  # type: ignore[union-attr]
+
+
+def test_label_prints_through_qprinter(screen: DevicesScreen, qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    from ui.widgets.label_printer import label_printer, paint_label
+
+    screen._select_row(3)
+    device = screen.selected_device()
+    assert device is not None and screen.print_button.isEnabled()
+    printer = label_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "label.pdf"))
+    paint_label(printer, device)
+    assert (tmp_path / "label.pdf").read_bytes().startswith(b"%PDF")
+    screen.print_label()  # opens the preview dialog
+    dialogs = [w for w in screen.findChildren(QDialog) if w.isVisible()]
+    assert any(device.serial in d.windowTitle() for d in dialogs)
+    for dialog in dialogs:
+        dialog.accept()
+    entries = screen.store.audit_entries(action="label.print")
+    assert [e.target for e in entries] == [device.serial]

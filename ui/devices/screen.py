@@ -35,6 +35,7 @@ from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import COLUMNS, DeviceTableModel
 from ui.ops import run_op
+from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, notify, open_now
 from ui.widgets.scan_field import ScanFieldWidget
 
@@ -77,6 +78,8 @@ class DevicesScreen(QWidget):
         self.import_button = QPushButton(self.tr("&Import Autopilot CSV…"))
         self.import_button.setObjectName("primary")
         self.export_button = QPushButton(self.tr("&Export for Intune…"))
+        self.print_button = QPushButton(self.tr("&Print label…"))
+        self.print_button.setEnabled(False)
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         self.message = QLabel()
@@ -123,6 +126,7 @@ class DevicesScreen(QWidget):
         bar.addWidget(self.search, 1)
         bar.addWidget(self.import_button)
         bar.addWidget(self.export_button)
+        bar.addWidget(self.print_button)
         self.list_stack = QStackedWidget()
         self.list_stack.addWidget(self.table)
         self.list_stack.addWidget(self.empty)
@@ -152,6 +156,7 @@ class DevicesScreen(QWidget):
         self.search.scanned.connect(self._on_search_scanned)
         self.import_button.clicked.connect(self.choose_import)
         self.export_button.clicked.connect(self.choose_export)
+        self.print_button.clicked.connect(self.print_label)
         self.model.ready.connect(self._on_model_ready)
         self.model.failed.connect(self._on_model_failed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
@@ -282,7 +287,21 @@ class DevicesScreen(QWidget):
             self._selected_id = device.id
         self._show(device)
 
+    def print_label(self) -> None:
+        """Preview the selected device's label and print it; the print is audited."""
+        device = self.selected_device()
+        actor = self._actor()
+        if device is None or actor is None:
+            return
+        if not actor.may(Permission.PRINT_LABEL):
+            self._say(self.tr("Your role cannot print labels."))
+            return
+        dialog = preview_and_print(self, device)
+        dialog.accepted.connect(lambda: services.record_label_print(self.store, device, actor))
+        self._present(dialog)
+
     def _show(self, device: Device | None) -> None:
+        self.print_button.setEnabled(device is not None)
         if device is None:
             self.detail.show_device(None, [], [])
             return

@@ -1,0 +1,50 @@
+"""Print a device's QR label through the system's printers, with a preview first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSizeF, Qt
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import QWidget
+
+from app import labels
+from app.domain import Device
+
+LABEL_MM = QSizeF(62, 29)  # the tape label app.labels renders by default
+
+
+def label_printer() -> QPrinter:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(LABEL_MM, QPageSize.Unit.Millimeter, "Joinery label"))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    printer.setFullPage(True)
+    return printer
+
+
+def paint_label(printer: QPrinter, device: Device) -> None:
+    """Draw the label image (rendered by app.labels at the printer's resolution) on a page."""
+    dpi = max(150, min(printer.resolution(), 600))
+    image = QImage.fromData(labels.render_png(device, dpi=dpi))
+    painter = QPainter(printer)
+    try:
+        page = printer.pageRect(QPrinter.Unit.DevicePixel)
+        target = QRectF(0, 0, page.width(), page.height())
+        scaled = image.size().scaled(target.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
+        painter.drawImage(QRectF(0, 0, scaled.width(), scaled.height()), image)
+    finally:
+        painter.end()
+
+
+def preview_and_print(parent: QWidget, device: Device) -> QPrintPreviewDialog:
+    """The print preview; printing from it goes to the printer the operator picks."""
+    printer = label_printer()
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setWindowTitle(parent.tr("Print label for {s}").format(s=device.serial))
+    dialog.paintRequested.connect(lambda target: paint_label(target, device))
+    # The dialog keeps only a C++ pointer to the printer: hold the Python object as long.
+    _printers[dialog] = printer
+    dialog.finished.connect(lambda _result: _printers.pop(dialog, None))
+    return dialog
+
+
+_printers: dict[QPrintPreviewDialog, QPrinter] = {}
