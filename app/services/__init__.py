@@ -24,6 +24,7 @@ from app.services.enroll import (
     enroll_device,
     preview_enrollment,
     profile,
+    profile_wifi_key,
     save_profile,
     user_problem,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "prepare_demo_database",
     "preview_enrollment",
     "profile",
+    "profile_wifi_key",
     "queue_label",
     "record_label_print",
     "record_lock",

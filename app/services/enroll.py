@@ -16,6 +16,8 @@ from app.domain import Device, EnrollmentStatus, HistoryKind
 from app.enrollment import DEFAULT_PROFILE, Answers
 from app.errors import InputError, Problem
 from app.security.roles import Actor, Permission
+from app.security.secret import Secret
+from app.security.vault import Vault
 from app.services.actors import local_admin
 from app.store import Store
 from app.timeutil import now_iso
@@ -85,17 +87,59 @@ def profile(store: Store, name: str | None) -> Answers:
     raise InputError(f"there is no bench profile called {wanted!r}; known: {known}")
 
 
-def save_profile(store: Store, name: str, answers: Answers, *, actor: Actor | None = None) -> None:
+def save_profile(
+    store: Store,
+    name: str,
+    answers: Answers,
+    *,
+    actor: Actor | None = None,
+    wifi_key: Secret | None = None,
+) -> None:
+    """Save a bench profile; a Wi-Fi key is sealed in the vault, never stored in the clear."""
     who = actor or local_admin()
     who.require(Permission.MANAGE_PROFILES)
-    if problems := answers.problems():
+    problems = answers.problems()
+    needs_key = answers.network == "wifi" and answers.wifi_security != "Open"
+    if needs_key and wifi_key is not None and not 8 <= len(wifi_key.reveal()) <= 63:
+        problems.append(("wifi_key", "a WPA2/WPA3-Personal key is 8 to 63 characters"))
+    if problems:
         raise InputError(
             f"the profile {name!r} has answers that cannot stand",
             [Problem(name, None, f, reason) for f, reason in problems],
         )
+    vault = Vault.unlock(store) if needs_key and wifi_key else None
+    try:
+        with store.transaction():
+            store.save_profile(name, answers.to_json(), now_iso())
+            canonical = store.profile_canonical_name(name)
+            token = None
+            if vault is not None and wifi_key is not None:
+                token = vault.seal("profiles", "wifi_key", canonical, wifi_key)
+            if token is not None or not needs_key:
+                store.set_profile_wifi_key(canonical, token)
+            store.append_audit(
+                who.audit_name, "profile.save", canonical, {"wifi_key": "sealed" if token else None}
+            )
+    finally:
+        if vault is not None:
+            vault.lock()
+
+
+def profile_wifi_key(store: Store, name: str, *, actor: Actor | None = None) -> Secret | None:
+    """The profile's Wi-Fi key, unsealed for a package or a device; the reveal is audited."""
+    who = actor or local_admin()
+    who.require(Permission.REVEAL_SECRET)
+    canonical = store.profile_canonical_name(name)
+    token = store.profile_wifi_key(canonical)
+    if token is None:
+        return None
+    with Vault.unlock(store) as vault:
+        key = vault.unseal("profiles", "wifi_key", canonical, token)
     with store.transaction():
-        store.save_profile(name, answers.to_json(), now_iso())
-        store.append_audit(who.audit_name, "profile.save", name)
+        store.append_audit(
+            who.audit_name, "secret.reveal", f"profile {canonical}", {"secret": "wifi_key"}
+        )
+    return key
 
 
 def user_problem(store: Store, upn: str) -> str | None:

@@ -10,6 +10,18 @@ class ProfileMixin(StoreBase):
         row = self.conn.execute("SELECT answers FROM profiles WHERE name = ?", [name]).fetchone()
         return str(row[0]) if row else None
 
+    def profile_canonical_name(self, name: str) -> str:
+        """The profile's name as saved (lookups ignore case; the vault binds the exact name)."""
+        row = self.conn.execute("SELECT name FROM profiles WHERE name = ?", [name]).fetchone()
+        return str(row[0]) if row else name
+
+    def profile_wifi_key(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT wifi_key FROM profiles WHERE name = ?", [name]).fetchone()
+        return None if row is None else row[0]
+
+    def set_profile_wifi_key(self, name: str, token: str | None) -> None:
+        self.conn.execute("UPDATE profiles SET wifi_key = ? WHERE name = ?", [token, name])
+
     def profile_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM profiles ORDER BY name")]
 

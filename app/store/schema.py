@@ -176,6 +176,7 @@ def m003_enrollment(db: Database) -> None:
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE COLLATE NOCASE,
             answers TEXT NOT NULL,
+            wifi_key TEXT,  -- sealed by the vault (table, column and profile name bound)
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );

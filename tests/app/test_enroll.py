@@ -129,3 +129,35 @@ def test_cli_enroll_json_and_exit_codes(db_path: Path) -> None:
     assert result.exit_code == 1 and "Home" in result.stderr
     result = runner.invoke(cli, ["--db", str(db_path), "enroll", "PF3KX1ZD", "--name", "A B"])
     assert result.exit_code == 1 and "space" in result.stderr
+
+
+def test_wifi_key_is_sealed_in_the_vault(
+    store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.security import vault
+    from app.security.secret import Secret
+
+    lead = Actor("lena", Role.LEAD)
+    wifi = Answers(network="wifi", wifi_ssid="Bench", wifi_security="WPA2-Personal")
+    canary = "wifi-canary-" + "7" * 12
+    with pytest.raises(vault.VaultUnavailable, match="JOINERY_VAULT_PASSPHRASE"):
+        services.save_profile(store, "Wi-Fi bench", wifi, actor=lead, wifi_key=Secret(canary))
+    assert store.profile_names() == []  # nothing half-saved
+    monkeypatch.setattr(vault, "KDF_COST", {"m": 19456, "t": 2, "p": 1})
+    monkeypatch.setenv(vault.PASSPHRASE_ENV, "a long admin passphrase for tests")
+    services.save_profile(store, "Wi-Fi bench", wifi, actor=lead, wifi_key=Secret(canary))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("", "-wal"):
+        data = (
+            Path(str(db_path) + suffix).read_bytes()
+            if Path(str(db_path) + suffix).exists()
+            else b""
+        )
+        assert canary.encode() not in data
+    with pytest.raises(PermissionDenied):
+        services.profile_wifi_key(store, "wi-fi bench", actor=TECH)
+    key = services.profile_wifi_key(store, "wi-fi bench", actor=lead)
+    assert key is not None and key.reveal() == canary
+    assert [e.action for e in store.audit_entries(limit=2)] == ["secret.reveal", "profile.save"]
+    with pytest.raises(InputError, match="8 to 63"):
+        services.save_profile(store, "Short", wifi, actor=lead, wifi_key=Secret("short"))
