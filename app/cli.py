@@ -54,7 +54,7 @@ class Context:
     def actor(self, store: Store) -> Actor:
         """The local administrator by default; with --operator, that signed-in operator."""
         if self.operator is None:
-            _check_owner(self.db_path)
+            check_local_admin(self.db_path)
             return services.local_admin()
         pin = os.environ.get(PIN_ENV)
         if pin is None:
@@ -75,7 +75,7 @@ class Context:
             store.close()
 
 
-def _check_owner(db_path: Path) -> None:
+def check_local_admin(db_path: Path) -> None:
     """Only the OS user who owns the data acts as its local administrator."""
     if not hasattr(os, "getuid"):
         return  # Windows: the data directory's ACL already admits only its user

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from app import paths
-from app.cli import Context, cli
+from app.cli import Context, check_local_admin, cli
 
 
 @cli.command()
@@ -29,6 +29,8 @@ def kiosk(obj: Context, demo: bool, screenshot_dir: str | None) -> None:
     from ui.launch import run_kiosk  # Qt loads only for the command that needs it
 
     db_path = paths.demo_db_path() if demo else obj.db_path
+    if screenshot_dir and not demo:
+        check_local_admin(db_path)  # screenshots render data without a sign-in
     code = run_kiosk(
         db_path, demo=demo, screenshot_dir=Path(screenshot_dir) if screenshot_dir else None
     )
