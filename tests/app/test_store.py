@@ -175,7 +175,7 @@ def test_busy_writer_retries_then_says_so(db_path: Path) -> None:
     import time
 
     store = Store.open(db_path)
-    store.conn.execute("PRAGMA busy_timeout = 30")
+    store.conn.execute("PRAGMA busy_timeout = 200")  # 4 attempts: about 1.1 s in all
     holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.1, lambda: holder.execute("COMMIT"))
