@@ -160,12 +160,6 @@ class DeviceMixin(StoreBase):
         ).fetchall()
         return [LineageEntry(*r) for r in rows]
 
-    def group_tags(self) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT DISTINCT group_tag FROM devices WHERE group_tag IS NOT NULL ORDER BY 1"
-        )
-        return [r[0] for r in rows]
-
     def autopilot_records(self, group_tag: str | None = None) -> Iterator[AutopilotRecord]:
         """Devices with a current hardware hash, ordered by serial, for an Intune export."""
         sql = (
