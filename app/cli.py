@@ -56,15 +56,10 @@ class Context:
         if self.operator is None:
             check_local_admin(self.db_path)
             return services.local_admin()
-        pin = os.environ.get(PIN_ENV)
-        if pin is None:
-            if not sys.stdin.isatty():
-                raise InputError(
-                    f"--operator {self.operator} needs a PIN: set {PIN_ENV}, or run the "
-                    "command in a terminal to be asked for it."
-                )
-            pin = click.prompt(f"PIN for {self.operator}", hide_input=True, err=True)
-        return operators.sign_in(store, self.operator, Secret(pin))
+        pin = _pin_input(
+            PIN_ENV, f"PIN for {self.operator}", f"--operator {self.operator} needs a PIN"
+        )
+        return operators.sign_in(store, self.operator, pin)
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -73,6 +68,16 @@ class Context:
             yield store
         finally:
             store.close()
+
+
+def _pin_input(env: str, prompt: str, missing: str, *, confirm: bool = False) -> Secret:
+    """A PIN from `env`, else asked in a terminal; never waits when stdin is not one."""
+    pin = os.environ.get(env)
+    if pin is not None:
+        return Secret(pin)
+    if not sys.stdin.isatty():
+        raise InputError(f"{missing}: set {env}, or run the command in a terminal to be asked.")
+    return Secret(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
 
 
 def check_local_admin(db_path: Path) -> None:
@@ -285,14 +290,7 @@ NEW_PIN_ENV = "JOINERY_NEW_PIN"
 
 
 def _new_pin(name: str) -> Secret:
-    pin = os.environ.get(NEW_PIN_ENV)
-    if pin is not None:
-        return Secret(pin)
-    if not sys.stdin.isatty():
-        raise InputError(f"no PIN for {name}: set {NEW_PIN_ENV}, or run in a terminal")
-    return Secret(
-        click.prompt(f"New PIN for {name}", hide_input=True, confirmation_prompt=True, err=True)
-    )
+    return _pin_input(NEW_PIN_ENV, f"New PIN for {name}", f"no PIN for {name}", confirm=True)
 
 
 @cli.group("operator")

@@ -87,7 +87,10 @@ class MainWindow(QMainWindow):
             screen: QWidget
             if key == "devices":
                 self.devices = DevicesScreen(
-                    self.db_path, actor=self.current_actor, present=self.session.present
+                    self.db_path,
+                    actor=self.current_actor,
+                    present=self.session.present,
+                    store=self.store,
                 )
                 screen = self.devices
             elif key == "enroll":

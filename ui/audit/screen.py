@@ -97,8 +97,7 @@ class AuditScreen(QWidget):
         layout.addLayout(footer)
 
         self.action.currentIndexChanged.connect(self.reload)
-        self.who.returnPressed.connect(self.reload)
-        self.text.returnPressed.connect(self.reload)
+        # editingFinished covers Enter and leaving the field: one reload, not two.
         self.who.editingFinished.connect(self.reload)
         self.text.editingFinished.connect(self.reload)
         self.more.clicked.connect(self._on_more_clicked)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -49,8 +49,6 @@ COLUMN_WIDTHS = (116, 128, 150, 88, 200, 106, 90, 118, 140)
 class DevicesScreen(QWidget):
     """Search, scan, import and export; the table never loads the whole fleet."""
 
-    status = Signal(str)
-
     def __init__(
         self,
         db_path: str,
@@ -58,13 +56,16 @@ class DevicesScreen(QWidget):
         *,
         actor: Callable[[], Actor | None] | None = None,
         present: Present = open_now,
+        store: Store | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("devicesScreen")
         self._present = present
         self.db_path = db_path
         self._actor = actor or services.local_admin
-        self.store = Store.open(db_path)  # GUI-thread reads: one row at a time, microseconds
+        # GUI-thread reads (one row at a time, microseconds): the window's connection if given.
+        self._owns_store = store is None
+        self.store = store if store is not None else Store.open(db_path)
         self._data_version = self.store.data_version()
         self._pending_serial: str | None = None
         self._selected_id: int | None = None
@@ -173,7 +174,8 @@ class DevicesScreen(QWidget):
         self.table.selectionModel().currentRowChanged.disconnect(self._on_table_current_changed)
         self._poll.stop()
         self.model.shutdown()
-        self.store.close()
+        if self._owns_store:
+            self.store.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
@@ -206,8 +208,11 @@ class DevicesScreen(QWidget):
             )
 
     def refresh(self) -> None:
-        """Show what changed now (the poll would also notice within a second)."""
+        """Show what changed now; the poll then has nothing left to notice."""
+        self._data_version = self.store.data_version()
         self.model.refresh()
+        if self._selected_id is not None:
+            self._show(self.store.device(self._selected_id))
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -315,17 +320,12 @@ class DevicesScreen(QWidget):
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
-        self.status.emit(text)
 
     # -- live updates ----------------------------------------------------------------------
 
     def _on_poll_timeout(self) -> None:
-        version = self.store.data_version()
-        if version != self._data_version:
-            self._data_version = version
-            self.model.refresh()
-            if self._selected_id is not None:
-                self._show(self.store.device(self._selected_id))
+        if self.store.data_version() != self._data_version:
+            self.refresh()
 
     # -- import and export -----------------------------------------------------------------
 
@@ -353,7 +353,7 @@ class DevicesScreen(QWidget):
                     i=report.imported, u=report.updated, r=report.reimaged
                 )
             )
-        self.model.refresh()
+        self.refresh()
 
     def ask_export_dir(self) -> str:
         return QFileDialog.getExistingDirectory(self, self.tr("Export for Intune into folder"))
