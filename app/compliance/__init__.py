@@ -1,0 +1,1 @@
+"""Intune-style compliance: policies (Graph names), facts, evaluation, states, stale devices."""
