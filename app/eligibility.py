@@ -42,6 +42,26 @@ MINIMUM_BUILD = {
     ProvisioningMethod.BULK: ("1703", 15063),
     ProvisioningMethod.AUTOPILOT: ("1709", 16299),
 }
+#: Editions offered on the device page, the usual ones first (any other name can be typed).
+EDITIONS = (
+    "Windows 11 Pro",
+    "Windows 11 Enterprise",
+    "Windows 11 Education",
+    "Windows 11 Pro Education",
+    "Windows 11 Pro for Workstations",
+    "Windows 11 IoT Enterprise",
+    "Windows 11 SE",
+    "Windows 11 Home",
+    "Windows 10 Pro",
+    "Windows 10 Enterprise",
+    "Windows 10 Enterprise LTSC",
+    "Windows 10 Education",
+    "Windows 10 Home",
+    "Windows Server 2025 Datacenter",
+    "Windows Server 2022 Datacenter",
+    "Windows Server 2019 Datacenter",
+    "Windows Server 2022 Datacenter Server Core",
+)
 SERVER_2019_BUILD = 17763
 FIRST_WINDOWS_11_BUILD = 22000
 

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from app import eligibility
 from app.domain import ProvisioningMethod
 from app.errors import InputError
 
@@ -44,6 +45,7 @@ class Answers:
     edition: str = "Windows 11 Pro"
     build: str = "10.0.26100"
     provisioning_method: str = ProvisioningMethod.SELF_SERVICE.value
+    azure_vm: bool = False  # Windows Server joins only as an Azure VM
     region: str = "United States"
     keyboard: str = "00000409"
     second_keyboard: str | None = None
@@ -54,7 +56,8 @@ class Answers:
     group_tag: str | None = None
     no_user: bool = False  # Autopilot self-deploying or pre-provisioned
     sign_in: tuple[str, ...] = ("password", "windows hello for business")
-    self_service_reset: bool = True
+    hello_pin_minimum: int = 6  # Windows Hello for Business PIN policy: 4 to 127 digits
+    self_service_reset: bool = True  # SSPR and Hello PIN reset on the lock screen
     management: str = "intune"  # intune, configurationManager, coManaged
     workloads: dict[str, str] = field(default_factory=dict)
     mdm_user_scope: str = "all"  # none, some, all
@@ -63,6 +66,10 @@ class Answers:
 
     def method(self) -> ProvisioningMethod:
         return ProvisioningMethod(self.provisioning_method)
+
+    def verdict(self) -> eligibility.Verdict:
+        """Can a device with these answers be Entra joined, and why (not)."""
+        return eligibility.check(self.edition, self.build, self.method(), azure_vm=self.azure_vm)
 
     def to_json(self) -> str:
         document = asdict(self)
@@ -103,6 +110,8 @@ class Answers:
                 found.append(("workloads", f"{workload}: {authority} is not a choice"))
         if self.mdm_user_scope not in ("none", "some", "all"):
             found.append(("mdm_user_scope", "choose none, some or all"))
+        if not 4 <= self.hello_pin_minimum <= 127:
+            found.append(("hello_pin_minimum", "a Windows Hello PIN is 4 to 127 characters"))
         if not self.sign_in or any(option not in SIGN_IN for option in self.sign_in):
             found.append(("sign_in", f"choose from {', '.join(SIGN_IN)}"))
         return found

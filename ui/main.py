@@ -22,7 +22,7 @@ from app.security.roles import Actor
 from app.store import Store
 from ui.audit.screen import AuditScreen
 from ui.devices.screen import DevicesScreen
-from ui.enroll.batch_screen import BatchEnrollScreen
+from ui.enroll.screen import EnrollScreen
 from ui.ops import wait_for_writer
 from ui.planned import PLANS, PlannedScreen
 from ui.session import Session
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
                 )
                 screen = self.devices
             elif key == "enroll":
-                self.enroll = BatchEnrollScreen(self.store, self.current_actor)
+                self.enroll = EnrollScreen(self.store, self.current_actor)
                 self.enroll.enrolled.connect(self._on_enroll_enrolled)
                 screen = self.enroll
             elif key == "audit":
@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(content, 1)
         return shell
 
-    def _on_enroll_enrolled(self, _serial: str) -> None:
+    def _on_enroll_enrolled(self) -> None:
         self.devices.refresh()
 
     def current_actor(self) -> Actor | None:
@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         if key == "devices":
             self.devices.focus_search()
         elif key == "enroll":
-            self.enroll.focus_scan()
+            self.enroll.focus_current()
 
     def lock(self) -> None:
         self.session.lock(keep=self)

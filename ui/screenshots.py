@@ -19,6 +19,7 @@ from app import autopilot, demo, services
 from app.domain import ImportReport
 from app.security.roles import Actor
 from ui.devices.import_flow import ImportResultDialog
+from ui.enroll.screen import BATCH, CART, GUIDED
 from ui.main import SCREENS, MainWindow
 
 
@@ -54,16 +55,61 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     wait_until(lambda: not devices.model.loading)
     if devices.model.rowCount():
         devices._select_row(0)
-    window.enroll.scan.setText("PF5KX2QA")
-    window.enroll.scan.scanned.emit("PF5KX2QA")  # a scan, previewed but not committed
+    batch = window.enroll.batch
+    batch.scan.setText("PF5KX2QA")
+    batch.scan.scanned.emit("PF5KX2QA")  # a scan, previewed but not committed
     for number, key in enumerate(SCREENS, start=1):
         window.show_screen(key)
+        if key == "enroll":
+            window.enroll.show_mode(BATCH)
         _save(window, folder / f"{number:02d}-{key}.png", written)
     written.append(_import_result(window, folder))
     window.show_screen("devices")
     window.lock()
     _save(window, folder / f"{len(SCREENS) + 2:02d}-locked.png", written)
+    window.session.sign_in(who)
+    written += _wizard_pages(window, folder)
+    written.append(_cart(window, folder))
     return written
+
+
+#: What the wizard screenshots show: a real device walked through every page.
+WIZARD_INPUT = {
+    "serial": "PF5KX2QA",
+    "user": "adele.vance@contoso.com",
+}
+
+
+def _wizard_pages(window: MainWindow, folder: Path) -> list[Path]:
+    """Every page of the guided OOBE wizard, filled in as a technician would."""
+    window.show_screen("enroll")
+    window.enroll.show_mode(GUIDED)
+    wizard = window.enroll.wizard
+    wizard.start_over()
+    wizard.device_page.serial.setText(WIZARD_INPUT["serial"])
+    written = []
+    for number, page in enumerate(wizard.pages, start=1):
+        if page.objectName() == "accountPage":
+            page.user.setText(WIZARD_INPUT["user"])  # type: ignore[attr-defined]
+            page._check()  # type: ignore[attr-defined]
+        target = folder / f"wizard-{number:02d}-{page.objectName().removesuffix('Page')}.png"
+        _save(window, target, written)
+        if page is not wizard.review:
+            wizard.next()
+    wizard.start_over()
+    return written
+
+
+def _cart(window: MainWindow, folder: Path) -> Path:
+    window.enroll.show_mode(CART)
+    cart = window.enroll.cart
+    for row in demo.devices(6, seed=41):
+        cart.scan.setText(str(row["serial"]))
+        cart.scan.scanned.emit(str(row["serial"]))
+    target = folder / "wizard-11-cart.png"
+    _save(window, target, [])
+    cart.cart.clear()
+    return target
 
 
 def _import_result(window: MainWindow, folder: Path) -> Path:

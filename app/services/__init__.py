@@ -22,13 +22,14 @@ from app.services.enroll import (
     EnrollRequest,
     EnrollResult,
     enroll_device,
+    enroll_devices,
     preview_enrollment,
     profile,
     profile_wifi_key,
     save_profile,
     user_problem,
 )
-from app.services.labels import queue_label, record_label_print, write_label
+from app.services.labels import queue_label, record_label_print, write_label, write_label_sheet
 
 __all__ = [
     "AUDIT_HEADER",
@@ -44,6 +45,7 @@ __all__ = [
     "Progress",
     "audit_entries",
     "enroll_device",
+    "enroll_devices",
     "export_audit",
     "export_autopilot",
     "find_device",
@@ -61,4 +63,5 @@ __all__ = [
     "seed_demo",
     "user_problem",
     "write_label",
+    "write_label_sheet",
 ]

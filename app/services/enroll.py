@@ -8,6 +8,7 @@ its history and the audit entry.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from app import eligibility, naming, settings
@@ -55,6 +56,10 @@ class EnrollRequest:
     user: str | None = None
     update: bool = False  # re-enroll a device already enrolled (a reimage at the bench)
     overrides: tuple[tuple[str, object], ...] = ()
+    answers: Answers | None = None  # the wizard's own answers instead of a profile's
+    wifi_key: Secret | None = None  # typed in the wizard: sealed in the vault, never stored
+    manufacturer: str | None = None  # as read off the device (an Autopilot record's stand)
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,60 +178,118 @@ def enroll_device(
     store: Store, request: EnrollRequest, *, actor: Actor | None = None
 ) -> EnrollResult:
     """Check everything, then write the device, its history and the audit entry at once."""
+    return enroll_devices(store, [request], actor=actor)[0]
+
+
+def enroll_devices(
+    store: Store, requests: list[EnrollRequest], *, actor: Actor | None = None
+) -> list[EnrollResult]:
+    """Cart mode: every device is checked first, then all are written in one transaction.
+
+    Names are drawn one after the other inside the transaction, so two devices of the same
+    cart never get the same name.
+    """
     who = actor or local_admin()
     who.require(Permission.ENROLL)
+    checked = [_check_request(store, request) for request in requests]
+    serials = [serial for serial, *_ in checked]
+    if len({s.casefold() for s in serials}) != len(serials):
+        raise InputError("the same serial number is in the list twice; remove one")
+    needs_vault = any(r.wifi_key is not None for r in requests)
+    vault = Vault.unlock(store) if needs_vault else None
+    try:
+        with store.transaction():
+            return [
+                _commit(store, request, serial, answers, verdict, user, who, vault)
+                for request, (serial, answers, verdict, user) in zip(requests, checked, strict=True)
+            ]
+    finally:
+        if vault is not None:
+            vault.lock()
+
+
+def _check_request(
+    store: Store, request: EnrollRequest
+) -> tuple[str, Answers, eligibility.Verdict, str | None]:
     serial = request.serial.strip()
     if reason := CHECKS["Device Serial Number"](serial):
         raise InputError(f"serial {serial!r}: {reason}")
-    answers = profile(store, request.profile).with_overrides(**dict(request.overrides))
+    answers = request.answers or profile(store, request.profile)
+    answers = answers.with_overrides(**dict(request.overrides))
     if problems := answers.problems():
         raise InputError(
             "some answers cannot stand",
             [Problem(serial, None, f, reason) for f, reason in problems],
         )
-    verdict = eligibility.check(answers.edition, answers.build, answers.method())
+    verdict = answers.verdict()
     if not verdict.eligible:
         way_out = f" {verdict.way_out}" if verdict.way_out else ""
         raise InputError(f"{serial} cannot be Entra joined: {verdict.reason}{way_out}")
     user = None if answers.no_user else (request.user or None)
     if user and (reason := user_problem(store, user)):
         raise InputError(f"assigned user {user}: {reason}")
-    with store.transaction():
-        existing = store.device_by_serial(serial)
-        _refuse_double_enrollment(existing, request.update)
-        name = _name(store, answers, serial, request.name, existing)
-        at = now_iso()
-        device_id, created = _write(store, existing, serial, name, user, answers, request, at)
-        kind = HistoryKind.ENROLLED
-        lineage = existing.lineage if existing else 0
-        note = f"profile {request.profile or DEFAULT_PROFILE}"
-        store.insert_history(
-            [
-                (
-                    device_id,
-                    at,
-                    kind,
-                    lineage,
-                    who.audit_name,
-                    {"device_name": [existing.device_name if existing else None, name]},
-                    note,
-                )
-            ]
-        )
-        store.append_audit(
-            who.audit_name,
-            "device.enroll",
-            serial,
-            {
-                "device_name": name,
-                "user": user,
-                "created": created,
-                "profile": request.profile or DEFAULT_PROFILE,
-            },
-        )
-        device = store.device(device_id)
+    return serial, answers, verdict, user
+
+
+def _commit(
+    store: Store,
+    request: EnrollRequest,
+    serial: str,
+    answers: Answers,
+    verdict: eligibility.Verdict,
+    user: str | None,
+    who: Actor,
+    vault: Vault | None,
+) -> EnrollResult:
+    existing = store.device_by_serial(serial)
+    _refuse_double_enrollment(existing, request.update)
+    name = _name(store, answers, serial, request.name, existing)
+    at = now_iso()
+    sealed = None
+    if vault is not None and request.wifi_key is not None:
+        sealed = vault.seal("devices", "wifi_key", serial.upper(), request.wifi_key)
+    device_id, created = _write(store, existing, serial, name, user, answers, request, at, sealed)
+    lineage = existing.lineage if existing else 0
+    profile_name = _profile_name(request)
+    note = f"profile {profile_name}" if profile_name else "answered in the wizard"
+    if request.answers and profile_name:
+        note += ", answers reviewed in the wizard"
+    previous_name = existing.device_name if existing else None
+    store.insert_history(
+        [
+            (
+                device_id,
+                at,
+                HistoryKind.ENROLLED,
+                lineage,
+                who.audit_name,
+                {"device_name": [previous_name, name]},
+                note,
+            )
+        ]
+    )
+    store.append_audit(
+        who.audit_name,
+        "device.enroll",
+        serial,
+        {
+            "device_name": name,
+            "user": user,
+            "created": created,
+            "profile": profile_name,
+            "wifi_key": "sealed" if sealed else None,
+        },
+    )
+    device = store.device(device_id)
     assert device is not None
     return EnrollResult(device, verdict, created)
+
+
+def _profile_name(request: EnrollRequest) -> str | None:
+    """The bench profile the answers came from (None: typed in the wizard from scratch)."""
+    if request.answers is not None:
+        return request.profile
+    return request.profile or DEFAULT_PROFILE
 
 
 def _refuse_double_enrollment(existing: Device | None, update: bool) -> None:
@@ -269,6 +332,7 @@ def _write(
     answers: Answers,
     request: EnrollRequest,
     at: str,
+    sealed_wifi_key: str | None = None,
 ) -> tuple[int, bool]:
     columns: dict[str, object] = {
         "device_name": name,
@@ -282,16 +346,24 @@ def _write(
         "management_authority": answers.management,
         "enrollment_status": EnrollmentStatus.ENROLLED.value,
         "enrolled_at": at,
-        "profile": request.profile or DEFAULT_PROFILE,
+        "profile": _profile_name(request),
         "updated_at": at,
     }
+    for column in ("manufacturer", "model"):
+        given = getattr(request, column)
+        if given and not (existing is not None and getattr(existing, column)):
+            columns[column] = given
+    enrollment = answers.to_json()
+    if sealed_wifi_key is not None:
+        # A reference the vault can open (bound to this serial), never the key itself.
+        enrollment = json.dumps({**json.loads(enrollment), "wifi_key_sealed": sealed_wifi_key})
     if existing is not None:
         if existing.group_tag and not answers.group_tag:
             columns["group_tag"] = existing.group_tag  # the Autopilot record's tag stands
         if user is None and existing.assigned_user:
             columns["assigned_user"] = existing.assigned_user
         store.update_devices([existing.id], [columns])
-        store.set_enrollment(existing.id, answers.to_json())
+        store.set_enrollment(existing.id, enrollment)
         return existing.id, False
     device_id = store.next_device_id()
     store.insert_devices(
@@ -306,7 +378,7 @@ def _write(
             }
         ]
     )
-    store.set_enrollment(device_id, answers.to_json())
+    store.set_enrollment(device_id, enrollment)
     return device_id, True
 
 
@@ -329,7 +401,7 @@ def preview_enrollment(store: Store, serial: str, profile_name: str | None) -> E
     """Check a scanned serial against a profile without writing anything."""
     serial = serial.strip()
     answers = profile(store, profile_name)
-    verdict = eligibility.check(answers.edition, answers.build, answers.method())
+    verdict = answers.verdict()
     existing = store.device_by_serial(serial) if serial else None
     problem = CHECKS["Device Serial Number"](serial)
     if problem is None and not verdict.eligible:

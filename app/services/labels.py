@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from app import labels, paths
 from app.domain import Device
-from app.errors import InputError
+from app.errors import InputError, KnownError
+from app.fileutil import atomic_write
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
+from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
 
 
@@ -27,6 +29,48 @@ def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | N
             "label.print",
             device.serial,
             {"file": target.name, "format": target.suffix.lstrip(".").lower()},
+        )
+    return target
+
+
+def write_label_sheet(
+    store: Store,
+    serials: Sequence[str],
+    path: str | Path,
+    *,
+    layout: str = "A4_3x10",
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+    cancelled: CancelCheck | None = None,
+) -> Path:
+    """Labels of many devices as one PDF: a sheet grid (A4/Letter 3 x 10) or tape labels."""
+    who = actor or local_admin()
+    who.require(Permission.PRINT_LABEL)
+    if layout not in labels.LAYOUTS:
+        raise InputError(f"there is no label layout {layout!r}; choose {', '.join(labels.LAYOUTS)}")
+    devices = []
+    for serial in serials:
+        device = store.device_by_serial(serial)
+        if device is None:
+            raise InputError(f"no device has the serial number {serial}: enroll or import it first")
+        devices.append(device)
+    data = labels.render_pdf(
+        devices, layout=labels.LAYOUTS[layout], progress=progress, cancelled=cancelled
+    )
+    target = Path(path)
+    try:
+        with atomic_write(target, binary=True) as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise KnownError(
+            f"could not write the label sheet {target}: {exc.strerror or exc}"
+        ) from exc
+    with store.transaction():
+        store.append_audit(
+            who.audit_name,
+            "label.print",
+            f"{len(devices)} devices",
+            {"file": target.name, "format": "pdf", "layout": layout, "serials": list(serials)},
         )
     return target
 

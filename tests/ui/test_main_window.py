@@ -192,8 +192,11 @@ def test_screenshots_render_every_screen(qtbot: QtBot, seeded_db: Path, tmp_path
     window = make_window(qtbot, seeded_db)
     written = capture_all(window, tmp_path / "shots", Actor("ada", Role.ADMIN))
     names = [p.name for p in written]
-    assert names[0] == "00-sign-in.png" and names[-1].endswith("-locked.png")
+    assert names[0] == "00-sign-in.png" and "08-locked.png" in names
     assert [f"{n:02d}-{key}.png" for n, key in enumerate(SCREENS, start=1)] == names[1:7]
+    wizard = [n for n in names if n.startswith("wizard-")]
+    assert len(wizard) == 11  # every OOBE page and the cart
+    assert wizard[0] == "wizard-01-device.png" and wizard[9] == "wizard-10-review.png"
     for path in written:
         image = QImage(str(path))
         assert not image.isNull()
@@ -224,7 +227,7 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
-    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3
+    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 11
 
 
 def test_results_arriving_while_locked_wait_for_the_operator(

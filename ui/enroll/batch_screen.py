@@ -56,8 +56,6 @@ class BatchEnrollScreen(QWidget):
         self.batch: list[str] = []
         self.busy = False
 
-        title = QLabel(self.tr("Enroll"))
-        title.setObjectName("screenTitle")
         intro = QLabel(
             self.tr(
                 "Batch mode: scan a serial number (the scanner presses Enter), check the preview, "
@@ -111,7 +109,6 @@ class BatchEnrollScreen(QWidget):
         top.addWidget(self.auto_commit)
         top.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
         layout.addWidget(intro)
         layout.addLayout(top)
         layout.addWidget(self.scan)

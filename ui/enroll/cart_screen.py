@@ -1,0 +1,362 @@
+"""Cart mode: scan a cart of devices, review them in one grid with their names, commit all.
+
+Every scan is checked at once (the same preview as batch mode); nothing is written until
+"Enroll all", which commits the whole cart in one transaction and queues the labels. The
+labels can then be saved as one PDF sheet for a sheet printer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import services
+from app.enrollment import DEFAULT_PROFILE
+from app.errors import JoineryError
+from app.security.roles import Actor, Permission
+from app.services import EnrollPreview, EnrollRequest, EnrollResult
+from app.store import Store
+from ui.ops import run_op
+from ui.widgets.scan_field import ScanFieldWidget
+
+log = logging.getLogger(__name__)
+
+CART_HEADERS = ("Serial number", "Device name", "Windows", "Check")
+LAYOUT_WORDS = {
+    "A4_3x10": "A4 sheet, 3 × 10 labels",
+    "LETTER_3x10": "Letter sheet, 3 × 10 labels (Avery 5160)",
+    "TAPE_62MM": "62 mm tape, one label per page",
+}
+
+
+class CartEnrollWidget(QWidget):
+    """Emits `enrolled(count)` after a whole cart has been committed."""
+
+    enrolled = Signal(int)
+
+    def __init__(
+        self, store: Store, actor: Callable[[], Actor | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("cartScreen")
+        self.store = store
+        self._actor = actor
+        self.cart: list[EnrollPreview] = []
+        self.committed: list[str] = []
+        self._pending_update: str | None = None
+        self.busy = False
+
+        self.profile = QComboBox()
+        self.profile.setObjectName("cartProfile")
+        self.scan = ScanFieldWidget()
+        self.scan.setObjectName("cartScan")
+        self.scan.setPlaceholderText(self.tr("Scan each device of the cart (serial, then Enter)"))
+        self.message = QLabel()
+        self.message.setObjectName("fieldError")
+        self.message.setWordWrap(True)
+        self.table = QTableWidget(0, len(CART_HEADERS))
+        self.table.setObjectName("cartTable")
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in CART_HEADERS])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((170, 170, 190)):
+            self.table.setColumnWidth(column, width)
+        self.commit_button = QPushButton(self.tr("Enroll all  (Ctrl+Enter)"))
+        self.commit_button.setObjectName("cartCommit")
+        self.remove_button = QPushButton(self.tr("Remove  (Del)"))
+        self.clear_button = QPushButton(self.tr("Empty the cart"))
+        self.layout_choice = QComboBox()
+        self.layout_choice.setObjectName("sheetLayout")
+        for key, words in LAYOUT_WORDS.items():
+            self.layout_choice.addItem(self.tr(words), key)
+        self.sheet_button = QPushButton(self.tr("Save labels as PDF…"))
+        self.sheet_button.setObjectName("saveSheet")
+        self.count = QLabel()
+        self.count.setObjectName("countLabel")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Bench profile")))
+        top.addWidget(self.profile)
+        top.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.commit_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.layout_choice)
+        buttons.addWidget(self.sheet_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.scan)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+        layout.addLayout(buttons)
+
+        self.scan.scanned.connect(self._on_scan_scanned)
+        self.commit_button.clicked.connect(self.commit)
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.sheet_button.clicked.connect(self._on_sheet_clicked)
+        self.profile.currentTextChanged.connect(self._on_profile_changed)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.commit)
+        self.table.installEventFilter(self)
+        self.reload_profiles()
+        self._refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Delete (or Backspace) on the grid removes the selected devices from the cart."""
+        if (
+            watched is self.table
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        ):
+            self._on_remove_clicked()
+            return True
+        return super().eventFilter(watched, event)
+
+    def reload_profiles(self) -> None:
+        names = [DEFAULT_PROFILE]
+        names += [n for n in self.store.profile_names() if n.casefold() != names[0].casefold()]
+        self.profile.blockSignals(True)
+        self.profile.clear()
+        self.profile.addItems(names)
+        self.profile.blockSignals(False)
+
+    def focus_scan(self) -> None:
+        self.scan.setFocus()
+        self.scan.selectAll()
+
+    # -- building the cart -----------------------------------------------------------------
+
+    def _on_scan_scanned(self, text: str) -> None:
+        if self.busy:
+            return
+        found = services.find_device(self.store, text)
+        serial = found.serial if found is not None else text.strip()
+        self.scan.clear()
+        if any(p.serial.casefold() == serial.casefold() for p in self.cart):
+            self._say(self.tr("{s} is already in the cart.").format(s=serial), error=True)
+            return
+        try:
+            preview = services.preview_enrollment(self.store, serial, self.profile.currentText())
+        except JoineryError as error:
+            self._say(str(error), error=True)
+            return
+        existing = preview.existing
+        enrolled = existing is not None and existing.enrollment_status == "enrolled"
+        if enrolled and self._pending_update != serial:
+            self._pending_update = serial
+            assert existing is not None
+            self._say(
+                self.tr(
+                    "{s} is already enrolled as {n}. Scan it again to add it as an update "
+                    "(after a reimage)."
+                ).format(s=serial, n=existing.device_name),
+                error=True,
+            )
+            return
+        self._pending_update = None
+        self.cart.append(preview)
+        self._say(
+            self.tr("{s} added.").format(s=serial)
+            if preview.ready
+            else self.tr("{s} added, but it cannot be enrolled: {p}").format(
+                s=serial, p=preview.problem
+            ),
+            error=not preview.ready,
+        )
+        self._refresh()
+
+    def _on_profile_changed(self, _name: str) -> None:
+        serials = [p.serial for p in self.cart]
+        self.cart = []
+        for serial in serials:
+            self.cart.append(
+                services.preview_enrollment(self.store, serial, self.profile.currentText())
+            )
+        self._refresh()
+
+    def _on_remove_clicked(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            if row < len(self.cart):
+                del self.cart[row]
+        self._refresh()
+        self.focus_scan()
+
+    def _on_clear_clicked(self) -> None:
+        self.cart = []
+        self._refresh()
+        self.focus_scan()
+
+    # -- commit ----------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        actor = self._actor()
+        if self.busy or actor is None or not self.cart:
+            return
+        if not actor.may(Permission.ENROLL):
+            self._say(self.tr("Your role cannot enroll devices."), error=True)
+            return
+        blocked = [p for p in self.cart if not p.ready]
+        if blocked:
+            self._say(
+                self.tr("{n} device(s) cannot be enrolled (see Check); remove them first.").format(
+                    n=len(blocked)
+                ),
+                error=True,
+            )
+            return
+        profile = self.profile.currentText()
+        requests = [
+            EnrollRequest(
+                p.serial,
+                profile,
+                update=p.existing is not None and p.existing.enrollment_status == "enrolled",
+            )
+            for p in self.cart
+        ]
+        self.busy = True
+        self.commit_button.setEnabled(False)
+
+        def job(
+            store: Store, progress: Callable[[int, int], None], _cancelled: object
+        ) -> list[EnrollResult]:
+            results = services.enroll_devices(store, requests, actor=actor)
+            for number, result in enumerate(results, start=1):
+                services.queue_label(store, result.device.serial, actor=actor)
+                progress(number, len(results))
+            return results
+
+        run_op(
+            self.store.path,
+            job,
+            on_done=self._on_commit_done,
+            on_failed=self._on_commit_failed,
+        )
+
+    def _on_commit_done(self, results: list[EnrollResult]) -> None:
+        self.busy = False
+        self.commit_button.setEnabled(True)
+        self.committed = [r.device.serial for r in results]
+        self.cart = []
+        self._refresh()
+        for result in results:
+            self._add_row(result.device.serial, result.device.device_name or "", "", "enrolled")
+        self._say(
+            self.tr(
+                "Enrolled {n} device(s) in one go; labels queued. Save them as a PDF sheet, "
+                "or scan the next cart."
+            ).format(n=len(results)),
+            error=False,
+        )
+        self.sheet_button.setEnabled(True)
+        self.enrolled.emit(len(results))
+        self.focus_scan()
+
+    def _on_commit_failed(self, error: BaseException) -> None:
+        self.busy = False
+        self.commit_button.setEnabled(True)
+        if not isinstance(error, JoineryError):
+            log.error("cart enrollment failed unexpectedly", exc_info=error)
+        text = (
+            str(error)
+            if isinstance(error, JoineryError)
+            else self.tr("The enrollment stopped on an unexpected error")
+        )
+        self._say(text + self.tr(" — nothing in the cart was saved."), error=True)
+
+    # -- label sheet -----------------------------------------------------------------------
+
+    def _on_sheet_clicked(self) -> None:
+        if not self.committed:
+            return
+        dialog = QFileDialog(self, self.tr("Save the labels as PDF"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter(self.tr("PDF (*.pdf)"))
+        dialog.setDefaultSuffix("pdf")
+        dialog.selectFile(f"labels-{len(self.committed)}-devices.pdf")
+        dialog.fileSelected.connect(self.save_sheet)
+        dialog.open()
+
+    def save_sheet(self, path: str) -> None:
+        actor = self._actor()
+        serials = list(self.committed)
+        layout = str(self.layout_choice.currentData())
+
+        def job(store: Store, progress: Callable[[int, int], None], cancelled: object) -> Path:
+            return services.write_label_sheet(
+                store, serials, path, layout=layout, actor=actor, progress=progress
+            )
+
+        run_op(
+            self.store.path,
+            job,
+            on_done=lambda target: self._say(
+                self.tr("Saved {n} labels to {p}.").format(n=len(serials), p=target), error=False
+            ),
+            on_failed=lambda error: self._say(str(error), error=True),
+        )
+
+    # -- display ---------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        self.table.setRowCount(0)
+        random_names = "%RAND:" in self._template().upper()
+        for preview in self.cart:
+            name = preview.name or "—"
+            if random_names and preview.existing is None:
+                name += self.tr(" (digits drawn at commit)")
+            check = preview.problem or (
+                self.tr("update: enrolled before (reimage)")
+                if preview.existing is not None and preview.existing.enrollment_status == "enrolled"
+                else self.tr("ready")
+            )
+            self._add_row(preview.serial, name, preview.verdict.windows, check)
+        ready = sum(p.ready for p in self.cart)
+        self.count.setText(
+            self.tr("{n} device(s) in the cart, {r} ready").format(n=len(self.cart), r=ready)
+        )
+        self.commit_button.setEnabled(bool(self.cart) and not self.busy)
+        self.sheet_button.setEnabled(bool(self.committed))
+
+    def _template(self) -> str:
+        try:
+            return services.profile(self.store, self.profile.currentText()).name_template
+        except JoineryError:
+            return ""
+
+    def _add_row(self, *cells: str) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)  # a long reason is cut in the cell, whole in the tooltip
+            self.table.setItem(row, column, item)
+
+    def _say(self, text: str, *, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setProperty("state", "error" if error else "ok")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)

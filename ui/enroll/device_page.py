@@ -1,0 +1,230 @@
+"""Page 1: which device, which Windows, and can it be Entra joined (with the reason)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import eligibility, services
+from app.autopilot.fields import CHECKS
+from app.domain import Device, ProvisioningMethod
+from app.enrollment import DEFAULT_PROFILE
+from app.errors import JoineryError
+from ui.enroll.page_base import EnrollPage
+from ui.widgets.scan_field import ScanFieldWidget
+
+FIELD_SERIAL = "serial"
+METHODS = (
+    (ProvisioningMethod.SELF_SERVICE, "Self-service setup (OOBE)"),
+    (ProvisioningMethod.AUTOPILOT, "Windows Autopilot"),
+    (ProvisioningMethod.BULK, "Bulk enrollment (provisioning package)"),
+)
+BUILDS = ("10.0.26200", "10.0.26100", "10.0.22631", "10.0.22621", "10.0.19045")
+
+
+class DevicePage(EnrollPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("devicePage")
+        self.setTitle(self.tr("Device"))
+        self.setSubTitle(
+            self.tr(
+                "Scan or type the serial number. An imported Autopilot record fills in "
+                "the rest; check the Windows edition and build."
+            )
+        )
+        self.profile = QComboBox()
+        self.profile.setObjectName("startProfile")
+        self.serial = ScanFieldWidget()
+        self.serial.setObjectName("wizardSerial")
+        self.serial.setPlaceholderText(self.tr("Serial number, e.g. PF5KX2QA"))
+        self.serial_error = self.error_label(FIELD_SERIAL)
+        self.record = QLabel()
+        self.record.setObjectName("recordNote")
+        self.record.setWordWrap(True)
+        self.update_record = QCheckBox(self.tr("Enroll it again (the device was reimaged)"))
+        self.update_record.setObjectName("updateRecord")
+        self.update_record.hide()
+        self.manufacturer = QLineEdit()
+        self.model = QLineEdit()
+        self.edition = QComboBox()
+        self.edition.setObjectName("edition")
+        self.edition.setEditable(True)
+        self.edition.addItems(eligibility.EDITIONS)
+        self.build = QComboBox()
+        self.build.setObjectName("build")
+        self.build.setEditable(True)
+        for build in BUILDS:
+            name = eligibility.release_name(int(build.split(".")[2]))
+            self.build.addItem(f"{build}  ({name})", build)
+        self.method = QComboBox()
+        self.method.setObjectName("method")
+        for method, words in METHODS:
+            self.method.addItem(self.tr(words), method.value)
+        self.azure_vm = QCheckBox(self.tr("This is a virtual machine in Azure"))
+        self.azure_vm.setObjectName("azureVm")
+        self.verdict = QLabel()
+        self.verdict.setObjectName("verdict")
+        self.verdict.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Answers from bench profile"), self.profile)
+        serial_box = QVBoxLayout()
+        serial_box.setSpacing(2)
+        serial_box.addWidget(self.serial)
+        serial_box.addWidget(self.serial_error)
+        serial_box.addWidget(self.record)
+        serial_box.addWidget(self.update_record)
+        serial_label = QLabel(self.tr("&Serial number"))
+        serial_label.setBuddy(self.serial)
+        form.addRow(serial_label, serial_box)
+        pair = QHBoxLayout()
+        pair.addWidget(self.manufacturer)
+        pair.addWidget(QLabel(self.tr("Model")))
+        pair.addWidget(self.model)
+        form.addRow(self.tr("Manufacturer"), pair)
+        form.addRow(self.tr("&Windows edition"), self.edition)
+        form.addRow(self.tr("Windows &build"), self.build)
+        form.addRow(self.tr("Provisioning &method"), self.method)
+        form.addRow("", self.azure_vm)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.verdict)
+        layout.addStretch(1)
+        self.registerField(FIELD_SERIAL + "*", self.serial)
+
+        self.serial.textChanged.connect(self._on_serial_text_changed)
+        self.update_record.toggled.connect(self.completeChanged)
+        self.profile.currentTextChanged.connect(self._on_profile_current_text_changed)
+        for combo in (self.edition, self.build):
+            combo.currentTextChanged.connect(self._recheck)
+        self.method.currentIndexChanged.connect(self._recheck)
+        self.azure_vm.toggled.connect(self._recheck)
+        self._found: Device | None = None
+        self._verdict: eligibility.Verdict | None = None
+
+    # -- QWizardPage -----------------------------------------------------------------------
+
+    def initializePage(self) -> None:  # noqa: N802
+        names = [DEFAULT_PROFILE, *self.enroll_wizard().profile_names()]
+        self.profile.blockSignals(True)
+        self.profile.clear()
+        self.profile.addItems(names)
+        self.profile.setCurrentText(self.draft.profile or DEFAULT_PROFILE)
+        self.profile.blockSignals(False)
+        self._show_answers()
+        self.serial.setFocus()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        if CHECKS["Device Serial Number"](self.serial.text().strip()) is not None:
+            return False
+        if self._already_enrolled() and not self.update_record.isChecked():
+            return False
+        return self._verdict is not None and self._verdict.eligible
+
+    def validatePage(self) -> bool:  # noqa: N802
+        draft = self.draft
+        draft.serial = self.serial.text().strip()
+        draft.existing = self._found
+        draft.update = self._already_enrolled() and self.update_record.isChecked()
+        draft.manufacturer = self.manufacturer.text().strip()
+        draft.model = self.model.text().strip()
+        draft.profile = self.profile.currentText()
+        draft.answers = replace(draft.answers, **self._device_answers())
+        return True
+
+    # -- slots -----------------------------------------------------------------------------
+
+    def _on_profile_current_text_changed(self, name: str) -> None:
+        try:
+            answers = services.profile(self.enroll_wizard().store, name)
+        except JoineryError as error:
+            self.say(self.serial_error, str(error))
+            return
+        self.draft.profile = name
+        self.draft.answers = answers
+        self._show_answers()
+
+    def _on_serial_text_changed(self, text: str) -> None:
+        serial = text.strip()
+        problem = CHECKS["Device Serial Number"](serial) if serial else None
+        self.say(self.serial_error, problem)
+        self.serial.set_state("error" if problem else "")
+        self._found = self.enroll_wizard().store.device_by_serial(serial) if serial else None
+        self._show_record(self._found)
+        self.completeChanged.emit()
+
+    def _recheck(self) -> None:
+        values = self._device_answers()
+        self.azure_vm.setVisible("server" in str(values["edition"]).lower())
+        self._verdict = replace(self.draft.answers, **values).verdict()
+        verdict = self._verdict
+        text = verdict.reason + (f"\n{verdict.way_out}" if verdict.way_out else "")
+        self.verdict.setText(text)
+        self.verdict.setProperty("state", "ok" if verdict.eligible else "error")
+        self.verdict.style().unpolish(self.verdict)
+        self.verdict.style().polish(self.verdict)
+        self.completeChanged.emit()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _device_answers(self) -> dict[str, object]:
+        build = self.build.currentData() if self.build.currentIndex() >= 0 else None
+        typed = self.build.currentText().split("(")[0].strip()
+        return {
+            "edition": self.edition.currentText().strip(),
+            "build": build if build and typed == build else typed,
+            "provisioning_method": self.method.currentData(),
+            "azure_vm": self.azure_vm.isChecked() and self.azure_vm.isVisible(),
+        }
+
+    def _show_answers(self) -> None:
+        answers = self.draft.answers
+        self.edition.setCurrentText(answers.edition)
+        index = self.build.findData(answers.build)
+        if index >= 0:
+            self.build.setCurrentIndex(index)
+        else:
+            self.build.setCurrentText(answers.build)
+        self.method.setCurrentIndex(max(0, self.method.findData(answers.provisioning_method)))
+        self.azure_vm.setChecked(answers.azure_vm)
+        self._recheck()
+
+    def _already_enrolled(self) -> bool:
+        return self._found is not None and self._found.enrollment_status == "enrolled"
+
+    def _show_record(self, device: Device | None) -> None:
+        self.update_record.setVisible(self._already_enrolled())
+        if device is None:
+            self.record.setText(
+                self.tr("Not in the registry yet: a new device record will be made.")
+                if self.serial.text().strip()
+                else ""
+            )
+            return
+        self.manufacturer.setText(device.manufacturer or "")
+        self.model.setText(device.model or "")
+        if self._already_enrolled():
+            since = (device.enrolled_at or device.created_at)[:10]
+            self.record.setText(
+                self.tr(
+                    "Already enrolled as {n} since {d}. Tick the box below to enroll it again "
+                    "after a reimage; its name stays."
+                ).format(n=device.device_name or "—", d=since)
+            )
+        else:
+            self.record.setText(
+                self.tr("Autopilot record found: {m} {o}, group tag {t}.").format(
+                    m=device.manufacturer or "", o=device.model or "", t=device.group_tag or "none"
+                )
+            )

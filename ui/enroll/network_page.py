@@ -1,0 +1,131 @@
+"""Page 3: wired, or a Wi-Fi profile whose key goes to the vault, never to the record."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.enrollment import WIFI_SECURITY
+from app.security.secret import Secret
+from ui.enroll.page_base import EnrollPage
+
+
+class NetworkPage(EnrollPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkPage")
+        self.setTitle(self.tr("Let's connect you to a network"))
+        self.setSubTitle(
+            self.tr(
+                "Microsoft Entra join needs the internet: the device talks to Entra and "
+                "Intune while it joins."
+            )
+        )
+        self.wired = QRadioButton(self.tr("&Wired (Ethernet)"))
+        self.wired.setObjectName("wired")
+        self.wifi = QRadioButton(self.tr("W&i-Fi"))
+        self.wifi.setObjectName("wifi")
+        group = QButtonGroup(self)
+        group.addButton(self.wired)
+        group.addButton(self.wifi)
+        self.ssid = QLineEdit()
+        self.ssid.setObjectName("ssid")
+        self.ssid.setPlaceholderText(self.tr("Network name (SSID)"))
+        self.security = QComboBox()
+        self.security.setObjectName("wifiSecurity")
+        self.security.addItems(WIFI_SECURITY)
+        self.key = QLineEdit()
+        self.key.setObjectName("wifiKey")
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText(self.tr("8 to 63 characters; kept in the vault"))
+        self.ssid_error = self.error_label("wifi_ssid")
+        self.key_error = self.error_label("wifi_key")
+        self.key_note = self.hint("")
+
+        form = QFormLayout()
+        form.addRow(self.tr("Network &name"), self.ssid)
+        form.addRow("", self.ssid_error)
+        form.addRow(self.tr("&Security"), self.security)
+        form.addRow(self.tr("Security &key"), self.key)
+        form.addRow("", self.key_error)
+        form.addRow("", self.key_note)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.wired)
+        layout.addWidget(self.wifi)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        for signal in (self.wired.toggled, self.ssid.textChanged, self.key.textChanged):
+            signal.connect(self._on_input_changed)
+        self.security.currentTextChanged.connect(self._on_input_changed)
+        self._profile_key = False
+
+    def initializePage(self) -> None:  # noqa: N802
+        answers = self.draft.answers
+        (self.wifi if answers.network == "wifi" else self.wired).setChecked(True)
+        self.ssid.setText(answers.wifi_ssid or "")
+        self.security.setCurrentText(answers.wifi_security or "WPA2-Personal")
+        self.key.clear()
+        wizard = self.enroll_wizard()
+        self._profile_key = answers.network == "wifi" and wizard.profile_has_wifi_key(
+            self.draft.profile
+        )
+        self.key_note.setText(
+            self.tr("The bench profile's key is in the vault; leave the field empty to use it.")
+            if self._profile_key
+            else ""
+        )
+        self._on_input_changed()
+        (self.wifi if self.wifi.isChecked() else self.wired).setFocus()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self._problems() == (None, None)
+
+    def validatePage(self) -> bool:  # noqa: N802
+        wifi = self.wifi.isChecked()
+        self.draft.answers = replace(
+            self.draft.answers,
+            network="wifi" if wifi else "wired",
+            wifi_ssid=self.ssid.text().strip() if wifi else None,
+            wifi_security=self.security.currentText() if wifi else None,
+        )
+        needs_key = wifi and self.security.currentText() != "Open"
+        self.draft.wifi_key = Secret(self.key.text()) if needs_key and self.key.text() else None
+        return True
+
+    def _problems(self) -> tuple[str | None, str | None]:
+        if not self.wifi.isChecked():
+            return None, None
+        ssid = self.ssid.text().strip()
+        ssid_problem = (
+            None
+            if 1 <= len(ssid.encode()) <= 32
+            else self.tr("A Wi-Fi network name is 1 to 32 bytes.")
+        )
+        key = self.key.text()
+        key_problem = None
+        if self.security.currentText() != "Open":
+            if not key and not self._profile_key:
+                key_problem = self.tr("Type the network's security key (8 to 63 characters).")
+            elif key and not 8 <= len(key) <= 63:
+                key_problem = self.tr("A WPA2/WPA3-Personal key is 8 to 63 characters.")
+        return ssid_problem, key_problem
+
+    def _on_input_changed(self) -> None:
+        wifi = self.wifi.isChecked()
+        for widget in (self.ssid, self.security, self.key):
+            widget.setEnabled(wifi)
+        self.key.setEnabled(wifi and self.security.currentText() != "Open")
+        ssid_problem, key_problem = self._problems()
+        typed = bool(self.ssid.text() or self.key.text())
+        self.say(self.ssid_error, ssid_problem if typed else None)
+        self.say(self.key_error, key_problem if typed else None)
+        self.completeChanged.emit()
