@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,65 @@ def test_wifi_key_is_sealed_in_the_vault(
     assert [e.action for e in store.audit_entries(limit=2)] == ["secret.reveal", "profile.save"]
     with pytest.raises(InputError, match="8 to 63"):
         services.save_profile(store, "Short", wifi, actor=lead, wifi_key=Secret("short"))
+
+
+def test_a_cart_lands_whole_or_not_at_all(tenant: Store) -> None:
+    good = [EnrollRequest(f"CART{n:04d}", user="ann@contoso.com") for n in range(5)]
+    bad = EnrollRequest("CART9999", user="someone@gmail.com")
+    with pytest.raises(InputError, match="personal account"):
+        services.enroll_devices(tenant, [*good, bad], actor=TECH)
+    assert tenant.count_devices() == 0
+    with pytest.raises(InputError, match="twice"):
+        services.enroll_devices(tenant, [good[0], EnrollRequest("cart0000")], actor=TECH)
+    lead = Answers(name_template="LAB-%RAND:2%")
+    results = services.enroll_devices(
+        tenant, [EnrollRequest(r.serial, answers=lead) for r in good], actor=TECH
+    )
+    names = [r.device.device_name for r in results]
+    assert len(set(names)) == 5 and all(n and n.startswith("LAB-") for n in names)
+    assert [e.target for e in tenant.audit_entries(action="device.enroll")][::-1] == [
+        r.serial for r in good
+    ]
+    assert all(r.device.profile is None for r in results)  # answered, not from a profile
+
+
+def test_wizard_answers_override_the_profile_entirely(store: Store) -> None:
+    services.save_profile(store, "Bench", Answers(second_keyboard="00000407"))
+    answers = Answers(second_keyboard=None, hello_pin_minimum=8, edition="Windows 11 Education")
+    result = services.enroll_device(
+        store,
+        EnrollRequest("WIZ00001", "Bench", answers=answers, manufacturer="Contoso", model="Book 3"),
+    )
+    stored = json.loads(store.enrollment_json(result.device.id) or "{}")
+    assert stored["second_keyboard"] is None and stored["hello_pin_minimum"] == 8
+    assert result.device.os_edition == "Windows 11 Education"
+    assert (result.device.manufacturer, result.device.model) == ("Contoso", "Book 3")
+    assert result.device.profile == "Bench"
+    with pytest.raises(InputError, match="Hello PIN"):
+        services.enroll_device(
+            store, EnrollRequest("WIZ00002", answers=Answers(hello_pin_minimum=3))
+        )
+
+
+def test_windows_server_joins_only_as_an_azure_vm(store: Store) -> None:
+    server = Answers(edition="Windows Server 2022 Datacenter", build="10.0.20348")
+    with pytest.raises(InputError, match="Azure"):
+        services.enroll_device(store, EnrollRequest("SRV00001", answers=server))
+    vm = Answers(edition="Windows Server 2022 Datacenter", build="10.0.20348", azure_vm=True)
+    result = services.enroll_device(store, EnrollRequest("SRV00001", answers=vm))
+    assert "do not enroll in MDM" in result.verdict.reason
+
+
+def test_label_sheets_are_written_and_audited(store: Store, tmp_path: Path) -> None:
+    serials = [f"SHEET{n:03d}" for n in range(31)]
+    services.enroll_devices(store, [EnrollRequest(s) for s in serials])
+    sheet = services.write_label_sheet(store, serials, tmp_path / "s.pdf", layout="A4_3x10")
+    pages = re.findall(rb"/Type\s*/Page[^s]", sheet.read_bytes())
+    assert len(pages) == 2  # 30 labels a sheet: the 31st starts a second page
+    with pytest.raises(InputError, match="layout"):
+        services.write_label_sheet(store, serials, tmp_path / "x.pdf", layout="A5")
+    with pytest.raises(InputError, match="NOPE"):
+        services.write_label_sheet(store, ["NOPE"], tmp_path / "y.pdf")
+    assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
+    entry = store.audit_entries(action="label.print")[0]
+    assert entry.details["layout"] == "A4_3x10" and entry.details["serials"] == serials
