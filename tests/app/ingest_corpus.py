@@ -68,7 +68,7 @@ def report_bytes(report: object, encoding: str = "utf-8", *, bom: bool = False) 
 
 
 def intune_row(**values: str) -> dict[str, str]:
-    """One Windows row; keyword names use _ for spaces (Serial_number="PF1")."""
+    """One Windows row; keywords spell a column with _ for spaces and hyphens (Last_check_in)."""
     row = dict.fromkeys(INTUNE_HEADER, "")
     row.update(
         {
@@ -83,7 +83,9 @@ def intune_row(**values: str) -> dict[str, str]:
             "OS": "Windows",
         }
     )
-    row.update({key.replace("_", " "): value for key, value in values.items()})
+    for key, value in values.items():
+        (column,) = [c for c in INTUNE_HEADER if c.replace(" ", "_").replace("-", "_") == key]
+        row[column] = value
     return row
 
 
