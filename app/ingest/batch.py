@@ -112,9 +112,29 @@ def read_all(
     `cancel()` turns true. `progress(done, total)` counts bytes.
     """
     files = collect_paths(paths)
+    batch = IngestBatch()
+    _read_files(batch, files, progress, cancel)
+    if batch.problems and not skip_invalid:
+        count = len({p.file for p in batch.problems})
+        raise InputError(
+            f"{len(batch.problems)} problem(s) in {count} file(s), so nothing was read. Fix them, "
+            "or read the valid files and rows alone (skip invalid).",
+            batch.problems,
+        )
+    log.info(
+        "ingest: %d facts from %d file(s), %d problem(s)",
+        len(batch.facts),
+        len(files),
+        len(batch.problems),
+    )
+    return batch
+
+
+def _read_files(
+    batch: IngestBatch, files: list[Path], progress: Progress | None, cancel: CancelCheck | None
+) -> None:
     sizes = [_size(p) for p in files]
     total = sum(sizes)
-    batch = IngestBatch()
     done = 0
     for path, size in zip(files, sizes, strict=True):
         _check(cancel)
@@ -131,20 +151,6 @@ def read_all(
         if progress is not None:
             progress(done, total)
     _check(cancel)
-    if batch.problems and not skip_invalid:
-        count = len({p.file for p in batch.problems})
-        raise InputError(
-            f"{len(batch.problems)} problem(s) in {count} file(s), so nothing was read. Fix them, "
-            "or read the valid files and rows alone (skip invalid).",
-            batch.problems,
-        )
-    log.info(
-        "ingest: %d facts from %d file(s), %d problem(s)",
-        len(batch.facts),
-        len(files),
-        len(batch.problems),
-    )
-    return batch
 
 
 def _read_report(batch: IngestBatch, path: Path) -> None:

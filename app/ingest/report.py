@@ -272,8 +272,9 @@ def _registered(node: Node | None, key: str) -> bool | None:
     products = node.nodes(key) if node else None
     if products is None:
         return None
-    names = [p.text("displayName") for p in products]  # read to check its type
-    return len(names) > 0 and any(p.flag("enabled") is not False for p in products)
+    for product in products:
+        product.text("displayName")  # read to check its type
+    return any(p.flag("enabled") is not False for p in products)
 
 
 def _firewall(root: Node) -> bool | None:

@@ -217,12 +217,19 @@ function Get-EncryptableVolumes {
         $method = Invoke-InstanceMethod -Instance $item -MethodName 'GetEncryptionMethod'
         $mount = [string]$item.DriveLetter
         if (-not $mount) { $mount = [string]$item.DeviceID }
+        # A locked data volume can't report its conversion: unknown, not 0% encrypted.
+        $percent = $null
+        $conversion = $null
+        if ([int]$status.ReturnValue -eq 0) {
+            $percent = [int]$status.EncryptionPercentage
+            $conversion = $BitLockerConversion[[int]$status.ConversionStatus]
+        }
         $volumes += , ([ordered]@{
                 mountPoint           = $mount
                 volumeType           = $BitLockerVolumeTypes[[int]$item.VolumeType]
                 protectionStatus     = $BitLockerProtection[[int]$item.ProtectionStatus]
-                volumeStatus         = $BitLockerConversion[[int]$status.ConversionStatus]
-                encryptionPercentage = [int]$status.EncryptionPercentage
+                volumeStatus         = $conversion
+                encryptionPercentage = $percent
                 encryptionMethod     = $BitLockerMethods[[int]$method.EncryptionMethod]
             })
     }
