@@ -1,0 +1,136 @@
+"""What the check-in readers share: a file's bytes to text, timestamps and version strings.
+
+Each helper returns a value or the reason it can't: the callers turn reasons into Problems that
+name the file, line and field.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+from app.errors import Problem
+from app.timeutil import iso
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
+)
+_STAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_OS_VERSION = re.compile(r"\d{1,5}(?:\.\d{1,9}){1,3}")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A decoded file: its text and the encoding it was read with."""
+
+    text: str
+    encoding: str  # utf-8, utf-8-sig, utf-16-le, utf-16-be or cp1252
+
+
+def read_text(path: Path, limit: int, what: str, *, ansi: bool) -> Text | Problem:
+    """The file as text (UTF-8 or UTF-16 with a BOM, UTF-8 without, cp1252 if `ansi`).
+
+    Never raises for the file's content or an unreadable file: either becomes a Problem.
+    """
+    name = str(path)
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        reason = f"cannot read the file ({exc.strerror or exc}); check the path and permissions"
+        return Problem(name, None, None, reason)
+    if max(size, len(data)) > limit:
+        reason = (
+            f"the file is {max(size, len(data)):,} bytes; {what} is at most {limit:,} bytes, "
+            "so this is not the right file"
+        )
+        return Problem(name, None, None, reason)
+    return decode(data, name, ansi=ansi)
+
+
+def decode(data: bytes, name: str, *, ansi: bool) -> Text | Problem:
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            return _decode(data[len(bom) :], codec, label, name)
+    if (nul := data.find(b"\0")) >= 0:
+        reason = (
+            "contains NUL bytes: binary data, or UTF-16 without a byte-order mark; "
+            "save it again as UTF-8"
+        )
+        return Problem(name, data.count(b"\n", 0, nul) + 1, None, reason)
+    decoded = _decode(data, "utf-8", "utf-8", name)
+    if isinstance(decoded, Problem) and ansi:
+        return _decode(data, "cp1252", "cp1252", name)
+    return decoded
+
+
+def _decode(data: bytes, codec: str, label: str, name: str) -> Text | Problem:
+    try:
+        return Text(data.decode(codec), label)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(codec, "replace").count("\n") + 1
+        byte = data[exc.start]
+        reason = f"byte 0x{byte:02X} isn't valid {label} text; write the file again"
+        return Problem(name, line, None, reason)
+
+
+def line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def parse_timestamp(value: str, *, naive_is_utc: bool) -> tuple[str | None, str | None]:
+    """(ISO 8601 UTC "...Z", None), or (None, why not). Fractions of a second are dropped."""
+    match = _STAMP.fullmatch(value.strip())
+    if match is None:
+        return None, (
+            f"{value!r} isn't a date and time such as 2024-05-01 13:45:10 or 2024-05-01T13:45:10Z"
+        )
+    year, month, day, hour, minute, second = (int(g or 0) for g in match.groups()[:6])
+    zone_text = match.group(8)
+    if zone_text is None and not naive_is_utc:
+        return None, f"{value!r} has no time zone; write it in UTC with a Z at the end"
+    try:
+        zone = _zone(zone_text)
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=zone)
+        return iso(moment), None
+    except (ValueError, OverflowError):
+        return None, f"{value!r} isn't a real date and time"
+
+
+def _zone(text: str | None) -> timezone:
+    if text is None or text.upper() == "Z":
+        return UTC
+    digits = text[1:].replace(":", "")
+    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return timezone(-offset if text[0] == "-" else offset)
+
+
+def check_date(value: str) -> str | None:
+    """Why `value` isn't an ISO date (YYYY-MM-DD), or None."""
+    match = _DATE.fullmatch(value)
+    if match is None:
+        return f"{value!r} isn't a date written as YYYY-MM-DD"
+    try:
+        date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return f"{value!r} isn't a real date"
+    return None
+
+
+def check_os_version(value: str) -> str | None:
+    """Why `value` isn't a Windows version such as 10.0.26100.2314, or None."""
+    if _OS_VERSION.fullmatch(value):
+        return None
+    return f"{value!r} isn't a Windows version such as 10.0.26100.2314 (major.minor.build.revision)"
