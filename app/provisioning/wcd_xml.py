@@ -51,6 +51,13 @@ def is_secret_name(name: str) -> bool:
     return name in SECRET_NAMES or "password" in name.lower()
 
 
+def secrets_in(root: Element) -> list[str]:
+    """Names of the secret-holding elements and attributes anywhere in a document."""
+    found = [local(n.tag) for n in root.iter() if is_secret_name(local(n.tag)) and n.text]
+    found += [k for n in root.iter() for k in n.attrib if is_secret_name(k)]
+    return found
+
+
 # -- writing --------------------------------------------------------------------------------
 
 
