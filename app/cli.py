@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from app import demo, paths, services, settings
+from app.cli_package import package
 from app.domain import ComplianceState, DeviceQuery
 from app.errors import InputError, JoineryError, KnownError
 from app.security import operators
@@ -486,6 +487,9 @@ def demo_autopilot_csv(
         (target / name).write_bytes(demo.capture_csv(chunk, encoding=encoding))
         written += 1
     click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
+
+
+cli.add_command(package)
 
 
 def main() -> None:
