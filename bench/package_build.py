@@ -24,7 +24,7 @@ from _common import Report, median_time
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.provisioning import build, bundle
+from app.provisioning import build, bundle, bundle_format
 from app.provisioning.bundle_format import CHUNK_SIZE, KdfCost, derive_key, new_encryption
 from app.provisioning.model import App, BulkToken, Network, PackageInfo, PackageSpec
 from app.security.secret import Secret
@@ -87,10 +87,27 @@ def main() -> None:
             out = folder / f"out-{next(counter)}"
             build.build_package(spec, out, key, today=TODAY, kdf_cost=cost)
 
+        # The KDF is excluded by deriving each (password, salt) key once and reusing it:
+        # what is timed is everything else a build or a verify does.
+        keys: dict[bytes, bytes] = {}
+
+        def cached_derive(secret: Secret, enc: bundle_format.Encryption) -> bytes:
+            if enc.salt not in keys:
+                keys[enc.salt] = derive_key(secret, enc)
+            return keys[enc.salt]
+
+        fixed_salt = os.urandom(bundle_format.SALT_BYTES)
+        real_new = bundle_format.new_encryption
+        bundle_format.derive_key = cached_derive  # type: ignore[assignment]
+        bundle_format.new_encryption = lambda c, s: bundle_format.Encryption(  # type: ignore[assignment]
+            c, fixed_salt, os.urandom(bundle_format.PREFIX_BYTES), s
+        )
+        one_build()  # derives the key once
         built = median_time(one_build, runs)
+        bundle_format.new_encryption = real_new
         baseline = median_time(lambda: raw_baseline(folder / "agent.msi"), runs)
-        ratio = max(built - kdf, 0.0) / baseline
-        report.line(f"package build {payload_mb} MB, KDF excluded", (built - kdf) * 1000, "ms")
+        ratio = built / baseline
+        report.line(f"package build {payload_mb} MB, KDF excluded", built * 1000, "ms")
         report.line(f"raw AES-256-GCM + SHA-256 {payload_mb} MB", baseline * 1000, "ms")
         report.line("Argon2id (excluded above)", kdf * 1000, "ms")
         report.line("package build ratio vs raw", ratio, "x", "<=", 2.0)
@@ -102,9 +119,7 @@ def main() -> None:
         signature_only = median_time(lambda: bundle.verify_bundle(target, [public]), runs * 3)
         full = median_time(lambda: bundle.verify_bundle(target, [public], password), runs * 3)
         report.line("verify small bundle, signature only", signature_only * 1000, "ms")
-        report.line(
-            "verify small bundle beyond the KDF", max(full - kdf, 0.0) * 1000, "ms", "<=", 20.0
-        )
+        report.line("verify small bundle beyond the KDF", full * 1000, "ms", "<=", 20.0)
     report.exit()
 
 

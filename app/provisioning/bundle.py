@@ -129,6 +129,7 @@ def write_bundle(
 
     `package` is the header's metadata and must hold no secret: anyone can read it.
     """
+    stamps = [_stamp(member) for member in members]
     entries = [_entry(member) for member in members]
     if found := manifest_problems(entries, limits):
         raise InputError(f"cannot pack these files: {found[0]}")
@@ -142,14 +143,15 @@ def write_bundle(
     encryptor = None
     if password is not None and enc is not None:
         encryptor = fmt.Encryptor(header, fmt.derive_key(password, enc))
-    sha512, sha256, size = hashlib.sha512(), hashlib.sha256(), 0
+    # One SHA-256 pass over the output serves twice: its digest before the signature is
+    # what is signed, and continued over the signature it is the file's SHA-256.
+    sha256, size = hashlib.sha256(), 0
     with atomic_write(path, binary=True) as out:
-        for piece in _sealed(header_raw, _content(entries, members), encryptor):
+        for piece in _sealed(header_raw, _content(entries, members, stamps), encryptor):
             out.write(piece)
-            sha512.update(piece)
             sha256.update(piece)
             size += len(piece)
-        signature = signing_key.sign(fmt.SIG_CONTEXT + sha512.digest())
+        signature = signing_key.sign(fmt.SIG_CONTEXT + sha256.digest())
         out.write(signature)
         sha256.update(signature)
     key = fmt.key_id(signing_key.public_key())
@@ -187,16 +189,32 @@ def _member_pieces(member: Member) -> Iterator[bytes]:
         raise InputError(f"Cannot read {member.source}: {exc.strerror}.") from None
 
 
-def _content(entries: list[Entry], members: Sequence[Member]) -> Iterator[bytes]:
+def _content(
+    entries: list[Entry], members: Sequence[Member], stamps: list[tuple[int, int] | None]
+) -> Iterator[bytes]:
     manifest = encode_manifest(entries)
     yield struct.pack(">I", len(manifest)) + manifest
-    for entry, member in zip(entries, members, strict=True):
-        digest = hashlib.sha256()
+    for entry, member, stamp in zip(entries, members, stamps, strict=True):
+        # The manifest's hashes come from a first pass; hashing every byte again here would
+        # double the cost of a large installer. A file rewritten in between changes its
+        # size or its modification time, so those are compared instead.
+        size = 0
         for piece in _member_pieces(member):
-            digest.update(piece)
+            size += len(piece)
             yield piece
-        if digest.hexdigest() != entry.sha256:
+        if size != entry.size or _stamp(member) != stamp:
             raise KnownError(f"{member.name} changed while it was being packed: build again.")
+
+
+def _stamp(member: Member) -> tuple[int, int] | None:
+    """(size, modification time in ns) of a file member; None for bytes in memory."""
+    if isinstance(member.source, bytes):
+        return None
+    try:
+        info = member.source.stat()
+    except OSError as exc:
+        raise InputError(f"Cannot read {member.source}: {exc.strerror}.") from None
+    return info.st_size, info.st_mtime_ns
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -327,7 +345,7 @@ def _read_content(
     signed: bytes,
 ) -> list[Entry]:
     end = size - fmt.SIG_BYTES
-    again = hashlib.sha512(header.raw)
+    again = hashlib.sha256(header.raw)
     if header.encryption is None:
         # Read a second time, so hashed again: a file swapped since the signature check
         # is caught before the caller renames anything into place.

@@ -1,7 +1,7 @@
 """The Joinery bundle format, version 1: header, chunked encryption, signature.
 
 Layout (docs/bundle-format.md): MAGIC, header length (u32 BE), header JSON, body, and a
-64-byte Ed25519 signature over SIG_CONTEXT + SHA-512(everything before it). The body is the
+64-byte Ed25519 signature over SIG_CONTEXT + SHA-256(everything before it). The body is the
 content (u32 manifest length, manifest JSON, member bytes in manifest order), in the clear or
 AES-256-GCM in chunks: nonce = prefix(7) + index(u32 BE) + last(1), associated data =
 SHA-256(MAGIC..header) + index + last, key = Argon2id(password). Readers check the signature
@@ -368,18 +368,18 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 def verify_signature(
     handle: IO[bytes], header: Header, size: int, source: str
 ) -> tuple[str, bytes]:
-    """Check the signature; (SHA-256 hex of the file, SHA-512 of the signed part) if good."""
-    sha512, sha256 = hashlib.sha512(), hashlib.sha256()
+    """Check the signature; (SHA-256 hex of the file, SHA-256 of the signed part) if good."""
+    sha256 = hashlib.sha256()
     for piece in body_pieces(handle, 0, size - SIG_BYTES):
-        sha512.update(piece)
         sha256.update(piece)
+    signed = sha256.digest()
     signature = handle.read(SIG_BYTES)
-    sha256.update(signature)
+    sha256.update(signature)  # continued over the signature: the whole file's SHA-256
     try:
-        header.public_key.verify(signature, SIG_CONTEXT + sha512.digest())
+        header.public_key.verify(signature, SIG_CONTEXT + signed)
     except InvalidSignature:
         raise BundleTampered(
             f"{source} was altered or damaged after it was signed (the signature does not "
             "match). Do not use it: get a fresh copy from the person who built it."
         ) from None
-    return sha256.hexdigest(), sha512.digest()
+    return sha256.hexdigest(), signed

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.errors import InputError
+from app.errors import InputError, KnownError
 from app.provisioning import bundle, bundle_format
 from app.provisioning.bundle import (
     BundleRefused,
@@ -73,7 +73,7 @@ def forge(
     signed = head + content
     import hashlib
 
-    signature = key.sign(bundle_format.SIG_CONTEXT + hashlib.sha512(signed).digest())
+    signature = key.sign(bundle_format.SIG_CONTEXT + hashlib.sha256(signed).digest())
     path.write_bytes(signed + signature)
     return path
 
@@ -304,3 +304,22 @@ def test_not_a_bundle(tmp_path: Path) -> None:
     (tmp_path / "x").write_bytes(b"PK\x03\x04 a zip file" * 10)
     with pytest.raises(BundleTampered, match="not a Joinery bundle"):
         bundle.inspect_bundle(tmp_path / "x")
+
+
+def test_a_member_rewritten_while_packing_stops_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installer = tmp_path / "agent.msi"
+    installer.write_bytes(b"MSI" * 5000)
+    real_entry = bundle._entry
+
+    def entry_then_rewrite(member: Member) -> Entry:
+        found = real_entry(member)
+        installer.write_bytes(b"MSX" * 5000)  # same size, new content, new mtime
+        return found
+
+    monkeypatch.setattr(bundle, "_entry", entry_then_rewrite)
+    target = tmp_path / "out.joinery"
+    with pytest.raises(KnownError, match="changed while it was being packed"):
+        make(target, [Member("payload/agent.msi", installer)])
+    assert not target.exists()  # nothing half-written
