@@ -34,7 +34,7 @@ class Status(StrEnum):
     NOT_ASSIGNED = "notAssigned"
 
 
-class Test(StrEnum):
+class Comparison(StrEnum):
     TRUE = "true"  # the boolean fact is true
     AT_LEAST = "atLeast"  # the number is at least the required value
     EXPIRES_WITHIN = "expiresWithin"  # 1 <= days <= required (0 means never expires)
@@ -49,13 +49,13 @@ class Test(StrEnum):
 class Rule:
     setting: str  # Graph property
     fact: str  # DeviceFacts field
-    test: Test
+    comparison: Comparison
     failure: str  # what a failing device has, in words ("BitLocker is off")
     missing: str  # what was not reported ("BitLocker")
 
 
 def _true(setting: str, fact: str, failure: str, missing: str) -> Rule:
-    return Rule(setting, fact, Test.TRUE, failure, missing)
+    return Rule(setting, fact, Comparison.TRUE, failure, missing)
 
 
 RULES: tuple[Rule, ...] = (
@@ -63,42 +63,42 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "passwordMinimumLength",
         "password_minimum_length",
-        Test.AT_LEAST,
+        Comparison.AT_LEAST,
         "The minimum password length is {value}, below {required}",
         "The minimum password length",
     ),
     Rule(
         "passwordExpirationDays",
         "password_expiration_days",
-        Test.EXPIRES_WITHIN,
+        Comparison.EXPIRES_WITHIN,
         "Passwords expire after {value} days, not within {required}",
         "Password expiry",
     ),
     Rule(
         "passwordPreviousPasswordBlockCount",
         "password_history_count",
-        Test.AT_LEAST,
+        Comparison.AT_LEAST,
         "Password history remembers {value} passwords, fewer than {required}",
         "Password history",
     ),
     Rule(
         "osMinimumVersion",
         "os_version",
-        Test.VERSION_MIN,
+        Comparison.VERSION_MIN,
         "Windows {value} is below the minimum {required}",
         "The Windows version",
     ),
     Rule(
         "osMaximumVersion",
         "os_version",
-        Test.VERSION_MAX,
+        Comparison.VERSION_MAX,
         "Windows {value} is above the maximum {required}",
         "The Windows version",
     ),
     Rule(
         "validOperatingSystemBuildRanges",
         "os_version",
-        Test.VERSION_RANGES,
+        Comparison.VERSION_RANGES,
         "Windows {value} is in none of the allowed build ranges ({required})",
         "The Windows version",
     ),
@@ -153,14 +153,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "defenderVersion",
         "defender_version",
-        Test.VERSION_MIN,
+        Comparison.VERSION_MIN,
         "Defender {value} is below the minimum {required}",
         "The Defender version",
     ),
     Rule(
         "signatureOutOfDate",
         "signature_age_days",
-        Test.SIGNATURES_CURRENT,
+        Comparison.SIGNATURES_CURRENT,
         f"Defender signatures are {{value}} days old (out of date after {SIGNATURE_MAX_AGE_DAYS})",
         "The Defender signature age",
     ),
@@ -177,7 +177,7 @@ RULES: tuple[Rule, ...] = (
         "No antispyware is registered with Windows Security Center",
         "Antispyware registration",
     ),
-    Rule("tpmRequired", "tpm_version", Test.TPM, "There is no TPM", "The TPM"),
+    Rule("tpmRequired", "tpm_version", Comparison.TPM, "There is no TPM", "The TPM"),
 )
 BY_SETTING = {r.setting: r for r in RULES}
 
@@ -197,7 +197,7 @@ def leading_number(text: str) -> float:
 
 
 def shown_required(rule: Rule, required: Any) -> str:
-    if rule.test is Test.VERSION_RANGES:
+    if rule.comparison is Comparison.VERSION_RANGES:
         return ", ".join(f"{r.lowest}-{r.highest}" for r in required)
     return str(required)
 
@@ -218,23 +218,23 @@ def check(rule: Rule, required: Any, facts: DeviceFacts) -> tuple[Status, str | 
 
 
 def _passes(rule: Rule, required: Any, value: Any) -> bool | None:
-    test = rule.test
-    if test is Test.TRUE:
+    test = rule.comparison
+    if test is Comparison.TRUE:
         return bool(value)
-    if test is Test.AT_LEAST:
+    if test is Comparison.AT_LEAST:
         return bool(value >= required)
-    if test is Test.EXPIRES_WITHIN:
+    if test is Comparison.EXPIRES_WITHIN:
         return bool(1 <= value <= required)
-    if test is Test.SIGNATURES_CURRENT:
+    if test is Comparison.SIGNATURES_CURRENT:
         return bool(value <= SIGNATURE_MAX_AGE_DAYS)
-    if test is Test.TPM:
+    if test is Comparison.TPM:
         return leading_number(str(value)) > 0
     key = version_key(value)
     if key is None:
         return None  # reported, but not a version: the collector or parser misread it
-    if test is Test.VERSION_MIN:
+    if test is Comparison.VERSION_MIN:
         return key >= (version_key(required) or "")
-    if test is Test.VERSION_MAX:
+    if test is Comparison.VERSION_MAX:
         return key <= (version_key(required) or "")
     ranges: tuple[VersionRange, ...] = required
     return any(range_keys(r)[0] <= key <= range_keys(r)[1] for r in ranges)
