@@ -140,7 +140,11 @@ class ComplianceMixin(StoreBase):
         return found
 
     def upsert_facts(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Latest facts per device: an older report never replaces a newer one."""
+        """Latest facts per device: an older report never replaces a newer one.
+
+        The devices' last check-in and OS version follow, for those in temp.eval_ids
+        (call mark_for_evaluation first).
+        """
         marks = ", ".join(f":{c}" for c in _FACT_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in _FACT_COLUMNS[1:])
         self.conn.executemany(

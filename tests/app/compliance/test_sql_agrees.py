@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import demo, services
-from app.compliance.evaluate import Previous, Tenant, applies, evaluate_device, policy_set
+from app.compliance.evaluate import Previous, applies, evaluate_device, policy_set
 from app.compliance.facts import DeviceFacts, FactSource
 from app.compliance.properties import ODATA_TYPE
 from app.compliance.rules import RULES, Comparison
-from app.domain import ComplianceState
+from app.domain import ComplianceState, DeviceQuery
 from app.store import Store
 from app.timeutil import iso
 
@@ -156,7 +155,7 @@ def test_sql_and_python_agree(data: st.DataObject) -> None:
         with store.transaction():
             store.set_setting("no_policy_compliant", "0")
     _assign(store, chosen, assignments)
-    ids = [d.id for d in store.iter_devices(replace_query())]
+    ids = [d.id for d in store.iter_devices(DeviceQuery())]
     now = T0
     for _ in range(data.draw(st.integers(1, 4))):
         now += timedelta(hours=data.draw(st.sampled_from([0, 1, 30, 71, 72, 24 * 8, 24 * 31])))
@@ -178,12 +177,6 @@ def test_sql_and_python_agree(data: st.DataObject) -> None:
     store.close()
 
 
-def replace_query() -> Any:
-    from app.domain import DeviceQuery
-
-    return DeviceQuery()
-
-
 def _check_counters(store: Store, ids: list[int]) -> None:
     failing = store.counters("failing:")
     for setting, n in failing.items():
@@ -192,7 +185,3 @@ def _check_counters(store: Store, ids: list[int]) -> None:
     for state, n in states.items():
         listed = sum(1 for i in ids if store.compliance_row(i).state == state)  # type: ignore[union-attr]
         assert n == listed, state
-
-
-def test_tenant_default_is_used() -> None:
-    assert Tenant() == replace(Tenant(), validity_days=30)
