@@ -489,6 +489,12 @@ def demo_autopilot_csv(
     click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
 
 
+from app import cli_compliance  # noqa: E402  (its commands need `cli` defined first)
+
+cli.add_command(cli_compliance.policy)
+cli.add_command(cli_compliance.fleet)
+cli.add_command(cli_compliance.stale)
+demo_group.add_command(cli_compliance.simulate)
 cli.add_command(package)
 
 

@@ -62,6 +62,30 @@ SETTINGS = {
             1,
             100,
         ),
+        Setting(
+            "no_policy_compliant",
+            1,
+            "1: devices with no compliance policy count as compliant (Intune's default); "
+            "0: as noncompliant (choose 0 with Conditional Access).",
+            0,
+            1,
+        ),
+        Setting(
+            "compliance_validity_days",
+            30,
+            "Compliance status validity period: a device with no report for this many days "
+            "is unknown (Intune: 1-120, default 30).",
+            1,
+            120,
+        ),
+        Setting(
+            "stale_days",
+            90,
+            "A device with no activity for this many days is stale (never fewer than 21: "
+            "Entra updates the activity timestamp only every 14 days).",
+            21,
+            3650,
+        ),
     )
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.store.audit import AuditMixin
+from app.store.compliance import ComplianceMixin
 from app.store.devices import DeviceMixin
 from app.store.operators import OperatorMixin
 from app.store.profiles import ProfileMixin
@@ -12,5 +13,5 @@ from app.store.vault import VaultMixin
 __all__ = ["SCHEMA_VERSION", "SORTABLE", "Store"]
 
 
-class Store(DeviceMixin, AuditMixin, OperatorMixin, VaultMixin, ProfileMixin):
+class Store(DeviceMixin, AuditMixin, OperatorMixin, VaultMixin, ProfileMixin, ComplianceMixin):
     """Devices, their lineage and history, the audit trail, operators and the vault."""

@@ -12,7 +12,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -187,6 +187,128 @@ def m003_enrollment(db: Database) -> None:
         -- in the vault and referenced, not copied here).
         ALTER TABLE devices ADD COLUMN enrollment TEXT;
         CREATE INDEX devices_assigned_user_count ON devices (assigned_user, enrollment_status);
+        """,
+    )
+
+
+@migrations()
+def m004_compliance(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- policy_json is what Joinery evaluates and exports (Graph JSON); imported_json is
+        -- the file as it came, kept verbatim.
+        CREATE TABLE compliance_policies (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            policy_json TEXT NOT NULL,
+            imported_json TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            not_evaluated TEXT NOT NULL DEFAULT '[]',
+            grace_hours INTEGER NOT NULL DEFAULT 0,
+            assign_all INTEGER NOT NULL DEFAULT 0,
+            source TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE policy_group_tags (
+            policy_id INTEGER NOT NULL REFERENCES compliance_policies(id) ON DELETE CASCADE,
+            group_tag TEXT NOT NULL,
+            PRIMARY KEY (policy_id, group_tag)
+        ) WITHOUT ROWID;
+
+        -- The latest check-in per device; columns named after app.compliance.facts.DeviceFacts.
+        CREATE TABLE device_facts (
+            device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+            serial TEXT NOT NULL,
+            reported_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            device_name TEXT,
+            manufacturer TEXT,
+            model TEXT,
+            hardware_hash TEXT,
+            os_edition TEXT,
+            os_version TEXT,
+            bitlocker_enabled INTEGER,
+            storage_encrypted INTEGER,
+            tpm_version TEXT,
+            secure_boot_enabled INTEGER,
+            code_integrity_enabled INTEGER,
+            vbs_enabled INTEGER,
+            memory_integrity_enabled INTEGER,
+            kernel_dma_protection_enabled INTEGER,
+            firmware_protection_enabled INTEGER,
+            early_launch_antimalware_enabled INTEGER,
+            defender_enabled INTEGER,
+            rtp_enabled INTEGER,
+            defender_version TEXT,
+            signature_age_days INTEGER,
+            antivirus_registered INTEGER,
+            antispyware_registered INTEGER,
+            firewall_enabled INTEGER,
+            password_required INTEGER,
+            password_minimum_length INTEGER,
+            password_expiration_days INTEGER,
+            password_history_count INTEGER,
+            last_update_installed TEXT,
+            reported_compliance TEXT,
+            -- Versions as fixed-width keys (app.compliance.versions): numeric order as text.
+            os_version_key TEXT,
+            defender_version_key TEXT
+        );
+
+        -- The clocks and failing settings of each device's latest evaluation (its state is
+        -- devices.compliance_state). failing: {"bitLockerEnabled": "nonCompliant", ...}.
+        CREATE TABLE device_compliance (
+            device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+            noncompliant_since TEXT,
+            grace_until TEXT,
+            error_since TEXT,
+            failing TEXT NOT NULL DEFAULT '{}'
+        );
+        -- Devices failing each setting, kept by triggers: a summary never scans the fleet.
+        CREATE TRIGGER device_compliance_count_insert AFTER INSERT ON device_compliance BEGIN
+            INSERT INTO device_counts (key, n)
+            SELECT 'failing:' || j.key, 1 FROM json_each(NEW.failing) j
+            WHERE j.value = 'nonCompliant'
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER device_compliance_count_delete AFTER DELETE ON device_compliance BEGIN
+            UPDATE device_counts SET n = n - 1 WHERE key IN (
+                SELECT 'failing:' || j.key FROM json_each(OLD.failing) j
+                WHERE j.value = 'nonCompliant');
+        END;
+        CREATE TRIGGER device_compliance_count_update AFTER UPDATE OF failing ON device_compliance
+        WHEN OLD.failing IS NOT NEW.failing BEGIN
+            UPDATE device_counts SET n = n - 1 WHERE key IN (
+                SELECT 'failing:' || j.key FROM json_each(OLD.failing) j
+                WHERE j.value = 'nonCompliant');
+            INSERT INTO device_counts (key, n)
+            SELECT 'failing:' || j.key, 1 FROM json_each(NEW.failing) j
+            WHERE j.value = 'nonCompliant'
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+
+        CREATE TABLE compliance_history (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            at TEXT NOT NULL,
+            why TEXT
+        );
+        CREATE INDEX compliance_history_device ON compliance_history (device_id, id);
+
+        -- One row per day: the fleet as it was (what was compliant on 3 March?).
+        CREATE TABLE fleet_snapshots (
+            date TEXT PRIMARY KEY,
+            taken_at TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            states TEXT NOT NULL,
+            failing TEXT NOT NULL,
+            stale INTEGER NOT NULL,
+            stale_days INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """,
     )
 

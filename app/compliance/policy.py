@@ -1,0 +1,236 @@
+"""A Windows 10/11 compliance policy in Graph's own terms, read from and written to Graph JSON.
+
+A policy exported from Intune imports, and one written here posts to
+`POST /deviceManagement/deviceCompliancePolicies`. Unknown properties (a newer API version's)
+are kept and written back, and named as not evaluated; wrong types are refused by name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from app.compliance.properties import (
+    BY_NAME,
+    MAX_GRACE_HOURS,
+    METADATA,
+    ODATA_TYPE,
+    READ_ONLY,
+    SETTINGS,
+    ActionType,
+    ScheduledAction,
+    VersionRange,
+    is_configured,
+)
+from app.compliance.validate import Checker
+from app.errors import InputError
+
+DEFAULT_RULE = "PasswordRequired"  # the ruleName Intune's own samples post
+TEMPLATES = ("baseline", "strict")
+
+__all__ = [
+    "Assignment",
+    "CompliancePolicy",
+    "ScheduledAction",
+    "VersionRange",
+    "parse_graph_json",
+    "to_graph_json",
+]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who the policy applies to: every device, or devices with one of these group tags."""
+
+    all_devices: bool = False
+    group_tags: tuple[str, ...] = ()
+
+    @property
+    def assigned(self) -> bool:
+        return self.all_devices or bool(self.group_tags)
+
+
+@dataclass(frozen=True)
+class CompliancePolicy:
+    """A windows10CompliancePolicy. `settings` holds the required settings only (Graph names)."""
+
+    display_name: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    version: int | None = None
+    id: str | None = None
+    created: str | None = None
+    modified: str | None = None
+    role_scope_tag_ids: tuple[str, ...] = ()
+    rule_name: str = DEFAULT_RULE
+    actions: tuple[ScheduledAction, ...] = (ScheduledAction(ActionType.BLOCK.value),)
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown properties, verbatim
+    assignment: Assignment = Assignment()
+
+    @property
+    def grace_hours(self) -> int:
+        """Hours from the first noncompliant evaluation to "Mark device noncompliant"."""
+        return min(a.grace_hours for a in self.actions if a.action_type == ActionType.BLOCK)
+
+    @property
+    def notifications(self) -> tuple[ScheduledAction, ...]:
+        return tuple(a for a in self.actions if a.action_type == ActionType.NOTIFICATION)
+
+    @property
+    def unknown_properties(self) -> tuple[str, ...]:
+        """Properties Joinery does not know, minus OData annotations (kept all the same)."""
+        return tuple(k for k in self.extra if "@" not in k)
+
+
+def with_actions(
+    policy: CompliancePolicy,
+    grace_days: int,
+    notifications: tuple[tuple[int, str, tuple[str, ...]], ...] = (),
+) -> CompliancePolicy:
+    """The policy with a grace period (0-365 days) and email notifications at (day, template,
+    cc groups); other actions (retire, ...) are kept."""
+    if not 0 <= grace_days <= MAX_GRACE_HOURS // 24:
+        raise InputError(f"the grace period is 0 to 365 days, not {grace_days}")
+    for day, _, _ in notifications:
+        if not 0 <= day <= MAX_GRACE_HOURS // 24:
+            raise InputError(f"a notification is sent 0 to 365 days after, not {day}")
+    kept = tuple(
+        a
+        for a in policy.actions
+        if a.action_type not in (ActionType.BLOCK, ActionType.NOTIFICATION)
+    )
+    block = ScheduledAction(ActionType.BLOCK.value, grace_days * 24)
+    sent = tuple(
+        ScheduledAction(ActionType.NOTIFICATION.value, day * 24, template, cc)
+        for day, template, cc in notifications
+    )
+    return replace(policy, actions=(block, *sent, *kept))
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def parse_graph_json(text: str, source_name: str) -> CompliancePolicy:
+    """A policy from Graph JSON; InputError names every property that is wrong, and why."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        check = Checker(source_name)
+        check.fail(None, f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+        check.raise_if_any()
+        raise AssertionError("unreachable") from exc
+    return parse_graph_document(document, source_name)
+
+
+def parse_graph_document(document: object, source_name: str) -> CompliancePolicy:
+    """Like parse_graph_json, from JSON already decoded."""
+    check = Checker(source_name)
+    if not isinstance(document, dict):
+        check.fail(None, "a compliance policy is a JSON object")
+        check.raise_if_any()
+    assert isinstance(document, dict)
+    kind = document.get("@odata.type")
+    if kind != ODATA_TYPE:
+        what = f"a {kind} policy" if isinstance(kind, str) else "no @odata.type"
+        check.fail("@odata.type", f"{what}: Joinery evaluates {ODATA_TYPE} policies only")
+        check.raise_if_any()
+    settings: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in document.items():
+        prop = BY_NAME.get(name)
+        if prop is not None:
+            parsed = check.setting(prop, value)
+            if is_configured(prop, value) and parsed is not None:
+                settings[name] = parsed
+        elif name not in METADATA and name not in ("@odata.type", "scheduledActionsForRule"):
+            extra[name] = value
+    policy = CompliancePolicy(
+        display_name=check.text("displayName", document.get("displayName"), required=True) or "",
+        settings=settings,
+        description=check.text("description", document.get("description")),
+        version=check.int32("version", document.get("version")),
+        id=check.text("id", document.get("id")),
+        created=check.text("createdDateTime", document.get("createdDateTime")),
+        modified=check.text("lastModifiedDateTime", document.get("lastModifiedDateTime")),
+        role_scope_tag_ids=check.strings("roleScopeTagIds", document.get("roleScopeTagIds")),
+        extra=extra,
+    )
+    rule_name, actions = check.actions(document.get("scheduledActionsForRule"))
+    check.raise_if_any()
+    if actions:
+        policy = replace(policy, rule_name=rule_name or DEFAULT_RULE, actions=actions)
+    return policy
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def to_graph_document(
+    policy: CompliancePolicy, *, include_read_only: bool = False
+) -> dict[str, Any]:
+    """The JSON object Graph accepts; every setting written (unset ones as not configured)."""
+    out: dict[str, Any] = {"@odata.type": ODATA_TYPE}
+    if include_read_only:
+        meta = {
+            "id": policy.id,
+            "createdDateTime": policy.created,
+            "lastModifiedDateTime": policy.modified,
+            "version": policy.version,
+        }
+        out.update({k: v for k, v in meta.items() if v is not None})
+    out["displayName"] = policy.display_name
+    out["description"] = policy.description or ""
+    if policy.role_scope_tag_ids:
+        out["roleScopeTagIds"] = list(policy.role_scope_tag_ids)
+    for prop in SETTINGS:
+        value = policy.settings.get(prop.name, prop.unset)
+        if prop.name == "validOperatingSystemBuildRanges":
+            value = [_range_json(r) for r in value]
+        out[prop.name] = value
+    for name, value in policy.extra.items():
+        if include_read_only or ("@" not in name and name not in READ_ONLY):
+            out[name] = value
+    out["scheduledActionsForRule"] = [
+        {
+            "ruleName": policy.rule_name,
+            "scheduledActionConfigurations": [
+                {
+                    "actionType": a.action_type,
+                    "gracePeriodHours": a.grace_hours,
+                    "notificationTemplateId": a.template_id,
+                    "notificationMessageCCList": list(a.cc),
+                }
+                for a in policy.actions
+            ],
+        }
+    ]
+    return out
+
+
+def to_graph_json(policy: CompliancePolicy, *, include_read_only: bool = False) -> str:
+    """Graph JSON text; `include_read_only` keeps id, dates and version (a faithful copy)."""
+    document = to_graph_document(policy, include_read_only=include_read_only)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _range_json(r: VersionRange) -> dict[str, Any]:
+    return {"description": r.description, "lowestVersion": r.lowest, "highestVersion": r.highest}
+
+
+# -- templates -------------------------------------------------------------------------------
+
+
+@cache
+def template_text(name: str) -> str:
+    """A shipped template's Graph JSON (resources/compliance/NAME.json)."""
+    if name not in TEMPLATES:
+        raise InputError(f"there is no policy template {name!r}; choose one of {TEMPLATES}")
+    folder = resources.files("resources") / "compliance"
+    return (folder / f"{name}.json").read_text(encoding="utf-8")
+
+
+def template(name: str) -> CompliancePolicy:
+    return parse_graph_json(template_text(name), f"{name}.json")

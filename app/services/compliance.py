@@ -1,0 +1,317 @@
+"""Compliance use cases: policies, check-ins and fleet re-evaluation.
+
+`now` is the clock: every use case takes it (tests and the simulator inject it); only when
+it is None does the use case read the system clock, here at the boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+
+from app import settings
+from app.compliance import policy as pol
+from app.compliance.evaluate import PolicySet, Tenant, applies, policy_set
+from app.compliance.facts import DeviceFacts
+from app.compliance.versions import version_key
+from app.errors import Cancelled, InputError, Problem
+from app.security.roles import Actor, Permission
+from app.services.actors import CancelCheck, Progress, local_admin
+from app.store import Store
+from app.store.compliance import Cohort
+from app.timeutil import iso, utcnow
+
+log = logging.getLogger(__name__)
+
+REEVALUATE_BATCH = 100_000  # device ids per statement: progress and Cancel in between
+
+
+def tenant_settings(store: Store) -> Tenant:
+    return Tenant(
+        no_policy_compliant=bool(settings.get(store, "no_policy_compliant")),
+        validity_days=settings.get(store, "compliance_validity_days"),
+        stale_days=settings.get(store, "stale_days"),
+    )
+
+
+# -- policies ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedPolicy:
+    policy: pol.CompliancePolicy
+    created: bool
+    not_evaluated: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.policy.display_name,
+            "created": self.created,
+            "settings": sorted(self.policy.settings),
+            "not_evaluated": list(self.not_evaluated),
+            "grace_period_days": self.policy.grace_hours / 24,
+        }
+
+
+def policies(store: Store) -> list[pol.CompliancePolicy]:
+    """Every stored policy with its assignment, by name."""
+    found = []
+    for row in store.policy_rows():
+        policy = pol.parse_graph_json(row.policy_json, row.name)
+        found.append(replace(policy, assignment=pol.Assignment(row.assign_all, row.group_tags)))
+    return found
+
+
+def import_policy(
+    store: Store,
+    text: str,
+    source_name: str,
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+) -> ImportedPolicy:
+    """Import Graph JSON (as Intune exports it); a policy of the same name is replaced.
+
+    Its assignment stays as it was (a new policy is assigned to nobody): call `assign`,
+    then `reevaluate`.
+    """
+    who = actor or local_admin()
+    who.require(Permission.MANAGE_POLICIES)
+    policy = pol.parse_graph_json(text, source_name)
+    return _save(store, policy, text, source_name, who, now or utcnow())
+
+
+def import_template(
+    store: Store, name: str, *, actor: Actor | None = None, now: datetime | None = None
+) -> ImportedPolicy:
+    return import_policy(store, pol.template_text(name), f"{name}.json", actor=actor, now=now)
+
+
+def _save(
+    store: Store,
+    policy: pol.CompliancePolicy,
+    text: str,
+    source: str,
+    who: Actor,
+    now: datetime,
+) -> ImportedPolicy:
+    unevaluated = policy_set([policy]).not_evaluated
+    fields = {
+        "policy_json": pol.to_graph_json(policy, include_read_only=True),
+        "imported_json": text,
+        "settings": json.dumps(sorted(policy.settings)),
+        "not_evaluated": json.dumps(unevaluated),
+        "grace_hours": policy.grace_hours,
+        "source": source,
+    }
+    with store.transaction():
+        policy_id, created = store.save_policy(policy.display_name, fields, iso(now))
+        store.append_audit(
+            who.audit_name,
+            "policy.import",
+            policy.display_name,
+            {
+                "id": policy_id,
+                "created": created,
+                "source": source,
+                "settings": len(policy.settings),
+            },
+        )
+    return ImportedPolicy(policy, created, unevaluated)
+
+
+def export_policy(store: Store, name: str, *, actor: Actor | None = None) -> str:
+    """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies."""
+    (actor or local_admin()).require(Permission.EXPORT)
+    return pol.to_graph_json(_policy(store, name))
+
+
+def _policy(store: Store, name: str) -> pol.CompliancePolicy:
+    for policy in policies(store):
+        if policy.display_name.casefold() == name.casefold():
+            return policy
+    known = ", ".join(p.display_name for p in policies(store)) or "none yet"
+    raise InputError(f"there is no compliance policy called {name!r} (known: {known})")
+
+
+def assign(
+    store: Store,
+    name: str,
+    *,
+    all_devices: bool = False,
+    group_tags: Iterable[str] = (),
+    actor: Actor | None = None,
+) -> pol.CompliancePolicy:
+    """Assign a policy to every device, or to devices with these group tags (replaces the
+    previous assignment; neither means unassigned). Call `reevaluate` afterwards."""
+    who = actor or local_admin()
+    who.require(Permission.MANAGE_POLICIES)
+    tags = tuple(t.strip() for t in group_tags if t.strip())
+    policy = _policy(store, name)
+    row = store.policy_row(name)
+    assert row is not None
+    with store.transaction():
+        store.set_assignment(row.id, all_devices, tags)
+        store.append_audit(
+            who.audit_name,
+            "policy.assign",
+            policy.display_name,
+            {"all_devices": all_devices, "group_tags": list(tags)},
+        )
+    return replace(policy, assignment=pol.Assignment(all_devices, tags))
+
+
+# -- evaluation -------------------------------------------------------------------------------
+
+
+def cohorts(found: list[pol.CompliancePolicy]) -> list[tuple[Cohort, PolicySet]]:
+    """Devices grouped by the policy set that applies to them: one per named group tag,
+    and the rest (untagged, or tags no policy names)."""
+    named = tuple(sorted({t for p in found for t in p.assignment.group_tags}))
+    groups = [(Cohort(tag, False, named), [p for p in found if applies(p, tag)]) for tag in named]
+    groups.append((Cohort(None, True, named), [p for p in found if applies(p, None)]))
+    return [(cohort, policy_set(chosen)) for cohort, chosen in groups]
+
+
+def reevaluate(
+    store: Store,
+    *,
+    now: datetime | None = None,
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+    batch: int = REEVALUATE_BATCH,
+) -> int:
+    """Re-evaluate every device in set-based SQL, in one transaction; returns how many
+    changed state. Cancelled (nothing kept) when `cancel()` turns true between batches."""
+    who = actor or local_admin()
+    who.require(Permission.MANAGE_POLICIES)
+    moment = now or utcnow()
+    tenant = tenant_settings(store)
+    changed = 0
+    with store.transaction():
+        groups = cohorts(policies(store))
+        low, high = store.id_range()
+        total = max(high - low + 1, 0)
+        for start in range(low, high + 1, batch):
+            if cancel is not None and cancel():
+                raise Cancelled("re-evaluation cancelled: no device changed")
+            end = min(start + batch - 1, high)
+            for cohort, pset in groups:
+                changed += store.evaluate_cohort(
+                    cohort, pset, tenant, moment, id_range=(start, end)
+                )
+            if progress is not None:
+                progress(end - low + 1, total)
+        store.append_audit(
+            who.audit_name, "compliance.reevaluate", None, {"changed": changed}, at=iso(moment)
+        )
+    log.info("re-evaluated the fleet: %d device(s) changed state", changed)
+    return changed
+
+
+# -- check-ins --------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckinReport:
+    recorded: int = 0
+    changed: int = 0
+    rejected: list[dict[str, object]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class CheckinsRejected(InputError):
+    """Some check-ins were refused and nothing was recorded; `report` names each row."""
+
+    def __init__(self, report: CheckinReport, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} check-in(s) refused; nothing was recorded", problems)
+        self.report = report
+
+
+def record_checkins(
+    store: Store,
+    facts: Iterable[DeviceFacts],
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    skip_unknown: bool = False,
+) -> CheckinReport:
+    """Record check-ins and re-evaluate those devices, atomically: all rows or none.
+
+    A row for a serial the store does not know, or with an unreadable or future time, is
+    reported by row number; without `skip_unknown` nothing is then written.
+    """
+    who = actor or local_admin()
+    who.require(Permission.IMPORT)
+    moment = now or utcnow()
+    batch = list(facts)
+    report = CheckinReport()
+    with store.transaction():
+        known = store.device_ids_by_serial([f.serial.strip() for f in batch])
+        rows, problems = _fact_rows(batch, known, iso(moment))
+        report.rejected = [
+            {"row": p.line, "serial": p.column, "reason": p.reason} for p in problems
+        ]
+        if problems and not skip_unknown:
+            raise CheckinsRejected(report, problems)
+        store.mark_for_evaluation(rows)
+        store.upsert_facts(rows.values())
+        tenant = tenant_settings(store)
+        for cohort, pset in cohorts(policies(store)):
+            report.changed += store.evaluate_cohort(cohort, pset, tenant, moment)
+        report.recorded = len(batch) - len(problems)
+        store.append_audit(
+            who.audit_name,
+            "compliance.checkins",
+            None,
+            {"recorded": report.recorded, "rejected": len(problems), "changed": report.changed},
+            at=iso(moment),
+        )
+    return report
+
+
+def _fact_rows(
+    batch: list[DeviceFacts], known: dict[str, int], now: str
+) -> tuple[dict[int, dict[str, object]], list[Problem]]:
+    """Store rows (the newest per device) and the rows refused."""
+    rows: dict[int, dict[str, object]] = {}
+    problems: list[Problem] = []
+    for number, facts in enumerate(batch, start=1):
+        device_id = known.get(facts.serial.strip().casefold())
+        reported = _normalise_time(facts.reported_at)
+        reason = None
+        if device_id is None:
+            reason = "no device with this serial: import or enroll it first"
+        elif reported is None:
+            reason = f"reported_at {facts.reported_at!r} is not an ISO 8601 time"
+        elif reported > now:
+            reason = f"reported_at {reported} is in the future (the clock says {now})"
+        if reason is not None:
+            problems.append(Problem("check-ins", number, facts.serial, reason))
+            continue
+        assert device_id is not None
+        assert reported is not None
+        row: dict[str, object] = dict(asdict(facts), device_id=device_id, reported_at=reported)
+        row["source"] = str(facts.source)
+        row["os_version_key"] = version_key(facts.os_version)
+        row["defender_version_key"] = version_key(facts.defender_version)
+        previous = rows.get(device_id)
+        if previous is None or str(previous["reported_at"]) <= reported:
+            rows[device_id] = row
+    return rows, problems
+
+
+def _normalise_time(text: str) -> str | None:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None  # a local time without an offset cannot be compared
+    return iso(moment)

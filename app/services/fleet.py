@@ -1,0 +1,153 @@
+"""The fleet at a glance: summary, one device's compliance, Conditional Access, stale devices,
+daily snapshots. Reads come from trigger-kept counters and indexes: never a fleet scan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.compliance import stale
+from app.compliance.evaluate import (
+    AccessOutcome,
+    Previous,
+    Verdict,
+    ca_decision,
+    evaluate_device,
+)
+from app.compliance.facts import DeviceFacts, FactSource
+from app.domain import ComplianceState, Device
+from app.errors import InputError
+from app.security.roles import Actor, Permission
+from app.services.actors import local_admin
+from app.services.compliance import cohorts, policies, tenant_settings
+from app.store import Store
+from app.store.compliance import ComplianceRow, StateChange
+from app.timeutil import iso, utcnow
+
+
+def fleet_summary(
+    store: Store, *, now: datetime | None = None, actor: Actor | None = None
+) -> dict[str, Any]:
+    """The `fleet summary --json` document (DESIGN.md): counts by state, stale, failing."""
+    (actor or local_admin()).require(Permission.VIEW)
+    moment = now or utcnow()
+    days = tenant_settings(store).stale_days
+    states = store.counters("state:")
+    failing = store.counters("failing:")
+    return {
+        "total": store.count_devices(),
+        "states": {s.value: states.get(s.value, 0) for s in ComplianceState},
+        "stale": store.count_stale(stale.cutoff(moment, days)),
+        "stale_days": days,
+        "failing_settings": {k: n for k, n in sorted(failing.items()) if n > 0},
+        "policies": [p.display_name for p in policies(store) if p.assignment.assigned],
+        "at": iso(moment),
+    }
+
+
+@dataclass(frozen=True)
+class DeviceCompliance:
+    """One device's compliance for its detail view: stored state plus reasons in words."""
+
+    device: Device
+    stored: ComplianceRow
+    verdict: Verdict  # evaluated now from the latest facts, with reasons
+    facts: DeviceFacts | None
+    history: list[StateChange]
+    access: AccessOutcome
+
+
+def device_compliance(
+    store: Store,
+    device_id: int,
+    *,
+    now: datetime | None = None,
+    require_compliant: bool = True,
+    actor: Actor | None = None,
+) -> DeviceCompliance:
+    (actor or local_admin()).require(Permission.VIEW)
+    device = store.device(device_id)
+    stored = store.compliance_row(device_id)
+    if device is None or stored is None:
+        raise InputError(f"there is no device with id {device_id}")
+    raw = store.latest_facts(device_id)
+    facts = None
+    if raw is not None:
+        facts = DeviceFacts(**{**raw, "source": FactSource(raw["source"])})
+    pset = next(
+        p
+        for cohort, p in cohorts(policies(store))
+        if cohort.rest or cohort.group_tag == device.group_tag
+    )
+    previous = Previous(stored.state, stored.noncompliant_since, stored.error_since)
+    verdict = evaluate_device(facts, pset, previous, now or utcnow(), tenant_settings(store))
+    access = ca_decision(stored.state, require_compliant=require_compliant)
+    return DeviceCompliance(device, stored, verdict, facts, store.state_history(device_id), access)
+
+
+def ca_outcome(
+    store: Store, serial: str, *, require_compliant: bool = True, actor: Actor | None = None
+) -> AccessOutcome:
+    """What a "require compliant device" Conditional Access rule does to this device now."""
+    (actor or local_admin()).require(Permission.VIEW)
+    device = store.device_by_serial(serial)
+    if device is None:
+        raise InputError(f"there is no device with serial {serial!r}")
+    return ca_decision(device.compliance_state, require_compliant=require_compliant)
+
+
+@dataclass(frozen=True)
+class StalePlan:
+    days: int
+    cutoff: str
+    count: int
+    devices: Iterator[stale.StaleDevice]  # longest inactive first, streamed
+
+
+def stale_plan(
+    store: Store,
+    *,
+    days: int | None = None,
+    now: datetime | None = None,
+    limit: int | None = None,
+    keep_autopilot: bool = False,
+    actor: Actor | None = None,
+) -> StalePlan:
+    """Devices with no activity for `days` (the stale_days setting by default, at least 21)
+    and each one's cleanup steps in Microsoft's order. A plan only: nothing is changed."""
+    (actor or local_admin()).require(Permission.VIEW)
+    moment = now or utcnow()
+    chosen = stale.check_days(days if days is not None else tenant_settings(store).stale_days)
+    before = stale.cutoff(moment, chosen)
+    planned = (
+        stale.plan_device(d, moment, keep_autopilot=keep_autopilot)
+        for d in store.stale_devices(before, limit)
+    )
+    return StalePlan(chosen, before, store.count_stale(before), planned)
+
+
+def take_snapshot(
+    store: Store, *, now: datetime | None = None, actor: Actor | None = None
+) -> dict[str, Any]:
+    """Record today's fleet summary (one per UTC day; a later one the same day replaces it)."""
+    who = actor or local_admin()
+    moment = now or utcnow()
+    summary = fleet_summary(store, now=moment, actor=who)
+    with store.transaction():
+        store.save_snapshot(moment.date().isoformat(), iso(moment), summary, summary["stale_days"])
+        store.append_audit(
+            who.audit_name, "compliance.snapshot", moment.date().isoformat(), {}, at=iso(moment)
+        )
+    return summary
+
+
+def fleet_at(store: Store, date: str, *, actor: Actor | None = None) -> dict[str, Any] | None:
+    """The fleet as it was on `date` (YYYY-MM-DD): the latest snapshot on or before it."""
+    (actor or local_admin()).require(Permission.VIEW)
+    try:
+        datetime.strptime(date, "%Y-%m-%d")
+    except ValueError:
+        raise InputError(f"{date!r} is not a date such as 2026-03-03") from None
+    return store.snapshot_at(date)

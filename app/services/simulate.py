@@ -1,0 +1,67 @@
+"""`demo simulate`: believable live check-ins written through record_checkins."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from app.compliance import simulate
+from app.compliance.facts import DeviceFacts, FactSource
+from app.security.roles import Actor, Permission
+from app.services.actors import local_admin
+from app.services.compliance import assign, import_template, policies, record_checkins
+from app.store import Store
+from app.timeutil import utcnow
+
+
+def simulate_checkins(
+    store: Store,
+    *,
+    rate: float = 20.0,
+    seconds: float = 10.0,
+    seed: int = 7,
+    clock: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+    actor: Actor | None = None,
+) -> simulate.Drift:
+    """Write about `rate` check-ins a second for `seconds` (demo data: admins only).
+
+    With no policy assigned yet, the Baseline template is imported and assigned to every
+    device first, so the check-ins have something to be judged against.
+    """
+    who = actor or local_admin()
+    who.require(Permission.SEED_DEMO)
+    if not any(p.assignment.assigned for p in policies(store)):
+        import_template(store, "baseline", actor=who, now=clock())
+        assign(store, "Baseline", all_devices=True, actor=who)
+    low, high = store.id_range()
+    silent: set[int] = set()
+
+    def pick(rng: random.Random, at: str) -> DeviceFacts | None:
+        if high < low:
+            return None
+        device_id = rng.randint(low, high)
+        device = store.device(device_id)
+        if device is None or device_id in silent or device.enrollment_status == "retired":
+            return None
+        if rng.random() < simulate.P_SILENT:
+            silent.add(device_id)
+            return None
+        raw = store.latest_facts(device_id)
+        if raw is None:
+            return simulate.first_facts(device.serial, device.os_version, at, rng)
+        last = DeviceFacts(**{**raw, "source": FactSource(raw["source"])})
+        return simulate.drift(last, at, rng, drift)
+
+    def write(batch: list[DeviceFacts], now: datetime) -> None:
+        record_checkins(store, batch, actor=who, now=now, skip_unknown=True)
+
+    drift = simulate.Drift()
+    done = simulate.run(
+        write, pick, rate=rate, seconds=seconds, seed=seed, clock=clock, sleep=sleep
+    )
+    drift.checkins = done.checkins
+    drift.silenced = silent
+    return drift
