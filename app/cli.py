@@ -408,6 +408,34 @@ def audit_verify(obj: Context, as_json: bool) -> None:
 # -- demo -----------------------------------------------------------------------------------
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--skip-invalid", is_flag=True, help="Record the good check-ins, report the bad ones."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def ingest(obj: Context, paths: tuple[str, ...], skip_invalid: bool, as_json: bool) -> None:
+    """Record check-ins: collector reports, a folder of them (a USB stick), or an Intune export."""
+    with obj.store() as store:
+        report = services.ingest_files(
+            store, paths, skip_invalid=skip_invalid, actor=obj.actor(store)
+        )
+    if as_json:
+        _emit_json(report.as_json())
+        return
+    click.echo(
+        f"Read {report.read} check-in(s) from {len(report.files)} file(s); recorded "
+        f"{report.recorded}, {report.changed} device(s) changed state, "
+        f"{len(report.rejected)} rejected."
+    )
+    for row in report.warnings:
+        click.echo(f"  note: {row['file']}: {row['reason']}", err=True)
+    for row in report.rejected:
+        where = f"{row['file']}, line {row['line']}" if row["file"] else f"row {row['line']}"
+        click.echo(f"  rejected: {where}: {row['reason']}", err=True)
+
+
 @cli.group("demo")
 def demo_group() -> None:
     """A believable demo fleet, for trying Joinery out and for benchmarks."""

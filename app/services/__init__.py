@@ -52,9 +52,12 @@ from app.services.fleet import (
     stale_plan,
     take_snapshot,
 )
+from app.services.ingest import IngestReport, ingest_files
 from app.services.labels import queue_label, record_label_print, write_label, write_label_sheet
 
 __all__ = [
+    "IngestReport",
+    "ingest_files",
     "AUDIT_HEADER",
     "DEMO_OPERATORS",
     "DEMO_PIN",
