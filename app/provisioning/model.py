@@ -1,0 +1,260 @@
+"""The answers of the "Provision desktop devices" wizard, as frozen values.
+
+One dataclass per wizard page (reference/domain.md 1.1): DeviceSetup, Network, an Account
+(bulk token, Active Directory or local administrator), App, Certificate, and PackageInfo for
+the Finish page. Every secret is a `Secret`. `rules.problems(spec)` says what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path, PureWindowsPath
+
+from app.errors import InputError
+from app.security.secret import Secret
+
+AUTHORITY = "https://login.microsoftonline.com/common"
+#: Microsoft: "The maximum is 180 days from the date you get the token."
+TOKEN_MAX_DAYS = 180
+#: Microsoft: a local account made by a package must change its password every 42 days.
+LOCAL_PASSWORD_DAYS = 42
+PASSWORD_MIN = 20
+GENERATED_PASSWORD_LENGTH = 24
+DEFAULT_SUCCESS_CODES = (0,)
+DEFAULT_RESTART_CODES = (3010,)
+OWNER_IT_ADMIN = "ITAdmin"
+#: Tokens seen in real files (domain.md 1.2); the other four owner types' tokens are unknown.
+OWNER_TYPES = ("ITAdmin", "OEM")
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.+=!@#"
+
+
+class WifiSecurity(StrEnum):
+    """The two network types the wizard offers (WCD WLANXmlSettings/SecurityType)."""
+
+    OPEN = "Open"
+    WPA2_PERSONAL = "WPA2-Personal"
+
+
+@dataclass(frozen=True)
+class DeviceSetup:
+    """Page 1, Set up device. An edition upgrade takes a product key or a license file."""
+
+    name_template: str | None = None
+    product_key: Secret | None = None
+    license_file: str | None = None
+    shared_use: bool = False
+    remove_preinstalled: bool = False
+
+
+@dataclass(frozen=True)
+class Network:
+    """Page 2, Set up network: one wireless network (the page switched off is `None`)."""
+
+    ssid: str
+    security: WifiSecurity = WifiSecurity.WPA2_PERSONAL
+    key: Secret | None = None
+    auto_connect: bool = True
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class BulkToken:
+    """Entra bulk enrollment: the token is shown once, when pasted or loaded, and never again.
+
+    `issued` is the day the token was obtained: it expires at most 180 days later. Both
+    are None when unknown (a re-opened customizations.xml does not record them).
+    """
+
+    friendly_name: str
+    token: Secret
+    expires: date | None
+    issued: date | None
+    authority: str = AUTHORITY
+
+
+@dataclass(frozen=True)
+class DomainJoin:
+    """Active Directory: a least-privileged account allowed to join devices to `domain`."""
+
+    domain: str
+    user: str
+    password: Secret
+    ou: str | None = None
+
+
+@dataclass(frozen=True)
+class LocalAdmin:
+    """A local administrator (password to be changed every 42 days, or it may lock out)."""
+
+    user: str
+    password: Secret
+
+
+Account = BulkToken | DomainJoin | LocalAdmin
+
+
+@dataclass(frozen=True)
+class App:
+    """Page 4, one installer run in system context during provisioning.
+
+    `installer` is a path on the authoring machine (or relative to the project folder). An
+    MSI gets `msiexec /i` and the silent flag added; any other installer must bring its own.
+    """
+
+    name: str
+    installer: str
+    command_line: str = ""
+    success_codes: tuple[int, ...] = DEFAULT_SUCCESS_CODES
+    restart_codes: tuple[int, ...] = DEFAULT_RESTART_CODES
+    continue_after_failure: bool = False
+    restart_required: bool = False
+
+    @property
+    def file_name(self) -> str:
+        return file_name(self.installer)
+
+    @property
+    def is_msi(self) -> bool:
+        return self.file_name.lower().endswith(".msi")
+
+    def effective_command_line(self) -> str:
+        """The command line written to the package: for an MSI, with the silent flag added."""
+        line = self.command_line.strip()
+        if not self.is_msi:
+            return line
+        if not line:
+            return f'msiexec /i "{self.file_name}" /qn'
+        if not any(token.lower().startswith(("/q", "-q")) for token in line.split()):
+            return f"{line} /qn"
+        return line
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Page 5: a certificate (an X.509 .cer/.crt file) installed as a trusted root."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """Page 6, Finish. `password` protects the package; required when it holds a secret."""
+
+    name: str
+    version: str = "1.0"
+    owner: str = OWNER_IT_ADMIN
+    rank: int = 0
+    package_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    password: Secret | None = None
+
+    @property
+    def braced_id(self) -> str:
+        return "{" + str(self.package_id) + "}"
+
+    @property
+    def token_account(self) -> str:
+        """The Entra user the bulk token creates; deleting it revokes the token early."""
+        return f"package_{self.package_id}"
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    """Everything one package holds; what the wizard edits and `build_package` writes."""
+
+    info: PackageInfo
+    device: DeviceSetup = DeviceSetup()
+    network: Network | None = None
+    account: Account | None = None
+    apps: tuple[App, ...] = ()
+    certificates: tuple[Certificate, ...] = ()
+
+    def secret_fields(self) -> list[str]:
+        """Field names of the secrets the package holds (the values are never listed)."""
+        found: list[str] = []
+        if self.device.product_key:
+            found.append("device.product_key")
+        if self.network is not None and self.network.key:
+            found.append("network.key")
+        if isinstance(self.account, BulkToken):
+            found.append("account.token")
+        elif self.account is not None:
+            found.append("account.password")
+        return found
+
+    @property
+    def has_secrets(self) -> bool:
+        return bool(self.secret_fields())
+
+    def payload_files(self) -> list[tuple[str, str]]:
+        """(source path, file name in payload/) for every file the package carries."""
+        files = [(app.installer, app.file_name) for app in self.apps]
+        files += [(cert.path, file_name(cert.path)) for cert in self.certificates]
+        if self.device.license_file:
+            files.append((self.device.license_file, file_name(self.device.license_file)))
+        return files
+
+
+def file_name(path: str) -> str:
+    """The last part of a Windows or POSIX path ("C:\\src\\7z.msi" -> "7z.msi")."""
+    return PureWindowsPath(path).name
+
+
+def resolve(path: str, base_dir: Path | None) -> Path:
+    """Where a payload file is on this machine: as given, else in `base_dir` by name.
+
+    A customizations.xml names files by the authoring machine's paths (C:\\pkgsrc\\7z.msi);
+    a project folder moved to another machine carries them beside the XML or in payload/.
+    """
+    given = Path(path)
+    if given.is_absolute() and given.is_file():
+        return given
+    if base_dir is None:
+        return given
+    relative = Path(*PureWindowsPath(path).parts) if not PureWindowsPath(path).anchor else None
+    candidates = [base_dir / relative] if relative is not None else []
+    name = file_name(path)
+    candidates += [base_dir / name, base_dir / "payload" / name]
+    return next((c for c in candidates if c.is_file()), candidates[0])
+
+
+def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> Secret:
+    """A protection password from the OS random source, shown to the operator once."""
+    if length < PASSWORD_MIN:
+        raise ValueError(f"a package password has at least {PASSWORD_MIN} characters")
+    return Secret("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length)))
+
+
+_VERSION = re.compile(r"(0|[1-9][0-9]{0,4})\.(0|[1-9][0-9]{0,4})")
+
+
+def version_problem(version: str) -> str | None:
+    """Why `version` is not WCD's "Major.Minor" (each 0-65535), or None."""
+    match = _VERSION.fullmatch(version)
+    if match is None or max(int(part) for part in match.groups()) > 65535:
+        return f"{version!r} is not a version of the form Major.Minor, e.g. 1.0 or 2.13"
+    return None
+
+
+def bump_version(previous: str | None) -> str:
+    """The next version for a package name built before ("1.9" -> "1.10"); "1.0" if new."""
+    if previous is None or version_problem(previous):
+        return "1.0"
+    major, minor = (int(part) for part in previous.split("."))
+    return f"{major + 1}.0" if minor >= 65535 else f"{major}.{minor + 1}"
+
+
+def parse_codes(text: str) -> tuple[int, ...]:
+    """Return codes typed as WCD shows them, space- or comma-separated ("0 3010")."""
+    parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
+    try:
+        codes = tuple(int(part, 0) for part in parts)
+    except ValueError:
+        raise InputError(f"{text!r} is not a list of whole-number return codes") from None
+    return codes
