@@ -1,0 +1,258 @@
+"""`joinery package ...`: build, sign, inspect, verify and unpack provisioning packages.
+
+PROJECT (for `build`) is a customizations.xml, or a folder holding one; payload files named
+in it are found as given, beside it, or in its payload/ folder. Register with
+`cli.add_command(package)`. Exit status: 0 success, 1 rejected input, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app.errors import InputError, JoineryError
+from app.provisioning import build as builder
+from app.provisioning import bundle, rules, wcd_xml
+from app.provisioning.bundle_format import load_private_key, load_public_keys
+from app.provisioning.model import BulkToken, PackageSpec
+from app.security.secret import Secret
+
+log = logging.getLogger(__name__)
+
+
+class _PackageGroup(click.Group):
+    """Turns Joinery's typed errors into a message on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except JoineryError as exc:
+            click.echo(f"joinery: {exc}", err=True)
+            ctx.exit(1)
+
+
+def _emit_json(document: object) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def read_password_file(path: str | None) -> Secret | None:
+    """The password in `path` (one line; the line break is not part of it), or None."""
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the password file {path}: {exc}") from None
+    password = text.rstrip("\r\n")
+    if not password:
+        raise InputError(f"The password file {path} is empty.")
+    return Secret(password)
+
+
+_PASSWORD = click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="File holding the password.",
+)
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+_TRUST = click.option(
+    "--trust-key",
+    "trust_keys",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="A trusted signer's public key (PEM); repeat for several.",
+)
+
+
+@click.group("package", cls=_PackageGroup)
+def package() -> None:
+    """Provisioning packages: the WCD project and Joinery's signed, encrypted bundle."""
+
+
+@package.command("build")
+@click.argument("project", type=click.Path(exists=True))
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False))
+@_PASSWORD
+@click.option(
+    "--sign-key",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Ed25519 private key (PEM): writes a signed bundle instead of a folder.",
+)
+@click.option(
+    "--token-issued",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Day the bulk token was obtained (customizations.xml does not say).",
+)
+@click.option(
+    "--token-expires",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Day the bulk token expires (at most 180 days after it was obtained).",
+)
+@_JSON
+def build_command(
+    project: str,
+    out: str,
+    password_file: str | None,
+    sign_key: str | None,
+    token_issued: Any,
+    token_expires: Any,
+    as_json: bool,
+) -> None:
+    """Build PROJECT into OUT: a signed bundle with --sign-key, else a plain project folder.
+
+    A package holding secrets needs --sign-key and --password-file (20+ characters).
+    """
+    xml_path = Path(project)
+    if xml_path.is_dir():
+        xml_path = xml_path / builder.PROJECT_XML
+    opened = wcd_xml.read_customizations(xml_path)
+    spec = _with_answers(
+        opened.spec,
+        read_password_file(password_file),
+        token_issued and token_issued.date(),
+        token_expires and token_expires.date(),
+    )
+    key = load_private_key(Path(sign_key)) if sign_key else None
+    for field, text in rules.warnings(spec):
+        click.echo(f"joinery: note ({field}): {text}", err=True)
+    record = builder.build_package(spec, Path(out), key, kept=opened.kept, base_dir=xml_path.parent)
+    if as_json:
+        _emit_json(record.as_json())
+        return
+    click.echo(f"Built {record.form} {record.output}")
+    click.echo(
+        f"  {record.name} {record.version}  {'{' + str(record.id) + '}'}  sha256 {record.sha256}"
+    )
+    if record.token_account:
+        click.echo(
+            f"  Bulk token expires {record.token_expires}; revoke it early by deleting "
+            f"the Entra user {record.token_account}."
+        )
+
+
+def _with_answers(
+    spec: PackageSpec, password: Secret | None, issued: date | None, expires: date | None
+) -> PackageSpec:
+    info = dataclasses.replace(spec.info, password=password)
+    account = spec.account
+    if isinstance(account, BulkToken):
+        account = dataclasses.replace(
+            account, issued=issued or account.issued, expires=expires or account.expires
+        )
+    return dataclasses.replace(spec, info=info, account=account)
+
+
+@package.command("keygen")
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False))
+def keygen_command(out: str) -> None:
+    """Write an Ed25519 signing key pair (PEM) into a folder; pin the .pub where you verify."""
+    private, public = builder.keygen(Path(out))
+    click.echo(f"Private key (keep it safe, readable by you only): {private}")
+    click.echo(f"Public key (give it to whoever verifies): {public}")
+
+
+@package.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@_JSON
+def inspect_command(file: str, as_json: bool) -> None:
+    """Show a bundle's metadata (never its secrets); the signature is checked too."""
+    verdict = bundle.inspect_bundle(Path(file))
+    _report(verdict, as_json)
+
+
+@package.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@_PASSWORD
+@_TRUST
+@_JSON
+def verify_command(
+    file: str, password_file: str | None, trust_keys: tuple[str, ...], as_json: bool
+) -> None:
+    """Check signature (first), signer, and with the password every member's SHA-256."""
+    keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
+    verdict = bundle.verify_bundle(Path(file), keys, read_password_file(password_file))
+    _report(verdict, as_json)
+
+
+def _report(verdict: bundle.Verdict, as_json: bool) -> None:
+    if as_json:
+        _emit_json(verdict.as_json())
+        return
+    header = verdict.header
+    package_fields = header.package
+    click.echo(f"{verdict.path}: signature valid, signer {header.key_id}")
+    trusted = {True: "trusted", None: "not checked (give --trust-key)"}[verdict.trusted]
+    click.echo(f"  signer: {trusted}")
+    click.echo(
+        f"  package: {package_fields.get('name')} {package_fields.get('version')} "
+        f"{package_fields.get('id')} owner {package_fields.get('owner')} "
+        f"rank {package_fields.get('rank')}"
+    )
+    click.echo(f"  encrypted: {'yes' if header.encryption else 'no'}; sha256 {verdict.sha256}")
+    if package_fields.get("token_expires"):
+        click.echo(
+            f"  bulk token expires {package_fields['token_expires']} "
+            f"({package_fields.get('token_account')})"
+        )
+    if verdict.members is None:
+        click.echo("  members: not read (encrypted; give --password-file to check them)")
+    else:
+        click.echo(f"  members: {len(verdict.members)} checked")
+        for entry in verdict.members:
+            click.echo(f"    {entry.size:>12}  {entry.name}")
+
+
+@package.command("from-xml")
+@click.argument("xml", type=click.Path(dir_okay=False, exists=True))
+@_JSON
+def from_xml_command(xml: str, as_json: bool) -> None:
+    """Report PackageConfig and every setting of a customizations.xml (secrets masked)."""
+    opened = wcd_xml.read_customizations(Path(xml))
+    document = opened.as_json()
+    if as_json:
+        _emit_json(document)
+        return
+    config = opened.config
+    click.echo(
+        f"{xml}: {config.name} {config.version} {config.id} owner {config.owner} rank {config.rank}"
+    )
+    for setting in opened.common:
+        click.echo(f"  {setting.path} = {setting.as_json()['value']}")
+    for target in opened.targets:
+        states = " or ".join(" and ".join(f"{n}={v}" for n, v in s) for s in target.states)
+        click.echo(f"  target {target.id}: {states}")
+    for variant in opened.variants:
+        click.echo(f"  variant for {', '.join(variant.targets)}:")
+        for setting in variant.settings:
+            click.echo(f"    {setting.path} = {setting.as_json()['value']}")
+    kept = len(opened.kept_settings) + sum(len(v.settings) for v in opened.variants)
+    click.echo(
+        f"  Joinery shows {len(opened.common) - len(opened.kept_settings)} of these "
+        f"settings and keeps {kept} others untouched."
+    )
+
+
+@package.command("unpack")
+@click.argument("bundle_file", metavar="BUNDLE", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False))
+@_PASSWORD
+@_TRUST
+def unpack_command(
+    bundle_file: str, out: str, password_file: str | None, trust_keys: tuple[str, ...]
+) -> None:
+    """Verify BUNDLE and write its WCD project into a new private folder, for icd.exe."""
+    keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
+    verdict = bundle.unpack_bundle(
+        Path(bundle_file), Path(out), read_password_file(password_file), keys
+    )
+    click.echo(f"Unpacked {len(verdict.members or ())} files into {out}.")
+    click.echo(
+        f"Run {Path(out) / builder.SCRIPT} from an elevated prompt on the Windows build "
+        "machine; it deletes the folder when the project holds secrets."
+    )

@@ -1,0 +1,157 @@
+"""`joinery package ...` through click's CliRunner: exit codes, JSON, no secrets in output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app import cli_package
+from app.provisioning import bundle, bundle_format
+from tests.app.provisioning.conftest import write_certificate
+from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "provisioning"
+PASSWORD = "CANARY-cli-password-1234567"
+_TODAY = datetime.now(UTC).date()
+TOKEN_DATES = ("--token-issued", str(_TODAY), "--token-expires", str(_TODAY + timedelta(days=60)))
+
+
+@pytest.fixture(autouse=True)
+def _cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bundle, "DEFAULT_COST", CHEAP)
+    monkeypatch.setattr(bundle, "DEFAULT_BOUNDS", CHEAP_BOUNDS)
+    # Defaults are bound at definition time: patch them where they are used.
+    for function in (bundle.write_bundle, bundle.verify_bundle, bundle.unpack_bundle):
+        assert function.__kwdefaults__ is not None
+        for name, value in list(function.__kwdefaults__.items()):
+            if isinstance(value, bundle_format.KdfCost):
+                monkeypatch.setitem(function.__kwdefaults__, name, CHEAP)
+            if isinstance(value, bundle_format.KdfBounds):
+                monkeypatch.setitem(function.__kwdefaults__, name, CHEAP_BOUNDS)
+    from app.provisioning import build
+
+    assert build.build_package.__kwdefaults__ is not None
+    monkeypatch.setitem(build.build_package.__kwdefaults__, "kdf_cost", CHEAP)
+    monkeypatch.setitem(build.build_package.__kwdefaults__, "kdf_bounds", CHEAP_BOUNDS)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli_package.package, list(args))
+    assert "CANARY" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(DATA / "multivariant.xml", folder / "customizations.xml")
+    (folder / "7z.msi").write_bytes(b"MSI")
+    write_certificate(folder / "unused.cer")
+    (tmp_path / "pw.txt").write_text(PASSWORD + "\n")
+    return folder
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Path:
+    code, out, _ = run("keygen", "-o", str(tmp_path / "keys"))
+    assert code == 0 and "joinery-signing.key" in out
+    return tmp_path / "keys"
+
+
+def test_build_inspect_verify_unpack(project: Path, keys: Path, tmp_path: Path) -> None:
+    pw = str(tmp_path / "pw.txt")
+    code, out, err = run(
+        "build",
+        str(project),
+        "-o",
+        str(tmp_path / "out"),
+        "--password-file",
+        pw,
+        "--sign-key",
+        str(keys / "joinery-signing.key"),
+        *TOKEN_DATES,
+        "--json",
+    )
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["form"] == "bundle" and record["encrypted"] is True
+    assert record["token_account"].startswith("package_6aaa4dfa")
+    path = record["output"]
+
+    code, out, _ = run("inspect", path, "--json")
+    assert code == 0 and json.loads(out)["package"]["name"] == "My Provisioning Package"
+
+    code, out, _ = run(
+        "verify", path, "--trust-key", str(keys / "joinery-signing.pub"), "--password-file", pw
+    )
+    assert code == 0 and "trusted" in out and "3 checked" in out
+
+    code, out, _ = run("unpack", path, "-o", str(tmp_path / "private"), "--password-file", pw)
+    assert code == 0
+    assert (tmp_path / "private" / "build-ppkg.cmd").is_file()
+
+
+def test_tampered_untrusted_and_wrong_password(project: Path, keys: Path, tmp_path: Path) -> None:
+    pw = str(tmp_path / "pw.txt")
+    _, out, err = run(
+        "build",
+        str(project),
+        "-o",
+        str(tmp_path / "out"),
+        "--password-file",
+        pw,
+        "--sign-key",
+        str(keys / "joinery-signing.key"),
+        "--json",
+        *TOKEN_DATES,
+    )
+    path = Path(json.loads(out)["output"])
+    (tmp_path / "wrong.txt").write_text("x" * 25)
+    code, _, err = run("verify", str(path), "--password-file", str(tmp_path / "wrong.txt"))
+    assert code == 1 and "password does not open" in err
+
+    run("keygen", "-o", str(tmp_path / "other"))
+    code, _, err = run(
+        "verify", str(path), "--trust-key", str(tmp_path / "other/joinery-signing.pub")
+    )
+    assert code == 1 and "not a trusted signer" in err
+
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 1
+    path.write_bytes(data)
+    code, _, err = run("verify", str(path), "--password-file", pw)
+    assert code == 1 and "altered" in err
+
+
+def test_secrets_without_a_signing_key_are_refused(project: Path, tmp_path: Path) -> None:
+    code, _, err = run("build", str(project), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert "info.signing_key" in err and "info.password" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_from_xml_reports_without_secrets() -> None:
+    code, out, _ = run("from-xml", str(DATA / "multivariant.xml"), "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["package_config"]["rank"] == "50"
+    assert document["targets"][0]["id"] == "laptop"
+    code, out, _ = run("from-xml", str(DATA / "multivariant.xml"))
+    assert code == 0 and "target laptop: PowerPlatformRole=2" in out
+
+
+def test_bad_input_exits_1_and_usage_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "evil.xml").write_bytes(b'<!DOCTYPE x [<!ENTITY a "b">]><WindowsCustomizations/>')
+    code, _, err = run("from-xml", str(tmp_path / "evil.xml"))
+    assert code == 1 and "DTD" in err
+    code, _, _ = run("build")
+    assert code == 2
+    (tmp_path / "junk").write_bytes(b"junk")
+    code, _, err = run("inspect", str(tmp_path / "junk"))
+    assert code == 1 and "not a Joinery bundle" in err
