@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.store.audit import AuditMixin
 from app.store.devices import DeviceMixin
 from app.store.operators import OperatorMixin
+from app.store.packages import PackageMixin
 from app.store.profiles import ProfileMixin
 from app.store.schema import SCHEMA_VERSION, SORTABLE
 from app.store.vault import VaultMixin
@@ -12,5 +13,5 @@ from app.store.vault import VaultMixin
 __all__ = ["SCHEMA_VERSION", "SORTABLE", "Store"]
 
 
-class Store(DeviceMixin, AuditMixin, OperatorMixin, VaultMixin, ProfileMixin):
-    """Devices, their lineage and history, the audit trail, operators and the vault."""
+class Store(DeviceMixin, AuditMixin, OperatorMixin, VaultMixin, ProfileMixin, PackageMixin):
+    """Devices, their lineage and history, the audit trail, operators, the vault, packages."""
