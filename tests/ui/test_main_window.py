@@ -155,7 +155,7 @@ def test_ctrl_number_switches_screens(qtbot: QtBot, seeded_db: Path) -> None:
 
 def test_planned_screens_say_what_they_will_hold(qtbot: QtBot, seeded_db: Path) -> None:
     window = make_window(qtbot, seeded_db)
-    for key in ("bulk", "fleet", "packages"):
+    for key in ("fleet",):
         texts = [label.text() for label in window.screens[key].findChildren(QLabel)]
         assert any("Not built yet" in t for t in texts)
         assert len(texts) >= 4
