@@ -139,7 +139,7 @@ class AccountPage(BulkPage):
         form = QFormLayout()
         form.addRow(self.tr("Token &friendly name"), self.friendly)
         form.addRow("", self.friendly_error)
-        form.addRow(self.tr("Bulk &token"), token_row)
+        form.addRow(self.buddy(self.tr("Bulk &token"), self.token), token_row)
         form.addRow("", self.token_error)
         form.addRow("", self.token_note)
         form.addRow(self.tr("Token &obtained on"), self.issued)

@@ -95,14 +95,14 @@ class AppsPage(BulkPage):
         codes_row.addWidget(QLabel(self.tr("Success with restart")))
         codes_row.addWidget(self.restart_codes)
         form = QFormLayout()
-        form.addRow(self.tr("&Installer"), installer_row)
+        form.addRow(self.buddy(self.tr("&Installer"), self.installer), installer_row)
         form.addRow("", self.errors[FIELD_INSTALLER])
         form.addRow(self.tr("&Name"), self.name)
         form.addRow("", self.errors[FIELD_NAME])
         form.addRow(self.tr("Command &line"), self.command)
         form.addRow("", self.errors[FIELD_COMMAND])
         form.addRow(self.tr("Runs"), self.runs)
-        form.addRow(self.tr("&Success codes"), codes_row)
+        form.addRow(self.buddy(self.tr("&Success codes"), self.success), codes_row)
         form.addRow("", self.errors[FIELD_SUCCESS])
         form.addRow("", self.errors[FIELD_RESTART])
         form.addRow("", self.continue_after)
@@ -206,7 +206,7 @@ class AppsPage(BulkPage):
             self._refresh_list()
 
     def _on_list_changed(self, row: int) -> None:
-        self.remove.setEnabled(row >= 0)
+        self.remove.setEnabled(row >= 0 and bool(self.draft.apps))
 
     def _on_browse_clicked(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(

@@ -53,7 +53,7 @@ class CertificatesPage(BulkPage):
         path_row.addWidget(self.path, 1)
         path_row.addWidget(self.browse)
         form = QFormLayout()
-        form.addRow(self.tr("Certificate &path"), path_row)
+        form.addRow(self.buddy(self.tr("Certificate &path"), self.path), path_row)
         form.addRow("", self.path_error)
         form.addRow(self.tr("Certificate &name"), self.name)
         form.addRow("", self.name_error)

@@ -72,7 +72,7 @@ class DevicePage(BulkPage):
         form.addRow(self.tr("&Product key"), self.product_key)
         form.addRow("", self.product_key_error)
         form.addRow("", self.key_note)
-        form.addRow(self.tr("&License file"), license_row)
+        form.addRow(self.buddy(self.tr("&License file"), self.license), license_row)
         form.addRow("", self.license_error)
         form.addRow("", self.shared)
         form.addRow("", self.remove_software)

@@ -109,10 +109,16 @@ class FinishPage(BulkPage):
         form.addRow(self.tr("Password"), self._row(self.password, self.generate, self.copy))
         form.addRow("", self.errors[FIELD_PASSWORD])
         form.addRow("", self.password_note)
-        form.addRow(self.tr("Signing &key"), self._row(self.key, self.key_browse, self.key_new))
+        form.addRow(
+            self.buddy(self.tr("Signing &key"), self.key),
+            self._row(self.key, self.key_browse, self.key_new),
+        )
         form.addRow("", self.errors[FIELD_KEY])
         form.addRow("", self.key_note)
-        form.addRow(self.tr("Output &folder"), self._row(self.output, self.output_browse))
+        form.addRow(
+            self.buddy(self.tr("Output &folder"), self.output),
+            self._row(self.output, self.output_browse),
+        )
         form.addRow("", self.errors[FIELD_OUTPUT])
         layout = QVBoxLayout(self)
         layout.addLayout(form)

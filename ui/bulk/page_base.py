@@ -51,6 +51,13 @@ class BulkPage(QWizardPage):
         return label
 
     @staticmethod
+    def buddy(text: str, field: QWidget) -> QLabel:
+        """A row label whose &-shortcut focuses `field` (for rows holding a layout)."""
+        label = QLabel(text)
+        label.setBuddy(field)
+        return label
+
+    @staticmethod
     def hint(text: str, parent: QWidget | None = None) -> QLabel:
         label = QLabel(text, parent)
         label.setObjectName("pageHint")

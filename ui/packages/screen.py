@@ -166,12 +166,13 @@ class PackagesScreen(QWidget):
             {"ITAdmin": "IT Admin"}.get(build.owner, build.owner),
             str(build.rank),
             build.created_at.replace("T", " ").removesuffix("Z"),
-            build.signer_key_id or self.tr("unsigned"),
+            (build.signer_key_id or "")[:16] or self.tr("unsigned"),
             build.sha256[:12] + "…",
             expiry_text(listing),
             str(build.devices),
         )
         items = [QStandardItem(text) for text in texts]
+        items[5].setToolTip(build.signer_key_id or "")
         items[6].setToolTip(build.sha256)
         if listing.expired or listing.expiring:
             items[7].setForeground(QBrush(EXPIRED if listing.expired else WARN))
