@@ -150,3 +150,25 @@ class ImportReport:
             "files": self.files,
             "committed": self.committed,
         }
+
+
+@dataclass(frozen=True)
+class PackageBuild:
+    """One build in the package registry: a row of `packages` (metadata only, no secret)."""
+
+    id: int
+    package_id: str  # the GUID, without braces; kept across versions of one package
+    name: str
+    version: str
+    owner: str
+    rank: int
+    created_at: str
+    created_by: str
+    form: str  # "bundle" or "project"
+    encrypted: bool
+    signer_key_id: str | None
+    sha256: str
+    output: str
+    token_expires: str | None  # ISO date
+    token_account: str | None  # package_{GUID}: the Entra user to delete to revoke early
+    devices: int = 0  # devices recorded as provisioned with it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -18,12 +19,16 @@ from PySide6.QtWidgets import (
 )
 
 from app import services, settings
+from app.domain import PackageBuild
 from app.security.roles import Actor
+from app.services import OpenedPackage
 from app.store import Store
 from ui.audit.screen import AuditScreen
+from ui.bulk.screen import BulkScreen
 from ui.devices.screen import DevicesScreen
 from ui.enroll.screen import EnrollScreen
 from ui.ops import wait_for_writer
+from ui.packages.screen import PackagesScreen
 from ui.planned import PLANS, PlannedScreen
 from ui.session import Session
 from ui.signin import SignInScreen
@@ -100,6 +105,12 @@ class MainWindow(QMainWindow):
             elif key == "audit":
                 self.audit = AuditScreen(self.store, self.current_actor)
                 screen = self.audit
+            elif key == "bulk":
+                self.bulk = BulkScreen(self.store, self.current_actor)
+                screen = self.bulk
+            elif key == "packages":
+                self.packages = PackagesScreen(self.store, self.current_actor)
+                screen = self.packages
             else:
                 screen = PlannedScreen(plans[key])
             self.screens[key] = screen
@@ -111,6 +122,9 @@ class MainWindow(QMainWindow):
                 activated=lambda n=number - 1: self.navigation.setCurrentRow(n),
             )
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.bulk.built.connect(self._on_bulk_built)
+        self.packages.open_requested.connect(self._on_packages_open_requested)
+        self.packages.open_file_requested.connect(self._on_packages_open_file_requested)
 
         brand = QLabel("Joinery")
         brand.setObjectName("brand")
@@ -143,6 +157,18 @@ class MainWindow(QMainWindow):
     def _on_enroll_enrolled(self) -> None:
         self.devices.refresh()
 
+    def _on_bulk_built(self, build: PackageBuild) -> None:
+        self.packages.refresh()
+        self.packages.select(build.id)
+
+    def _on_packages_open_requested(self, opened: OpenedPackage) -> None:
+        self.show_screen("bulk")
+        self.bulk.load(opened)
+
+    def _on_packages_open_file_requested(self, path: Path) -> None:
+        self.show_screen("bulk")
+        self.bulk.open_file(path)
+
     def current_actor(self) -> Actor | None:
         return None if self.session.is_locked else self.session.actor
 
@@ -152,6 +178,10 @@ class MainWindow(QMainWindow):
             self.devices.focus_search()
         elif key == "enroll":
             self.enroll.focus_current()
+        elif key == "bulk":
+            self.bulk.focus_current()
+        elif key == "packages":
+            self.packages.refresh()
 
     def lock(self) -> None:
         self.session.lock(keep=self)
@@ -181,6 +211,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.session.shutdown()
         self.devices.shutdown()
+        self.bulk.wizard.discard_opened()
         wait_for_writer()
         self.store.close()
         super().closeEvent(event)

@@ -18,18 +18,6 @@ class Plan:
 
 PLANS = (
     Plan(
-        "bulk",
-        "Bulk provisioning",
-        "Windows Configuration Designer's “Provision desktop devices” flow, writing "
-        "signed and encrypted provisioning packages.",
-        (
-            "Device name, product key, shared use; Wi-Fi; bulk Entra enrollment token",
-            "Local administrator, applications with return codes, certificates",
-            "customizations.xml in the real schema plus the icd.exe build script",
-            "A Joinery bundle: Ed25519-signed, Argon2id + AES-256-GCM encrypted",
-        ),
-    ),
-    Plan(
         "fleet",
         "Fleet",
         "A live compliance dashboard with Intune's states and the reasons behind them.",
@@ -38,16 +26,6 @@ PLANS = (
             "Why each device fails, since when, and what Conditional Access does to it",
             "Trends from daily snapshots; the fleet as it was on any past date",
             "A stale-device cleanup plan in Microsoft's order",
-        ),
-    ),
-    Plan(
-        "packages",
-        "Packages",
-        "Every provisioning package ever built, with its secrets kept out of sight.",
-        (
-            "Name, version, owner, rank, signer and SHA-256 of each build",
-            "Bulk-token expiry countdown and the package_{GUID} account to revoke",
-            "The devices each package provisioned",
         ),
     ),
     Plan(

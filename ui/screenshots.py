@@ -6,18 +6,25 @@ it needs no PIN; the sign-in and lock screens are captured as an operator sees t
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QWidget
 
 from app import autopilot, demo, services
 from app.domain import ImportReport
+from app.provisioning import build as builder
 from app.security.roles import Actor
+from ui.bulk.wizard import BulkWizard
 from ui.devices.import_flow import ImportResultDialog
 from ui.enroll.screen import BATCH, CART, GUIDED
 from ui.main import SCREENS, MainWindow
@@ -70,6 +77,7 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     window.session.sign_in(who)
     written += _wizard_pages(window, folder)
     written.append(_cart(window, folder))
+    written += _bulk_pages(window, folder)
     return written
 
 
@@ -136,3 +144,100 @@ def _import_result(window: MainWindow, folder: Path) -> Path:
     _save(dialog, target, [])
     dialog.close()
     return target
+
+
+#: What the bulk wizard screenshots show (payload files are made in a temporary folder).
+BULK_INPUT = {
+    "template": "CTS-%SERIAL%",
+    "ssid": "Bench-WiFi",
+    "token_name": "Bench June",
+    "package": "Bench-Entra",
+}
+
+
+def _bulk_pages(window: MainWindow, folder: Path) -> list[Path]:
+    """Every page of the bulk-provisioning wizard, filled in as a bench lead would.
+
+    Nothing is built: the registry of the database being captured is left alone.
+    """
+    window.show_screen("bulk")
+    wizard = window.bulk.wizard
+    wizard.start_over()
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp)
+        (source / "7z2301-x64.msi").write_bytes(b"MSI sample" * 100)
+        _sample_certificate(source / "contoso-root.cer")
+        private, _public = builder.keygen(source / "key")
+        fill = {
+            "devicePage": lambda: wizard.device_page.template.setText(BULK_INPUT["template"]),
+            "networkPage": lambda: _fill_network(wizard),
+            "accountPage": lambda: _fill_account(wizard),
+            "appsPage": lambda: _add_app(wizard, source / "7z2301-x64.msi"),
+            "certificatesPage": lambda: _add_certificate(wizard, source / "contoso-root.cer"),
+            "finishPage": lambda: _fill_finish(wizard, private, source / "out"),
+        }
+        for number, page in enumerate(wizard.pages, start=1):
+            name = page.objectName()
+            if name in fill:
+                fill[name]()
+            target = folder / f"bulk-{number:02d}-{name.removesuffix('Page')}.png"
+            _save(window, target, written)
+            if page is not wizard.summary_page:
+                wizard.next()
+        wizard.start_over()
+    return written
+
+
+def _fill_network(wizard: BulkWizard) -> None:
+    page = wizard.network_page
+    page.enabled.setChecked(True)
+    page.ssid.setText(BULK_INPUT["ssid"])
+    page.key.setText("sample-key-not-real")
+
+
+def _fill_account(wizard: BulkWizard) -> None:
+    page = wizard.account_page
+    page.kinds["entra"].setChecked(True)
+    page.friendly.setText(BULK_INPUT["token_name"])
+    page.token.setText("sample.token.not-real")
+
+
+def _add_app(wizard: BulkWizard, installer: Path) -> None:
+    page = wizard.apps_page
+    page.installer.setText(str(installer))
+    page.name.setText("7-Zip")
+    page.add.click()
+
+
+def _add_certificate(wizard: BulkWizard, path: Path) -> None:
+    page = wizard.certs_page
+    page.path.setText(str(path))
+    page.name.setText("Contoso root")
+    page.add.click()
+
+
+def _fill_finish(wizard: BulkWizard, key: Path, out: Path) -> None:
+    page = wizard.finish_page
+    page.name.setText(BULK_INPUT["package"])
+    page.version.setText(wizard.next_version(BULK_INPUT["package"]))
+    page.generate.click()
+    page.key.setText(str(key))
+    page.output.setText(str(out))
+
+
+def _sample_certificate(path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Contoso Sample Root")])
+    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    path.write_bytes(cert.public_bytes(serialization.Encoding.DER))

@@ -6,6 +6,7 @@ from app.store.audit import AuditMixin
 from app.store.compliance import ComplianceMixin
 from app.store.devices import DeviceMixin
 from app.store.operators import OperatorMixin
+from app.store.packages import PackageMixin
 from app.store.profiles import ProfileMixin
 from app.store.schema import SCHEMA_VERSION, SORTABLE
 from app.store.vault import VaultMixin
@@ -13,5 +14,14 @@ from app.store.vault import VaultMixin
 __all__ = ["SCHEMA_VERSION", "SORTABLE", "Store"]
 
 
-class Store(DeviceMixin, AuditMixin, OperatorMixin, VaultMixin, ProfileMixin, ComplianceMixin):
-    """Devices, their lineage and history, the audit trail, operators and the vault."""
+class Store(
+    DeviceMixin,
+    AuditMixin,
+    OperatorMixin,
+    VaultMixin,
+    ProfileMixin,
+    ComplianceMixin,
+    PackageMixin,
+):
+    """Devices and their history, the audit trail, operators, the vault, bench profiles,
+    compliance (policies, facts, states, snapshots) and the package registry."""

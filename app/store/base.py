@@ -13,7 +13,7 @@ from typing import Self
 from sqlite_utils import Database
 
 from app.errors import KnownError, SchemaTooNewError
-from app.store.schema import SCHEMA_VERSION, migrations
+from app.store.schema import SCHEMA_VERSION, migrations, number_of
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class StoreBase:
             return
         with self.transaction():
             migrations.apply(self.db)
-            applied = len(migrations.applied(self.db))
+            applied = number_of([m.name for m in migrations.applied(self.db)])
             self.conn.execute(f"PRAGMA user_version = {int(applied)}")
         log.info("database %s migrated to schema %d", self.path, applied)
 

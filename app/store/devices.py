@@ -69,6 +69,9 @@ def _device(row: Sequence[Any]) -> Device:
     return Device(**values, has_hash=values["lineage"] > 0)
 
 
+device_from_row = _device  # for other mixins that select DEVICE_COLUMNS
+
+
 def _where(query: DeviceQuery) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []

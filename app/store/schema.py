@@ -12,7 +12,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -311,6 +311,49 @@ def m004_compliance(db: Database) -> None:
         ) WITHOUT ROWID;
         """,
     )
+
+
+@migrations()
+def m005_packages(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- The package registry: one row per build (never a secret). A package keeps its
+        -- GUID across versions, so (package_id, version) names one build.
+        CREATE TABLE packages (
+            id INTEGER PRIMARY KEY,
+            package_id TEXT NOT NULL,
+            name TEXT NOT NULL COLLATE NOCASE,
+            version TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            rank INTEGER NOT NULL CHECK (rank BETWEEN 0 AND 99),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            form TEXT NOT NULL CHECK (form IN ('bundle', 'project')),
+            encrypted INTEGER NOT NULL DEFAULT 0,
+            signer_key_id TEXT,
+            sha256 TEXT NOT NULL,
+            output TEXT NOT NULL,
+            token_expires TEXT,
+            token_account TEXT,  -- the Entra user package_{GUID}: delete it to revoke early
+            UNIQUE (name, version)
+        );
+        CREATE INDEX packages_package_id ON packages (package_id, id);
+        CREATE INDEX packages_token_expires ON packages (token_expires);
+
+        -- Which build provisioned a device (NULL: none recorded).
+        ALTER TABLE devices ADD COLUMN package_build INTEGER REFERENCES packages(id);
+        CREATE INDEX devices_package_build ON devices (package_build);
+        """,
+    )
+
+
+def number_of(applied_names: list[str]) -> int:
+    """The schema version of a database: the highest migration number applied (m005 -> 5).
+
+    Numbers, not counts: branches add migrations independently and they land out of order.
+    """
+    return max((int(name[1:4]) for name in applied_names if name[1:4].isdigit()), default=0)
 
 
 def run_script(db: Database, script: str) -> None:

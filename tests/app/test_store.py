@@ -11,11 +11,15 @@ from app import demo
 from app.domain import ComplianceState, DeviceQuery
 from app.errors import KnownError, SchemaTooNewError
 from app.store import SCHEMA_VERSION, SORTABLE, Store
-from app.store.schema import migrations
+from app.store.schema import migrations, number_of
+
+
+def applied_names(store: Store) -> list[str]:
+    return [m.name for m in migrations.applied(store.db)]
 
 
 def test_new_database_gets_current_schema(store: Store) -> None:
-    assert store.schema_version == SCHEMA_VERSION == len(migrations.applied(store.db))
+    assert store.schema_version == SCHEMA_VERSION == number_of(applied_names(store))
     tables = set(store.db.table_names())
     assert {"devices", "device_lineage", "device_history", "audit", "device_counts"} <= tables
 
@@ -33,7 +37,8 @@ def test_reopening_is_a_no_op(db_path: Path) -> None:
     Store.open(db_path).close()
     with Store.open(db_path) as again:
         assert again.schema_version == SCHEMA_VERSION
-        assert len(migrations.applied(again.db)) == SCHEMA_VERSION
+        assert not migrations.pending(again.db)
+        assert number_of(applied_names(again)) == SCHEMA_VERSION
 
 
 def test_newer_database_is_refused_untouched(db_path: Path) -> None:

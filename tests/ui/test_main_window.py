@@ -155,7 +155,7 @@ def test_ctrl_number_switches_screens(qtbot: QtBot, seeded_db: Path) -> None:
 
 def test_planned_screens_say_what_they_will_hold(qtbot: QtBot, seeded_db: Path) -> None:
     window = make_window(qtbot, seeded_db)
-    for key in ("bulk", "fleet", "packages"):
+    for key in ("fleet",):
         texts = [label.text() for label in window.screens[key].findChildren(QLabel)]
         assert any("Not built yet" in t for t in texts)
         assert len(texts) >= 4
@@ -197,6 +197,9 @@ def test_screenshots_render_every_screen(qtbot: QtBot, seeded_db: Path, tmp_path
     wizard = [n for n in names if n.startswith("wizard-")]
     assert len(wizard) == 11  # every OOBE page and the cart
     assert wizard[0] == "wizard-01-device.png" and wizard[9] == "wizard-10-review.png"
+    bulk = [n for n in names if n.startswith("bulk-")]
+    assert len(bulk) == 7  # every bulk-provisioning page, the summary last
+    assert bulk[0] == "bulk-01-device.png" and bulk[6] == "bulk-07-summary.png"
     for path in written:
         image = QImage(str(path))
         assert not image.isNull()
@@ -227,7 +230,7 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
-    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 11
+    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 11 + 7
 
 
 def test_results_arriving_while_locked_wait_for_the_operator(

@@ -1,0 +1,376 @@
+"""The package registry's use cases: build and record, verify, export, reopen, revoke.
+
+Every build lands in the registry with its audit entry in one transaction; the file the
+core wrote is removed again when that transaction fails, so the registry and the disk agree.
+Nothing here stores or logs a secret: the registry holds metadata, the audit names fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.domain import Device, PackageBuild
+from app.errors import Cancelled, InputError, KnownError
+from app.provisioning import build as builder
+from app.provisioning import bundle, wcd_xml
+from app.provisioning.bundle_format import SUFFIX, load_private_key, load_public_keys
+from app.provisioning.model import BulkToken, PackageSpec, bump_version, version_problem
+from app.provisioning.rules import TOKEN_WARN_DAYS
+from app.security.roles import Actor, Permission
+from app.security.secret import Secret
+from app.services.actors import CancelCheck, Progress, local_admin
+from app.store import Store
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+BUILD_STEPS = 4
+
+
+@dataclass(frozen=True)
+class PackageListing:
+    """A registry row with its token's days to expiry (None: the package holds no token)."""
+
+    build: PackageBuild
+    days_left: int | None
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left is not None and self.days_left <= 0
+
+    @property
+    def expiring(self) -> bool:
+        return self.days_left is not None and 0 < self.days_left <= TOKEN_WARN_DAYS
+
+
+@dataclass(frozen=True)
+class OpenedPackage:
+    """A package read back for editing: the spec, what Joinery keeps untouched, where its
+    payload files are, and the private folder to delete when done (an unpacked bundle)."""
+
+    spec: PackageSpec
+    kept: Element
+    base_dir: Path
+    source: str
+    scratch: Path | None = None
+
+    def discard(self) -> None:
+        """Delete the unpacked project (it holds the package's secrets in plain text)."""
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def next_version(store: Store, name: str) -> str:
+    """The version the next build of `name` gets: one minor above the newest built."""
+    versions = [v for v in store.package_versions(name.strip()) if not version_problem(v)]
+    if not versions:
+        return "1.0"
+    newest = max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+    return bump_version(newest)
+
+
+def token_days_left(build: PackageBuild, today: date | None = None) -> int | None:
+    if build.token_expires is None:
+        return None
+    return (date.fromisoformat(build.token_expires) - (today or utcnow().date())).days
+
+
+def list_packages(
+    store: Store, *, today: date | None = None, actor: Actor | None = None
+) -> list[PackageListing]:
+    """Every build, newest first, with its token's countdown."""
+    (actor or local_admin()).require(Permission.VIEW)
+    return [PackageListing(b, token_days_left(b, today)) for b in store.package_builds()]
+
+
+def build_and_record(
+    store: Store,
+    spec: PackageSpec,
+    out_dir: Path,
+    signing_key: Ed25519PrivateKey | None,
+    *,
+    kept: Element | None = None,
+    base_dir: Path | None = None,
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+    cancelled: CancelCheck | None = None,
+    today: date | None = None,
+    kdf_cost: bundle.KdfCost = bundle.DEFAULT_COST,
+    kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
+) -> PackageBuild:
+    """Build `spec` with the core, then record it and its audit entry in one transaction.
+
+    Refuses an expired bulk token and a name and version built before (say which version
+    comes next). Cancelling before the registry row is written removes the output.
+    """
+    who = actor or local_admin()
+    who.require(Permission.BUILD_PACKAGE)
+    step = progress or (lambda _done, _total: None)
+    stop = cancelled or (lambda: False)
+    _refuse_expired(spec, today or utcnow().date())
+    name, version = spec.info.name.strip(), spec.info.version
+    if store.package_build_by_version(name, version) is not None:
+        raise InputError(
+            f"{name} {version} was built before: build it as version {next_version(store, name)}."
+        )
+    step(0, BUILD_STEPS)
+    if stop():
+        raise Cancelled("The build was cancelled; nothing was written.")
+    record = builder.build_package(
+        spec,
+        out_dir,
+        signing_key,
+        kept=kept,
+        base_dir=base_dir,
+        today=today,
+        kdf_cost=kdf_cost,
+        kdf_bounds=kdf_bounds,
+    )
+    step(2, BUILD_STEPS)
+    try:
+        if stop():
+            raise Cancelled("The build was cancelled; its output was removed.")
+        build_id = _record(store, record, who)
+    except BaseException:
+        _remove(record.output)
+        raise
+    step(BUILD_STEPS, BUILD_STEPS)
+    found = store.package_build(build_id)
+    assert found is not None
+    return found
+
+
+def _refuse_expired(spec: PackageSpec, day: date) -> None:
+    token = spec.account
+    if isinstance(token, BulkToken) and token.expires is not None and token.expires <= day:
+        raise InputError(
+            f"The bulk token expired on {token.expires.isoformat()}: get a new token "
+            "(at most 180 days) before building this package again."
+        )
+
+
+def _record(store: Store, record: builder.PackageRecord, who: Actor) -> int:
+    row: dict[str, object] = {
+        "package_id": str(record.id),
+        "name": record.name.strip(),
+        "version": record.version,
+        "owner": record.owner,
+        "rank": record.rank,
+        "created_at": record.created,
+        "created_by": who.audit_name,
+        "form": record.form,
+        "encrypted": int(record.encrypted),
+        "signer_key_id": record.signer_key_id,
+        "sha256": record.sha256,
+        "output": str(record.output.resolve()),
+        "token_expires": record.token_expires.isoformat() if record.token_expires else None,
+        "token_account": record.token_account,
+    }
+    with store.transaction():
+        build_id = store.insert_package_build(row)
+        details = {k: v for k, v in row.items() if k not in ("created_by", "created_at")}
+        details["build"] = build_id
+        store.append_audit(
+            who.audit_name, "package.build", f"{record.name} {record.version}", details
+        )
+    log.info("package %s %s recorded as build %d", record.name, record.version, build_id)
+    return build_id
+
+
+def _remove(output: Path) -> None:
+    if output.is_dir():
+        shutil.rmtree(output, ignore_errors=True)
+    else:
+        output.unlink(missing_ok=True)
+
+
+def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]:
+    """What to do to withdraw a package, as numbered steps an operator can follow."""
+    output = Path(build.output).name
+    if build.token_account is None:
+        return [
+            f"{build.name} {build.version} holds no bulk token: nothing to revoke in Entra.",
+            f"Delete every copy of {output} (USB sticks, shares, the build machine).",
+        ]
+    left = token_days_left(build, today)
+    when = (
+        f"expired on {build.token_expires}"
+        if left is not None and left <= 0
+        else f"expires on {build.token_expires} ({left} days left)"
+    )
+    return [
+        f"The bulk token in {build.name} {build.version} {when}.",
+        "To revoke it now, sign in to the Microsoft Entra admin center "
+        "(entra.microsoft.com) with an account that may delete users.",
+        f"Open Users > All users and search for {build.token_account}.",
+        f"Delete the user {build.token_account}. No device can join with this token "
+        "afterwards; devices that already joined stay joined.",
+        f"Delete every copy of {output}; build a new package with a new token if "
+        "devices still need one.",
+    ]
+
+
+def devices_of_package(store: Store, build_id: int, *, actor: Actor | None = None) -> list[Device]:
+    (actor or local_admin()).require(Permission.VIEW)
+    return store.devices_of_package(build_id)
+
+
+def record_provisioned(
+    store: Store, serial: str, build_id: int, *, actor: Actor | None = None
+) -> Device:
+    """Say that the device `serial` was provisioned with the build `build_id` (audited)."""
+    who = actor or local_admin()
+    who.require(Permission.ENROLL)
+    device = store.device_by_serial(serial)
+    if device is None:
+        raise InputError(f"no device has the serial number {serial}: enroll or import it first")
+    build = store.package_build(build_id)
+    if build is None:
+        raise InputError(f"there is no package build {build_id} in the registry")
+    with store.transaction():
+        store.set_device_package(device.id, build_id)
+        store.append_audit(
+            who.audit_name,
+            "package.provisioned",
+            device.serial,
+            {"build": build_id, "package": build.name, "version": build.version},
+        )
+    return device
+
+
+def verify_package(
+    store: Store,
+    path: Path,
+    *,
+    password: Secret | None = None,
+    trust_keys: list[Path] | None = None,
+    actor: Actor | None = None,
+    kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
+) -> bundle.Verdict:
+    """Check a bundle (signature, signer, and its contents with the password); audited,
+    failures too. Says in the audit whether the file is one the registry recorded."""
+    who = actor or local_admin()
+    who.require(Permission.VIEW)
+    keys = load_public_keys(trust_keys) if trust_keys else None
+    details: dict[str, object] = {"file": path.name, "with_password": password is not None}
+    try:
+        verdict = bundle.verify_bundle(path, keys, password, kdf_bounds=kdf_bounds)
+    except InputError as error:
+        details.update(ok=False, reason=type(error).__name__)
+        _audit(store, who, "package.verify", path.name, details)
+        raise
+    known = [b for b in store.package_builds() if b.sha256 == verdict.sha256]
+    details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
+    details["build"] = known[0].id if known else None
+    _audit(store, who, "package.verify", path.name, details)
+    return verdict
+
+
+def export_package(
+    store: Store, build_id: int, dest_dir: Path, *, actor: Actor | None = None
+) -> Path:
+    """Copy a built bundle to `dest_dir` (a USB stick), check the copy's SHA-256; audited."""
+    who = actor or local_admin()
+    who.require(Permission.BUILD_PACKAGE)
+    build = _build(store, build_id)
+    source = Path(build.output)
+    if build.form != "bundle":
+        raise InputError(
+            f"{build.name} {build.version} was written as a project folder, not a bundle: "
+            "copy the folder itself."
+        )
+    target = dest_dir / source.name
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    except OSError as exc:
+        raise KnownError(f"Cannot copy {source.name} to {dest_dir}: {exc.strerror}.") from exc
+    digest = _sha256(target)
+    if digest != build.sha256:
+        target.unlink(missing_ok=True)
+        raise KnownError(
+            f"The copy of {source.name} differs from the build (SHA-256 {digest[:12]}…): "
+            "the source or the stick is damaged; nothing was left at the destination."
+        )
+    details: dict[str, object] = {"build": build_id, "to": str(target), "sha256": digest}
+    _audit(store, who, "package.export", f"{build.name} {build.version}", details)
+    return target
+
+
+def open_package(
+    store: Store,
+    build_id: int,
+    *,
+    password: Secret | None = None,
+    actor: Actor | None = None,
+    kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
+) -> OpenedPackage:
+    """A registered build read back for editing; a bundle is unpacked into a private folder
+    (the caller discards it) after its signature and password are checked. Audited."""
+    who = actor or local_admin()
+    who.require(Permission.BUILD_PACKAGE)
+    build = _build(store, build_id)
+    output = Path(build.output)
+    if build.form == "project":
+        opened = open_customizations(output / builder.PROJECT_XML)
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="joinery-reopen-"))
+        project = scratch / "project"
+        try:
+            bundle.unpack_bundle(output, project, password, kdf_bounds=kdf_bounds)
+            read = wcd_xml.read_customizations(project / builder.PROJECT_XML)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        opened = OpenedPackage(read.spec, read.kept, project, str(output), scratch)
+    details: dict[str, object] = {"build": build_id, "file": output.name}
+    _audit(store, who, "package.open", f"{build.name} {build.version}", details)
+    return opened
+
+
+def open_customizations(path: Path) -> OpenedPackage:
+    """Any customizations.xml (the core reads it; what Joinery does not show is kept)."""
+    read = wcd_xml.read_customizations(path)
+    return OpenedPackage(read.spec, read.kept, path.parent, str(path))
+
+
+def load_signing_key(path: Path) -> Ed25519PrivateKey:
+    return load_private_key(path)
+
+
+def new_signing_key(out_dir: Path) -> tuple[Path, Path]:
+    """A new Ed25519 key pair in `out_dir`: (private key, public key to pin on devices)."""
+    return builder.keygen(out_dir)
+
+
+def is_bundle(path: Path) -> bool:
+    return path.name.endswith(SUFFIX)
+
+
+def _build(store: Store, build_id: int) -> PackageBuild:
+    build = store.package_build(build_id)
+    if build is None:
+        raise InputError(f"there is no package build {build_id} in the registry")
+    return build
+
+
+def _audit(store: Store, who: Actor, action: str, target: str, details: dict[str, object]) -> None:
+    with store.transaction():
+        store.append_audit(who.audit_name, action, target, details)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()

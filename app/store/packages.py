@@ -1,0 +1,91 @@
+"""The package registry: every build of a provisioning package, and the devices it provisioned."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.domain import Device, PackageBuild
+from app.store.base import StoreBase
+from app.store.devices import DEVICE_COLUMNS, device_from_row
+
+_COLUMNS = (
+    "id",
+    "package_id",
+    "name",
+    "version",
+    "owner",
+    "rank",
+    "created_at",
+    "created_by",
+    "form",
+    "encrypted",
+    "signer_key_id",
+    "sha256",
+    "output",
+    "token_expires",
+    "token_account",
+)
+_SELECT = ", ".join(f"p.{c}" for c in _COLUMNS)
+_DEVICES = "(SELECT count(*) FROM devices d WHERE d.package_build = p.id)"
+
+
+def _build(row: Sequence[Any]) -> PackageBuild:
+    values = dict(zip((*_COLUMNS, "devices"), row, strict=True))
+    values["encrypted"] = bool(values["encrypted"])
+    return PackageBuild(**values)
+
+
+class PackageMixin(StoreBase):
+    def insert_package_build(self, row: dict[str, object]) -> int:
+        """Record one build (every column but `id`); call inside the audit's transaction."""
+        columns = [c for c in _COLUMNS if c != "id"]
+        cursor = self.conn.execute(
+            f"INSERT INTO packages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [row[c] for c in columns],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def package_builds(self, *, limit: int = 500) -> list[PackageBuild]:
+        """Newest first, with the number of devices each provisioned."""
+        rows = self.conn.execute(
+            f"SELECT {_SELECT}, {_DEVICES} FROM packages p ORDER BY p.id DESC LIMIT ?", [limit]
+        )
+        return [_build(r) for r in rows]
+
+    def package_build(self, build_id: int) -> PackageBuild | None:
+        row = self.conn.execute(
+            f"SELECT {_SELECT}, {_DEVICES} FROM packages p WHERE p.id = ?", [build_id]
+        ).fetchone()
+        return None if row is None else _build(row)
+
+    def package_build_by_version(self, name: str, version: str) -> PackageBuild | None:
+        row = self.conn.execute(
+            f"SELECT {_SELECT}, {_DEVICES} FROM packages p WHERE p.name = ? AND p.version = ?",
+            [name, version],
+        ).fetchone()
+        return None if row is None else _build(row)
+
+    def package_versions(self, name: str) -> list[str]:
+        """Every version built under `name` (the name compared without case)."""
+        rows = self.conn.execute("SELECT version FROM packages WHERE name = ?", [name])
+        return [str(r[0]) for r in rows]
+
+    def set_device_package(self, device_id: int, build_id: int | None) -> None:
+        self.conn.execute(
+            "UPDATE devices SET package_build = ? WHERE id = ?", [build_id, device_id]
+        )
+
+    def device_package(self, device_id: int) -> PackageBuild | None:
+        row = self.conn.execute(
+            "SELECT package_build FROM devices WHERE id = ?", [device_id]
+        ).fetchone()
+        return None if row is None or row[0] is None else self.package_build(int(row[0]))
+
+    def devices_of_package(self, build_id: int, *, limit: int = 1000) -> list[Device]:
+        columns = ", ".join(DEVICE_COLUMNS)
+        rows = self.conn.execute(
+            f"SELECT {columns} FROM devices WHERE package_build = ? ORDER BY serial LIMIT ?",
+            [build_id, limit],
+        )
+        return [device_from_row(r) for r in rows]

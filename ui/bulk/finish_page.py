@@ -1,0 +1,293 @@
+"""Page 6, Finish: name, version, owner, rank; the protection password; signing; output."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.provisioning.model import (
+    OWNER_IT_ADMIN,
+    OWNER_TYPES,
+    PASSWORD_MIN,
+    PackageInfo,
+    generate_password,
+)
+from app.security.secret import Secret
+from ui.bulk.page_base import BulkPage, findings_for
+
+FIELD_NAME = "name"
+FIELD_VERSION = "version"
+FIELD_OWNER = "owner"
+FIELD_RANK = "rank"
+FIELD_PASSWORD = "password"
+FIELD_KEY = "signing_key"
+FIELD_OUTPUT = "output"
+OWNER_WORDS = {"ITAdmin": "IT Admin", "OEM": "OEM"}
+
+
+class FinishPage(BulkPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("finishPage")
+        self.setTitle(self.tr("Finish"))
+        self.setSubTitle(
+            self.tr(
+                "Describe the package, protect and sign it. A package holding a secret "
+                "leaves Joinery only as a signed, encrypted bundle."
+            )
+        )
+        self.name = QLineEdit()
+        self.name.setObjectName("packageName")
+        self.version = QLineEdit()
+        self.version.setObjectName("packageVersion")
+        self.version.setPlaceholderText(self.tr("Major.Minor"))
+        self.owner = QComboBox()
+        self.owner.setObjectName("packageOwner")
+        for owner in OWNER_TYPES:
+            self.owner.addItem(OWNER_WORDS.get(owner, owner), owner)
+        self.rank = QLineEdit("0")
+        self.rank.setObjectName("packageRank")
+        self.rank.setPlaceholderText(self.tr("0 to 99"))
+        self.protect = QCheckBox(self.tr("&Protect the package with a password"))
+        self.protect.setObjectName("protectPackage")
+        self.password = QLineEdit()
+        self.password.setObjectName("packagePassword")
+        self.password.setReadOnly(True)
+        self.password.setPlaceholderText(self.tr("Generate a password"))
+        self.generate = QPushButton(self.tr("&Generate"))
+        self.generate.setObjectName("generatePassword")
+        self.copy = QPushButton(self.tr("&Copy"))
+        self.copy.setObjectName("copyPassword")
+        self.password_note = self.hint("")
+        self.password_note.setObjectName("passwordNote")
+        self.key = QLineEdit()
+        self.key.setObjectName("signingKey")
+        self.key.setPlaceholderText(self.tr("Ed25519 private key (.key, PEM)"))
+        self.key_browse = QPushButton(self.tr("Bro&wse…"))
+        self.key_browse.setObjectName("keyBrowse")
+        self.key_new = QPushButton(self.tr("New &key"))
+        self.key_new.setObjectName("keyGenerate")
+        self.key_note = self.hint("")
+        self.output = QLineEdit()
+        self.output.setObjectName("outputFolder")
+        self.output_browse = QPushButton(self.tr("Brow&se…"))
+        self.output_browse.setObjectName("outputBrowse")
+        self.errors = {
+            key: self.error_label(key)
+            for key in (
+                FIELD_NAME,
+                FIELD_VERSION,
+                FIELD_OWNER,
+                FIELD_RANK,
+                FIELD_PASSWORD,
+                FIELD_KEY,
+                FIELD_OUTPUT,
+            )
+        }
+        form = QFormLayout()
+        form.addRow(self.tr("&Name"), self.name)
+        form.addRow("", self.errors[FIELD_NAME])
+        form.addRow(self.tr("&Version"), self.version)
+        form.addRow("", self.errors[FIELD_VERSION])
+        form.addRow(self.tr("&Owner"), self.owner)
+        form.addRow(self.tr("&Rank (0-99)"), self.rank)
+        form.addRow("", self.errors[FIELD_RANK])
+        form.addRow("", self.protect)
+        form.addRow(self.tr("Password"), self._row(self.password, self.generate, self.copy))
+        form.addRow("", self.errors[FIELD_PASSWORD])
+        form.addRow("", self.password_note)
+        form.addRow(
+            self.buddy(self.tr("Signing &key"), self.key),
+            self._row(self.key, self.key_browse, self.key_new),
+        )
+        form.addRow("", self.errors[FIELD_KEY])
+        form.addRow("", self.key_note)
+        form.addRow(
+            self.buddy(self.tr("Output &folder"), self.output),
+            self._row(self.output, self.output_browse),
+        )
+        form.addRow("", self.errors[FIELD_OUTPUT])
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        for edit in (self.name, self.version, self.rank, self.key, self.output):
+            edit.textChanged.connect(self._on_input_changed)
+        self.name.textEdited.connect(self._on_name_edited)
+        self.version.textEdited.connect(self._on_version_edited)
+        self.owner.currentIndexChanged.connect(self._on_input_changed)
+        self.protect.toggled.connect(self._on_input_changed)
+        self.generate.clicked.connect(self._on_generate_clicked)
+        self.copy.clicked.connect(self._on_copy_clicked)
+        self.key_browse.clicked.connect(self._on_key_browse_clicked)
+        self.key_new.clicked.connect(self._on_key_new_clicked)
+        self.output_browse.clicked.connect(self._on_output_browse_clicked)
+        self._password: Secret | None = None
+        self._version_typed = False
+        self._found: dict[str, str] = {}
+
+    @staticmethod
+    def _row(*widgets: QWidget) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for index, widget in enumerate(widgets):
+            row.addWidget(widget, 1 if index == 0 else 0)
+        return row
+
+    def initializePage(self) -> None:  # noqa: N802
+        info, wizard = self.draft.info, self.bulk_wizard()
+        self.name.setText(info.name)
+        self._version_typed = False
+        self.version.setText(info.version or wizard.next_version(info.name))
+        self.owner.setCurrentIndex(max(0, self.owner.findData(info.owner or OWNER_IT_ADMIN)))
+        self.rank.setText(str(info.rank))
+        self._password = info.password
+        self.password.clear()  # shown once, when generated: never again
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_note.setText(
+            self.tr("A password is set; it is not shown again. Generate a new one to replace it.")
+            if self._password
+            else ""
+        )
+        self.key.setText(self.draft.signing_key)
+        self.output.setText(self.draft.out_dir or str(wizard.default_output()))
+        self.protect.setChecked(self._password is not None or self._holds_secrets())
+        self._on_input_changed()
+        self.name.setFocus()
+
+    def _holds_secrets(self) -> bool:
+        return self.draft.spec().has_secrets or self.bulk_wizard().kept_secrets()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return not self._found
+
+    def validatePage(self) -> bool:  # noqa: N802
+        self._on_input_changed()
+        if self._found:
+            return False
+        self.draft.info = self._info()
+        self.draft.signing_key = self.key.text().strip()
+        self.draft.out_dir = self.output.text().strip()
+        self.password.clear()  # leaving the page: the password was shown once
+        return True
+
+    def _info(self) -> PackageInfo:
+        text = self.rank.text().strip()
+        rank = int(text) if text.isdigit() else -1
+        return replace(
+            self.draft.info,
+            name=self.name.text().strip(),
+            version=self.version.text().strip(),
+            owner=str(self.owner.currentData()),
+            rank=rank,
+            password=self._password if self.protect.isChecked() else None,
+        )
+
+    def _on_name_edited(self) -> None:
+        if not self._version_typed:
+            self.version.setText(self.bulk_wizard().next_version(self.name.text().strip()))
+
+    def _on_version_edited(self) -> None:
+        self._version_typed = True
+
+    def _on_input_changed(self) -> None:
+        secret = self._holds_secrets()
+        if secret:
+            self.protect.setChecked(True)
+        self.protect.setEnabled(not secret)
+        for widget in (self.generate, self.copy, self.password):
+            widget.setEnabled(self.protect.isChecked())
+        self.copy.setEnabled(bool(self.password.text()))
+        info = self._info()
+        spec = replace(self.draft.spec(), info=info)
+        found = findings_for(spec, "info.")
+        if self.protect.isChecked() and self._password is None:
+            found.setdefault(
+                FIELD_PASSWORD,
+                self.tr("Generate a password (at least {n} characters).").format(n=PASSWORD_MIN),
+            )
+        wizard = self.bulk_wizard()
+        if FIELD_VERSION not in found and wizard.was_built(info.name, info.version):
+            found[FIELD_VERSION] = self.tr(
+                "{n} {v} was built before: the next version is {next}."
+            ).format(n=info.name, v=info.version, next=wizard.next_version(info.name))
+        if reason := wizard.key_problem(self.key.text().strip(), required=secret):
+            found[FIELD_KEY] = reason
+        if not self.output.text().strip():
+            found[FIELD_OUTPUT] = self.tr("Choose where the package is written.")
+        self._found = found
+        self.show_findings(
+            found,
+            {
+                FIELD_NAME: (self.errors[FIELD_NAME], self.name),
+                FIELD_VERSION: (self.errors[FIELD_VERSION], None),
+                FIELD_RANK: (self.errors[FIELD_RANK], None),
+                FIELD_PASSWORD: (self.errors[FIELD_PASSWORD], None),
+                FIELD_KEY: (self.errors[FIELD_KEY], self.key if not secret else None),
+                FIELD_OUTPUT: (self.errors[FIELD_OUTPUT], None),
+            },
+        )
+        self.mark(self.version, FIELD_VERSION in found)
+        self.mark(self.rank, FIELD_RANK in found)
+        self.completeChanged.emit()
+
+    def _on_generate_clicked(self) -> None:
+        self._password = generate_password()
+        self.password.setEchoMode(QLineEdit.EchoMode.Normal)
+        self.password.setText(self._password.reveal())
+        self.say(
+            self.password_note,
+            self.tr(
+                "Shown only now: copy it to your password manager. Whoever applies the "
+                "package types it; Joinery does not keep it."
+            ),
+            ok=True,
+        )
+        self._on_input_changed()
+        self.copy.setFocus()
+
+    def _on_copy_clicked(self) -> None:
+        if self.password.text():
+            QGuiApplication.clipboard().setText(self.password.text())
+            self.say(self.password_note, self.tr("Copied to the clipboard."), ok=True)
+
+    def _on_key_browse_clicked(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Signing key"), "", self.tr("Private keys (*.key *.pem);;All files (*)")
+        )
+        if path:
+            self.key.setText(path)
+
+    def _on_key_new_clicked(self) -> None:
+        result = self.bulk_wizard().new_signing_key()
+        if isinstance(result, str):
+            self.say(self.errors[FIELD_KEY], result)
+            return
+        private, public = result
+        self.key.setText(str(private))
+        self.say(
+            self.key_note,
+            self.tr("New key pair in {d}. Pin {p} on the machines that apply the package.").format(
+                d=private.parent, p=public.name
+            ),
+            ok=True,
+        )
+
+    def _on_output_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Output folder"), "")
+        if folder:
+            self.output.setText(folder)
+
+    def output_dir(self) -> Path:
+        return Path(self.output.text().strip())

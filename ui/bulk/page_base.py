@@ -1,0 +1,92 @@
+"""What every bulk wizard page shares: the draft, the core's findings beside their fields."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget, QWizardPage
+
+from app.provisioning import rules
+from app.provisioning.model import PackageInfo, PackageSpec
+from app.timeutil import utcnow
+from ui.bulk.draft import BulkDraft
+
+if TYPE_CHECKING:
+    from ui.bulk.wizard import BulkWizard
+
+#: A complete PackageInfo, so a page checking its own part sees no finding about page 6.
+CHECK_INFO = PackageInfo(name="check", password=None)
+
+
+def findings_for(
+    spec: PackageSpec, prefix: str, *, day: date | None = None, base_dir: Path | None = None
+) -> dict[str, str]:
+    """The core's reasons about the fields under `prefix` ("device.", "apps[0].")."""
+    found: dict[str, str] = {}
+    for name, reason in rules.problems(spec, today=day or utcnow().date(), base_dir=base_dir):
+        if name.startswith(prefix):
+            found.setdefault(name.removeprefix(prefix), reason)
+    return found
+
+
+class BulkPage(QWizardPage):
+    """A page of the bulk wizard; `draft` is the wizard's shared answer sheet."""
+
+    def bulk_wizard(self) -> BulkWizard:
+        return cast("BulkWizard", self.wizard())
+
+    @property
+    def draft(self) -> BulkDraft:
+        return self.bulk_wizard().draft
+
+    def error_label(self, name: str) -> QLabel:
+        """An empty label to put right below the field it speaks about."""
+        label = QLabel()
+        label.setObjectName("fieldError")
+        label.setProperty("field", name)
+        label.setWordWrap(True)
+        label.hide()
+        return label
+
+    @staticmethod
+    def buddy(text: str, field: QWidget) -> QLabel:
+        """A row label whose &-shortcut focuses `field` (for rows holding a layout)."""
+        label = QLabel(text)
+        label.setBuddy(field)
+        return label
+
+    @staticmethod
+    def hint(text: str, parent: QWidget | None = None) -> QLabel:
+        label = QLabel(text, parent)
+        label.setObjectName("pageHint")
+        label.setWordWrap(True)
+        return label
+
+    @staticmethod
+    def say(label: QLabel, text: str | None, *, ok: bool = False) -> None:
+        """Show `text` in an error label (or an 'ok' note); None hides it."""
+        label.setVisible(bool(text))
+        label.setText(text or "")
+        label.setProperty("state", "ok" if ok else "error")
+        label.style().unpolish(label)
+        label.style().polish(label)
+
+    @staticmethod
+    def mark(edit: QWidget, bad: bool) -> None:
+        """The field's own error state (a red frame), beside the reason below it."""
+        edit.setProperty("state", "error" if bad else "")
+        edit.style().unpolish(edit)
+        edit.style().polish(edit)
+
+    def show_findings(
+        self, found: dict[str, str], fields: dict[str, tuple[QLabel, QWidget | None]]
+    ) -> None:
+        """Each field's reason below it; a field the operator has not touched stays quiet."""
+        for name, (label, edit) in fields.items():
+            touched = edit is None or not isinstance(edit, QLineEdit) or bool(edit.text())
+            text = found.get(name) if touched else None
+            self.say(label, text)
+            if edit is not None:
+                self.mark(edit, text is not None)

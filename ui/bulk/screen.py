@@ -1,0 +1,78 @@
+"""The Bulk provisioning screen: the wizard, and opening any customizations.xml into it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app import services
+from app.errors import JoineryError
+from app.security.roles import Actor
+from app.services import OpenedPackage
+from app.store import Store
+from ui.bulk.wizard import BulkWizard
+
+
+class BulkScreen(QWidget):
+    """Emits `built(PackageBuild)` when the wizard has built and recorded a package."""
+
+    built = Signal(object)
+
+    def __init__(
+        self, store: Store, actor: Callable[[], Actor | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("bulkScreen")
+        title = QLabel(self.tr("Bulk provisioning"))
+        title.setObjectName("screenTitle")
+        self.open_xml = QPushButton(self.tr("Open customizations.&xml…"))
+        self.open_xml.setObjectName("openCustomizations")
+        self.message = QLabel()
+        self.message.setObjectName("fieldError")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.wizard = BulkWizard(store, actor)
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.open_xml)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.message)
+        layout.addWidget(self.wizard, 1)
+        self.open_xml.clicked.connect(self._on_open_xml_clicked)
+        self.wizard.built.connect(self.built)
+
+    def _on_open_xml_clicked(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Open customizations.xml"), "", self.tr("WCD project (*.xml)")
+        )
+        if path:
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path) -> bool:
+        """Read a customizations.xml (any WCD project) into the wizard; False if refused."""
+        try:
+            opened = services.open_customizations(path)
+        except JoineryError as error:
+            self.show_message(str(error))
+            return False
+        self.load(opened)
+        return True
+
+    def load(self, opened: OpenedPackage) -> None:
+        self.message.hide()
+        self.wizard.load(opened)
+        self.wizard.device_page.template.setFocus()
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setProperty("state", "error")
+        self.message.show()
+
+    def focus_current(self) -> None:
+        self.wizard.currentPage().setFocus()

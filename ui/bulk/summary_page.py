@@ -1,0 +1,170 @@
+"""Page 7: the summary before the build; Build runs off the GUI thread and shows the result."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import PackageBuild
+from app.provisioning.model import BulkToken, DomainJoin, LocalAdmin, PackageSpec
+from ui.bulk.draft import BulkDraft
+from ui.bulk.page_base import BulkPage
+
+ROWS = (
+    ("package", "Package"),
+    ("device", "Device"),
+    ("network", "Network"),
+    ("account", "Accounts"),
+    ("apps", "Applications"),
+    ("certificates", "Certificates"),
+    ("protection", "Protection"),
+    ("output", "Output"),
+)
+
+
+def _yes(flag: bool, words: str) -> list[str]:
+    return [words] if flag else []
+
+
+def summary(draft: BulkDraft, kept: int) -> dict[str, str]:
+    """One line per part, as the bench lead reads it back before building. No secret."""
+    spec: PackageSpec = draft.spec()
+    info, device, network, account = spec.info, spec.device, spec.network, spec.account
+    parts = [f"name {device.name_template}" if device.name_template else "name from Windows"]
+    parts += _yes(device.product_key is not None, "product key (hidden)")
+    parts += _yes(bool(device.license_file), f"license {device.license_file}")
+    parts += _yes(device.shared_use, "shared use")
+    parts += _yes(device.remove_preinstalled, "remove pre-installed software")
+    if isinstance(account, BulkToken):
+        who = (
+            f"Entra bulk token “{account.friendly_name}” (hidden), expires {account.expires}; "
+            f"revoke by deleting {info.token_account}"
+        )
+    elif isinstance(account, DomainJoin):
+        who = f"Active Directory {account.domain} as {account.user}"
+    elif isinstance(account, LocalAdmin):
+        who = f"Local administrator {account.user} (password changes every 42 days)"
+    else:
+        who = "Not managed"
+    apps = ", ".join(f"{a.name} ({a.effective_command_line()})" for a in spec.apps)
+    protection = "Encrypted with the generated password" if info.password else "Not encrypted"
+    protection += "; signed" if draft.signing_key else "; unsigned project folder"
+    return {
+        "package": f"{info.name} {info.version} · {info.owner} · rank {info.rank} · "
+        f"{info.braced_id}" + (f" · {kept} settings kept from the opened file" if kept else ""),
+        "device": ", ".join(parts),
+        "network": "Off"
+        if network is None
+        else f"Wi-Fi {network.ssid} ({network.security.value}"
+        + (", key hidden)" if network.key else ")"),
+        "account": who,
+        "apps": apps or "None",
+        "certificates": ", ".join(c.name for c in spec.certificates) or "None",
+        "protection": protection,
+        "output": draft.out_dir,
+    }
+
+
+class SummaryPage(BulkPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("summaryPage")
+        self.setTitle(self.tr("Summary"))
+        self.setSubTitle(
+            self.tr("Build writes the package, records it in the registry and audits it at once.")
+        )
+        form = QFormLayout()
+        self.values: dict[str, QLabel] = {}
+        for key, words in ROWS:
+            value = QLabel()
+            value.setObjectName("summary_" + key)
+            value.setWordWrap(True)
+            self.values[key] = value
+            form.addRow(self.tr(words), value)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("buildProgress")
+        self.progress.hide()
+        self.cancel = QPushButton(self.tr("Cancel the build"))
+        self.cancel.setObjectName("cancelBuild")
+        self.cancel.hide()
+        self.message = self.error_label("build")
+        self.result = QLabel()
+        self.result.setObjectName("buildResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.hide()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.cancel)
+        layout.addWidget(self.message)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+        self.cancel.clicked.connect(self._on_cancel_clicked)
+        self.built: PackageBuild | None = None
+
+    def initializePage(self) -> None:  # noqa: N802
+        wizard = self.bulk_wizard()
+        for key, text in summary(self.draft, wizard.kept_count()).items():
+            self.values[key].setText(text)
+        self.say(self.message, None)
+        self.result.hide()
+        self.built = None
+
+    def validatePage(self) -> bool:  # noqa: N802
+        wizard = self.bulk_wizard()
+        if not wizard.busy and self.built is None:
+            wizard.build()
+        return False  # the wizard stays on this page: it shows the result
+
+    def show_running(self, running: bool) -> None:
+        self.progress.setVisible(running)
+        self.cancel.setVisible(running)
+        self.cancel.setEnabled(running)
+        if running:
+            self.progress.setRange(0, 0)
+            self.say(self.message, None)
+            self.result.hide()
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def show_failure(self, text: str) -> None:
+        self.say(self.message, text)
+
+    def show_result(self, build: PackageBuild, steps: list[str]) -> None:
+        self.built = build
+        lines = [
+            self.tr("<b>Built {n} {v}</b>").format(n=build.name, v=build.version),
+            self.tr("Output: {p}").format(p=build.output),
+            self.tr("SHA-256: <tt>{h}</tt>").format(h=build.sha256),
+        ]
+        if build.signer_key_id:
+            lines.append(self.tr("Signed by key {k}").format(k=build.signer_key_id))
+        lines.append(self.tr("<b>To revoke</b>"))
+        lines += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
+        self.result.setText("<br>".join(_escape(line) for line in lines))
+        self.result.show()
+
+    def _on_cancel_clicked(self) -> None:
+        self.cancel.setEnabled(False)
+        self.bulk_wizard().cancel_build()
+
+
+def _escape(line: str) -> str:
+    """Markup is ours (b, tt); anything else in a line is shown as typed."""
+    kept = {"<b>": "\0b", "</b>": "\0/b", "<tt>": "\0tt", "</tt>": "\0/tt"}
+    for tag, mark in kept.items():
+        line = line.replace(tag, mark)
+    line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for tag, mark in kept.items():
+        line = line.replace(mark, tag)
+    return line

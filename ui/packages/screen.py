@@ -1,0 +1,288 @@
+"""The Packages screen: every build in the registry, its token countdown, how to revoke it,
+the devices it provisioned, and re-opening a package in the bulk wizard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import services
+from app.errors import JoineryError
+from app.provisioning import bundle
+from app.security.roles import Actor, Permission
+from app.security.secret import Secret
+from app.services import OpenedPackage, PackageListing
+from app.store import Store
+from ui.ops import run_op
+
+log = logging.getLogger(__name__)
+
+COLUMNS = (
+    "Name",
+    "Version",
+    "Owner",
+    "Rank",
+    "Created",
+    "Signer",
+    "SHA-256",
+    "Token expiry",
+    "Devices",
+)
+WARN = QColor("#8a5a00")
+EXPIRED = QColor("#b3261e")
+
+
+def expiry_text(listing: PackageListing) -> str:
+    build, left = listing.build, listing.days_left
+    if left is None:
+        return "No token"
+    if left <= 0:
+        return f"Expired {build.token_expires}"
+    if listing.expiring:
+        return f"⚠ {left} days left ({build.token_expires})"
+    return f"{left} days left ({build.token_expires})"
+
+
+class PackagesScreen(QWidget):
+    """Emits `open_requested(OpenedPackage)` and `open_file_requested(Path)` for the wizard."""
+
+    open_requested = Signal(object)
+    open_file_requested = Signal(object)
+
+    def __init__(
+        self, store: Store, actor: Callable[[], Actor | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("packagesScreen")
+        self.store = store
+        self._actor = actor
+        self.kdf_bounds = bundle.DEFAULT_BOUNDS
+        self.listings: list[PackageListing] = []
+        title = QLabel(self.tr("Packages"))
+        title.setObjectName("screenTitle")
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.table = QTableView()
+        self.table.setObjectName("packageTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.empty = QLabel(
+            self.tr("No package built yet: build one under Bulk provisioning (Ctrl+2).")
+        )
+        self.empty.setObjectName("pageHint")
+        self.detail = QLabel()
+        self.detail.setObjectName("packageDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.devices = QListWidget()
+        self.devices.setObjectName("packageDevices")
+        self.open_wizard = QPushButton(self.tr("&Open in wizard"))
+        self.open_wizard.setObjectName("openInWizard")
+        self.open_xml = QPushButton(self.tr("Open customizations.&xml…"))
+        self.open_xml.setObjectName("openCustomizationsXml")
+        self.message = QLabel()
+        self.message.setObjectName("fieldError")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_wizard)
+        buttons.addWidget(self.open_xml)
+        buttons.addStretch(1)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 0, 0, 0)
+        side_layout.addWidget(self.detail)
+        side_layout.addWidget(QLabel(self.tr("Devices provisioned with it")))
+        side_layout.addWidget(self.devices, 1)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addWidget(self.empty)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(side)
+        splitter.setSizes([300, 300])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        self.table.doubleClicked.connect(self._on_open_wizard_clicked)
+        self.open_wizard.clicked.connect(self._on_open_wizard_clicked)
+        self.open_xml.clicked.connect(self._on_open_xml_clicked)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the registry (a short list: one row per build)."""
+        current = self.current()
+        self.listings = services.list_packages(self.store)
+        self.model.removeRows(0, self.model.rowCount())
+        for listing in self.listings:
+            self.model.appendRow(self._row(listing))
+        self.empty.setVisible(not self.listings)
+        self.table.setVisible(bool(self.listings))
+        row = next(
+            (i for i, item in enumerate(self.listings) if current and item.build.id == current),
+            0,
+        )
+        if self.listings:
+            self.table.selectRow(row)
+        self._show_detail()
+
+    def _row(self, listing: PackageListing) -> list[QStandardItem]:
+        build = listing.build
+        texts = (
+            build.name,
+            build.version,
+            {"ITAdmin": "IT Admin"}.get(build.owner, build.owner),
+            str(build.rank),
+            build.created_at.replace("T", " ").removesuffix("Z"),
+            (build.signer_key_id or "")[:16] or self.tr("unsigned"),
+            build.sha256[:12] + "…",
+            expiry_text(listing),
+            str(build.devices),
+        )
+        items = [QStandardItem(text) for text in texts]
+        items[5].setToolTip(build.signer_key_id or "")
+        items[6].setToolTip(build.sha256)
+        if listing.expired or listing.expiring:
+            items[7].setForeground(QBrush(EXPIRED if listing.expired else WARN))
+            items[7].setData("expired" if listing.expired else "warning", Qt.ItemDataRole.UserRole)
+        return items
+
+    def current(self) -> int | None:
+        row = self.table.currentIndex().row()
+        return self.listings[row].build.id if 0 <= row < len(self.listings) else None
+
+    def select(self, build_id: int) -> None:
+        for row, listing in enumerate(self.listings):
+            if listing.build.id == build_id:
+                self.table.selectRow(row)
+
+    def _on_table_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        row = self.table.currentIndex().row()
+        self.devices.clear()
+        self.open_wizard.setEnabled(0 <= row < len(self.listings))
+        if not 0 <= row < len(self.listings):
+            self.detail.setText("")
+            return
+        listing = self.listings[row]
+        build = listing.build
+        lines = [
+            f"<b>{_html(build.name)} {_html(build.version)}</b> · {{{build.package_id}}}",
+            self.tr("Built {t} by {w} · {f}{e}").format(
+                t=build.created_at,
+                w=_html(build.created_by),
+                f=build.form,
+                e=self.tr(", encrypted") if build.encrypted else "",
+            ),
+            self.tr("Output: {p}").format(p=_html(build.output)),
+            self.tr("SHA-256: <tt>{h}</tt>").format(h=build.sha256),
+            self.tr("<b>Revoke</b>"),
+        ]
+        steps = services.revoke_steps(build)
+        lines += [f"{n}. {_html(step)}" for n, step in enumerate(steps, start=1)]
+        self.detail.setText("<br>".join(lines))
+        for device in services.devices_of_package(self.store, build.id):
+            self.devices.addItem(f"{device.serial}  {device.device_name or ''}".rstrip())
+        if not build.devices:
+            self.devices.addItem(self.tr("None recorded yet."))
+
+    # -- re-opening --------------------------------------------------------------------------
+
+    def _on_open_wizard_clicked(self) -> None:
+        row = self.table.currentIndex().row()
+        if not 0 <= row < len(self.listings):
+            return
+        build = self.listings[row].build
+        actor = self._actor()
+        if actor is None or not actor.may(Permission.BUILD_PACKAGE):
+            self._say(self.tr("Your role cannot edit provisioning packages."))
+            return
+        password = None
+        if build.encrypted:
+            text, ok = QInputDialog.getText(
+                self,
+                self.tr("Open {n} {v}").format(n=build.name, v=build.version),
+                self.tr("The package's password:"),
+                QLineEdit.EchoMode.Password,
+            )
+            if not ok:
+                return
+            password = Secret(text)
+        self.open_build(build.id, password)
+
+    def open_build(self, build_id: int, password: Secret | None) -> None:
+        """Unpack (off the GUI thread: the password's key derivation is slow) and hand over."""
+        actor, bounds = self._actor(), self.kdf_bounds
+        self.open_wizard.setEnabled(False)
+
+        def job(store: Store, _progress: object, _cancelled: object) -> OpenedPackage:
+            return services.open_package(
+                store, build_id, password=password, actor=actor, kdf_bounds=bounds
+            )
+
+        run_op(self.store.path, job, on_done=self._on_open_done, on_failed=self._on_open_failed)
+
+    def _on_open_done(self, opened: OpenedPackage) -> None:
+        self.open_wizard.setEnabled(True)
+        self.message.hide()
+        self.open_requested.emit(opened)
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        self.open_wizard.setEnabled(True)
+        if not isinstance(error, JoineryError):
+            log.error("re-opening a package failed unexpectedly", exc_info=error)
+        self._say(
+            str(error)
+            if isinstance(error, JoineryError)
+            else self.tr("The package could not be opened (an unexpected error; see the log).")
+        )
+
+    def _on_open_xml_clicked(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Open customizations.xml"), "", self.tr("WCD project (*.xml)")
+        )
+        if path:
+            self.open_file_requested.emit(Path(path))
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setProperty("state", "error")
+        self.message.show()
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
