@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from app import services
 from app.errors import InputError, JoineryError
 from app.provisioning import build as builder
 from app.provisioning import bundle, rules, wcd_xml
@@ -121,18 +122,40 @@ def build_command(
     key = load_private_key(Path(sign_key)) if sign_key else None
     for field, text in rules.warnings(spec):
         click.echo(f"joinery: note ({field}): {text}", err=True)
-    record = builder.build_package(spec, Path(out), key, kept=opened.kept, base_dir=xml_path.parent)
+    root = click.get_current_context().find_root().obj
+    if root is None:  # the group on its own (no database): build, record nothing
+        record = builder.build_package(
+            spec, Path(out), key, kept=opened.kept, base_dir=xml_path.parent
+        )
+        document = record.as_json()
+    else:  # under `joinery`: the build goes into the package registry, audited
+        with root.store() as store:
+            built = services.build_and_record(
+                store,
+                spec,
+                Path(out),
+                key,
+                kept=opened.kept,
+                base_dir=xml_path.parent,
+                actor=root.actor(store),
+            )
+        document = {
+            **dataclasses.asdict(built),
+            "id": "{" + built.package_id + "}",
+            "registry_id": built.id,
+        }
     if as_json:
-        _emit_json(record.as_json())
+        _emit_json(document)
         return
-    click.echo(f"Built {record.form} {record.output}")
+    click.echo(f"Built {document['form']} {document['output']}")
     click.echo(
-        f"  {record.name} {record.version}  {'{' + str(record.id) + '}'}  sha256 {record.sha256}"
+        f"  {document['name']} {document['version']}  {document['id']}  "
+        f"sha256 {document['sha256']}"
     )
-    if record.token_account:
+    if document.get("token_account"):
         click.echo(
-            f"  Bulk token expires {record.token_expires}; revoke it early by deleting "
-            f"the Entra user {record.token_account}."
+            f"  Bulk token expires {document['token_expires']}; revoke it early by deleting "
+            f"the Entra user {document['token_account']}."
         )
 
 

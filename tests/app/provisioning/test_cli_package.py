@@ -155,3 +155,29 @@ def test_bad_input_exits_1_and_usage_exits_2(tmp_path: Path) -> None:
     (tmp_path / "junk").write_bytes(b"junk")
     code, _, err = run("inspect", str(tmp_path / "junk"))
     assert code == 1 and "not a Joinery bundle" in err
+
+
+def test_build_under_joinery_records_the_package(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import services
+    from app.cli import cli
+    from app.store import Store
+
+    assert services.build_and_record.__kwdefaults__ is not None
+    monkeypatch.setitem(services.build_and_record.__kwdefaults__, "kdf_cost", CHEAP)
+    monkeypatch.setitem(services.build_and_record.__kwdefaults__, "kdf_bounds", CHEAP_BOUNDS)
+    keys = tmp_path / "keys"
+    assert run("keygen", "-o", str(keys))[0] == 0
+    db = tmp_path / "joinery.db"
+    private = next(keys.glob("*.key"))
+    args = ["--db", str(db), "package", "build", str(project), "-o", str(tmp_path / "out")]
+    args += ["--sign-key", str(private), "--password-file", str(tmp_path / "pw.txt"), "--json"]
+    args += list(TOKEN_DATES)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    with Store.open(db) as store:
+        listed = services.list_packages(store)
+        assert [p.build.sha256 for p in listed] == [document["sha256"]]
+        assert store.audit_entries(action="package.build")
