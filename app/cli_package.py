@@ -149,8 +149,7 @@ def build_command(
         return
     click.echo(f"Built {document['form']} {document['output']}")
     click.echo(
-        f"  {document['name']} {document['version']}  {document['id']}  "
-        f"sha256 {document['sha256']}"
+        f"  {document['name']} {document['version']}  {document['id']}  sha256 {document['sha256']}"
     )
     if document.get("token_account"):
         click.echo(

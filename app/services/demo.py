@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from app import demo
@@ -10,8 +12,11 @@ from app.security import operators
 from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.services.actors import Progress, local_admin
+from app.services.compliance import assign, import_template, reevaluate
+from app.services.fleet import take_snapshot
+from app.services.simulate import simulate_checkins
 from app.store import Store
-from app.timeutil import now_iso
+from app.timeutil import now_iso, utcnow
 
 
 def seed_demo(
@@ -57,9 +62,54 @@ def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
             )
             with store.transaction():
                 store.save_profile("Contoso laptops", bench.to_json(), now_iso())
+        if not store.policy_rows():
+            seed_compliance_history(store)
         if operators.first_admin_needed(store):
             admin: Actor | None = None
             for name, role in DEMO_OPERATORS:
                 operators.create_operator(store, admin, name, role, Secret(DEMO_PIN))
                 if admin is None:
                     admin = Actor(name, role)
+
+
+def seed_compliance_history(
+    store: Store, *, days: int = 30, seed: int = 11, now: datetime | None = None
+) -> None:
+    """Policies and a month of check-ins for the demo fleet, with a snapshot each day.
+
+    Baseline applies to every device and Strict also to the Executive group tag (where the
+    two disagree, Intune reports a conflict, and so does the demo); the simulator
+    writes each day's check-ins with that day's clock, so the trend, the reasons and the
+    stale devices on the Fleet screen come from real evaluations, not made-up numbers.
+    """
+    who = local_admin()
+    end = now or utcnow()
+    start = end - timedelta(days=days)
+    import_template(store, "baseline", actor=who, now=start)
+    import_template(store, "strict", actor=who, now=start)
+    assign(store, "Baseline", all_devices=True, actor=who)
+    assign(store, "Strict", group_tags=["Executive"], actor=who)
+    total = store.count_devices()
+    for day in range(days + 1):
+        moment = start + timedelta(days=day)
+        rate = total if day == 0 else max(1, total // 6)  # a sixth of the fleet each day
+        simulate_checkins(
+            store,
+            rate=rate,
+            seconds=1,
+            seed=seed + day,
+            clock=_fixed(moment),
+            sleep=_no_sleep,
+            actor=who,
+        )
+        take_snapshot(store, now=moment, actor=who)
+    reevaluate(store, now=end, actor=who)
+    take_snapshot(store, now=end, actor=who)
+
+
+def _fixed(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
+def _no_sleep(_seconds: float) -> None:
+    return None

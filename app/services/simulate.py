@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.compliance import simulate
 from app.compliance.facts import DeviceFacts, FactSource
@@ -46,6 +46,9 @@ def simulate_checkins(
         device = store.device(device_id)
         if device is None or device_id in silent or device.enrollment_status == "retired":
             return None
+        if device.last_checkin and device.last_checkin < _quiet_before(at):
+            silent.add(device_id)  # a device gone quiet for a month stays quiet (stale)
+            return None
         if rng.random() < simulate.P_SILENT:
             silent.add(device_id)
             return None
@@ -65,3 +68,12 @@ def simulate_checkins(
     drift.checkins = done.checkins
     drift.silenced = silent
     return drift
+
+
+#: A device not seen for this long is taken to be gone (in a drawer, lost, replaced).
+QUIET_DAYS = 30
+
+
+def _quiet_before(at: str) -> str:
+    moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ") - timedelta(days=QUIET_DAYS)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
