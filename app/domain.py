@@ -119,13 +119,41 @@ class AutopilotRecord:
 
 @dataclass(frozen=True)
 class DeviceQuery:
-    """What the device list shows: a free-text prefix, a state, and an order."""
+    """What a device list shows: filters (all must hold) and an order.
+
+    A dashboard tile and the list it opens share one query, so their counts agree.
+    """
 
     text: str = ""
     state: str | None = None
     group_tag: str | None = None
     sort: str = "serial"
     descending: bool = False
+    states: tuple[str, ...] = ()  # any of these (e.g. error or conflict)
+    group_tags: tuple[str, ...] = ()  # any of these (the devices a policy is assigned to)
+    build: str | None = None  # "10.0.26100": that Windows build, any revision
+    model: str | None = None
+    stale_before: str | None = None  # last activity before this ISO time
+    failing: str | None = None  # a Graph setting name the device fails (nonCompliant)
+
+    def only(self) -> str | None:
+        """The single filter set, when a trigger-kept counter answers the count."""
+        set_filters = [
+            name
+            for name in (
+                "text",
+                "state",
+                "group_tag",
+                "states",
+                "group_tags",
+                "build",
+                "model",
+                "stale_before",
+                "failing",
+            )
+            if getattr(self, name)
+        ]
+        return set_filters[0] if len(set_filters) == 1 else ("" if not set_filters else None)
 
 
 @dataclass

@@ -22,6 +22,15 @@ from app.services.compliance import (
     reevaluate,
     tenant_settings,
 )
+from app.services.dashboard import (
+    TILES,
+    Dashboard,
+    daily_snapshot,
+    dashboard,
+    dashboard_at,
+    drill_down,
+    tile_query,
+)
 from app.services.demo import (
     DEMO_OPERATORS,
     DEMO_PIN,
@@ -73,6 +82,13 @@ from app.services.packages import (
 )
 
 __all__ = [
+    "TILES",
+    "Dashboard",
+    "daily_snapshot",
+    "dashboard",
+    "dashboard_at",
+    "drill_down",
+    "tile_query",
     "AUDIT_HEADER",
     "CancelCheck",
     "CheckinReport",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.store.audit import AuditMixin
 from app.store.compliance import ComplianceMixin
+from app.store.dashboard import DashboardMixin
 from app.store.devices import DeviceMixin
 from app.store.operators import OperatorMixin
 from app.store.packages import PackageMixin
@@ -22,6 +23,7 @@ class Store(
     ProfileMixin,
     ComplianceMixin,
     PackageMixin,
+    DashboardMixin,
 ):
     """Devices and their history, the audit trail, operators, the vault, bench profiles,
     compliance (policies, facts, states, snapshots) and the package registry."""

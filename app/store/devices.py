@@ -87,7 +87,40 @@ def _where(query: DeviceQuery) -> tuple[str, list[object]]:
     if query.group_tag:
         clauses.append("group_tag = ?")
         params.append(query.group_tag)
+    for column, values in (("compliance_state", query.states), ("group_tag", query.group_tags)):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    if query.build:
+        # 10.0.26100 and every 10.0.26100.x: an index range on os_version.
+        clauses.append("(os_version = ? OR (os_version >= ? AND os_version < ?))")
+        params.extend([query.build, query.build + ".", query.build + "/"])
+    if query.model:
+        clauses.append("model = ?")
+        params.append(query.model)
+    if query.stale_before:
+        clauses.append("last_checkin < ?")
+        params.append(query.stale_before)
+    if query.failing:
+        clauses.append("id IN (SELECT device_id FROM device_failing WHERE setting = ?)")
+        params.append(query.failing)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _counter_keys(query: DeviceQuery) -> list[str] | None:
+    """The trigger-kept counters that answer this query's count, or None (count rows)."""
+    only = query.only()
+    if only == "":
+        return ["total"]
+    if only == "state" and query.state:
+        return [f"state:{query.state}"]
+    if only == "states":
+        return [f"state:{s}" for s in query.states]
+    if only == "build" and query.build:
+        return [f"build:{query.build}"]
+    if only == "failing" and query.failing:
+        return [f"failing:{query.failing}"]
+    return None
 
 
 def _order(query: DeviceQuery) -> str:
@@ -102,10 +135,13 @@ class DeviceMixin(StoreBase):
 
     def count_devices(self, query: DeviceQuery | None = None) -> int:
         query = query or DeviceQuery()
-        if not query.text.strip() and not query.group_tag:
-            key = f"state:{query.state}" if query.state else "total"
-            row = self.conn.execute("SELECT n FROM device_counts WHERE key = ?", [key]).fetchone()
-            return int(row[0]) if row else 0
+        keys = _counter_keys(query)
+        if keys is not None:
+            marks = ", ".join("?" * len(keys))
+            row = self.conn.execute(
+                f"SELECT coalesce(sum(n), 0) FROM device_counts WHERE key IN ({marks})", keys
+            ).fetchone()
+            return int(row[0])
         where, params = _where(query)
         return int(self.conn.execute(f"SELECT count(*) FROM devices{where}", params).fetchone()[0])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 
@@ -12,7 +13,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -345,6 +346,89 @@ def m005_packages(db: Database) -> None:
         ALTER TABLE devices ADD COLUMN package_build INTEGER REFERENCES packages(id);
         CREATE INDEX devices_package_build ON devices (package_build);
         """,
+    )
+
+
+@migrations()
+def m006_dashboard(db: Database) -> None:
+    run_script(
+        db,
+        _with_build_of(
+            """
+        -- Devices per Windows build (10.0.26100 for 10.0.26100.2605), kept by triggers so
+        -- the dashboard's builds chart never groups the fleet. (Built-in functions only: a
+        -- Python function in a trigger would break every other connection, and
+        -- trusted_schema=OFF refuses it anyway.)
+        CREATE TRIGGER devices_count_build_insert AFTER INSERT ON devices
+        WHEN NEW.os_version IS NOT NULL BEGIN
+            INSERT INTO device_counts (key, n) VALUES ('build:' || build_of(NEW.os_version), 1)
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER devices_count_build_delete AFTER DELETE ON devices
+        WHEN OLD.os_version IS NOT NULL BEGIN
+            UPDATE device_counts SET n = n - 1 WHERE key = 'build:' || build_of(OLD.os_version);
+        END;
+        CREATE TRIGGER devices_count_build_update AFTER UPDATE OF os_version ON devices
+        WHEN OLD.os_version IS NOT NEW.os_version BEGIN
+            UPDATE device_counts SET n = n - 1
+            WHERE OLD.os_version IS NOT NULL AND key = 'build:' || build_of(OLD.os_version);
+            INSERT INTO device_counts (key, n)
+            SELECT 'build:' || build_of(NEW.os_version), 1 WHERE NEW.os_version IS NOT NULL
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+
+        -- Which devices fail which setting, kept from device_compliance.failing by triggers:
+        -- a drill-down from "BitLocker: 478" lists exactly those 478 from an index.
+        CREATE TABLE device_failing (
+            setting TEXT NOT NULL,
+            device_id INTEGER NOT NULL,
+            PRIMARY KEY (setting, device_id)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER device_failing_insert AFTER INSERT ON device_compliance BEGIN
+            INSERT INTO device_failing (setting, device_id)
+            SELECT j.key, NEW.device_id FROM json_each(NEW.failing) j
+            WHERE j.value = 'nonCompliant';
+        END;
+        CREATE TRIGGER device_failing_delete AFTER DELETE ON device_compliance BEGIN
+            DELETE FROM device_failing WHERE device_id = OLD.device_id AND setting IN (
+                SELECT j.key FROM json_each(OLD.failing) j WHERE j.value = 'nonCompliant');
+        END;
+        CREATE TRIGGER device_failing_update AFTER UPDATE OF failing ON device_compliance
+        WHEN OLD.failing IS NOT NEW.failing BEGIN
+            DELETE FROM device_failing WHERE device_id = OLD.device_id AND setting IN (
+                SELECT j.key FROM json_each(OLD.failing) j WHERE j.value = 'nonCompliant');
+            INSERT INTO device_failing (setting, device_id)
+            SELECT j.key, NEW.device_id FROM json_each(NEW.failing) j
+            WHERE j.value = 'nonCompliant';
+        END;
+
+        -- Devices enrolled per day at the bench: a range over the last weeks only.
+        CREATE INDEX devices_enrolled_at ON devices (enrolled_at);
+        """
+        ),
+    )
+    db.execute(
+        _with_build_of(
+            "INSERT INTO device_counts (key, n) SELECT 'build:' || build_of(os_version), "
+            "count(*) FROM devices WHERE os_version IS NOT NULL GROUP BY 1 "
+            "ON CONFLICT (key) DO UPDATE SET n = excluded.n"
+        )
+    )
+    db.execute(
+        "INSERT INTO device_failing (setting, device_id) SELECT j.key, c.device_id "
+        "FROM device_compliance c, json_each(c.failing) j WHERE j.value = 'nonCompliant'"
+    )
+
+
+def _with_build_of(sql: str) -> str:
+    """Spell out build_of(v): '10.0.26100' from '10.0.26100.2605', in built-in SQL only."""
+    return re.sub(
+        r"build_of\(([A-Za-z_.]+)\)",
+        lambda m: (
+            "(CASE WHEN instr(substr({v}, 6), '.') > 0 "
+            "THEN substr({v}, 1, instr(substr({v}, 6), '.') + 4) ELSE {v} END)"
+        ).format(v=m.group(1)),
+        sql,
     )
 
 

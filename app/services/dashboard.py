@@ -1,0 +1,159 @@
+"""The Fleet dashboard's numbers, and the device list behind each of them.
+
+Every tile has one `DeviceQuery`; the tile's number is `store.count_devices` of that query
+(a trigger-kept counter or an index range), and a click lists that same query, so a tile
+and its list can never disagree. Nothing here scans the fleet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.compliance import stale
+from app.domain import ComplianceState, DeviceQuery
+from app.errors import InputError
+from app.security.roles import Actor, Permission
+from app.services.actors import local_admin
+from app.services.compliance import policies, tenant_settings
+from app.services.fleet import take_snapshot
+from app.store import Store
+from app.timeutil import iso, utcnow
+
+#: Tiles in the order they show: key, words.
+TILES = (
+    ("total", "Total"),
+    ("compliant", "Compliant"),
+    ("noncompliant", "Not compliant"),
+    ("inGracePeriod", "In grace period"),
+    ("notEvaluated", "Not evaluated"),
+    ("unknown", "Not synced"),
+    ("problem", "Error or conflict"),
+    ("stale", "Stale"),
+)
+TOP_FAILING = 8
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the Fleet screen draws; `queries[key]` lists the devices behind `tiles[key]`."""
+
+    at: str
+    stale_days: int
+    stale_before: str
+    tiles: dict[str, int]
+    queries: dict[str, DeviceQuery]
+    states: dict[str, int]
+    failing: list[tuple[str, int]]  # most failed first
+    builds: list[tuple[str, int]]  # most devices first
+    trend: list[tuple[str, dict[str, int]]]  # daily snapshots, oldest first
+    enrolled: list[tuple[str, int]]  # devices enrolled per day, every day of the range
+    policies: list[str]
+    as_of: str | None = None  # a past date: the fleet as its snapshot recorded it
+
+
+def tile_query(key: str, stale_before: str) -> DeviceQuery:
+    """The device list behind a tile."""
+    if key == "total":
+        return DeviceQuery()
+    if key == "problem":
+        return DeviceQuery(states=(ComplianceState.ERROR.value, ComplianceState.CONFLICT.value))
+    if key == "stale":
+        return DeviceQuery(stale_before=stale_before)
+    if key in {s.value for s in ComplianceState}:
+        return DeviceQuery(state=key)
+    raise InputError(f"there is no dashboard tile {key!r}")
+
+
+def dashboard(
+    store: Store, *, now: datetime | None = None, days: int = 30, actor: Actor | None = None
+) -> Dashboard:
+    """The fleet now: tiles, the charts' data and the trend of the last `days` days."""
+    (actor or local_admin()).require(Permission.VIEW)
+    moment = now or utcnow()
+    settings = tenant_settings(store)
+    before = stale.cutoff(moment, settings.stale_days)
+    queries = {key: tile_query(key, before) for key, _ in TILES}
+    tiles = {key: store.count_devices(query) for key, query in queries.items()}
+    states = store.counters("state:")
+    first_day = (moment - timedelta(days=days - 1)).date()
+    per_day = store.enrolled_per_day(first_day.isoformat())
+    enrolled = [((first_day + timedelta(days=n)).isoformat(), 0) for n in range(days)]
+    enrolled = [(day, per_day.get(day, 0)) for day, _ in enrolled]
+    return Dashboard(
+        at=iso(moment),
+        stale_days=settings.stale_days,
+        stale_before=before,
+        tiles=tiles,
+        queries=queries,
+        states={s.value: states.get(s.value, 0) for s in ComplianceState},
+        failing=_top(store.counters("failing:"), TOP_FAILING),
+        builds=_top(store.counters("build:"), 12),
+        trend=store.snapshots_since(first_day.isoformat()),
+        enrolled=enrolled,
+        policies=[p.display_name for p in policies(store) if p.assignment.assigned],
+    )
+
+
+def dashboard_at(
+    store: Store, date: str, *, days: int = 30, actor: Actor | None = None
+) -> Dashboard:
+    """The fleet as the snapshot of `date` (or the last one before it) recorded it.
+
+    Only counts were kept then, so the tiles and charts show that day; the device list
+    stays the current one (the screen says so).
+    """
+    (actor or local_admin()).require(Permission.VIEW)
+    try:
+        day = datetime.strptime(date, "%Y-%m-%d")
+    except ValueError:
+        raise InputError(f"{date!r} is not a date such as 2026-03-03") from None
+    found = store.snapshot_at(date)
+    if found is None:
+        raise InputError(f"there is no snapshot of the fleet on or before {date}")
+    states: dict[str, int] = {k: int(v) for k, v in found["states"].items()}
+    tiles = {key: states.get(key, 0) for key, _ in TILES if key in states}
+    tiles["total"] = int(found["total"])
+    tiles["problem"] = states.get("error", 0) + states.get("conflict", 0)
+    tiles["stale"] = int(found["stale"])
+    first_day = (day - timedelta(days=days - 1)).date().isoformat()
+    trend = [(d, s) for d, s in store.snapshots_since(first_day) if d <= found["date"]]
+    failing: dict[str, int] = {k: int(v) for k, v in found["failing_settings"].items()}
+    return Dashboard(
+        at=str(found["taken_at"]),
+        stale_days=int(found["stale_days"]),
+        stale_before="",
+        tiles=tiles,
+        queries={},
+        states={s.value: states.get(s.value, 0) for s in ComplianceState},
+        failing=_top(failing, TOP_FAILING),
+        builds=[],
+        trend=trend,
+        enrolled=[],
+        policies=[],
+        as_of=str(found["date"]),
+    )
+
+
+def daily_snapshot(
+    store: Store, *, now: datetime | None = None, actor: Actor | None = None
+) -> dict[str, Any] | None:
+    """Take today's snapshot if there is none yet (the dashboard calls this as it refreshes)."""
+    moment = now or utcnow()
+    today = moment.date().isoformat()
+    found = store.snapshot_at(today)
+    if found is not None and found["date"] == today:
+        return None
+    return take_snapshot(store, now=moment, actor=actor)
+
+
+def drill_down(query: DeviceQuery, **filters: Any) -> DeviceQuery:
+    """A tile's query narrowed by the table's filters (empty values are ignored)."""
+    given = {k: v for k, v in filters.items() if v not in (None, "", ())}
+    return replace(query, **given)
+
+
+def _top(counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
+    ordered = sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    return ordered[:limit]
