@@ -54,7 +54,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 def _cheap(query: DeviceQuery) -> bool:
     """Counted by a counter row and paged by an index walk: safe on the GUI thread."""
-    return not query.text.strip() and not query.group_tag
+    return query.only() in ("", "state")
 
 
 class PageLoader(QObject):

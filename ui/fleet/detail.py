@@ -1,0 +1,144 @@
+"""The selected device on the Fleet screen: why it is in its state, since when, and what
+Conditional Access does to it; its history; actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.compliance.words import setting_words
+from app.domain import Device, HistoryEntry
+from app.services import DeviceCompliance
+from ui.widgets.elided_label import ElidedLabel
+from ui.words import shown
+
+IDENTITY = (
+    ("serial", "Serial number"),
+    ("device_name", "Device name"),
+    ("model", "Model"),
+    ("group_tag", "Group tag"),
+    ("assigned_user", "User"),
+    ("os_version", "Windows"),
+    ("enrolled_at", "Enrolled"),
+    ("last_checkin", "Last check-in"),
+)
+
+
+def when(stamp: str | None) -> str:
+    return (stamp or "—").replace("T", " ").removesuffix("Z")
+
+
+class FleetDetailWidget(QFrame):
+    """Shows one device's compliance; the buttons ask the screen to act on it."""
+
+    reevaluate_clicked = Signal()
+    print_clicked = Signal()
+    cleanup_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.setMinimumWidth(340)
+        self.state = QLabel()
+        self.state.setObjectName("detailState")
+        self.state.setWordWrap(True)
+        self.access = QLabel()
+        self.access.setObjectName("accessOutcome")
+        self.access.setWordWrap(True)
+        form = QFormLayout()
+        self.values: dict[str, ElidedLabel] = {}
+        for key, words in IDENTITY:
+            value = ElidedLabel()
+            value.setObjectName(f"fleet_{key}")
+            self.values[key] = value
+            form.addRow(self.tr(words), value)
+        self.reasons = QListWidget()
+        self.reasons.setObjectName("reasons")
+        self.reasons.setWordWrap(True)
+        self.history = QListWidget()
+        self.history.setObjectName("complianceHistory")
+        self.history.setWordWrap(True)
+        self.reevaluate = QPushButton(self.tr("Re-evaluate"))
+        self.reevaluate.setObjectName("reevaluate")
+        self.print_label = QPushButton(self.tr("Print label…"))
+        self.cleanup = QPushButton(self.tr("Mark for cleanup…"))
+        self.cleanup.setObjectName("markCleanup")
+        actions = QHBoxLayout()
+        for button in (self.reevaluate, self.print_label, self.cleanup):
+            actions.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.state)
+        layout.addWidget(self.access)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(self.tr("Why (per setting)")))
+        layout.addWidget(self.reasons, 2)
+        layout.addWidget(QLabel(self.tr("History")))
+        layout.addWidget(self.history, 2)
+        layout.addLayout(actions)
+        self.reevaluate.clicked.connect(self.reevaluate_clicked)
+        self.print_label.clicked.connect(self.print_clicked)
+        self.cleanup.clicked.connect(self.cleanup_clicked)
+        self.show_nothing()
+
+    def show_nothing(self, text: str = "") -> None:
+        self.state.setText(text or self.tr("Select a device to see why it is in its state."))
+        self.access.clear()
+        for value in self.values.values():
+            value.setText("—")
+        self.reasons.clear()
+        self.history.clear()
+        for button in (self.reevaluate, self.print_label, self.cleanup):
+            button.setEnabled(False)
+
+    def show_compliance(self, found: DeviceCompliance, events: list[HistoryEntry]) -> None:
+        device = found.device
+        self._identity(device)
+        state = shown("compliance_state", found.stored.state)
+        since = found.stored.noncompliant_since
+        extra = ""
+        if found.stored.grace_until and found.stored.state == "inGracePeriod":
+            extra = self.tr(" until {t}").format(t=when(found.stored.grace_until))
+        elif since and found.stored.state == "noncompliant":
+            extra = self.tr(" since {t}").format(t=when(since))
+        self.state.setText(f"{state}{extra}")
+        self.state.setProperty("state", found.stored.state)
+        self.state.style().unpolish(self.state)
+        self.state.style().polish(self.state)
+        self.access.setText(self.tr("Conditional Access (require compliant device): {r}").format(
+            r=found.access.reason
+        ))
+        self.reasons.clear()
+        failing = [r for r in found.verdict.results if r.status.value != "compliant"]
+        for result in failing:
+            self.reasons.addItem(result.reason or f"{setting_words(result.setting)}: "
+                                 f"{result.status.value}")
+        if not failing:
+            self.reasons.addItem(
+                self.tr("Every evaluated setting is compliant.")
+                if found.facts is not None
+                else self.tr("No check-in yet: nothing to evaluate.")
+            )
+        self.history.clear()
+        lines = [(c.at, f"{shown('compliance_state', c.from_state or '') or 'new'} → "
+                        f"{shown('compliance_state', c.to_state)}" + (f": {c.why}" if c.why else ""))
+                 for c in found.history]
+        lines += [(e.at, f"{e.kind}: {e.note or ''}".rstrip(": ")) for e in events]
+        for at, text in sorted(lines, reverse=True)[:200]:
+            self.history.addItem(f"{when(at)}  {text}")
+        for button in (self.reevaluate, self.print_label, self.cleanup):
+            button.setEnabled(True)
+
+    def _identity(self, device: Device) -> None:
+        for key, _ in IDENTITY:
+            value = getattr(device, key, None)
+            text = when(value) if key in ("enrolled_at", "last_checkin") else (value or "—")
+            self.values[key].setText(str(text))
