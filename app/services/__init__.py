@@ -61,6 +61,7 @@ from app.services.fleet import (
     stale_plan,
     take_snapshot,
 )
+from app.services.fleet_export import ExportResult, export_devices_csv
 from app.services.ingest import IngestReport, ingest_files
 from app.services.labels import queue_label, record_label_print, write_label, write_label_sheet
 from app.services.packages import (
@@ -101,6 +102,7 @@ __all__ = [
     "EnrollRequest",
     "EnrollResult",
     "ExportReport",
+    "ExportResult",
     "ImportRejected",
     "ImportedPolicy",
     "IngestReport",
@@ -118,6 +120,7 @@ __all__ = [
     "enroll_devices",
     "export_audit",
     "export_autopilot",
+    "export_devices_csv",
     "export_package",
     "export_policy",
     "find_device",
