@@ -59,6 +59,7 @@ class HistoryKind(StrEnum):
     UPDATED = "updated"
     REIMAGED = "reimaged"
     ENROLLED = "enrolled"
+    CLEANUP = "marked for cleanup"
 
 
 @dataclass(frozen=True)

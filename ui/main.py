@@ -27,9 +27,9 @@ from ui.audit.screen import AuditScreen
 from ui.bulk.screen import BulkScreen
 from ui.devices.screen import DevicesScreen
 from ui.enroll.screen import EnrollScreen
+from ui.fleet.screen import FleetScreen
 from ui.ops import wait_for_writer
 from ui.packages.screen import PackagesScreen
-from ui.planned import PLANS, PlannedScreen
 from ui.session import Session
 from ui.signin import SignInScreen
 
@@ -87,7 +87,6 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(200)
         self.stack = QStackedWidget()
         self.screens: dict[str, QWidget] = {}
-        plans = {plan.key: plan for plan in PLANS}
         for number, key in enumerate(SCREENS, start=1):
             screen: QWidget
             if key == "devices":
@@ -112,7 +111,8 @@ class MainWindow(QMainWindow):
                 self.packages = PackagesScreen(self.store, self.current_actor)
                 screen = self.packages
             else:
-                screen = PlannedScreen(plans[key])
+                self.fleet = FleetScreen(self.store, self.current_actor, self.session.present)
+                screen = self.fleet
             self.screens[key] = screen
             self.stack.addWidget(screen)
             self.navigation.addItem(self.tr(_TITLES[key]))
@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.session.shutdown()
         self.devices.shutdown()
+        self.fleet.shutdown()
         self.bulk.wizard.discard_opened()
         wait_for_writer()
         self.store.close()

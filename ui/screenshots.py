@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app import autopilot, demo, services
 from app.domain import ImportReport
@@ -27,6 +27,8 @@ from app.security.roles import Actor
 from ui.bulk.wizard import BulkWizard
 from ui.devices.import_flow import ImportResultDialog
 from ui.enroll.screen import BATCH, CART, GUIDED
+from ui import theme
+from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
 
 
@@ -78,6 +80,7 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     written += _wizard_pages(window, folder)
     written.append(_cart(window, folder))
     written += _bulk_pages(window, folder)
+    written += _fleet(window, folder)
     return written
 
 
@@ -241,3 +244,33 @@ def _sample_certificate(path: Path) -> None:
         .sign(key, hashes.SHA256())
     )
     path.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _fleet(window: MainWindow, folder: Path) -> list[Path]:
+    """The dashboard at both sizes in both palettes, its device list with a detail, stale."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    fleet = window.fleet
+    written: list[Path] = []
+    window.show_screen("fleet")
+    try:
+        for palette in ("light", "dark"):
+            theme.apply(app, palette)
+            for width, height in ((1366, 768), (1920, 1080)):
+                window.resize(width, height)
+                fleet.refresh()
+                fleet.tabs.setCurrentIndex(OVERVIEW)
+                _save(window, folder / f"fleet-overview-{width}-{palette}.png", written)
+                fleet.show_tile("noncompliant")
+                wait_until(lambda: not fleet.model.loading)
+                if fleet.model.rowCount():
+                    fleet.table.selectRow(0)
+                _save(window, folder / f"fleet-devices-{width}-{palette}.png", written)
+        theme.apply(app, "light")
+        window.resize(1366, 768)
+        fleet.tabs.setCurrentIndex(STALE)
+        _save(window, folder / "fleet-stale-1366-light.png", written)
+    finally:
+        theme.apply(app, "light")
+        window.resize(1366, 768)
+    return written

@@ -29,6 +29,8 @@ from app.services.dashboard import (
     dashboard,
     dashboard_at,
     drill_down,
+    mark_for_cleanup,
+    reevaluate_device,
     tile_query,
 )
 from app.services.demo import (
@@ -89,6 +91,8 @@ __all__ = [
     "dashboard",
     "dashboard_at",
     "drill_down",
+    "mark_for_cleanup",
+    "reevaluate_device",
     "tile_query",
     "AUDIT_HEADER",
     "CancelCheck",

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.compliance import stale
-from app.domain import ComplianceState, DeviceQuery
+from app.domain import ComplianceState, DeviceQuery, HistoryKind
 from app.errors import InputError
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
-from app.services.compliance import policies, tenant_settings
+from app.services.compliance import cohorts, policies, tenant_settings
 from app.services.fleet import take_snapshot
 from app.store import Store
 from app.timeutil import iso, utcnow
@@ -146,6 +146,45 @@ def daily_snapshot(
     if found is not None and found["date"] == today:
         return None
     return take_snapshot(store, now=moment, actor=actor)
+
+
+def reevaluate_device(
+    store: Store, device_id: int, *, now: datetime | None = None, actor: Actor | None = None
+) -> str:
+    """Evaluate one device again from its latest facts; returns its state afterwards."""
+    who = actor or local_admin()
+    who.require(Permission.VIEW)
+    moment = now or utcnow()
+    device = store.device(device_id)
+    if device is None:
+        raise InputError(f"there is no device with id {device_id}")
+    with store.transaction():
+        store.mark_for_evaluation([device_id])
+        tenant = tenant_settings(store)
+        for cohort, policy_set in cohorts(policies(store)):
+            store.evaluate_cohort(cohort, policy_set, tenant, moment)
+        store.append_audit(who.audit_name, "compliance.reevaluate", device.serial, {})
+        after = store.device(device_id)
+    assert after is not None
+    return after.compliance_state
+
+
+def mark_for_cleanup(
+    store: Store, device_id: int, *, now: datetime | None = None, actor: Actor | None = None
+) -> None:
+    """Record that an admin decided to clean this stale device up (the plan's steps follow
+    outside Joinery, in Intune, Autopilot and Entra); audited and kept in its history."""
+    who = actor or local_admin()
+    who.require(Permission.STALE_ACTIONS)
+    device = store.device(device_id)
+    if device is None:
+        raise InputError(f"there is no device with id {device_id}")
+    at = iso(now or utcnow())
+    with store.transaction():
+        store.insert_history(
+            [(device_id, at, HistoryKind.CLEANUP, device.lineage, who.audit_name, {}, None)]
+        )
+        store.append_audit(who.audit_name, "stale.mark", device.serial, {"at": at})
 
 
 def drill_down(query: DeviceQuery, **filters: Any) -> DeviceQuery:

@@ -3,7 +3,7 @@ Conditional Access does to it; its history; actions."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -113,14 +113,17 @@ class FleetDetailWidget(QFrame):
         self.state.setProperty("state", found.stored.state)
         self.state.style().unpolish(self.state)
         self.state.style().polish(self.state)
-        self.access.setText(self.tr("Conditional Access (require compliant device): {r}").format(
-            r=found.access.reason
-        ))
+        self.access.setText(
+            self.tr("Conditional Access (require compliant device): {r}").format(
+                r=found.access.reason
+            )
+        )
         self.reasons.clear()
         failing = [r for r in found.verdict.results if r.status.value != "compliant"]
         for result in failing:
-            self.reasons.addItem(result.reason or f"{setting_words(result.setting)}: "
-                                 f"{result.status.value}")
+            self.reasons.addItem(
+                result.reason or f"{setting_words(result.setting)}: {result.status.value}"
+            )
         if not failing:
             self.reasons.addItem(
                 self.tr("Every evaluated setting is compliant.")
@@ -128,9 +131,14 @@ class FleetDetailWidget(QFrame):
                 else self.tr("No check-in yet: nothing to evaluate.")
             )
         self.history.clear()
-        lines = [(c.at, f"{shown('compliance_state', c.from_state or '') or 'new'} → "
-                        f"{shown('compliance_state', c.to_state)}" + (f": {c.why}" if c.why else ""))
-                 for c in found.history]
+        lines = [
+            (
+                c.at,
+                f"{shown('compliance_state', c.from_state or '') or 'new'} → "
+                f"{shown('compliance_state', c.to_state)}" + (f": {c.why}" if c.why else ""),
+            )
+            for c in found.history
+        ]
         lines += [(e.at, f"{e.kind}: {e.note or ''}".rstrip(": ")) for e in events]
         for at, text in sorted(lines, reverse=True)[:200]:
             self.history.addItem(f"{when(at)}  {text}")
@@ -142,3 +150,9 @@ class FleetDetailWidget(QFrame):
             value = getattr(device, key, None)
             text = when(value) if key in ("enrolled_at", "last_checkin") else (value or "—")
             self.values[key].setText(str(text))
+
+
+def _change(before: str | None, after: str, why: str | None) -> str:
+    text = f"{shown('compliance_state', before) if before else 'new'} → "
+    text += shown("compliance_state", after)
+    return text + (f": {why}" if why else "")

@@ -1,0 +1,187 @@
+"""The Fleet dashboard driven like an admin: tiles, drill-downs, filters, the detail pane,
+live changes from another process, pause, the past, stale devices and exports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app import demo, services
+from app.domain import DeviceQuery
+from app.security.roles import Actor, Role
+from app.services.demo import seed_compliance_history
+from app.store import Store
+from ui.fleet.screen import DEVICES, STALE, FleetScreen
+from ui.ops import wait_for_writer
+
+ADMIN = Actor("ada", Role.ADMIN)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def fleet_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fleet-ui") / "fleet.db"
+    with Store.open(path) as store:
+        demo.seed(store, 300, seed=4)
+        seed_compliance_history(store, days=5)
+    return path
+
+
+@pytest.fixture
+def screen(qtbot: QtBot, fleet_db: Path, tmp_path: Path) -> Iterator[FleetScreen]:
+    copy = tmp_path / "fleet.db"
+    copy.write_bytes(fleet_db.read_bytes())
+    store = Store.open(copy)
+    widget = FleetScreen(store, lambda: ADMIN)
+    qtbot.addWidget(widget)
+    widget.resize(1366, 700)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.board is not None)
+    yield widget
+    widget.shutdown()
+    wait_for_writer()
+    store.close()
+
+
+def wait_rows(qtbot: QtBot, screen: FleetScreen) -> None:
+    qtbot.waitUntil(lambda: not screen.model.loading, timeout=10_000)
+
+
+def test_every_tile_opens_exactly_its_devices(qtbot: QtBot, screen: FleetScreen) -> None:
+    board = screen.board
+    assert board is not None
+    for key, tile in screen.tiles.tiles.items():
+        assert tile.text().split("\n")[0].replace(",", "") == str(board.tiles[key])
+        qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+        wait_rows(qtbot, screen)
+        assert screen.tabs.currentIndex() == DEVICES
+        assert screen.model.rowCount() == board.tiles[key], key
+        assert tile.isChecked()
+        if board.tiles[key]:
+            assert "same query" in screen.count.text()
+
+
+def test_filters_narrow_and_counts_agree(qtbot: QtBot, screen: FleetScreen) -> None:
+    board = screen.board
+    assert board is not None and board.failing
+    setting, failing = board.failing[0]
+    screen.failing_chart.bar_clicked.emit(setting)  # a click on the chart's bar
+    wait_rows(qtbot, screen)
+    assert screen.failing_filter.currentData() == setting
+    assert screen.model.rowCount() == failing
+    screen.state_filter.setCurrentIndex(screen.state_filter.findData("noncompliant"))
+    screen.state_filter.activated.emit(screen.state_filter.currentIndex())
+    wait_rows(qtbot, screen)
+    expected = screen.store.count_devices(DeviceQuery(failing=setting, state="noncompliant"))
+    assert screen.model.rowCount() == expected
+    qtbot.mouseClick(screen.clear_filters, Qt.MouseButton.LeftButton)
+    wait_rows(qtbot, screen)
+    assert screen.model.rowCount() == board.tiles["total"]
+
+
+def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen) -> None:
+    screen.show_tile("noncompliant")
+    wait_rows(qtbot, screen)
+    screen.table.selectRow(0)
+    detail = screen.detail
+    assert detail.state.text().startswith("Not compliant")
+    assert "blocked" in detail.access.text()
+    reasons = [detail.reasons.item(i).text() for i in range(detail.reasons.count())]
+    assert reasons and any("required by" in r for r in reasons)
+    assert detail.history.count() >= 1
+    device = screen.selected_device()
+    assert device is not None
+    qtbot.mouseClick(detail.reevaluate, Qt.MouseButton.LeftButton)
+    assert "re-evaluated" in screen.note.text()
+    assert screen.store.audit_entries(action="compliance.reevaluate")
+
+
+def test_another_process_writing_shows_up_and_keeps_the_selection(
+    qtbot: QtBot, screen: FleetScreen
+) -> None:
+    screen.show_tile("total")
+    wait_rows(qtbot, screen)
+    screen.table.selectRow(3)
+    chosen = screen.selected_device()
+    assert chosen is not None
+    version = screen._data_version
+    writer = (
+        "import sys\n"
+        "from app.store import Store\n"
+        "from app import services\n"
+        "with Store.open(sys.argv[1]) as store:\n"
+        "    services.simulate_checkins(store, rate=40, seconds=1, seed=5, sleep=lambda s: None)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-c", writer, screen.store.path], check=True, env=env, timeout=120
+    )
+    qtbot.waitUntil(lambda: screen._data_version != version, timeout=5_000)
+    wait_rows(qtbot, screen)
+    assert screen.selected_device() is not None
+    assert screen.selected_device().id == chosen.id  # type: ignore[union-attr]
+    assert screen.tiles.tiles["total"].isChecked()
+    assert "Live" in screen.live.text()
+
+
+def test_pause_holds_the_picture_until_resumed(qtbot: QtBot, screen: FleetScreen) -> None:
+    qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
+    assert screen.paused and "Paused" in screen.live.text()
+    version = screen._data_version
+    device = next(screen.store.iter_devices(DeviceQuery()))
+    services.reevaluate_device(screen.store, device.id)  # a write the screen must not show yet
+    qtbot.wait(3 * 500)
+    assert screen._data_version == version
+    qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
+    assert screen._data_version != version
+
+
+def test_the_fleet_on_a_past_day(qtbot: QtBot, screen: FleetScreen) -> None:
+    board = screen.board
+    assert board is not None and len(board.trend) >= 3
+    first_day = board.trend[0][0]
+    screen.as_of.setDate(QDate.fromString(first_day, "yyyy-MM-dd"))
+    assert screen.board is not None and screen.board.as_of == first_day
+    assert "as recorded on" in screen.note.text()
+    assert screen.board.states == {**dict.fromkeys(board.states, 0), **board.trend[0][1]}
+    qtbot.mouseClick(screen.today, Qt.MouseButton.LeftButton)
+    assert screen.board.as_of is None
+
+
+def test_stale_plan_and_marking_a_device(qtbot: QtBot, screen: FleetScreen) -> None:
+    screen.tabs.setCurrentIndex(STALE)
+    view = screen.stale_view
+    assert view.table.rowCount() == screen.board.tiles["stale"]  # type: ignore[union-attr]
+    steps = [view.steps.item(i).text() for i in range(view.steps.count())]
+    assert steps and "BitLocker" in " ".join(steps)
+    assert steps[0].startswith("1.")
+    device = view.selected()
+    assert device is not None
+    boxes: list[QMessageBox] = []
+    screen._present = boxes.append  # type: ignore[method-assign]
+    qtbot.mouseClick(view.mark, Qt.MouseButton.LeftButton)
+    assert boxes and "BitLocker" in boxes[0].text()
+    boxes[0].button(QMessageBox.StandardButton.Yes).click()
+    history = screen.store.device_history(device.device_id)
+    assert any(h.kind == "marked for cleanup" for h in history)
+    assert screen.store.audit_entries(action="stale.mark")
+
+
+def test_export_the_filtered_view(qtbot: QtBot, screen: FleetScreen, tmp_path: Path) -> None:
+    screen.show_tile("noncompliant")
+    wait_rows(qtbot, screen)
+    target = tmp_path / "entra.csv"
+    with qtbot.waitSignal(screen.exported, timeout=10_000):
+        screen.export_to(str(target), "entra")
+    text = target.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("displayName,accountEnabled,operatingSystem")
+    assert len(lines) - 1 == screen.board.tiles["noncompliant"]  # type: ignore[union-attr]

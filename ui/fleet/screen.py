@@ -1,0 +1,552 @@
+"""Fleet: the live compliance dashboard. Tiles, charts, the devices behind every number,
+why each one fails, stale devices and their cleanup plan, and the fleet on a past day.
+
+Live: the screen polls `PRAGMA data_version` (microseconds); a write by any process shows
+within a second, without losing the selection, the sort or the filters. The tiles and charts
+read trigger-kept counters; the table pages its rows off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.fleet.charts import BarListWidget, DailyBarsWidget, StateDonutWidget, TrendWidget
+
+from app import services
+from app.compliance.words import setting_words
+from app.domain import ComplianceState, Device, DeviceQuery
+from app.errors import JoineryError
+from app.security.roles import Actor, Permission
+from app.services import Dashboard
+from app.services.fleet_export import ExportResult, Layout
+from app.store import Store
+from ui.devices.model import DeviceTableModel
+from ui.fleet.detail import FleetDetailWidget
+from ui.fleet.stale_view import SHOWN, StaleViewWidget
+from ui.fleet.tiles import TileBarWidget
+from ui.ops import run_op
+from ui.widgets.label_printer import preview_and_print
+from ui.widgets.messages import Present, confirm, open_now
+from ui.words import shown
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 500
+OVERVIEW, DEVICES, STALE = range(3)
+ANY = "(any)"
+
+
+class FleetScreen(QWidget):
+    """`exported(path)` after an export has been written."""
+
+    exported = Signal(str)
+
+    def __init__(
+        self,
+        store: Store,
+        actor: Callable[[], Actor | None],
+        present: Present = open_now,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("fleetScreen")
+        self.store = store
+        self._actor = actor
+        self._present = present
+        self.board: Dashboard | None = None
+        self.tile: str | None = None
+        self.paused = False
+        self._data_version = -1
+        self._build()
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._on_poll_timeout)
+        self._poll.start()
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        title = QLabel(self.tr("Fleet"))
+        title.setObjectName("screenTitle")
+        self.live = QLabel()
+        self.live.setObjectName("liveIndicator")
+        self.pause = QPushButton(self.tr("Pause  (Ctrl+P)"))
+        self.pause.setObjectName("pauseLive")
+        self.pause.setCheckable(True)
+        self.as_of = QDateEdit()
+        self.as_of.setObjectName("asOf")
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of.setDate(QDate.currentDate())
+        self.as_of.setMaximumDate(QDate.currentDate())
+        self.today = QPushButton(self.tr("Today"))
+        self.export = QPushButton(self.tr("Export CSV…"))
+        self.export.setObjectName("exportCsv")
+        self.export_entra = QPushButton(self.tr("Export as Entra list…"))
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addSpacing(16)
+        header.addWidget(self.live)
+        header.addWidget(self.pause)
+        header.addStretch(1)
+        header.addWidget(QLabel(self.tr("As of")))
+        header.addWidget(self.as_of)
+        header.addWidget(self.today)
+        header.addSpacing(12)
+        header.addWidget(self.export)
+        header.addWidget(self.export_entra)
+        self.tiles = TileBarWidget()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("fleetTabs")
+        self.tabs.addTab(self._overview(), self.tr("Overview"))
+        self.tabs.addTab(self._devices(), self.tr("Devices"))
+        self.stale_view = StaleViewWidget()
+        self.tabs.addTab(self.stale_view, self.tr("Stale devices"))
+        self.note = QLabel()
+        self.note.setObjectName("fieldError")
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.tiles)
+        layout.addWidget(self.note)
+        layout.addWidget(self.tabs, 1)
+        self.tiles.chosen.connect(self.show_tile)
+        self.pause.toggled.connect(self._on_pause_toggled)
+        self.as_of.dateChanged.connect(self._on_as_of_changed)
+        self.today.clicked.connect(lambda: self.as_of.setDate(QDate.currentDate()))
+        self.export.clicked.connect(lambda: self._export("joinery"))
+        self.export_entra.clicked.connect(lambda: self._export("entra"))
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
+        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.pause.toggle)
+
+    def _overview(self) -> QWidget:
+        self.donut = StateDonutWidget(self.tr("Compliance states"))
+        self.failing_chart = BarListWidget.for_settings(self.tr("Top failing settings"))
+        self.builds_chart = BarListWidget(self.tr("Windows builds"), limit=8)
+        self.trend = TrendWidget(self.tr("Trend (daily snapshots)"))
+        self.enrolled_chart = DailyBarsWidget(self.tr("Enrolled per day at the bench"))
+        self.donut.state_clicked.connect(self.show_tile)
+        self.failing_chart.bar_clicked.connect(lambda key: self._drill(failing=key))
+        self.builds_chart.bar_clicked.connect(lambda key: self._drill(build=key))
+        overview = QWidget()
+        grid = QGridLayout(overview)
+        grid.setContentsMargins(0, 8, 0, 0)
+        grid.addWidget(self.donut, 0, 0)
+        grid.addWidget(self.failing_chart, 0, 1)
+        grid.addWidget(self.builds_chart, 0, 2)
+        grid.addWidget(self.trend, 1, 0, 1, 2)
+        grid.addWidget(self.enrolled_chart, 1, 2)
+        return overview
+
+    def _devices(self) -> QWidget:
+        self.search = QLineEdit()
+        self.search.setObjectName("fleetSearch")
+        self.search.setPlaceholderText(self.tr("Serial, name or user (prefix)"))
+        self.state_filter = QComboBox()
+        self.state_filter.setObjectName("stateFilter")
+        self.state_filter.addItem(self.tr(ANY), None)
+        for state in ComplianceState:
+            self.state_filter.addItem(shown("compliance_state", state.value), state.value)
+        self.failing_filter = QComboBox()
+        self.failing_filter.setObjectName("failingFilter")
+        self.build_filter = QComboBox()
+        self.build_filter.setObjectName("buildFilter")
+        self.policy_filter = QComboBox()
+        self.policy_filter.setObjectName("policyFilter")
+        self.tag_filter = QLineEdit()
+        self.tag_filter.setObjectName("tagFilter")
+        self.tag_filter.setPlaceholderText(self.tr("Group tag"))
+        self.model_filter = QLineEdit()
+        self.model_filter.setObjectName("modelFilter")
+        self.model_filter.setPlaceholderText(self.tr("Model"))
+        self.stale_filter = QCheckBox(self.tr("Stale only"))
+        self.clear_filters = QPushButton(self.tr("Clear"))
+        bar = QHBoxLayout()
+        for widget in (
+            self.search,
+            self.state_filter,
+            self.failing_filter,
+            self.build_filter,
+            self.policy_filter,
+            self.tag_filter,
+            self.model_filter,
+            self.stale_filter,
+            self.clear_filters,
+        ):
+            bar.addWidget(widget)
+        bar.setStretch(0, 2)
+        self.model = DeviceTableModel(self.store, self)
+        self.table = QTableView()
+        self.table.setObjectName("fleetTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.count = QLabel()
+        self.count.setObjectName("countLabel")
+        self.detail = FleetDetailWidget()
+        split = QSplitter()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.count)
+        split.addWidget(left)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+        for edit in (self.search, self.tag_filter, self.model_filter):
+            edit.returnPressed.connect(self._apply_filters)
+        for combo in (
+            self.state_filter,
+            self.failing_filter,
+            self.build_filter,
+            self.policy_filter,
+        ):
+            combo.activated.connect(self._apply_filters)
+        self.stale_filter.toggled.connect(self._apply_filters)
+        self.clear_filters.clicked.connect(lambda: self.show_tile("total"))
+        self.model.ready.connect(self._on_model_ready)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        self.detail.reevaluate_clicked.connect(self._reevaluate)
+        self.detail.print_clicked.connect(self._print_label)
+        self.detail.cleanup_clicked.connect(self._mark_selected_for_cleanup)
+        return page
+
+    # -- refresh ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Tiles and charts from the counters; the table asks again, keeping its place."""
+        self._data_version = self.store.data_version()
+        past = self.as_of.date() < QDate.currentDate()
+        try:
+            if past:
+                day = self.as_of.date().toString("yyyy-MM-dd")
+                self.board = services.dashboard_at(self.store, day)
+            else:
+                self.board = services.dashboard(self.store)
+        except JoineryError as error:
+            self.note.setText(str(error))
+            return
+        self._show_board(self.board)
+        if not past:
+            self.model.refresh()
+        self.live.setText(
+            self.tr("● Live · last change {t}").format(t=QTime.currentTime().toString("HH:mm:ss"))
+            if not self.paused
+            else self.tr("❚❚ Paused · showing {t}").format(t=self.board.at[11:19])
+        )
+
+    def _show_board(self, board: Dashboard) -> None:
+        self.tiles.set_counts(board.tiles, board.tiles.get("total", 0))
+        self.donut.set_data(board.states)
+        self.failing_chart.set_data(dict(board.failing))
+        self.builds_chart.set_data(dict(board.builds))
+        self.trend.set_data(board.trend)
+        self.enrolled_chart.set_data(board.enrolled)
+        self._fill(self.failing_filter, [(setting_words(k), k) for k, _ in board.failing])
+        self._fill(self.build_filter, [(k, k) for k, _ in board.builds])
+        self._fill(self.policy_filter, [(p, p) for p in board.policies])
+        if board.as_of:
+            self.note.setText(
+                self.tr(
+                    "The fleet as recorded on {d}: tiles and charts are that day's snapshot; "
+                    "the device list shows today."
+                ).format(d=board.as_of)
+            )
+        else:
+            self.note.clear()
+        if self.tabs.currentIndex() == STALE:
+            self._show_stale()
+
+    @staticmethod
+    def _fill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
+        current = combo.currentData()
+        wanted = [(ANY, None), *items]
+        if [combo.itemData(i) for i in range(combo.count())] == [d for _, d in wanted]:
+            return
+        combo.blockSignals(True)
+        combo.clear()
+        for text, data in wanted:
+            combo.addItem(text, data)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+        combo.blockSignals(False)
+
+    def _on_poll_timeout(self) -> None:
+        if self.paused or not self.isVisible():
+            return
+        if self.store.data_version() != self._data_version:
+            self.refresh()
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.paused = paused
+        self.pause.setText(self.tr("Resume  (Ctrl+P)") if paused else self.tr("Pause  (Ctrl+P)"))
+        if not paused:
+            self.refresh()
+        elif self.board is not None:
+            self.live.setText(self.tr("❚❚ Paused · showing {t}").format(t=self.board.at[11:19]))
+
+    def _on_as_of_changed(self, _day: QDate) -> None:
+        self.refresh()
+
+    def showEvent(self, event: object) -> None:  # noqa: N802
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._data_version != self.store.data_version() or self.board is None:
+            self.refresh()
+        try:
+            services.daily_snapshot(self.store, actor=self._actor())
+        except JoineryError as error:
+            log.info("no snapshot today: %s", error)
+
+    # -- drill-downs -----------------------------------------------------------------------
+
+    def show_tile(self, key: str) -> None:
+        """The devices behind a tile (or a donut slice): the same query as its number."""
+        if self.board is None or key not in self.board.queries:
+            return
+        self.tile = key
+        self.tiles.select(key)
+        self._reset_filters()
+        order = {"sort": self.model.query.sort, "descending": self.model.query.descending}
+        self.model.set_query(replace(self.board.queries[key], **order))
+        self.tabs.setCurrentIndex(DEVICES)
+
+    def _drill(self, **filters: str) -> None:
+        self.show_tile("total")
+        if "failing" in filters:
+            self.failing_filter.setCurrentIndex(self.failing_filter.findData(filters["failing"]))
+        if "build" in filters:
+            self.build_filter.setCurrentIndex(self.build_filter.findData(filters["build"]))
+        self._apply_filters()
+
+    def _reset_filters(self) -> None:
+        for combo in (
+            self.state_filter,
+            self.failing_filter,
+            self.build_filter,
+            self.policy_filter,
+        ):
+            combo.setCurrentIndex(0)
+        for edit in (self.search, self.tag_filter, self.model_filter):
+            edit.clear()
+        self.stale_filter.blockSignals(True)
+        self.stale_filter.setChecked(False)
+        self.stale_filter.blockSignals(False)
+
+    def _combos(self) -> tuple[QComboBox, ...]:
+        return (self.state_filter, self.failing_filter, self.build_filter, self.policy_filter)
+
+    def filtered_query(self) -> DeviceQuery:
+        board = self.board
+        base = board.queries.get(self.tile or "total", DeviceQuery()) if board else DeviceQuery()
+        policy = self.policy_filter.currentData()
+        tags: tuple[str, ...] = ()
+        if policy:
+            found = next(
+                (p for p in services.policies(self.store) if p.display_name == policy), None
+            )
+            if found is not None and not found.assignment.all_devices:
+                tags = tuple(found.assignment.group_tags)
+        return services.drill_down(
+            replace(base, sort=self.model.query.sort, descending=self.model.query.descending),
+            text=self.search.text().strip(),
+            state=self.state_filter.currentData(),
+            failing=self.failing_filter.currentData(),
+            build=self.build_filter.currentData(),
+            group_tag=self.tag_filter.text().strip(),
+            model=self.model_filter.text().strip(),
+            stale_before=board.stale_before if board and self.stale_filter.isChecked() else None,
+            group_tags=tags,
+        )
+
+    def _apply_filters(self) -> None:
+        self.model.set_query(self.filtered_query())
+
+    def _on_model_ready(self) -> None:
+        total = self.model.rowCount()
+        words = self.tr("{n} device(s)").format(n=f"{total:,}")
+        if self.tile and self.board and self.model.query == self.board.queries.get(self.tile):
+            words += self.tr(" — the same query as the “{t}” tile").format(
+                t=dict(services.TILES)[self.tile]
+            )
+        self.count.setText(words)
+        self._reselect()
+
+    # -- selection and detail --------------------------------------------------------------
+
+    def selected_device(self) -> Device | None:
+        index = self.table.currentIndex()
+        return self.model.device_at(index.row()) if index.isValid() else None
+
+    def _reselect(self) -> None:
+        device_id = getattr(self, "_selected_id", None)
+        if device_id is None:
+            return
+        row = self.model.row_of(device_id)
+        if row is not None and row != self.table.currentIndex().row():
+            self.table.selectRow(row)
+        elif row is not None:
+            self._show_detail(device_id)
+
+    def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        device = self.model.device_at(current.row()) if current.isValid() else None
+        self._selected_id = device.id if device else None
+        if device is None:
+            self.detail.show_nothing()
+            return
+        self._show_detail(device.id)
+
+    def _show_detail(self, device_id: int) -> None:
+        try:
+            found = services.device_compliance(self.store, device_id, actor=self._actor())
+        except JoineryError as error:
+            self.detail.show_nothing(str(error))
+            return
+        self.detail.show_compliance(found, self.store.device_history(device_id))
+
+    def _reevaluate(self) -> None:
+        device = self.selected_device()
+        if device is None:
+            return
+        try:
+            state = services.reevaluate_device(self.store, device.id, actor=self._actor())
+        except JoineryError as error:
+            self.note.setText(str(error))
+            return
+        self.note.setText(
+            self.tr("{s} re-evaluated: {t}.").format(
+                s=device.serial, t=shown("compliance_state", state)
+            )
+        )
+        self.refresh()
+
+    def _print_label(self) -> None:
+        device = self.selected_device()
+        actor = self._actor()
+        if device is None or actor is None or not actor.may(Permission.PRINT_LABEL):
+            return
+        dialog = preview_and_print(self, device)
+        dialog.accepted.connect(lambda: services.record_label_print(self.store, device, actor))
+        self._present(dialog)
+
+    def _mark_selected_for_cleanup(self) -> None:
+        device = self.selected_device()
+        if device is not None:
+            self._mark_for_cleanup(device.id)
+
+    def _mark_for_cleanup(self, device_id: int) -> None:
+        device = self.store.device(device_id)
+        if device is None:
+            return
+
+        def mark() -> None:
+            try:
+                services.mark_for_cleanup(self.store, device_id, actor=self._actor())
+            except JoineryError as error:
+                self.note.setText(str(error))
+                return
+            self.note.setText(
+                self.tr("{s} is marked for cleanup (see its history).").format(s=device.serial)
+            )
+            self.refresh()
+
+        confirm(
+            self,
+            self.tr("Mark for cleanup"),
+            self.tr(
+                "Mark {s} for cleanup? Then, in this order: retire or delete it in Intune, "
+                "delete its Autopilot record, disable the Entra device, and delete it after "
+                "the grace period. Back up its BitLocker recovery keys first."
+            ).format(s=device.serial),
+            mark,
+            self._present,
+        )
+
+    # -- stale and export ------------------------------------------------------------------
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if index == STALE:
+            self._show_stale()
+
+    def _show_stale(self) -> None:
+        try:
+            plan = services.stale_plan(self.store, limit=SHOWN, actor=self._actor())
+        except JoineryError as error:
+            self.note.setText(str(error))
+            return
+        self.stale_view.show_plan(plan.days, plan.count, list(plan.devices))
+
+    def _export(self, layout: str) -> None:
+        actor = self._actor()
+        if actor is None or not actor.may(Permission.EXPORT):
+            self.note.setText(self.tr("Your role cannot export devices."))
+            return
+        name = "entra-devices.csv" if layout == "entra" else f"fleet-{date.today()}.csv"
+        dialog = QFileDialog(self, self.tr("Export the filtered devices"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter(self.tr("CSV (*.csv)"))
+        dialog.setDefaultSuffix("csv")
+        dialog.selectFile(name)
+        dialog.fileSelected.connect(lambda path: self.export_to(path, layout))
+        self._present(dialog)
+
+    def export_to(self, path: str, layout: str) -> None:
+        actor = self._actor()
+        query = self.model.query
+
+        chosen: Layout = "entra" if layout == "entra" else "joinery"
+
+        def job(
+            store: Store, progress: Callable[[int, int], None], cancel: Callable[[], bool]
+        ) -> ExportResult:
+            return services.export_devices_csv(
+                store, query, path, layout=chosen, actor=actor, progress=progress, cancel=cancel
+            )
+
+        run_op(
+            self.store.path,
+            job,
+            on_done=self._on_export_done,
+            on_failed=lambda error: self.note.setText(str(error)),
+        )
+
+    def _on_export_done(self, result: ExportResult) -> None:
+        self.note.setText(
+            self.tr("Exported {n} device(s) to {p}.").format(n=f"{result.devices:,}", p=result.path)
+        )
+        self.exported.emit(result.path)
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        self.model.shutdown()
