@@ -259,6 +259,7 @@ def devices(
             "last_checkin": _iso(last_seen),
             "lineage": 0,
             "created_at": _iso(enrolled),
+            "enrolled_at": _iso(enrolled),
             "updated_at": _iso(last_seen),
         }
 

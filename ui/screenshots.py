@@ -18,16 +18,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app import autopilot, demo, services
 from app.domain import ImportReport
 from app.provisioning import build as builder
 from app.security.roles import Actor
+from ui import theme
 from ui.bulk.wizard import BulkWizard
 from ui.devices.import_flow import ImportResultDialog
 from ui.enroll.screen import BATCH, CART, GUIDED
-from ui import theme
 from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
 
@@ -46,10 +46,13 @@ def _settle(window: QWidget) -> None:
     window.repaint()
 
 
-def _save(widget: QWidget, path: Path, written: list[Path]) -> None:
+def _save(widget: QWidget, path: Path, written: list[Path]) -> Path:
+    if theme.current() != "light":
+        path = path.with_name(f"{path.stem}-{theme.current()}{path.suffix}")
     _settle(widget)
     widget.grab().save(str(path))
     written.append(path)
+    return path
 
 
 def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) -> list[Path]:
@@ -117,8 +120,7 @@ def _cart(window: MainWindow, folder: Path) -> Path:
     for row in demo.devices(6, seed=41):
         cart.scan.setText(str(row["serial"]))
         cart.scan.scanned.emit(str(row["serial"]))
-    target = folder / "wizard-11-cart.png"
-    _save(window, target, [])
+    target = _save(window, folder / "wizard-11-cart.png", [])
     cart.cart.clear()
     return target
 
@@ -143,8 +145,7 @@ def _import_result(window: MainWindow, folder: Path) -> Path:
             )
     dialog = ImportResultDialog(report, window)
     dialog.show()
-    target = folder / f"{len(SCREENS) + 1:02d}-import-result.png"
-    _save(dialog, target, [])
+    target = _save(dialog, folder / f"{len(SCREENS) + 1:02d}-import-result.png", [])
     dialog.close()
     return target
 
@@ -247,30 +248,26 @@ def _sample_certificate(path: Path) -> None:
 
 
 def _fleet(window: MainWindow, folder: Path) -> list[Path]:
-    """The dashboard at both sizes in both palettes, its device list with a detail, stale."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
+    """The dashboard at both sizes, its device list with a detail pane, and stale devices.
+
+    Both palettes: run once as is and once with JOINERY_THEME=dark (Qt cannot restyle the
+    embedded wizards live, so the palette is chosen at start, as the kiosk does); every file
+    of a dark run is named *-dark.png.
+    """
     fleet = window.fleet
     written: list[Path] = []
     window.show_screen("fleet")
-    try:
-        for palette in ("light", "dark"):
-            theme.apply(app, palette)
-            for width, height in ((1366, 768), (1920, 1080)):
-                window.resize(width, height)
-                fleet.refresh()
-                fleet.tabs.setCurrentIndex(OVERVIEW)
-                _save(window, folder / f"fleet-overview-{width}-{palette}.png", written)
-                fleet.show_tile("noncompliant")
-                wait_until(lambda: not fleet.model.loading)
-                if fleet.model.rowCount():
-                    fleet.table.selectRow(0)
-                _save(window, folder / f"fleet-devices-{width}-{palette}.png", written)
-        theme.apply(app, "light")
-        window.resize(1366, 768)
-        fleet.tabs.setCurrentIndex(STALE)
-        _save(window, folder / "fleet-stale-1366-light.png", written)
-    finally:
-        theme.apply(app, "light")
-        window.resize(1366, 768)
+    for width, height in ((1366, 768), (1920, 1080)):
+        window.resize(width, height)
+        fleet.refresh()
+        fleet.tabs.setCurrentIndex(OVERVIEW)
+        _save(window, folder / f"fleet-overview-{width}.png", written)
+        fleet.show_tile("noncompliant")
+        wait_until(lambda: not fleet.model.loading)
+        if fleet.model.rowCount():
+            fleet.table.selectRow(0)
+        _save(window, folder / f"fleet-devices-{width}.png", written)
+    window.resize(1366, 768)
+    fleet.tabs.setCurrentIndex(STALE)
+    _save(window, folder / "fleet-stale-1366.png", written)
     return written

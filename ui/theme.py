@@ -10,6 +10,7 @@ import logging
 import os
 from importlib import resources
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -159,7 +160,12 @@ def apply(app: QApplication, name: str | None = None) -> None:
     chosen_name = name or chosen()
     if chosen_name not in PALETTES:
         raise ValueError(f"unknown theme {chosen_name!r}; choose one of {sorted(PALETTES)}")
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":
+        # Replacing the style object under live widgets crashes Qt when the stylesheet
+        # repolishes them next: switch palettes without a new style.
+        app.setStyle("Fusion")
     app.setProperty(_PROPERTY, chosen_name)
+    # Widgets already closed but not yet deleted must not be repolished half-destroyed.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     app.setPalette(_qpalette(chosen_name, app))
     app.setStyleSheet(stylesheet(chosen_name))

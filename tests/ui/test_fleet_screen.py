@@ -26,20 +26,14 @@ ADMIN = Actor("ada", Role.ADMIN)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def fleet_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("fleet-ui") / "fleet.db"
-    with Store.open(path) as store:
-        demo.seed(store, 300, seed=4)
-        seed_compliance_history(store, days=5)
-    return path
-
-
 @pytest.fixture
-def screen(qtbot: QtBot, fleet_db: Path, tmp_path: Path) -> Iterator[FleetScreen]:
-    copy = tmp_path / "fleet.db"
-    copy.write_bytes(fleet_db.read_bytes())
-    store = Store.open(copy)
+def screen(qtbot: QtBot, tmp_path: Path) -> Iterator[FleetScreen]:
+    # Built per test: the audit key lives in each test's own data folder.
+    path = tmp_path / "fleet.db"
+    with Store.open(path) as seeding:
+        demo.seed(seeding, 200, seed=4)
+        seed_compliance_history(seeding, days=4)
+    store = Store.open(path)
     widget = FleetScreen(store, lambda: ADMIN)
     qtbot.addWidget(widget)
     widget.resize(1366, 700)
@@ -116,9 +110,9 @@ def test_another_process_writing_shows_up_and_keeps_the_selection(
     writer = (
         "import sys\n"
         "from app.store import Store\n"
-        "from app import services\n"
+        "from app.services.simulate import simulate_checkins\n"
         "with Store.open(sys.argv[1]) as store:\n"
-        "    services.simulate_checkins(store, rate=40, seconds=1, seed=5, sleep=lambda s: None)\n"
+        "    simulate_checkins(store, rate=40, seconds=1, seed=5, sleep=lambda s: None)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run(
@@ -136,8 +130,9 @@ def test_pause_holds_the_picture_until_resumed(qtbot: QtBot, screen: FleetScreen
     qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
     assert screen.paused and "Paused" in screen.live.text()
     version = screen._data_version
-    device = next(screen.store.iter_devices(DeviceQuery()))
-    services.reevaluate_device(screen.store, device.id)  # a write the screen must not show yet
+    with Store.open(screen.store.path) as other:  # another connection, like another bench
+        device = next(other.iter_devices(DeviceQuery()))
+        services.reevaluate_device(other, device.id)  # a write the screen must not show yet
     qtbot.wait(3 * 500)
     assert screen._data_version == version
     qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
@@ -150,7 +145,7 @@ def test_the_fleet_on_a_past_day(qtbot: QtBot, screen: FleetScreen) -> None:
     first_day = board.trend[0][0]
     screen.as_of.setDate(QDate.fromString(first_day, "yyyy-MM-dd"))
     assert screen.board is not None and screen.board.as_of == first_day
-    assert "as recorded on" in screen.note.text()
+    assert "as recorded on" in screen.past.text() and screen.past.isVisible()
     assert screen.board.states == {**dict.fromkeys(board.states, 0), **board.trend[0][1]}
     qtbot.mouseClick(screen.today, Qt.MouseButton.LeftButton)
     assert screen.board.as_of is None

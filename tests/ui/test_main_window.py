@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
 from app.errors import KnownError
@@ -221,7 +221,7 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
-    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 11 + 7
+    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 11 + 7 + 5
 
 
 def test_results_arriving_while_locked_wait_for_the_operator(

@@ -3,6 +3,8 @@ Conditional Access does to it; its history; actions."""
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -155,4 +157,16 @@ class FleetDetailWidget(QFrame):
 def _change(before: str | None, after: str, why: str | None) -> str:
     text = f"{shown('compliance_state', before) if before else 'new'} → "
     text += shown("compliance_state", after)
-    return text + (f": {why}" if why else "")
+    return text + (f" ({_why(why)})" if why else "")
+
+
+def _why(why: str) -> str:
+    """'failing: {"rtpEnabled": "nonCompliant"}' reads 'failing: Real-time protection'."""
+    kind, _, rest = why.partition(": ")
+    try:
+        settings = json.loads(rest)
+    except ValueError:
+        return why
+    if not isinstance(settings, dict):
+        return why
+    return f"{kind}: " + ", ".join(setting_words(str(k)) for k in settings)

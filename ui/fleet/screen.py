@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from ui.fleet.charts import BarListWidget, DailyBarsWidget, StateDonutWidget, TrendWidget
 
 from app import services
 from app.compliance.words import setting_words
@@ -42,6 +41,7 @@ from app.services import Dashboard
 from app.services.fleet_export import ExportResult, Layout
 from app.store import Store
 from ui.devices.model import DeviceTableModel
+from ui.fleet.charts import BarListWidget, DailyBarsWidget, StateDonutWidget, TrendWidget
 from ui.fleet.detail import FleetDetailWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
@@ -126,10 +126,16 @@ class FleetScreen(QWidget):
         self.note = QLabel()
         self.note.setObjectName("fieldError")
         self.note.setWordWrap(True)
+        self.note.hide()
+        self.past = QLabel()
+        self.past.setObjectName("pastNote")
+        self.past.setWordWrap(True)
+        self.past.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addWidget(self.tiles)
+        layout.addWidget(self.past)
         layout.addWidget(self.note)
         layout.addWidget(self.tabs, 1)
         self.tiles.chosen.connect(self.show_tile)
@@ -154,6 +160,8 @@ class FleetScreen(QWidget):
         overview = QWidget()
         grid = QGridLayout(overview)
         grid.setContentsMargins(0, 8, 0, 0)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
         grid.addWidget(self.donut, 0, 0)
         grid.addWidget(self.failing_chart, 0, 1)
         grid.addWidget(self.builds_chart, 0, 2)
@@ -257,7 +265,7 @@ class FleetScreen(QWidget):
             else:
                 self.board = services.dashboard(self.store)
         except JoineryError as error:
-            self.note.setText(str(error))
+            self._say(str(error))
             return
         self._show_board(self.board)
         if not past:
@@ -278,15 +286,14 @@ class FleetScreen(QWidget):
         self._fill(self.failing_filter, [(setting_words(k), k) for k, _ in board.failing])
         self._fill(self.build_filter, [(k, k) for k, _ in board.builds])
         self._fill(self.policy_filter, [(p, p) for p in board.policies])
+        self.past.setVisible(board.as_of is not None)
         if board.as_of:
-            self.note.setText(
+            self.past.setText(
                 self.tr(
                     "The fleet as recorded on {d}: tiles and charts are that day's snapshot; "
                     "the device list shows today."
                 ).format(d=board.as_of)
             )
-        else:
-            self.note.clear()
         if self.tabs.currentIndex() == STALE:
             self._show_stale()
 
@@ -442,9 +449,9 @@ class FleetScreen(QWidget):
         try:
             state = services.reevaluate_device(self.store, device.id, actor=self._actor())
         except JoineryError as error:
-            self.note.setText(str(error))
+            self._say(str(error))
             return
-        self.note.setText(
+        self._say(
             self.tr("{s} re-evaluated: {t}.").format(
                 s=device.serial, t=shown("compliance_state", state)
             )
@@ -474,9 +481,9 @@ class FleetScreen(QWidget):
             try:
                 services.mark_for_cleanup(self.store, device_id, actor=self._actor())
             except JoineryError as error:
-                self.note.setText(str(error))
+                self._say(str(error))
                 return
-            self.note.setText(
+            self._say(
                 self.tr("{s} is marked for cleanup (see its history).").format(s=device.serial)
             )
             self.refresh()
@@ -503,14 +510,14 @@ class FleetScreen(QWidget):
         try:
             plan = services.stale_plan(self.store, limit=SHOWN, actor=self._actor())
         except JoineryError as error:
-            self.note.setText(str(error))
+            self._say(str(error))
             return
         self.stale_view.show_plan(plan.days, plan.count, list(plan.devices))
 
     def _export(self, layout: str) -> None:
         actor = self._actor()
         if actor is None or not actor.may(Permission.EXPORT):
-            self.note.setText(self.tr("Your role cannot export devices."))
+            self._say(self.tr("Your role cannot export devices."))
             return
         name = "entra-devices.csv" if layout == "entra" else f"fleet-{date.today()}.csv"
         dialog = QFileDialog(self, self.tr("Export the filtered devices"))
@@ -538,14 +545,18 @@ class FleetScreen(QWidget):
             self.store.path,
             job,
             on_done=self._on_export_done,
-            on_failed=lambda error: self.note.setText(str(error)),
+            on_failed=lambda error: self._say(str(error)),
         )
 
     def _on_export_done(self, result: ExportResult) -> None:
-        self.note.setText(
+        self._say(
             self.tr("Exported {n} device(s) to {p}.").format(n=f"{result.devices:,}", p=result.path)
         )
         self.exported.emit(result.path)
+
+    def _say(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def shutdown(self) -> None:
         self._poll.stop()
