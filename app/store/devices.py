@@ -72,7 +72,10 @@ def _device(row: Sequence[Any]) -> Device:
 device_from_row = _device  # for other mixins that select DEVICE_COLUMNS
 
 
-def _where(query: DeviceQuery) -> tuple[str, list[object]]:
+def _where(query: DeviceQuery, *, walk: bool = False) -> tuple[str, list[object]]:
+    """The WHERE clause. With `walk`, the filters do not use their indexes, so a page walks
+    the sort order's index and checks each device: better than sorting a large match."""
+    plus = "+" if walk else ""
     clauses: list[str] = []
     params: list[object] = []
     text = query.text.strip()
@@ -82,27 +85,34 @@ def _where(query: DeviceQuery) -> tuple[str, list[object]]:
         clauses.append("(" + " OR ".join(ranges) + ")")
         params.extend([text, text + _TOP] * len(_SEARCHED))
     if query.state:
-        clauses.append("compliance_state = ?")
+        clauses.append(f"{plus}compliance_state = ?")
         params.append(query.state)
     if query.group_tag:
         clauses.append("group_tag = ?")
         params.append(query.group_tag)
     for column, values in (("compliance_state", query.states), ("group_tag", query.group_tags)):
         if values:
-            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            clauses.append(f"{plus}{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
     if query.build:
-        # 10.0.26100 and every 10.0.26100.x: an index range on os_version.
-        clauses.append("(os_version = ? OR (os_version >= ? AND os_version < ?))")
-        params.extend([query.build, query.build + ".", query.build + "/"])
+        # 10.0.26100 and every 10.0.26100.x ('.' sorts just below '/', digits above it):
+        # one range, so (compliance_state, os_version) answers a state on a build.
+        clauses.append(f"{plus}os_version >= ? AND {plus}os_version < ?")
+        params.extend([query.build, query.build + "/"])
     if query.model:
-        clauses.append("model = ?")
+        clauses.append(f"{plus}model = ?")
         params.append(query.model)
     if query.stale_before:
         clauses.append("last_checkin < ?")
         params.append(query.stale_before)
     if query.failing:
-        clauses.append("id IN (SELECT device_id FROM device_failing WHERE setting = ?)")
+        if not walk:
+            clauses.append("id IN (SELECT device_id FROM device_failing WHERE setting = ?)")
+        else:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM device_failing f WHERE f.setting = ? "
+                "AND f.device_id = devices.id)"
+            )
         params.append(query.failing)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
@@ -147,7 +157,7 @@ class DeviceMixin(StoreBase):
 
     def devices_page(self, query: DeviceQuery, offset: int, limit: int) -> list[Device]:
         """Rows [offset, offset + limit) in the query's order; deep skips walk an index only."""
-        where, params = _where(query)
+        where, params = _where(query, walk=self._walk(query))
         order = _order(query)
         if offset < _DIRECT_OFFSET:
             sql = f"SELECT {_SELECT} FROM devices{where}{order} LIMIT ? OFFSET ?"
@@ -158,6 +168,15 @@ class DeviceMixin(StoreBase):
             )
         rows = self.conn.execute(sql, [*params, limit, offset]).fetchall()
         return [_device(r) for r in rows]
+
+    def _walk(self, query: DeviceQuery) -> bool:
+        """Whether a page should walk the sort order rather than sort the match: sorting n
+        devices costs about n log n, walking about 100 x total / n rows; they meet near
+        n = sqrt(20 x total) (some 4,500 of 1,000,000)."""
+        if query.only() in ("", "text") or query.text.strip():
+            return False
+        matching = self.count_devices(query)
+        return matching * matching >= 20 * self.count_devices()
 
     def iter_devices(self, query: DeviceQuery, *, batch: int = 1000) -> Iterator[Device]:
         """Every matching device in order, fetched a batch at a time."""

@@ -404,6 +404,8 @@ def m006_dashboard(db: Database) -> None:
 
         -- Devices enrolled per day at the bench: a range over the last weeks only.
         CREATE INDEX devices_enrolled_at ON devices (enrolled_at);
+        -- A state narrowed to one Windows build (a drill-down from a tile): one range.
+        CREATE INDEX devices_state_version ON devices (compliance_state, os_version);
         """
         ),
     )
