@@ -180,3 +180,22 @@ def test_export_the_filtered_view(qtbot: QtBot, screen: FleetScreen, tmp_path: P
     lines = text.splitlines()
     assert lines[0].startswith("displayName,accountEnabled,operatingSystem")
     assert len(lines) - 1 == screen.board.tiles["noncompliant"]  # type: ignore[union-attr]
+
+
+def test_import_check_ins_with_progress(qtbot: QtBot, screen: FleetScreen) -> None:
+    data = ROOT / "tests" / "data" / "collector" / "sample-report.json"
+    services.enroll_device(screen.store, services.EnrollRequest("PF4XK2QZ"))
+    boxes: list[QMessageBox] = []
+    screen.checkins._present = boxes.append  # type: ignore[method-assign]
+    with qtbot.waitSignal(screen.checkins.finished, timeout=10_000) as done:
+        screen.import_checkins([str(data)])
+    assert done.args[0] is not None and done.args[0].recorded == 1
+    assert boxes and "Recorded 1 check-in" in boxes[-1].text()
+    device = screen.store.device_by_serial("PF4XK2QZ")
+    assert device is not None and screen.store.latest_facts(device.id) is not None
+    unknown = ROOT / "tests" / "data" / "intune" / "DevicesWithInventory-sample.csv"
+    with qtbot.waitSignal(screen.checkins.finished, timeout=10_000) as refused:
+        screen.import_checkins([str(unknown)])
+    assert refused.args[0] is None
+    assert "Nothing was recorded" in boxes[-1].text()
+    assert "DevicesWithInventory-sample.csv, line" in boxes[-1].text()

@@ -42,6 +42,7 @@ from app.services.fleet_export import ExportResult, Layout
 from app.store import Store
 from ui.devices.model import DeviceTableModel
 from ui.fleet.charts import BarListWidget, DailyBarsWidget, StateDonutWidget, TrendWidget
+from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
@@ -101,6 +102,14 @@ class FleetScreen(QWidget):
         self.as_of.setDate(QDate.currentDate())
         self.as_of.setMaximumDate(QDate.currentDate())
         self.today = QPushButton(self.tr("Today"))
+        self.import_button = QPushButton(self.tr("Import check-ins…"))
+        self.import_button.setObjectName("importCheckins")
+        self.import_button.setToolTip(
+            self.tr(
+                "Collector reports (a file, several, or a folder such as a USB stick) or "
+                "Intune's All devices export (Ctrl+Shift+I)"
+            )
+        )
         self.export = QPushButton(self.tr("Export CSV…"))
         self.export.setObjectName("exportCsv")
         self.export_entra = QPushButton(self.tr("Export as Entra list…"))
@@ -114,6 +123,7 @@ class FleetScreen(QWidget):
         header.addWidget(self.as_of)
         header.addWidget(self.today)
         header.addSpacing(12)
+        header.addWidget(self.import_button)
         header.addWidget(self.export)
         header.addWidget(self.export_entra)
         self.tiles = TileBarWidget()
@@ -147,6 +157,12 @@ class FleetScreen(QWidget):
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
         QShortcut(QKeySequence("Ctrl+P"), self, activated=self.pause.toggle)
+        QShortcut(QKeySequence("Ctrl+Shift+I"), self, activated=self.choose_import)
+        self.checkins = CheckinImportFlow(
+            self.store.path, self, actor=self._actor, present=self._present
+        )
+        self.checkins.finished.connect(self._on_checkins_finished)
+        self.import_button.clicked.connect(self.choose_import)
 
     def _overview(self) -> QWidget:
         self.donut = StateDonutWidget(self.tr("Compliance states"))
@@ -553,6 +569,27 @@ class FleetScreen(QWidget):
             self.tr("Exported {n} device(s) to {p}.").format(n=f"{result.devices:,}", p=result.path)
         )
         self.exported.emit(result.path)
+
+    def choose_import(self) -> None:
+        actor = self._actor()
+        if actor is None or not actor.may(Permission.IMPORT):
+            self._say(self.tr("Your role cannot import check-ins."))
+            return
+        dialog = QFileDialog(self, self.tr("Import check-ins"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setNameFilter(self.tr("Check-in reports and Intune exports (*.json *.csv)"))
+        dialog.filesSelected.connect(self.import_checkins)
+        self._present(dialog)
+
+    def import_checkins(self, paths: list[str]) -> None:
+        """Read and record check-ins off the GUI thread; the live refresh shows the result."""
+        if paths:
+            self.import_button.setEnabled(False)
+            self.checkins.start(paths)
+
+    def _on_checkins_finished(self, _report: object) -> None:
+        self.import_button.setEnabled(True)
+        self.refresh()
 
     def _say(self, text: str) -> None:
         self.note.setText(text)
