@@ -69,14 +69,14 @@ def test_filters_narrow_and_counts_agree(qtbot: QtBot, screen: FleetScreen) -> N
     setting, failing = board.failing[0]
     screen.failing_chart.bar_clicked.emit(setting)  # a click on the chart's bar
     wait_rows(qtbot, screen)
-    assert screen.failing_filter.currentData() == setting
+    assert screen.filters.failing.currentData() == setting
     assert screen.model.rowCount() == failing
-    screen.state_filter.setCurrentIndex(screen.state_filter.findData("noncompliant"))
-    screen.state_filter.activated.emit(screen.state_filter.currentIndex())
+    screen.filters.state.setCurrentIndex(screen.filters.state.findData("noncompliant"))
+    screen.filters.state.activated.emit(screen.filters.state.currentIndex())
     wait_rows(qtbot, screen)
     expected = screen.store.count_devices(DeviceQuery(failing=setting, state="noncompliant"))
     assert screen.model.rowCount() == expected
-    qtbot.mouseClick(screen.clear_filters, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.filters.clear, Qt.MouseButton.LeftButton)
     wait_rows(qtbot, screen)
     assert screen.model.rowCount() == board.tiles["total"]
 

@@ -16,14 +16,11 @@ from datetime import date
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDateEdit,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -33,8 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.compliance.words import setting_words
-from app.domain import ComplianceState, Device, DeviceQuery
+from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Dashboard
@@ -44,6 +40,7 @@ from ui.devices.model import DeviceTableModel
 from ui.fleet.charts import BarListWidget, DailyBarsWidget, StateDonutWidget, TrendWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
+from ui.fleet.filters import FilterBarWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
 from ui.ops import run_op
@@ -55,7 +52,6 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 500
 OVERVIEW, DEVICES, STALE = range(3)
-ANY = "(any)"
 
 
 class FleetScreen(QWidget):
@@ -186,42 +182,7 @@ class FleetScreen(QWidget):
         return overview
 
     def _devices(self) -> QWidget:
-        self.search = QLineEdit()
-        self.search.setObjectName("fleetSearch")
-        self.search.setPlaceholderText(self.tr("Serial, name or user (prefix)"))
-        self.state_filter = QComboBox()
-        self.state_filter.setObjectName("stateFilter")
-        self.state_filter.addItem(self.tr(ANY), None)
-        for state in ComplianceState:
-            self.state_filter.addItem(shown("compliance_state", state.value), state.value)
-        self.failing_filter = QComboBox()
-        self.failing_filter.setObjectName("failingFilter")
-        self.build_filter = QComboBox()
-        self.build_filter.setObjectName("buildFilter")
-        self.policy_filter = QComboBox()
-        self.policy_filter.setObjectName("policyFilter")
-        self.tag_filter = QLineEdit()
-        self.tag_filter.setObjectName("tagFilter")
-        self.tag_filter.setPlaceholderText(self.tr("Group tag"))
-        self.model_filter = QLineEdit()
-        self.model_filter.setObjectName("modelFilter")
-        self.model_filter.setPlaceholderText(self.tr("Model"))
-        self.stale_filter = QCheckBox(self.tr("Stale only"))
-        self.clear_filters = QPushButton(self.tr("Clear"))
-        bar = QHBoxLayout()
-        for widget in (
-            self.search,
-            self.state_filter,
-            self.failing_filter,
-            self.build_filter,
-            self.policy_filter,
-            self.tag_filter,
-            self.model_filter,
-            self.stale_filter,
-            self.clear_filters,
-        ):
-            bar.addWidget(widget)
-        bar.setStretch(0, 2)
+        self.filters = FilterBarWidget()
         self.model = DeviceTableModel(self.store, self)
         self.table = QTableView()
         self.table.setObjectName("fleetTable")
@@ -248,19 +209,10 @@ class FleetScreen(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 8, 0, 0)
-        layout.addLayout(bar)
+        layout.addWidget(self.filters)
         layout.addWidget(split, 1)
-        for edit in (self.search, self.tag_filter, self.model_filter):
-            edit.returnPressed.connect(self._apply_filters)
-        for combo in (
-            self.state_filter,
-            self.failing_filter,
-            self.build_filter,
-            self.policy_filter,
-        ):
-            combo.activated.connect(self._apply_filters)
-        self.stale_filter.toggled.connect(self._apply_filters)
-        self.clear_filters.clicked.connect(lambda: self.show_tile("total"))
+        self.filters.changed.connect(self._apply_filters)
+        self.filters.cleared.connect(lambda: self.show_tile("total"))
         self.model.ready.connect(self._on_model_ready)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.detail.reevaluate_clicked.connect(self._reevaluate)
@@ -299,9 +251,7 @@ class FleetScreen(QWidget):
         self.builds_chart.set_data(dict(board.builds))
         self.trend.set_data(board.trend)
         self.enrolled_chart.set_data(board.enrolled)
-        self._fill(self.failing_filter, [(setting_words(k), k) for k, _ in board.failing])
-        self._fill(self.build_filter, [(k, k) for k, _ in board.builds])
-        self._fill(self.policy_filter, [(p, p) for p in board.policies])
+        self.filters.offer(board)
         self.past.setVisible(board.as_of is not None)
         if board.as_of:
             self.past.setText(
@@ -312,19 +262,6 @@ class FleetScreen(QWidget):
             )
         if self.tabs.currentIndex() == STALE:
             self._show_stale()
-
-    @staticmethod
-    def _fill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
-        current = combo.currentData()
-        wanted = [(ANY, None), *items]
-        if [combo.itemData(i) for i in range(combo.count())] == [d for _, d in wanted]:
-            return
-        combo.blockSignals(True)
-        combo.clear()
-        for text, data in wanted:
-            combo.addItem(text, data)
-        combo.setCurrentIndex(max(0, combo.findData(current)))
-        combo.blockSignals(False)
 
     def _on_poll_timeout(self) -> None:
         if self.paused or not self.isVisible():
@@ -360,7 +297,7 @@ class FleetScreen(QWidget):
             return
         self.tile = key
         self.tiles.select(key)
-        self._reset_filters()
+        self.filters.reset()
         order = {"sort": self.model.query.sort, "descending": self.model.query.descending}
         self.model.set_query(replace(self.board.queries[key], **order))
         self.tabs.setCurrentIndex(DEVICES)
@@ -368,32 +305,15 @@ class FleetScreen(QWidget):
     def _drill(self, **filters: str) -> None:
         self.show_tile("total")
         if "failing" in filters:
-            self.failing_filter.setCurrentIndex(self.failing_filter.findData(filters["failing"]))
+            self.filters.choose(self.filters.failing, filters["failing"])
         if "build" in filters:
-            self.build_filter.setCurrentIndex(self.build_filter.findData(filters["build"]))
+            self.filters.choose(self.filters.build, filters["build"])
         self._apply_filters()
-
-    def _reset_filters(self) -> None:
-        for combo in (
-            self.state_filter,
-            self.failing_filter,
-            self.build_filter,
-            self.policy_filter,
-        ):
-            combo.setCurrentIndex(0)
-        for edit in (self.search, self.tag_filter, self.model_filter):
-            edit.clear()
-        self.stale_filter.blockSignals(True)
-        self.stale_filter.setChecked(False)
-        self.stale_filter.blockSignals(False)
-
-    def _combos(self) -> tuple[QComboBox, ...]:
-        return (self.state_filter, self.failing_filter, self.build_filter, self.policy_filter)
 
     def filtered_query(self) -> DeviceQuery:
         board = self.board
         base = board.queries.get(self.tile or "total", DeviceQuery()) if board else DeviceQuery()
-        policy = self.policy_filter.currentData()
+        policy = self.filters.policy.currentData()
         tags: tuple[str, ...] = ()
         if policy:
             found = next(
@@ -403,14 +323,8 @@ class FleetScreen(QWidget):
                 tags = tuple(found.assignment.group_tags)
         return services.drill_down(
             replace(base, sort=self.model.query.sort, descending=self.model.query.descending),
-            text=self.search.text().strip(),
-            state=self.state_filter.currentData(),
-            failing=self.failing_filter.currentData(),
-            build=self.build_filter.currentData(),
-            group_tag=self.tag_filter.text().strip(),
-            model=self.model_filter.text().strip(),
-            stale_before=board.stale_before if board and self.stale_filter.isChecked() else None,
             group_tags=tags,
+            **self.filters.values(board.stale_before if board else None),
         )
 
     def _apply_filters(self) -> None:
