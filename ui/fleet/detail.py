@@ -49,7 +49,7 @@ class FleetDetailWidget(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailPane")
-        self.setMinimumWidth(340)
+        self.setMinimumWidth(320)
         self.state = QLabel()
         self.state.setObjectName("detailState")
         self.state.setWordWrap(True)
@@ -133,14 +133,7 @@ class FleetDetailWidget(QFrame):
                 else self.tr("No check-in yet: nothing to evaluate.")
             )
         self.history.clear()
-        lines = [
-            (
-                c.at,
-                f"{shown('compliance_state', c.from_state or '') or 'new'} → "
-                f"{shown('compliance_state', c.to_state)}" + (f": {c.why}" if c.why else ""),
-            )
-            for c in found.history
-        ]
+        lines = [(c.at, _change(c.from_state, c.to_state, c.why)) for c in found.history]
         lines += [(e.at, f"{e.kind}: {e.note or ''}".rstrip(": ")) for e in events]
         for at, text in sorted(lines, reverse=True)[:200]:
             self.history.addItem(f"{when(at)}  {text}")

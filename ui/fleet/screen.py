@@ -36,7 +36,7 @@ from app.security.roles import Actor, Permission
 from app.services import Dashboard
 from app.services.fleet_export import ExportResult, Layout
 from app.store import Store
-from ui.devices.model import DeviceTableModel
+from ui.devices.model import COLUMNS, DeviceTableModel
 from ui.fleet.charts import BarListWidget, DailyBarsWidget, StateDonutWidget, TrendWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
@@ -51,6 +51,7 @@ from ui.words import shown
 log = logging.getLogger(__name__)
 
 POLL_MS = 500
+COLUMN_KEYS = [key for key, _ in COLUMNS]
 OVERVIEW, DEVICES, STALE = range(3)
 
 
@@ -193,6 +194,9 @@ class FleetScreen(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setDefaultSectionSize(118)
+        for hidden in ("enrollment_status", "manufacturer"):  # the Devices screen has them
+            self.table.setColumnHidden(COLUMN_KEYS.index(hidden), True)
         self.count = QLabel()
         self.count.setObjectName("countLabel")
         self.detail = FleetDetailWidget()
@@ -204,8 +208,8 @@ class FleetScreen(QWidget):
         left_layout.addWidget(self.count)
         split.addWidget(left)
         split.addWidget(self.detail)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 1)
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 8, 0, 0)

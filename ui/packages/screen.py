@@ -115,6 +115,7 @@ class PackagesScreen(QWidget):
         buttons.addWidget(self.open_xml)
         buttons.addStretch(1)
         side = QWidget()
+        self.side = side
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(8, 0, 0, 0)
         side_layout.addWidget(self.detail)
@@ -124,7 +125,8 @@ class PackagesScreen(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.table, 1)
-        top_layout.addWidget(self.empty)
+        top_layout.addWidget(self.empty, 0, Qt.AlignmentFlag.AlignTop)
+        top_layout.addStretch(0)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(side)
@@ -150,6 +152,7 @@ class PackagesScreen(QWidget):
             self.model.appendRow(self._row(listing))
         self.empty.setVisible(not self.listings)
         self.table.setVisible(bool(self.listings))
+        self.side.setVisible(bool(self.listings))  # no package: no details to show
         row = next(
             (i for i, item in enumerate(self.listings) if current and item.build.id == current),
             0,
