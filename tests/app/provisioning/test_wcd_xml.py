@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,15 @@ def test_any_text_survives_a_round_trip(name: str, ssid: str) -> None:
     if ssid:
         assert back.spec.network is not None
         assert back.spec.network.ssid == ssid
+
+
+GOLDEN = Path(__file__).parents[2] / "data" / "provisioning" / "golden-customizations.xml"
+
+
+def test_golden_customizations_xml(spec: PackageSpec) -> None:
+    """The XML a full spec writes, byte for byte (reviewed by hand against the WCD schema;
+    JOINERY_REGOLD=1 rewrites it after a deliberate change)."""
+    written = wcd_xml.render(spec)
+    if os.environ.get("JOINERY_REGOLD") == "1":
+        GOLDEN.write_bytes(written)
+    assert written == GOLDEN.read_bytes()
