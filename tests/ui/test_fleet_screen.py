@@ -90,7 +90,9 @@ def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen
     assert "blocked" in detail.access.text()
     reasons = [detail.reasons.item(i).text() for i in range(detail.reasons.count())]
     assert reasons and any("required by" in r for r in reasons)
-    assert detail.history.count() >= 1
+    history = [detail.history.item(i).text() for i in range(detail.history.count())]
+    assert any("latest check-in" in line for line in history)
+    assert any("→ Not compliant" in line for line in history)  # the state change, and why
     device = screen.selected_device()
     assert device is not None
     qtbot.mouseClick(detail.reevaluate, Qt.MouseButton.LeftButton)

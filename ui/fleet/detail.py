@@ -134,6 +134,16 @@ class FleetDetailWidget(QFrame):
             )
         self.history.clear()
         lines = [(c.at, _change(c.from_state, c.to_state, c.why)) for c in found.history]
+        if found.facts is not None:  # only the latest check-in's facts are kept
+            facts = found.facts
+            lines.append(
+                (
+                    facts.reported_at,
+                    self.tr("latest check-in ({s}, Windows {v})").format(
+                        s=facts.source.value, v=facts.os_version or "?"
+                    ),
+                )
+            )
         lines += [(e.at, f"{e.kind}: {e.note or ''}".rstrip(": ")) for e in events]
         for at, text in sorted(lines, reverse=True)[:200]:
             self.history.addItem(f"{when(at)}  {text}")
