@@ -133,6 +133,9 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
     install_excepthook()
     hint = ""
     if demo:
+        if not Path(db_path).exists():
+            # The first start builds the demo fleet and a month of check-ins (~15 s).
+            sys.stderr.write("Preparing the demo fleet (first start only)…\n")
         services.prepare_demo_database(db_path)
         hint = services.DEMO_SIGN_IN_HINT
     lock = acquire_kiosk_lock(db_path)
