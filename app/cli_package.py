@@ -197,8 +197,20 @@ def verify_command(
     file: str, password_file: str | None, trust_keys: tuple[str, ...], as_json: bool
 ) -> None:
     """Check signature (first), signer, and with the password every member's SHA-256."""
-    keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
-    verdict = bundle.verify_bundle(Path(file), keys, read_password_file(password_file))
+    password = read_password_file(password_file)
+    root = click.get_current_context().find_root().obj
+    if root is None:  # the group on its own (no database): check, record nothing
+        keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
+        verdict = bundle.verify_bundle(Path(file), keys, password)
+    else:  # under `joinery`: every verify is audited, a failed one too
+        with root.store() as store:
+            verdict = services.verify_package(
+                store,
+                Path(file),
+                password=password,
+                trust_keys=[Path(k) for k in trust_keys] or None,
+                actor=root.actor(store),
+            )
     _report(verdict, as_json)
 
 

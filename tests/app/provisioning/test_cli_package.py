@@ -181,3 +181,32 @@ def test_build_under_joinery_records_the_package(
         listed = services.list_packages(store)
         assert [p.build.sha256 for p in listed] == [document["sha256"]]
         assert store.audit_entries(action="package.build")
+
+
+def test_verify_under_joinery_is_audited(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import services
+    from app.cli import cli
+    from app.store import Store
+
+    for function in (services.build_and_record, services.verify_package):
+        assert function.__kwdefaults__ is not None
+        for name, value in (("kdf_cost", CHEAP), ("kdf_bounds", CHEAP_BOUNDS)):
+            if name in function.__kwdefaults__:
+                monkeypatch.setitem(function.__kwdefaults__, name, value)
+    keys = tmp_path / "keys"
+    assert run("keygen", "-o", str(keys))[0] == 0
+    db = tmp_path / "joinery.db"
+    private = next(keys.glob("*.key"))
+    out = tmp_path / "out"
+    build = ["--db", str(db), "package", "build", str(project), "-o", str(out), "--json"]
+    build += ["--sign-key", str(private), "--password-file", str(tmp_path / "pw.txt")]
+    built = CliRunner().invoke(cli, [*build, *TOKEN_DATES])
+    assert built.exit_code == 0, built.output
+    bundle_path = json.loads(built.stdout)["output"]
+    verify = ["--db", str(db), "package", "verify", bundle_path]
+    result = CliRunner().invoke(cli, [*verify, "--password-file", str(tmp_path / "pw.txt")])
+    assert result.exit_code == 0, result.output
+    with Store.open(db) as store:
+        assert store.audit_entries(action="package.verify")
