@@ -37,12 +37,13 @@ from app.services import Dashboard
 from app.services.fleet_export import ExportResult, Layout
 from app.store import Store
 from ui.devices.model import COLUMNS, DeviceTableModel
-from ui.fleet.charts import BarListWidget, DailyBarsWidget, StateDonutWidget, TrendWidget
+from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
 from ui.fleet.filters import FilterBarWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
+from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
 from ui.ops import run_op
 from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, open_now
