@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from app import demo
 from app.enrollment import Answers
+from app.provisioning.model import (
+    BulkToken,
+    DeviceSetup,
+    Network,
+    PackageInfo,
+    PackageSpec,
+    generate_password,
+)
 from app.security import operators
 from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.services.actors import Progress, local_admin
 from app.services.compliance import assign, import_template, reevaluate
 from app.services.fleet import take_snapshot
+from app.services.packages import (
+    build_and_record,
+    list_packages,
+    load_signing_key,
+    new_signing_key,
+)
 from app.services.simulate import simulate_checkins
 from app.store import Store
 from app.timeutil import now_iso, utcnow
@@ -64,6 +79,8 @@ def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
                 store.save_profile("Contoso laptops", bench.to_json(), now_iso())
         if not store.policy_rows():
             seed_compliance_history(store)
+        if not list_packages(store):
+            seed_demo_packages(store, Path(path).parent / "demo-packages")
         if operators.first_admin_needed(store):
             admin: Actor | None = None
             for name, role in DEMO_OPERATORS:
@@ -113,3 +130,37 @@ def _fixed(moment: datetime) -> Callable[[], datetime]:
 
 def _no_sleep(_seconds: float) -> None:
     return None
+
+
+def seed_demo_packages(store: Store, folder: Path, *, today: date | None = None) -> None:
+    """Two builds of a demo bulk-enrollment package, so the Packages screen has a registry.
+
+    The token is a placeholder (no real tenant), the password is generated and discarded:
+    the bundles are real, signed and encrypted, but nobody needs to open them.
+    """
+    day = today or utcnow().date()
+    keys = folder / "signing-key"
+    existing = sorted(keys.glob("*.key")) if keys.exists() else []
+    private = existing[0] if existing else new_signing_key(keys)[0]
+    key = load_signing_key(private)
+    package_id = uuid.uuid4()
+    for version, issued_days_ago in (("1.0", 170), ("1.1", 20)):
+        issued = day - timedelta(days=issued_days_ago)
+        spec = PackageSpec(
+            info=PackageInfo(
+                "Contoso bench",
+                version=version,
+                rank=1,
+                package_id=package_id,
+                password=generate_password(),
+            ),
+            device=DeviceSetup(name_template=demo.NAME_PREFIX + "%SERIAL%"),
+            network=Network("Contoso-Bench", key=Secret("demo wifi key " + version)),
+            account=BulkToken(
+                "Contoso bench " + version,
+                Secret("demo-token-not-a-real-bprt"),
+                issued + timedelta(days=180),
+                issued,
+            ),
+        )
+        build_and_record(store, spec, folder, key, today=issued)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
+from app import services
 from app.errors import KnownError
 from app.security import operators
 from app.security.roles import Actor, Role
@@ -222,6 +223,11 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
     assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 11 + 7 + 5
+    with Store.open(tmp_path / "d" / "demo.db") as demo_store:  # a demo worth looking at
+        assert [p.display_name for p in services.policies(demo_store)] == ["Baseline", "Strict"]
+        assert len(services.list_packages(demo_store)) == 2
+        board = services.dashboard(demo_store)
+        assert board.tiles["stale"] > 0 and board.failing and len(board.trend) >= 30
 
 
 def test_results_arriving_while_locked_wait_for_the_operator(
