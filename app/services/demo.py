@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from app import demo
+from app.domain import DeviceQuery
 from app.enrollment import Answers
 from app.provisioning.model import (
     BulkToken,
@@ -28,6 +29,7 @@ from app.services.packages import (
     list_packages,
     load_signing_key,
     new_signing_key,
+    record_provisioned,
 )
 from app.services.simulate import simulate_checkins
 from app.store import Store
@@ -163,4 +165,9 @@ def seed_demo_packages(store: Store, folder: Path, *, today: date | None = None)
                 issued,
             ),
         )
-        build_and_record(store, spec, folder, key, today=issued)
+        build = build_and_record(store, spec, folder, key, today=issued)
+    # The bulk-provisioned devices of the demo fleet say which package set them up.
+    bulk = DeviceQuery(text="", sort="serial")
+    provisioned = [d for d in store.devices_page(bulk, 0, 400) if d.provisioning_method == "bulk"]
+    for device in provisioned[:40]:
+        record_provisioned(store, device.serial, build.id)
