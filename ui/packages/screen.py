@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -32,6 +32,7 @@ from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services import OpenedPackage, PackageListing
 from app.store import Store
+from ui import theme
 from ui.ops import run_op
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,6 @@ COLUMNS = (
     "Token expiry",
     "Devices",
 )
-WARN = QColor("#8a5a00")
-EXPIRED = QColor("#b3261e")
 
 
 def expiry_text(listing: PackageListing) -> str:
@@ -178,7 +177,8 @@ class PackagesScreen(QWidget):
         items[5].setToolTip(build.signer_key_id or "")
         items[6].setToolTip(build.sha256)
         if listing.expired or listing.expiring:
-            items[7].setForeground(QBrush(EXPIRED if listing.expired else WARN))
+            # Theme colours, so the warning reads on the dark palette too.
+            items[7].setForeground(QBrush(theme.colour("error" if listing.expired else "warning")))
             items[7].setData("expired" if listing.expired else "warning", Qt.ItemDataRole.UserRole)
         return items
 
