@@ -176,8 +176,8 @@ def test_export_the_filtered_view(qtbot: QtBot, screen: FleetScreen, tmp_path: P
     screen.show_tile("noncompliant")
     wait_rows(qtbot, screen)
     target = tmp_path / "entra.csv"
-    with qtbot.waitSignal(screen.exported, timeout=10_000):
-        screen.export_to(str(target), "entra")
+    with qtbot.waitSignal(screen.exports.exported, timeout=10_000):
+        screen.exports.export_to(str(target), "entra", screen.model.query)
     text = target.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     assert lines[0].startswith("displayName,accountEnabled,operatingSystem")

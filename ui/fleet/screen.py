@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTime, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -34,17 +33,16 @@ from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Dashboard
-from app.services.fleet_export import ExportResult, Layout
 from app.store import Store
 from ui.devices.model import COLUMNS, DeviceTableModel
 from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
+from ui.fleet.export_flow import FleetExportFlow
 from ui.fleet.filters import FilterBarWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
 from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
-from ui.ops import run_op
 from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, open_now
 from ui.words import shown
@@ -57,10 +55,6 @@ OVERVIEW, DEVICES, STALE = range(3)
 
 
 class FleetScreen(QWidget):
-    """`exported(path)` after an export has been written."""
-
-    exported = Signal(str)
-
     def __init__(
         self,
         store: Store,
@@ -150,8 +144,12 @@ class FleetScreen(QWidget):
         self.pause.toggled.connect(self._on_pause_toggled)
         self.as_of.dateChanged.connect(self._on_as_of_changed)
         self.today.clicked.connect(lambda: self.as_of.setDate(QDate.currentDate()))
-        self.export.clicked.connect(lambda: self._export("joinery"))
-        self.export_entra.clicked.connect(lambda: self._export("entra"))
+        self.exports = FleetExportFlow(
+            self.store.path, self, actor=self._actor, present=self._present
+        )
+        self.exports.message.connect(self._say)
+        self.export.clicked.connect(lambda: self.exports.choose("joinery", self.model.query))
+        self.export_entra.clicked.connect(lambda: self.exports.choose("entra", self.model.query))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
         QShortcut(QKeySequence("Ctrl+P"), self, activated=self.pause.toggle)
@@ -448,46 +446,6 @@ class FleetScreen(QWidget):
             self._say(str(error))
             return
         self.stale_view.show_plan(plan.days, plan.count, list(plan.devices))
-
-    def _export(self, layout: str) -> None:
-        actor = self._actor()
-        if actor is None or not actor.may(Permission.EXPORT):
-            self._say(self.tr("Your role cannot export devices."))
-            return
-        name = "entra-devices.csv" if layout == "entra" else f"fleet-{date.today()}.csv"
-        dialog = QFileDialog(self, self.tr("Export the filtered devices"))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilter(self.tr("CSV (*.csv)"))
-        dialog.setDefaultSuffix("csv")
-        dialog.selectFile(name)
-        dialog.fileSelected.connect(lambda path: self.export_to(path, layout))
-        self._present(dialog)
-
-    def export_to(self, path: str, layout: str) -> None:
-        actor = self._actor()
-        query = self.model.query
-
-        chosen: Layout = "entra" if layout == "entra" else "joinery"
-
-        def job(
-            store: Store, progress: Callable[[int, int], None], cancel: Callable[[], bool]
-        ) -> ExportResult:
-            return services.export_devices_csv(
-                store, query, path, layout=chosen, actor=actor, progress=progress, cancel=cancel
-            )
-
-        run_op(
-            self.store.path,
-            job,
-            on_done=self._on_export_done,
-            on_failed=lambda error: self._say(str(error)),
-        )
-
-    def _on_export_done(self, result: ExportResult) -> None:
-        self._say(
-            self.tr("Exported {n} device(s) to {p}.").format(n=f"{result.devices:,}", p=result.path)
-        )
-        self.exported.emit(result.path)
 
     def choose_import(self) -> None:
         actor = self._actor()
