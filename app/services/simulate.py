@@ -11,7 +11,13 @@ from app.compliance import simulate
 from app.compliance.facts import DeviceFacts, FactSource
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
-from app.services.compliance import assign, import_template, policies, record_checkins
+from app.services.compliance import (
+    assign,
+    import_template,
+    policies,
+    record_checkins,
+    reevaluate,
+)
 from app.store import Store
 from app.timeutil import utcnow
 
@@ -36,6 +42,8 @@ def simulate_checkins(
     if not any(p.assignment.assigned for p in policies(store)):
         import_template(store, "baseline", actor=who, now=clock())
         assign(store, "Baseline", all_devices=True, actor=who)
+        # Every device judged once: the seeded states (made up) give way to real ones.
+        reevaluate(store, now=clock(), actor=who)
     low, high = store.id_range()
     silent: set[int] = set()
 
