@@ -45,6 +45,8 @@ class IngestBatch:
     """Everything read: the facts, the problems, the collectors' warnings, and per-file counts."""
 
     facts: list[DeviceFacts] = field(default_factory=list)
+    # Where each fact came from, in the same order: (file, line; None for a report).
+    origins: list[tuple[str, int | None]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     files: list[FileCount] = field(default_factory=list)
@@ -159,6 +161,7 @@ def _read_report(batch: IngestBatch, path: Path) -> None:
     batch.problems.extend(report.problems)
     if report.facts is not None:
         batch.facts.append(report.facts)
+        batch.origins.append((str(path), None))
     good = report.facts is not None
     batch.files.append(FileCount(str(path), KIND_REPORT, int(good), int(not good), 0))
 
@@ -175,6 +178,7 @@ def _read_export(
             bad_lines.add(item.line)
         elif item is not None:
             batch.facts.append(item)
+            batch.origins.append((str(path), reader.line))
             facts += 1
         if count % _CHECK_EVERY == 0:
             _check(cancel)

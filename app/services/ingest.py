@@ -72,21 +72,11 @@ def ingest_files(
 
 
 def _in_files(problems: list[Problem], batch: ingest.IngestBatch) -> list[Problem]:
-    """Name the file each refused check-in came from (rows are numbered across the batch)."""
-    ends: list[tuple[int, str]] = []
-    total = 0
-    for counted in batch.files:
-        total += counted.facts
-        ends.append((total, counted.path))
+    """Name the file and line each refused check-in came from (rows count across the batch)."""
     named = []
     for problem in problems:
-        row = problem.line or 0
-        path = next((p for end, p in ends if row <= end), problem.file)
-        first = next((end for end, p in ends if p == path), row) - next(
-            (c.facts for c in batch.files if c.path == path), 0
-        )
-        kind = next((c.kind for c in batch.files if c.path == path), "")
-        line = None if kind == "report" else row - first
+        row = (problem.line or 0) - 1
+        path, line = batch.origins[row] if 0 <= row < len(batch.origins) else ("", None)
         reason = f"serial {problem.column}: {problem.reason}"
         named.append(Problem(Path(path).name if path else "check-ins", line, None, reason))
     return named

@@ -45,7 +45,11 @@ def test_one_unknown_serial_refuses_the_whole_batch_naming_the_file(store: Store
         services.ingest_files(store, [REPORT, EXPORT])
     problems = caught.value.problems
     assert {p.file for p in problems} == {EXPORT.name}
-    assert all(p.line is not None and p.line >= 2 for p in problems)
+    lines = EXPORT.read_text(encoding="utf-8-sig").splitlines()
+    for problem in problems:  # the very line of the file that holds the refused serial
+        assert problem.line is not None
+        serial = problem.reason.split(":")[0].removeprefix("serial ")
+        assert serial in lines[problem.line - 1]
     assert "5CG3471KQD" in str(caught.value)
     device = store.device_by_serial("PF4XK2QZ")
     assert device is not None and store.latest_facts(device.id) is None  # nothing recorded
