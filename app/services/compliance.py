@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app import settings
 from app.compliance import policy as pol
@@ -254,7 +254,7 @@ def record_checkins(
     report = CheckinReport()
     with store.transaction():
         known = store.device_ids_by_serial([f.serial.strip() for f in batch])
-        rows, problems = _fact_rows(batch, known, iso(moment))
+        rows, problems = _fact_rows(batch, known, iso(moment + CLOCK_SKEW))
         report.rejected = [
             {"row": p.line, "serial": p.column, "reason": p.reason} for p in problems
         ]
@@ -276,6 +276,10 @@ def record_checkins(
     return report
 
 
+#: A device's clock may run a little ahead of the kiosk's; beyond this a report is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def _fact_rows(
     batch: list[DeviceFacts], known: dict[str, int], now: str
 ) -> tuple[dict[int, dict[str, object]], list[Problem]]:
@@ -291,7 +295,10 @@ def _fact_rows(
         elif reported is None:
             reason = f"reported_at {facts.reported_at!r} is not an ISO 8601 time"
         elif reported > now:
-            reason = f"reported_at {reported} is in the future (the clock says {now})"
+            reason = (
+                f"reported_at {reported} is in the future (more than {CLOCK_SKEW} ahead of "
+                f"this kiosk's clock): check the device's clock"
+            )
         if reason is not None:
             problems.append(Problem("check-ins", number, facts.serial, reason))
             continue

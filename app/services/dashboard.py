@@ -151,9 +151,11 @@ def daily_snapshot(
 def reevaluate_device(
     store: Store, device_id: int, *, now: datetime | None = None, actor: Actor | None = None
 ) -> str:
-    """Evaluate one device again from its latest facts; returns its state afterwards."""
+    """Evaluate one device again from its latest facts; returns its state afterwards.
+
+    A write (state, history, audit), so it needs what recording check-ins needs."""
     who = actor or local_admin()
-    who.require(Permission.VIEW)
+    who.require(Permission.IMPORT)
     moment = now or utcnow()
     device = store.device(device_id)
     if device is None:

@@ -96,7 +96,7 @@ def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen
     device = screen.selected_device()
     assert device is not None
     qtbot.mouseClick(detail.reevaluate, Qt.MouseButton.LeftButton)
-    assert "re-evaluated" in screen.note.text()
+    qtbot.waitUntil(lambda: "re-evaluated" in screen.note.text(), timeout=10_000)
     assert screen.store.audit_entries(action="compliance.reevaluate")
 
 
@@ -167,6 +167,7 @@ def test_stale_plan_and_marking_a_device(qtbot: QtBot, screen: FleetScreen) -> N
     qtbot.mouseClick(view.mark, Qt.MouseButton.LeftButton)
     assert boxes and "BitLocker" in boxes[0].text()
     boxes[0].button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: "marked for cleanup" in screen.note.text(), timeout=10_000)
     history = screen.store.device_history(device.device_id)
     assert any(h.kind == "marked for cleanup" for h in history)
     assert screen.store.audit_entries(action="stale.mark")
@@ -201,3 +202,19 @@ def test_import_check_ins_with_progress(qtbot: QtBot, screen: FleetScreen) -> No
     assert refused.args[0] is None
     assert "Nothing was recorded" in boxes[-1].text()
     assert "DevicesWithInventory-sample.csv, line" in boxes[-1].text()
+
+
+def test_a_locked_kiosk_acts_for_nobody(qtbot: QtBot, screen: FleetScreen) -> None:
+    screen.tabs.setCurrentIndex(STALE)
+    device = screen.stale_view.selected()
+    assert device is not None
+    boxes: list[QMessageBox] = []
+    screen._present = boxes.append  # type: ignore[method-assign]
+    qtbot.mouseClick(screen.stale_view.mark, Qt.MouseButton.LeftButton)
+    screen._actor = lambda: None  # the session locked while the question was open
+    boxes[0].button(QMessageBox.StandardButton.Yes).click()
+    wait_for_writer()
+    assert "locked" in screen.note.text()
+    history = screen.store.device_history(device.device_id)
+    assert not any(h.kind == "marked for cleanup" for h in history)
+    assert not screen.store.audit_entries(action="stale.mark")

@@ -43,6 +43,7 @@ from ui.fleet.filters import FilterBarWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
 from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
+from ui.ops import run_op
 from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, open_now
 from ui.words import shown
@@ -227,14 +228,17 @@ class FleetScreen(QWidget):
 
     def refresh(self) -> None:
         """Tiles and charts from the counters; the table asks again, keeping its place."""
+        actor = self._actor()
+        if actor is None:
+            return  # locked: nothing is read for nobody; the next poll after sign-in does it
         self._data_version = self.store.data_version()
         past = self.as_of.date() < QDate.currentDate()
         try:
             if past:
                 day = self.as_of.date().toString("yyyy-MM-dd")
-                self.board = services.dashboard_at(self.store, day)
+                self.board = services.dashboard_at(self.store, day, actor=actor)
             else:
-                self.board = services.dashboard(self.store)
+                self.board = services.dashboard(self.store, actor=actor)
         except JoineryError as error:
             self._say(str(error))
             return
@@ -287,10 +291,7 @@ class FleetScreen(QWidget):
         super().showEvent(event)  # type: ignore[arg-type]
         if self._data_version != self.store.data_version() or self.board is None:
             self.refresh()
-        try:
-            services.daily_snapshot(self.store, actor=self._actor())
-        except JoineryError as error:
-            log.info("no snapshot today: %s", error)
+        self._write(lambda store, actor: services.daily_snapshot(store, actor=actor), quiet=True)
 
     # -- drill-downs -----------------------------------------------------------------------
 
@@ -369,27 +370,59 @@ class FleetScreen(QWidget):
 
     def _show_detail(self, device_id: int) -> None:
         try:
-            found = services.device_compliance(self.store, device_id, actor=self._actor())
+            actor = self._actor()
+            if actor is None:
+                return
+            found = services.device_compliance(self.store, device_id, actor=actor)
         except JoineryError as error:
             self.detail.show_nothing(str(error))
             return
         self.detail.show_compliance(found, self.store.device_history(device_id))
 
+    def _write(
+        self,
+        job: Callable[[Store, Actor], object],
+        on_done: Callable[[object], None] | None = None,
+        *,
+        quiet: bool = False,
+    ) -> None:
+        """A write on the writer thread as the operator signed in now (never while locked:
+        a locked kiosk acts for nobody). Errors are said, or only logged when `quiet`."""
+        actor = self._actor()
+        if actor is None:
+            if not quiet:
+                self._say(self.tr("The kiosk is locked: sign in to go on."))
+            return
+
+        def failed(error: BaseException) -> None:
+            if quiet or not isinstance(error, JoineryError):
+                log.info("fleet write failed: %r", error)
+            if not quiet:
+                self._say(str(error) if isinstance(error, JoineryError) else repr(error))
+
+        run_op(
+            self.store.path,
+            lambda store, _progress, _cancelled: job(store, actor),
+            on_done=on_done or (lambda _result: None),
+            on_failed=failed,
+        )
+
     def _reevaluate(self) -> None:
         device = self.selected_device()
         if device is None:
             return
-        try:
-            state = services.reevaluate_device(self.store, device.id, actor=self._actor())
-        except JoineryError as error:
-            self._say(str(error))
-            return
-        self._say(
-            self.tr("{s} re-evaluated: {t}.").format(
-                s=device.serial, t=shown("compliance_state", state)
+
+        def done(state: object) -> None:
+            self._say(
+                self.tr("{s} re-evaluated: {t}.").format(
+                    s=device.serial, t=shown("compliance_state", str(state))
+                )
             )
+            self.refresh()
+
+        self._write(
+            lambda store, actor: services.reevaluate_device(store, device.id, actor=actor), done
         )
-        self.refresh()
 
     def _print_label(self) -> None:
         device = self.selected_device()
@@ -410,16 +443,17 @@ class FleetScreen(QWidget):
         if device is None:
             return
 
-        def mark() -> None:
-            try:
-                services.mark_for_cleanup(self.store, device_id, actor=self._actor())
-            except JoineryError as error:
-                self._say(str(error))
-                return
+        def done(_result: object) -> None:
             self._say(
                 self.tr("{s} is marked for cleanup (see its history).").format(s=device.serial)
             )
             self.refresh()
+
+        def mark() -> None:  # the operator is read when they confirm, not when asked
+            self._write(
+                lambda store, actor: services.mark_for_cleanup(store, device_id, actor=actor),
+                done,
+            )
 
         confirm(
             self,
@@ -441,7 +475,10 @@ class FleetScreen(QWidget):
 
     def _show_stale(self) -> None:
         try:
-            plan = services.stale_plan(self.store, limit=SHOWN, actor=self._actor())
+            actor = self._actor()
+            if actor is None:
+                return
+            plan = services.stale_plan(self.store, limit=SHOWN, actor=actor)
         except JoineryError as error:
             self._say(str(error))
             return

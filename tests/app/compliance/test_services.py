@@ -179,3 +179,12 @@ def test_stale_plan_lists_the_inactive_devices(fleet: Store) -> None:
     assert all(p.days_inactive >= 90 for p in planned)
     with pytest.raises(InputError, match="21"):
         services.stale_plan(fleet, days=7)
+
+
+def test_a_device_clock_a_little_ahead_is_tolerated(fleet: Store) -> None:
+    (first,) = serials(fleet, 1)
+    ahead = good(first, T0 + timedelta(minutes=3))  # within the skew
+    assert services.record_checkins(fleet, [ahead], now=T0).recorded == 1
+    far = good(first, T0 + timedelta(minutes=30))
+    with pytest.raises(services.CheckinsRejected, match="refused"):
+        services.record_checkins(fleet, [far], now=T0)
