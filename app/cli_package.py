@@ -48,8 +48,11 @@ def read_password_file(path: str | None) -> Secret | None:
         return None
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read the password file {path}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read the password file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        # Not the decoder's message: it would quote a byte of the password and its place.
+        raise InputError(f"The password file {path} is not UTF-8 text.") from None
     password = text.rstrip("\r\n")
     if not password:
         raise InputError(f"The password file {path} is empty.")

@@ -313,3 +313,19 @@ def test_a_cart_with_one_bad_device_writes_nothing(qtbot: QtBot, db_path: Path) 
     wait_for_writer()
     assert store.count_devices() == 0
     store.close()
+
+
+def test_management_page_offers_the_tenants_policies(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    services.import_template(wizard.store, "baseline")
+    type_into(qtbot, wizard.device_page.serial, "PF5KX2QD")
+    while wizard.currentPage().objectName() != "managementPage":
+        if wizard.currentPage().objectName() == "accountPage":
+            wizard.currentPage().no_user.setChecked(True)  # type: ignore[attr-defined]
+            wizard.currentPage()._check()  # type: ignore[attr-defined]
+        wizard.next()
+    combo = wizard.currentPage().policy  # type: ignore[attr-defined]
+    offered = [combo.itemData(i) for i in range(combo.count())]
+    assert offered == [None, "Baseline"]
+    combo.setCurrentIndex(1)
+    wizard.next()
+    assert wizard.draft.answers.compliance_policy == "Baseline"

@@ -88,7 +88,11 @@ class EnrollWizard(QWizard):
         return self.store.profile_wifi_key(self.store.profile_canonical_name(name)) is not None
 
     def policy_names(self) -> list[str]:
-        return []
+        """The compliance policies the tenant has (the management page offers them)."""
+        actor = self._actor()
+        if actor is None:
+            return []
+        return [p.display_name for p in services.policies(self.store)]
 
     def may_manage_profiles(self) -> bool:
         actor = self._actor()
