@@ -139,6 +139,8 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
         services.prepare_demo_database(db_path)
         hint = services.DEMO_SIGN_IN_HINT
     lock = acquire_kiosk_lock(db_path)
+    if removed := services.sweep_scratch():  # re-opened packages a crashed kiosk left in the clear
+        logging.getLogger(__name__).warning("removed %d leftover package folder(s)", removed)
     try:
         window = MainWindow(str(db_path), demo=demo, sign_in_hint=hint)
         if screenshot_dir is not None:

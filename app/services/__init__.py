@@ -80,6 +80,7 @@ from app.services.packages import (
     open_package,
     record_provisioned,
     revoke_steps,
+    sweep_scratch,
     token_days_left,
     verify_package,
 )
@@ -157,6 +158,7 @@ __all__ = [
     "save_profile",
     "seed_demo",
     "stale_plan",
+    "sweep_scratch",
     "take_snapshot",
     "tenant_settings",
     "token_days_left",

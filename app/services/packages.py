@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app import paths
 from app.domain import Device, PackageBuild
 from app.errors import Cancelled, InputError, KnownError
 from app.provisioning import build as builder
@@ -323,18 +324,43 @@ def open_package(
     if build.form == "project":
         opened = open_customizations(output / builder.PROJECT_XML)
     else:
-        scratch = Path(tempfile.mkdtemp(prefix="joinery-reopen-"))
+        # The unpacked project holds secrets in the clear: a 0700 folder in Joinery's own
+        # data directory (swept at start-up after a crash), removed on any failure here.
+        scratch = Path(tempfile.mkdtemp(prefix=REOPEN_PREFIX, dir=_scratch_root()))
         project = scratch / "project"
         try:
             bundle.unpack_bundle(output, project, password, kdf_bounds=kdf_bounds)
             read = wcd_xml.read_customizations(project / builder.PROJECT_XML)
+            details: dict[str, object] = {"build": build_id, "file": output.name}
+            _audit(store, who, "package.open", f"{build.name} {build.version}", details)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-        opened = OpenedPackage(read.spec, read.kept, project, str(output), scratch)
-    details: dict[str, object] = {"build": build_id, "file": output.name}
+        return OpenedPackage(read.spec, read.kept, project, str(output), scratch)
+    details = {"build": build_id, "file": output.name}
     _audit(store, who, "package.open", f"{build.name} {build.version}", details)
     return opened
+
+
+REOPEN_PREFIX = "joinery-reopen-"
+
+
+def _scratch_root() -> Path:
+    root = paths.data_dir() / "scratch"
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o700)
+    return root
+
+
+def sweep_scratch() -> int:
+    """Remove re-opened package folders a crashed kiosk left behind; how many were removed."""
+    root = paths.data_dir() / "scratch"
+    if not root.exists():
+        return 0
+    left = [p for p in root.iterdir() if p.name.startswith(REOPEN_PREFIX)]
+    for folder in left:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(left)
 
 
 def open_customizations(path: Path) -> OpenedPackage:

@@ -237,3 +237,15 @@ def test_project_form_without_secrets(store: Store, payload: Path, tmp_path: Pat
     assert "no bulk token" in services.revoke_steps(row)[0]
     opened = services.open_package(store, row.id, actor=LEAD)
     assert opened.spec.device.shared_use and opened.scratch is None
+
+
+def test_leftover_reopened_folders_are_swept(tmp_path: Path) -> None:
+    from app import paths
+    from app.services.packages import REOPEN_PREFIX, sweep_scratch
+
+    scratch = paths.data_dir() / "scratch"
+    (scratch / f"{REOPEN_PREFIX}abc" / "project").mkdir(parents=True)
+    (scratch / f"{REOPEN_PREFIX}abc" / "project" / "customizations.xml").write_text("<x/>")
+    (scratch / "unrelated").mkdir()
+    assert sweep_scratch() == 1
+    assert [p.name for p in scratch.iterdir()] == ["unrelated"]
