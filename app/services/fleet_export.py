@@ -168,8 +168,9 @@ def export_devices_csv(
 ) -> ExportResult:
     """Write the devices `query` matches to `path` in `layout`; audited as `fleet.export`.
 
-    Runs in one store transaction, so the rows are one consistent reading of the fleet (the
-    live simulator cannot slip rows in between pages) and the audit entry commits with it.
+    The rows are one consistent reading of the fleet (a read snapshot: the live simulator
+    cannot slip rows in between pages, nor is it held up); the file is removed again if its
+    audit entry cannot be written.
     Raises Cancelled when `cancel()` turns true: then no file is written and nothing logged.
     """
     who = actor or local_admin()
@@ -180,11 +181,12 @@ def export_devices_csv(
     target = Path(path)
     renamed = False
     try:
-        with store.transaction():
+        with store.read_snapshot():  # one reading of the fleet; writers are not held up
             total = store.count_devices(query)
             rows = _rows(store.iter_devices(query), to_row, total, progress, cancel)
             count = csvsafe.write(target, header, rows)
-            renamed = True
+        renamed = True
+        with store.transaction():
             store.append_audit(
                 who.audit_name,
                 "fleet.export",

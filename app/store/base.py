@@ -89,6 +89,19 @@ class StoreBase:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """One consistent reading across many queries (WAL), without the write lock: other
+        processes keep writing while a long export or report reads."""
+        if self.conn.in_transaction:
+            yield  # inside the caller's transaction: already one reading
+            return
+        self.conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    @contextmanager
     def transaction(self) -> Iterator[Database]:
         """One writer unit: BEGIN IMMEDIATE, so busy waits happen here and not mid-way."""
         if self.conn.in_transaction:

@@ -196,3 +196,16 @@ def test_busy_writer_retries_then_says_so(db_path: Path) -> None:
     holder.execute("ROLLBACK")
     holder.close()
     store.close()
+
+
+def test_a_read_snapshot_is_consistent_and_never_holds_writers(db_path: Path) -> None:
+    with Store.open(db_path) as reader, Store.open(db_path) as writer:
+        demo.seed(reader, 20, seed=1)
+        device = next(reader.iter_devices(DeviceQuery()))
+        flipped = "error" if device.compliance_state != "error" else "compliant"
+        with reader.read_snapshot():
+            before = reader.count_devices(DeviceQuery(state=flipped))
+            with writer.transaction():  # another process writes meanwhile: not refused
+                writer.update_devices([device.id], [{"compliance_state": flipped}])
+            assert reader.count_devices(DeviceQuery(state=flipped)) == before  # one reading
+        assert reader.count_devices(DeviceQuery(state=flipped)) == before + 1
