@@ -65,7 +65,13 @@ from app.services.fleet import (
 )
 from app.services.fleet_export import ExportResult, export_devices_csv
 from app.services.ingest import IngestReport, ingest_files
-from app.services.labels import queue_label, record_label_print, write_label, write_label_sheet
+from app.services.labels import (
+    queue_label,
+    queue_label_after_enroll,
+    record_label_print,
+    write_label,
+    write_label_sheet,
+)
 from app.services.packages import (
     OpenedPackage,
     PackageListing,
@@ -149,6 +155,7 @@ __all__ = [
     "profile",
     "profile_wifi_key",
     "queue_label",
+    "queue_label_after_enroll",
     "record_checkins",
     "record_label_print",
     "record_lock",

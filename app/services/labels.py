@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from app import labels, paths
 from app.domain import Device
-from app.errors import InputError, KnownError
+from app.errors import InputError, JoineryError, KnownError
 from app.fileutil import atomic_write
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | None = None) -> Path:
@@ -88,6 +91,22 @@ def queue_label(store: Store, serial: str, *, actor: Actor | None = None) -> Pat
     folder = paths.data_dir() / "label-queue"
     folder.mkdir(parents=True, exist_ok=True)
     return write_label(store, serial, folder / f"{_safe(serial)}.png", actor=actor)
+
+
+def queue_label_after_enroll(
+    store: Store, serial: str, *, actor: Actor | None = None
+) -> str | None:
+    """Queue the label of a device just enrolled; why it could not be, or None.
+
+    The enrollment has already landed, so a label problem (a full disk, a printer folder
+    gone) is reported beside it, never as a failed enrollment a retry would then refuse.
+    """
+    try:
+        queue_label(store, serial, actor=actor)
+    except (JoineryError, OSError) as error:
+        log.warning("label for %s not queued: %s", serial, error)
+        return f"{serial}: the label was not queued ({error}); print it from Devices"
+    return None
 
 
 def _safe(serial: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -117,4 +118,26 @@ def test_commit_on_scan_needs_no_key_at_all(qtbot: QtBot, db_path: Path) -> None
         scan(qtbot, screen, "PF3KX1ZB")
     wait_for_writer()
     assert store.count_devices() == 1
+    store.close()
+
+
+def test_a_label_that_cannot_be_queued_is_not_a_failed_enrollment(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.errors import KnownError
+    from app.services import labels
+
+    def full_disk(*_args: object, **_kwargs: object) -> Path:
+        raise KnownError("no space left on the label queue's disk")
+
+    monkeypatch.setattr(labels, "queue_label", full_disk)
+    screen, store = make_screen(qtbot, db_path)
+    scan(qtbot, screen, "PF5KX2QA")
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+        qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+    device = store.device_by_serial("PF5KX2QA")
+    assert device is not None and device.enrollment_status == "enrolled"
+    assert "label was not queued" in screen.message.text()
+    assert "no space left" in screen.message.text()
+    assert screen.scan.text() == ""  # still ready for the next scan
     store.close()

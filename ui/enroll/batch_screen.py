@@ -54,6 +54,7 @@ class BatchEnrollScreen(QWidget):
         self._actor = actor
         self.preview: EnrollPreview | None = None
         self.batch: list[str] = []
+        self.label_notes: list[str] = []
         self.busy = False
 
         intro = QLabel(
@@ -224,9 +225,12 @@ class BatchEnrollScreen(QWidget):
         self.busy = True
         self.scan.setReadOnly(True)
 
+        self.label_notes = []
+
         def job(store: Store, _progress: object, _cancelled: object) -> EnrollResult:
             result = services.enroll_device(store, request, actor=actor)
-            services.queue_label(store, result.device.serial, actor=actor)
+            note = services.queue_label_after_enroll(store, result.device.serial, actor=actor)
+            self.label_notes += [note] if note else []
             return result
 
         run_op(
@@ -242,12 +246,20 @@ class BatchEnrollScreen(QWidget):
         serial = result.device.serial
         self.batch.append(serial)
         self._add_row(result)
-        self._say(
-            self.tr("Enrolled {s} as {n}; label queued. Ready for the next scan.").format(
-                s=serial, n=result.device.device_name
-            ),
-            error=False,
-        )
+        if self.label_notes:  # enrolled all the same: only the label needs a hand
+            self._say(
+                self.tr("Enrolled {s} as {n}, but {p}").format(
+                    s=serial, n=result.device.device_name, p="; ".join(self.label_notes)
+                ),
+                error=True,
+            )
+        else:
+            self._say(
+                self.tr("Enrolled {s} as {n}; label queued. Ready for the next scan.").format(
+                    s=serial, n=result.device.device_name
+                ),
+                error=False,
+            )
         self.preview = None
         self.scan.clear()
         self.scan.setFocus()

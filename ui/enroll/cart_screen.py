@@ -60,6 +60,7 @@ class CartEnrollWidget(QWidget):
         self.cart: list[EnrollPreview] = []
         self.committed: list[str] = []
         self._pending_update: str | None = None
+        self.label_notes: list[str] = []
         self.busy = False
 
         self.profile = QComboBox()
@@ -239,13 +240,16 @@ class CartEnrollWidget(QWidget):
         ]
         self.busy = True
         self.commit_button.setEnabled(False)
+        self.label_notes = []
 
         def job(
             store: Store, progress: Callable[[int, int], None], _cancelled: object
         ) -> list[EnrollResult]:
             results = services.enroll_devices(store, requests, actor=actor)
             for number, result in enumerate(results, start=1):
-                services.queue_label(store, result.device.serial, actor=actor)
+                serial = result.device.serial
+                note = services.queue_label_after_enroll(store, serial, actor=actor)
+                self.label_notes += [note] if note else []
                 progress(number, len(results))
             return results
 
@@ -264,13 +268,15 @@ class CartEnrollWidget(QWidget):
         self._refresh()
         for result in results:
             self._add_row(result.device.serial, result.device.device_name or "", "", "enrolled")
-        self._say(
-            self.tr(
-                "Enrolled {n} device(s) in one go; labels queued. Save them as a PDF sheet, "
-                "or scan the next cart."
-            ).format(n=len(results)),
-            error=False,
-        )
+        text = self.tr(
+            "Enrolled {n} device(s) in one go; labels queued. Save them as a PDF sheet, "
+            "or scan the next cart."
+        ).format(n=len(results))
+        if self.label_notes:  # the cart is enrolled all the same: only labels need a hand
+            text = self.tr("Enrolled {n} device(s) in one go, but: {p}").format(
+                n=len(results), p="; ".join(self.label_notes)
+            )
+        self._say(text, error=bool(self.label_notes))
         self.sheet_button.setEnabled(True)
         self.enrolled.emit(len(results))
         self.focus_scan()

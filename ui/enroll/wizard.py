@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
 
 from app import services
 from app.enrollment import DEFAULT_PROFILE
@@ -33,6 +33,7 @@ from ui.enroll.setup_page import SetupKindPage
 from ui.enroll.signin_page import SignInPage
 from ui.ops import run_op
 from ui.widgets.label_printer import preview_and_print
+from ui.widgets.messages import notify
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class EnrollWizard(QWizard):
         self._actor = actor
         self.draft = Draft()
         self.busy = False
+        self.label_notes: list[str] = []
         self.last_result: EnrollResult | None = None
         self.device_page = DevicePage()
         self.review = ReviewPage()
@@ -131,10 +133,13 @@ class EnrollWizard(QWizard):
         self.busy = True
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
 
+        self.label_notes = []
+
         def job(store: Store, _progress: object, _cancelled: object) -> EnrollResult:
             result = services.enroll_devices(store, [request], actor=actor)[0]
             if not print_label:
-                services.queue_label(store, result.device.serial, actor=actor)
+                note = services.queue_label_after_enroll(store, result.device.serial, actor=actor)
+                self.label_notes += [note] if note else []
             return result
 
         run_op(
@@ -150,6 +155,15 @@ class EnrollWizard(QWizard):
         self.last_result = result
         if print_label:
             preview_and_print(self, result.device)
+        elif self.label_notes:  # enrolled all the same: only the label needs a hand
+            notify(
+                self,
+                QMessageBox.Icon.Warning,
+                self.tr("Label not queued"),
+                self.tr("{s} is enrolled, but {p}").format(
+                    s=result.device.serial, p="; ".join(self.label_notes)
+                ),
+            )
         self.enrolled.emit(result)
         self.start_over()
 
