@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         self.session.lock(keep=self)
 
     def _on_session_locked(self) -> None:
+        self.bulk.wizard.finish_page.forget_clipboard()  # no package password left behind
         if self.session.actor is not None:
             services.record_lock(self.store, self.session.actor)
             self.sign_in.show_locked(self.session.actor)

@@ -24,6 +24,7 @@ from app import autopilot, demo, services
 from app.domain import ImportReport
 from app.provisioning import build as builder
 from app.security.roles import Actor
+from app.security.secret import Secret
 from ui import theme
 from ui.bulk.wizard import BulkWizard
 from ui.devices.import_flow import ImportResultDialog
@@ -225,7 +226,9 @@ def _fill_finish(wizard: BulkWizard, key: Path, out: Path) -> None:
     page = wizard.finish_page
     page.name.setText(BULK_INPUT["package"])
     page.version.setText(wizard.next_version(BULK_INPUT["package"]))
-    page.generate.click()
+    page.generate.click()  # then an obviously made-up one, so no screenshot shows a real one
+    page._password = Secret("Example-only-not-a-password-0000")
+    page.password.setText(page._password.reveal())
     page.key.setText(str(key))
     page.output.setText(str(out))
 

@@ -273,3 +273,23 @@ def test_reopened_package_fills_the_pages_and_bumps_the_version(
     assert wizard.finish_page.name.text() == "Bench-Entra"
     assert wizard.finish_page.version.text() == "1.1"
     assert wizard.finish_page.rank.text() == "4"
+
+
+def test_the_copied_password_leaves_the_clipboard_on_start_over(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from app.store import Store
+    from ui.bulk.wizard import BulkWizard
+
+    store = Store.open(db_path)
+    wizard = BulkWizard(store, lambda: services.local_admin())
+    qtbot.addWidget(wizard)
+    page = wizard.finish_page
+    page.generate.click()
+    page.copy.click()
+    assert QGuiApplication.clipboard().text() == page.password.text() != ""
+    wizard.start_over()
+    assert QGuiApplication.clipboard().text() == ""
+    store.close()

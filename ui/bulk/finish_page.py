@@ -135,6 +135,7 @@ class FinishPage(BulkPage):
         self.key_new.clicked.connect(self._on_key_new_clicked)
         self.output_browse.clicked.connect(self._on_output_browse_clicked)
         self._password: Secret | None = None
+        self._copied = False
         self._version_typed = False
         self._found: dict[str, str] = {}
 
@@ -260,7 +261,17 @@ class FinishPage(BulkPage):
     def _on_copy_clicked(self) -> None:
         if self.password.text():
             QGuiApplication.clipboard().setText(self.password.text())
+            self._copied = True
             self.say(self.password_note, self.tr("Copied to the clipboard."), ok=True)
+
+    def forget_clipboard(self) -> None:
+        """Clear the clipboard if it still holds the package password (after the build, on
+        Start over, when the kiosk locks): it must not outlive the moment it was shown."""
+        clipboard = QGuiApplication.clipboard()
+        held = self._password is not None and clipboard.text() == self._password.reveal()
+        if self._copied and held:
+            clipboard.clear()
+        self._copied = False
 
     def _on_key_browse_clicked(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(

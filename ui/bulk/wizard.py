@@ -181,6 +181,7 @@ class BulkWizard(QWizard):
             self.button(which).setEnabled(not busy)
 
     def _on_build_done(self, build: PackageBuild) -> None:
+        self.finish_page.forget_clipboard()
         self._operation = None
         self._set_busy(False)
         self.last_build = build
@@ -214,6 +215,7 @@ class BulkWizard(QWizard):
         self.restart()
 
     def start_over(self) -> None:
+        self.finish_page.forget_clipboard()
         self.discard_opened()
         self.draft = BulkDraft()
         self.restart()
