@@ -284,10 +284,21 @@ def unpack_command(
     bundle_file: str, out: str, password_file: str | None, trust_keys: tuple[str, ...]
 ) -> None:
     """Verify BUNDLE and write its WCD project into a new private folder, for icd.exe."""
-    keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
-    verdict = bundle.unpack_bundle(
-        Path(bundle_file), Path(out), read_password_file(password_file), keys
-    )
+    password = read_password_file(password_file)
+    root = click.get_current_context().find_root().obj
+    if root is None:  # the group on its own (no database): unpack, record nothing
+        keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
+        verdict = bundle.unpack_bundle(Path(bundle_file), Path(out), password, keys)
+    else:  # under `joinery`: secrets are about to be on a disk in the clear; audited
+        with root.store() as store:
+            verdict = services.unpack_package(
+                store,
+                Path(bundle_file),
+                Path(out),
+                password=password,
+                trust_keys=[Path(k) for k in trust_keys] or None,
+                actor=root.actor(store),
+            )
     click.echo(f"Unpacked {len(verdict.members or ())} files into {out}.")
     click.echo(
         f"Run {Path(out) / builder.SCRIPT} from an elevated prompt on the Windows build "

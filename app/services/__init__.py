@@ -88,6 +88,7 @@ from app.services.packages import (
     revoke_steps,
     sweep_scratch,
     token_days_left,
+    unpack_package,
     verify_package,
 )
 
@@ -169,6 +170,7 @@ __all__ = [
     "take_snapshot",
     "tenant_settings",
     "token_days_left",
+    "unpack_package",
     "user_problem",
     "verify_package",
     "write_label",

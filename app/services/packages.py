@@ -276,6 +276,33 @@ def verify_package(
     return verdict
 
 
+def unpack_package(
+    store: Store,
+    path: Path,
+    out_dir: Path,
+    *,
+    password: Secret | None = None,
+    trust_keys: list[Path] | None = None,
+    actor: Actor | None = None,
+    kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
+) -> bundle.Verdict:
+    """Write a bundle's WCD project (secrets in the clear, for icd.exe) into a new private
+    folder; audited, failures too, since it is the one step that puts secrets on a disk."""
+    who = actor or local_admin()
+    who.require(Permission.BUILD_PACKAGE)
+    keys = load_public_keys(trust_keys) if trust_keys else None
+    details: dict[str, object] = {"file": path.name, "to": str(out_dir)}
+    try:
+        verdict = bundle.unpack_bundle(path, out_dir, password, keys, kdf_bounds=kdf_bounds)
+    except InputError as error:
+        details.update(ok=False, reason=type(error).__name__)
+        _audit(store, who, "package.unpack", path.name, details)
+        raise
+    details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
+    _audit(store, who, "package.unpack", path.name, details)
+    return verdict
+
+
 def export_package(
     store: Store, build_id: int, dest_dir: Path, *, actor: Actor | None = None
 ) -> Path:

@@ -190,7 +190,7 @@ def test_verify_under_joinery_is_audited(
     from app.cli import cli
     from app.store import Store
 
-    for function in (services.build_and_record, services.verify_package):
+    for function in (services.build_and_record, services.verify_package, services.unpack_package):
         assert function.__kwdefaults__ is not None
         for name, value in (("kdf_cost", CHEAP), ("kdf_bounds", CHEAP_BOUNDS)):
             if name in function.__kwdefaults__:
@@ -208,5 +208,10 @@ def test_verify_under_joinery_is_audited(
     verify = ["--db", str(db), "package", "verify", bundle_path]
     result = CliRunner().invoke(cli, [*verify, "--password-file", str(tmp_path / "pw.txt")])
     assert result.exit_code == 0, result.output
+    unpack = ["--db", str(db), "package", "unpack", bundle_path, "-o", str(tmp_path / "proj")]
+    unpacked = CliRunner().invoke(cli, [*unpack, "--password-file", str(tmp_path / "pw.txt")])
+    assert unpacked.exit_code == 0, unpacked.output
     with Store.open(db) as store:
         assert store.audit_entries(action="package.verify")
+        (entry,) = store.audit_entries(action="package.unpack")
+        assert entry.details["ok"] is True
