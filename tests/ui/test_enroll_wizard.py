@@ -206,7 +206,7 @@ def test_saving_the_answers_as_a_bench_profile(qtbot: QtBot, wizard: EnrollWizar
     review = wizard.review
     type_into(qtbot, review.profile_name, "Cart 7")
     qtbot.mouseClick(review.save_profile, Qt.MouseButton.LeftButton)
-    assert "Saved as bench profile Cart 7" in review.message.text()
+    qtbot.waitUntil(lambda: "Saved as bench profile Cart 7" in review.message.text())
     assert services.profile(wizard.store, "Cart 7") == wizard.draft.answers
 
 

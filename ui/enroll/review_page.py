@@ -145,9 +145,14 @@ class ReviewPage(EnrollPage):
         if not name:
             self.say(self.message, self.tr("Type a name for the bench profile first."))
             return
-        problem = self.enroll_wizard().save_profile(name)
-        self.say(
-            self.message,
-            problem or self.tr("Saved as bench profile {n}.").format(n=name),
-            ok=problem is None,
-        )
+        self.save_profile.setEnabled(False)
+
+        def done(problem: str | None) -> None:
+            self.save_profile.setEnabled(True)
+            self.say(
+                self.message,
+                problem or self.tr("Saved as bench profile {n}.").format(n=name),
+                ok=problem is None,
+            )
+
+        self.enroll_wizard().save_profile(name, done)

@@ -100,16 +100,24 @@ class EnrollWizard(QWizard):
         actor = self._actor()
         return actor is not None and actor.may(Permission.MANAGE_PROFILES)
 
-    def save_profile(self, name: str) -> str | None:
-        """Save pages 2-9 as a bench profile; the reason it could not, or None."""
+    def save_profile(self, name: str, done: Callable[[str | None], None]) -> None:
+        """Save pages 2-9 as a bench profile on the writer thread (a Wi-Fi key is sealed,
+        which may unlock the vault); `done(None)` or `done(reason it could not)`."""
         actor = self._actor()
-        try:
-            services.save_profile(
-                self.store, name, self.draft.answers, actor=actor, wifi_key=self.draft.wifi_key
-            )
-        except JoineryError as error:
-            return str(error)
-        return None
+        if actor is None:
+            done(self.tr("The kiosk is locked: sign in to go on."))
+            return
+        answers, key = self.draft.answers, self.draft.wifi_key
+
+        def job(store: Store, _progress: object, _cancelled: object) -> None:
+            services.save_profile(store, name, answers, actor=actor, wifi_key=key)
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, JoineryError):
+                log.error("saving a bench profile failed unexpectedly", exc_info=error)
+            done(str(error) if isinstance(error, JoineryError) else self.tr("Not saved."))
+
+        run_op(self.store.path, job, on_done=lambda _result: done(None), on_failed=failed)
 
     # -- commit ----------------------------------------------------------------------------
 
