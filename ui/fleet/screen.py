@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTime, QTimer
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -55,6 +55,11 @@ COLUMN_KEYS = [key for key, _ in COLUMNS]
 OVERVIEW, DEVICES, STALE = range(3)
 
 
+def _utc_today() -> QDate:
+    """Snapshots are dated in UTC, so is the "As of" day."""
+    return QDateTime.currentDateTimeUtc().date()
+
+
 class FleetScreen(QWidget):
     def __init__(
         self,
@@ -92,8 +97,8 @@ class FleetScreen(QWidget):
         self.as_of.setObjectName("asOf")
         self.as_of.setCalendarPopup(True)
         self.as_of.setDisplayFormat("yyyy-MM-dd")
-        self.as_of.setDate(QDate.currentDate())
-        self.as_of.setMaximumDate(QDate.currentDate())
+        self.as_of.setDate(_utc_today())
+        self.as_of.setMaximumDate(_utc_today())
         self.today = QPushButton(self.tr("Today"))
         self.import_button = QPushButton(self.tr("Import check-ins…"))
         self.import_button.setObjectName("importCheckins")
@@ -144,7 +149,7 @@ class FleetScreen(QWidget):
         self.tiles.chosen.connect(self.show_tile)
         self.pause.toggled.connect(self._on_pause_toggled)
         self.as_of.dateChanged.connect(self._on_as_of_changed)
-        self.today.clicked.connect(lambda: self.as_of.setDate(QDate.currentDate()))
+        self.today.clicked.connect(lambda: self.as_of.setDate(_utc_today()))
         self.exports = FleetExportFlow(
             self.store.path, self, actor=self._actor, present=self._present
         )
@@ -232,7 +237,7 @@ class FleetScreen(QWidget):
         if actor is None:
             return  # locked: nothing is read for nobody; the next poll after sign-in does it
         self._data_version = self.store.data_version()
-        past = self.as_of.date() < QDate.currentDate()
+        past = self.as_of.date() < _utc_today()
         try:
             if past:
                 day = self.as_of.date().toString("yyyy-MM-dd")
