@@ -32,7 +32,6 @@ TILES = (
     ("problem", "Error or conflict"),
     ("stale", "Stale"),
 )
-TOP_FAILING = 8
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,8 @@ class Dashboard:
     tiles: dict[str, int]
     queries: dict[str, DeviceQuery]
     states: dict[str, int]
-    failing: list[tuple[str, int]]  # most failed first
-    builds: list[tuple[str, int]]  # most devices first
+    failing: list[tuple[str, int]]  # every failing setting, most failed first
+    builds: list[tuple[str, int]]  # every Windows build, most devices first
     trend: list[tuple[str, dict[str, int]]]  # daily snapshots, oldest first
     enrolled: list[tuple[str, int]]  # devices enrolled per day, every day of the range
     policies: list[str]
@@ -88,8 +87,8 @@ def dashboard(
         tiles=tiles,
         queries=queries,
         states={s.value: states.get(s.value, 0) for s in ComplianceState},
-        failing=_top(store.counters("failing:"), TOP_FAILING),
-        builds=_top(store.counters("build:"), 12),
+        failing=_ranked(store.counters("failing:")),
+        builds=_ranked(store.counters("build:")),
         trend=store.snapshots_since(first_day.isoformat()),
         enrolled=enrolled,
         policies=[p.display_name for p in policies(store) if p.assignment.assigned],
@@ -127,7 +126,7 @@ def dashboard_at(
         tiles=tiles,
         queries={},
         states={s.value: states.get(s.value, 0) for s in ComplianceState},
-        failing=_top(failing, TOP_FAILING),
+        failing=_ranked(failing),
         builds=[],
         trend=trend,
         enrolled=[],
@@ -195,6 +194,6 @@ def drill_down(query: DeviceQuery, **filters: Any) -> DeviceQuery:
     return replace(query, **given)
 
 
-def _top(counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
-    ordered = sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
-    return ordered[:limit]
+def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Every non-zero count, largest first (charts show the top few; filters offer all)."""
+    return sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
