@@ -163,7 +163,7 @@ class AppsPage(BulkPage):
             self.runs.setText("")
         elif not app.installer:
             self._found = {}
-            self.runs.setText("")
+            self.runs.setText(self.tr("— (the command the device runs shows here)"))
         else:
             others = [a for a in self.draft.apps if a.name.lower() != app.name.lower()]
             spec = PackageSpec(info=CHECK_INFO, apps=(app, *others))
