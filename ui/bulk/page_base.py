@@ -6,12 +6,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget, QWizardPage
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from app.provisioning import rules
 from app.provisioning.model import PackageInfo, PackageSpec
 from app.timeutil import utcnow
 from ui.bulk.draft import BulkDraft
+from ui.widgets.form import FormPage
 
 if TYPE_CHECKING:
     from ui.bulk.wizard import BulkWizard
@@ -31,7 +32,7 @@ def findings_for(
     return found
 
 
-class BulkPage(QWizardPage):
+class BulkPage(FormPage):
     """A page of the bulk wizard; `draft` is the wizard's shared answer sheet."""
 
     def bulk_wizard(self) -> BulkWizard:
@@ -40,45 +41,6 @@ class BulkPage(QWizardPage):
     @property
     def draft(self) -> BulkDraft:
         return self.bulk_wizard().draft
-
-    def error_label(self, name: str) -> QLabel:
-        """An empty label to put right below the field it speaks about."""
-        label = QLabel()
-        label.setObjectName("fieldError")
-        label.setProperty("field", name)
-        label.setWordWrap(True)
-        label.hide()
-        return label
-
-    @staticmethod
-    def buddy(text: str, field: QWidget) -> QLabel:
-        """A row label whose &-shortcut focuses `field` (for rows holding a layout)."""
-        label = QLabel(text)
-        label.setBuddy(field)
-        return label
-
-    @staticmethod
-    def hint(text: str, parent: QWidget | None = None) -> QLabel:
-        label = QLabel(text, parent)
-        label.setObjectName("pageHint")
-        label.setWordWrap(True)
-        return label
-
-    @staticmethod
-    def say(label: QLabel, text: str | None, *, ok: bool = False) -> None:
-        """Show `text` in an error label (or an 'ok' note); None hides it."""
-        label.setVisible(bool(text))
-        label.setText(text or "")
-        label.setProperty("state", "ok" if ok else "error")
-        label.style().unpolish(label)
-        label.style().polish(label)
-
-    @staticmethod
-    def mark(edit: QWidget, bad: bool) -> None:
-        """The field's own error state (a red frame), beside the reason below it."""
-        edit.setProperty("state", "error" if bad else "")
-        edit.style().unpolish(edit)
-        edit.style().polish(edit)
 
     def show_findings(
         self, found: dict[str, str], fields: dict[str, tuple[QLabel, QWidget | None]]

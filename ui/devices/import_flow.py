@@ -27,12 +27,12 @@ from app.errors import Cancelled, JoineryError
 from app.security.roles import Actor
 from app.services import ImportRejected
 from app.store import Store
-from ui.ops import Operation, run_op
+from ui.ops import Operation
 from ui.widgets.messages import Present, notify, open_now
+from ui.widgets.progress import run_with_progress
 
 log = logging.getLogger(__name__)
 
-PROGRESS_STEPS = 1000
 
 
 class ImportResultDialog(QDialog):
@@ -137,22 +137,6 @@ class AutopilotImportFlow(QObject):
 
     def start(self, files: Sequence[str], *, skip_invalid: bool = False) -> None:
         self._files = list(files)
-        progress = QProgressDialog(
-            self.tr("Importing {n} file(s)…").format(n=len(files)),
-            self.tr("Cancel"),
-            0,
-            PROGRESS_STEPS,
-            self._parent,
-        )
-        progress.setWindowTitle(self.tr("Autopilot import"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.setValue(0)
-        progress.show()
-        self.progress = progress
-
         files = list(self._files)
         actor = self._actor()  # read on the GUI thread; the job runs on the writer thread
 
@@ -170,32 +154,23 @@ class AutopilotImportFlow(QObject):
                 actor=actor,
             )
 
-        self.operation = run_op(
+        self.operation, self.progress = run_with_progress(
+            self._parent,
+            self.tr("Autopilot import"),
+            self.tr("Importing {n} file(s)…").format(n=len(files)),
             self._db_path,
             job,
             on_done=self._on_op_done,
             on_failed=self._on_op_failed,
-            on_progress=self._on_op_progress,
         )
-        progress.canceled.connect(self.operation.cancel)
-
-    def _on_op_progress(self, done: int, total: int) -> None:
-        if self.progress is not None and total:
-            self.progress.setValue(int(done * PROGRESS_STEPS / total))
-
-    def _close_progress(self) -> None:
-        if self.progress is not None:
-            self.progress.hide()
-            self.progress.deleteLater()
-            self.progress = None
 
     def _on_op_done(self, report: ImportReport) -> None:
-        self._close_progress()
+        self.progress = None
         self._show_result(report)
         self.finished.emit(report)
 
     def _on_op_failed(self, error: BaseException) -> None:
-        self._close_progress()
+        self.progress = None
         if isinstance(error, ImportRejected):
             self._show_result(error.report)
         elif isinstance(error, Cancelled):

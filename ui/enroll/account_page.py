@@ -97,5 +97,5 @@ class AccountPage(EnrollPage):
             else:
                 self._problem = services.user_problem(store, upn)
         self.say(self.user_error, self._problem if upn or self.no_user.isChecked() else None)
-        self.user.setProperty("state", "error" if self._problem and upn else "")
+        self.mark(self.user, bool(self._problem and upn))
         self.completeChanged.emit()

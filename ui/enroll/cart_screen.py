@@ -33,6 +33,7 @@ from app.security.roles import Actor, Permission
 from app.services import EnrollPreview, EnrollRequest, EnrollResult
 from app.store import Store
 from ui.ops import run_op
+from ui.widgets.form import set_state
 from ui.widgets.scan_field import ScanFieldWidget
 
 log = logging.getLogger(__name__)
@@ -363,6 +364,4 @@ class CartEnrollWidget(QWidget):
 
     def _say(self, text: str, *, error: bool) -> None:
         self.message.setText(text)
-        self.message.setProperty("state", "error" if error else "ok")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        set_state(self.message, "error" if error else "ok")

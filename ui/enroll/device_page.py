@@ -21,6 +21,7 @@ from app.domain import Device, ProvisioningMethod
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from ui.enroll.page_base import EnrollPage
+from ui.widgets.form import set_state
 from ui.widgets.scan_field import ScanFieldWidget
 
 FIELD_SERIAL = "serial"
@@ -171,9 +172,7 @@ class DevicePage(EnrollPage):
         verdict = self._verdict
         text = verdict.reason + (f"\n{verdict.way_out}" if verdict.way_out else "")
         self.verdict.setText(text)
-        self.verdict.setProperty("state", "ok" if verdict.eligible else "error")
-        self.verdict.style().unpolish(self.verdict)
-        self.verdict.style().polish(self.verdict)
+        set_state(self.verdict, "ok" if verdict.eligible else "error")
         self.completeChanged.emit()
 
     # -- helpers ---------------------------------------------------------------------------

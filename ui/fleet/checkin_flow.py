@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from app import services
@@ -14,12 +14,12 @@ from app.errors import Cancelled, InputError, JoineryError
 from app.security.roles import Actor
 from app.services import IngestReport
 from app.store import Store
-from ui.ops import Operation, run_op
+from ui.ops import Operation
 from ui.widgets.messages import Present, notify, open_now
+from ui.widgets.progress import run_with_progress
 
 log = logging.getLogger(__name__)
 
-STEPS = 1000
 SHOWN = 15
 
 
@@ -47,16 +47,6 @@ class CheckinImportFlow(QObject):
 
     def start(self, paths: Sequence[str], *, skip_invalid: bool = False) -> None:
         chosen = list(paths)
-        progress = QProgressDialog(
-            self.tr("Reading check-ins…"), self.tr("Cancel"), 0, STEPS, self._parent
-        )
-        progress.setWindowTitle(self.tr("Import check-ins"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.show()
-        self.progress = progress
         actor = self._actor()
 
         def job(
@@ -71,27 +61,18 @@ class CheckinImportFlow(QObject):
                 cancel=cancelled,
             )
 
-        self.operation = run_op(
+        self.operation, self.progress = run_with_progress(
+            self._parent,
+            self.tr("Import check-ins"),
+            self.tr("Reading check-ins…"),
             self._db_path,
             job,
             on_done=self._on_op_done,
             on_failed=self._on_op_failed,
-            on_progress=self._on_op_progress,
         )
-        progress.canceled.connect(self.operation.cancel)
-
-    def _on_op_progress(self, done: int, total: int) -> None:
-        if self.progress is not None and total:
-            self.progress.setValue(int(done * STEPS / total))
-
-    def _close_progress(self) -> None:
-        if self.progress is not None:
-            self.progress.hide()
-            self.progress.deleteLater()
-            self.progress = None
 
     def _on_op_done(self, report: IngestReport) -> None:
-        self._close_progress()
+        self.progress = None
         text = self.tr(
             "Recorded {r} check-in(s) from {f} file(s); {c} device(s) changed state."
         ).format(r=report.recorded, f=len(report.files), c=report.changed)
@@ -113,7 +94,7 @@ class CheckinImportFlow(QObject):
         self.finished.emit(report)
 
     def _on_op_failed(self, error: BaseException) -> None:
-        self._close_progress()
+        self.progress = None
         if isinstance(error, Cancelled):
             title, text = self.tr("Import cancelled"), self.tr("Nothing was recorded.")
         elif isinstance(error, InputError):

@@ -21,6 +21,7 @@ from app.compliance.words import setting_words
 from app.domain import Device, HistoryEntry
 from app.services import DeviceCompliance
 from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.form import set_state
 from ui.words import shown
 
 IDENTITY = (
@@ -112,9 +113,7 @@ class FleetDetailWidget(QFrame):
         elif since and found.stored.state == "noncompliant":
             extra = self.tr(" since {t}").format(t=when(since))
         self.state.setText(f"{state}{extra}")
-        self.state.setProperty("state", found.stored.state)
-        self.state.style().unpolish(self.state)
-        self.state.style().polish(self.state)
+        set_state(self.state, found.stored.state)
         self.access.setText(
             self.tr("Conditional Access (require compliant device): {r}").format(
                 r=found.access.reason

@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from ui.widgets.form import set_state
+
 DEBOUNCE_MS = 250
 
 
@@ -29,9 +31,7 @@ class ScanFieldWidget(QLineEdit):
 
     def set_state(self, state: str) -> None:
         """'' or 'error': shown through the stylesheet."""
-        self.setProperty("state", state)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        set_state(self, state)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():
