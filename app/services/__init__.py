@@ -66,8 +66,9 @@ from app.services.fleet import (
 from app.services.fleet_export import ExportResult, export_devices_csv
 from app.services.ingest import IngestReport, ingest_files
 from app.services.labels import (
+    Enrolled,
+    enroll_with_labels,
     queue_label,
-    queue_label_after_enroll,
     record_label_print,
     write_label,
     write_label_sheet,
@@ -93,6 +94,8 @@ from app.services.packages import (
 )
 
 __all__ = [
+    "Enrolled",
+    "enroll_with_labels",
     "TILES",
     "Dashboard",
     "daily_snapshot",
@@ -156,7 +159,6 @@ __all__ = [
     "profile",
     "profile_wifi_key",
     "queue_label",
-    "queue_label_after_enroll",
     "record_checkins",
     "record_label_print",
     "record_lock",

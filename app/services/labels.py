@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from app import labels, paths
@@ -12,6 +13,7 @@ from app.errors import InputError, JoineryError, KnownError
 from app.fileutil import atomic_write
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.enroll import EnrollRequest, EnrollResult, enroll_devices
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,36 @@ def queue_label_after_enroll(
         log.warning("label for %s not queued: %s", serial, error)
         return f"{serial}: the label was not queued ({error}); print it from Devices"
     return None
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """Devices enrolled at the bench, and the labels that could not be queued for them."""
+
+    results: list[EnrollResult]
+    label_problems: list[str]
+
+
+def enroll_with_labels(
+    store: Store,
+    requests: list[EnrollRequest],
+    *,
+    labels: bool = True,
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+) -> Enrolled:
+    """Enroll (one transaction for all), then queue each label; a label problem is
+    reported beside the enrollment, which has landed whatever happens to its label."""
+    results = enroll_devices(store, requests, actor=actor)
+    problems: list[str] = []
+    for number, result in enumerate(results, start=1):
+        if labels and (
+            problem := queue_label_after_enroll(store, result.device.serial, actor=actor)
+        ):
+            problems.append(problem)
+        if progress is not None:
+            progress(number, len(results))
+    return Enrolled(results, problems)
 
 
 def _safe(serial: str) -> str:

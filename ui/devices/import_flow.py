@@ -34,7 +34,6 @@ from ui.widgets.progress import run_with_progress
 log = logging.getLogger(__name__)
 
 
-
 class ImportResultDialog(QDialog):
     """What an import did, with every rejected row: file, line, column and reason."""
 

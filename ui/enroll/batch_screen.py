@@ -29,7 +29,7 @@ from app import locales, services
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import EnrollPreview, EnrollRequest, EnrollResult
+from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult
 from app.store import Store
 from ui.ops import run_op
 from ui.widgets.elided_label import ElidedLabel
@@ -55,7 +55,6 @@ class BatchEnrollScreen(QWidget):
         self._actor = actor
         self.preview: EnrollPreview | None = None
         self.batch: list[str] = []
-        self.label_notes: list[str] = []
         self.busy = False
 
         intro = QLabel(
@@ -225,32 +224,24 @@ class BatchEnrollScreen(QWidget):
         request = EnrollRequest(preview.serial, self.profile.currentText(), update=update)
         self.busy = True
         self.scan.setReadOnly(True)
-
-        self.label_notes = []
-
-        def job(store: Store, _progress: object, _cancelled: object) -> EnrollResult:
-            result = services.enroll_device(store, request, actor=actor)
-            note = services.queue_label_after_enroll(store, result.device.serial, actor=actor)
-            self.label_notes += [note] if note else []
-            return result
-
         run_op(
             self.store.path,
-            job,
-            on_done=self._on_commit_done,  # type: ignore[arg-type]
+            lambda store, _p, _c: services.enroll_with_labels(store, [request], actor=actor),
+            on_done=self._on_commit_done,
             on_failed=self._on_commit_failed,
         )
 
-    def _on_commit_done(self, result: EnrollResult) -> None:
+    def _on_commit_done(self, enrolled: Enrolled) -> None:
+        (result,) = enrolled.results
         self.busy = False
         self.scan.setReadOnly(False)
         serial = result.device.serial
         self.batch.append(serial)
         self._add_row(result)
-        if self.label_notes:  # enrolled all the same: only the label needs a hand
+        if enrolled.label_problems:  # enrolled all the same: only the label needs a hand
             self._say(
                 self.tr("Enrolled {s} as {n}, but {p}").format(
-                    s=serial, n=result.device.device_name, p="; ".join(self.label_notes)
+                    s=serial, n=result.device.device_name, p="; ".join(enrolled.label_problems)
                 ),
                 error=True,
             )

@@ -30,7 +30,7 @@ from app import services
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import EnrollPreview, EnrollRequest, EnrollResult
+from app.services import Enrolled, EnrollPreview, EnrollRequest
 from app.store import Store
 from ui.ops import run_op
 from ui.widgets.form import set_state
@@ -61,7 +61,6 @@ class CartEnrollWidget(QWidget):
         self.cart: list[EnrollPreview] = []
         self.committed: list[str] = []
         self._pending_update: str | None = None
-        self.label_notes: list[str] = []
         self.busy = False
 
         self.profile = QComboBox()
@@ -241,27 +240,17 @@ class CartEnrollWidget(QWidget):
         ]
         self.busy = True
         self.commit_button.setEnabled(False)
-        self.label_notes = []
-
-        def job(
-            store: Store, progress: Callable[[int, int], None], _cancelled: object
-        ) -> list[EnrollResult]:
-            results = services.enroll_devices(store, requests, actor=actor)
-            for number, result in enumerate(results, start=1):
-                serial = result.device.serial
-                note = services.queue_label_after_enroll(store, serial, actor=actor)
-                self.label_notes += [note] if note else []
-                progress(number, len(results))
-            return results
-
         run_op(
             self.store.path,
-            job,
+            lambda store, progress, _c: services.enroll_with_labels(
+                store, requests, actor=actor, progress=progress
+            ),
             on_done=self._on_commit_done,
             on_failed=self._on_commit_failed,
         )
 
-    def _on_commit_done(self, results: list[EnrollResult]) -> None:
+    def _on_commit_done(self, enrolled: Enrolled) -> None:
+        results = enrolled.results
         self.busy = False
         self.commit_button.setEnabled(True)
         self.committed = [r.device.serial for r in results]
@@ -273,11 +262,11 @@ class CartEnrollWidget(QWidget):
             "Enrolled {n} device(s) in one go; labels queued. Save them as a PDF sheet, "
             "or scan the next cart."
         ).format(n=len(results))
-        if self.label_notes:  # the cart is enrolled all the same: only labels need a hand
+        if enrolled.label_problems:  # the cart is enrolled all the same: only labels need a hand
             text = self.tr("Enrolled {n} device(s) in one go, but: {p}").format(
-                n=len(results), p="; ".join(self.label_notes)
+                n=len(results), p="; ".join(enrolled.label_problems)
             )
-        self._say(text, error=bool(self.label_notes))
+        self._say(text, error=bool(enrolled.label_problems))
         self.sheet_button.setEnabled(True)
         self.enrolled.emit(len(results))
         self.focus_scan()

@@ -18,7 +18,7 @@ from app import services
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import EnrollRequest, EnrollResult
+from app.services import Enrolled, EnrollRequest, EnrollResult
 from app.store import Store
 from ui.enroll.account_page import AccountPage
 from ui.enroll.device_page import DevicePage
@@ -58,7 +58,6 @@ class EnrollWizard(QWizard):
         self._actor = actor
         self.draft = Draft()
         self.busy = False
-        self.label_notes: list[str] = []
         self.last_result: EnrollResult | None = None
         self.device_page = DevicePage()
         self.review = ReviewPage()
@@ -141,35 +140,29 @@ class EnrollWizard(QWizard):
         self.busy = True
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
 
-        self.label_notes = []
-
-        def job(store: Store, _progress: object, _cancelled: object) -> EnrollResult:
-            result = services.enroll_devices(store, [request], actor=actor)[0]
-            if not print_label:
-                note = services.queue_label_after_enroll(store, result.device.serial, actor=actor)
-                self.label_notes += [note] if note else []
-            return result
-
         run_op(
             self.store.path,
-            job,
-            on_done=lambda result: self._on_commit_done(result, print_label),
+            lambda store, _p, _c: services.enroll_with_labels(
+                store, [request], labels=not print_label, actor=actor
+            ),
+            on_done=lambda enrolled: self._on_commit_done(enrolled, print_label),
             on_failed=self._on_commit_failed,
         )
 
-    def _on_commit_done(self, result: EnrollResult, print_label: bool) -> None:
+    def _on_commit_done(self, enrolled: Enrolled, print_label: bool) -> None:
+        (result,) = enrolled.results
         self.busy = False
         self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
         self.last_result = result
         if print_label:
             preview_and_print(self, result.device)
-        elif self.label_notes:  # enrolled all the same: only the label needs a hand
+        elif enrolled.label_problems:  # enrolled all the same: only the label needs a hand
             notify(
                 self,
                 QMessageBox.Icon.Warning,
                 self.tr("Label not queued"),
                 self.tr("{s} is enrolled, but {p}").format(
-                    s=result.device.serial, p="; ".join(self.label_notes)
+                    s=result.device.serial, p="; ".join(enrolled.label_problems)
                 ),
             )
         self.enrolled.emit(result)
