@@ -18,6 +18,7 @@ from typing import Any
 from app.compliance.facts import DeviceFacts, FactSource
 from app.compliance.versions import version_key
 from app.demo import BUILDS
+from app.timeutil import iso
 
 #: Chance per check-in of each drift.
 P_REPAIR = 0.02  # a repair shop swapped the board: BitLocker suspended/off
@@ -112,7 +113,7 @@ def run(
     owed = 0.0
     for _ in range(ticks):
         started = clock()
-        at = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+        at = iso(started)
         owed += rate * tick
         batch = [f for f in (pick(rng, at) for _ in range(int(owed))) if f is not None]
         owed -= int(owed)

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from app.domain import Device, EnrollmentStatus, JoinType
 from app.errors import InputError
-from app.timeutil import iso
+from app.timeutil import iso, parse_iso
 
 #: Entra rewrites the activity timestamp only every 14 days (+-5): younger is no signal.
 MIN_STALE_DAYS = 21
@@ -133,7 +133,7 @@ def plan_device(device: Device, now: datetime, *, keep_autopilot: bool = False) 
             )
     planned = tuple(steps)
     check_order(planned, registered_in_autopilot=device.has_hash)
-    days = int((now - _parse(device.last_checkin)).total_seconds() // 86400)
+    days = int((now - parse_iso(device.last_checkin)).total_seconds() // 86400)
     return StaleDevice(
         device.id, device.serial, device.device_name, device.last_checkin, days, planned
     )
@@ -155,7 +155,3 @@ def check_order(steps: tuple[PlannedStep, ...], *, registered_in_autopilot: bool
             "delete its Autopilot record first (otherwise self-deploying and pre-provisioning "
             "break with a ZTDID mismatch)"
         )
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

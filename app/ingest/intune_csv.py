@@ -18,7 +18,8 @@ from app.autopilot.fields import CHECKS, HEADER, SERIAL
 from app.compliance.facts import DeviceFacts, FactSource
 from app.domain import ComplianceState
 from app.errors import Problem
-from app.ingest.text import check_os_version, parse_timestamp, read_text
+from app.ingest.text import check_os_version, read_text
+from app.timeutil import parse_timestamp
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from app.autopilot.fields import CHECKS, HASH, SERIAL
 from app.compliance.facts import DeviceFacts, FactSource
 from app.errors import InputError, Problem
 from app.ingest.fields import Faults, Node, describe
-from app.ingest.text import check_date, check_os_version, parse_timestamp, read_text
+from app.ingest.text import check_date, check_os_version, read_text
+from app.timeutil import parse_timestamp
 
 log = logging.getLogger(__name__)
 

@@ -10,21 +10,15 @@ import codecs
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 from app.errors import Problem
-from app.timeutil import iso
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
-)
-_STAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?",
-    re.IGNORECASE,
 )
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _OS_VERSION = re.compile(r"\d{1,5}(?:\.\d{1,9}){1,3}")
@@ -88,33 +82,6 @@ def _decode(data: bytes, codec: str, label: str, name: str) -> Text | Problem:
 
 def line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
-
-
-def parse_timestamp(value: str, *, naive_is_utc: bool) -> tuple[str | None, str | None]:
-    """(ISO 8601 UTC "...Z", None), or (None, why not). Fractions of a second are dropped."""
-    match = _STAMP.fullmatch(value.strip())
-    if match is None:
-        return None, (
-            f"{value!r} isn't a date and time such as 2024-05-01 13:45:10 or 2024-05-01T13:45:10Z"
-        )
-    year, month, day, hour, minute, second = (int(g or 0) for g in match.groups()[:6])
-    zone_text = match.group(8)
-    if zone_text is None and not naive_is_utc:
-        return None, f"{value!r} has no time zone; write it in UTC with a Z at the end"
-    try:
-        zone = _zone(zone_text)
-        moment = datetime(year, month, day, hour, minute, second, tzinfo=zone)
-        return iso(moment), None
-    except (ValueError, OverflowError):
-        return None, f"{value!r} isn't a real date and time"
-
-
-def _zone(text: str | None) -> timezone:
-    if text is None or text.upper() == "Z":
-        return UTC
-    digits = text[1:].replace(":", "")
-    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return timezone(-offset if text[0] == "-" else offset)
 
 
 def check_date(value: str) -> str | None:

@@ -22,7 +22,7 @@ from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
 from app.store.compliance import Cohort
-from app.timeutil import iso, utcnow
+from app.timeutil import iso, parse_timestamp, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -315,10 +315,5 @@ def _fact_rows(
 
 
 def _normalise_time(text: str) -> str | None:
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None  # a local time without an offset cannot be compared
-    return iso(moment)
+    """ISO UTC text, or None (a local time without an offset cannot be compared)."""
+    return parse_timestamp(text, naive_is_utc=False)[0]

@@ -17,7 +17,7 @@ from app.errors import InputError
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
 from app.services.compliance import cohorts, policies, tenant_settings
-from app.services.fleet import take_snapshot
+from app.services.fleet import fleet_at, take_snapshot
 from app.store import Store
 from app.timeutil import iso, utcnow
 
@@ -103,12 +103,8 @@ def dashboard_at(
     Only counts were kept then, so the tiles and charts show that day; the device list
     stays the current one (the screen says so).
     """
-    (actor or local_admin()).require(Permission.VIEW)
-    try:
-        day = datetime.strptime(date, "%Y-%m-%d")
-    except ValueError:
-        raise InputError(f"{date!r} is not a date such as 2026-03-03") from None
-    found = store.snapshot_at(date)
+    found = fleet_at(store, date, actor=actor)  # checks the date and the permission
+    day = datetime.strptime(date, "%Y-%m-%d")
     if found is None:
         raise InputError(f"there is no snapshot of the fleet on or before {date}")
     states: dict[str, int] = {k: int(v) for k, v in found["states"].items()}

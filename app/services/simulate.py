@@ -19,7 +19,7 @@ from app.services.compliance import (
     reevaluate,
 )
 from app.store import Store
-from app.timeutil import utcnow
+from app.timeutil import iso, parse_iso, utcnow
 
 
 def simulate_checkins(
@@ -83,5 +83,4 @@ QUIET_DAYS = 30
 
 
 def _quiet_before(at: str) -> str:
-    moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ") - timedelta(days=QUIET_DAYS)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(parse_iso(at) - timedelta(days=QUIET_DAYS))
