@@ -20,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from _common import Report, median_time  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEventLoop  # noqa: E402
+from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app import demo  # noqa: E402
@@ -28,6 +28,7 @@ from app.domain import DeviceQuery  # noqa: E402
 from app.store import Store  # noqa: E402
 from app.store.devices import DEVICE_COLUMNS  # noqa: E402
 from ui.devices.model import PAGE_SIZE, DeviceTableModel  # noqa: E402
+from ui.ops import wait_until  # noqa: E402
 
 
 def ensure_fleet(path: Path, count: int) -> None:
@@ -42,13 +43,6 @@ def open_model(store: Store) -> DeviceTableModel:
     model.refresh()
     assert model.device_at(0) is not None
     return model
-
-
-def wait(predicate: object, timeout: float = 60.0) -> None:
-    assert callable(predicate)
-    end = time.perf_counter() + timeout
-    while not predicate() and time.perf_counter() < end:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
 
 def main() -> None:
@@ -80,11 +74,11 @@ def main() -> None:
         deep = model.rowCount() - 50
         started = time.perf_counter()
         model.device_at(deep)
-        wait(lambda: model.device_at(deep) is not None)
+        wait_until(lambda: model.device_at(deep) is not None, 60_000, slice_ms=5)
         report.line("deep_page_ms", (time.perf_counter() - started) * 1000, "ms")
         started = time.perf_counter()
         model.set_query(DeviceQuery(text="CTS-0"))
-        wait(lambda: not model.loading)
+        wait_until(lambda: not model.loading, 60_000, slice_ms=5)
         report.line("prefix_search_ms", (time.perf_counter() - started) * 1000, "ms")
         for m in models:
             m.shutdown()

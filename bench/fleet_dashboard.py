@@ -31,13 +31,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from _common import Report, median_time  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app import demo, services  # noqa: E402
 from app.domain import DeviceQuery  # noqa: E402
 from app.security.roles import Actor, Role  # noqa: E402
 from app.store import Store  # noqa: E402
+from ui.ops import wait_until  # noqa: E402
 
 SETTINGS = ("bitLockerEnabled", "storageRequireEncryption", "secureBootEnabled", "tpmRequired")
 
@@ -60,13 +61,6 @@ def ensure_fleet(path: Path, count: int) -> None:
                 "FROM devices WHERE compliance_state = 'noncompliant'",
                 [SETTINGS[0], SETTINGS[1], SETTINGS[0], SETTINGS[2], SETTINGS[3]],
             )
-
-
-def wait(predicate: object, timeout: float = 120.0) -> None:
-    assert callable(predicate)
-    end = time.perf_counter() + timeout
-    while not predicate() and time.perf_counter() < end:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
 
 def main() -> None:
@@ -167,9 +161,9 @@ def lag_during_live_refreshes(app: QApplication, store: Store, path: Path) -> fl
     screen = FleetScreen(store, lambda: Actor("bench", Role.ADMIN))
     screen.resize(1366, 768)
     screen.show()
-    wait(lambda: screen.board is not None and not screen.model.loading)
+    wait_until(lambda: screen.board is not None and not screen.model.loading, 120_000, slice_ms=5)
     screen.show_tile("total")
-    wait(lambda: not screen.model.loading)
+    wait_until(lambda: not screen.model.loading, 120_000, slice_ms=5)
     freeze_startup_objects()  # as the kiosk does once its window is up
     clock = QElapsedTimer()
     clock.start()
@@ -200,8 +194,12 @@ def lag_during_live_refreshes(app: QApplication, store: Store, path: Path) -> fl
     timer.start()
     watch.start()
     writer = subprocess.Popen([sys.executable, __file__, "--db", str(path), "--write"])
-    wait(lambda: writer.poll() is not None and refreshed[0] >= 1 and not screen.model.loading, 120)
-    wait(lambda: False, 1.0)  # the last refresh lands
+    wait_until(
+        lambda: writer.poll() is not None and refreshed[0] >= 1 and not screen.model.loading,
+        120_000,
+        slice_ms=5,
+    )
+    wait_until(lambda: False, 1000, slice_ms=5)  # the last refresh lands
     watch.stop()
     timer.stop()
     print(f"refreshes seen: {refreshed[0]}", file=sys.stderr)

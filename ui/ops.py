@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    Signal,
+)
 
 from app.store import Store
 
@@ -105,3 +113,14 @@ def run_op(
 def wait_for_writer(msecs: int = 30_000) -> bool:
     """Block until queued jobs finish (shutdown and tests)."""
     return writer_pool().waitForDone(msecs)
+
+
+def wait_until(
+    predicate: Callable[[], bool], timeout_ms: int = 10_000, *, slice_ms: int = 50
+) -> bool:
+    """Spin the event loop until `predicate()` holds or the time is up (for screenshots and
+    benches, where nobody is waiting on the GUI); whether it holds."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not predicate() and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, slice_ms)
+    return predicate()

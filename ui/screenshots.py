@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from PySide6.QtCore import QCoreApplication, QEventLoop
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from app import autopilot, demo, services
@@ -31,14 +29,7 @@ from ui.devices.import_flow import ImportResultDialog
 from ui.enroll.screen import BATCH, CART, GUIDED
 from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
-
-
-def wait_until(predicate: Callable[[], bool], timeout_ms: int = 10_000) -> bool:
-    """Spin the event loop until `predicate()` holds (nobody is waiting on a screenshot)."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while not predicate() and time.monotonic() < deadline:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-    return predicate()
+from ui.ops import wait_until
 
 
 def _settle(window: QWidget) -> None:

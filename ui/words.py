@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from app.compliance.words import STATE_WORDS
+
 _WORDS = {
-    "compliance_state": {
-        "compliant": "Compliant",
-        "noncompliant": "Not compliant",
-        "inGracePeriod": "In grace period",
-        "notEvaluated": "Not evaluated",
-        "unknown": "Unknown",
-        "error": "Error",
-        "conflict": "Conflict",
-    },
+    "compliance_state": {str(state): words for state, words in STATE_WORDS.items()},
     "enrollment_status": {
         "registered": "Registered",
         "enrolled": "Enrolled",

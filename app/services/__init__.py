@@ -25,7 +25,6 @@ from app.services.compliance import (
 from app.services.dashboard import (
     TILES,
     Dashboard,
-    daily_snapshot,
     dashboard,
     dashboard_at,
     drill_down,
@@ -57,6 +56,7 @@ from app.services.fleet import (
     DeviceCompliance,
     StalePlan,
     ca_outcome,
+    daily_snapshot,
     device_compliance,
     fleet_at,
     fleet_summary,

@@ -17,7 +17,7 @@ from app.errors import InputError
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
 from app.services.compliance import cohorts, policies, tenant_settings
-from app.services.fleet import fleet_at, take_snapshot
+from app.services.fleet import fleet_at
 from app.store import Store
 from app.timeutil import iso, utcnow
 
@@ -129,18 +129,6 @@ def dashboard_at(
         policies=[],
         as_of=str(found["date"]),
     )
-
-
-def daily_snapshot(
-    store: Store, *, now: datetime | None = None, actor: Actor | None = None
-) -> dict[str, Any] | None:
-    """Take today's snapshot if there is none yet (the dashboard calls this as it refreshes)."""
-    moment = now or utcnow()
-    today = moment.date().isoformat()
-    found = store.snapshot_at(today)
-    if found is not None and found["date"] == today:
-        return None
-    return take_snapshot(store, now=moment, actor=actor)
 
 
 def reevaluate_device(

@@ -143,6 +143,19 @@ def take_snapshot(
     return summary
 
 
+def daily_snapshot(
+    store: Store, *, now: datetime | None = None, actor: Actor | None = None
+) -> dict[str, Any] | None:
+    """Take today's snapshot if there is none yet: the services that change devices' states
+    (check-ins, the simulator) call it, so the trend has a day for every day of writes."""
+    moment = now or utcnow()
+    today = moment.date().isoformat()
+    found = store.snapshot_at(today)
+    if found is not None and found["date"] == today:
+        return None
+    return take_snapshot(store, now=moment, actor=actor)
+
+
 def fleet_at(store: Store, date: str, *, actor: Actor | None = None) -> dict[str, Any] | None:
     """The fleet as it was on `date` (YYYY-MM-DD): the latest snapshot on or before it."""
     (actor or local_admin()).require(Permission.VIEW)

@@ -15,6 +15,7 @@ from app.errors import InputError, Problem
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.services.compliance import CheckinReport, CheckinsRejected, record_checkins
+from app.services.fleet import daily_snapshot
 from app.store import Store
 
 
@@ -56,6 +57,7 @@ def ingest_files(
         )
     except CheckinsRejected as error:
         raise InputError(error.args[0], _in_files(error.problems, batch)) from None
+    daily_snapshot(store, actor=who)
     report.recorded = recorded.recorded
     report.changed = recorded.changed
     report.rejected += [

@@ -18,6 +18,7 @@ from app.services.compliance import (
     record_checkins,
     reevaluate,
 )
+from app.services.fleet import daily_snapshot
 from app.store import Store
 from app.timeutil import iso, parse_iso, utcnow
 
@@ -68,6 +69,7 @@ def simulate_checkins(
 
     def write(batch: list[DeviceFacts], now: datetime) -> None:
         record_checkins(store, batch, actor=who, now=now, skip_unknown=True)
+        daily_snapshot(store, now=now, actor=who)
 
     drift = simulate.Drift()
     done = simulate.run(

@@ -296,7 +296,6 @@ class FleetScreen(QWidget):
         super().showEvent(event)  # type: ignore[arg-type]
         if self._data_version != self.store.data_version() or self.board is None:
             self.refresh()
-        self._write(lambda store, actor: services.daily_snapshot(store, actor=actor), quiet=True)
 
     # -- drill-downs -----------------------------------------------------------------------
 
@@ -385,30 +384,24 @@ class FleetScreen(QWidget):
         self.detail.show_compliance(found, self.store.device_history(device_id))
 
     def _write(
-        self,
-        job: Callable[[Store, Actor], object],
-        on_done: Callable[[object], None] | None = None,
-        *,
-        quiet: bool = False,
+        self, job: Callable[[Store, Actor], object], on_done: Callable[[object], None]
     ) -> None:
         """A write on the writer thread as the operator signed in now (never while locked:
-        a locked kiosk acts for nobody). Errors are said, or only logged when `quiet`."""
+        a locked kiosk acts for nobody); a failure is said in the note."""
         actor = self._actor()
         if actor is None:
-            if not quiet:
-                self._say(self.tr("The kiosk is locked: sign in to go on."))
+            self._say(self.tr("The kiosk is locked: sign in to go on."))
             return
 
         def failed(error: BaseException) -> None:
-            if quiet or not isinstance(error, JoineryError):
-                log.info("fleet write failed: %r", error)
-            if not quiet:
-                self._say(str(error) if isinstance(error, JoineryError) else repr(error))
+            if not isinstance(error, JoineryError):
+                log.error("fleet write failed unexpectedly", exc_info=error)
+            self._say(str(error) if isinstance(error, JoineryError) else repr(error))
 
         run_op(
             self.store.path,
             lambda store, _progress, _cancelled: job(store, actor),
-            on_done=on_done or (lambda _result: None),
+            on_done=on_done,
             on_failed=failed,
         )
 
