@@ -7,97 +7,24 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
 from app import demo, paths, services, settings
+from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
+from app.cli_compliance import fleet, policy, simulate, stale
 from app.cli_package import package
 from app.domain import ComplianceState, DeviceQuery
-from app.errors import InputError, JoineryError, KnownError
 from app.security import operators
-from app.security.roles import Actor, Permission, Role
+from app.security.roles import Permission, Role
 from app.security.secret import Secret
 from app.services import ImportRejected
-from app.store import Store
 
 log = logging.getLogger(__name__)
 
 STATES = [s.value for s in ComplianceState]
-PIN_ENV = "JOINERY_PIN"
-
-
-class JoineryGroup(click.Group):
-    """Turns Joinery's typed errors into a message on stderr and exit status 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except JoineryError as exc:
-            click.echo(f"joinery: {exc}", err=True)
-            ctx.exit(1)
-
-
-class Context:
-    def __init__(self, db: str | None, operator: str | None) -> None:
-        self.explicit_db = db
-        self.operator = operator
-
-    @property
-    def db_path(self) -> Path:
-        return Path(self.explicit_db) if self.explicit_db else paths.default_db_path()
-
-    def actor(self, store: Store) -> Actor:
-        """The local administrator by default; with --operator, that signed-in operator."""
-        if self.operator is None:
-            check_local_admin(self.db_path)
-            return services.local_admin()
-        pin = _pin_input(
-            PIN_ENV, f"PIN for {self.operator}", f"--operator {self.operator} needs a PIN"
-        )
-        return operators.sign_in(store, self.operator, pin)
-
-    @contextmanager
-    def store(self) -> Iterator[Store]:
-        store = Store.open(self.db_path)
-        try:
-            yield store
-        finally:
-            store.close()
-
-
-def _pin_input(env: str, prompt: str, missing: str, *, confirm: bool = False) -> Secret:
-    """A PIN from `env`, else asked in a terminal; never waits when stdin is not one."""
-    pin = os.environ.get(env)
-    if pin is not None:
-        return Secret(pin)
-    if not sys.stdin.isatty():
-        raise InputError(f"{missing}: set {env}, or run the command in a terminal to be asked.")
-    return Secret(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
-
-
-def check_local_admin(db_path: Path) -> None:
-    """Only the OS user who owns the data acts as its local administrator."""
-    if not hasattr(os, "getuid"):
-        return  # Windows: the data directory's ACL already admits only its user
-    folder = db_path.resolve().parent
-    while not folder.exists():
-        folder = folder.parent
-    owner = folder.stat().st_uid
-    if owner not in (os.getuid(), 0) and os.getuid() != 0:
-        raise KnownError(
-            f"{folder} belongs to another user, so you are not this kiosk's local "
-            "administrator. Run as that user, or act as a kiosk operator with --operator NAME."
-        )
-
-
-def _emit_json(document: object) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @click.group(cls=JoineryGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,10 +73,10 @@ def autopilot_import(
             )
         except ImportRejected as exc:
             if as_json:
-                _emit_json(exc.report.as_json())
+                emit_json(exc.report.as_json())
             raise
     if as_json:
-        _emit_json(report.as_json())
+        emit_json(report.as_json())
         return
     click.echo(
         f"Imported {report.imported} new, updated {report.updated}, recorded "
@@ -175,7 +102,7 @@ def autopilot_export(
             store, outdir, group_tag=group_tag, overwrite=overwrite, actor=obj.actor(store)
         )
     if as_json:
-        _emit_json(report.as_json())
+        emit_json(report.as_json())
         return
     click.echo(f"Wrote {report.devices} device(s) to {len(report.files)} file(s) in {outdir}:")
     for name in report.files:
@@ -227,7 +154,7 @@ def enroll(
     with obj.store() as store:
         result = services.enroll_device(store, request, actor=obj.actor(store))
     if as_json:
-        _emit_json(result.as_json())
+        emit_json(result.as_json())
         return
     verb = "Enrolled" if result.created else "Enrolled (updated record of)"
     click.echo(
@@ -291,7 +218,7 @@ NEW_PIN_ENV = "JOINERY_NEW_PIN"
 
 
 def _new_pin(name: str) -> Secret:
-    return _pin_input(NEW_PIN_ENV, f"New PIN for {name}", f"no PIN for {name}", confirm=True)
+    return pin_input(NEW_PIN_ENV, f"New PIN for {name}", f"no PIN for {name}", confirm=True)
 
 
 @cli.group("operator")
@@ -339,7 +266,7 @@ def operator_list(obj: Context, as_json: bool) -> None:
             for r in store.operators()
         ]
     if as_json:
-        _emit_json(rows)
+        emit_json(rows)
         return
     for row in rows:
         state = (
@@ -392,7 +319,7 @@ def audit_verify(obj: Context, as_json: bool) -> None:
     with obj.store() as store:
         verdict = store.verify_audit()
     if as_json:
-        _emit_json(verdict.as_json())
+        emit_json(verdict.as_json())
     elif verdict.ok:
         click.echo(
             f"The audit trail is intact: {verdict.entries} entries"
@@ -422,7 +349,7 @@ def ingest(obj: Context, paths: tuple[str, ...], skip_invalid: bool, as_json: bo
             store, paths, skip_invalid=skip_invalid, actor=obj.actor(store)
         )
     if as_json:
-        _emit_json(report.as_json())
+        emit_json(report.as_json())
         return
     click.echo(
         f"Read {report.read} check-in(s) from {len(report.files)} file(s); recorded "
@@ -517,13 +444,9 @@ def demo_autopilot_csv(
     click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
 
 
-from app import cli_compliance  # noqa: E402  (its commands need `cli` defined first)
-
-cli.add_command(cli_compliance.policy)
-cli.add_command(cli_compliance.fleet)
-cli.add_command(cli_compliance.stale)
-demo_group.add_command(cli_compliance.simulate)
-cli.add_command(package)
+for group in (policy, fleet, stale, package):
+    cli.add_command(group)
+demo_group.add_command(simulate)
 
 
 def main() -> None:

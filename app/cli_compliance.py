@@ -1,6 +1,6 @@
 """`joinery policy`, `fleet`, `stale` and `demo simulate`: compliance on the command line.
 
-Errors are Joinery's typed errors, turned into exit status 1 by app.cli's group.
+Errors are Joinery's typed errors, turned into exit status 1 by app.cli_base's group.
 """
 
 from __future__ import annotations
@@ -8,25 +8,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from app import services
+from app.cli_base import Context, emit_json
 from app.compliance.policy import TEMPLATES
 from app.errors import InputError
 from app.fileutil import atomic_write
 from app.security.roles import Actor
 from app.services.simulate import simulate_checkins
 from app.store import Store
-
-if TYPE_CHECKING:
-    from app.cli import Context
-
-
-def _emit(document: object) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-
 
 # -- policy -----------------------------------------------------------------------------------
 
@@ -64,7 +56,7 @@ def policy_template(obj: Context, name: str, as_json: bool) -> None:
 
 def _report_import(result: services.ImportedPolicy, as_json: bool) -> None:
     if as_json:
-        _emit(result.as_json())
+        emit_json(result.as_json())
         return
     verb = "Imported" if result.created else "Replaced"
     click.echo(
@@ -106,7 +98,7 @@ def policy_list(obj: Context, as_json: bool) -> None:
         for p in found
     ]
     if as_json:
-        _emit(rows)
+        emit_json(rows)
         return
     for p in found:
         tags = ", ".join(p.assignment.group_tags) or "nobody"
@@ -160,7 +152,7 @@ def fleet_summary(obj: Context, as_json: bool) -> None:
     with obj.store() as store:
         summary = services.fleet_summary(store, actor=obj.actor(store))
     if as_json:
-        _emit(summary)
+        emit_json(summary)
         return
     click.echo(f"{summary['total']} device(s)")
     for state, n in summary["states"].items():
@@ -199,7 +191,7 @@ def fleet_at(obj: Context, date: str, as_json: bool) -> None:
     if found is None:
         raise InputError(f"there is no snapshot on or before {date}")
     if as_json:
-        _emit(found)
+        emit_json(found)
         return
     click.echo(f"{found['date']}: {found['total']} device(s), {found['stale']} stale")
     for state, n in found["states"].items():

@@ -8,7 +8,6 @@ in it are found as given, beside it, or in its payload/ folder. Register with
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 import click
 
 from app import services
-from app.errors import InputError, JoineryError
+from app.cli_base import Context, JoineryGroup, emit_json
+from app.errors import InputError
 from app.provisioning import build as builder
 from app.provisioning import bundle, rules, wcd_xml
 from app.provisioning.bundle_format import load_private_key, load_public_keys
@@ -27,19 +27,10 @@ from app.security.secret import Secret
 log = logging.getLogger(__name__)
 
 
-class _PackageGroup(click.Group):
-    """Turns Joinery's typed errors into a message on stderr and exit status 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except JoineryError as exc:
-            click.echo(f"joinery: {exc}", err=True)
-            ctx.exit(1)
-
-
-def _emit_json(document: object) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+def _joinery() -> Context | None:
+    """The `joinery` context (a database to record and audit in) when the group runs under
+    it; None when the group runs on its own."""
+    return click.get_current_context().find_object(Context)
 
 
 def read_password_file(path: str | None) -> Secret | None:
@@ -74,7 +65,7 @@ _TRUST = click.option(
 )
 
 
-@click.group("package", cls=_PackageGroup)
+@click.group("package", cls=JoineryGroup)
 def package() -> None:
     """Provisioning packages: the WCD project and Joinery's signed, encrypted bundle."""
 
@@ -125,7 +116,7 @@ def build_command(
     key = load_private_key(Path(sign_key)) if sign_key else None
     for field, text in rules.warnings(spec):
         click.echo(f"joinery: note ({field}): {text}", err=True)
-    root = click.get_current_context().find_root().obj
+    root = _joinery()
     if root is None:  # the group on its own (no database): build, record nothing
         record = builder.build_package(
             spec, Path(out), key, kept=opened.kept, base_dir=xml_path.parent
@@ -148,7 +139,7 @@ def build_command(
             "registry_id": built.id,
         }
     if as_json:
-        _emit_json(document)
+        emit_json(document)
         return
     click.echo(f"Built {document['form']} {document['output']}")
     click.echo(
@@ -201,7 +192,7 @@ def verify_command(
 ) -> None:
     """Check signature (first), signer, and with the password every member's SHA-256."""
     password = read_password_file(password_file)
-    root = click.get_current_context().find_root().obj
+    root = _joinery()
     if root is None:  # the group on its own (no database): check, record nothing
         keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
         verdict = bundle.verify_bundle(Path(file), keys, password)
@@ -219,7 +210,7 @@ def verify_command(
 
 def _report(verdict: bundle.Verdict, as_json: bool) -> None:
     if as_json:
-        _emit_json(verdict.as_json())
+        emit_json(verdict.as_json())
         return
     header = verdict.header
     package_fields = header.package
@@ -253,7 +244,7 @@ def from_xml_command(xml: str, as_json: bool) -> None:
     opened = wcd_xml.read_customizations(Path(xml))
     document = opened.as_json()
     if as_json:
-        _emit_json(document)
+        emit_json(document)
         return
     config = opened.config
     click.echo(
@@ -285,7 +276,7 @@ def unpack_command(
 ) -> None:
     """Verify BUNDLE and write its WCD project into a new private folder, for icd.exe."""
     password = read_password_file(password_file)
-    root = click.get_current_context().find_root().obj
+    root = _joinery()
     if root is None:  # the group on its own (no database): unpack, record nothing
         keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
         verdict = bundle.unpack_bundle(Path(bundle_file), Path(out), password, keys)

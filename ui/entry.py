@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from app import paths
-from app.cli import Context, check_local_admin, cli
+from app.cli import cli
+from app.cli_base import Context, check_local_admin
 
 
 @cli.command()
