@@ -36,7 +36,7 @@ from app.provisioning.model import (
 )
 from app.security.secret import Secret
 from app.timeutil import utcnow
-from ui.bulk.page_base import CHECK_INFO, BulkPage, findings_for
+from ui.bulk.page_base import CHECK_INFO, CheckedPage, findings_for
 
 ENTRA, DOMAIN, LOCAL, NONE = "entra", "domain", "local", "none"
 FIELD_FRIENDLY = "friendly_name"
@@ -56,7 +56,7 @@ def _day(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-class AccountPage(BulkPage):
+class AccountPage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accountPage")
@@ -109,7 +109,6 @@ class AccountPage(BulkPage):
         self.token_file.clicked.connect(self._on_token_file_clicked)
         self._kept_token: Secret | None = None
         self._kept_password: Secret | None = None
-        self._found: dict[str, str] = {}
 
     def _entra_form(self) -> QWidget:
         self.friendly = QLineEdit()
@@ -244,16 +243,9 @@ class AccountPage(BulkPage):
             return LOCAL
         return NONE
 
-    def isComplete(self) -> bool:  # noqa: N802
-        return not self._found
-
-    def validatePage(self) -> bool:  # noqa: N802
-        self._on_input_changed()
-        if self._found:
-            return False
+    def keep(self) -> None:
         self.draft.account = self._account()
         self.token.clear()  # the pasted token is in the draft now; never on screen again
-        return True
 
     def kind(self) -> str:
         return next((k for k, b in self.kinds.items() if b.isChecked()), NONE)

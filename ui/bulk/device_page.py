@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from app import naming
 from app.provisioning.model import DeviceSetup, PackageSpec
 from app.security.secret import Secret
-from ui.bulk.page_base import CHECK_INFO, BulkPage, findings_for
+from ui.bulk.page_base import CHECK_INFO, CheckedPage, findings_for
 
 FIELD_TEMPLATE = "name_template"
 FIELD_PRODUCT_KEY = "product_key"
@@ -28,7 +28,7 @@ FIELD_LICENSE = "license_file"
 SAMPLE_SERIAL = "PF5KX2QA"
 
 
-class DevicePage(BulkPage):
+class DevicePage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("devicePage")
@@ -82,7 +82,6 @@ class DevicePage(BulkPage):
         for edit in (self.template, self.product_key, self.license):
             edit.textChanged.connect(self._on_input_changed)
         self.license_browse.clicked.connect(self._on_license_browse_clicked)
-        self._found: dict[str, str] = {}
         self._kept_key: Secret | None = None
 
     def initializePage(self) -> None:  # noqa: N802
@@ -102,15 +101,8 @@ class DevicePage(BulkPage):
         self._on_input_changed()
         self.template.setFocus()
 
-    def isComplete(self) -> bool:  # noqa: N802
-        return not self._found
-
-    def validatePage(self) -> bool:  # noqa: N802
-        self._on_input_changed()
-        if self._found:
-            return False
+    def keep(self) -> None:
         self.draft.device = self._device()
-        return True
 
     def _device(self) -> DeviceSetup:
         typed = self.product_key.text().strip().upper()

@@ -26,7 +26,7 @@ from app.provisioning.model import (
     generate_password,
 )
 from app.security.secret import Secret
-from ui.bulk.page_base import BulkPage, findings_for
+from ui.bulk.page_base import CheckedPage, findings_for
 
 FIELD_NAME = "name"
 FIELD_VERSION = "version"
@@ -38,7 +38,7 @@ FIELD_OUTPUT = "output"
 OWNER_WORDS = {"ITAdmin": "IT Admin", "OEM": "OEM"}
 
 
-class FinishPage(BulkPage):
+class FinishPage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("finishPage")
@@ -137,7 +137,6 @@ class FinishPage(BulkPage):
         self._password: Secret | None = None
         self._copied = False
         self._version_typed = False
-        self._found: dict[str, str] = {}
 
     @staticmethod
     def _row(*widgets: QWidget) -> QHBoxLayout:
@@ -170,18 +169,11 @@ class FinishPage(BulkPage):
     def _holds_secrets(self) -> bool:
         return self.draft.spec().has_secrets or self.bulk_wizard().kept_secrets()
 
-    def isComplete(self) -> bool:  # noqa: N802
-        return not self._found
-
-    def validatePage(self) -> bool:  # noqa: N802
-        self._on_input_changed()
-        if self._found:
-            return False
+    def keep(self) -> None:
         self.draft.info = self._info()
         self.draft.signing_key = self.key.text().strip()
         self.draft.out_dir = self.output.text().strip()
         self.password.clear()  # leaving the page: the password was shown once
-        return True
 
     def _info(self) -> PackageInfo:
         text = self.rank.text().strip()

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
 
 from app.provisioning.model import Network, PackageSpec, WifiSecurity
 from app.security.secret import Secret
-from ui.bulk.page_base import CHECK_INFO, BulkPage, findings_for
+from ui.bulk.page_base import CHECK_INFO, CheckedPage, findings_for
 
 FIELD_SSID = "ssid"
 FIELD_KEY = "key"
 
 
-class NetworkPage(BulkPage):
+class NetworkPage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("networkPage")
@@ -65,7 +65,6 @@ class NetworkPage(BulkPage):
         self.ssid.textChanged.connect(self._on_input_changed)
         self.key.textChanged.connect(self._on_input_changed)
         self.security.currentIndexChanged.connect(self._on_input_changed)
-        self._found: dict[str, str] = {}
         self._kept_key: Secret | None = None
 
     def initializePage(self) -> None:  # noqa: N802
@@ -86,15 +85,8 @@ class NetworkPage(BulkPage):
         self._on_input_changed()
         self.enabled.setFocus()
 
-    def isComplete(self) -> bool:  # noqa: N802
-        return not self._found
-
-    def validatePage(self) -> bool:  # noqa: N802
-        self._on_input_changed()
-        if self._found:
-            return False
+    def keep(self) -> None:
         self.draft.network = self._network()
-        return True
 
     def _network(self) -> Network | None:
         if not self.enabled.isChecked():

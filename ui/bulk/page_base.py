@@ -52,3 +52,30 @@ class BulkPage(FormPage):
             self.say(label, text)
             if edit is not None:
                 self.mark(edit, text is not None)
+
+
+class CheckedPage(BulkPage):
+    """A page whose answers the core checks as they are typed: complete when nothing was
+    found; going on checks once more, then `keep()` writes the answers into the draft."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._found: dict[str, str] = {}
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return not self._found
+
+    def validatePage(self) -> bool:  # noqa: N802
+        self._on_input_changed()
+        if self._found:
+            return False
+        self.keep()
+        return True
+
+    def _on_input_changed(self) -> None:
+        """Ask the core about the page's fields; fill `_found` and show the reasons."""
+        raise NotImplementedError
+
+    def keep(self) -> None:
+        """The page's answers into the draft (they passed every check)."""
+        raise NotImplementedError
