@@ -9,7 +9,13 @@ import string
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from app.domain import AutopilotRecord, ComplianceState
 from app.store import Store
@@ -345,3 +351,23 @@ def capture_csv(records: list[AutopilotRecord], *, encoding: str = "utf-16") -> 
     if encoding == "utf-8":
         return text.encode("utf-8")
     return text.encode("cp1252")
+
+
+def sample_certificate(path: Path, common_name: str = "Contoso Sample Root") -> Path:
+    """A self-signed X.509 root certificate (DER) for demo packages, screenshots and tests;
+    its private key is thrown away."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    path.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    return path

@@ -6,15 +6,10 @@ it needs no PIN; the sign-in and lock screens are captured as an operator sees t
 
 from __future__ import annotations
 
-import datetime
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
@@ -163,7 +158,7 @@ def _bulk_pages(window: MainWindow, folder: Path) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp)
         (source / "7z2301-x64.msi").write_bytes(b"MSI sample" * 100)
-        _sample_certificate(source / "contoso-root.cer")
+        demo.sample_certificate(source / "contoso-root.cer")
         private, _public = builder.keygen(source / "key")
         fill = {
             "devicePage": lambda: wizard.device_page.template.setText(BULK_INPUT["template"]),
@@ -222,23 +217,6 @@ def _fill_finish(wizard: BulkWizard, key: Path, out: Path) -> None:
     page.password.setText(page._password.reveal())
     page.key.setText(str(key))
     page.output.setText(str(out))
-
-
-def _sample_certificate(path: Path) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Contoso Sample Root")])
-    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + datetime.timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    path.write_bytes(cert.public_bytes(serialization.Encoding.DER))
 
 
 def _fleet(window: MainWindow, folder: Path) -> list[Path]:
