@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,12 +25,11 @@ from PySide6.QtWidgets import (
 from app import services
 from app.domain import ImportReport
 from app.errors import Cancelled, JoineryError
-from app.security.roles import Actor
 from app.services import ImportRejected
 from app.store import Store
 from ui.ops import Operation
-from ui.widgets.messages import Present, notify, open_now
-from ui.widgets.progress import run_with_progress
+from ui.widgets.messages import notify
+from ui.widgets.progress import ScreenFlow, run_with_progress
 
 log = logging.getLogger(__name__)
 
@@ -112,24 +112,13 @@ class ImportResultDialog(QDialog):
         self.retry_skipping.emit()
 
 
-class AutopilotImportFlow(QObject):
+class AutopilotImportFlow(ScreenFlow):
     """Runs one import on the writer thread; `finished` carries the report (or None)."""
 
     finished = Signal(object)
 
-    def __init__(
-        self,
-        db_path: str,
-        parent: QWidget,
-        *,
-        actor: Callable[[], Actor | None],
-        present: Present = open_now,
-    ) -> None:
-        super().__init__(parent)
-        self._db_path = db_path
-        self._actor = actor
-        self._present = present
-        self._parent = parent
+    def __init__(self, db_path: str, parent: QWidget, **flow: Any) -> None:
+        super().__init__(db_path, parent, **flow)
         self.progress: QProgressDialog | None = None
         self.operation: Operation | None = None
         self.result_dialog: ImportResultDialog | None = None

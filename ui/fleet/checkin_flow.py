@@ -5,42 +5,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from app import services
 from app.errors import Cancelled, InputError, JoineryError
-from app.security.roles import Actor
 from app.services import IngestReport
 from app.store import Store
 from ui.ops import Operation
-from ui.widgets.messages import Present, notify, open_now
-from ui.widgets.progress import run_with_progress
+from ui.widgets.messages import notify
+from ui.widgets.progress import ScreenFlow, run_with_progress
 
 log = logging.getLogger(__name__)
 
 SHOWN = 15
 
 
-class CheckinImportFlow(QObject):
+class CheckinImportFlow(ScreenFlow):
     """One import on the writer thread; `finished(report or None)` when it is over."""
 
     finished = Signal(object)
 
-    def __init__(
-        self,
-        db_path: str,
-        parent: QWidget,
-        *,
-        actor: Callable[[], Actor | None],
-        present: Present = open_now,
-    ) -> None:
-        super().__init__(parent)
-        self._db_path = db_path
-        self._parent = parent
-        self._actor = actor
-        self._present = present
+    def __init__(self, db_path: str, parent: QWidget, **flow: Any) -> None:
+        super().__init__(db_path, parent, **flow)
         self.progress: QProgressDialog | None = None
         self.operation: Operation | None = None
         self.shown: QMessageBox | None = None

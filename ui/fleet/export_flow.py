@@ -6,37 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog
 
 from app import services
 from app.domain import DeviceQuery
-from app.security.roles import Actor, Permission
+from app.security.roles import Permission
 from app.services.fleet_export import ExportResult, Layout
 from app.store import Store
 from ui.ops import run_op
-from ui.widgets.messages import Present, open_now
+from ui.widgets.progress import ScreenFlow
 
 
-class FleetExportFlow(QObject):
+class FleetExportFlow(ScreenFlow):
     """`exported(path)` when a file is written; `message(text)` for the screen to show."""
 
     exported = Signal(str)
     message = Signal(str)
-
-    def __init__(
-        self,
-        db_path: str,
-        parent: QWidget,
-        *,
-        actor: Callable[[], Actor | None],
-        present: Present = open_now,
-    ) -> None:
-        super().__init__(parent)
-        self._db_path = db_path
-        self._parent = parent
-        self._actor = actor
-        self._present = present
 
     def choose(self, layout: Layout, query: DeviceQuery) -> None:
         """Ask where to write, then export `query` (the list as filtered right now)."""

@@ -1,16 +1,38 @@
-"""A long job on the writer thread behind a window-modal progress dialog with Cancel."""
+"""Long jobs a screen starts: on the writer thread, behind a window-modal progress dialog
+with Cancel, in flows that know their database, screen, operator and how to show dialogs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from app.security.roles import Actor
 from ui.ops import Job, Operation, run_op
+from ui.widgets.messages import Present, open_now
 
 STEPS = 1000
+
+
+class ScreenFlow(QObject):
+    """A job a screen starts: its database, the screen (dialogs are its children), who is
+    signed in now, and how dialogs are shown (held back while the kiosk is locked)."""
+
+    def __init__(
+        self,
+        db_path: str,
+        parent: QWidget,
+        *,
+        actor: Callable[[], Actor | None],
+        present: Present = open_now,
+    ) -> None:
+        super().__init__(parent)
+        self._db_path = db_path
+        self._parent = parent
+        self._actor = actor
+        self._present = present
 
 
 def run_with_progress(
