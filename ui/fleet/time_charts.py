@@ -74,6 +74,16 @@ def _date_chart(chart: QChart) -> None:
     chart.setMargins(QMargins(4, 2, DATE_MARGIN_PX, 2))
 
 
+def _day_and_count_axes(widget: ChartWidget) -> tuple[QCategoryAxis, QValueAxis]:
+    """Days along the bottom, whole counts up the left: what both charts over time use."""
+    _date_chart(widget.chart)
+    days, counts = _day_axis(), QValueAxis()
+    counts.setLabelFormat("%d")
+    widget._add_axis(days, BOTTOM)
+    widget._add_axis(counts, LEFT)
+    return days, counts
+
+
 def _day_axis() -> QCategoryAxis:
     axis = QCategoryAxis()
     axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
@@ -92,12 +102,7 @@ class TrendWidget(ChartWidget):
         super().__init__(title, parent)
         self.uppers: dict[str, QLineSeries] = {}
         self.areas: dict[str, QAreaSeries] = {}
-        self.x_axis = _day_axis()
-        _date_chart(self.chart)
-        self.y_axis = QValueAxis()
-        self.y_axis.setLabelFormat("%d")
-        self._add_axis(self.x_axis, BOTTOM)
-        self._add_axis(self.y_axis, LEFT)
+        self.x_axis, self.y_axis = _day_and_count_axes(self)
         self._baseline = QLineSeries()
         lower = self._baseline
         for state in STATES:
@@ -183,12 +188,7 @@ class DailyBarsWidget(ChartWidget):
         self.series.setBarWidth(0.8)
         self.chart.addSeries(self.series)
         self.chart.legend().hide()
-        self.x_axis = _day_axis()
-        _date_chart(self.chart)
-        self.y_axis = QValueAxis()
-        self.y_axis.setLabelFormat("%d")
-        self._add_axis(self.x_axis, BOTTOM)
-        self._add_axis(self.y_axis, LEFT)
+        self.x_axis, self.y_axis = _day_and_count_axes(self)
         self.series.attachAxis(self.x_axis)
         self.series.attachAxis(self.y_axis)
         self.days: list[str] = []
