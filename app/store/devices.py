@@ -155,9 +155,13 @@ class DeviceMixin(StoreBase):
         where, params = _where(query)
         return int(self.conn.execute(f"SELECT count(*) FROM devices{where}", params).fetchone()[0])
 
-    def devices_page(self, query: DeviceQuery, offset: int, limit: int) -> list[Device]:
-        """Rows [offset, offset + limit) in the query's order; deep skips walk an index only."""
-        where, params = _where(query, walk=self._walk(query))
+    def devices_page(
+        self, query: DeviceQuery, offset: int, limit: int, *, matching: int | None = None
+    ) -> list[Device]:
+        """Rows [offset, offset + limit) in the query's order; deep skips walk an index only.
+
+        `matching` is the query's count when the caller has it (it picks the plan)."""
+        where, params = _where(query, walk=self._walk(query, matching))
         order = _order(query)
         if offset < _DIRECT_OFFSET:
             sql = f"SELECT {_SELECT} FROM devices{where}{order} LIMIT ? OFFSET ?"
@@ -169,20 +173,22 @@ class DeviceMixin(StoreBase):
         rows = self.conn.execute(sql, [*params, limit, offset]).fetchall()
         return [_device(r) for r in rows]
 
-    def _walk(self, query: DeviceQuery) -> bool:
+    def _walk(self, query: DeviceQuery, matching: int | None = None) -> bool:
         """Whether a page should walk the sort order rather than sort the match: sorting n
         devices costs about n log n, walking about 100 x total / n rows; they meet near
         n = sqrt(20 x total) (some 4,500 of 1,000,000)."""
         if query.only() in ("", "text") or query.text.strip():
             return False
-        matching = self.count_devices(query)
+        if matching is None:
+            matching = self.count_devices(query)
         return matching * matching >= 20 * self.count_devices()
 
     def iter_devices(self, query: DeviceQuery, *, batch: int = 1000) -> Iterator[Device]:
         """Every matching device in order, fetched a batch at a time."""
         offset = 0
+        matching = self.count_devices(query)  # once: it only picks the plan
         while True:
-            page = self.devices_page(query, offset, batch)
+            page = self.devices_page(query, offset, batch, matching=matching)
             yield from page
             if len(page) < batch:
                 return

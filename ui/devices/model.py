@@ -85,7 +85,7 @@ class PageLoader(QObject):
         try:
             store = self._open()
             total = store.count_devices(query)
-            first = store.devices_page(query, 0, PAGE_SIZE)
+            first = store.devices_page(query, 0, PAGE_SIZE, matching=total)
         except sqlite3.OperationalError as exc:  # interrupted, or the database went away
             self.failed.emit(generation, str(exc))
             return
@@ -179,7 +179,7 @@ class DeviceTableModel(QAbstractTableModel):
         self._generation += 1
         if _cheap(self._query):
             total = self._store.count_devices(self._query)
-            first = self._store.devices_page(self._query, 0, PAGE_SIZE)
+            first = self._store.devices_page(self._query, 0, PAGE_SIZE, matching=total)
             self._on_loader_counted(self._generation, total, first)
             return
         self.loading = True
