@@ -65,6 +65,12 @@ def policies(store: Store) -> list[pol.CompliancePolicy]:
     return found
 
 
+def assigned_policy_names(store: Store) -> list[str]:
+    """The policies assigned to any device, by name: from the rows, without parsing each
+    policy (the dashboard asks on every refresh)."""
+    return [row.name for row in store.policy_rows() if row.assign_all or row.group_tags]
+
+
 def import_policy(
     store: Store,
     text: str,

@@ -16,7 +16,12 @@ from app.domain import ComplianceState, DeviceQuery, HistoryKind
 from app.errors import InputError
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
-from app.services.compliance import cohorts, policies, tenant_settings
+from app.services.compliance import (
+    assigned_policy_names,
+    cohorts,
+    policies,
+    tenant_settings,
+)
 from app.services.fleet import fleet_at
 from app.store import Store
 from app.timeutil import iso, utcnow
@@ -91,7 +96,7 @@ def dashboard(
         builds=_ranked(store.counters("build:")),
         trend=store.snapshots_since(first_day.isoformat()),
         enrolled=enrolled,
-        policies=[p.display_name for p in policies(store) if p.assignment.assigned],
+        policies=assigned_policy_names(store),
     )
 
 

@@ -21,7 +21,12 @@ from app.domain import ComplianceState, Device
 from app.errors import InputError
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
-from app.services.compliance import cohorts, policies, tenant_settings
+from app.services.compliance import (
+    assigned_policy_names,
+    cohorts,
+    policies,
+    tenant_settings,
+)
 from app.store import Store
 from app.store.compliance import ComplianceRow, StateChange
 from app.timeutil import iso, utcnow
@@ -42,7 +47,7 @@ def fleet_summary(
         "stale": store.count_stale(stale.cutoff(moment, days)),
         "stale_days": days,
         "failing_settings": {k: n for k, n in sorted(failing.items()) if n > 0},
-        "policies": [p.display_name for p in policies(store) if p.assignment.assigned],
+        "policies": assigned_policy_names(store),
         "at": iso(moment),
     }
 

@@ -13,8 +13,8 @@ from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
 from app.services.compliance import (
     assign,
+    assigned_policy_names,
     import_template,
-    policies,
     record_checkins,
     reevaluate,
 )
@@ -40,7 +40,7 @@ def simulate_checkins(
     """
     who = actor or local_admin()
     who.require(Permission.SEED_DEMO)
-    if not any(p.assignment.assigned for p in policies(store)):
+    if not assigned_policy_names(store):
         import_template(store, "baseline", actor=who, now=clock())
         assign(store, "Baseline", all_devices=True, actor=who)
         # Every device judged once: the seeded states (made up) give way to real ones.
