@@ -167,7 +167,7 @@ def seed_demo_packages(store: Store, folder: Path, *, today: date | None = None)
         )
         build = build_and_record(store, spec, folder, key, today=issued)
     # The bulk-provisioned devices of the demo fleet say which package set them up.
-    bulk = DeviceQuery(text="", sort="serial")
-    provisioned = [d for d in store.devices_page(bulk, 0, 400) if d.provisioning_method == "bulk"]
+    first = store.devices_page(DeviceQuery(), 0, 400)
+    provisioned = [d for d in first if d.provisioning_method == "bulk"]
     for device in provisioned[:40]:
         record_provisioned(store, device.serial, build.id)

@@ -77,6 +77,8 @@ class FleetScreen(QWidget):
         self.tile: str | None = None
         self.paused = False
         self._data_version = -1
+        self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
+        self._stale_shown: int | None = None  # the stale count the Stale tab was planned for
         self._build()
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -272,8 +274,9 @@ class FleetScreen(QWidget):
                     "the device list shows today."
                 ).format(d=board.as_of)
             )
-        if self.tabs.currentIndex() == STALE:
-            self._show_stale()
+        stale_changed = board.tiles.get("stale") != self._stale_shown
+        if self.tabs.currentIndex() == STALE and stale_changed:
+            self._show_stale()  # planning 500 devices is not for every check-in batch
 
     def _on_poll_timeout(self) -> None:
         if self.paused or not self.isVisible():
@@ -355,7 +358,7 @@ class FleetScreen(QWidget):
         return self.model.device_at(index.row()) if index.isValid() else None
 
     def _reselect(self) -> None:
-        device_id = getattr(self, "_selected_id", None)
+        device_id = self._selected_id
         if device_id is None:
             return
         row = self.model.row_of(device_id)
@@ -481,6 +484,7 @@ class FleetScreen(QWidget):
             self._say(str(error))
             return
         self.stale_view.show_plan(plan.days, plan.count, list(plan.devices))
+        self._stale_shown = plan.count
 
     def choose_import(self) -> None:
         actor = self._actor()
