@@ -1,0 +1,91 @@
+"""A keyboard as a person has one: every key goes to whatever widget has focus.
+
+Tests never type into a widget picked by name: a barcode scanner and a keyboard type into
+`QApplication.focusWidget()`, so a page that loses focus fails here as it fails at the bench.
+Each helper asserts that something has focus before sending, and re-reads the focus for every
+key (a key may move it, as Tab does).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+Key = Qt.Key
+Mod = Qt.KeyboardModifier
+
+
+def focused() -> QWidget:
+    """The widget that would receive the next key; fails the test when nothing has focus."""
+    widget = QApplication.focusWidget()
+    assert widget is not None, "no widget has keyboard focus: a key would go nowhere"
+    return widget
+
+
+def focus_name() -> str:
+    """The object name of the focused widget, or its class when it has none."""
+    widget = focused()
+    return widget.objectName() or type(widget).__name__
+
+
+def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Mod.NoModifier, *, times: int = 1) -> None:
+    """Press and release `key` (with `modifier`) in the focused widget, `times` times."""
+    for _ in range(times):
+        QTest.keyClick(focused(), key, modifier)
+        QApplication.processEvents()
+
+
+def type_text(text: str) -> None:
+    """Type `text` one key at a time, each into the widget focused at that moment."""
+    for char in text:
+        QTest.keyClick(focused(), char)
+        QApplication.processEvents()
+
+
+def scan(text: str) -> None:
+    """A keyboard-wedge barcode scanner: the characters, then Enter."""
+    type_text(text)
+    press(Key.Key_Return)
+
+
+def enter() -> None:
+    press(Key.Key_Return)
+
+
+def tab(times: int = 1) -> None:
+    press(Key.Key_Tab, times=times)
+
+
+def backtab(times: int = 1) -> None:
+    press(Key.Key_Backtab, Mod.ShiftModifier, times=times)
+
+
+def space() -> None:
+    press(Key.Key_Space)
+
+
+def select_all_and_type(text: str) -> None:
+    """Replace the focused field's text: Ctrl+A, then type (an empty `text` deletes)."""
+    press(Key.Key_A, Mod.ControlModifier)
+    if text:
+        type_text(text)
+    else:
+        press(Key.Key_Delete)
+
+
+def ctrl(key: Qt.Key) -> None:
+    press(key, Mod.ControlModifier)
+
+
+def alt(key: Qt.Key) -> None:
+    press(key, Mod.AltModifier)
+
+
+def tab_to(name: str, *, limit: int = 40) -> QWidget:
+    """Tab until the widget named `name` has focus (as a person tabs through a form)."""
+    for _ in range(limit):
+        if focused().objectName() == name:
+            return focused()
+        tab()
+    raise AssertionError(f"Tab never reached {name!r} in {limit} presses; stuck at {focus_name()}")
