@@ -32,6 +32,7 @@ from ui.ops import wait_for_writer
 from ui.packages.screen import PackagesScreen
 from ui.session import Session
 from ui.signin import SignInScreen
+from ui.widgets.focus import focus_first
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class MainWindow(QMainWindow):
             QShortcut(
                 QKeySequence(f"Ctrl+{number}"),
                 self,
-                activated=lambda n=number - 1: self.navigation.setCurrentRow(n),
+                activated=lambda k=key: self.show_screen(k),
             )
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.bulk.built.connect(self._on_bulk_built)
@@ -173,15 +174,18 @@ class MainWindow(QMainWindow):
         return None if self.session.is_locked else self.session.actor
 
     def show_screen(self, key: str) -> None:
+        """Show a screen with the keyboard in its first field (Ctrl+1..6 come here)."""
         self.navigation.setCurrentRow(SCREENS.index(key))
+        if key == "packages":
+            self.packages.refresh()
         if key == "devices":
             self.devices.focus_search()
         elif key == "enroll":
             self.enroll.focus_current()
         elif key == "bulk":
             self.bulk.focus_current()
-        elif key == "packages":
-            self.packages.refresh()
+        else:
+            focus_first(self.screens[key])
 
     def lock(self) -> None:
         self.session.lock(keep=self)
@@ -204,10 +208,8 @@ class MainWindow(QMainWindow):
         self.devices.apply_actor(actor)
         self.audit.apply_actor(actor)
         self.outer.setCurrentWidget(self.shell)
-        if self.stack.currentWidget() is None or self.navigation.currentRow() < 0:
-            self.show_screen("devices")
-        elif self.stack.currentWidget() is self.devices:
-            self.devices.focus_search()
+        row = self.navigation.currentRow()
+        self.show_screen(SCREENS[row] if row >= 0 else "devices")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.session.shutdown()

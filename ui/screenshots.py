@@ -107,7 +107,7 @@ def _cart(window: MainWindow, folder: Path) -> Path:
     for row in demo.devices(6, seed=41):
         cart.scan.setText(str(row["serial"]))
         cart.scan.scanned.emit(str(row["serial"]))
-    target = _save(window, folder / "wizard-11-cart.png", [])
+    target = _save(window, folder / "wizard-13-cart.png", [])
     cart.cart.clear()
     return target
 

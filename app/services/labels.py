@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import labels, paths
@@ -103,12 +103,17 @@ def queue_label_after_enroll(
     The enrollment has already landed, so a label problem (a full disk, a printer folder
     gone) is reported beside it, never as a failed enrollment a retry would then refuse.
     """
+    queued = _queue_after_enroll(store, serial, actor=actor)
+    return queued if isinstance(queued, str) else None
+
+
+def _queue_after_enroll(store: Store, serial: str, *, actor: Actor | None) -> Path | str:
+    """The queued label's file, or why it could not be queued."""
     try:
-        queue_label(store, serial, actor=actor)
+        return queue_label(store, serial, actor=actor)
     except (JoineryError, OSError) as error:
         log.warning("label for %s not queued: %s", serial, error)
         return f"{serial}: the label was not queued ({error}); print it from Devices"
-    return None
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ class Enrolled:
 
     results: list[EnrollResult]
     label_problems: list[str]
+    label_files: list[Path] = field(default_factory=list)  # the labels queued, in order
 
 
 def enroll_with_labels(
@@ -131,14 +137,17 @@ def enroll_with_labels(
     reported beside the enrollment, which has landed whatever happens to its label."""
     results = enroll_devices(store, requests, actor=actor)
     problems: list[str] = []
+    files: list[Path] = []
     for number, result in enumerate(results, start=1):
-        if labels and (
-            problem := queue_label_after_enroll(store, result.device.serial, actor=actor)
-        ):
-            problems.append(problem)
+        if labels:
+            queued = _queue_after_enroll(store, result.device.serial, actor=actor)
+            if isinstance(queued, str):
+                problems.append(queued)
+            else:
+                files.append(queued)
         if progress is not None:
             progress(number, len(results))
-    return Enrolled(results, problems)
+    return Enrolled(results, problems, files)
 
 
 def _safe(serial: str) -> str:

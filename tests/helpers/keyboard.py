@@ -8,6 +8,8 @@ key (a key may move it, as Tab does).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -89,3 +91,13 @@ def tab_to(name: str, *, limit: int = 40) -> QWidget:
             return focused()
         tab()
     raise AssertionError(f"Tab never reached {name!r} in {limit} presses; stuck at {focus_name()}")
+
+
+def wait_until(condition: Callable[[], object], timeout_ms: int = 5000) -> None:
+    """Let the event loop run until `condition()` holds (a mnemonic presses its button with
+    a short animation; a dialog opens on the next turn of the loop)."""
+    waited = 0
+    while not condition():
+        assert waited < timeout_ms, f"still waiting after {timeout_ms} ms"
+        QTest.qWait(10)
+        waited += 10

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 
 from app import services
@@ -25,9 +24,22 @@ from app.security.secret import Secret
 from app.store import Store
 from tests.app.provisioning.conftest import write_certificate
 from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS, SIGNER
+from tests.helpers.keyboard import (
+    Key,
+    alt,
+    enter,
+    focus_name,
+    press,
+    select_all_and_type,
+    space,
+    tab_to,
+    type_text,
+    wait_until,
+)
 from ui.bulk.wizard import BulkWizard
 from ui.ops import wait_for_writer
 from ui.packages.screen import PackagesScreen
+from ui.widgets.wizard_shell import Button
 
 LEAD = Actor("lena", Role.LEAD)
 CANARY = "CANARY-WIZARD-BPRT-e41f07"
@@ -49,7 +61,9 @@ def wizard(qtbot: QtBot, store: Store) -> Iterator[BulkWizard]:
     qtbot.addWidget(widget)
     widget.resize(1100, 760)
     widget.show()
-    qtbot.waitExposed(widget)
+    with qtbot.waitActive(widget):
+        widget.activateWindow()
+    widget.focus_page()
     yield widget
     wait_for_writer()
     widget.discard_opened()
@@ -64,111 +78,124 @@ def payload(tmp_path: Path) -> Path:
     return folder
 
 
-def enter(qtbot: QtBot, widget: QWidget) -> None:
-    qtbot.keyClick(widget, Qt.Key.Key_Return)
-
-
-def press(qtbot: QtBot, button: QWidget) -> None:
-    """Tab to a button, radio button or check box and press Space, as from the keyboard."""
-    button.setFocus()
-    qtbot.keyClick(button, Qt.Key.Key_Space)
-
-
-def type_into(qtbot: QtBot, field: QWidget, text: str) -> None:
-    field.clear()  # type: ignore[attr-defined]
-    qtbot.keyClicks(field, text)
-
-
-def page_named(wizard: BulkWizard, name: str) -> QWidget:
-    page = wizard.currentPage()
-    assert page.objectName() == name, f"on {page.objectName()}, expected {name}"
-    return page
+def on_page(wizard: BulkWizard, name: str, field: str) -> None:
+    """The wizard shows page `name` with the keyboard in `field`."""
+    assert wizard.currentPage().objectName() == name, wizard.currentPage().objectName()
+    assert focus_name() == field, f"on {name} focus is in {focus_name()}, expected {field}"
 
 
 def next_enabled(wizard: BulkWizard) -> bool:
-    return bool(wizard.button(QWizard.WizardButton.NextButton).isEnabled())
+    return bool(wizard.button(Button.NEXT).isEnabled())
+
+
+def choose_account(kind: str) -> None:
+    """The account kinds are one row of radio buttons: arrow keys walk it (Do not manage is
+    last, so Left walks from there)."""
+    for _ in range(4):
+        if focus_name() == f"account_{kind}":
+            return
+        press(Key.Key_Left)
+    raise AssertionError(f"no account kind {kind}; focus in {focus_name()}")
 
 
 def test_build_a_package_from_the_keyboard(
     qtbot: QtBot, wizard: BulkWizard, store: Store, payload: Path, tmp_path: Path
 ) -> None:
-    device = page_named(wizard, "devicePage")
-    type_into(qtbot, wizard.device_page.template, "CTS-%SERIAL%")
+    on_page(wizard, "devicePage", "nameTemplate")
+    assert "Step 1 of 7" in wizard.step.text()
+    type_text("CTS-%SERIAL%")
     assert wizard.device_page.preview.text().startswith("CTS-PF5KX2QA")
-    press(qtbot, wizard.device_page.shared)
-    enter(qtbot, wizard.device_page.template)
+    tab_to("sharedUse")
+    space()
+    enter()
 
-    network = wizard.network_page
-    page_named(wizard, "networkPage")
-    assert device is not network
-    press(qtbot, network.enabled)
-    type_into(qtbot, network.ssid, "Bench")
-    type_into(qtbot, network.key, "short")
-    assert "8 to 63" in network.key_error.text() and not next_enabled(wizard)
-    type_into(qtbot, network.key, WIFI_KEY)
-    assert network.key.echoMode() == network.key.EchoMode.Password
-    enter(qtbot, network.key)
+    on_page(wizard, "networkPage", "networkOn")
+    space()
+    tab_to("ssid")
+    type_text("Bench")
+    tab_to("wifiKey")
+    type_text("short")
+    assert "8 to 63" in wizard.network_page.key_error.text() and not next_enabled(wizard)
+    select_all_and_type(WIFI_KEY)
+    assert wizard.network_page.key.echoMode() == wizard.network_page.key.EchoMode.Password
+    enter()
 
     account = wizard.account_page
-    page_named(wizard, "accountPage")
-    press(qtbot, account.kinds["entra"])
-    type_into(qtbot, account.friendly, "Bench token")
+    on_page(wizard, "accountPage", "account_none")
+    choose_account("entra")
+    tab_to("tokenName")
+    type_text("Bench token")
     assert not next_enabled(wizard)  # no token yet
-    type_into(qtbot, account.token, CANARY)
+    tab_to("bulkToken")
+    type_text(CANARY)
     assert next_enabled(wizard)
-    enter(qtbot, account.token)
+    enter()
     assert account.token.text() == ""  # never shown again
 
     apps = wizard.apps_page
-    page_named(wizard, "appsPage")
-    type_into(qtbot, apps.installer, str(payload / "7z.msi"))
+    on_page(wizard, "appsPage", "appInstaller")
+    type_text(str(payload / "7z.msi"))
     assert apps.runs.text() == 'msiexec /i "7z.msi" /qn'
     assert (apps.success.text(), apps.restart_codes.text()) == ("0", "3010")
-    enter(qtbot, apps.installer)  # adds the application, stays on the page
+    enter()  # adds the application, stays on the page
     assert wizard.currentPage() is apps
     assert [a.name for a in wizard.draft.apps] == ["7z"]
+    assert focus_name() == "appInstaller"
     qtbot.wait(20)
-    enter(qtbot, apps.installer)
+    enter()
 
     certs = wizard.certs_page
-    page_named(wizard, "certificatesPage")
-    type_into(qtbot, certs.path, str(payload / "7z.msi"))
+    on_page(wizard, "certificatesPage", "certificatePath")
+    type_text(str(payload / "7z.msi"))
     assert "not an X.509 certificate" in certs.path_error.text()
-    type_into(qtbot, certs.path, str(payload / "root.cer"))
-    type_into(qtbot, certs.name, "Bench root")
-    enter(qtbot, certs.name)
+    select_all_and_type(str(payload / "root.cer"))
+    tab_to("certificateName")
+    type_text("Bench root")
+    enter()
     assert [c.name for c in wizard.draft.certificates] == ["Bench root"]
     qtbot.wait(20)
-    enter(qtbot, certs.path)
+    on_page(wizard, "certificatesPage", "certificatePath")
+    enter()
 
     finish = wizard.finish_page
-    page_named(wizard, "finishPage")
-    type_into(qtbot, finish.name, "Bench-Entra")
+    on_page(wizard, "finishPage", "packageName")
+    type_text("Bench-Entra")
     assert finish.version.text() == "1.0"
     assert finish.protect.isChecked() and not finish.protect.isEnabled()  # it holds secrets
     assert not next_enabled(wizard)
-    press(qtbot, finish.generate)
+    tab_to("generatePassword")
+    enter()  # Enter on a focused button presses it
     password = finish.password.text()
     assert len(password) >= 20
-    press(qtbot, finish.key_new)
+    tab_to("keyGenerate")
+    enter()
     assert Path(finish.key.text()).is_file()
-    type_into(qtbot, finish.output, str(tmp_path / "out"))
+    tab_to("outputFolder")
+    select_all_and_type(str(tmp_path / "out"))
     assert next_enabled(wizard), finish._found
-    enter(qtbot, finish.output)
+    enter()
     assert finish.password.text() == ""  # shown once
 
     summary = wizard.summary_page
-    page_named(wizard, "summaryPage")
+    on_page(wizard, "summaryPage", "wizard_next")
+    assert wizard.button(Button.NEXT).text() == "Build"
     assert "Bench token" in summary.values["account"].text()
     assert CANARY not in " ".join(v.text() for v in summary.values.values())
     with qtbot.waitSignal(wizard.built, timeout=20_000) as built:
-        enter(qtbot, wizard.summary_page)
+        enter()
     build = built.args[0]
     assert summary.result.isVisible() and build.sha256 in summary.result.text()
     assert build.token_account in summary.result.text()
+    # What the bundle is and what to do next on Windows, and a way to its folder.
+    assert "not a .ppkg yet" in summary.result.text()
+    assert "build-ppkg.cmd" in summary.result.text()
+    assert "joinery package unpack" in summary.result.text()
+    assert focus_name() == "openFolder"
+    assert not next_enabled(wizard)  # built once: Start over for the next package
 
     output = Path(build.output)
     assert output.is_file() and output.parent == tmp_path / "out"
+    assert summary.output_folder() == tmp_path / "out"
     verdict = bundle.verify_bundle(output, password=Secret(password), kdf_bounds=CHEAP_BOUNDS)
     assert verdict.sha256 == build.sha256
     names = {m.name for m in verdict.members or ()}
@@ -185,49 +212,83 @@ def test_build_a_package_from_the_keyboard(
                 assert secret.encode() not in data, f"{secret[:8]}… found in {path}"
 
 
-def walk_to(qtbot: QtBot, wizard: BulkWizard, name: str) -> None:
-    while wizard.currentPage().objectName() != name:
-        enter(qtbot, wizard.currentPage())
+def test_open_folder_opens_where_the_bundle_is(
+    qtbot: QtBot, wizard: BulkWizard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    walk_to(wizard, "finishPage")
+    type_text("Plain")
+    tab_to("outputFolder")
+    select_all_and_type(str(tmp_path / "plain"))
+    enter()
+    with qtbot.waitSignal(wizard.built, timeout=20_000):
+        enter()
+    assert "Project folder" in wizard.summary_page.result.text()
+    assert focus_name() == "openFolder"
+    enter()
+    assert opened == [str(wizard.summary_page.output_folder())]
+
+
+def walk_to(wizard: BulkWizard, name: str) -> None:
+    for _ in range(len(wizard.pages)):
+        if wizard.currentPage().objectName() == name:
+            return
+        enter()
+    raise AssertionError(f"never reached {name}; stuck on {wizard.currentPage().objectName()}")
 
 
 def test_bad_answers_show_the_reason_and_keep_next_disabled(
     qtbot: QtBot, wizard: BulkWizard
 ) -> None:
     device = wizard.device_page
-    type_into(qtbot, device.product_key, "ABCDE-12345")
+    alt(Key.Key_P)  # "&Product key"
+    assert focus_name() == "productKey"
+    type_text("ABCDE-12345")
     assert device.product_key_error.isVisible()
     assert "five groups of five" in device.product_key_error.text()
     assert not next_enabled(wizard)
-    type_into(qtbot, device.product_key, "abcde-12345-fghij-67890-klmno")  # capitals added
+    enter()
+    assert wizard.currentPage() is device  # Enter does not go on past a reason
+    select_all_and_type("abcde-12345-fghij-67890-klmno")  # capitals added
     assert next_enabled(wizard)
-    device.product_key.clear()
-    enter(qtbot, device.template)
+    select_all_and_type("")
+    enter()
 
-    walk_to(qtbot, wizard, "accountPage")
+    walk_to(wizard, "accountPage")
     account = wizard.account_page
-    press(qtbot, account.kinds["entra"])
-    type_into(qtbot, account.friendly, "Bench")
-    type_into(qtbot, account.token, "eyJ0eXAiOiJKV1QifQ.token")
+    choose_account("entra")
+    tab_to("tokenName")
+    type_text("Bench")
+    tab_to("bulkToken")
+    type_text("eyJ0eXAiOiJKV1QifQ.token")
     assert next_enabled(wizard)
     issued = account.issued.date()
-    account.expires.setFocus()
-    account.expires.setDate(issued.addDays(181))
+    tab_to("tokenExpires")
+    account.expires.setDate(issued.addDays(181))  # a date edit's sections are typed into
     assert "at most 180 days" in account.expires_error.text()
     assert account.expires_error.isVisible() and not next_enabled(wizard)
     account.expires.setDate(issued.addDays(180))
     assert next_enabled(wizard)
-    press(qtbot, account.kinds["none"])
+    alt(Key.Key_D)  # "&Do not manage accounts"
+    wait_until(lambda: account.kinds["none"].isChecked())
 
-    walk_to(qtbot, wizard, "finishPage")
+    enter()
+    walk_to(wizard, "finishPage")
     finish = wizard.finish_page
-    type_into(qtbot, finish.name, "Plain")
-    type_into(qtbot, finish.output, "/tmp/unused")
+    type_text("Plain")
+    tab_to("outputFolder")
+    select_all_and_type("/tmp/unused")
     assert next_enabled(wizard), finish._found
-    type_into(qtbot, finish.rank, "120")
+    alt(Key.Key_R)  # "&Rank (0-99)"
+    assert focus_name() == "packageRank"
+    select_all_and_type("120")
     assert finish.errors["rank"].isVisible()
     assert "0 to 99" in finish.errors["rank"].text()
     assert not next_enabled(wizard)
-    enter(qtbot, finish.rank)
+    enter()
     assert wizard.currentPage() is finish
 
 
@@ -254,22 +315,23 @@ def test_reopened_package_fills_the_pages_and_bumps_the_version(
         screen.open_build(screen.listings[0].build.id, Secret("p" * 24))
     wizard.load(opened.args[0])
 
+    on_page(wizard, "devicePage", "nameTemplate")  # the keyboard is ready on a re-open too
     assert wizard.device_page.template.text() == "CTS-%RAND:4%"
     assert wizard.device_page.remove_software.isChecked()
-    enter(qtbot, wizard.device_page.template)
+    enter()
+    on_page(wizard, "networkPage", "networkOn")
     assert wizard.network_page.ssid.text() == "Bench"
     assert wizard.network_page.key.text() == ""  # kept, never shown
     assert wizard.network_page.key_note.isVisible()
-    enter(qtbot, wizard.network_page.ssid)
-    account = page_named(wizard, "accountPage")
-    assert wizard.account_page.kinds["entra"].isChecked()
+    enter()
+    on_page(wizard, "accountPage", "account_entra")
     assert wizard.account_page.friendly.text()  # customizations.xml has no friendly name
     assert wizard.account_page.token.text() == ""
     assert "kept" in wizard.account_page.token_note.text()
     wizard.account_page.expires.setDate(QDate.currentDate().addDays(30))
-    enter(qtbot, wizard.account_page.friendly)
-    assert wizard.currentPage() is not account
-    walk_to(qtbot, wizard, "finishPage")
+    enter()
+    assert wizard.currentPage().objectName() == "appsPage"
+    walk_to(wizard, "finishPage")
     assert wizard.finish_page.name.text() == "Bench-Entra"
     assert wizard.finish_page.version.text() == "1.1"
     assert wizard.finish_page.rank.text() == "4"

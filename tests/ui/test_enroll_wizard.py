@@ -1,4 +1,5 @@
-"""The guided OOBE wizard, driven from the keyboard like a technician: type, Enter, next."""
+"""The guided OOBE wizard, driven as a technician drives it: every key goes to whatever has
+focus (tests/helpers/keyboard.py), and each step checks where focus is."""
 
 from __future__ import annotations
 
@@ -7,20 +8,45 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtPrintSupport import QPrintPreviewDialog
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app import services, settings
 from app.enrollment import Answers
 from app.security.roles import Actor, Role
 from app.store import Store
+from tests.helpers.keyboard import (
+    Key,
+    alt,
+    ctrl,
+    enter,
+    focus_name,
+    focused,
+    press,
+    scan,
+    select_all_and_type,
+    space,
+    tab,
+    tab_to,
+    type_text,
+    wait_until,
+)
 from ui.enroll.screen import EnrollScreen
 from ui.enroll.wizard import EnrollWizard
 from ui.ops import wait_for_writer
+from ui.widgets.wizard_shell import Button
 
 LEAD = Actor("lena", Role.LEAD)
 TECH = Actor("tom", Role.TECHNICIAN)
+
+
+def _show(qtbot: QtBot, widget: EnrollWizard | EnrollScreen) -> None:
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    with qtbot.waitActive(widget):
+        widget.activateWindow()
 
 
 @pytest.fixture
@@ -28,151 +54,324 @@ def wizard(qtbot: QtBot, db_path: Path) -> Iterator[EnrollWizard]:
     store = Store.open(db_path)
     settings.put(store, services.local_admin(), "tenant_domains", "contoso.com")
     widget = EnrollWizard(store, lambda: LEAD)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
+    _show(qtbot, widget)
+    widget.focus_page()
     yield widget
     wait_for_writer()
     store.close()
 
 
-def enter(qtbot: QtBot, widget: QWidget) -> None:
-    qtbot.keyClick(widget, Qt.Key.Key_Return)
+def on_page(wizard: EnrollWizard, name: str, field: str) -> None:
+    """The wizard shows page `name` and the keyboard is in its `field`."""
+    assert wizard.currentPage().objectName() == name
+    assert focus_name() == field, f"on {name} focus is in {focus_name()}, expected {field}"
 
 
-def choose(qtbot: QtBot, button: QWidget) -> None:
-    """Tab to a radio button and press Space, as from the keyboard."""
-    button.setFocus()
-    qtbot.keyClick(button, Qt.Key.Key_Space)
-
-
-def type_into(qtbot: QtBot, field: QWidget, text: str) -> None:
-    field.clear()  # type: ignore[attr-defined]
-    qtbot.keyClicks(field, text)
-
-
-def page_named(wizard: EnrollWizard, name: str) -> QWidget:
+def tick_no_user(wizard: EnrollWizard) -> None:
+    """Alt+N ("&No user"): Qt presses a button's mnemonic with a short animation."""
     page = wizard.currentPage()
-    assert page.objectName() == name, f"on {page.objectName()}, expected {name}"
-    return page
+    alt(Key.Key_N)
+    assert focus_name() == "noUser"
+    wait_until(lambda: page.no_user.isChecked())  # type: ignore[attr-defined]
+
+
+def walk_to(wizard: EnrollWizard, name: str) -> None:
+    """Enter through the pages (a profile with no user, so every page is complete)."""
+    for _ in range(len(wizard.pages)):
+        if wizard.currentPage().objectName() == name:
+            return
+        if wizard.currentPage().objectName() == "accountPage":
+            tick_no_user(wizard)
+        enter()
+    raise AssertionError(f"never reached {name}; stuck on {wizard.currentPage().objectName()}")
+
+
+def test_a_scan_stays_in_the_serial_field(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    """The blocker: every key of a scan lands in the serial field (it went to the sidebar)."""
+    on_page(wizard, "devicePage", "wizardSerial")
+    for char in "PF9UXTST":
+        type_text(char)
+        assert focus_name() == "wizardSerial"
+    assert wizard.device_page.serial.text() == "PF9UXTST"
 
 
 def test_whole_wizard_enrolls_an_eligible_device(
     qtbot: QtBot, wizard: EnrollWizard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JOINERY_VAULT_PASSPHRASE", "bench vault passphrase 2026")
-    device = wizard.device_page
-    assert wizard.currentId() == 0
-    wizard.device_page.edition.setCurrentText("Windows 11 Enterprise")
-    type_into(qtbot, device.serial, "PF5KX2QA")
-    assert device.isComplete()
-    assert "can be Microsoft Entra joined" in device.verdict.text()
-    enter(qtbot, device.serial)
+    on_page(wizard, "devicePage", "wizardSerial")
+    type_text("PF5KX2QA")
+    assert "can be Microsoft Entra joined" in wizard.device_page.verdict.text()
+    alt(Key.Key_W)  # "&Windows edition"
+    assert focus_name() == "edition"
+    select_all_and_type("Windows 11 Enterprise")
+    enter()
 
-    region = page_named(wizard, "regionPage")
-    region.region.setCurrentIndex(region.region.findData("Germany"))  # type: ignore[attr-defined]
-    region.region.activated.emit(region.region.currentIndex())  # type: ignore[attr-defined]
-    assert region.keyboard.currentData() == "00000407"  # type: ignore[attr-defined]
-    enter(qtbot, region.region)  # type: ignore[attr-defined]
+    on_page(wizard, "regionPage", "choiceSearch")
+    assert wizard.rail.isVisible() and "Step 2 of 12" in wizard.step.text()
+    type_text("Germ")
+    assert wizard.currentPage().region.current_text() == "Germany"  # type: ignore[attr-defined]
+    enter()
 
-    network = page_named(wizard, "networkPage")
-    choose(qtbot, network.wifi)  # type: ignore[attr-defined]
-    assert not network.isComplete()  # a WPA2 network needs its key
-    type_into(qtbot, network.ssid, "Bench-WiFi")  # type: ignore[attr-defined]
-    type_into(qtbot, network.key, "short")  # type: ignore[attr-defined]
-    assert "8 to 63" in network.key_error.text()  # type: ignore[attr-defined]
-    assert not network.isComplete()
-    type_into(qtbot, network.key, "correct horse battery")  # type: ignore[attr-defined]
-    assert network.isComplete()
-    enter(qtbot, network.key)  # type: ignore[attr-defined]
+    on_page(wizard, "keyboardPage", "choiceSearch")
+    assert wizard.currentPage().keyboard.current_data() == "00000407"  # type: ignore[attr-defined]
+    enter()
+    on_page(wizard, "secondKeyboardPage", "choiceSearch")
+    enter()  # "skip" is chosen: Enter skips the second layout
 
-    naming = page_named(wizard, "namePage")
-    type_into(qtbot, naming.template, "CTS-%SERIAL%")  # type: ignore[attr-defined]
-    assert naming.preview.text() == "CTS-PF5KX2QA"  # type: ignore[attr-defined]
-    type_into(qtbot, naming.template, "CTS %SERIAL%")  # type: ignore[attr-defined]
-    assert not naming.isComplete()
-    assert naming.template_error.isVisible()  # type: ignore[attr-defined]
-    type_into(qtbot, naming.template, "CTS-%SERIAL%")  # type: ignore[attr-defined]
-    type_into(qtbot, naming.group_tag, "Sales")  # type: ignore[attr-defined]
-    enter(qtbot, naming.group_tag)  # type: ignore[attr-defined]
+    on_page(wizard, "networkPage", "wired")
+    press(Key.Key_Down)  # the radio group: Wi-Fi
+    assert focus_name() == "wifi"
+    assert not wizard.button(Button.NEXT).isEnabled()  # a WPA2 network needs its key
+    tab_to("ssid")
+    type_text("Bench-WiFi")
+    tab_to("wifiKey")
+    type_text("short")
+    assert "8 to 63" in wizard.currentPage().key_error.text()  # type: ignore[attr-defined]
+    enter()
+    assert wizard.currentPage().objectName() == "networkPage"  # refused: stays
+    select_all_and_type("correct horse battery")
+    enter()
 
-    setup = page_named(wizard, "setupKindPage")
-    choose(qtbot, setup.personal)  # type: ignore[attr-defined]
-    assert not setup.isComplete()
-    assert "registration" in setup.personal_note.text()  # type: ignore[attr-defined]
-    choose(qtbot, setup.work)  # type: ignore[attr-defined]
-    enter(qtbot, setup.work)  # type: ignore[attr-defined]
+    on_page(wizard, "namePage", "nameTemplate")
+    select_all_and_type("CTS %SERIAL%")
+    assert wizard.currentPage().template_error.isVisible()  # type: ignore[attr-defined]
+    enter()
+    assert wizard.currentPage().objectName() == "namePage"
+    select_all_and_type("CTS-%SERIAL%")
+    assert "CTS-PF5KX2QA" in wizard.currentPage().preview.text()  # type: ignore[attr-defined]
+    alt(Key.Key_G)  # "&Group tag"
+    assert focus_name() == "groupTag"
+    type_text("Sales")
+    enter()
 
-    account = page_named(wizard, "accountPage")
-    type_into(qtbot, account.user, "someone@gmail.com")  # type: ignore[attr-defined]
-    enter(qtbot, account.user)  # type: ignore[attr-defined]
-    assert wizard.currentPage() is account  # refused beside the field
-    assert "personal account" in account.user_error.text()  # type: ignore[attr-defined]
-    type_into(qtbot, account.user, "adele@contoso.com")  # type: ignore[attr-defined]
-    enter(qtbot, account.user)  # type: ignore[attr-defined]
+    on_page(wizard, "setupKindPage", "workOrSchool")
+    press(Key.Key_Down)
+    assert focus_name() == "personalUse"
+    assert "registration" in wizard.currentPage().personal_note.text()  # type: ignore[attr-defined]
+    enter()
+    assert wizard.currentPage().objectName() == "setupKindPage"  # personal: not here
+    press(Key.Key_Up)
+    enter()
 
-    sign_in = page_named(wizard, "signInPage")
-    sign_in.options["fido2 security key"].setChecked(True)  # type: ignore[attr-defined]
-    enter(qtbot, sign_in.options["password"])  # type: ignore[attr-defined]
+    on_page(wizard, "accountPage", "userUpn")
+    type_text("someone@gmail.com")
+    enter()
+    assert wizard.currentPage().objectName() == "accountPage"  # refused beside the field
+    assert "personal account" in wizard.currentPage().user_error.text()  # type: ignore[attr-defined]
+    select_all_and_type("adele@contoso.com")
+    enter()
 
-    management = page_named(wizard, "managementPage")
-    choose(qtbot, management.authority["coManaged"])  # type: ignore[attr-defined]
-    assert management.workloads_box.isEnabled()  # type: ignore[attr-defined]
-    management.workloads["compliance policies"].setCurrentIndex(1)  # type: ignore[attr-defined]
-    assert "adele@contoso.com" in management.scope_meaning.text()  # type: ignore[attr-defined]
-    enter(qtbot, management.scope)  # type: ignore[attr-defined]
+    on_page(wizard, "signInPage", "signIn_password")
+    tab_to("signIn_fido2_security_key")
+    space()
+    enter()
 
-    privacy = page_named(wizard, "privacyPage")
-    privacy.choices["find my device"].setChecked(True)  # type: ignore[attr-defined]
-    enter(qtbot, privacy.choices["location"])  # type: ignore[attr-defined]
+    on_page(wizard, "managementPage", "authority_intune")
+    press(Key.Key_Down, times=2)
+    assert focus_name() == "authority_coManaged"
+    tab()
+    assert focus_name() == "workload_compliance_policies"
+    press(Key.Key_Down)  # Configuration Manager -> Intune
+    assert "adele@contoso.com" in wizard.currentPage().scope_meaning.text()  # type: ignore[attr-defined]
+    enter()
 
-    review = page_named(wizard, "reviewPage")
+    on_page(wizard, "privacyPage", "privacy_location")
+    tab()
+    assert focus_name() == "privacy_find_my_device"
+    space()
+    enter()
+
+    on_page(wizard, "reviewPage", "queueLabel")
+    review = wizard.review
+    assert wizard.button(Button.NEXT).text() == "Enroll"
     assert review.values["name"].text() == "CTS-PF5KX2QA (from CTS-%SERIAL%) · group tag Sales"
     assert "Bench-WiFi" in review.values["network"].text()
     assert "key sealed" in review.values["network"].text()
     assert "adele@contoso.com" in review.values["user"].text()
     assert "fido2" in review.values["sign_in"].text()
     with qtbot.waitSignal(wizard.enrolled, timeout=10_000) as signal:
-        enter(qtbot, review.queue)  # Enter on the last page is "Enroll"
+        enter()  # Enter on the last page is "Enroll"
     assert not review.message.isVisible(), review.message.text()
-    result = signal.args[0]
-    assert result.device.device_name == "CTS-PF5KX2QA"
-    assert wizard.currentId() == 0  # ready for the next device
+    assert signal.args[0].device.device_name == "CTS-PF5KX2QA"
+
+    # Ready for the next device: the serial field, empty, and what happened said plainly.
+    on_page(wizard, "devicePage", "wizardSerial")
+    assert wizard.device_page.serial.text() == ""
+    assert "PF5KX2QA is enrolled as CTS-PF5KX2QA" in wizard.banner.text()
+    assert "Label queued" in wizard.banner.text() and "label-queue" in wizard.banner.text()
 
     stored = wizard.store.device_by_serial("PF5KX2QA")
     assert stored is not None
-    assert stored.enrollment_status == "enrolled"
     assert stored.assigned_user == "adele@contoso.com"
     assert stored.group_tag == "Sales"
     assert stored.os_edition == "Windows 11 Enterprise"
     assert stored.management_authority == "coManaged"
     answers = json.loads(wizard.store.enrollment_json(stored.id) or "{}")
     assert answers["region"] == "Germany" and answers["keyboard"] == "00000407"
+    assert answers["second_keyboard"] is None
     assert answers["workloads"]["compliance policies"] == "intune"
     assert answers["privacy"]["find my device"] is True
     assert answers["wifi_ssid"] == "Bench-WiFi"
     assert "correct horse" not in json.dumps(answers)  # the key is sealed, not copied
     assert answers["wifi_key_sealed"]
-    entries = wizard.store.audit_entries(action="device.enroll")
-    assert [e.target for e in entries] == ["PF5KX2QA"]
+    assert [e.target for e in wizard.store.audit_entries(action="device.enroll")] == ["PF5KX2QA"]
     assert len(wizard.store.audit_entries(action="label.print")) == 1
+
+
+def test_next_device_is_scanned_straight_after_an_enrollment(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    for serial in ("PF5KX2QB", "PF5KX2QE"):
+        on_page(wizard, "devicePage", "wizardSerial")
+        scan(serial)
+        with qtbot.waitSignal(wizard.enrolled, timeout=10_000):
+            walk_to(wizard, "reviewPage")
+            enter()
+    assert wizard.store.device_by_serial("PF5KX2QE") is not None
+    on_page(wizard, "devicePage", "wizardSerial")
+
+
+def test_each_page_puts_the_keyboard_in_its_first_field(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    expected = {
+        "devicePage": "wizardSerial",
+        "regionPage": "choiceSearch",
+        "keyboardPage": "choiceSearch",
+        "secondKeyboardPage": "choiceSearch",
+        "networkPage": "wired",
+        "namePage": "nameTemplate",
+        "setupKindPage": "workOrSchool",
+        "accountPage": "userUpn",
+        "signInPage": "signIn_password",
+        "managementPage": "authority_intune",
+        "privacyPage": "privacy_location",
+        "reviewPage": "queueLabel",
+    }
+    on_page(wizard, "devicePage", "wizardSerial")
+    scan("PF5KX2QF")
+    seen = ["devicePage"]
+    while seen[-1] != "reviewPage":
+        name = wizard.currentPage().objectName()
+        seen.append(name)
+        on_page(wizard, name, expected[name])
+        if name == "accountPage":
+            tick_no_user(wizard)
+        if name != "reviewPage":
+            enter()
+    assert seen == list(expected)
+    # The rail shows the section of each page, and the step.
+    assert "Step 12 of 12" in wizard.step.text()
+    states = {n: label.property("state") for n, label in wizard._rail_labels.items()}
+    assert states["Review"] == "current" and states["Device"] == "done"
+
+
+def test_back_keeps_answers_and_escape_throws_nothing_away(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    scan("PF5KX2QG")
+    type_text("Fra")
+    enter()
+    on_page(wizard, "keyboardPage", "choiceSearch")
+    press(Key.Key_Escape)
+    assert wizard.currentPage().objectName() == "keyboardPage"
+    alt(Key.Key_Left)
+    on_page(wizard, "regionPage", "choiceSearch")
+    assert wizard.currentPage().region.current_text() == "France"  # type: ignore[attr-defined]
+    alt(Key.Key_Left)
+    on_page(wizard, "devicePage", "wizardSerial")
+    assert wizard.device_page.serial.text() == "PF5KX2QG"
+
+
+def test_start_over_asks_before_answers_are_lost(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    scan("PF5KX2QH")
+    on_page(wizard, "regionPage", "choiceSearch")
+    start_over = wizard.button(Button.START_OVER)
+    start_over.setFocus()
+    enter()  # Enter on a focused button presses it
+    box = _message_box(qtbot)
+    assert "thrown away" in box.text()
+    press(Key.Key_N)  # No: nothing is lost
+    qtbot.waitUntil(lambda: _shown_box() is None)
+    wait_until(lambda: QApplication.focusWidget() is not None)
+    assert focus_name() == "choiceSearch"  # back where the person was
+    assert wizard.currentPage().objectName() == "regionPage"
+    start_over.setFocus()
+    enter()
+    box = _message_box(qtbot)
+    press(Key.Key_Y)
+    qtbot.waitUntil(lambda: wizard.currentId() == 0)
+    on_page(wizard, "devicePage", "wizardSerial")
+    assert wizard.device_page.serial.text() == ""
+
+
+def _shown_box() -> QMessageBox | None:
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    return next((b for b in boxes if b.isVisible()), None)
+
+
+def _message_box(qtbot: QtBot) -> QMessageBox:
+    qtbot.waitUntil(lambda: _shown_box() is not None)
+    box = _shown_box()
+    assert box is not None
+    qtbot.waitUntil(lambda: box.isAncestorOf(focused()) or focused() is box)
+    return box
+
+
+def test_print_now_opens_the_preview_and_a_cancel_queues_the_label(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    """'Print the label now' printed nothing, queued nothing and audited nothing."""
+    scan("PF5KX2QJ")
+    walk_to(wizard, "reviewPage")
+    press(Key.Key_Right)  # the label radio pair: Print now
+    assert focus_name() == "printLabel"
+    with qtbot.waitSignal(wizard.enrolled, timeout=10_000):
+        enter()
+    qtbot.waitUntil(lambda: _preview() is not None)
+    preview = _preview()
+    assert preview is not None and "PF5KX2QJ" in preview.windowTitle()
+    preview.reject()  # closed without printing
+    qtbot.waitUntil(lambda: "queued instead" in wizard.banner.text(), timeout=10_000)
+    labels = wizard.store.audit_entries(action="label.print")
+    assert [e.target for e in labels] == ["PF5KX2QJ"]  # queued, so never without a label
+
+
+def test_print_now_records_the_print(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    scan("PF5KX2QK")
+    walk_to(wizard, "reviewPage")
+    press(Key.Key_Right)
+    with qtbot.waitSignal(wizard.enrolled, timeout=10_000):
+        enter()
+    qtbot.waitUntil(lambda: _preview() is not None)
+    preview = _preview()
+    assert preview is not None
+    preview.accept()  # what printing from the preview does
+    qtbot.waitUntil(lambda: "sent to the printer" in wizard.banner.text(), timeout=10_000)
+    entries = wizard.store.audit_entries(action="label.print")
+    assert [(e.target, e.details.get("to")) for e in entries] == [("PF5KX2QK", "printer")]
+
+
+def _preview() -> QPrintPreviewDialog | None:
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QPrintPreviewDialog)]
+    return next((w for w in found if w.isVisible()), None)
 
 
 def test_home_edition_is_refused_with_the_way_out(qtbot: QtBot, wizard: EnrollWizard) -> None:
     device = wizard.device_page
-    type_into(qtbot, device.serial, "HOME0001")
-    device.edition.setCurrentText("Windows 11 Home")
-    assert not device.isComplete()
+    type_text("HOME0001")
+    alt(Key.Key_W)
+    select_all_and_type("Windows 11 Home")
     assert "Home editions" in device.verdict.text()
     assert "Upgrade the edition to Pro" in device.verdict.text()
-    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
-    enter(qtbot, device.serial)
+    assert not wizard.button(Button.NEXT).isEnabled()
+    enter()
     assert wizard.currentId() == 0  # Enter does not go on
-    device.edition.setCurrentText("Windows Server 2022 Datacenter Server Core")
+    assert focus_name() == "edition"
+    select_all_and_type("Windows Server 2022 Datacenter Server Core")
     assert "Server Core" in device.verdict.text()
-    device.edition.setCurrentText("Windows 11 Pro")
-    device.build.setCurrentText("10.0.10240")
+    select_all_and_type("Windows 11 Pro")
+    alt(Key.Key_B)  # "Windows &build"
+    select_all_and_type("10.0.10240")
     assert not device.isComplete()
     assert "older than" in device.verdict.text()
     assert wizard.store.device_by_serial("HOME0001") is None
@@ -182,57 +381,36 @@ def test_an_enrolled_device_needs_the_reimage_box(qtbot: QtBot, wizard: EnrollWi
     services.enroll_device(
         wizard.store, services.EnrollRequest("PF0LD123", name="OLD-NAME", user="bo@contoso.com")
     )
-    device = wizard.device_page
-    type_into(qtbot, device.serial, "PF0LD123")
-    assert "Already enrolled as OLD-NAME" in device.record.text()
-    assert not device.isComplete()
-    device.update_record.setChecked(True)
-    assert device.isComplete()
-    wizard.next()
-    for _ in range(2):
-        wizard.next()
-    naming = page_named(wizard, "namePage")
-    assert naming.name.text() == "OLD-NAME" and naming.name.isReadOnly()  # type: ignore[attr-defined]
+    scan("PF0LD123")
+    assert "Already enrolled as OLD-NAME" in wizard.device_page.record.text()
+    assert wizard.currentId() == 0  # not without the box
+    tab_to("updateRecord")
+    space()
+    enter()
+    walk_to(wizard, "namePage")
+    on_page(wizard, "namePage", "deviceName")  # the name stays: focus on it, read-only
+    assert wizard.currentPage().name.text() == "OLD-NAME"  # type: ignore[attr-defined]
+    assert wizard.currentPage().name.isReadOnly()  # type: ignore[attr-defined]
 
 
 def test_saving_the_answers_as_a_bench_profile(qtbot: QtBot, wizard: EnrollWizard) -> None:
-    type_into(qtbot, wizard.device_page.serial, "PF5KX2QB")
-    while wizard.currentPage() is not wizard.review:
-        if wizard.currentPage().objectName() == "accountPage":
-            wizard.currentPage().no_user.setChecked(True)  # type: ignore[attr-defined]
-            wizard.currentPage()._check()  # type: ignore[attr-defined]
-        assert wizard.currentPage().isComplete(), wizard.currentPage().objectName()
-        wizard.next()
-    review = wizard.review
-    type_into(qtbot, review.profile_name, "Cart 7")
-    qtbot.mouseClick(review.save_profile, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Saved as bench profile Cart 7" in review.message.text())
+    scan("PF5KX2QB")
+    walk_to(wizard, "reviewPage")
+    tab_to("saveProfileName")
+    type_text("Cart 7")
+    enter()  # Enter in the name field saves the profile; it does not enroll
+    qtbot.waitUntil(lambda: "Saved as bench profile Cart 7" in wizard.review.message.text())
+    assert wizard.currentPage() is wizard.review
+    assert wizard.store.device_by_serial("PF5KX2QB") is None
     assert services.profile(wizard.store, "Cart 7") == wizard.draft.answers
 
 
 def test_a_technician_cannot_save_profiles(qtbot: QtBot, db_path: Path) -> None:
     store = Store.open(db_path)
     widget = EnrollWizard(store, lambda: TECH)
-    qtbot.addWidget(widget)
-    widget.show()
+    _show(qtbot, widget)
     widget.review.initializePage()
     assert not widget.review.save_profile.isEnabled()
-    store.close()
-
-
-def test_enroll_screen_switches_modes_from_the_keyboard(qtbot: QtBot, db_path: Path) -> None:
-    store = Store.open(db_path)
-    screen = EnrollScreen(store, lambda: TECH)
-    qtbot.addWidget(screen)
-    screen.show()
-    with qtbot.waitActive(screen):
-        screen.activateWindow()
-    qtbot.keyClick(screen, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
-    assert screen.tabs.currentWidget() is screen.batch
-    qtbot.keyClick(screen, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
-    assert screen.tabs.currentWidget() is screen.cart
-    qtbot.keyClick(screen, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
-    assert screen.tabs.currentWidget() is screen.wizard
     store.close()
 
 
@@ -242,90 +420,59 @@ def test_profile_answers_prefill_the_pages(qtbot: QtBot, wizard: EnrollWizard) -
         "Kiel",
         Answers(region="Germany", keyboard="00000407", edition="Windows 11 Education"),
     )
-    wizard.restart()
-    wizard.device_page.profile.setCurrentText("Kiel")
+    wizard.start_over()
+    alt(Key.Key_P)  # "Bench &profile"
+    assert focus_name() == "startProfile"
+    press(Key.Key_Down)
     assert wizard.device_page.edition.currentText() == "Windows 11 Education"
-    type_into(qtbot, wizard.device_page.serial, "PF5KX2QC")
-    wizard.next()
-    region = page_named(wizard, "regionPage")
-    assert region.region.currentText() == "Germany"  # type: ignore[attr-defined]
+    alt(Key.Key_S)  # "&Serial number"
+    scan("PF5KX2QC")
+    on_page(wizard, "regionPage", "choiceSearch")
+    assert wizard.currentPage().region.current_text() == "Germany"  # type: ignore[attr-defined]
 
 
-def test_cart_mode_commits_the_whole_cart_at_once(
-    qtbot: QtBot, db_path: Path, tmp_path: Path
-) -> None:
-    from app import demo
-
+def test_enroll_screen_switches_modes_and_keeps_the_profile(qtbot: QtBot, db_path: Path) -> None:
+    """Switching tabs reset the chosen bench profile to Default (wrong template, tag, edition)."""
     store = Store.open(db_path)
-    services.save_profile(store, "Cart", Answers(name_template="LAB-%RAND:4%"))
+    services.save_profile(store, "Contoso laptops", Answers(name_template="CTS-%SERIAL%"))
     screen = EnrollScreen(store, lambda: LEAD)
-    qtbot.addWidget(screen)
-    screen.show()
-    cart = screen.cart
-    cart.profile.setCurrentText("Cart")
-    serials = [str(r["serial"]) for r in demo.devices(12, seed=7) if not str(r["serial"]).isdigit()]
-    serials = serials[:8]
-    for serial in serials:
-        type_into(qtbot, cart.scan, serial)
-        enter(qtbot, cart.scan)
-    type_into(qtbot, cart.scan, serials[0])
-    enter(qtbot, cart.scan)
-    assert "already in the cart" in cart.message.text()
-    assert cart.table.rowCount() == len(serials)
-    assert "digits drawn at commit" in cart.table.item(0, 1).text()
-    assert store.count_devices() == 0  # nothing is written while the cart fills
-    cart.table.selectRow(len(serials) - 1)
-    qtbot.keyClick(cart.table, Qt.Key.Key_Delete)
-    assert cart.table.rowCount() == len(serials) - 1
-
-    with qtbot.waitSignal(cart.enrolled, timeout=10_000) as signal:
-        qtbot.mouseClick(cart.commit_button, Qt.MouseButton.LeftButton)
-    assert signal.args == [len(serials) - 1]
-    wait_for_writer()
-    names = [store.device_by_serial(s).device_name for s in serials[:-1]]  # type: ignore[union-attr]
-    assert len(set(names)) == len(names)  # drawn one after the other: no clash
-    assert all(n and n.startswith("LAB-") and len(n) == 8 for n in names)
-    assert store.device_by_serial(serials[-1]) is None  # removed before the commit
-
-    sheet = tmp_path / "labels.pdf"
-    cart.layout_choice.setCurrentIndex(cart.layout_choice.findData("LETTER_3x10"))
-    cart.save_sheet(str(sheet))
-    qtbot.waitUntil(lambda: sheet.exists() and "Saved" in cart.message.text(), timeout=10_000)
-    assert sheet.read_bytes().startswith(b"%PDF")
-    entries = store.audit_entries(action="label.print")
-    assert len(entries) == len(serials)  # one queued label per device, then the sheet
-    sheet_audit = next(e for e in entries if "layout" in e.details)
-    assert sheet_audit.details["layout"] == "LETTER_3x10"
-    assert sheet_audit.details["serials"] == serials[:-1]
-    store.close()
-
-
-def test_a_cart_with_one_bad_device_writes_nothing(qtbot: QtBot, db_path: Path) -> None:
-    store = Store.open(db_path)
-    screen = EnrollScreen(store, lambda: LEAD)
-    qtbot.addWidget(screen)
-    cart = screen.cart
-    for serial in ("PF5KX2QA", "449226283938"):  # the second one makes an all-digit name
-        type_into(qtbot, cart.scan, serial)
-        enter(qtbot, cart.scan)
-    cart.commit()
-    assert "cannot be enrolled" in cart.message.text()
-    wait_for_writer()
-    assert store.count_devices() == 0
+    _show(qtbot, screen)
+    screen.focus_current()
+    assert focus_name() == "wizardSerial"
+    alt(Key.Key_2)
+    assert screen.tabs.currentWidget() is screen.batch
+    assert focus_name() == "enrollScan"
+    alt(Key.Key_P)
+    assert focus_name() == "profileChoice"
+    press(Key.Key_Down)
+    assert screen.batch.profile.currentText() == "Contoso laptops"
+    alt(Key.Key_3)
+    assert screen.tabs.currentWidget() is screen.cart
+    assert focus_name() == "cartScan"
+    alt(Key.Key_2)
+    assert screen.batch.profile.currentText() == "Contoso laptops"
+    alt(Key.Key_1)
+    assert screen.tabs.currentWidget() is screen.wizard
+    assert focus_name() == "wizardSerial"
     store.close()
 
 
 def test_management_page_offers_the_tenants_policies(qtbot: QtBot, wizard: EnrollWizard) -> None:
     services.import_template(wizard.store, "baseline")
-    type_into(qtbot, wizard.device_page.serial, "PF5KX2QD")
-    while wizard.currentPage().objectName() != "managementPage":
-        if wizard.currentPage().objectName() == "accountPage":
-            wizard.currentPage().no_user.setChecked(True)  # type: ignore[attr-defined]
-            wizard.currentPage()._check()  # type: ignore[attr-defined]
-        wizard.next()
+    scan("PF5KX2QD")
+    walk_to(wizard, "managementPage")
     combo = wizard.currentPage().policy  # type: ignore[attr-defined]
     offered = [combo.itemData(i) for i in range(combo.count())]
     assert offered == [None, "Baseline"]
-    combo.setCurrentIndex(1)
-    wizard.next()
+    alt(Key.Key_P)  # "Compliance &policy"
+    assert focus_name() == "compliancePolicy"
+    press(Key.Key_Down)
+    enter()
     assert wizard.draft.answers.compliance_policy == "Baseline"
+
+
+def test_ctrl_a_replaces_a_field(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    type_text("WRONG1")
+    ctrl(Key.Key_A)
+    type_text("PF5KX2QA")
+    assert wizard.device_page.serial.text() == "PF5KX2QA"

@@ -60,6 +60,7 @@ class AccountPage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accountPage")
+        self.set_section("Account management")
         self.setTitle(self.tr("Account management"))
         self.setSubTitle(
             self.tr(
@@ -231,7 +232,9 @@ class AccountPage(CheckedPage):
         kind = self._kind_of(account)
         self.kinds[kind].setChecked(True)
         self._on_input_changed()
-        self.kinds[kind].setFocus()
+
+    def first_field(self) -> QWidget:
+        return next(button for button in self.kinds.values() if button.isChecked())
 
     @staticmethod
     def _kind_of(account: Account | None) -> str:

@@ -44,6 +44,7 @@ class AppsPage(BulkPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("appsPage")
+        self.set_section("Add applications")
         self.setTitle(self.tr("Add applications"))
         self.setSubTitle(
             self.tr(
@@ -125,7 +126,9 @@ class AppsPage(BulkPage):
     def initializePage(self) -> None:  # noqa: N802
         self._refresh_list()
         self._clear_form()
-        self.installer.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.installer
 
     def isComplete(self) -> bool:  # noqa: N802
         return not self._typing()

@@ -25,6 +25,7 @@ class CertificatesPage(BulkPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("certificatesPage")
+        self.set_section("Add certificates")
         self.setTitle(self.tr("Add certificates"))
         self.setSubTitle(
             self.tr("Root certificates the devices trust (X.509, .cer or .crt, PEM or DER).")
@@ -77,7 +78,9 @@ class CertificatesPage(BulkPage):
         self.name.clear()
         self.path.clear()
         self._on_input_changed()
-        self.path.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.path
 
     def isComplete(self) -> bool:  # noqa: N802
         return not self.path.text().strip()

@@ -32,6 +32,7 @@ class DevicePage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("devicePage")
+        self.set_section("Set up device")
         self.setTitle(self.tr("Set up device"))
         self.setSubTitle(
             self.tr(
@@ -99,7 +100,9 @@ class DevicePage(CheckedPage):
         self.shared.setChecked(device.shared_use)
         self.remove_software.setChecked(device.remove_preinstalled)
         self._on_input_changed()
-        self.template.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.template
 
     def keep(self) -> None:
         self.draft.device = self._device()

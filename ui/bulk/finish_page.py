@@ -42,6 +42,7 @@ class FinishPage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("finishPage")
+        self.set_section("Finish")
         self.setTitle(self.tr("Finish"))
         self.setSubTitle(
             self.tr(
@@ -164,7 +165,9 @@ class FinishPage(CheckedPage):
         self.output.setText(self.draft.out_dir or str(wizard.default_output()))
         self.protect.setChecked(self._password is not None or self._holds_secrets())
         self._on_input_changed()
-        self.name.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.name
 
     def _holds_secrets(self) -> bool:
         return self.draft.spec().has_secrets or self.bulk_wizard().kept_secrets()

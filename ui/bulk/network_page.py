@@ -23,6 +23,7 @@ class NetworkPage(CheckedPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("networkPage")
+        self.set_section("Set up network")
         self.setTitle(self.tr("Set up network"))
         self.setSubTitle(
             self.tr(
@@ -83,7 +84,9 @@ class NetworkPage(CheckedPage):
         )
         self.key_note.setVisible(self._kept_key is not None)
         self._on_input_changed()
-        self.enabled.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.enabled
 
     def keep(self) -> None:
         self.draft.network = self._network()

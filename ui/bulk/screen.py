@@ -67,7 +67,6 @@ class BulkScreen(QWidget):
     def load(self, opened: OpenedPackage) -> None:
         self.message.hide()
         self.wizard.load(opened)
-        self.wizard.device_page.template.setFocus()
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -75,4 +74,4 @@ class BulkScreen(QWidget):
         self.message.show()
 
     def focus_current(self) -> None:
-        self.wizard.currentPage().setFocus()
+        self.wizard.focus_page()

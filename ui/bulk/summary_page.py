@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -76,6 +79,7 @@ class SummaryPage(BulkPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("summaryPage")
+        self.set_section("Finish")
         self.setTitle(self.tr("Summary"))
         self.setSubTitle(
             self.tr("Build writes the package, records it in the registry and audits it at once.")
@@ -100,14 +104,19 @@ class SummaryPage(BulkPage):
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result.hide()
+        self.open_folder = QPushButton(self.tr("&Open folder"))
+        self.open_folder.setObjectName("openFolder")
+        self.open_folder.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.cancel)
         layout.addWidget(self.message)
         layout.addWidget(self.result)
+        layout.addWidget(self.open_folder, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         self.cancel.clicked.connect(self._on_cancel_clicked)
+        self.open_folder.clicked.connect(self._on_open_folder_clicked)
         self.built: PackageBuild | None = None
 
     def initializePage(self) -> None:  # noqa: N802
@@ -116,7 +125,11 @@ class SummaryPage(BulkPage):
             self.values[key].setText(text)
         self.say(self.message, None)
         self.result.hide()
+        self.open_folder.hide()
         self.built = None
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.built is None  # built once: Start over for the next package
 
     def validatePage(self) -> bool:  # noqa: N802
         wizard = self.bulk_wizard()
@@ -141,10 +154,17 @@ class SummaryPage(BulkPage):
         self.say(self.message, text)
 
     def show_result(self, build: PackageBuild, steps: list[str]) -> None:
+        """What was made, what it is, and what to do with it on a Windows machine."""
         self.built = build
+        self.completeChanged.emit()
         lines = [
             self.tr("<b>Built {n} {v}</b>").format(n=build.name, v=build.version),
-            self.tr("Output: {p}").format(p=build.output),
+            *self._what_it_is(build),
+            self.tr(
+                "<b>Next, on a Windows machine with the Windows ADK or Windows "
+                "Configuration Designer</b>"
+            ),
+            *self._next_steps(build),
             self.tr("SHA-256: <tt>{h}</tt>").format(h=build.sha256),
         ]
         if build.signer_key_id:
@@ -153,6 +173,65 @@ class SummaryPage(BulkPage):
         lines += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
         self.result.setText("<br>".join(_escape(line) for line in lines))
         self.result.show()
+        self.open_folder.show()
+        self.open_folder.setFocus()
+
+    def _what_it_is(self, build: PackageBuild) -> list[str]:
+        if build.form == "bundle":
+            sealed = self.tr("signed and encrypted") if build.encrypted else self.tr("signed")
+            return [
+                self.tr("Bundle: {p}").format(p=build.output),
+                self.tr(
+                    "A Joinery bundle, {s}: the Windows Configuration Designer project "
+                    "(customizations.xml) and its files, for carrying to the build machine. "
+                    "It is not a .ppkg yet: icd.exe makes the .ppkg on Windows."
+                ).format(s=sealed),
+            ]
+        return [
+            self.tr("Project folder: {p}").format(p=build.output),
+            self.tr(
+                "A Windows Configuration Designer project (customizations.xml, its files and "
+                "build-ppkg.cmd). It holds no secret. It is not a .ppkg yet: icd.exe makes "
+                "the .ppkg on Windows."
+            ),
+        ]
+
+    def _next_steps(self, build: PackageBuild) -> list[str]:
+        steps = []
+        if build.form == "bundle":
+            password = " --password-file FILE" if build.encrypted else ""
+            steps.append(
+                self.tr(
+                    "Copy the bundle there and unpack it: <tt>joinery package unpack "
+                    "{f} -o C:\\Packages\\{n} --trust-key YOUR-KEY.pub{p}</tt>"
+                    " (FILE holds the package password you copied)."
+                ).format(f=Path(build.output).name, n=build.name, p=password)
+            )
+        else:
+            steps.append(self.tr("Copy the project folder there."))
+        steps += [
+            self.tr(
+                "In that folder, run <tt>build-ppkg.cmd</tt> as administrator: icd.exe "
+                "builds {n}.ppkg and the script says where the .ppkg and its password are."
+            ).format(n=build.name),
+            self.tr(
+                "Put the .ppkg at the root of a USB stick and insert it at the device's "
+                "first setup screen (or open it on a running device)."
+            ),
+        ]
+        return [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
+
+    def output_folder(self) -> Path | None:
+        """The folder that holds what was built (a bundle's folder, or the project)."""
+        if self.built is None:
+            return None
+        output = Path(self.built.output)
+        return output.parent if self.built.form == "bundle" else output
+
+    def _on_open_folder_clicked(self) -> None:
+        folder = self.output_folder()
+        if folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def _on_cancel_clicked(self) -> None:
         self.cancel.setEnabled(False)

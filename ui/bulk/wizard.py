@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
 
 from app import paths, services
 from app.domain import PackageBuild
@@ -35,11 +34,23 @@ from ui.bulk.finish_page import FinishPage
 from ui.bulk.network_page import NetworkPage
 from ui.bulk.summary_page import SummaryPage
 from ui.ops import Operation, run_op
+from ui.widgets.wizard_shell import Button, WizardShell
 
 log = logging.getLogger(__name__)
 
 
-class BulkWizard(QWizard):
+#: WCD's "Provision desktop devices" rail, in its words.
+SECTIONS = (
+    "Set up device",
+    "Set up network",
+    "Account management",
+    "Add applications",
+    "Add certificates",
+    "Finish",
+)
+
+
+class BulkWizard(WizardShell):
     """Lives inside the Bulk provisioning screen; Start over begins a new package."""
 
     built = Signal(object)  # PackageBuild, once the package and its registry row landed
@@ -47,14 +58,9 @@ class BulkWizard(QWizard):
     def __init__(
         self, store: Store, actor: Callable[[], Actor | None], parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(SECTIONS, parent)
         self.setObjectName("bulkWizard")
-        self.setWindowFlags(Qt.WindowType.Widget)
-        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
-        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, False)
-        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("&Build"))
-        self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("Start &over"))
+        self.set_finish_text(self.tr("Build"))
         self.store = store
         self._actor = actor
         self.draft = BulkDraft()
@@ -82,6 +88,7 @@ class BulkWizard(QWizard):
         )
         for page in self.pages:
             self.addPage(page)
+        self.restart()
 
     # -- what the pages ask of the kiosk ---------------------------------------------------
 
@@ -177,8 +184,10 @@ class BulkWizard(QWizard):
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.summary_page.show_running(busy)
-        for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.BackButton):
+        for which in (Button.NEXT, Button.BACK, Button.START_OVER):
             self.button(which).setEnabled(not busy)
+        if not busy:
+            self._update_buttons()
 
     def _on_build_done(self, build: PackageBuild) -> None:
         self.finish_page.forget_clipboard()
@@ -187,7 +196,7 @@ class BulkWizard(QWizard):
         self.last_build = build
         self.draft.info = replace(self.draft.info, password=None)
         self.summary_page.show_result(build, services.revoke_steps(build))
-        self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
+        self.button(Button.NEXT).setEnabled(False)
         self.discard_opened()
         self.built.emit(build)
 
@@ -214,7 +223,12 @@ class BulkWizard(QWizard):
         self.draft.info = replace(self.draft.info, version=version, password=None)
         self.restart()
 
+    def has_answers(self) -> bool:
+        return not self.busy and (self.currentId() > 0 or self.draft.opened is not None)
+
     def start_over(self) -> None:
+        if self.busy:
+            return
         self.finish_page.forget_clipboard()
         self.discard_opened()
         self.draft = BulkDraft()
@@ -224,19 +238,3 @@ class BulkWizard(QWizard):
         """Delete an unpacked bundle's private folder (its secrets are in plain text)."""
         if self.draft.opened is not None:
             self.draft.opened.discard()
-
-    # -- QDialog: an embedded wizard never closes ------------------------------------------
-
-    def done(self, result: int) -> None:
-        if result == QWizard.DialogCode.Rejected:
-            if not self.busy:
-                self.start_over()
-            return
-        # QWizard validates the last page here; the summary page builds and answers False.
-        super().done(result)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Escape:
-            event.accept()  # Escape never throws the whole package away
-            return
-        super().keyPressEvent(event)

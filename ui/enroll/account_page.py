@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QVBoxLayout, QWidget
 
 from app import services, settings
+from ui.enroll.name_page import SECTION
 from ui.enroll.page_base import EnrollPage
 
 FIELD_USER = "user"
@@ -17,6 +18,7 @@ class AccountPage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accountPage")
+        self.set_section(SECTION)
         self.setTitle(self.tr("Let's set things up for your work or school"))
         self.setSubTitle(
             self.tr("The user who will sign in first, with their organizational account.")
@@ -30,22 +32,19 @@ class AccountPage(EnrollPage):
         )
         self.no_user.setObjectName("noUser")
         self.limits = self.hint("")
-        form = QFormLayout()
-        form.addRow(self.tr("&Email or user name"), self.user)
-        form.addRow("", self.user_error)
-        form.addRow("", self.no_user)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(self.stacked(self.tr("&Email or user name"), self.user, self.user_error))
+        layout.addWidget(self.no_user)
+        layout.addSpacing(8)
         layout.addWidget(self.limits)
         layout.addStretch(1)
-        self.registerField(FIELD_USER, self.user)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(200)
         self._timer.timeout.connect(self._check)
         self.user.textChanged.connect(self._on_input_changed)
-        self.user.returnPressed.connect(self._check)  # before Enter reaches the Next button
-        self.no_user.toggled.connect(self._on_input_changed)
+        self.user.returnPressed.connect(self._check)  # before Enter reaches the shell
+        self.no_user.toggled.connect(self._on_no_user_toggled)
         self._problem: str | None = None
 
     def initializePage(self) -> None:  # noqa: N802
@@ -63,10 +62,12 @@ class AccountPage(EnrollPage):
             ).format(d=", ".join(domains) or self.tr("none set (an admin sets them)"), n=limit)
         )
         self._check()
-        self.user.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.no_user if self.no_user.isChecked() else self.user
 
     def isComplete(self) -> bool:  # noqa: N802
-        return self._problem is None and not self._timer.isActive()
+        return self._problem is None
 
     def validatePage(self) -> bool:  # noqa: N802
         self._check()
@@ -78,24 +79,30 @@ class AccountPage(EnrollPage):
         return True
 
     def _on_input_changed(self) -> None:
-        self.user.setEnabled(not self.no_user.isChecked())
+        """Typing: Next follows at once; the reason shows after a pause (or on Enter)."""
+        self._problem = self._problem_now()
         self._timer.start()
         self.completeChanged.emit()
+
+    def _on_no_user_toggled(self, no_user: bool) -> None:
+        self.user.setEnabled(not no_user)
+        self._check()
+
+    def _problem_now(self) -> str | None:
+        upn = self.user.text().strip()
+        if self.no_user.isChecked():
+            return None
+        if not upn:
+            return self.tr("Type the user's account, or tick “No user”.")
+        existing = self.draft.existing
+        if existing is not None and (existing.assigned_user or "").lower() == upn.lower():
+            return None  # already theirs: this device is not one more for them
+        return services.user_problem(self.enroll_wizard().store, upn)
 
     def _check(self) -> None:
         self._timer.stop()
         upn = self.user.text().strip()
-        if self.no_user.isChecked():
-            self._problem = None
-        elif not upn:
-            self._problem = self.tr("Type the user's account, or tick “No user”.")
-        else:
-            store = self.enroll_wizard().store
-            existing = self.draft.existing
-            if existing is not None and (existing.assigned_user or "").lower() == upn.lower():
-                self._problem = None  # already theirs: this device is not one more for them
-            else:
-                self._problem = services.user_problem(store, upn)
+        self._problem = self._problem_now()
         self.say(self.user_error, self._problem if upn or self.no_user.isChecked() else None)
         self.mark(self.user, bool(self._problem and upn))
         self.completeChanged.emit()

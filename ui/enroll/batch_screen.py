@@ -13,7 +13,6 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -26,14 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import locales, services
-from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult
 from app.store import Store
 from ui.ops import run_op
 from ui.widgets.elided_label import ElidedLabel
-from ui.widgets.form import set_state
+from ui.widgets.form import buddy, set_state
+from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ class BatchEnrollScreen(QWidget):
         )
         intro.setObjectName("planSummary")
         intro.setWordWrap(True)
-        self.profile = QComboBox()
+        self.profile = ProfileChooserWidget()
         self.profile.setObjectName("profileChoice")
         self.auto_commit = QCheckBox(self.tr("Enroll as soon as a valid serial is scanned"))
         self.scan = ScanFieldWidget()
@@ -105,7 +104,7 @@ class BatchEnrollScreen(QWidget):
         self.count.setObjectName("countLabel")
 
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Bench profile")))
+        top.addWidget(buddy(self.tr("Bench &profile"), self.profile))
         top.addWidget(self.profile)
         top.addWidget(self.auto_commit)
         top.addStretch(1)
@@ -127,14 +126,8 @@ class BatchEnrollScreen(QWidget):
     # -- profiles --------------------------------------------------------------------------
 
     def reload_profiles(self) -> None:
-        names = [
-            DEFAULT_PROFILE,
-            *[n for n in self.store.profile_names() if n.casefold() != DEFAULT_PROFILE.casefold()],
-        ]
-        self.profile.blockSignals(True)
-        self.profile.clear()
-        self.profile.addItems(names)
-        self.profile.blockSignals(False)
+        """The saved profiles again (one may have been saved meanwhile); the choice stays."""
+        self.profile.reload(self.store.profile_names())
         self._on_profile_changed(self.profile.currentText())
 
     def _on_profile_changed(self, name: str) -> None:

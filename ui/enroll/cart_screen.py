@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest
 from app.store import Store
 from ui.ops import run_op
-from ui.widgets.form import set_state
+from ui.widgets.form import buddy, set_state
+from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class CartEnrollWidget(QWidget):
         self._pending_update: str | None = None
         self.busy = False
 
-        self.profile = QComboBox()
+        self.profile = ProfileChooserWidget()
         self.profile.setObjectName("cartProfile")
         self.scan = ScanFieldWidget()
         self.scan.setObjectName("cartScan")
@@ -94,7 +94,7 @@ class CartEnrollWidget(QWidget):
         self.count.setObjectName("countLabel")
 
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Bench profile")))
+        top.addWidget(buddy(self.tr("Bench &profile"), self.profile))
         top.addWidget(self.profile)
         top.addStretch(1)
         buttons = QHBoxLayout()
@@ -137,12 +137,8 @@ class CartEnrollWidget(QWidget):
         return super().eventFilter(watched, event)
 
     def reload_profiles(self) -> None:
-        names = [DEFAULT_PROFILE]
-        names += [n for n in self.store.profile_names() if n.casefold() != names[0].casefold()]
-        self.profile.blockSignals(True)
-        self.profile.clear()
-        self.profile.addItems(names)
-        self.profile.blockSignals(False)
+        """The saved profiles again (one may have been saved meanwhile); the choice stays."""
+        self.profile.reload(self.store.profile_names())
 
     def focus_scan(self) -> None:
         self.scan.setFocus()

@@ -18,13 +18,14 @@ from PySide6.QtWidgets import (
 from app import eligibility, services
 from app.autopilot.fields import CHECKS
 from app.domain import Device, ProvisioningMethod
-from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from ui.enroll.page_base import EnrollPage
 from ui.widgets.form import set_state
+from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
 
 FIELD_SERIAL = "serial"
+SECTION = "Device"
 METHODS = (
     (ProvisioningMethod.SELF_SERVICE, "Self-service setup (OOBE)"),
     (ProvisioningMethod.AUTOPILOT, "Windows Autopilot"),
@@ -37,17 +38,19 @@ class DevicePage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("devicePage")
-        self.setTitle(self.tr("Device"))
+        self.set_section(SECTION)
+        self.setTitle(self.tr("Which device are you setting up?"))
         self.setSubTitle(
             self.tr(
-                "Scan or type the serial number. An imported Autopilot record fills in "
-                "the rest; check the Windows edition and build."
+                "Scan the barcode on the box or type the serial number. An imported "
+                "Autopilot record fills in the rest; check the Windows edition and build."
             )
         )
-        self.profile = QComboBox()
+        self.profile = ProfileChooserWidget()
         self.profile.setObjectName("startProfile")
         self.serial = ScanFieldWidget()
         self.serial.setObjectName("wizardSerial")
+        self.serial.setProperty("large", True)
         self.serial.setPlaceholderText(self.tr("Serial number, e.g. PF5KX2QA"))
         self.serial_error = self.error_label(FIELD_SERIAL)
         self.record = QLabel()
@@ -57,7 +60,9 @@ class DevicePage(EnrollPage):
         self.update_record.setObjectName("updateRecord")
         self.update_record.hide()
         self.manufacturer = QLineEdit()
+        self.manufacturer.setObjectName("manufacturer")
         self.model = QLineEdit()
+        self.model.setObjectName("model")
         self.edition = QComboBox()
         self.edition.setObjectName("edition")
         self.edition.setEditable(True)
@@ -79,30 +84,31 @@ class DevicePage(EnrollPage):
         self.verdict.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow(self.tr("Answers from bench profile"), self.profile)
-        serial_box = QVBoxLayout()
-        serial_box.setSpacing(2)
-        serial_box.addWidget(self.serial)
-        serial_box.addWidget(self.serial_error)
-        serial_box.addWidget(self.record)
-        serial_box.addWidget(self.update_record)
-        serial_label = QLabel(self.tr("&Serial number"))
-        serial_label.setBuddy(self.serial)
-        form.addRow(serial_label, serial_box)
+        form.addRow(self.buddy(self.tr("Bench &profile"), self.profile), self.profile)
         pair = QHBoxLayout()
         pair.addWidget(self.manufacturer)
-        pair.addWidget(QLabel(self.tr("Model")))
+        pair.addWidget(self.buddy(self.tr("M&odel"), self.model))
         pair.addWidget(self.model)
-        form.addRow(self.tr("Manufacturer"), pair)
+        form.addRow(self.buddy(self.tr("Manu&facturer"), self.manufacturer), pair)
         form.addRow(self.tr("&Windows edition"), self.edition)
         form.addRow(self.tr("Windows &build"), self.build)
         form.addRow(self.tr("Provisioning &method"), self.method)
         form.addRow("", self.azure_vm)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(
+            self.stacked(
+                self.tr("&Serial number"),
+                self.serial,
+                self.serial_error,
+                self.record,
+                self.update_record,
+            )
+        )
+        layout.addSpacing(8)
         layout.addWidget(self.verdict)
+        layout.addSpacing(8)
+        layout.addLayout(form)
         layout.addStretch(1)
-        self.registerField(FIELD_SERIAL + "*", self.serial)
 
         self.serial.textChanged.connect(self._on_serial_text_changed)
         self.update_record.toggled.connect(self.completeChanged)
@@ -114,17 +120,22 @@ class DevicePage(EnrollPage):
         self._found: Device | None = None
         self._verdict: eligibility.Verdict | None = None
 
-    # -- QWizardPage -----------------------------------------------------------------------
+    # -- WizardPage ------------------------------------------------------------------------
 
     def initializePage(self) -> None:  # noqa: N802
-        names = [DEFAULT_PROFILE, *self.enroll_wizard().profile_names()]
+        draft = self.draft
         self.profile.blockSignals(True)
-        self.profile.clear()
-        self.profile.addItems(names)
-        self.profile.setCurrentText(self.draft.profile or DEFAULT_PROFILE)
+        self.profile.reload(self.enroll_wizard().profile_names())
+        self.profile.choose(draft.profile)
         self.profile.blockSignals(False)
+        self.serial.setText(draft.serial)
+        self.update_record.setChecked(draft.update)
+        self.manufacturer.setText(draft.manufacturer)
+        self.model.setText(draft.model)
         self._show_answers()
-        self.serial.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.serial
 
     def isComplete(self) -> bool:  # noqa: N802
         if CHECKS["Device Serial Number"](self.serial.text().strip()) is not None:

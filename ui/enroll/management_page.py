@@ -36,6 +36,7 @@ SCOPE_MEANING = {
     "the device joins unmanaged.",
     "none": "Automatic MDM enrollment is off: the device joins Entra but is not managed.",
 }
+SECTION = "Services"
 NO_POLICY = "(none: the tenant's default for devices without a policy)"
 
 
@@ -43,7 +44,8 @@ class ManagementPage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("managementPage")
-        self.setTitle(self.tr("Management"))
+        self.set_section(SECTION)
+        self.setTitle(self.tr("Who manages this device?"))
         self.setSubTitle(self.tr("MDM enrollment happens during the join."))
         self.authority: dict[str, QRadioButton] = {}
         group = QButtonGroup(self)
@@ -103,7 +105,9 @@ class ManagementPage(EnrollPage):
             self.policy.setCurrentIndex(self.policy.findData(answers.compliance_policy))
         self._on_authority_toggled()
         self._on_scope_changed()
-        self.authority["intune"].setFocus()
+
+    def first_field(self) -> QWidget:
+        return next(b for b in self.authority.values() if b.isChecked())
 
     def validatePage(self) -> bool:  # noqa: N802
         management = next(k for k, b in self.authority.items() if b.isChecked())

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app import naming
 from app.autopilot.fields import CHECKS, GROUP_TAG
 from ui.enroll.page_base import EnrollPage
 
 FIELD_NAME = "device_name"
+SECTION = "Account"
 
 
 class NamePage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("namePage")
+        self.set_section(SECTION)
         self.setTitle(self.tr("Let's name your device"))
         self.setSubTitle(
             self.tr(
@@ -39,18 +41,15 @@ class NamePage(EnrollPage):
         self.group_tag.setPlaceholderText(self.tr("Optional, e.g. Sales"))
         self.group_tag_error = self.error_label("group_tag")
 
-        form = QFormLayout()
-        form.addRow(self.tr("Name &template"), self.template)
-        form.addRow("", self.template_error)
-        form.addRow(self.tr("This device will be"), self.preview)
-        form.addRow(self.tr("Or type a &name"), self.name)
-        form.addRow("", self.name_error)
-        form.addRow(self.tr("&Group tag"), self.group_tag)
-        form.addRow("", self.group_tag_error)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(
+            self.stacked(self.tr("Name &template"), self.template, self.template_error)
+        )
+        layout.addWidget(self.preview)
+        layout.addSpacing(8)
+        layout.addLayout(self.stacked(self.tr("Or type a &name"), self.name, self.name_error))
+        layout.addLayout(self.stacked(self.tr("&Group tag"), self.group_tag, self.group_tag_error))
         layout.addStretch(1)
-        self.registerField(FIELD_NAME, self.name)
         for edit in (self.template, self.name, self.group_tag):
             edit.textChanged.connect(self._on_input_changed)
         self._problem: str | None = None
@@ -63,7 +62,9 @@ class NamePage(EnrollPage):
         self.name.setText(draft.device_name or (draft.existing.device_name or "" if keep else ""))
         self.name.setReadOnly(keep)
         self._on_input_changed()
-        self.template.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.name if self.name.isReadOnly() else self.template
 
     def isComplete(self) -> bool:  # noqa: N802
         return self._problem is None
@@ -97,7 +98,7 @@ class NamePage(EnrollPage):
         self.say(self.template_error, template_problem or (None if typed else expand_problem))
         self.say(self.name_error, name_problem)
         self.say(self.group_tag_error, tag_problem)
-        self.preview.setText(name or "—")
+        self.preview.setText(self.tr("This device will be {n}").format(n=name or "—"))
         self._problem = (
             template_problem or (None if typed else expand_problem) or name_problem or tag_problem
         )

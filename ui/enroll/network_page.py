@@ -7,7 +7,6 @@ from dataclasses import replace
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QFormLayout,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
@@ -18,11 +17,14 @@ from app.enrollment import WIFI_SECURITY
 from app.security.secret import Secret
 from ui.enroll.page_base import EnrollPage
 
+SECTION = "Network"
+
 
 class NetworkPage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("networkPage")
+        self.set_section(SECTION)
         self.setTitle(self.tr("Let's connect you to a network"))
         self.setSubTitle(
             self.tr(
@@ -51,17 +53,20 @@ class NetworkPage(EnrollPage):
         self.key_error = self.error_label("wifi_key")
         self.key_note = self.hint("")
 
-        form = QFormLayout()
-        form.addRow(self.tr("Network &name"), self.ssid)
-        form.addRow("", self.ssid_error)
-        form.addRow(self.tr("&Security"), self.security)
-        form.addRow(self.tr("Security &key"), self.key)
-        form.addRow("", self.key_error)
-        form.addRow("", self.key_note)
+        # The Wi-Fi fields as one box: disabled with their labels when the device is wired.
+        self.wifi_box = QWidget()
+        self.wifi_box.setObjectName("wifiFields")
+        fields = QVBoxLayout(self.wifi_box)
+        fields.setContentsMargins(24, 0, 0, 0)
+        fields.addLayout(self.stacked(self.tr("Network &name"), self.ssid, self.ssid_error))
+        fields.addLayout(self.stacked(self.tr("&Security"), self.security))
+        fields.addLayout(
+            self.stacked(self.tr("Security &key"), self.key, self.key_error, self.key_note)
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.wired)
         layout.addWidget(self.wifi)
-        layout.addLayout(form)
+        layout.addWidget(self.wifi_box)
         layout.addStretch(1)
         for signal in (self.wired.toggled, self.ssid.textChanged, self.key.textChanged):
             signal.connect(self._on_input_changed)
@@ -84,7 +89,9 @@ class NetworkPage(EnrollPage):
             else ""
         )
         self._on_input_changed()
-        (self.wifi if self.wifi.isChecked() else self.wired).setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.wifi if self.wifi.isChecked() else self.wired
 
     def isComplete(self) -> bool:  # noqa: N802
         return self._problems() == (None, None)
@@ -121,8 +128,7 @@ class NetworkPage(EnrollPage):
 
     def _on_input_changed(self) -> None:
         wifi = self.wifi.isChecked()
-        for widget in (self.ssid, self.security, self.key):
-            widget.setEnabled(wifi)
+        self.wifi_box.setEnabled(wifi)
         self.key.setEnabled(wifi and self.security.currentText() != "Open")
         ssid_problem, key_problem = self._problems()
         typed = bool(self.ssid.text() or self.key.text())

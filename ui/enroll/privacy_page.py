@@ -7,6 +7,7 @@ from dataclasses import replace
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.enrollment import PRIVACY
+from ui.enroll.management_page import SECTION
 from ui.enroll.page_base import EnrollPage
 
 MEANING = {
@@ -23,6 +24,7 @@ class PrivacyPage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("privacyPage")
+        self.set_section(SECTION)
         self.setTitle(self.tr("Choose privacy settings for your device"))
         self.setSubTitle(
             self.tr("Preset to the organization's defaults; policy may enforce them later.")
@@ -43,7 +45,9 @@ class PrivacyPage(EnrollPage):
     def initializePage(self) -> None:  # noqa: N802
         for key, box in self.choices.items():
             box.setChecked(self.draft.answers.privacy.get(key, False))
-        self.choices[PRIVACY[0]].setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.choices[PRIVACY[0]]
 
     def validatePage(self) -> bool:  # noqa: N802
         privacy = {key: box.isChecked() for key, box in self.choices.items()}

@@ -18,7 +18,9 @@ from app import locales, naming
 from app.enrollment import Answers
 from ui.enroll.draft import Draft
 from ui.enroll.page_base import EnrollPage
+from ui.widgets.wizard_shell import HANDLES_ENTER
 
+SECTION = "Review"
 ROWS = (
     ("device", "Device"),
     ("windows", "Windows"),
@@ -79,9 +81,13 @@ class ReviewPage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewPage")
+        self.set_section(SECTION)
         self.setTitle(self.tr("Review and enroll"))
         self.setSubTitle(
-            self.tr("Enroll writes the device record, its history and the audit entry at once.")
+            self.tr(
+                "Enter enrolls: the device record, its history and the audit entry are "
+                "written at once, then the label."
+            )
         )
         form = QFormLayout()
         self.values: dict[str, QLabel] = {}
@@ -102,6 +108,7 @@ class ReviewPage(EnrollPage):
         self.profile_name = QLineEdit()
         self.profile_name.setObjectName("saveProfileName")
         self.profile_name.setPlaceholderText(self.tr("Bench profile name"))
+        self.profile_name.setProperty(HANDLES_ENTER, True)  # Enter saves, it does not enroll
         self.save_profile = QPushButton(self.tr("Save answers as profile"))
         self.save_profile.setObjectName("saveProfile")
         self.message = self.error_label("commit")
@@ -128,7 +135,9 @@ class ReviewPage(EnrollPage):
         wizard = self.enroll_wizard()
         self.save_profile.setEnabled(wizard.may_manage_profiles())
         self.profile_name.setEnabled(wizard.may_manage_profiles())
-        self.queue.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.print_now if self.print_now.isChecked() else self.queue
 
     def validatePage(self) -> bool:  # noqa: N802
         wizard = self.enroll_wizard()

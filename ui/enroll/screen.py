@@ -61,12 +61,10 @@ class EnrollScreen(QWidget):
         self.focus_current()
 
     def focus_current(self) -> None:
+        """Where the technician's hands go: the wizard page's field, or the scan field."""
         mode = self.tabs.currentIndex()
         if mode == GUIDED:
-            if self.wizard.currentId() == 0:
-                self.wizard.device_page.serial.setFocus()
-            else:
-                self.wizard.currentPage().setFocus()
+            self.wizard.focus_page()
         elif mode == BATCH:
             self.batch.focus_scan()
         else:

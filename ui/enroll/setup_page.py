@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QButtonGroup, QRadioButton, QVBoxLayout, QWidget
 
+from ui.enroll.name_page import SECTION
 from ui.enroll.page_base import EnrollPage
 
 
@@ -11,6 +12,7 @@ class SetupKindPage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("setupKindPage")
+        self.set_section(SECTION)
         self.setTitle(self.tr("How would you like to set up this device?"))
         self.setSubTitle(self.tr("This bench sets up devices the organization owns."))
         self.work = QRadioButton(self.tr("Set up for &work or school"))
@@ -38,7 +40,9 @@ class SetupKindPage(EnrollPage):
 
     def initializePage(self) -> None:  # noqa: N802
         self.work.setChecked(True)
-        self.work.setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.work
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.work.isChecked()

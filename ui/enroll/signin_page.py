@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QSpinBox, QVBoxLayout, QWidget
 
+from ui.enroll.name_page import SECTION
 from ui.enroll.page_base import EnrollPage
 
 OPTIONS = (
@@ -19,8 +20,9 @@ class SignInPage(EnrollPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signInPage")
-        self.setTitle(self.tr("Sign-in options"))
-        self.setSubTitle(self.tr("What the user may sign in with on this device."))
+        self.set_section(SECTION)
+        self.setTitle(self.tr("How will the user sign in?"))
+        self.setSubTitle(self.tr("The sign-in options this device offers; choose at least one."))
         self.options: dict[str, QCheckBox] = {}
         layout = QVBoxLayout(self)
         for key, words in OPTIONS:
@@ -60,7 +62,9 @@ class SignInPage(EnrollPage):
         self.pin_minimum.setValue(answers.hello_pin_minimum)
         self.reset.setChecked(answers.self_service_reset)
         self._on_option_toggled()
-        self.options["password"].setFocus()
+
+    def first_field(self) -> QWidget:
+        return self.options["password"]
 
     def isComplete(self) -> bool:  # noqa: N802
         return bool(self._chosen())

@@ -1,8 +1,9 @@
 """The guided enrollment: the Windows 11 OOBE for an organization-owned device, page by page.
 
 Each page reads the shared `Draft` when shown and writes its part back when the technician
-goes on; the last page hands the draft to `services.enroll_devices`, the same code path as
-batch mode and `joinery enroll`. Enter goes on whenever the page is complete.
+goes on; the last page hands the draft to `services.enroll_with_labels`, the same code path as
+batch mode and `joinery enroll`. Enter goes on whenever the page is complete. After a commit
+the wizard starts again on the serial field, with what was done said above the buttons.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
 
 from app import services
+from app.domain import Device
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
@@ -23,6 +24,7 @@ from app.store import Store
 from ui.enroll.account_page import AccountPage
 from ui.enroll.device_page import DevicePage
 from ui.enroll.draft import Draft
+from ui.enroll.keyboard_page import KeyboardPage, SecondKeyboardPage
 from ui.enroll.management_page import ManagementPage
 from ui.enroll.name_page import NamePage
 from ui.enroll.network_page import NetworkPage
@@ -32,13 +34,16 @@ from ui.enroll.review_page import ReviewPage
 from ui.enroll.setup_page import SetupKindPage
 from ui.enroll.signin_page import SignInPage
 from ui.ops import run_op
-from ui.widgets.label_printer import preview_and_print
-from ui.widgets.messages import notify
+from ui.widgets import label_printer
+from ui.widgets.wizard_shell import Button, WizardShell
 
 log = logging.getLogger(__name__)
 
+#: The rail above the pages, as the OOBE groups its pages.
+SECTIONS = ("Device", "Region", "Network", "Account", "Services", "Review")
 
-class EnrollWizard(QWizard):
+
+class EnrollWizard(WizardShell):
     """Lives inside the Enroll screen; after a commit (or Start over) it begins again."""
 
     enrolled = Signal(object)  # EnrollResult, once the record and its label have landed
@@ -46,14 +51,9 @@ class EnrollWizard(QWizard):
     def __init__(
         self, store: Store, actor: Callable[[], Actor | None], parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(SECTIONS, parent)
         self.setObjectName("enrollWizard")
-        self.setWindowFlags(Qt.WindowType.Widget)
-        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
-        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, False)
-        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("&Enroll"))
-        self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("Start &over"))
+        self.set_finish_text(self.tr("Enroll"))
         self.store = store
         self._actor = actor
         self.draft = Draft()
@@ -64,6 +64,8 @@ class EnrollWizard(QWizard):
         self.pages = (
             self.device_page,
             RegionPage(),
+            KeyboardPage(),
+            SecondKeyboardPage(),
             NetworkPage(),
             NamePage(),
             SetupKindPage(),
@@ -75,6 +77,7 @@ class EnrollWizard(QWizard):
         )
         for page in self.pages:
             self.addPage(page)
+        self.restart()
 
     # -- what the pages ask of the kiosk ---------------------------------------------------
 
@@ -137,9 +140,7 @@ class EnrollWizard(QWizard):
             manufacturer=draft.manufacturer or None,
             model=draft.model or None,
         )
-        self.busy = True
-        self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
-
+        self._set_busy(True)
         run_op(
             self.store.path,
             lambda store, _p, _c: services.enroll_with_labels(
@@ -149,28 +150,86 @@ class EnrollWizard(QWizard):
             on_failed=self._on_commit_failed,
         )
 
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for which in (Button.NEXT, Button.BACK, Button.START_OVER):
+            self.button(which).setEnabled(not busy)
+        if not busy:
+            self._update_buttons()
+
     def _on_commit_done(self, enrolled: Enrolled, print_label: bool) -> None:
         (result,) = enrolled.results
-        self.busy = False
-        self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+        self._set_busy(False)
         self.last_result = result
-        if print_label:
-            preview_and_print(self, result.device)
-        elif enrolled.label_problems:  # enrolled all the same: only the label needs a hand
-            notify(
-                self,
-                QMessageBox.Icon.Warning,
-                self.tr("Label not queued"),
-                self.tr("{s} is enrolled, but {p}").format(
-                    s=result.device.serial, p="; ".join(enrolled.label_problems)
-                ),
-            )
         self.enrolled.emit(result)
         self.start_over()
+        device = result.device
+        done = self.tr("{s} is enrolled as {n}: prepared at the bench.").format(
+            s=device.serial, n=device.device_name or "—"
+        )
+        if print_label:
+            self.show_banner(done + " " + self.tr("The label's print preview is open."))
+            label_printer.print_label(
+                self,
+                device,
+                on_printed=lambda: self._on_label_printed(device, done),
+                on_cancelled=lambda: self._queue_instead(device, done),
+            )
+        elif enrolled.label_problems:  # enrolled all the same: only the label needs a hand
+            self.show_banner(done + " " + "; ".join(enrolled.label_problems), "error")
+        else:
+            where = ", ".join(str(path) for path in enrolled.label_files)
+            self.show_banner(
+                done + " " + self.tr("Label queued: {p}. Scan the next device.").format(p=where)
+            )
+
+    def _on_label_printed(self, device: Device, done: str) -> None:
+        actor = self._actor()
+        if actor is None:
+            return
+
+        def failed(error: BaseException) -> None:
+            self.show_banner(
+                done + " " + self.tr("The label printed but was not recorded: {e}").format(e=error),
+                "error",
+            )
+
+        run_op(
+            self.store.path,
+            lambda store, _p, _c: services.record_label_print(store, device, actor),
+            on_done=lambda _r: self.show_banner(
+                done + " " + self.tr("Label sent to the printer. Scan the next device.")
+            ),
+            on_failed=failed,
+        )
+
+    def _queue_instead(self, device: Device, done: str) -> None:
+        """The preview was closed without printing: the device must not end with no label."""
+        actor = self._actor()
+        if actor is None:
+            return
+
+        def queued(problem: str | None) -> None:
+            if problem:
+                self.show_banner(done + " " + problem, "error")
+            else:
+                self.show_banner(
+                    done
+                    + " "
+                    + self.tr("Not printed, so its label was queued instead. Scan the next device.")
+                )
+
+        run_op(
+            self.store.path,
+            lambda store, _p, _c: services.queue_label_after_enroll(
+                store, device.serial, actor=actor
+            ),
+            on_done=queued,
+            on_failed=lambda error: self.show_banner(done + " " + str(error), "error"),
+        )
 
     def _on_commit_failed(self, error: BaseException) -> None:
-        self.busy = False
-        self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+        self._set_busy(False)
         if not isinstance(error, JoineryError):
             log.error("enrollment failed unexpectedly", exc_info=error)
         self.review.show_failure(
@@ -179,8 +238,15 @@ class EnrollWizard(QWizard):
             else self.tr("The enrollment stopped on an unexpected error; nothing was saved.")
         )
 
+    # -- starting again ----------------------------------------------------------------------
+
+    def has_answers(self) -> bool:
+        return self.currentId() > 0 and not self.busy
+
     def start_over(self) -> None:
-        """A fresh draft from the same bench profile, on the device page."""
+        """A fresh draft from the same bench profile, on the serial field."""
+        if self.busy:
+            return
         profile = self.draft.profile
         self.draft = Draft(profile=profile)
         if profile is not None:
@@ -188,20 +254,5 @@ class EnrollWizard(QWizard):
                 self.draft.answers = services.profile(self.store, profile)
             except JoineryError:
                 self.draft.profile = None
+        self.show_banner(None)
         self.restart()
-
-    # -- QDialog: an embedded wizard never closes ------------------------------------------
-
-    def done(self, result: int) -> None:
-        if result == QWizard.DialogCode.Rejected:
-            self.start_over()
-            return
-        # QWizard validates the last page here; the review page commits and answers False,
-        # so the wizard never hides: it starts over itself once the commit has landed.
-        super().done(result)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Escape:
-            event.accept()  # Escape clears a field, it never throws the whole draft away
-            return
-        super().keyPressEvent(event)

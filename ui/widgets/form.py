@@ -3,19 +3,22 @@ reasons sit right below the fields they speak about."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget, QWizardPage
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ui.widgets.state import set_state
+from ui.widgets.wizard_shell import WizardPage
+
+__all__ = ["FormPage", "buddy", "set_state"]
 
 
-def set_state(widget: QWidget, state: str) -> None:
-    """'error', 'ok', a compliance state or '' (none), drawn by the stylesheet's
-    `[state="..."]` rules: a dynamic property needs the style to look again."""
-    widget.setProperty("state", state)
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
+def buddy(text: str, field: QWidget) -> QLabel:
+    """A label whose &-shortcut focuses `field` (Alt+letter, as a keyboard person expects)."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
 
 
-class FormPage(QWizardPage):
+class FormPage(WizardPage):
     """A wizard page with labels for reasons, hints and shortcut labels."""
 
     @staticmethod
@@ -38,9 +41,7 @@ class FormPage(QWizardPage):
     @staticmethod
     def buddy(text: str, field: QWidget) -> QLabel:
         """A row label whose &-shortcut focuses `field` (for rows holding a layout)."""
-        label = QLabel(text)
-        label.setBuddy(field)
-        return label
+        return buddy(text, field)
 
     @staticmethod
     def say(label: QLabel, text: str | None, *, ok: bool = False) -> None:
@@ -53,3 +54,18 @@ class FormPage(QWizardPage):
     def mark(edit: QWidget, bad: bool) -> None:
         """The field's own error state (a red frame), beside the reason below it."""
         set_state(edit, "error" if bad else "")
+
+    @staticmethod
+    def stacked(text: str, field: QWidget, *below: QWidget) -> QVBoxLayout:
+        """The OOBE's way: the label above its field, full width, reasons under it. The
+        label's &-shortcut focuses the field."""
+        box = QVBoxLayout()
+        box.setSpacing(4)
+        label = QLabel(text)
+        label.setObjectName("fieldLabel")
+        label.setBuddy(field)
+        box.addWidget(label)
+        box.addWidget(field)
+        for widget in below:
+            box.addWidget(widget)
+        return box

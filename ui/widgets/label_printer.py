@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
@@ -48,3 +50,20 @@ def preview_and_print(parent: QWidget, device: Device) -> QPrintPreviewDialog:
 
 
 _printers: dict[QPrintPreviewDialog, QPrinter] = {}
+
+
+def print_label(
+    parent: QWidget,
+    device: Device,
+    *,
+    on_printed: Callable[[], None],
+    on_cancelled: Callable[[], None] | None = None,
+) -> QPrintPreviewDialog:
+    """Open the label's print preview; `on_printed` when the operator printed from it,
+    `on_cancelled` when it was closed without printing (so the caller can queue it)."""
+    dialog = preview_and_print(parent, device)
+    dialog.accepted.connect(on_printed)
+    if on_cancelled is not None:
+        dialog.rejected.connect(on_cancelled)
+    dialog.open()
+    return dialog
