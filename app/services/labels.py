@@ -122,7 +122,10 @@ class Enrolled:
 
     results: list[EnrollResult]
     label_problems: list[str]
-    label_files: list[Path] = field(default_factory=list)  # the labels queued, in order
+    label_files: dict[str, Path] = field(default_factory=dict)  # serial: its queued label
+
+    def label_queued(self, serial: str) -> bool:
+        return serial in self.label_files
 
 
 def enroll_with_labels(
@@ -137,14 +140,15 @@ def enroll_with_labels(
     reported beside the enrollment, which has landed whatever happens to its label."""
     results = enroll_devices(store, requests, actor=actor)
     problems: list[str] = []
-    files: list[Path] = []
+    files: dict[str, Path] = {}
     for number, result in enumerate(results, start=1):
         if labels:
-            queued = _queue_after_enroll(store, result.device.serial, actor=actor)
+            serial = result.device.serial
+            queued = _queue_after_enroll(store, serial, actor=actor)
             if isinstance(queued, str):
                 problems.append(queued)
             else:
-                files.append(queued)
+                files[serial] = queued
         if progress is not None:
             progress(number, len(results))
     return Enrolled(results, problems, files)

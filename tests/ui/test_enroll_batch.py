@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app import demo, services
 from app.enrollment import Answers
 from app.security.roles import Actor, Role
 from app.store import Store
+from tests.helpers import keyboard as keys
+from tests.helpers.keyboard import Key, alt, enter, focus_name, focused, press, tab_to
 from ui.enroll.batch_screen import BatchEnrollScreen
 from ui.ops import wait_for_writer
 
@@ -24,14 +25,28 @@ def make_screen(qtbot: QtBot, db: Path) -> tuple[BatchEnrollScreen, Store]:
     qtbot.addWidget(screen)
     screen.resize(1100, 700)
     screen.show()
+    with qtbot.waitActive(screen):
+        screen.activateWindow()
+    screen.focus_scan()
     return screen, store
 
 
 def scan(qtbot: QtBot, screen: BatchEnrollScreen, serial: str) -> None:
-    """A keyboard-wedge scanner: the characters, then Enter."""
-    screen.scan.clear()
-    qtbot.keyClicks(screen.scan, serial)
-    qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+    """A keyboard-wedge scanner types into whatever has focus: it must be the scan field."""
+    assert focus_name() == "enrollScan"
+    keys.scan(serial)
+
+
+def choose_profile(name: str) -> None:
+    """Alt+P to the bench profile, Down until `name`, and back to the scan field."""
+    alt(Key.Key_P)
+    assert focus_name() == "profileChoice"
+    for _ in range(10):
+        if focused().currentText() == name:  # type: ignore[attr-defined]
+            break
+        press(Key.Key_Down)
+    assert focused().currentText() == name  # type: ignore[attr-defined]
+    tab_to("enrollScan")
 
 
 def test_twenty_device_batch(qtbot: QtBot, db_path: Path, tmp_path: Path) -> None:
@@ -40,16 +55,17 @@ def test_twenty_device_batch(qtbot: QtBot, db_path: Path, tmp_path: Path) -> Non
             store, "Bench A", Answers(name_template="CTS-%SERIAL%", group_tag="Sales")
         )
     screen, store = make_screen(qtbot, db_path)
-    screen.profile.setCurrentText("Bench A")
+    choose_profile("Bench A")
     serials = [str(row["serial"]) for row in demo.devices(20, seed=99)]
     keystrokes = 0
     for serial in serials:
         scan(qtbot, screen, serial)
         assert screen.values["name"].text() != "—"
         with qtbot.waitSignal(screen.enrolled, timeout=10_000):
-            qtbot.keyClick(screen.scan, Qt.Key.Key_Return)  # the technician's one key
+            enter()  # the technician's one key
             keystrokes += 1
         assert screen.scan.text() == ""  # ready for the next scan
+        assert focus_name() == "enrollScan"
     wait_for_writer()
     assert keystrokes == 20  # one Enter per device beyond the scan itself
     assert store.count_devices() == 20
@@ -71,7 +87,7 @@ def test_duplicate_scan_in_the_batch_is_flagged(qtbot: QtBot, db_path: Path) -> 
     screen, store = make_screen(qtbot, db_path)
     scan(qtbot, screen, "PF3KX1ZB")
     with qtbot.waitSignal(screen.enrolled, timeout=10_000):
-        qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+        enter()
     scan(qtbot, screen, "PF3KX1ZB")
     assert "already enrolled in this batch" in screen.message.text()
     assert screen.scan.property("state") == "error"
@@ -84,11 +100,11 @@ def test_ineligible_profile_refuses_beside_the_field(qtbot: QtBot, db_path: Path
     with Store.open(db_path) as store:
         services.save_profile(store, "Home laptops", Answers(edition="Windows 11 Home"))
     screen, store = make_screen(qtbot, db_path)
-    screen.profile.setCurrentText("Home laptops")
+    choose_profile("Home laptops")
     scan(qtbot, screen, "PF3KX1ZB")
     assert "Upgrade the edition to Pro" in screen.message.text()
     assert screen.values["eligibility"].text() == "Refused"
-    qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+    enter()
     wait_for_writer()
     assert store.count_devices() == 0
     store.close()
@@ -102,7 +118,7 @@ def test_known_serial_asks_before_updating(qtbot: QtBot, db_path: Path) -> None:
     assert "already enrolled as BENCH-01" in screen.message.text()
     assert screen.values["record"].text().startswith("Enrolled as BENCH-01")
     with qtbot.waitSignal(screen.enrolled, timeout=10_000):
-        qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+        enter()
     wait_for_writer()
     device = store.device_by_serial("PF3KX1ZB")
     assert device is not None and device.device_name == "BENCH-01"  # an update keeps the name
@@ -113,7 +129,9 @@ def test_known_serial_asks_before_updating(qtbot: QtBot, db_path: Path) -> None:
 
 def test_commit_on_scan_needs_no_key_at_all(qtbot: QtBot, db_path: Path) -> None:
     screen, store = make_screen(qtbot, db_path)
-    screen.auto_commit.setChecked(True)
+    tab_to("autoCommit")
+    keys.space()
+    tab_to("enrollScan")
     with qtbot.waitSignal(screen.enrolled, timeout=10_000):
         scan(qtbot, screen, "PF3KX1ZB")
     wait_for_writer()
@@ -134,10 +152,14 @@ def test_a_label_that_cannot_be_queued_is_not_a_failed_enrollment(
     screen, store = make_screen(qtbot, db_path)
     scan(qtbot, screen, "PF5KX2QA")
     with qtbot.waitSignal(screen.enrolled, timeout=10_000):
-        qtbot.keyClick(screen.scan, Qt.Key.Key_Return)
+        enter()
     device = store.device_by_serial("PF5KX2QA")
     assert device is not None and device.enrollment_status == "enrolled"
     assert "label was not queued" in screen.message.text()
     assert "no space left" in screen.message.text()
+    # The row says so too: it said "label queued" when the label had failed.
+    assert "label NOT queued" in screen.table.item(0, 3).text()
+    assert "label queued" not in screen.table.item(0, 3).text()
     assert screen.scan.text() == ""  # still ready for the next scan
+    assert focus_name() == "enrollScan"
     store.close()

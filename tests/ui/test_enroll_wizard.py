@@ -300,6 +300,7 @@ def test_start_over_asks_before_answers_are_lost(qtbot: QtBot, wizard: EnrollWiz
     box = _message_box(qtbot)
     press(Key.Key_Y)
     qtbot.waitUntil(lambda: wizard.currentId() == 0)
+    wait_until(lambda: QApplication.focusWidget() is not None)  # the window is active again
     on_page(wizard, "devicePage", "wizardSerial")
     assert wizard.device_page.serial.text() == ""
 

@@ -51,6 +51,7 @@ class ImportResultDialog(QDialog):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.table = QTableWidget(len(report.rejected), 4)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setObjectName("importResultTable")
         self.table.setHorizontalHeaderLabels(
             [self.tr("File"), self.tr("Line"), self.tr("Column"), self.tr("Reason")]

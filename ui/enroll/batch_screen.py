@@ -34,6 +34,7 @@ from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.form import buddy, set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
+from ui.widgets.table_marks import mark_problem
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class BatchEnrollScreen(QWidget):
         self.profile = ProfileChooserWidget()
         self.profile.setObjectName("profileChoice")
         self.auto_commit = QCheckBox(self.tr("Enroll as soon as a valid serial is scanned"))
+        self.auto_commit.setObjectName("autoCommit")
         self.scan = ScanFieldWidget()
         self.scan.setObjectName("enrollScan")
         self.scan.setPlaceholderText(self.tr("Scan or type the serial number, then Enter"))
@@ -93,6 +95,7 @@ class BatchEnrollScreen(QWidget):
             form.addRow(self.tr(label), value)
 
         self.table = QTableWidget(0, len(BATCH_HEADERS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setObjectName("batchTable")
         self.table.setHorizontalHeaderLabels([self.tr(h) for h in BATCH_HEADERS])
         self.table.verticalHeader().setVisible(False)
@@ -230,7 +233,7 @@ class BatchEnrollScreen(QWidget):
         self.scan.setReadOnly(False)
         serial = result.device.serial
         self.batch.append(serial)
-        self._add_row(result)
+        self._add_row(result, labelled=enrolled.label_queued(serial))
         if enrolled.label_problems:  # enrolled all the same: only the label needs a hand
             self._say(
                 self.tr("Enrolled {s} as {n}, but {p}").format(
@@ -289,15 +292,24 @@ class BatchEnrollScreen(QWidget):
             )
         self.values["record"].setText(record)
 
-    def _add_row(self, result: EnrollResult) -> None:
+    def _add_row(self, result: EnrollResult, *, labelled: bool) -> None:
         row = 0
         self.table.insertRow(row)
         at = (result.device.enrolled_at or "")[11:19]
         verb = self.tr("enrolled") if result.created else self.tr("updated")
+        label = (
+            self.tr("label queued")
+            if labelled
+            else self.tr("label NOT queued: print it from Devices")
+        )
         for column, text in enumerate(
-            (at, result.device.serial, result.device.device_name or "", f"{verb}; label queued")
+            (at, result.device.serial, result.device.device_name or "", f"{verb}; {label}")
         ):
-            self.table.setItem(row, column, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            if not labelled:
+                mark_problem(item)
+            self.table.setItem(row, column, item)
         self.count.setText(self.tr("{n} device(s) in this batch").format(n=len(self.batch)))
 
     def _say(self, text: str, *, error: bool) -> None:

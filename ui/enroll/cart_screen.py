@@ -35,6 +35,7 @@ from ui.ops import run_op
 from ui.widgets.form import buddy, set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
+from ui.widgets.table_marks import mark_problem
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class CartEnrollWidget(QWidget):
         self._actor = actor
         self.cart: list[EnrollPreview] = []
         self.committed: list[str] = []
+        self.committed_shown = False  # the grid shows the cart just enrolled
+        self.last_enrolled: Enrolled | None = None
         self._pending_update: str | None = None
         self.busy = False
 
@@ -72,6 +75,7 @@ class CartEnrollWidget(QWidget):
         self.message.setObjectName("fieldError")
         self.message.setWordWrap(True)
         self.table = QTableWidget(0, len(CART_HEADERS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setObjectName("cartTable")
         self.table.setHorizontalHeaderLabels([self.tr(h) for h in CART_HEADERS])
         self.table.verticalHeader().setVisible(False)
@@ -174,6 +178,8 @@ class CartEnrollWidget(QWidget):
             )
             return
         self._pending_update = None
+        if self.committed and not self.cart:
+            self.committed_shown = False  # the first scan of the next cart
         self.cart.append(preview)
         self._say(
             self.tr("{s} added.").format(s=serial)
@@ -248,12 +254,11 @@ class CartEnrollWidget(QWidget):
     def _on_commit_done(self, enrolled: Enrolled) -> None:
         results = enrolled.results
         self.busy = False
-        self.commit_button.setEnabled(True)
         self.committed = [r.device.serial for r in results]
         self.cart = []
+        self.committed_shown = True
+        self.last_enrolled = enrolled
         self._refresh()
-        for result in results:
-            self._add_row(result.device.serial, result.device.device_name or "", "", "enrolled")
         text = self.tr(
             "Enrolled {n} device(s) in one go; labels queued. Save them as a PDF sheet, "
             "or scan the next cart."
@@ -315,6 +320,9 @@ class CartEnrollWidget(QWidget):
 
     def _refresh(self) -> None:
         self.table.setRowCount(0)
+        if self.committed_shown and self.last_enrolled is not None:
+            self._show_committed(self.last_enrolled)
+            return
         random_names = "%RAND:" in self._template().upper()
         for preview in self.cart:
             name = preview.name or "—"
@@ -325,7 +333,13 @@ class CartEnrollWidget(QWidget):
                 if preview.existing is not None and preview.existing.enrollment_status == "enrolled"
                 else self.tr("ready")
             )
-            self._add_row(preview.serial, name, preview.verdict.windows, check)
+            self._add_row(
+                preview.serial,
+                name,
+                preview.verdict.windows,
+                check if preview.ready else self.tr("cannot be enrolled: {p}").format(p=check),
+                problem=not preview.ready,
+            )
         ready = sum(p.ready for p in self.cart)
         self.count.setText(
             self.tr("{n} device(s) in the cart, {r} ready").format(n=len(self.cart), r=ready)
@@ -339,12 +353,40 @@ class CartEnrollWidget(QWidget):
         except JoineryError:
             return ""
 
-    def _add_row(self, *cells: str) -> None:
+    def _show_committed(self, enrolled: Enrolled) -> None:
+        """The cart just enrolled, row by row, until the next cart's first scan."""
+        for result in enrolled.results:
+            device = result.device
+            labelled = enrolled.label_queued(device.serial)
+            state = (
+                self.tr("enrolled; label queued")
+                if labelled
+                else self.tr("enrolled; label NOT queued: print it from Devices")
+            )
+            self._add_row(
+                device.serial,
+                device.device_name or "",
+                result.verdict.windows,
+                state,
+                problem=not labelled,
+            )
+        self.count.setText(
+            self.tr(
+                "{n} device(s) enrolled from this cart. The cart is empty: the next scan "
+                "starts a new one."
+            ).format(n=len(enrolled.results))
+        )
+        self.commit_button.setEnabled(False)
+        self.sheet_button.setEnabled(bool(self.committed))
+
+    def _add_row(self, *cells: str, problem: bool = False) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(text)  # a long reason is cut in the cell, whole in the tooltip
+            if problem:
+                mark_problem(item)
             self.table.setItem(row, column, item)
 
     def _say(self, text: str, *, error: bool) -> None:

@@ -178,7 +178,7 @@ class EnrollWizard(WizardShell):
         elif enrolled.label_problems:  # enrolled all the same: only the label needs a hand
             self.show_banner(done + " " + "; ".join(enrolled.label_problems), "error")
         else:
-            where = ", ".join(str(path) for path in enrolled.label_files)
+            where = ", ".join(str(path) for path in enrolled.label_files.values())
             self.show_banner(
                 done + " " + self.tr("Label queued: {p}. Scan the next device.").format(p=where)
             )

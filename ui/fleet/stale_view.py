@@ -32,6 +32,7 @@ class StaleViewWidget(QWidget):
         self.summary.setObjectName("planSummary")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setObjectName("staleTable")
         self.table.setHorizontalHeaderLabels(
             [

@@ -1,0 +1,139 @@
+"""Cart mode driven as a technician drives it: scan a whole cart into whatever has focus,
+review the grid, Delete a device, Ctrl+Enter enrolls them all in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app import demo, services
+from app.enrollment import Answers
+from app.security.roles import Actor, Role
+from app.store import Store
+from tests.helpers.keyboard import (
+    Key,
+    alt,
+    ctrl,
+    focus_name,
+    focused,
+    press,
+    scan,
+    tab_to,
+)
+from ui.enroll.screen import CART, EnrollScreen
+from ui.ops import wait_for_writer
+
+LEAD = Actor("lena", Role.LEAD)
+
+
+@pytest.fixture
+def screen(qtbot: QtBot, db_path: Path) -> Iterator[EnrollScreen]:
+    store = Store.open(db_path)
+    services.save_profile(store, "Cart", Answers(name_template="LAB-%RAND:4%"))
+    widget = EnrollScreen(store, lambda: LEAD)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    with qtbot.waitActive(widget):
+        widget.activateWindow()
+    alt(Key.Key_3)  # Cart mode
+    assert widget.tabs.currentIndex() == CART
+    assert focus_name() == "cartScan"
+    yield widget
+    wait_for_writer()
+    store.close()
+
+
+def choose_profile(name: str) -> None:
+    alt(Key.Key_P)
+    assert focus_name() == "cartProfile"
+    for _ in range(5):
+        if focused().currentText() == name:  # type: ignore[attr-defined]
+            break
+        press(Key.Key_Down)
+    assert focused().currentText() == name  # type: ignore[attr-defined]
+    tab_to("cartScan")
+
+
+def serials(count: int) -> list[str]:
+    found = [str(r["serial"]) for r in demo.devices(count + 6, seed=7)]
+    return [s for s in found if not s.isdigit()][:count]
+
+
+def test_cart_mode_commits_the_whole_cart_at_once(
+    qtbot: QtBot, screen: EnrollScreen, tmp_path: Path
+) -> None:
+    cart, store = screen.cart, screen.cart.store
+    choose_profile("Cart")
+    scanned = serials(8)
+    for serial in scanned:
+        scan(serial)
+        assert focus_name() == "cartScan"  # the scanner keeps typing into the scan field
+    scan(scanned[0])
+    assert "already in the cart" in cart.message.text()
+    assert cart.table.rowCount() == len(scanned)
+    assert "digits drawn at commit" in cart.table.item(0, 1).text()
+    assert store.count_devices() == 0  # nothing is written while the cart fills
+
+    tab_to("cartTable")
+    press(Key.Key_Down, times=len(scanned) - 1)  # down to the last row
+    press(Key.Key_Delete)
+    assert cart.table.rowCount() == len(scanned) - 1
+    assert focus_name() == "cartScan"  # back to scanning
+
+    with qtbot.waitSignal(cart.enrolled, timeout=10_000) as signal:
+        ctrl(Key.Key_Return)
+    assert signal.args == [len(scanned) - 1]
+    wait_for_writer()
+    names = [store.device_by_serial(s).device_name for s in scanned[:-1]]  # type: ignore[union-attr]
+    assert len(set(names)) == len(names)  # drawn one after the other: no clash
+    assert all(n and n.startswith("LAB-") and len(n) == 8 for n in names)
+    assert store.device_by_serial(scanned[-1]) is None  # removed before the commit
+
+    # The grid and the count agree: it said "0 in the cart" beside the enrolled rows.
+    assert cart.table.rowCount() == len(scanned) - 1
+    assert "label queued" in cart.table.item(0, 3).text()
+    assert f"{len(scanned) - 1} device(s) enrolled" in cart.count.text()
+    assert "0 device(s) in the cart" not in cart.count.text()
+    assert focus_name() == "cartScan"
+
+    sheet = tmp_path / "labels.pdf"
+    tab_to("sheetLayout")
+    for _ in range(5):
+        if focused().currentData() == "LETTER_3x10":  # type: ignore[attr-defined]
+            break
+        press(Key.Key_Down)
+    cart.save_sheet(str(sheet))  # what the file dialog's Save does
+    qtbot.waitUntil(lambda: sheet.exists() and "Saved" in cart.message.text(), timeout=10_000)
+    assert sheet.read_bytes().startswith(b"%PDF")
+    entries = store.audit_entries(action="label.print")
+    assert len(entries) == len(scanned)  # one queued label per device, then the sheet
+    sheet_audit = next(e for e in entries if "layout" in e.details)
+    assert sheet_audit.details["layout"] == "LETTER_3x10"
+    assert sheet_audit.details["serials"] == scanned[:-1]
+
+    # The next scan starts a new cart.
+    tab_to("cartScan")
+    scan("PF5KX2QZ")
+    assert cart.table.rowCount() == 1
+    assert "1 device(s) in the cart" in cart.count.text()
+
+
+def test_a_cart_with_one_bad_device_writes_nothing(qtbot: QtBot, screen: EnrollScreen) -> None:
+    cart, store = screen.cart, screen.cart.store
+    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"))
+    cart.reload_profiles()
+    choose_profile("Serial only")
+    for serial in ("PF5KX2QA", "449226283938"):  # the second one makes an all-digit name
+        scan(serial)
+    # The row that cannot be enrolled says so, and is marked (words and colour).
+    bad = cart.table.item(1, 3)
+    assert "cannot be enrolled" in bad.text()
+    assert bad.background().color() != cart.table.item(0, 3).background().color()
+    ctrl(Key.Key_Return)
+    assert "cannot be enrolled" in cart.message.text()
+    wait_for_writer()
+    assert store.count_devices() == 0
