@@ -10,7 +10,7 @@ import logging
 import os
 from importlib import resources
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QDir, QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -167,6 +167,8 @@ def apply(app: QApplication, name: str | None = None) -> None:
         # repolishes them next: switch palettes without a new style.
         app.setStyle("Fusion")
     app.setProperty(_PROPERTY, chosen_name)
+    # The stylesheet's url(icons:...) images: SVGs shipped in resources/icons.
+    QDir.setSearchPaths("icons", [str(resources.files("resources") / "icons")])
     # Widgets already closed but not yet deleted must not be repolished half-destroyed.
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     app.setPalette(_qpalette(chosen_name, app))

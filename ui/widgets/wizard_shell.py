@@ -262,6 +262,11 @@ class WizardShell(QWidget):
         self.currentPage().cleanupPage()
         self._go(self._current - 1, initialize=False)
 
+    def jump_to(self, page_id: int) -> None:
+        """Show a page without going through the ones before it: for the layout checks
+        and the screenshots, never for a person (they go on with Next)."""
+        self._go(page_id, initialize=True)
+
     def start_over(self) -> None:
         """What Start over does once confirmed; wizards override it to reset their draft."""
         self.restart()
