@@ -58,6 +58,8 @@ def _save_over(window: QWidget, dialog: QWidget, path: Path, written: list[Path]
     painter.fillRect(shot.rect(), QColor(0, 0, 0, 70))  # the window behind a modal dialog
     left, top = (shot.width() - face.width()) // 2, (shot.height() - face.height()) // 3
     painter.drawPixmap(left, top, face)
+    painter.setPen(theme.colour("@border"))  # the frame a window manager would draw
+    painter.drawRect(left - 1, top - 1, face.width() + 1, face.height() + 1)
     painter.end()
     shot.save(str(path))
     written.append(path)
