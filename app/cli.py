@@ -18,7 +18,7 @@ from app.cli_compliance import fleet, policy, simulate, stale
 from app.cli_package import package
 from app.domain import ComplianceState, DeviceQuery
 from app.security import operators
-from app.security.roles import Permission, Role
+from app.security.roles import Role
 from app.security.secret import Secret
 from app.services import ImportRejected
 
@@ -248,22 +248,41 @@ def operator_reset_pin(obj: Context, name: str) -> None:
     click.echo(f"New PIN set for {name}.")
 
 
+@operator_group.command("disable")
+@click.argument("name")
+@click.pass_obj
+def operator_disable(obj: Context, name: str) -> None:
+    """Stop an operator from signing in (enable, or a new PIN, lets them back)."""
+    with obj.store() as store:
+        operators.set_disabled(store, obj.actor(store), name, True)
+    click.echo(f"Disabled {name}.")
+
+
+@operator_group.command("enable")
+@click.argument("name")
+@click.pass_obj
+def operator_enable(obj: Context, name: str) -> None:
+    """Let a disabled operator sign in again (their failed attempts start from zero)."""
+    with obj.store() as store:
+        operators.set_disabled(store, obj.actor(store), name, False)
+    click.echo(f"Enabled {name}.")
+
+
 @operator_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
 def operator_list(obj: Context, as_json: bool) -> None:
     """Operators, their roles and whether they are locked out."""
     with obj.store() as store:
-        obj.actor(store).require(Permission.MANAGE_OPERATORS)
         rows = [
             {
                 "name": r.name,
-                "role": r.role,
+                "role": r.role.value,
                 "failures": r.failures,
                 "locked_until": r.locked_until,
                 "disabled": r.disabled,
             }
-            for r in store.operators()
+            for r in operators.list_operators(store, obj.actor(store))
         ]
     if as_json:
         emit_json(rows)

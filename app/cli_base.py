@@ -18,6 +18,7 @@ from app.errors import InputError, JoineryError, KnownError
 from app.security import operators
 from app.security.roles import Actor
 from app.security.secret import Secret
+from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded
 from app.store import Store
 
 PIN_ENV = "JOINERY_PIN"
@@ -30,8 +31,15 @@ class JoineryGroup(click.Group):
         try:
             return super().invoke(ctx)
         except JoineryError as exc:
-            click.echo(f"joinery: {exc}", err=True)
+            click.echo(f"joinery: {exc}{_command_line_hint(exc)}", err=True)
             ctx.exit(1)
+
+
+def _command_line_hint(exc: JoineryError) -> str:
+    """What only the command line can do about an error (the kiosk asks instead)."""
+    if isinstance(exc, PassphraseNeeded):
+        return f" On the command line, give the passphrase in {PASSPHRASE_ENV}."
+    return ""
 
 
 class Context:

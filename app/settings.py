@@ -1,11 +1,16 @@
-"""Kiosk settings: each declared once, with its type, default, bounds and meaning."""
+"""Kiosk settings: each declared once, with its type, default, bounds, label and meaning.
+
+The CLI (`joinery settings`) and the kiosk's Settings screen both read these declarations:
+a new setting appears in both without another line of UI code.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.errors import InputError
+from app.errors import InputError, Problem
 from app.security.roles import Actor, Permission
 from app.store import Store
 
@@ -16,9 +21,15 @@ _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 class Setting:
     key: str
     default: int | tuple[str, ...]
-    description: str
+    label: str  # a few words for a form row
+    description: str  # one sentence: what it does, and where its bounds come from
     minimum: int = 0
     maximum: int = 0
+
+    @property
+    def is_flag(self) -> bool:
+        """A yes/no setting, stored as 0 or 1."""
+        return isinstance(self.default, int) and (self.minimum, self.maximum) == (0, 1)
 
     def parse(self, text: str) -> int | tuple[str, ...]:
         """The value typed by an admin, checked; InputError says what is wrong."""
@@ -36,6 +47,16 @@ class Setting:
                 raise InputError(f"{domain!r} is not a domain name such as contoso.com")
         return domains
 
+    def problem(self, text: str) -> str | None:
+        """Why `text` cannot be saved, as a form says it beside the field; None if it can."""
+        try:
+            self.parse(text)
+        except InputError as exc:
+            if isinstance(self.default, int):
+                return f"Type a whole number from {self.minimum} to {self.maximum}."
+            return f"{str(exc)[0].upper()}{str(exc)[1:]}."
+        return None
+
     def show(self, value: int | tuple[str, ...]) -> str:
         return str(value) if isinstance(value, int) else ",".join(value)
 
@@ -44,35 +65,31 @@ SETTINGS = {
     s.key: s
     for s in (
         Setting(
-            "idle_lock_minutes",
-            5,
-            "Minutes without input before the kiosk locks (OWASP: 2-5 for high value).",
-            1,
-            30,
-        ),
-        Setting(
             "tenant_domains",
             (),
+            "Verified domains",
             "The tenant's verified domains, comma-separated: a user's UPN must end in one.",
         ),
         Setting(
             "max_devices_per_user",
             50,
+            "Devices per user",
             "Entra's 'Maximum number of devices' per user (default 50, at most 100).",
             1,
             100,
         ),
         Setting(
-            "no_policy_compliant",
+            "idle_lock_minutes",
+            5,
+            "Idle lock (minutes)",
+            "Minutes without input before the kiosk locks (OWASP: 2-5 for high value).",
             1,
-            "1: devices with no compliance policy count as compliant (Intune's default); "
-            "0: as noncompliant (choose 0 with Conditional Access).",
-            0,
-            1,
+            30,
         ),
         Setting(
             "compliance_validity_days",
             30,
+            "Compliance validity (days)",
             "Compliance status validity period: a device with no report for this many days "
             "is unknown (Intune: 1-120, default 30).",
             1,
@@ -81,10 +98,20 @@ SETTINGS = {
         Setting(
             "stale_days",
             90,
+            "Stale after (days)",
             "A device with no activity for this many days is stale (never fewer than 21: "
             "Entra updates the activity timestamp only every 14 days).",
             21,
             3650,
+        ),
+        Setting(
+            "no_policy_compliant",
+            1,
+            "Devices without a policy are compliant",
+            "Ticked (1, Intune's default): a device with no compliance policy counts as "
+            "compliant. Not ticked (0): as noncompliant; choose this with Conditional Access.",
+            0,
+            1,
         ),
     )
 }
@@ -114,12 +141,34 @@ def domains(store: Store) -> tuple[str, ...]:
 
 
 def put(store: Store, actor: Actor, key: str, text: str) -> None:
+    put_many(store, actor, {key: text})
+
+
+def put_many(store: Store, actor: Actor, changes: Mapping[str, str]) -> list[str]:
+    """Save several settings at once: all are checked first, then written in one
+    transaction with one audit entry each. Returns the keys whose value changed."""
     actor.require(Permission.CHANGE_SETTINGS)
-    setting = SETTINGS.get(key)
-    if setting is None:
-        raise InputError(f"there is no setting called {key!r}; known: {', '.join(SETTINGS)}")
-    parsed = setting.show(setting.parse(text))
+    unknown = [key for key in changes if key not in SETTINGS]
+    if unknown:
+        raise InputError(f"there is no setting called {unknown[0]!r}; known: {', '.join(SETTINGS)}")
+    wanted: dict[str, str] = {}
+    problems: list[Problem] = []
+    for key, text in changes.items():
+        try:
+            wanted[key] = SETTINGS[key].show(SETTINGS[key].parse(text))
+        except InputError as exc:
+            problems.append(Problem(key, None, None, str(exc)))
+    if len(problems) == 1:
+        raise InputError(problems[0].reason)
+    if problems:
+        raise InputError(f"{len(problems)} settings cannot be saved", problems)
+    changed: list[str] = []
     with store.transaction():
-        old = store.setting(key)
-        store.set_setting(key, parsed)
-        store.append_audit(actor.audit_name, "settings.change", key, {"from": old, "to": parsed})
+        for key, shown in wanted.items():
+            old = store.setting(key)
+            if old == shown or (old is None and shown == SETTINGS[key].show(SETTINGS[key].default)):
+                continue  # saving a form unchanged writes nothing and audits nothing
+            store.set_setting(key, shown)
+            store.append_audit(actor.audit_name, "settings.change", key, {"from": old, "to": shown})
+            changed.append(key)
+    return changed

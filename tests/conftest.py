@@ -36,6 +36,15 @@ def _no_real_keyring() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_remembered_vault_passphrase() -> Iterator[None]:
+    """A vault passphrase given in one test is not remembered in the next."""
+    from app.security.vault import forget_passphrases
+
+    yield
+    forget_passphrases()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     monkeypatch.setenv("JOINERY_DATA_DIR", str(data))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app import services, settings
 from app.domain import PackageBuild
 from app.security.roles import Actor
+from app.security.vault import forget_passphrases
 from app.services import OpenedPackage
 from app.store import Store
 from ui.audit.screen import AuditScreen
@@ -28,24 +29,17 @@ from ui.bulk.screen import BulkScreen
 from ui.devices.screen import DevicesScreen
 from ui.enroll.screen import EnrollScreen
 from ui.fleet.screen import FleetScreen
+from ui.navigation import SCREENS, TITLES, shortcut
 from ui.ops import wait_for_writer
 from ui.packages.screen import PackagesScreen
 from ui.session import Session
+from ui.settings.screen import SettingsScreen
 from ui.signin import SignInScreen
 from ui.widgets.focus import focus_first
 
 log = logging.getLogger(__name__)
 
-#: Navigation order; Ctrl+1..Ctrl+6 jump straight to each.
-SCREENS = ("enroll", "bulk", "devices", "fleet", "packages", "audit")
-_TITLES = {
-    "enroll": "Enroll",
-    "bulk": "Bulk provisioning",
-    "devices": "Devices",
-    "fleet": "Fleet",
-    "packages": "Packages",
-    "audit": "Audit",
-}
+__all__ = ["SCREENS", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -67,8 +61,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(1024, 640))
         self.db_path = db_path
         self.store = Store.open(db_path)  # GUI-thread reads and sign-ins: small and fast
-        minutes = settings.get(self.store, "idle_lock_minutes")
-        self.session = Session(idle_ms if idle_ms is not None else minutes * 60_000, self)
+        self._idle_ms = idle_ms  # fixed by the caller (tests), else the setting
+        self.session = Session(self._idle_setting_ms(), self)
         self.session.locked.connect(self._on_session_locked)
         self.session.unlocked.connect(self._on_session_unlocked)
 
@@ -88,7 +82,7 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(200)
         self.stack = QStackedWidget()
         self.screens: dict[str, QWidget] = {}
-        for number, key in enumerate(SCREENS, start=1):
+        for key in SCREENS:
             screen: QWidget
             if key == "devices":
                 self.devices = DevicesScreen(
@@ -111,16 +105,20 @@ class MainWindow(QMainWindow):
             elif key == "packages":
                 self.packages = PackagesScreen(self.store, self.current_actor)
                 screen = self.packages
+            elif key == "settings":
+                self.settings = SettingsScreen(
+                    self.store, self.current_actor, present=self.session.present
+                )
+                self.settings.changed.connect(self._on_settings_changed)
+                screen = self.settings
             else:
                 self.fleet = FleetScreen(self.store, self.current_actor, self.session.present)
                 screen = self.fleet
             self.screens[key] = screen
             self.stack.addWidget(screen)
-            self.navigation.addItem(self.tr(_TITLES[key]))
+            self.navigation.addItem(self.tr(TITLES[key]))
             QShortcut(
-                QKeySequence(f"Ctrl+{number}"),
-                self,
-                activated=lambda k=key: self.show_screen(k),
+                QKeySequence(shortcut(key)), self, activated=lambda k=key: self.show_screen(k)
             )
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.bulk.built.connect(self._on_bulk_built)
@@ -155,6 +153,16 @@ class MainWindow(QMainWindow):
         layout.addWidget(content, 1)
         return shell
 
+    def _idle_setting_ms(self) -> int:
+        if self._idle_ms is not None:
+            return self._idle_ms
+        return settings.get(self.store, "idle_lock_minutes") * 60_000
+
+    def _on_settings_changed(self, keys: list[str]) -> None:
+        if "idle_lock_minutes" in keys:
+            self._idle_ms = None  # an admin's choice now overrides the start-up value
+            self.session.set_idle_ms(self._idle_setting_ms())
+
     def _on_enroll_enrolled(self) -> None:
         self.devices.refresh()
 
@@ -174,7 +182,7 @@ class MainWindow(QMainWindow):
         return None if self.session.is_locked else self.session.actor
 
     def show_screen(self, key: str) -> None:
-        """Show a screen with the keyboard in its first field (Ctrl+1..6 come here)."""
+        """Show a screen with the keyboard in its first field (Ctrl+1..7 come here)."""
         self.navigation.setCurrentRow(SCREENS.index(key))
         if key == "packages":
             self.packages.refresh()
@@ -184,6 +192,8 @@ class MainWindow(QMainWindow):
             self.enroll.focus_current()
         elif key == "bulk":
             self.bulk.focus_current()
+        elif key == "settings":
+            self.settings.focus_first()
         else:
             focus_first(self.screens[key])
 
@@ -205,8 +215,10 @@ class MainWindow(QMainWindow):
         assert actor is not None
         role = actor.role.value + (", local administrator" if actor.local_admin else "")
         self.badge.setText(self.tr("Signed in: {n}\n{r}").format(n=actor.name, r=role))
+        self.session.set_idle_ms(self._idle_setting_ms())  # the CLI may have changed it
         self.devices.apply_actor(actor)
         self.audit.apply_actor(actor)
+        self.settings.apply_actor(actor)
         self.outer.setCurrentWidget(self.shell)
         row = self.navigation.currentRow()
         self.show_screen(SCREENS[row] if row >= 0 else "devices")
@@ -217,5 +229,6 @@ class MainWindow(QMainWindow):
         self.fleet.shutdown()
         self.bulk.wizard.discard_opened()
         wait_for_writer()
+        forget_passphrases()  # the vault passphrase lives no longer than the kiosk
         self.store.close()
         super().closeEvent(event)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
 from app import autopilot, demo, services
@@ -18,6 +19,7 @@ from app.domain import ImportReport
 from app.provisioning import build as builder
 from app.security.roles import Actor
 from app.security.secret import Secret
+from app.services import VaultState
 from ui import theme
 from ui.bulk.wizard import BulkWizard
 from ui.devices.import_flow import ImportResultDialog
@@ -25,6 +27,8 @@ from ui.enroll.screen import BATCH, CART, GUIDED
 from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_until
+from ui.settings.operators import OperatorDialog
+from ui.widgets.vault_prompt import VaultPromptDialog
 
 
 def _settle(window: QWidget) -> None:
@@ -38,6 +42,26 @@ def _save(widget: QWidget, path: Path, written: list[Path]) -> Path:
         path = path.with_name(f"{path.stem}-{theme.current()}{path.suffix}")
     _settle(widget)
     widget.grab().save(str(path))
+    written.append(path)
+    return path
+
+
+def _save_over(window: QWidget, dialog: QWidget, path: Path, written: list[Path]) -> Path:
+    """A dialog as it shows over its window (offscreen windows are separate images)."""
+    if theme.current() != "light":
+        path = path.with_name(f"{path.stem}-{theme.current()}{path.suffix}")
+    _settle(window)
+    _settle(dialog)
+    shot = window.grab()
+    face = dialog.grab()
+    painter = QPainter(shot)
+    painter.fillRect(shot.rect(), QColor(0, 0, 0, 70))  # the window behind a modal dialog
+    left, top = (shot.width() - face.width()) // 2, (shot.height() - face.height()) // 3
+    painter.drawPixmap(left, top, face)
+    painter.setPen(theme.colour("@border"))  # the frame a window manager would draw
+    painter.drawRect(left - 1, top - 1, face.width() + 1, face.height() + 1)
+    painter.end()
+    shot.save(str(path))
     written.append(path)
     return path
 
@@ -71,6 +95,7 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     written.append(_cart(window, folder))
     written += _bulk_pages(window, folder)
     written += _fleet(window, folder)
+    written += _settings_dialogs(window, folder)
     return written
 
 
@@ -242,4 +267,26 @@ def _fleet(window: MainWindow, folder: Path) -> list[Path]:
     window.resize(1366, 768)
     fleet.tabs.setCurrentIndex(STALE)
     _save(window, folder / "fleet-stale-1366.png", written)
+    return written
+
+
+def _settings_dialogs(window: MainWindow, folder: Path) -> list[Path]:
+    """Adding an operator, and the vault prompt as the bench sees it without a keyring."""
+    window.show_screen("settings")
+    who = window.session.actor
+    assert who is not None
+    written: list[Path] = []
+    dialog = OperatorDialog(window.store.path, who, window.settings.operators)
+    dialog.name.setText("nina")
+    dialog.role.setCurrentIndex(1)
+    dialog.show()
+    _save_over(window, dialog, folder / "settings-add-operator.png", written)
+    dialog.close()
+    state = services.vault_state(window.store)  # what the vault row's button would open
+    if not state.needs_passphrase:  # this computer has a keyring: show the bench's case
+        state = VaultState(exists=True, method="passphrase", keyring=False, passphrase_given=False)
+    prompt = VaultPromptDialog(window.store.path, state, who, "", window)
+    prompt.show()
+    _save_over(window, prompt, folder / "vault-prompt.png", written)
+    prompt.close()
     return written

@@ -60,7 +60,13 @@ class Session(QObject):
         if app is not None:
             app.installEventFilter(self)
 
+    @property
+    def idle_ms(self) -> int:
+        """How long the kiosk waits without input before it locks."""
+        return self._timer.interval()
+
     def set_idle_ms(self, idle_ms: int) -> None:
+        """Applies at once: a running timer starts over with the new wait."""
         self._timer.setInterval(idle_ms)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802

@@ -71,6 +71,25 @@ class Operator:
     role: Role
 
 
+@dataclass(frozen=True)
+class OperatorStatus:
+    """An operator as an admin sees them in a list: no PIN hash, just where they stand."""
+
+    name: str
+    role: Role
+    disabled: bool
+    failures: int
+    locked_until: str | None  # ISO 8601, while a back-off runs
+
+    def state(self, now: datetime | None = None) -> str:
+        """'disabled', 'locked until <time>' or 'active'."""
+        if self.disabled:
+            return "disabled"
+        if self.locked_until and parse_iso(self.locked_until) > (now or utcnow()):
+            return f"locked until {self.locked_until.replace('T', ' ').removesuffix('Z')} UTC"
+        return "active"
+
+
 def first_admin_needed(store: Store) -> bool:
     return store.count_operators() == 0
 
@@ -112,9 +131,11 @@ def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None
         raise SignInFailed(f"Too many wrong PINs for {row.name}: try again in {wait} seconds.")
     if row is not None and row.disabled:
         _audit(store, name, "operator.sign_in_refused", {"disabled": True})
-        raise SignInFailed(
-            f"{row.name} is disabled after too many wrong PINs: ask an admin to reset the PIN."
-        )
+        if row.failures >= DISABLE_AFTER:
+            raise SignInFailed(
+                f"{row.name} is disabled after too many wrong PINs: ask an admin to reset the PIN."
+            )
+        raise SignInFailed(f"{row.name} was disabled by an admin: ask an admin to enable them.")
     good = _matches(pin, row.secret_hash if row else _DECOY) and row is not None
     if row is None or not good:
         _record_failure(store, name, moment)
@@ -159,3 +180,42 @@ def reset_pin(store: Store, actor: Actor, name: str, pin: Secret) -> None:
             raise InputError(f"there is no operator called {name}")
         store.set_operator_secret(row.id, secret_hash, iso(utcnow()))
         store.append_audit(actor.audit_name, "operator.reset_pin", row.name)
+
+
+def list_operators(store: Store, actor: Actor) -> list[OperatorStatus]:
+    """Every operator, by name; admins only."""
+    actor.require(Permission.MANAGE_OPERATORS)
+    return [
+        OperatorStatus(r.name, Role(r.role), r.disabled, r.failures, r.locked_until)
+        for r in store.operators()
+    ]
+
+
+def set_disabled(store: Store, actor: Actor, name: str, disabled: bool) -> None:
+    """Disable an operator (they can no longer sign in), or enable them again with a clean
+    slate of failures. An admin cannot disable themselves, nor the last active admin."""
+    actor.require(Permission.MANAGE_OPERATORS)
+    with store.transaction():
+        row = store.operator(name)
+        if row is None:
+            raise InputError(f"there is no operator called {name}")
+        if disabled and row.name.casefold() == actor.name.casefold() and not actor.local_admin:
+            raise InputError(
+                f"{row.name} is signed in here and cannot disable their own account: "
+                "another admin can."
+            )
+        last_admin = row.role == Role.ADMIN and store.count_operators(Role.ADMIN.value) <= 1
+        if disabled and not row.disabled and last_admin:
+            raise InputError(
+                f"{row.name} is the last active admin: add or enable another admin first, "
+                "or nobody could manage this kiosk."
+            )
+        if row.disabled == disabled:
+            return  # already so: nothing to write or audit
+        moment = iso(utcnow())
+        if disabled:
+            store.set_operator_attempts(row.id, row.failures, row.locked_until, True, moment)
+        else:
+            store.set_operator_attempts(row.id, 0, None, False, moment)
+        action = "operator.disable" if disabled else "operator.enable"
+        store.append_audit(actor.audit_name, action, row.name, {"role": row.role})

@@ -6,6 +6,9 @@ keyring, or, where there is none, a key derived from the admin passphrase with A
 (reliability.md A2, "Secrets at rest in SQLite"). A field's associated data names its table,
 column, row and key id, so a ciphertext moved anywhere else does not open. The operator PIN
 plays no part: it only unlocks the kiosk session, and a 6-digit PIN falls to an offline attack.
+
+A passphrase given once (the kiosk asks an admin for it) is remembered in this process only,
+per database, until `forget_passphrases()`: it is never written anywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import logging
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from types import TracebackType
@@ -54,6 +58,18 @@ _TOKEN = re.compile(rf"{TOKEN_PREFIX}:([1-9][0-9]{{0,17}}):([A-Za-z0-9+/=]+)")
 
 class VaultUnavailable(KnownError):
     """Nothing on this computer can open (or create) the vault: no keyring, no passphrase."""
+
+
+class PassphraseNeeded(VaultUnavailable):
+    """The vault opens (or is created) only with the admin passphrase, and none was given.
+
+    The message says what a person can do wherever they are; each front end adds its own
+    way to give the passphrase (the kiosk asks for it, the CLI reads an environment variable).
+    """
+
+    def __init__(self, message: str, *, creating: bool) -> None:
+        super().__init__(message)
+        self.creating = creating
 
 
 class VaultDamaged(KnownError):
@@ -141,7 +157,9 @@ class Vault:
     @classmethod
     def unlock(cls, store: Store, *, passphrase: Secret | None = None) -> Vault:
         """Open the database's data key, creating (and wrapping) one on first use."""
-        given = passphrase or Secret.from_env(PASSPHRASE_ENV) or None
+        given = (
+            passphrase or remembered_passphrase(store) or Secret.from_env(PASSPHRASE_ENV) or None
+        )
         row = store.active_vault_key()
         if row is None:
             with store.transaction():
@@ -166,11 +184,13 @@ class Vault:
             params = KdfParams.new()
             method, kek, kdf = "passphrase", params.derive(given), params.to_json()
         else:
-            raise VaultUnavailable(
-                f"The secrets vault of {store.path} needs a key, and none is available: this "
-                "computer has no usable OS keyring and no admin passphrase was given. Set up a "
-                "keyring (Windows Credential Manager, macOS Keychain, or a Secret Service such "
-                f"as GNOME Keyring), or set {PASSPHRASE_ENV} or enter the admin passphrase."
+            raise PassphraseNeeded(
+                f"The secrets vault of {store.path} is not set up yet, and this computer has no "
+                "usable OS keyring to keep its key, so it needs an admin passphrase (at least "
+                f"{PASSPHRASE_MIN} characters) that nobody has given yet. Ask an admin to set "
+                "it, or set up a keyring (Windows Credential Manager, macOS Keychain, or a "
+                "Secret Service such as GNOME Keyring).",
+                creating=True,
             )
         wrapped = _wrap(kek, data_key, _wrap_aad(store, key_id))
         store.add_vault_key(wrapped, method, kdf, key_id=key_id)
@@ -192,9 +212,10 @@ class Vault:
         else:
             params = KdfParams.parse(kdf, store.path)
             if not given:
-                raise VaultUnavailable(
-                    f"The secrets vault of {store.path} is protected by the admin passphrase: "
-                    f"enter it, or set {PASSPHRASE_ENV}."
+                raise PassphraseNeeded(
+                    f"The secrets vault of {store.path} is protected by the admin passphrase, "
+                    "which has not been given yet: ask an admin to enter it.",
+                    creating=False,
                 )
             data_key = _unwrap(params.derive(given), wrapped, aad)
             if data_key is None:
@@ -265,6 +286,30 @@ class Vault:
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
         raise TypeError("a Vault cannot be pickled: it holds the data key")
+
+
+# The passphrases given in this process, by database id; never written anywhere.
+_remembered: dict[str, Secret] = {}
+_remembered_lock = threading.Lock()
+
+
+def remember_passphrase(store: Store, passphrase: Secret) -> None:
+    """Keep a passphrase that opened this database's vault, in memory, for this process."""
+    with _remembered_lock:
+        _remembered[store.database_id()] = passphrase
+
+
+def remembered_passphrase(store: Store) -> Secret | None:
+    if not _remembered:
+        return None  # no query on every unlock of a keyring vault
+    with _remembered_lock:
+        return _remembered.get(store.database_id())
+
+
+def forget_passphrases() -> None:
+    """Forget every remembered passphrase (the kiosk closes, a test ends)."""
+    with _remembered_lock:
+        _remembered.clear()
 
 
 def _kek_name(store: Store) -> str:

@@ -93,6 +93,7 @@ from app.services.packages import (
     unpack_package,
     verify_package,
 )
+from app.services.vault import VaultState, open_vault, vault_state
 
 __all__ = [
     "Enrolled",
@@ -123,6 +124,7 @@ __all__ = [
     "ImportedPolicy",
     "IngestReport",
     "OpenedPackage",
+    "VaultState",
     "PackageListing",
     "Progress",
     "StalePlan",
@@ -148,6 +150,7 @@ __all__ = [
     "ingest_files",
     "list_devices",
     "list_packages",
+    "open_vault",
     "load_signing_key",
     "local_admin",
     "new_signing_key",
@@ -176,6 +179,7 @@ __all__ = [
     "token_days_left",
     "unpack_package",
     "user_problem",
+    "vault_state",
     "verify_package",
     "write_label",
     "write_label_sheet",

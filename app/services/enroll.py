@@ -161,7 +161,8 @@ def user_problem(store: Store, upn: str) -> str | None:
     if not verified:
         return (
             "the tenant's verified domains are not set, so no user can be checked: an "
-            "admin sets them with `joinery settings set tenant_domains contoso.com`"
+            "admin adds them in the kiosk's Settings (or `joinery settings set tenant_domains "
+            "contoso.com`)"
         )
     if domain not in verified and not any(domain.endswith("." + d) for d in verified):
         return f"{domain} is not one of the tenant's verified domains ({', '.join(verified)})"

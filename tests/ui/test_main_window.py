@@ -184,8 +184,11 @@ def test_screenshots_render_every_screen(qtbot: QtBot, seeded_db: Path, tmp_path
     window = make_window(qtbot, seeded_db)
     written = capture_all(window, tmp_path / "shots", Actor("ada", Role.ADMIN))
     names = [p.name for p in written]
-    assert names[0] == "00-sign-in.png" and "08-locked.png" in names
-    assert [f"{n:02d}-{key}.png" for n, key in enumerate(SCREENS, start=1)] == names[1:7]
+    assert names[0] == "00-sign-in.png" and f"{len(SCREENS) + 2:02d}-locked.png" in names
+    screens = [f"{n:02d}-{key}.png" for n, key in enumerate(SCREENS, start=1)]
+    assert screens == names[1 : len(SCREENS) + 1]
+    assert "07-settings.png" in names
+    assert names[-2:] == ["settings-add-operator.png", "vault-prompt.png"]
     wizard = [n for n in names if n.startswith("wizard-")]
     assert len(wizard) == 13  # every OOBE page and the cart
     assert wizard[0] == "wizard-01-device.png" and wizard[11] == "wizard-12-review.png"
@@ -222,7 +225,7 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
-    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 13 + 7 + 5
+    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 13 + 7 + 5 + 2
     with Store.open(tmp_path / "d" / "demo.db") as demo_store:  # a demo worth looking at
         assert [p.display_name for p in services.policies(demo_store)] == ["Baseline", "Strict"]
         assert len(services.list_packages(demo_store)) == 2

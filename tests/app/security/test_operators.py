@@ -189,3 +189,68 @@ def test_cli_manages_operators_and_settings(db_path: Path) -> None:
         assert change.details == {"from": None, "to": "9"}
     code, _, err = run(db_path, "operator", "add", "x", "--role", "lead")
     assert code == 1 and "JOINERY_NEW_PIN" in err  # no terminal: never waits on a prompt
+
+
+def test_an_admin_disables_and_enables_an_operator(store: Store, admin: Actor) -> None:
+    operators.create_operator(store, admin, "tom", Role.TECHNICIAN, Secret("135791"))
+    operators.set_disabled(store, admin, "tom", True)
+    with pytest.raises(SignInFailed, match="disabled by an admin: ask an admin to enable"):
+        operators.sign_in(store, "tom", Secret("135791"))
+    (listed,) = [o for o in operators.list_operators(store, admin) if o.name == "tom"]
+    assert listed.disabled and listed.state() == "disabled"
+    operators.set_disabled(store, admin, "tom", True)  # already disabled: nothing more
+    operators.set_disabled(store, admin, "tom", False)
+    assert operators.sign_in(store, "tom", Secret("135791")).name == "tom"
+    actions = [(e.actor, e.action, e.target) for e in store.audit_entries()]
+    assert actions.count(("ada", "operator.disable", "tom")) == 1
+    assert ("ada", "operator.enable", "tom") in actions
+
+
+def test_enabling_clears_the_failures_that_disabled_an_account(store: Store, admin: Actor) -> None:
+    operators.create_operator(store, admin, "tom", Role.TECHNICIAN, Secret("135791"))
+    row = store.operator("tom")
+    assert row is not None
+    with store.transaction():
+        store.set_operator_attempts(row.id, operators.DISABLE_AFTER, None, True, "x")
+    with pytest.raises(SignInFailed, match="too many wrong PINs"):
+        operators.sign_in(store, "tom", Secret("135791"))
+    operators.set_disabled(store, admin, "tom", False)
+    row = store.operator("tom")
+    assert row is not None and row.failures == 0 and not row.disabled
+
+
+def test_nobody_locks_the_admins_out(store: Store, admin: Actor) -> None:
+    with pytest.raises(InputError, match="cannot disable their own account"):
+        operators.set_disabled(store, admin, "ada", True)
+    local = Actor("root", Role.ADMIN, local_admin=True)
+    with pytest.raises(InputError, match="last active admin"):
+        operators.set_disabled(store, local, "ada", True)
+    operators.create_operator(store, admin, "bea", Role.ADMIN, Secret("864213"))
+    operators.set_disabled(store, local, "ada", True)  # another admin remains
+    with pytest.raises(InputError, match="no operator called"):
+        operators.set_disabled(store, local, "nobody", True)
+
+
+def test_only_admins_list_disable_or_enable(store: Store, admin: Actor) -> None:
+    operators.create_operator(store, admin, "tom", Role.TECHNICIAN, Secret("135791"))
+    lead = Actor("lena", Role.LEAD)
+    with pytest.raises(PermissionDenied, match="may not manage operators"):
+        operators.list_operators(store, lead)
+    with pytest.raises(PermissionDenied):
+        operators.set_disabled(store, lead, "tom", True)
+    assert not operators.list_operators(store, admin)[1].disabled
+
+
+def test_cli_disables_and_enables_operators(db_path: Path) -> None:
+    env = {"JOINERY_NEW_PIN": "482915"}
+    assert run(db_path, "operator", "add", "ada", "--role", "admin", env=env)[0] == 0
+    env = {"JOINERY_NEW_PIN": "135791"}
+    assert run(db_path, "operator", "add", "tom", "--role", "technician", env=env)[0] == 0
+    code, out, _ = run(db_path, "operator", "disable", "tom")
+    assert code == 0 and "Disabled tom" in out
+    code, out, _ = run(db_path, "operator", "list")
+    assert "tom" in out and "disabled" in out
+    code, out, _ = run(db_path, "operator", "enable", "tom")
+    assert code == 0 and "Enabled tom" in out
+    code, out, _ = run(db_path, "operator", "list", "--json")
+    assert [o["disabled"] for o in json.loads(out)] == [False, False]

@@ -26,12 +26,15 @@ from app.security.secret import Secret
 from app.security.vault import (
     PASSPHRASE_ENV,
     KdfParams,
+    PassphraseNeeded,
     SecretTampered,
     Vault,
     VaultDamaged,
     VaultLocked,
     VaultUnavailable,
     WrongPassphrase,
+    forget_passphrases,
+    remember_passphrase,
 )
 from app.store import Store
 
@@ -253,12 +256,13 @@ def test_wrong_passphrase(store: Store) -> None:
 
 
 def test_no_keyring_and_no_passphrase_says_what_to_do(store: Store) -> None:
-    with pytest.raises(VaultUnavailable) as caught:
+    with pytest.raises(PassphraseNeeded) as caught:
         Vault.unlock(store)
     message = str(caught.value)
     assert "keyring" in message
-    assert PASSPHRASE_ENV in message
-    assert "admin passphrase" in message
+    assert "Ask an admin to set it" in message
+    assert PASSPHRASE_ENV not in message  # a kiosk user cannot set one; the CLI adds it
+    assert caught.value.creating
     assert store.active_vault_key() is None  # nothing half-made was left behind
 
 
@@ -270,8 +274,41 @@ def test_empty_passphrase_counts_as_none(store: Store, monkeypatch: pytest.Monke
 
 def test_passphrase_vault_without_passphrase_asks_for_it(store: Store) -> None:
     Vault.unlock(store, passphrase=PASSPHRASE)
-    with pytest.raises(VaultUnavailable, match=f"enter it, or set {PASSPHRASE_ENV}"):
+    with pytest.raises(PassphraseNeeded, match="ask an admin to enter it") as caught:
         Vault.unlock(store)
+    assert PASSPHRASE_ENV not in str(caught.value) and not caught.value.creating
+
+
+def test_a_remembered_passphrase_opens_the_vault_until_forgotten(store: Store) -> None:
+    Vault.unlock(store, passphrase=PASSPHRASE).lock()
+    remember_passphrase(store, PASSPHRASE)
+    Vault.unlock(store).lock()  # no passphrase given: the remembered one opens it
+    forget_passphrases()
+    with pytest.raises(PassphraseNeeded):
+        Vault.unlock(store)
+
+
+def test_the_cli_says_how_to_give_the_passphrase(store: Store) -> None:
+    """Only the command line can take it from the environment, so only it says so."""
+    import click
+    from click.testing import CliRunner
+
+    from app.cli_base import JoineryGroup
+
+    Vault.unlock(store, passphrase=PASSPHRASE).lock()
+
+    @click.group(cls=JoineryGroup)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def seal() -> None:
+        Vault.unlock(store)
+
+    result = CliRunner().invoke(group, ["seal"])
+    assert result.exit_code == 1
+    assert "ask an admin to enter it" in result.stderr
+    assert f"On the command line, give the passphrase in {PASSPHRASE_ENV}." in result.stderr
 
 
 def test_short_passphrase_refused_when_creating(store: Store) -> None:

@@ -1,0 +1,31 @@
+"""Sentences other screens show about settings, so they point to the same place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from app import settings
+from app.security.roles import Actor, Permission
+from app.store import Store
+from ui.navigation import shortcut
+
+
+def no_domain_hint(store: Store, actor: Actor | None = None) -> str | None:
+    """What to do when the tenant's verified domains are not set (no user can be checked
+    until they are), addressed to whoever is signed in; None once they are set."""
+    if settings.domains(store):
+        return None
+    where = shortcut("settings")
+    if actor is not None and actor.may(Permission.CHANGE_SETTINGS):
+        text = QCoreApplication.translate(
+            "settings",
+            "No verified domain is set, so no user can be checked: add the tenant's domains "
+            "under Settings ({k}), or tick “No user”.",
+        )
+    else:
+        text = QCoreApplication.translate(
+            "settings",
+            "No verified domain is set, so no user can be checked: an admin adds them under "
+            "Settings ({k}). Until then, tick “No user”.",
+        )
+    return text.format(k=where)

@@ -1,0 +1,361 @@
+"""Operators on the Settings screen: the list, add one, disable or enable, reset a PIN.
+
+Every write goes through `app.security.operators` on the writer thread (a PIN hash takes
+tens of milliseconds) and is audited there; the services check the role themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import JoineryError
+from app.security import operators
+from app.security.operators import OperatorStatus
+from app.security.roles import Actor, Permission, Role
+from app.security.secret import Secret
+from app.store import Store
+from ui import theme
+from ui.ops import Job, run_op
+from ui.widgets.form import set_state
+from ui.widgets.messages import Present, open_now
+from ui.widgets.note_label import NoteLabel
+
+log = logging.getLogger(__name__)
+
+HEADERS = ("Name", "Role", "State")
+ROLE_WORDS = {Role.TECHNICIAN: "Technician", Role.LEAD: "Lead", Role.ADMIN: "Admin"}
+
+
+def _pin_field(name: str) -> QLineEdit:
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setProperty("secret", True)
+    field.setMaxLength(128)
+    return field
+
+
+class OperatorDialog(QDialog):
+    """Add an operator (name, role, PIN twice) or give one a new PIN (`name` given).
+    The write runs on the writer thread; its refusal shows beside the fields."""
+
+    saved = Signal(str)  # the operator's name
+
+    def __init__(
+        self, db_path: str, actor: Actor, parent: QWidget, *, name: str | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("operatorDialog")
+        self.adding = name is None
+        self.setWindowTitle(
+            self.tr("Add an operator")
+            if self.adding
+            else self.tr("Reset the PIN of {n}").format(n=name)
+        )
+        self._db_path = db_path
+        self._actor = actor
+        self._name = name or ""
+        self.busy = False
+        self.name = QLineEdit(self._name)
+        self.name.setObjectName("newOperatorName")
+        self.name.setMaxLength(64)
+        self.role = QComboBox()
+        self.role.setObjectName("newOperatorRole")
+        for role in Role:
+            self.role.addItem(self.tr(ROLE_WORDS[role]), role)
+        self.pin = _pin_field("newOperatorPin")
+        self.repeat = _pin_field("newOperatorPinRepeat")
+        hint = QLabel(self.tr("At least 6 digits, or a password of 8 or more characters."))
+        hint.setObjectName("pageHint")
+        hint.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(
+            self.tr("Add operator") if self.adding else self.tr("Set the new PIN"),
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
+        self.ok.setObjectName("primary")
+        self.ok.setDefault(True)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+
+        form = QFormLayout()
+        form.addRow(self.tr("&Name"), self.name)
+        form.addRow(self.tr("R&ole"), self.role)
+        form.addRow(self.tr("&PIN") if self.adding else self.tr("New &PIN"), self.pin)
+        form.addRow(self.tr("&Repeat PIN"), self.repeat)
+        form.setRowVisible(self.name, self.adding)
+        form.setRowVisible(self.role, self.adding)
+        for label in (hint, self.error):
+            label.setFixedWidth(400)  # wrapped text sizes the dialog, never clips
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
+        heading = QLabel(self.windowTitle())
+        heading.setObjectName("paneTitle")
+        layout.addWidget(heading)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        (self.name if self.adding else self.pin).setFocus()
+
+    def submit(self) -> None:
+        if self.busy:
+            return
+        name = self.name.text().strip()
+        pin = Secret(self.pin.text())
+        repeat = self.repeat.text()
+        self.pin.clear()
+        self.repeat.clear()
+        if self.adding and not name:
+            self.show_error(self.tr("Type the operator's name."), self.name)
+            return
+        if problem := operators.pin_problem(pin.reveal()):
+            self.show_error(self.tr("The PIN is too weak: {p}.").format(p=problem), self.pin)
+            return
+        if pin.reveal() != repeat:
+            self.show_error(self.tr("The two PINs differ: type the same PIN twice."), self.pin)
+            return
+        actor, role = self._actor, Role(self.role.currentData())
+        job: Job
+        if self.adding:
+
+            def job(store: Store, _p: Any, _c: Any) -> None:
+                operators.create_operator(store, actor, name, role, pin)
+        else:
+
+            def job(store: Store, _p: Any, _c: Any) -> None:
+                operators.reset_pin(store, actor, name, pin)
+
+        self.busy = True
+        self.ok.setEnabled(False)
+        run_op(self._db_path, job, on_done=lambda _r: self._on_done(name), on_failed=self._failed)
+
+    def reject(self) -> None:
+        if not self.busy:
+            super().reject()
+
+    def _on_done(self, name: str) -> None:
+        self.busy = False
+        self.accept()
+        self.saved.emit(name)
+
+    def _failed(self, error: BaseException) -> None:
+        self.busy = False
+        self.ok.setEnabled(True)
+        if not isinstance(error, JoineryError):
+            log.error("an operator change failed unexpectedly", exc_info=error)
+        message = str(error) if isinstance(error, JoineryError) else self.tr("Nothing changed.")
+        field = self.name if self.adding and "already exists" in message else self.pin
+        self.show_error(message, field)
+
+    def show_error(self, text: str, field: QLineEdit) -> None:
+        self.error.setText(text)
+        self.error.show()
+        set_state(self.error, "error")
+        field.setFocus()
+        field.selectAll()
+
+
+class OperatorsPanel(QWidget):
+    """The operator list (admins only) and its three actions."""
+
+    def __init__(
+        self,
+        store: Store,
+        actor: Callable[[], Actor | None],
+        parent: QWidget | None = None,
+        *,
+        present: Present = open_now,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("operatorsPanel")
+        self.store = store
+        self._actor = actor
+        self._present = present
+        self.rows: list[OperatorStatus] = []
+        self.dialog: OperatorDialog | None = None
+        title = QLabel(self.tr("Operators"))
+        title.setObjectName("sectionTitle")
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setObjectName("operatorTable")
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list, arrows move in it
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.add_button = QPushButton(self.tr("&Add operator…"))
+        self.add_button.setObjectName("addOperator")
+        self.disable_button = QPushButton(self.tr("&Disable"))
+        self.disable_button.setObjectName("disableOperator")
+        self.reset_button = QPushButton(self.tr("Reset P&IN…"))
+        self.reset_button.setObjectName("resetPin")
+        self.status = NoteLabel()
+        self.status.setObjectName("fieldError")
+        self.status.hide()
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.disable_button)
+        buttons.addWidget(self.reset_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+
+        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.disable_button.clicked.connect(self._on_disable_clicked)
+        self.reset_button.clicked.connect(self._on_reset_clicked)
+        self._on_table_selection_changed()
+
+    def selected(self) -> OperatorStatus | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rows[rows[0].row()] if rows else None
+
+    def refresh(self, select: str | None = None) -> None:
+        actor = self._actor()
+        if actor is None or not actor.may(Permission.MANAGE_OPERATORS):
+            self.rows = []
+            self.table.setRowCount(0)
+            return
+        chosen = select or (current.name if (current := self.selected()) else None)
+        try:
+            self.rows = operators.list_operators(self.store, actor)
+        except JoineryError as exc:
+            self.rows = []
+            self._say(str(exc), error=True)
+        self.table.setRowCount(len(self.rows))
+        for row, operator in enumerate(self.rows):
+            values = (operator.name, self.tr(ROLE_WORDS[operator.role]), self.tr(operator.state()))
+            for column, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if column == 2 and operator.state() != "active":
+                    item.setForeground(QBrush(theme.colour("@error")))
+                self.table.setItem(row, column, item)
+            if operator.name == chosen:
+                self.table.selectRow(row)
+        if self.selected() is None and self.rows:
+            self.table.selectRow(0)
+        self._fit_table()
+        self._on_table_selection_changed()
+
+    def _fit_table(self) -> None:
+        """As tall as its rows and two more, within bounds: no page of white below them."""
+        table = self.table
+        rows = len(self.rows) + 2
+        height = (
+            table.horizontalHeader().sizeHint().height()
+            + rows * table.verticalHeader().defaultSectionSize()
+            + 2 * table.frameWidth()
+        )
+        table.setFixedHeight(min(max(height, 160), 420))
+
+    def _on_table_selection_changed(self) -> None:
+        operator = self.selected()
+        self.disable_button.setEnabled(operator is not None)
+        self.reset_button.setEnabled(operator is not None)
+        enable = operator is not None and operator.disabled
+        self.disable_button.setText(self.tr("&Enable") if enable else self.tr("&Disable"))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _on_add_clicked(self) -> None:
+        self._open_dialog(None)
+
+    def _on_reset_clicked(self) -> None:
+        if (operator := self.selected()) is not None:
+            self._open_dialog(operator.name)
+
+    def _open_dialog(self, name: str | None) -> None:
+        actor = self._actor()
+        if actor is None:
+            return
+        dialog = OperatorDialog(self.store.path, actor, self, name=name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        verb = self.tr("Added {n}.") if name is None else self.tr("New PIN set for {n}.")
+        dialog.saved.connect(lambda saved: self._on_dialog_saved(saved, verb))
+        dialog.finished.connect(self._on_dialog_finished)
+        self.dialog = dialog
+        self._present(dialog)
+
+    def _on_dialog_finished(self, _result: int) -> None:
+        # Back where the admin was; some platforms leave no window active after a dialog.
+        self.activateWindow()
+        self.table.setFocus()
+
+    def _on_dialog_saved(self, name: str, verb: str) -> None:
+        self.refresh(select=name)
+        self._say(verb.format(n=name), error=False)
+
+    def _on_disable_clicked(self) -> None:
+        operator, actor = self.selected(), self._actor()
+        if operator is None or actor is None:
+            return
+        disable = not operator.disabled
+        name = operator.name
+
+        def job(store: Store, _p: Any, _c: Any) -> None:
+            operators.set_disabled(store, actor, name, disable)
+
+        self.disable_button.setEnabled(False)
+        run_op(
+            self.store.path,
+            job,
+            on_done=lambda _r: self._on_disable_done(name, disable),
+            on_failed=self._on_disable_failed,
+        )
+
+    def _on_disable_done(self, name: str, disabled: bool) -> None:
+        self.refresh(select=name)
+        self._say(
+            self.tr("{n} is disabled: they cannot sign in until enabled again.").format(n=name)
+            if disabled
+            else self.tr("{n} can sign in again.").format(n=name),
+            error=False,
+        )
+
+    def _on_disable_failed(self, error: BaseException) -> None:
+        self._on_table_selection_changed()
+        if not isinstance(error, JoineryError):
+            log.error("disabling an operator failed unexpectedly", exc_info=error)
+        self._say(str(error) if isinstance(error, JoineryError) else self.tr("Nothing changed."))
+
+    def _say(self, text: str, *, error: bool = True) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+        set_state(self.status, "error" if error else "ok")

@@ -1,0 +1,328 @@
+"""The Settings screen (admins): the kiosk settings, the secrets vault, and the operators.
+
+Each setting's row is built from its one declaration in `app.settings` (label, type, bounds,
+description). Saving writes every changed value in one transaction on the writer thread,
+one audit entry per change; `changed(keys)` then tells the window (the idle lock applies at
+once). Other roles see the values read-only and are told why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import settings
+from app.errors import InputError, JoineryError
+from app.security.roles import Actor, Permission
+from app.store import Store
+from ui.ops import run_op
+from ui.settings.operators import OperatorsPanel
+from ui.settings.vault_row import VaultRow
+from ui.widgets.form import set_state
+from ui.widgets.messages import Present, open_now
+from ui.widgets.note_label import NoteLabel
+
+log = logging.getLogger(__name__)
+
+Editor = QLineEdit | QSpinBox | QCheckBox
+
+
+class SettingsForm(QFrame):
+    """One row per declared setting; Enter in any field saves (as the Save button does)."""
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.editors: dict[str, Editor] = {}
+        self.errors: dict[str, QLabel] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(16, 12, 16, 12)
+        grid.setVerticalSpacing(2)
+        grid.setHorizontalSpacing(16)
+        grid.setColumnStretch(1, 1)
+        row = 0
+        for key, setting in settings.SETTINGS.items():
+            editor = self._editor(setting)
+            editor.setObjectName(f"setting_{key}")
+            self.editors[key] = editor
+            error = NoteLabel()
+            error.setObjectName("fieldError")
+            error.hide()
+            self.errors[key] = error
+            hint = NoteLabel(self.tr(setting.description))
+            hint.setObjectName("planNote")
+            if isinstance(editor, QCheckBox):  # its own text is the label: the full width
+                for offset, widget in enumerate((editor, error, hint)):
+                    grid.addWidget(widget, row + offset, 0, 1, 2)
+            else:
+                label = QLabel(self.tr(setting.label))
+                label.setBuddy(editor)
+                grid.addWidget(label, row, 0)
+                for offset, widget in enumerate((editor, error, hint)):
+                    grid.addWidget(widget, row + offset, 1)
+            grid.setRowMinimumHeight(row + 3, 8)  # air between settings
+            row += 4
+
+    def _editor(self, setting: settings.Setting) -> Editor:
+        if setting.is_flag:
+            return QCheckBox(self.tr(setting.label))
+        if isinstance(setting.default, int):
+            spin = QSpinBox()
+            spin.setRange(setting.minimum, setting.maximum)
+            spin.setMaximumWidth(140)
+            return spin
+        field = QLineEdit()
+        field.setPlaceholderText(self.tr("contoso.com, contoso.onmicrosoft.com"))
+        field.textEdited.connect(lambda _text, key=setting.key: self.show_problem(key, None))
+        return field
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        # Line edits and spin boxes pass Enter on to their parent: here it saves.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+    def text(self, key: str) -> str:
+        editor = self.editors[key]
+        if isinstance(editor, QCheckBox):
+            return "1" if editor.isChecked() else "0"
+        if isinstance(editor, QSpinBox):
+            return str(editor.value())
+        return editor.text()
+
+    def load(self, store: Store) -> None:
+        for key, editor in self.editors.items():
+            value = settings.value(store, key)
+            if isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            elif isinstance(editor, QSpinBox):
+                assert isinstance(value, int)
+                editor.setValue(value)
+            else:
+                editor.setText(", ".join(value) if isinstance(value, tuple) else str(value))
+            self.show_problem(key, None)
+
+    def edited(self, store: Store) -> bool:
+        """Whether a field holds a change not saved yet (kept across a lock and a return)."""
+        for key, setting in settings.SETTINGS.items():
+            stored = setting.show(settings.value(store, key))
+            if setting.problem(self.text(key)) is not None:
+                return True
+            if setting.show(setting.parse(self.text(key))) != stored:
+                return True
+        return False
+
+    def show_problem(self, key: str, problem: str | None) -> None:
+        label = self.errors[key]
+        label.setText(problem or "")
+        label.setVisible(bool(problem))
+        set_state(label, "error")
+        set_state(self.editors[key], "error" if problem else "")
+
+    def set_editable(self, editable: bool) -> None:
+        for editor in self.editors.values():
+            editor.setEnabled(editable)
+            if isinstance(editor, QLineEdit):  # read-only, an example would pass for a value
+                editor.setPlaceholderText(
+                    self.tr("contoso.com, contoso.onmicrosoft.com")
+                    if editable
+                    else self.tr("None set yet")
+                )
+
+
+class SettingsScreen(QWidget):
+    """Emits `changed(keys)` after saved settings landed, with the keys whose value changed."""
+
+    changed = Signal(list)
+
+    def __init__(
+        self,
+        store: Store,
+        actor: Callable[[], Actor | None],
+        parent: QWidget | None = None,
+        *,
+        present: Present = open_now,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsScreen")
+        self.store = store
+        self._actor = actor
+        self.busy = False
+        self._shown_to: Actor | None = None
+        title = QLabel(self.tr("Settings"))
+        title.setObjectName("screenTitle")
+        self.notice = QLabel()
+        self.notice.setObjectName("planNote")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+
+        self.form = SettingsForm()
+        self.save_button = QPushButton(self.tr("&Save settings"))
+        self.save_button.setObjectName("primary")
+        self.status = NoteLabel()
+        self.status.setObjectName("fieldError")
+        self.vault = VaultRow(store, actor, present=present)
+        self.operators = OperatorsPanel(store, actor, present=present)
+
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_button)
+        save_row.addWidget(self.status, 1)
+        left = QWidget()
+        left.setObjectName("settingsColumn")
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 8, 0)
+        left_layout.addWidget(self._section(self.tr("Kiosk")))
+        left_layout.addWidget(self.form)
+        left_layout.addLayout(save_row)
+        left_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.viewport().setAutoFillBackground(False)  # the page's own background shows
+        left.setAutoFillBackground(False)
+
+        right = QVBoxLayout()
+        right.setContentsMargins(8, 0, 0, 0)
+        right.addWidget(self.operators)
+        self.vault_title = self._section(self.tr("Secrets vault"))
+        right.addWidget(self.vault_title)
+        right.addWidget(self.vault)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addWidget(scroll, 3)
+        columns.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.notice)
+        layout.addLayout(columns, 1)
+
+        self.form.submitted.connect(self.save)
+        self.save_button.clicked.connect(self.save)
+        self.form.load(store)
+
+    @staticmethod
+    def _section(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName("sectionTitle")
+        return label
+
+    def showEvent(self, event: object) -> None:  # noqa: N802
+        self.reload()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def reload(self, *, keep_edits: bool = True) -> None:
+        """Read the settings, the vault and the operators again (another process may have
+        changed them); values typed but not saved yet stay unless `keep_edits` is False."""
+        if not self.busy and not (keep_edits and self.form.edited(self.store)):
+            self.form.load(self.store)
+        self.vault.refresh()
+        self.operators.refresh()
+
+    def focus_first(self) -> None:
+        """Where an admin starts: the first setting; otherwise the screen itself."""
+        first = next(iter(self.form.editors.values()))
+        if first.isEnabled():
+            first.setFocus()
+            if isinstance(first, QLineEdit):
+                first.selectAll()
+        else:
+            self.setFocus()
+
+    def apply_actor(self, actor: Actor) -> None:
+        admin = actor.may(Permission.CHANGE_SETTINGS)
+        self.form.set_editable(admin)
+        self.save_button.setEnabled(admin)
+        self.save_button.setVisible(admin)
+        for widget in (self.vault_title, self.vault):
+            widget.setVisible(admin)  # an admin's concern; the prompt tells others what to do
+        self.operators.setVisible(actor.may(Permission.MANAGE_OPERATORS))
+        self.notice.setVisible(not admin)
+        self.notice.setText(
+            ""
+            if admin
+            else self.tr(
+                "Only an admin changes settings and operators: {n} is signed in as {r}. The "
+                "values below are what the kiosk uses; ask an admin to change one."
+            ).format(n=actor.name, r=actor.role.value)
+        )
+        if actor != self._shown_to:  # another person: nothing typed by the previous one
+            self._shown_to = actor
+            self.status.clear()
+            self.reload(keep_edits=False)
+        else:
+            self.reload()
+
+    # -- saving --------------------------------------------------------------------------
+
+    def save(self) -> None:
+        actor = self._actor()
+        if actor is None or self.busy or not self.save_button.isEnabled():
+            return
+        changes = {key: self.form.text(key) for key in self.form.editors}
+        first_bad = None
+        for key, text in changes.items():
+            problem = settings.SETTINGS[key].problem(text)
+            self.form.show_problem(key, self.tr(problem) if problem else None)
+            if problem and first_bad is None:
+                first_bad = key
+        if first_bad is not None:
+            self._say(self.tr("Nothing was saved: correct the field marked in red."), error=True)
+            self.form.editors[first_bad].setFocus()
+            return
+        self.busy = True
+        self.save_button.setEnabled(False)
+        self._say(self.tr("Saving…"), error=False)
+        run_op(
+            self.store.path,
+            lambda store, _p, _c: settings.put_many(store, actor, changes),
+            on_done=self._on_save_done,
+            on_failed=self._on_save_failed,
+        )
+
+    def _on_save_done(self, keys: list[str]) -> None:
+        self.busy = False
+        self.save_button.setEnabled(True)
+        self.form.load(self.store)
+        if not keys:
+            self._say(self.tr("Nothing to save: every value is as it was."), error=False)
+            return
+        labels = ", ".join(self.tr(settings.SETTINGS[k].label) for k in keys)
+        self._say(self.tr("Saved: {s}. The kiosk uses them from now on.").format(s=labels), False)
+        self.changed.emit(keys)
+
+    def _on_save_failed(self, error: BaseException) -> None:
+        self.busy = False
+        self.save_button.setEnabled(True)
+        if isinstance(error, InputError) and error.problems:
+            for problem in error.problems:
+                self.form.show_problem(problem.file, problem.reason)
+        if not isinstance(error, JoineryError):
+            log.error("saving settings failed unexpectedly", exc_info=error)
+            self._say(self.tr("Saving stopped on an unexpected error; nothing was saved."), True)
+            return
+        self._say(self.tr("Nothing was saved: {e}").format(e=error), error=True)
+
+    def _say(self, text: str, error: bool) -> None:
+        self.status.setText(text)
+        set_state(self.status, "error" if error else "ok")
