@@ -477,3 +477,61 @@ def test_ctrl_a_replaces_a_field(qtbot: QtBot, wizard: EnrollWizard) -> None:
     ctrl(Key.Key_A)
     type_text("PF5KX2QA")
     assert wizard.device_page.serial.text() == "PF5KX2QA"
+
+
+def test_the_vault_passphrase_is_asked_on_the_network_page_not_after_the_review(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a keyring, a typed Wi-Fi key needs the vault: ask at the network page."""
+    from app.security import vault
+    from app.security.secret import Secret
+    from app.security.vault import Vault
+    from tests.app.security.test_vault import FAST_KDF
+    from ui.widgets.vault_prompt import VaultPromptDialog
+
+    monkeypatch.setattr(vault, "KDF_COST", dict(FAST_KDF))
+    passphrase = "bench vault passphrase 2026"
+    store = Store.open(db_path)
+    settings.put(store, services.local_admin(), "tenant_domains", "contoso.com")
+    Vault.unlock(store, passphrase=Secret(passphrase)).lock()  # made in an earlier session
+    widget = EnrollWizard(store, lambda: LEAD)
+    _show(qtbot, widget)
+    widget.focus_page()
+    scan("PF5KX2QW")
+    walk_to(widget, "networkPage")
+    press(Key.Key_Down)  # Wi-Fi
+    tab_to("ssid")
+    type_text("Bench-WiFi")
+    tab_to("wifiKey")
+    type_text("correct horse battery")
+    enter()
+    qtbot.waitUntil(lambda: focus_name() == "vaultPassphrase")
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, VaultPromptDialog)]
+    assert any(d.isVisible() for d in dialogs)
+    assert widget.currentPage().objectName() == "networkPage"  # not on until it opens
+    type_text(passphrase)
+    enter()
+    qtbot.waitUntil(lambda: widget.currentPage().objectName() == "namePage", timeout=10_000)
+    wait_until(lambda: QApplication.focusWidget() is not None)
+    assert focus_name() == "nameTemplate"
+    with qtbot.waitSignal(widget.enrolled, timeout=10_000):
+        walk_to(widget, "reviewPage")
+        enter()
+    stored = store.device_by_serial("PF5KX2QW")
+    assert stored is not None
+    assert json.loads(store.enrollment_json(stored.id) or "{}")["wifi_key_sealed"]
+    wait_for_writer()
+    store.close()
+
+
+def test_a_kiosk_without_domains_says_what_to_do(qtbot: QtBot, db_path: Path) -> None:
+    store = Store.open(db_path)
+    widget = EnrollWizard(store, lambda: LEAD)
+    _show(qtbot, widget)
+    widget.focus_page()
+    scan("PF5KX2QX")
+    walk_to(widget, "accountPage")
+    assert "Settings (Ctrl+7)" in widget.currentPage().limits.text()  # type: ignore[attr-defined]
+    assert "none set" not in widget.currentPage().limits.text()  # type: ignore[attr-defined]
+    wait_for_writer()
+    store.close()

@@ -55,11 +55,13 @@ class AccountPage(EnrollPage):
         store = self.enroll_wizard().store
         domains = settings.domains(store)
         limit = settings.get(store, "max_devices_per_user")
+        hint = self.enroll_wizard().no_domain_hint()
         self.limits.setText(
-            self.tr(
+            hint
+            or self.tr(
                 "Verified domains: {d}. At most {n} devices per user. Personal Microsoft "
                 "accounts (outlook.com, gmail.com, …) cannot join a work device."
-            ).format(d=", ".join(domains) or self.tr("none set (an admin sets them)"), n=limit)
+            ).format(d=", ".join(domains), n=limit)
         )
         self._check()
 

@@ -72,6 +72,7 @@ class NetworkPage(EnrollPage):
             signal.connect(self._on_input_changed)
         self.security.currentTextChanged.connect(self._on_input_changed)
         self._profile_key = False
+        self._asking = False  # the vault's passphrase is being asked for
 
     def initializePage(self) -> None:  # noqa: N802
         answers = self.draft.answers
@@ -106,7 +107,22 @@ class NetworkPage(EnrollPage):
         )
         needs_key = wifi and self.security.currentText() != "Open"
         self.draft.wifi_key = Secret(self.key.text()) if needs_key and self.key.text() else None
-        return True
+        if self.draft.wifi_key is None:
+            return True
+        # The key is sealed in the vault when the device enrolls: if the vault needs an
+        # admin's passphrase, ask now (page 5), not after the review page.
+        self._asking = False
+        if self.enroll_wizard().open_vault_then(
+            self.tr("The Wi-Fi key you typed is kept in the secrets vault."), self._on_vault_open
+        ):
+            return True
+        self._asking = True
+        return False
+
+    def _on_vault_open(self) -> None:
+        if self._asking:
+            self._asking = False
+            self.wizard().next()
 
     def _problems(self) -> tuple[str | None, str | None]:
         if not self.wifi.isChecked():

@@ -34,7 +34,9 @@ from ui.enroll.review_page import ReviewPage
 from ui.enroll.setup_page import SetupKindPage
 from ui.enroll.signin_page import SignInPage
 from ui.ops import run_op
+from ui.settings.hints import no_domain_hint
 from ui.widgets import label_printer
+from ui.widgets.vault_prompt import ensure_vault_open
 from ui.widgets.wizard_shell import Button, WizardShell
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,19 @@ class EnrollWizard(WizardShell):
         if actor is None:
             return []
         return [p.display_name for p in services.policies(self.store)]
+
+    def open_vault_then(self, reason: str, go_on: Callable[[], None]) -> bool:
+        """Make sure the secrets vault can open before a typed secret is carried further:
+        True when it can now (a keyring, or the passphrase was given this session); else
+        an admin is asked for its passphrase and `go_on` runs once it was right."""
+        actor = self._actor()
+        if actor is None:
+            return False
+        return ensure_vault_open(self, self.store, actor, on_open=go_on, reason=reason)
+
+    def no_domain_hint(self) -> str | None:
+        """What to do when no verified domain is set (no user can be checked until then)."""
+        return no_domain_hint(self.store, self._actor())
 
     def may_manage_profiles(self) -> bool:
         actor = self._actor()
