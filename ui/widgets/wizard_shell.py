@@ -18,7 +18,7 @@ import enum
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -132,9 +133,12 @@ class WizardShell(QWidget):
         rail_row.setContentsMargins(0, 0, 0, 0)
         rail_row.setSpacing(4)
         self._rail_labels: dict[str, QLabel] = {}
-        for number, name in enumerate(self._sections, start=1):
-            label = QLabel(f"{number}  {name}")
+        for name in self._sections:
+            label = QLabel()
             label.setObjectName("railSection")
+            label.setToolTip(name)
+            # The rail never widens the window: when the names do not fit, it shortens them.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self._rail_labels[name] = label
             rail_row.addWidget(label)
         rail_row.addStretch(1)
@@ -345,6 +349,26 @@ class WizardShell(QWidget):
         for index, name in enumerate(self._sections):
             state = "current" if index == here else ("done" if index < here else "")
             set_state(self._rail_labels[name], state)
+        self._fit_rail()
+
+    def _fit_rail(self) -> None:
+        """Every section by name when the names fit; else the current one by name and the
+        others by number (their names in tooltips), so no name is cut."""
+        labels = list(self._rail_labels.values())
+        for number, (name, label) in enumerate(self._rail_labels.items(), start=1):
+            label.setText(f"{number}  {name}")
+        needed = sum(label.sizeHint().width() for label in labels)
+        needed += self.step.sizeHint().width() + 4 * len(labels) + 8
+        if needed <= self.rail.width():
+            return
+        for number, label in enumerate(labels, start=1):
+            if label.property("state") != "current":
+                label.setText(str(number))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._current >= 0 and self._sections:
+            self._fit_rail()
 
     def _update_buttons(self) -> None:
         if self._current < 0:
