@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import services, settings
+from app import paths, services, settings
 from app.domain import PackageBuild
 from app.security.roles import Actor
 from app.security.vault import forget_passphrases
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         title = "Joinery" + (" — demo fleet" if demo else "")
-        self.setWindowTitle(f"{title} — {db_path}")
+        self.setWindowTitle(f"{title} — {Path(db_path).name}")
         self.resize(1366, 768)
         self.setMinimumSize(QSize(1024, 640))
         self.db_path = db_path
@@ -73,8 +73,19 @@ class MainWindow(QMainWindow):
         self.outer.addWidget(self.sign_in)
         self.outer.addWidget(self.shell)
         self.setCentralWidget(self.outer)
-        self.statusBar().showMessage(self.tr("Database: {p}").format(p=db_path))
+        self.database_label = QLabel(self._database_words(db_path))
+        self.database_label.setObjectName("databaseLabel")
+        self.database_label.setToolTip(str(Path(db_path).resolve()))
+        self.statusBar().addWidget(self.database_label)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+
+    def _database_words(self, db_path: str) -> str:
+        """Which database, without the machine's path (it is in the tooltip): the data
+        folder is where the kiosk keeps it unless told otherwise."""
+        path = Path(db_path).resolve()
+        if path.parent == paths.data_dir().resolve():
+            return self.tr("Database: {n} in Joinery's data folder").format(n=path.name)
+        return self.tr("Database: {n} in {f}").format(n=path.name, f=path.parent.name)
 
     def _build_shell(self) -> QWidget:
         self.navigation = QListWidget()

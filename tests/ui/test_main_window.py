@@ -275,3 +275,12 @@ def test_enter_after_the_name_moves_to_the_pin(qtbot: QtBot, seeded_db: Path) ->
     qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
     assert window.outer.currentWidget() is window.shell
     window.close()
+
+
+def test_the_window_shows_no_machine_path(qtbot: QtBot, seeded_db: Path) -> None:
+    """Screenshots and the status bar name the database, not the path on this machine."""
+    window = make_window(qtbot, seeded_db)
+    shown = window.database_label.text()
+    assert seeded_db.name in shown and str(seeded_db.parent) not in shown
+    assert str(seeded_db.parent) not in window.windowTitle()
+    assert window.database_label.toolTip() == str(seeded_db.resolve())  # the whole path, asked
