@@ -16,6 +16,11 @@ from app.errors import InputError
 
 DEFAULT_PROFILE = "Default"
 
+#: The default profile's naming template. It has a prefix because Windows refuses all-digit
+#: device names and some serials are all digits (a Surface's are 12); %SERIAL% is cut from
+#: the front to fit 15 bytes, as in the Contoso profile's CTS-%SERIAL%.
+DEFAULT_NAME_TEMPLATE = "PC-%SERIAL%"
+
 #: Co-management workloads and who manages each (Configuration Manager or Intune).
 WORKLOADS = (
     "compliance policies",
@@ -52,7 +57,7 @@ class Answers:
     network: str = "wired"
     wifi_ssid: str | None = None
     wifi_security: str | None = None
-    name_template: str = "%SERIAL%"
+    name_template: str = DEFAULT_NAME_TEMPLATE
     group_tag: str | None = None
     no_user: bool = False  # Autopilot self-deploying or pre-provisioned
     sign_in: tuple[str, ...] = ("password", "windows hello for business")

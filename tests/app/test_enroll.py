@@ -31,7 +31,7 @@ def test_default_profile_enrolls_with_nothing_else(store: Store) -> None:
     result = services.enroll_device(store, EnrollRequest("PF3KX1ZB"), actor=TECH)
     assert result.created
     device = result.device
-    assert device.device_name == "PF3KX1ZB"  # the default template is %SERIAL%
+    assert device.device_name == "PC-PF3KX1ZB"  # the default template is PC-%SERIAL%
     assert device.enrollment_status == "enrolled" and device.profile == "Default"
     assert device.os_edition == "Windows 11 Pro" and device.join_type == "entraJoined"
     (entry,) = store.audit_entries(action="device.enroll")
@@ -59,8 +59,10 @@ def test_names_follow_the_rules_and_stay_unique(store: Store) -> None:
         services.enroll_device(store, EnrollRequest("AAA2", name="bench-01"), actor=TECH)
     with pytest.raises(InputError, match="device name"):
         services.enroll_device(store, EnrollRequest("AAA3", name="BAD NAME"), actor=TECH)
-    with pytest.raises(InputError):
-        services.enroll_device(store, EnrollRequest("012345678957"), actor=TECH)  # all digits
+    with pytest.raises(InputError, match="all digits"):
+        services.enroll_device(
+            store, EnrollRequest("012345678957", name="012345678957"), actor=TECH
+        )
 
 
 def test_users_are_checked_against_the_tenant(tenant: Store) -> None:
