@@ -5,12 +5,14 @@ Exit status: 0 success, 1 the input was rejected (stderr says why), 2 usage erro
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from app import demo, paths, services, settings
 from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
@@ -20,7 +22,6 @@ from app.domain import ComplianceState, DeviceQuery
 from app.security import operators
 from app.security.roles import Role
 from app.security.secret import Secret
-from app.services import ImportRejected
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ def cli(ctx: click.Context, db: str | None, operator: str | None, verbose: bool)
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
-    ctx.obj = Context(db, operator)
+    source = ctx.get_parameter_source("db")
+    ctx.obj = Context(
+        db, operator, paths.DB_ENV if source == ParameterSource.ENVIRONMENT else "--db"
+    )
 
 
 # -- autopilot ------------------------------------------------------------------------------
@@ -67,14 +71,9 @@ def autopilot_import(
 ) -> None:
     """Import hardware-hash CSV files (as Get-WindowsAutopilotInfo writes them), atomically."""
     with obj.store() as store:
-        try:
-            report = services.import_autopilot(
-                store, files, skip_invalid=skip_invalid, actor=obj.actor(store)
-            )
-        except ImportRejected as exc:
-            if as_json:
-                emit_json(exc.report.as_json())
-            raise
+        report = services.import_autopilot(
+            store, files, skip_invalid=skip_invalid, actor=obj.actor(store)
+        )
     if as_json:
         emit_json(report.as_json())
         return
@@ -197,7 +196,9 @@ def devices_list(obj: Context, state: str | None, limit: int | None, as_json: bo
     """List devices by serial: all matching devices unless --limit."""
     query = DeviceQuery(state=state)
     with obj.store() as store:
-        found = services.list_devices(store, query, limit, actor=obj.actor(store))
+        listed = services.list_devices(store, query, limit, actor=obj.actor(store))
+        first = next(listed, None)  # a failing read fails here, before anything is printed
+        found = listed if first is None else itertools.chain([first], listed)
         if as_json:
             # Streamed element by element: a million devices never sit in memory at once.
             click.echo("[", nl=False)
@@ -338,7 +339,10 @@ def audit_verify(obj: Context, as_json: bool) -> None:
     with obj.store() as store:
         verdict = store.verify_audit()
     if as_json:
-        emit_json(verdict.as_json())
+        document = verdict.as_json()
+        if not verdict.ok:
+            document["error"] = f"the audit trail was tampered with: {verdict.reason}"
+        emit_json(document)
     elif verdict.ok:
         click.echo(
             f"The audit trail is intact: {verdict.entries} entries"

@@ -24,8 +24,44 @@ from app.store import Store
 PIN_ENV = "JOINERY_PIN"
 
 
+class JoineryCommand(click.Command):
+    """A command whose `--json` holds on refusal too: one document on stdout, then exit 1.
+
+    The document is `{"error": message, ...}` with the error's details (the rejected rows,
+    the problems); the message goes to stderr as well, as without `--json`.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        wants_json = _wants_json(args)  # before parsing: the parser consumes `args`
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if wants_json:  # still exit 2 with the usage message on stderr
+                emit_json({"error": exc.format_message(), "usage": True})
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except JoineryError as exc:
+            if not ctx.params.get("as_json"):
+                raise
+            emit_json({"error": exc.message + _command_line_hint(exc), **exc.details()})
+            click.echo(f"joinery: {exc}{_command_line_hint(exc)}", err=True)
+            ctx.exit(1)
+
+
+def _wants_json(args: list[str]) -> bool:
+    """`--json` among a command's own arguments (not after `--`)."""
+    before = args[: args.index("--")] if "--" in args else args
+    return "--json" in before
+
+
 class JoineryGroup(click.Group):
     """Turns Joinery's typed errors into a message on stderr and exit status 1."""
+
+    command_class = JoineryCommand
+    group_class = type  # subgroups are JoineryGroups too
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -43,13 +79,27 @@ def _command_line_hint(exc: JoineryError) -> str:
 
 
 class Context:
-    def __init__(self, db: str | None, operator: str | None) -> None:
+    def __init__(self, db: str | None, operator: str | None, db_source: str = "--db") -> None:
         self.explicit_db = db
         self.operator = operator
+        self.db_source = db_source  # how the path was given: "--db" or "JOINERY_DB"
 
     @property
     def db_path(self) -> Path:
-        return Path(self.explicit_db) if self.explicit_db else paths.default_db_path()
+        """The database; a path given with --db or JOINERY_DB must be in an existing folder
+        (a typo would otherwise start an empty kiosk in a new folder)."""
+        if not self.explicit_db:
+            return paths.default_db_path()
+        path = Path(self.explicit_db)
+        folder = path.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise InputError(
+                f"{self.db_source} {path}: the folder {folder} {what}, so there is no "
+                f"database there. Check the path, or create the folder first; nothing was "
+                f"created."
+            )
+        return path
 
     def actor(self, store: Store) -> Actor:
         """The local administrator by default; with --operator, that signed-in operator."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from app import services
-from app.cli_base import Context, emit_json
+from app.cli_base import Context, JoineryGroup, emit_json
 from app.compliance.policy import TEMPLATES
 from app.errors import InputError
 from app.fileutil import atomic_write
@@ -23,7 +23,7 @@ from app.store import Store
 # -- policy -----------------------------------------------------------------------------------
 
 
-@click.group("policy")
+@click.group("policy", cls=JoineryGroup)
 def policy() -> None:
     """Compliance policies (Graph windows10CompliancePolicy JSON)."""
 
@@ -139,7 +139,7 @@ def _reevaluate(store: Store, actor: Actor) -> int:
 # -- fleet ------------------------------------------------------------------------------------
 
 
-@click.group("fleet")
+@click.group("fleet", cls=JoineryGroup)
 def fleet() -> None:
     """Fleet compliance: summary, re-evaluation, daily snapshots."""
 
@@ -201,7 +201,7 @@ def fleet_at(obj: Context, date: str, as_json: bool) -> None:
 # -- stale ------------------------------------------------------------------------------------
 
 
-@click.group("stale")
+@click.group("stale", cls=JoineryGroup)
 def stale() -> None:
     """Stale devices and a safe cleanup plan."""
 

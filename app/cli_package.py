@@ -72,7 +72,14 @@ def package() -> None:
 
 @package.command("build")
 @click.argument("project", type=click.Path(exists=True))
-@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the bundle (or the project) into.",
+)
 @_PASSWORD
 @click.option(
     "--sign-key",
@@ -100,6 +107,9 @@ def build_command(
     as_json: bool,
 ) -> None:
     """Build PROJECT into OUT: a signed bundle with --sign-key, else a plain project folder.
+
+    PROJECT is a customizations.xml (a Windows Configuration Designer project), or a folder
+    holding one and the payload files it names (apps, certificates, scripts).
 
     A package holding secrets needs --sign-key and --password-file (20+ characters).
     """

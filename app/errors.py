@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 
 class JoineryError(Exception):
     """Base of every error Joinery raises on purpose."""
+
+    @property
+    def message(self) -> str:
+        """What happened, in one sentence (without the list of problems)."""
+        return str(self.args[0]) if self.args else type(self).__name__
+
+    def details(self) -> dict[str, object]:
+        """Facts beside the message, for a `--json` refusal (`{"error": message, ...}`)."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,11 @@ class InputError(JoineryError):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
         self.problems: list[Problem] = list(problems or [])
+
+    def details(self) -> dict[str, object]:
+        if not self.problems:
+            return {}
+        return {"problems": [asdict(problem) for problem in self.problems]}
 
     def __str__(self) -> str:
         base = super().__str__()

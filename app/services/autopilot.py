@@ -43,6 +43,9 @@ class ImportRejected(InputError):
         )
         self.report = report
 
+    def details(self) -> dict[str, object]:
+        return self.report.as_json()  # its "rejected" rows name file, line, column and reason
+
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) else None

@@ -14,8 +14,14 @@ from app.store import Store
 def list_devices(
     store: Store, query: DeviceQuery, limit: int | None = None, *, actor: Actor | None = None
 ) -> Iterator[Device]:
+    """Matching devices in order, at most `limit`. The permission is checked by the call
+    itself, before the first device is read (a JSON list must not start, then be refused)."""
     (actor or local_admin()).require(Permission.VIEW)
-    for count, device in enumerate(store.iter_devices(query), start=1):
+    return _at_most(store.iter_devices(query), limit)
+
+
+def _at_most(devices: Iterator[Device], limit: int | None) -> Iterator[Device]:
+    for count, device in enumerate(devices, start=1):
         yield device
         if limit is not None and count >= limit:
             return
