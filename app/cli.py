@@ -106,6 +106,18 @@ def autopilot_export(
     click.echo(f"Wrote {report.devices} device(s) to {len(report.files)} file(s) in {outdir}:")
     for name in report.files:
         click.echo(f"  {name}")
+    if report.skipped:
+        click.echo(
+            f"Left out {len(report.skipped)} device(s) with no hardware hash (collect it on the "
+            "device with Get-JoineryReport.ps1 or Get-WindowsAutopilotInfo, then import it):"
+        )
+        for serial in report.skipped[:_SHOWN]:
+            click.echo(f"  {serial}")
+        if len(report.skipped) > _SHOWN:
+            click.echo(f"  ... and {len(report.skipped) - _SHOWN} more (--json lists them all)")
+
+
+_SHOWN = 20  # serials listed in the text output; --json lists every one
 
 
 # -- enroll ---------------------------------------------------------------------------------
@@ -157,8 +169,11 @@ def enroll(
         return
     verb = "Enrolled" if result.created else "Enrolled (updated record of)"
     click.echo(
-        f"{verb} {result.device.serial} as {result.device.device_name}. {result.verdict.reason}"
+        f"{verb} {result.device.serial} as {result.device.device_name}: prepared at the "
+        f"bench, until a check-in confirms its join. {result.verdict.reason}"
     )
+    for warning in result.warnings:
+        click.echo(f"joinery: note: {warning}", err=True)
 
 
 @cli.command()

@@ -50,8 +50,15 @@ class EnrollmentStatus(StrEnum):
     """Where the device is on its way from the carton to a managed desktop."""
 
     REGISTERED = "registered"  # hardware hash known (Autopilot), not yet enrolled
-    ENROLLED = "enrolled"  # Entra joined and enrolled in MDM
+    # Enrolled at the bench (name, user, profile recorded): the join happens later, on the
+    # device, so it is not confirmed until a check-in, an Intune export or the tenant says so.
+    PREPARED = "prepared"
+    ENROLLED = "enrolled"  # Entra joined and enrolled in MDM, confirmed
     RETIRED = "retired"
+
+
+#: States of a device the bench has enrolled (an enrollment again is an update).
+BENCH_ENROLLED = frozenset({EnrollmentStatus.PREPARED, EnrollmentStatus.ENROLLED})
 
 
 class HistoryKind(StrEnum):
@@ -59,6 +66,7 @@ class HistoryKind(StrEnum):
     UPDATED = "updated"
     REIMAGED = "reimaged"
     ENROLLED = "enrolled"
+    JOIN_CONFIRMED = "join confirmed"
     CLEANUP = "marked for cleanup"
 
 
@@ -89,6 +97,11 @@ class Device:
     updated_at: str
     enrolled_at: str | None = None
     profile: str | None = None
+
+    @property
+    def enrolled(self) -> bool:
+        """Enrolled at the bench, whether or not its join is confirmed yet."""
+        return self.enrollment_status in BENCH_ENROLLED
 
 
 @dataclass(frozen=True)

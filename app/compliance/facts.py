@@ -16,6 +16,7 @@ class FactSource(StrEnum):
     COLLECTOR = "collector"  # resources/collector/Get-JoineryReport.ps1
     INTUNE_EXPORT = "intuneExport"  # Intune "All devices" (DevicesWithInventory) CSV
     SIMULATOR = "simulator"  # `joinery demo simulate`
+    TENANT = "tenant"  # Intune's managedDevices, read from the tenant (Microsoft Graph)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class DeviceFacts:
     last_update_installed: str | None = None  # ISO date of the newest installed update
     # What Intune itself said, when the facts come from an Intune export.
     reported_compliance: str | None = None  # a ComplianceState value
+    # What the device says of its join (dsregcmd /status: AzureAdJoined), collector 1.1 on.
+    entra_joined: bool | None = None
 
 
 #: Names of the fact fields, in declaration order (the column order of the facts table).

@@ -174,7 +174,14 @@ def _facts(root: Node) -> DeviceFacts:
         firewall_enabled=_firewall(root),
         **_password(root),
         last_update_installed=_last_update(root),
+        entra_joined=_joined(root),
     )
+
+
+def _joined(root: Node) -> bool | None:
+    """join.entraJoined (collector 1.1: dsregcmd /status, AzureAdJoined); None before 1.1."""
+    node = root.node("join")
+    return node.flag("entraJoined") if node else None
 
 
 def _hash(device: Node) -> str | None:

@@ -302,13 +302,33 @@ def _size(path: Path) -> int:
         raise InputError(f"{path}: cannot read the file ({exc.strerror}). Check the path.") from exc
 
 
+#: Why an Intune export leaves a device out (the only reason: the CSV needs the hash).
+NO_HASH = "no hardware hash recorded: collect it on the device, then import it"
+
+
 @dataclass(frozen=True)
 class ExportReport:
     files: list[str]
     devices: int
+    skipped: list[str] = field(default_factory=list)  # serials left out: no hardware hash
 
     def as_json(self) -> dict[str, object]:
-        return {"files": self.files, "devices": self.devices}
+        return {
+            "files": self.files,
+            "devices": self.devices,
+            "skipped": [{"serial": serial, "reason": NO_HASH} for serial in self.skipped],
+        }
+
+
+class NothingToExport(InputError):
+    """No device in the export's scope has a hardware hash; names the ones without."""
+
+    def __init__(self, message: str, skipped: list[str]) -> None:
+        super().__init__(message)
+        self.skipped = skipped
+
+    def details(self) -> dict[str, object]:
+        return {"skipped": [{"serial": serial, "reason": NO_HASH} for serial in self.skipped]}
 
 
 def export_autopilot(
@@ -319,14 +339,24 @@ def export_autopilot(
     overwrite: bool = False,
     actor: Actor | None = None,
 ) -> ExportReport:
-    """Write Intune-ready CSV files (500 devices each) for devices with a hardware hash."""
+    """Write Intune-ready CSV files (500 devices each) for devices with a hardware hash; the
+    report names the devices in scope left out for want of one."""
     who = actor or local_admin()
     who.require(Permission.EXPORT)
-    records = list(store.autopilot_records(group_tag))
+    with store.read_snapshot():  # the two lists from one reading of the database
+        records = list(store.autopilot_records(group_tag))
+        skipped = list(store.serials_without_hash(group_tag))
     if not records:
         scope = f" with group tag {group_tag!r}" if group_tag is not None else ""
-        raise InputError(
-            f"no devices{scope} have a hardware hash to export; import Autopilot CSV files first"
+        if not skipped:
+            raise NothingToExport(
+                f"there are no devices{scope} to export; import Autopilot CSV files first", []
+            )
+        raise NothingToExport(
+            f"no devices{scope} have a hardware hash to export ({_named(skipped)}). Collect "
+            "the hashes on the devices (Get-JoineryReport.ps1 or Get-WindowsAutopilotInfo), "
+            "then import them",
+            skipped,
         )
     files = autopilot.write_intune_csv(records, outdir, overwrite=overwrite)
     with store.transaction():
@@ -338,6 +368,18 @@ def export_autopilot(
                 "files": [f.name for f in files],
                 "devices": len(records),
                 "group_tag": group_tag,
+                "skipped": len(skipped),
             },
         )
-    return ExportReport([str(f) for f in files], len(records))
+    return ExportReport([str(f) for f in files], len(records), skipped)
+
+
+def _named(serials: list[str], shown: int = 5) -> str:
+    """'1 device without one: A', '3 devices without one: A, B and C', or the first few
+    and how many more."""
+    count = f"{len(serials)} device{'s' if len(serials) != 1 else ''} without one"
+    if len(serials) > shown:
+        return f"{count}: {', '.join(serials[:shown])} and {len(serials) - shown} more"
+    if len(serials) == 1:
+        return f"{count}: {serials[0]}"
+    return f"{count}: {', '.join(serials[:-1])} and {serials[-1]}"

@@ -19,6 +19,7 @@ from app.compliance.facts import DeviceFacts
 from app.compliance.versions import version_key
 from app.errors import Cancelled, InputError, Problem
 from app.security.roles import Actor, Permission
+from app.services import joins
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
 from app.store.compliance import Cohort
@@ -227,6 +228,8 @@ class CheckinReport:
     recorded: int = 0
     changed: int = 0
     rejected: list[dict[str, object]] = field(default_factory=list)
+    joins_confirmed: int = 0  # devices prepared at the bench now known to have joined
+    hashes_recorded: int = 0  # devices that had no hardware hash and now have one
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -268,6 +271,8 @@ def record_checkins(
             raise CheckinsRejected(report, problems)
         store.mark_for_evaluation(rows)
         store.upsert_facts(rows.values())
+        report.hashes_recorded = joins.record_reported_hashes(store, who.audit_name)
+        report.joins_confirmed = joins.confirm_joins(store, who.audit_name)
         tenant = tenant_settings(store)
         for cohort, pset in cohorts(policies(store)):
             report.changed += store.evaluate_cohort(cohort, pset, tenant, moment)
@@ -276,7 +281,13 @@ def record_checkins(
             who.audit_name,
             "compliance.checkins",
             None,
-            {"recorded": report.recorded, "rejected": len(problems), "changed": report.changed},
+            {
+                "recorded": report.recorded,
+                "rejected": len(problems),
+                "changed": report.changed,
+                "joins_confirmed": report.joins_confirmed,
+                "hashes_recorded": report.hashes_recorded,
+            },
             at=iso(moment),
         )
     return report

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from app import eligibility, naming, settings
 from app.autopilot.fields import CHECKS, USER
-from app.domain import Device, EnrollmentStatus, HistoryKind
+from app.domain import Device, EnrollmentStatus, HistoryKind, ProvisioningMethod
 from app.enrollment import DEFAULT_PROFILE, Answers
 from app.errors import InputError, Problem
 from app.security.roles import Actor, Permission
@@ -67,6 +67,7 @@ class EnrollResult:
     device: Device
     verdict: eligibility.Verdict
     created: bool
+    warnings: tuple[str, ...] = ()  # enrolled all the same, but something needs a hand
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -77,7 +78,28 @@ class EnrollResult:
             "eligibility": self.verdict.as_json(),
             "profile": self.device.profile,
             "assigned_user": self.device.assigned_user,
+            "enrollment_status": self.device.enrollment_status,
+            "warnings": list(self.warnings),
         }
+
+
+def hash_missing(serial: str) -> str:
+    """What an Autopilot enrollment of a device without a hardware hash needs next."""
+    return (
+        f"No hardware hash is recorded for {serial}, so Windows Autopilot cannot deploy it: "
+        "Intune needs the hash before the device starts its OOBE. Start the device into "
+        "Windows (at the OOBE, Shift+F10 opens a prompt) and, in an elevated PowerShell, run "
+        "Joinery's collector resources/collector/Get-JoineryReport.ps1, then ingest its "
+        f"report (Fleet: Import check-ins, or joinery ingest); or run Get-WindowsAutopilotInfo "
+        f"-OutputFile {serial}.csv and import that file (Devices: Import Autopilot CSV, or "
+        "joinery autopilot import). Then export for Intune."
+    )
+
+
+def _warnings(device: Device) -> tuple[str, ...]:
+    if device.provisioning_method == ProvisioningMethod.AUTOPILOT and not device.has_hash:
+        return (hash_missing(device.serial),)
+    return ()
 
 
 def profile(store: Store, name: str | None) -> Answers:
@@ -283,7 +305,7 @@ def _commit(
     )
     device = store.device(device_id)
     assert device is not None
-    return EnrollResult(device, verdict, created)
+    return EnrollResult(device, verdict, created, _warnings(device))
 
 
 def _profile_name(request: EnrollRequest) -> str | None:
@@ -294,11 +316,16 @@ def _profile_name(request: EnrollRequest) -> str | None:
 
 
 def _refuse_double_enrollment(existing: Device | None, update: bool) -> None:
-    if existing is None or existing.enrollment_status != EnrollmentStatus.ENROLLED or update:
+    if existing is None or not existing.enrolled or update:
         return
     when = (existing.enrolled_at or existing.updated_at).replace("T", " ").removesuffix("Z")
+    state = (
+        "already prepared at the bench"
+        if existing.enrollment_status == EnrollmentStatus.PREPARED
+        else "already enrolled"
+    )
     raise InputError(
-        f"{existing.serial} is already enrolled as {existing.device_name or 'an unnamed device'}"
+        f"{existing.serial} is {state} as {existing.device_name or 'an unnamed device'}"
         f" (since {when}). To enroll it again after a reimage, confirm the update "
         "(CLI: --update)."
     )
@@ -345,7 +372,8 @@ def _write(
         "os_edition": answers.edition,
         "os_version": answers.build,
         "management_authority": answers.management,
-        "enrollment_status": EnrollmentStatus.ENROLLED.value,
+        # Prepared: the join itself happens on the device, later (app.services.joins).
+        "enrollment_status": EnrollmentStatus.PREPARED.value,
         "enrolled_at": at,
         "profile": _profile_name(request),
         "updated_at": at,
@@ -392,6 +420,7 @@ class EnrollPreview:
     name: str | None
     problem: str | None  # why Enter would not commit
     existing: Device | None
+    warning: str | None = None  # Enter commits, but something will need a hand afterwards
 
     @property
     def ready(self) -> bool:
@@ -408,8 +437,11 @@ def preview_enrollment(store: Store, serial: str, profile_name: str | None) -> E
     if problem is None and not verdict.eligible:
         problem = verdict.reason + (f" {verdict.way_out}" if verdict.way_out else "")
     name, name_problem = naming.preview(answers.name_template, serial)
-    if existing is not None and existing.device_name and existing.enrollment_status == "enrolled":
+    if existing is not None and existing.device_name and existing.enrolled:
         name = existing.device_name  # an update keeps the name the device already has
     elif problem is None and name_problem is not None:
         problem = name_problem
-    return EnrollPreview(serial, verdict, name, problem, existing)
+    warning = None
+    if answers.method() == ProvisioningMethod.AUTOPILOT and not (existing and existing.has_hash):
+        warning = hash_missing(serial)
+    return EnrollPreview(serial, verdict, name, problem, existing, warning)

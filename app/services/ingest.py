@@ -25,6 +25,8 @@ class IngestReport:
     read: int = 0
     recorded: int = 0
     changed: int = 0
+    joins_confirmed: int = 0
+    hashes_recorded: int = 0
     warnings: list[dict[str, object]] = field(default_factory=list)
     rejected: list[dict[str, object]] = field(default_factory=list)
 
@@ -60,6 +62,8 @@ def ingest_files(
     daily_snapshot(store, actor=who)
     report.recorded = recorded.recorded
     report.changed = recorded.changed
+    report.joins_confirmed = recorded.joins_confirmed
+    report.hashes_recorded = recorded.hashes_recorded
     report.rejected += [
         _problem(p)
         for p in _in_files(

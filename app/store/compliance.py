@@ -161,6 +161,32 @@ class ComplianceMixin(StoreBase):
             "OR devices.last_checkin < f.reported_at)"
         )
 
+    def join_confirmations(self) -> list[tuple[int, int, str, str]]:
+        """(device_id, lineage, reported_at, source) of devices in temp.eval_ids prepared at
+        the bench whose latest check-in, made after the bench, confirms their join: Intune
+        lists the device (its export, the tenant; the demo's simulator stands in for them),
+        or the device says it is Entra joined (a collector report)."""
+        rows = self.conn.execute(
+            "SELECT d.id, d.lineage, f.reported_at, f.source FROM devices d "
+            "JOIN temp.eval_ids e ON e.id = d.id JOIN device_facts f ON f.device_id = d.id "
+            "WHERE d.enrollment_status = 'prepared' "
+            "AND f.reported_at >= coalesce(d.enrolled_at, '') "
+            "AND (f.source IN ('intuneExport', 'tenant', 'simulator') OR f.entra_joined = 1) "
+            "ORDER BY d.id"
+        ).fetchall()
+        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def reported_hashes(self) -> list[tuple[int, str, str]]:
+        """(device_id, hardware_hash, reported_at): devices in temp.eval_ids without a hash
+        whose latest check-in is a collector report carrying one."""
+        rows = self.conn.execute(
+            "SELECT d.id, f.hardware_hash, f.reported_at FROM devices d "
+            "JOIN temp.eval_ids e ON e.id = d.id JOIN device_facts f ON f.device_id = d.id "
+            "WHERE d.lineage = 0 AND f.hardware_hash IS NOT NULL AND f.source = 'collector' "
+            "ORDER BY d.id"
+        ).fetchall()
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
     def latest_facts(self, device_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(
             f"SELECT {', '.join(FACT_FIELDS)} FROM device_facts WHERE device_id = ?", [device_id]

@@ -238,6 +238,16 @@ class DeviceMixin(StoreBase):
         for row in self.conn.execute(sql + " ORDER BY d.serial", params):
             yield AutopilotRecord(row[0], row[1], row[2], row[3], row[4])
 
+    def serials_without_hash(self, group_tag: str | None = None) -> Iterator[str]:
+        """Devices with no hardware hash (an Intune export leaves them out), by serial."""
+        sql = "SELECT serial FROM devices WHERE lineage = 0"
+        params: list[object] = []
+        if group_tag is not None:
+            sql += " AND group_tag = ?"
+            params.append(group_tag)
+        for (serial,) in self.conn.execute(sql + " ORDER BY serial", params):
+            yield serial
+
     # -- writes (call inside Store.transaction()) ---------------------------------------------
 
     def known_devices(self, serials: Sequence[str]) -> dict[str, KnownDevice]:
@@ -279,6 +289,12 @@ class DeviceMixin(StoreBase):
                 f"UPDATE devices SET {assignments} WHERE id = ?",
                 [*(change[c] for c in columns), device_id],
             )
+
+    def set_enrollment_status(self, device_ids: Sequence[int], status: str, at: str) -> None:
+        self.conn.executemany(
+            "UPDATE devices SET enrollment_status = ?, updated_at = ? WHERE id = ?",
+            ((status, at, device_id) for device_id in device_ids),
+        )
 
     def insert_lineage(self, rows: Iterable[tuple[int, int, str, str | None, str, str]]) -> None:
         """(device_id, lineage, hardware_hash, product_id, first_seen, source) rows."""

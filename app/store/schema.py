@@ -13,7 +13,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -419,6 +419,23 @@ def m006_dashboard(db: Database) -> None:
     db.execute(
         "INSERT INTO device_failing (setting, device_id) SELECT j.key, c.device_id "
         "FROM device_compliance c, json_each(c.failing) j WHERE j.value = 'nonCompliant'"
+    )
+
+
+@migrations()
+def m007_prepared_at_bench(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- What the device said of its join at a check-in (collector 1.1: dsregcmd /status).
+        ALTER TABLE device_facts ADD COLUMN entra_joined INTEGER;
+
+        -- A bench enrollment is 'prepared' until a check-in confirms the join; older Joinery
+        -- wrote 'enrolled' at once. Those that checked in after the bench keep 'enrolled'.
+        UPDATE devices SET enrollment_status = 'prepared'
+        WHERE enrollment_status = 'enrolled' AND enrolled_at IS NOT NULL
+        AND (last_checkin IS NULL OR last_checkin < enrolled_at);
+        """,
     )
 
 

@@ -6,14 +6,15 @@
     Reads the device's identity (serial, manufacturer, model, name, Autopilot hardware hash),
     Windows edition and build, BitLocker per volume, TPM, Secure Boot, code integrity and
     virtualization-based security, Microsoft Defender, the firewall profiles, antivirus and
-    antispyware registered with Windows Security Center, the local password policy and the
-    newest installed update, and writes them to ONE file:
+    antispyware registered with Windows Security Center, the local password policy, the
+    newest installed update and the device's join state (dsregcmd /status), and writes them
+    to ONE file:
 
         joinery-report-<serial>-<yyyyMMddHHmmss>.json   (UTC time, UTF-8 without a BOM)
 
     Every fact is read on its own: if one cannot be read, it is written as null and the reason
     goes into the report's "errors" list; the rest of the report is still written.
-    The format is "joinery.report/1", described in docs/collector-report.md.
+    The format is "joinery.report/1.1", described in docs/collector-report.md.
 
     Run it from an elevated prompt ("Run as administrator"). Without elevation the hardware
     hash (MDM_DevDetail_Ext01), BitLocker (Win32_EncryptableVolume), the TPM (Win32_Tpm) and
@@ -38,7 +39,7 @@
     The path of the report written (a string).
 
 .NOTES
-    Schema: joinery.report/1. Collector version: see $CollectorVersion below.
+    Schema: joinery.report/1.1. Collector version: see $CollectorVersion below.
     Import the reports into Joinery with "joinery ingest E:\" (a folder) or by file.
 #>
 [CmdletBinding()]
@@ -48,8 +49,8 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-$CollectorVersion = '1.0.0'
-$Schema = 'joinery.report/1'
+$CollectorVersion = '1.1.0'
+$Schema = 'joinery.report/1.1'
 $script:FactErrors = New-Object System.Collections.ArrayList
 
 if ($PSVersionTable.PSVersion.Major -lt 6) {
@@ -493,6 +494,29 @@ function Get-PasswordPolicyFact {
     }
 }
 
+function Get-JoinFact {
+    # dsregcmd /status prints "Name : Value" lines; AzureAdJoined YES is Microsoft Entra
+    # joined (hybrid when DomainJoined is YES too). Learn: "Troubleshoot devices by using the
+    # dsregcmd command".
+    $dsregcmd = Join-Path -Path $env:SystemRoot -ChildPath 'System32\dsregcmd.exe'
+    $lines = & $dsregcmd /status
+    if ($LASTEXITCODE -ne 0) { throw ('dsregcmd /status exited with {0}' -f $LASTEXITCODE) }
+    $values = @{}
+    foreach ($line in @($lines)) {
+        if ([string]$line -match '^\s*([A-Za-z]+)\s*:\s*(.*?)\s*$') {
+            if (-not $values.ContainsKey($Matches[1])) { $values[$Matches[1]] = $Matches[2] }
+        }
+    }
+    if (-not $values.ContainsKey('AzureAdJoined')) { throw 'dsregcmd /status printed no AzureAdJoined line' }
+    $tenant = $null
+    if ($values.ContainsKey('TenantId') -and $values['TenantId']) { $tenant = $values['TenantId'] }
+    return [ordered]@{
+        entraJoined  = ($values['AzureAdJoined'] -eq 'YES')
+        domainJoined = ($values['DomainJoined'] -eq 'YES')
+        tenantId     = $tenant
+    }
+}
+
 function Get-LastUpdateFact {
     $newest = $null
     foreach ($fix in @(Get-CimSafe -ClassName 'Win32_QuickFixEngineering')) {
@@ -550,6 +574,7 @@ $report = [ordered]@{
     securityCenter = (Get-SecurityCenterFact)
     passwordPolicy = (Invoke-Fact 'passwordPolicy' { Get-PasswordPolicyFact })
     lastUpdate     = (Invoke-Fact 'lastUpdate' { Get-LastUpdateFact })
+    join           = (Invoke-Fact 'join' { Get-JoinFact })
     errors         = $script:FactErrors
 }
 

@@ -32,7 +32,7 @@ def test_default_profile_enrolls_with_nothing_else(store: Store) -> None:
     assert result.created
     device = result.device
     assert device.device_name == "PC-PF3KX1ZB"  # the default template is PC-%SERIAL%
-    assert device.enrollment_status == "enrolled" and device.profile == "Default"
+    assert device.enrollment_status == "prepared" and device.profile == "Default"
     assert device.os_edition == "Windows 11 Pro" and device.join_type == "entraJoined"
     (entry,) = store.audit_entries(action="device.enroll")
     assert entry.actor == "tom" and entry.target == "PF3KX1ZB"
@@ -94,7 +94,7 @@ def test_imported_record_is_enrolled_not_duplicated(store: Store, tmp_path: Path
     result = services.enroll_device(store, EnrollRequest(rows[0].serial), actor=TECH)
     assert not result.created and store.count_devices() == 1
     assert result.device.group_tag == "Sales" and result.device.lineage == 1
-    with pytest.raises(InputError, match="already enrolled"):
+    with pytest.raises(InputError, match="already prepared at the bench"):
         services.enroll_device(store, EnrollRequest(rows[0].serial), actor=TECH)
     again = services.enroll_device(store, EnrollRequest(rows[0].serial, update=True), actor=TECH)
     assert again.device.id == result.device.id

@@ -16,7 +16,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "resources" / "collector" / "Get-
 
 
 MARKERS = [
-    "joinery.report/1",
+    "joinery.report/1.1",
+    "dsregcmd.exe",
+    "AzureAdJoined",
     ".SYNOPSIS",
     ".PARAMETER OutputPath",
     "[CmdletBinding()]",
