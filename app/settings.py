@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from app.errors import InputError
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.store import Store
 
@@ -122,4 +123,6 @@ def put(store: Store, actor: Actor, key: str, text: str) -> None:
     with store.transaction():
         old = store.setting(key)
         store.set_setting(key, parsed)
-        store.append_audit(actor.audit_name, "settings.change", key, {"from": old, "to": parsed})
+        store.append_audit(
+            actor.audit_name, AuditAction.SETTINGS_CHANGE, key, {"from": old, "to": parsed}
+        )

@@ -14,6 +14,7 @@ from typing import Any
 from app.compliance import stale
 from app.domain import ComplianceState, DeviceQuery, HistoryKind
 from app.errors import InputError
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
 from app.services.compliance import (
@@ -153,7 +154,7 @@ def reevaluate_device(
         tenant = tenant_settings(store)
         for cohort, policy_set in cohorts(policies(store)):
             store.evaluate_cohort(cohort, policy_set, tenant, moment)
-        store.append_audit(who.audit_name, "compliance.reevaluate", device.serial, {})
+        store.append_audit(who.audit_name, AuditAction.COMPLIANCE_REEVALUATE, device.serial, {})
         after = store.device(device_id)
     assert after is not None
     return after.compliance_state
@@ -174,7 +175,7 @@ def mark_for_cleanup(
         store.insert_history(
             [(device_id, at, HistoryKind.CLEANUP, device.lineage, who.audit_name, {}, None)]
         )
-        store.append_audit(who.audit_name, "stale.mark", device.serial, {"at": at})
+        store.append_audit(who.audit_name, AuditAction.STALE_MARK, device.serial, {"at": at})
 
 
 def drill_down(query: DeviceQuery, **filters: Any) -> DeviceQuery:
