@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.compliance import stale
+from app.compliance.words import STATE_WORDS
 from app.domain import ComplianceState, DeviceQuery, HistoryKind
 from app.errors import InputError
 from app.security.audit_actions import AuditAction
@@ -27,15 +28,22 @@ from app.services.fleet import fleet_at
 from app.store import Store
 from app.timeutil import iso, utcnow
 
-#: Tiles in the order they show: key, words.
-TILES = (
+#: Tiles in the order they show: key, words. A state's tile says the state's own words
+#: (app/compliance/words.py), as every other place that names a state does.
+_S = ComplianceState
+TILES: tuple[tuple[str, str], ...] = (
     ("total", "Total"),
-    ("compliant", "Compliant"),
-    ("noncompliant", "Not compliant"),
-    ("inGracePeriod", "In grace period"),
-    ("notEvaluated", "Not evaluated"),
-    ("unknown", "Not synced"),
-    ("problem", "Error or conflict"),
+    *(
+        (state.value, STATE_WORDS[state])
+        for state in (
+            _S.COMPLIANT,
+            _S.NONCOMPLIANT,
+            _S.IN_GRACE_PERIOD,
+            _S.NOT_EVALUATED,
+            _S.UNKNOWN,
+        )
+    ),
+    ("problem", f"{STATE_WORDS[_S.ERROR]} or {STATE_WORDS[_S.CONFLICT].lower()}"),
     ("stale", "Stale"),
 )
 
