@@ -232,7 +232,5 @@ def ca_decision(state: str, *, require_compliant: bool = True) -> AccessOutcome:
     """What a Conditional Access "require compliant device" rule does to a device."""
     if not require_compliant:
         return AccessOutcome(True, "no Conditional Access rule requires a compliant device")
-    words = f"its compliance state is “{state_words(state)}”"
-    if state in ACCESS_STATES:
-        return AccessOutcome(True, f"granted: {words}")
-    return AccessOutcome(False, f"blocked: {words}, not “{state_words(ComplianceState.COMPLIANT)}”")
+    verdict = "granted" if state in ACCESS_STATES else "blocked"
+    return AccessOutcome(verdict == "granted", f"{verdict}: the device is “{state_words(state)}”")

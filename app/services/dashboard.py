@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.compliance import stale
-from app.compliance.words import STATE_WORDS
+from app.compliance.words import STATE_WORDS, states_words
 from app.domain import ComplianceState, DeviceQuery, HistoryKind
 from app.errors import InputError
 from app.security.audit_actions import AuditAction
@@ -43,7 +43,7 @@ TILES: tuple[tuple[str, str], ...] = (
             _S.UNKNOWN,
         )
     ),
-    ("problem", f"{STATE_WORDS[_S.ERROR]} or {STATE_WORDS[_S.CONFLICT].lower()}"),
+    ("problem", states_words((_S.ERROR.value, _S.CONFLICT.value))),
     ("stale", "Stale"),
 )
 

@@ -70,7 +70,7 @@ class AuditScreen(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((160, 170, 190, 200)):
+        for column, width in enumerate((160, 170, 220, 200)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         self.more = QPushButton(self.tr("Show older entries"))
@@ -123,7 +123,9 @@ class AuditScreen(QWidget):
             for action in actions:
                 combo.addItem(INDENT + self.tr(action.words), (str(action),))
                 combo.setItemData(combo.count() - 1, str(action), Qt.ItemDataRole.ToolTipRole)
-        combo.setMaxVisibleItems(20)
+        combo.setMaxVisibleItems(
+            20
+        )  # a list that scrolls (05_audit.qss), not one taller than 768 px
 
     def offered_actions(self) -> set[str]:
         """Every action code the filter can select on its own (for tests and checks)."""
