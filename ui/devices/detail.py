@@ -120,7 +120,8 @@ class DeviceDetailWidget(QFrame):
             )
         for item in history:
             changes = ", ".join(
-                f"{key}: {old or '—'} → {new or '—'}" for key, (old, new) in item.changes.items()
+                f"{key}: {shown(key, old) or '—'} → {shown(key, new) or '—'}"
+                for key, (old, new) in item.changes.items()
             )
             text = f"{_when(item.at)}  {item.kind} by {item.actor}"
             if changes:
