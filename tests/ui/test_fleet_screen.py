@@ -357,3 +357,29 @@ def test_states_show_in_colour_and_words_in_a_visible_column(
         icon = index.data(Qt.ItemDataRole.DecorationRole)
         assert isinstance(icon, QIcon) and not icon.isNull()  # and the colour beside them
         assert index.data(Qt.ItemDataRole.DecorationRole) is not None
+
+
+def test_a_donut_slice_without_a_tile_filters_by_its_state(
+    qtbot: QtBot, screen: FleetScreen
+) -> None:
+    screen.donut.state_clicked.emit("error")  # a click on the Error slice or its legend
+    wait_rows(qtbot, screen)
+    assert screen.tabs.currentIndex() == DEVICES
+    assert screen.filters.state.currentText() == "Error"
+    assert screen.model.rowCount() == screen.store.count_devices(DeviceQuery(state="error"))
+    assert active_tiles(screen) == []  # "Error or conflict" is more than this list
+
+
+def test_on_a_past_day_a_tile_still_filters_todays_list(qtbot: QtBot, screen: FleetScreen) -> None:
+    board = screen.board
+    assert board is not None and len(board.trend) >= 2
+    screen.as_of.setDate(QDate.fromString(board.trend[0][0], "yyyy-MM-dd"))
+    qtbot.mouseClick(screen.tiles.tiles["problem"], Qt.MouseButton.LeftButton)
+    wait_rows(qtbot, screen)
+    assert screen.filters.state.currentText() == "Error or conflict"
+    today = DeviceQuery(states=("error", "conflict"))
+    assert screen.model.rowCount() == screen.store.count_devices(today)
+    qtbot.mouseClick(screen.filters.clear, Qt.MouseButton.LeftButton)
+    wait_rows(qtbot, screen)
+    assert screen.filters.state.currentIndex() == 0
+    assert screen.model.rowCount() == screen.store.count_devices(DeviceQuery())

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 500
 TOTAL = "total"
+STALE_TILE = "stale"
 STATE_COLUMN_PX = 150
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 OVERVIEW, DEVICES, STALE = range(3)
@@ -319,8 +320,10 @@ class FleetScreen(QWidget):
             return
         if key in board.queries:
             query = board.queries[key]
-        elif key == TOTAL or key in STATES:  # a past day's board has no queries
-            query = DeviceQuery(state=None if key == TOTAL else key)
+        elif key in STATES:  # a donut slice with no tile of its own (error, conflict)
+            query = DeviceQuery(state=key)
+        elif key != STALE_TILE:  # a past day's board keeps no queries; the list shows today
+            query = services.tile_query(key, "")
         else:
             return
         self.filters.reset()
