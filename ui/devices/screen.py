@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 1000
 CSV_FILTER = "Autopilot hardware hash (*.csv);;All files (*)"
-COLUMN_WIDTHS = (116, 128, 150, 88, 200, 106, 90, 118, 140)
+COLUMN_WIDTHS = (116, 128, 140, 88, 190, 134, 90, 118, 140)  # Compliance: swatch and words
 
 
 class DevicesScreen(QWidget):
