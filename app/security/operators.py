@@ -218,7 +218,7 @@ def set_disabled(store: Store, actor: Actor, name: str, disabled: bool) -> None:
             store.set_operator_attempts(row.id, row.failures, row.locked_until, True, moment)
         else:
             store.set_operator_attempts(row.id, 0, None, False, moment)
-        details = {"role": row.role}
+        details: dict[str, object] = {"role": row.role}
         if disabled:
             store.append_audit(actor.audit_name, AuditAction.OPERATOR_DISABLE, row.name, details)
         else:
