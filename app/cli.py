@@ -18,6 +18,7 @@ from app import demo, paths, services, settings
 from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
 from app.cli_compliance import fleet, policy, simulate, stale
 from app.cli_package import package
+from app.compliance.words import state_words
 from app.domain import ComplianceState, DeviceQuery
 from app.security import operators
 from app.security.roles import Role
@@ -224,7 +225,7 @@ def devices_list(obj: Context, state: str | None, limit: int | None, as_json: bo
         for device in found:
             click.echo(
                 f"{device.serial:<16} {device.device_name or '-':<16} {device.model or '-':<26} "
-                f"{device.compliance_state:<14} {device.last_checkin or '-'}"
+                f"{state_words(device.compliance_state):<16} {device.last_checkin or '-'}"
             )
 
 

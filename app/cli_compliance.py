@@ -14,6 +14,7 @@ import click
 from app import services
 from app.cli_base import Context, JoineryGroup, emit_json
 from app.compliance.policy import TEMPLATES
+from app.compliance.words import state_words
 from app.errors import InputError
 from app.fileutil import atomic_write
 from app.security.roles import Actor
@@ -156,7 +157,7 @@ def fleet_summary(obj: Context, as_json: bool) -> None:
         return
     click.echo(f"{summary['total']} device(s)")
     for state, n in summary["states"].items():
-        click.echo(f"  {state:<14} {n}")
+        click.echo(f"  {state_words(state):<16} {n}")
     click.echo(f"  stale (> {summary['stale_days']} days) {summary['stale']}")
     for setting, n in summary["failing_settings"].items():
         click.echo(f"  failing {setting}: {n}")
@@ -195,7 +196,7 @@ def fleet_at(obj: Context, date: str, as_json: bool) -> None:
         return
     click.echo(f"{found['date']}: {found['total']} device(s), {found['stale']} stale")
     for state, n in found["states"].items():
-        click.echo(f"  {state:<14} {n}")
+        click.echo(f"  {state_words(state):<16} {n}")
 
 
 # -- stale ------------------------------------------------------------------------------------

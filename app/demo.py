@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from app.domain import AutopilotRecord, ComplianceState
+from app.security.audit_actions import AuditAction
 from app.store import Store
 from app.timeutil import utcnow
 
@@ -301,7 +302,7 @@ def seed(
         added += _flush(store, batch)
         _add_hashes(store, first_id, added, seed)
         store.seed_history(first_id, "demo")
-        store.append_audit("demo", "demo.seed", None, {"devices": added})
+        store.append_audit("demo", AuditAction.DEMO_SEED, None, {"devices": added})
     return added
 
 

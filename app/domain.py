@@ -149,6 +149,7 @@ class DeviceQuery:
     model: str | None = None
     stale_before: str | None = None  # last activity before this ISO time
     failing: str | None = None  # a Graph setting name the device fails (nonCompliant)
+    exact: bool = False  # `text` is a whole serial, device name or user, not a prefix
 
     def only(self) -> str | None:
         """The single filter set, when a trigger-kept counter answers the count."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.errors import InputError, Problem
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.store import Store
 
@@ -169,6 +170,8 @@ def put_many(store: Store, actor: Actor, changes: Mapping[str, str]) -> list[str
             if old == shown or (old is None and shown == SETTINGS[key].show(SETTINGS[key].default)):
                 continue  # saving a form unchanged writes nothing and audits nothing
             store.set_setting(key, shown)
-            store.append_audit(actor.audit_name, "settings.change", key, {"from": old, "to": shown})
+            store.append_audit(
+                actor.audit_name, AuditAction.SETTINGS_CHANGE, key, {"from": old, "to": shown}
+            )
             changed.append(key)
     return changed

@@ -39,16 +39,18 @@ _LIGHT = {
     "@error_bg": "#fdecea",
     "@ok": "#1e6b35",
     "@alt_row": "#f7f9fb",
-    # Charts: plot area, text, grid lines, plain bars, and Intune's colour per state.
+    "@accent_tint": "#e3eefb",
+    # Charts: plot area, text, grid lines, plain bars, and a colour per state (each at least
+    # 3:1 against @surface, @alt_row and @chart_bg: a swatch must be seen, not only its words).
     "@chart_bg": "#ffffff",
     "@chart_text": "#1b1f24",
     "@chart_grid": "#e3e7ec",
     "@chart_bar": "#0f6cbd",
     "@state_compliant": "#107c10",
     "@state_noncompliant": "#d13438",
-    "@state_inGracePeriod": "#f7a70a",
+    "@state_inGracePeriod": "#b36b00",
     "@state_notEvaluated": "#8a8886",
-    "@state_unknown": "#c8c6c4",
+    "@state_unknown": "#5c7080",
     "@state_error": "#a4262c",
     "@state_conflict": "#8764b8",
 }
@@ -72,6 +74,7 @@ _DARK = {
     "@error_bg": "#3b1e1c",
     "@ok": "#7dd69b",
     "@alt_row": "#252a30",
+    "@accent_tint": "#1d3650",
     "@chart_bg": "#1f2328",
     "@chart_text": "#e6e9ed",
     "@chart_grid": "#343b44",
@@ -80,7 +83,7 @@ _DARK = {
     "@state_noncompliant": "#f1707b",
     "@state_inGracePeriod": "#fcc64f",
     "@state_notEvaluated": "#a19f9d",
-    "@state_unknown": "#605e5c",
+    "@state_unknown": "#8fa0b3",
     "@state_error": "#d4565c",
     "@state_conflict": "#a98fd6",
 }

@@ -22,6 +22,7 @@ from app.compliance.facts import DeviceFacts
 from app.compliance.policy import CompliancePolicy
 from app.compliance.properties import BY_NAME, is_configured
 from app.compliance.rules import BY_SETTING, NOT_APPLICABLE, Status, check
+from app.compliance.words import state_words
 from app.domain import ComplianceState
 from app.timeutil import iso, parse_iso
 
@@ -231,7 +232,5 @@ def ca_decision(state: str, *, require_compliant: bool = True) -> AccessOutcome:
     """What a Conditional Access "require compliant device" rule does to a device."""
     if not require_compliant:
         return AccessOutcome(True, "no Conditional Access rule requires a compliant device")
-    if state in ACCESS_STATES:
-        why = "in its grace period" if state == ComplianceState.IN_GRACE_PERIOD else "compliant"
-        return AccessOutcome(True, f"granted: the device is {why}")
-    return AccessOutcome(False, f"blocked: the device is {state}, not compliant")
+    verdict = "granted" if state in ACCESS_STATES else "blocked"
+    return AccessOutcome(verdict == "granted", f"{verdict}: the device is “{state_words(state)}”")

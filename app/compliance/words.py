@@ -69,6 +69,12 @@ def state_words(state: str) -> str:
     return STATE_WORDS.get(state, state)
 
 
+def states_words(states: tuple[str, ...]) -> str:
+    """Several states as one choice: "Error or conflict" (a tile's, a filter's)."""
+    words = [state_words(s) for s in states]
+    return " or ".join(words[:1] + [w[:1].lower() + w[1:] for w in words[1:]])
+
+
 def setting_words(setting: str) -> str:
     """A readable name for a Graph setting; an unmapped one is split at its humps."""
     known = SETTING_WORDS.get(setting)

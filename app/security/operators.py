@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from app.errors import InputError, JoineryError
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.store import Store
@@ -117,7 +118,7 @@ def create_operator(
         if store.operator(name) is not None:
             raise InputError(f"an operator called {name} already exists")
         store.insert_operator(name, role.value, secret_hash, iso(utcnow()))
-        store.append_audit(who, "operator.create", name, {"role": role.value})
+        store.append_audit(who, AuditAction.OPERATOR_CREATE, name, {"role": role.value})
     return Operator(name, role)
 
 
@@ -127,10 +128,10 @@ def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None
     row = store.operator(name)
     if row is not None and row.locked_until and parse_iso(row.locked_until) > moment:
         wait = int((parse_iso(row.locked_until) - moment).total_seconds()) + 1
-        _audit(store, name, "operator.sign_in_refused", {"wait_seconds": wait})
+        _audit(store, name, AuditAction.OPERATOR_SIGN_IN_REFUSED, {"wait_seconds": wait})
         raise SignInFailed(f"Too many wrong PINs for {row.name}: try again in {wait} seconds.")
     if row is not None and row.disabled:
-        _audit(store, name, "operator.sign_in_refused", {"disabled": True})
+        _audit(store, name, AuditAction.OPERATOR_SIGN_IN_REFUSED, {"disabled": True})
         if row.failures >= DISABLE_AFTER:
             raise SignInFailed(
                 f"{row.name} is disabled after too many wrong PINs: ask an admin to reset the PIN."
@@ -142,7 +143,7 @@ def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None
         raise SignInFailed("That name and PIN do not match an operator. Check both and try again.")
     with store.transaction():
         store.set_operator_attempts(row.id, 0, None, False, iso(moment))
-        store.append_audit(row.name, "operator.sign_in", row.name, {"role": row.role})
+        store.append_audit(row.name, AuditAction.OPERATOR_SIGN_IN, row.name, {"role": row.role})
     return Actor(row.name, Role(row.role))
 
 
@@ -161,10 +162,10 @@ def _record_failure(store: Store, name: str, moment: datetime) -> None:
             disabled = failures >= DISABLE_AFTER
             store.set_operator_attempts(row.id, failures, locked, disabled, iso(moment))
             details.update(failures=failures, disabled=disabled)
-        store.append_audit(name or "?", "operator.sign_in_failed", name, details)
+        store.append_audit(name or "?", AuditAction.OPERATOR_SIGN_IN_FAILED, name, details)
 
 
-def _audit(store: Store, name: str, action: str, details: dict[str, object]) -> None:
+def _audit(store: Store, name: str, action: AuditAction, details: dict[str, object]) -> None:
     with store.transaction():
         store.append_audit(name, action, name, details)
 
@@ -179,7 +180,7 @@ def reset_pin(store: Store, actor: Actor, name: str, pin: Secret) -> None:
         if row is None:
             raise InputError(f"there is no operator called {name}")
         store.set_operator_secret(row.id, secret_hash, iso(utcnow()))
-        store.append_audit(actor.audit_name, "operator.reset_pin", row.name)
+        store.append_audit(actor.audit_name, AuditAction.OPERATOR_RESET_PIN, row.name)
 
 
 def list_operators(store: Store, actor: Actor) -> list[OperatorStatus]:
@@ -217,5 +218,8 @@ def set_disabled(store: Store, actor: Actor, name: str, disabled: bool) -> None:
             store.set_operator_attempts(row.id, row.failures, row.locked_until, True, moment)
         else:
             store.set_operator_attempts(row.id, 0, None, False, moment)
-        action = "operator.disable" if disabled else "operator.enable"
-        store.append_audit(actor.audit_name, action, row.name, {"role": row.role})
+        details: dict[str, object] = {"role": row.role}
+        if disabled:
+            store.append_audit(actor.audit_name, AuditAction.OPERATOR_DISABLE, row.name, details)
+        else:
+            store.append_audit(actor.audit_name, AuditAction.OPERATOR_ENABLE, row.name, details)

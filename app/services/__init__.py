@@ -39,7 +39,7 @@ from app.services.demo import (
     prepare_demo_database,
     seed_demo,
 )
-from app.services.devices import find_device, list_devices
+from app.services.devices import ExactMatch, find_device, find_exact, list_devices
 from app.services.enroll import (
     EnrollPreview,
     EnrollRequest,
@@ -118,6 +118,7 @@ __all__ = [
     "EnrollPreview",
     "EnrollRequest",
     "EnrollResult",
+    "ExactMatch",
     "ExportReport",
     "ExportResult",
     "ImportRejected",
@@ -142,6 +143,7 @@ __all__ = [
     "export_package",
     "export_policy",
     "find_device",
+    "find_exact",
     "fleet_at",
     "fleet_summary",
     "import_autopilot",

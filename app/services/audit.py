@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app import csvsafe
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
 from app.store import Store
@@ -16,7 +17,7 @@ from app.store.audit import AuditEntry, AuditQuery
 def record_lock(store: Store, actor: Actor) -> None:
     """The kiosk locked (idle or on request) while `actor` was signed in."""
     with store.transaction():
-        store.append_audit(actor.audit_name, "session.lock", actor.name)
+        store.append_audit(actor.audit_name, AuditAction.SESSION_LOCK, actor.name)
 
 
 AUDIT_HEADER = ("id", "at", "actor", "action", "target", "details")
@@ -57,5 +58,5 @@ def export_audit(
 
     count = csvsafe.write(path, AUDIT_HEADER, rows())
     with store.transaction():
-        store.append_audit(who.audit_name, "audit.export", str(path), {"entries": count})
+        store.append_audit(who.audit_name, AuditAction.AUDIT_EXPORT, str(path), {"entries": count})
     return count

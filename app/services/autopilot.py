@@ -16,6 +16,7 @@ from app.domain import (
     ProvisioningMethod,
 )
 from app.errors import Cancelled, InputError, Problem
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
@@ -274,7 +275,7 @@ def import_autopilot(
             raise ImportRejected(report)
         store.append_audit(
             who.audit_name,
-            "autopilot.import",
+            AuditAction.AUTOPILOT_IMPORT,
             None,
             {
                 "files": report.files,
@@ -362,7 +363,7 @@ def export_autopilot(
     with store.transaction():
         store.append_audit(
             who.audit_name,
-            "autopilot.export",
+            AuditAction.AUTOPILOT_EXPORT,
             str(outdir),
             {
                 "files": [f.name for f in files],

@@ -18,6 +18,7 @@ from app.compliance.evaluate import PolicySet, Tenant, applies, policy_set
 from app.compliance.facts import DeviceFacts
 from app.compliance.versions import version_key
 from app.errors import Cancelled, InputError, Problem
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services import joins
 from app.services.actors import CancelCheck, Progress, local_admin
@@ -118,7 +119,7 @@ def _save(
         policy_id, created = store.save_policy(policy.display_name, fields, iso(now))
         store.append_audit(
             who.audit_name,
-            "policy.import",
+            AuditAction.POLICY_IMPORT,
             policy.display_name,
             {
                 "id": policy_id,
@@ -164,7 +165,7 @@ def assign(
         store.set_assignment(row.id, all_devices, tags)
         store.append_audit(
             who.audit_name,
-            "policy.assign",
+            AuditAction.POLICY_ASSIGN,
             policy.display_name,
             {"all_devices": all_devices, "group_tags": list(tags)},
         )
@@ -214,7 +215,11 @@ def reevaluate(
             if progress is not None:
                 progress(end - low + 1, total)
         store.append_audit(
-            who.audit_name, "compliance.reevaluate", None, {"changed": changed}, at=iso(moment)
+            who.audit_name,
+            AuditAction.COMPLIANCE_REEVALUATE,
+            None,
+            {"changed": changed},
+            at=iso(moment),
         )
     log.info("re-evaluated the fleet: %d device(s) changed state", changed)
     return changed
@@ -279,7 +284,7 @@ def record_checkins(
         report.recorded = len(batch) - len(problems)
         store.append_audit(
             who.audit_name,
-            "compliance.checkins",
+            AuditAction.COMPLIANCE_CHECKINS,
             None,
             {
                 "recorded": report.recorded,

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.compliance import stale
+from app.compliance.words import STATE_WORDS, states_words
 from app.domain import ComplianceState, DeviceQuery, HistoryKind
 from app.errors import InputError
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
 from app.services.compliance import (
@@ -26,15 +28,22 @@ from app.services.fleet import fleet_at
 from app.store import Store
 from app.timeutil import iso, utcnow
 
-#: Tiles in the order they show: key, words.
-TILES = (
+#: Tiles in the order they show: key, words. A state's tile says the state's own words
+#: (app/compliance/words.py), as every other place that names a state does.
+_S = ComplianceState
+TILES: tuple[tuple[str, str], ...] = (
     ("total", "Total"),
-    ("compliant", "Compliant"),
-    ("noncompliant", "Not compliant"),
-    ("inGracePeriod", "In grace period"),
-    ("notEvaluated", "Not evaluated"),
-    ("unknown", "Not synced"),
-    ("problem", "Error or conflict"),
+    *(
+        (state.value, STATE_WORDS[state])
+        for state in (
+            _S.COMPLIANT,
+            _S.NONCOMPLIANT,
+            _S.IN_GRACE_PERIOD,
+            _S.NOT_EVALUATED,
+            _S.UNKNOWN,
+        )
+    ),
+    ("problem", states_words((_S.ERROR.value, _S.CONFLICT.value))),
     ("stale", "Stale"),
 )
 
@@ -153,7 +162,7 @@ def reevaluate_device(
         tenant = tenant_settings(store)
         for cohort, policy_set in cohorts(policies(store)):
             store.evaluate_cohort(cohort, policy_set, tenant, moment)
-        store.append_audit(who.audit_name, "compliance.reevaluate", device.serial, {})
+        store.append_audit(who.audit_name, AuditAction.COMPLIANCE_REEVALUATE, device.serial, {})
         after = store.device(device_id)
     assert after is not None
     return after.compliance_state
@@ -174,7 +183,7 @@ def mark_for_cleanup(
         store.insert_history(
             [(device_id, at, HistoryKind.CLEANUP, device.lineage, who.audit_name, {}, None)]
         )
-        store.append_audit(who.audit_name, "stale.mark", device.serial, {"at": at})
+        store.append_audit(who.audit_name, AuditAction.STALE_MARK, device.serial, {"at": at})
 
 
 def drill_down(query: DeviceQuery, **filters: Any) -> DeviceQuery:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from app import labels
 from app.domain import Device, DeviceQuery
@@ -40,3 +41,40 @@ def find_device(store: Store, scanned: str) -> Device | None:
             return device
         return store.device_by_serial(label.serial)
     return store.device_by_serial(text)
+
+
+@dataclass(frozen=True)
+class ExactMatch:
+    """What Enter in a search box found: `term` is what the box should then hold (the text,
+    or the serial a scanned label names); `field` says which of the device's values equals it
+    ("serial", "device_name" or "assigned_user"; None when nothing does); `count` is how many
+    devices have a serial, name or user equal to `term` (a user may have several)."""
+
+    term: str
+    field: str | None
+    device: Device | None
+    count: int
+
+    def query(self, base: DeviceQuery) -> DeviceQuery:
+        """The list that agrees with the box: the exact matches, else what starts with it."""
+        return replace(base, text=self.term, exact=self.device is not None)
+
+
+def find_exact(store: Store, scanned: str) -> ExactMatch:
+    """An exact serial (or a Joinery label), device name or user, in that order of priority;
+    case does not matter, as in the list's prefix search."""
+    text = scanned.strip()
+    label = labels.parse_payload(text)
+    term = label.serial if label is not None else text
+    if not term:
+        return ExactMatch("", None, None, 0)
+    device = find_device(store, text) if label is not None else store.device_by_serial(term)
+    field: str | None = "serial" if device is not None else None
+    if device is None:
+        first = store.devices_page(DeviceQuery(text=term, exact=True), 0, 1)
+        device = first[0] if first else None
+        if device is not None:
+            named = (device.device_name or "").casefold() == term.casefold()
+            field = "device_name" if named else "assigned_user"
+    count = store.count_devices(DeviceQuery(text=term, exact=True)) if device else 0
+    return ExactMatch(term, field, device, count)

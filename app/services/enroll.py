@@ -16,6 +16,7 @@ from app.autopilot.fields import CHECKS, USER
 from app.domain import Device, EnrollmentStatus, HistoryKind, ProvisioningMethod
 from app.enrollment import DEFAULT_PROFILE, Answers
 from app.errors import InputError, Problem
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
@@ -145,7 +146,10 @@ def save_profile(
             if token is not None or not needs_key:
                 store.set_profile_wifi_key(canonical, token)
             store.append_audit(
-                who.audit_name, "profile.save", canonical, {"wifi_key": "sealed" if token else None}
+                who.audit_name,
+                AuditAction.PROFILE_SAVE,
+                canonical,
+                {"wifi_key": "sealed" if token else None},
             )
     finally:
         if vault is not None:
@@ -164,7 +168,10 @@ def profile_wifi_key(store: Store, name: str, *, actor: Actor | None = None) -> 
         key = vault.unseal("profiles", "wifi_key", canonical, token)
     with store.transaction():
         store.append_audit(
-            who.audit_name, "secret.reveal", f"profile {canonical}", {"secret": "wifi_key"}
+            who.audit_name,
+            AuditAction.SECRET_REVEAL,
+            f"profile {canonical}",
+            {"secret": "wifi_key"},
         )
     return key
 
@@ -293,7 +300,7 @@ def _commit(
     )
     store.append_audit(
         who.audit_name,
-        "device.enroll",
+        AuditAction.DEVICE_ENROLL,
         serial,
         {
             "device_name": name,

@@ -19,6 +19,7 @@ from app.compliance.evaluate import (
 from app.compliance.facts import DeviceFacts, FactSource
 from app.domain import ComplianceState, Device
 from app.errors import InputError
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import local_admin
 from app.services.compliance import (
@@ -143,7 +144,11 @@ def take_snapshot(
     with store.transaction():
         store.save_snapshot(moment.date().isoformat(), iso(moment), summary, summary["stale_days"])
         store.append_audit(
-            who.audit_name, "compliance.snapshot", moment.date().isoformat(), {}, at=iso(moment)
+            who.audit_name,
+            AuditAction.COMPLIANCE_SNAPSHOT,
+            moment.date().isoformat(),
+            {},
+            at=iso(moment),
         )
     return summary
 

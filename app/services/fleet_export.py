@@ -24,6 +24,7 @@ from app.domain import (
     ProvisioningMethod,
 )
 from app.errors import Cancelled, InputError
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
@@ -189,7 +190,7 @@ def export_devices_csv(
         with store.transaction():
             store.append_audit(
                 who.audit_name,
-                "fleet.export",
+                AuditAction.FLEET_EXPORT,
                 str(target),
                 {"layout": layout, "devices": count, "query": asdict(query)},
             )

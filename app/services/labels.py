@@ -11,6 +11,7 @@ from app import labels, paths
 from app.domain import Device
 from app.errors import InputError, JoineryError, KnownError
 from app.fileutil import atomic_write
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.services.enroll import EnrollRequest, EnrollResult, enroll_devices
@@ -31,7 +32,7 @@ def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | N
     with store.transaction():
         store.append_audit(
             who.audit_name,
-            "label.print",
+            AuditAction.LABEL_PRINT,
             device.serial,
             {"file": target.name, "format": target.suffix.lstrip(".").lower()},
         )
@@ -73,7 +74,7 @@ def write_label_sheet(
     with store.transaction():
         store.append_audit(
             who.audit_name,
-            "label.print",
+            AuditAction.LABEL_PRINT,
             f"{len(devices)} devices",
             {"file": target.name, "format": "pdf", "layout": layout, "serials": list(serials)},
         )
@@ -85,7 +86,9 @@ def record_label_print(store: Store, device: Device, actor: Actor | None = None)
     who = actor or local_admin()
     who.require(Permission.PRINT_LABEL)
     with store.transaction():
-        store.append_audit(who.audit_name, "label.print", device.serial, {"to": "printer"})
+        store.append_audit(
+            who.audit_name, AuditAction.LABEL_PRINT, device.serial, {"to": "printer"}
+        )
 
 
 def queue_label(store: Store, serial: str, *, actor: Actor | None = None) -> Path:

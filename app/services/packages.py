@@ -26,6 +26,7 @@ from app.provisioning import bundle, wcd_xml
 from app.provisioning.bundle_format import SUFFIX, load_private_key, load_public_keys
 from app.provisioning.model import BulkToken, PackageSpec, bump_version, version_problem
 from app.provisioning.rules import TOKEN_WARN_DAYS
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services.actors import CancelCheck, Progress, local_admin
@@ -181,7 +182,7 @@ def _record(store: Store, record: builder.PackageRecord, who: Actor) -> int:
         details = {k: v for k, v in row.items() if k not in ("created_by", "created_at")}
         details["build"] = build_id
         store.append_audit(
-            who.audit_name, "package.build", f"{record.name} {record.version}", details
+            who.audit_name, AuditAction.PACKAGE_BUILD, f"{record.name} {record.version}", details
         )
     log.info("package %s %s recorded as build %d", record.name, record.version, build_id)
     return build_id
@@ -241,7 +242,7 @@ def record_provisioned(
         store.set_device_package(device.id, build_id)
         store.append_audit(
             who.audit_name,
-            "package.provisioned",
+            AuditAction.PACKAGE_PROVISIONED,
             device.serial,
             {"build": build_id, "package": build.name, "version": build.version},
         )
@@ -267,12 +268,12 @@ def verify_package(
         verdict = bundle.verify_bundle(path, keys, password, kdf_bounds=kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, "package.verify", path.name, details)
+        _audit(store, who, AuditAction.PACKAGE_VERIFY, path.name, details)
         raise
     known = [b for b in store.package_builds() if b.sha256 == verdict.sha256]
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
     details["build"] = known[0].id if known else None
-    _audit(store, who, "package.verify", path.name, details)
+    _audit(store, who, AuditAction.PACKAGE_VERIFY, path.name, details)
     return verdict
 
 
@@ -296,10 +297,10 @@ def unpack_package(
         verdict = bundle.unpack_bundle(path, out_dir, password, keys, kdf_bounds=kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, "package.unpack", path.name, details)
+        _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
         raise
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
-    _audit(store, who, "package.unpack", path.name, details)
+    _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
     return verdict
 
 
@@ -330,7 +331,7 @@ def export_package(
             "the source or the stick is damaged; nothing was left at the destination."
         )
     details: dict[str, object] = {"build": build_id, "to": str(target), "sha256": digest}
-    _audit(store, who, "package.export", f"{build.name} {build.version}", details)
+    _audit(store, who, AuditAction.PACKAGE_EXPORT, f"{build.name} {build.version}", details)
     return target
 
 
@@ -359,13 +360,13 @@ def open_package(
             bundle.unpack_bundle(output, project, password, kdf_bounds=kdf_bounds)
             read = wcd_xml.read_customizations(project / builder.PROJECT_XML)
             details: dict[str, object] = {"build": build_id, "file": output.name}
-            _audit(store, who, "package.open", f"{build.name} {build.version}", details)
+            _audit(store, who, AuditAction.PACKAGE_OPEN, f"{build.name} {build.version}", details)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         return OpenedPackage(read.spec, read.kept, project, str(output), scratch)
     details = {"build": build_id, "file": output.name}
-    _audit(store, who, "package.open", f"{build.name} {build.version}", details)
+    _audit(store, who, AuditAction.PACKAGE_OPEN, f"{build.name} {build.version}", details)
     return opened
 
 
@@ -416,7 +417,9 @@ def _build(store: Store, build_id: int) -> PackageBuild:
     return build
 
 
-def _audit(store: Store, who: Actor, action: str, target: str, details: dict[str, object]) -> None:
+def _audit(
+    store: Store, who: Actor, action: AuditAction, target: str, details: dict[str, object]
+) -> None:
     with store.transaction():
         store.append_audit(who.audit_name, action, target, details)
 

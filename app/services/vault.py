@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from app.security import keys
+from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import (
@@ -77,17 +78,22 @@ def open_vault(store: Store, actor: Actor, passphrase: Secret) -> VaultState:
             # The new key and its audit entry land together (unlock's own write nests).
             Vault.unlock(store, passphrase=passphrase).lock()
             store.append_audit(
-                actor.audit_name, "vault.create", "secrets vault", {"method": "passphrase"}
+                actor.audit_name,
+                AuditAction.VAULT_CREATE,
+                "secrets vault",
+                {"method": "passphrase"},
             )
     else:
         try:
             Vault.unlock(store, passphrase=passphrase).lock()
         except WrongPassphrase:
             with store.transaction():
-                store.append_audit(actor.audit_name, "vault.unlock_refused", "secrets vault")
+                store.append_audit(
+                    actor.audit_name, AuditAction.VAULT_UNLOCK_REFUSED, "secrets vault"
+                )
             raise
         with store.transaction():
-            store.append_audit(actor.audit_name, "vault.unlock", "secrets vault")
+            store.append_audit(actor.audit_name, AuditAction.VAULT_UNLOCK, "secrets vault")
     remember_passphrase(store, passphrase)
     log.info("vault of %s: admin passphrase accepted for this session", store.path)
     return vault_state(store)

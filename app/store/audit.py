@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from app.errors import KnownError
 from app.security import chain, keys
+from app.security.audit_actions import AuditAction
 from app.store.base import StoreBase
 from app.timeutil import now_iso
 
@@ -33,6 +34,7 @@ class AuditEntry:
 @dataclass(frozen=True)
 class AuditQuery:
     action: str | None = None  # exact action, or a prefix ending in "." ("autopilot.")
+    actions: tuple[str, ...] = ()  # any of these (a group of the Audit screen's filter)
     actor: str | None = None
     text: str = ""  # anywhere in target or details
     since: str | None = None
@@ -70,13 +72,16 @@ class AuditMixin(StoreBase):
     def append_audit(
         self,
         actor: str,
-        action: str,
+        action: AuditAction,
         target: str | None = None,
         details: dict[str, object] | None = None,
         *,
         at: str | None = None,
     ) -> int:
-        """Append one chained entry; call it inside the transaction of the change it records."""
+        """Append one chained entry; call it inside the transaction of the change it records.
+
+        `action` is a declared AuditAction (typed, so a bare string fails mypy in `app/`)."""
+        code = str(action)
         with self.transaction():
             key = self.audit_key(create=True)
             last = self.conn.execute(
@@ -87,12 +92,12 @@ class AuditMixin(StoreBase):
             when = at or now_iso()
             text = json.dumps(details or {}, sort_keys=True, ensure_ascii=False)
             mac = chain.link(
-                key, previous, chain.canonical(entry_id, when, actor, action, target, text)
+                key, previous, chain.canonical(entry_id, when, actor, code, target, text)
             )
             self.conn.execute(
                 "INSERT INTO audit (id, at, actor, action, target, details, mac) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (entry_id, when, actor, action, target, text, mac.hex()),
+                (entry_id, when, actor, code, target, text, mac.hex()),
             )
         return entry_id
 
@@ -133,6 +138,9 @@ def _audit_where(query: AuditQuery) -> tuple[list[str], list[object]]:
         else:
             where.append("action = ?")
             params.append(query.action)
+    if query.actions:
+        where.append(f"action IN ({', '.join('?' * len(query.actions))})")
+        params.extend(query.actions)
     if query.actor:
         where.append("actor = ?")
         params.append(query.actor)

@@ -79,7 +79,11 @@ def _where(query: DeviceQuery, *, walk: bool = False) -> tuple[str, list[object]
     clauses: list[str] = []
     params: list[object] = []
     text = query.text.strip()
-    if text:
+    if text and query.exact:
+        # Equality on NOCASE-indexed columns: case-insensitive, one index lookup each.
+        clauses.append("(" + " OR ".join(f"{col} = ?" for col in _SEARCHED) + ")")
+        params.extend([text] * len(_SEARCHED))
+    elif text:
         # Prefix ranges on NOCASE-indexed columns: SQLite answers the OR from three indexes.
         ranges = [f"({col} >= ? AND {col} < ?)" for col in _SEARCHED]
         clauses.append("(" + " OR ".join(ranges) + ")")

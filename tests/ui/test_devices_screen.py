@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app import demo
-from app.domain import AutopilotRecord
+from app.domain import AutopilotRecord, Device, DeviceQuery
 from app.store import Store
+from tests.helpers import keyboard as kb
 from ui.devices.import_flow import ImportResultDialog
 from ui.devices.model import COLUMNS, PAGE_SIZE, DeviceTableModel
 from ui.devices.screen import DevicesScreen
@@ -69,26 +71,6 @@ def test_typing_filters_by_prefix(screen: DevicesScreen, qtbot: QtBot) -> None:
     rows = [screen.model.device_at(r) for r in range(screen.model.rowCount())]
     assert target.id in {d.id for d in rows if d}
     assert screen.model.rowCount() < 1200
-
-
-def test_scan_and_enter_selects_the_device(screen: DevicesScreen, qtbot: QtBot) -> None:
-    with Store.open(screen.db_path) as store:
-        target = store.devices_page(screen.model.query, 900, 1)[0]
-    screen.search.setFocus()
-    qtbot.keyClicks(screen.search, target.serial.lower())
-    with qtbot.waitSignal(screen.model.ready, timeout=5000):
-        qtbot.keyClick(screen.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: screen.selected_device() is not None)
-    assert screen.selected_device().id == target.id  # type: ignore[union-attr]
-    assert screen.detail.title.text() == target.device_name
-    assert screen.search.selectedText() == screen.search.text()  # ready for the next scan
-
-
-def test_unknown_scan_says_so_beside_the_field(screen: DevicesScreen, qtbot: QtBot) -> None:
-    qtbot.keyClicks(screen.search, "NO-SUCH-SERIAL")
-    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
-    assert screen.search.property("state") == "error"
-    assert "NO-SUCH-SERIAL" in screen.message.text()
 
 
 def test_import_through_the_dialog_path(
@@ -223,17 +205,6 @@ def test_empty_registry_says_what_to_do(qtbot: QtBot, db_path: Path) -> None:
     widget.shutdown()
 
 
-def test_search_without_matches_says_so(screen: DevicesScreen, qtbot: QtBot) -> None:
-    with qtbot.waitSignal(screen.model.ready, timeout=5000):
-        qtbot.keyClicks(screen.search, "zzz-nothing")
-    assert screen.list_stack.currentWidget() is screen.empty
-    assert "zzz-nothing" in screen.empty.text()
-    with qtbot.waitSignal(screen.model.ready, timeout=5000):
-        qtbot.keyClick(screen.search, Qt.Key.Key_Escape)
-    assert screen.list_stack.currentWidget() is screen.table
-    assert screen.model.rowCount() == 1200
-
-
 def test_dragging_fetches_the_latest_pages_first(screen: DevicesScreen, qtbot: QtBot) -> None:
     model = screen.model
     for number in range(1, 11):  # a fast drag paints ten pages before any arrives
@@ -243,19 +214,6 @@ def test_dragging_fetches_the_latest_pages_first(screen: DevicesScreen, qtbot: Q
     assert skipped == [2, 3, 4, 5, 6]  # overtaken while waiting: never fetched
     assert model.device_at(3 * PAGE_SIZE) is None  # painted again: asked again
     qtbot.waitUntil(lambda: model.device_at(3 * PAGE_SIZE) is not None)
-
-
-def test_scanning_a_printed_label_opens_the_record(screen: DevicesScreen, qtbot: QtBot) -> None:
-    from app import labels
-
-    with Store.open(screen.db_path) as store:
-        target = store.devices_page(screen.model.query, 321, 1)[0]
-    screen.search.setFocus()
-    qtbot.keyClicks(screen.search, labels.payload(target))  # what the scanner types
-    with qtbot.waitSignal(screen.model.ready, timeout=5000):
-        qtbot.keyClick(screen.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: screen.selected_device() is not None)
-    assert screen.selected_device().id == target.id  # type: ignore[union-attr]
 
 
 def test_label_prints_through_qprinter(screen: DevicesScreen, qtbot: QtBot, tmp_path: Path) -> None:
@@ -278,3 +236,144 @@ def test_label_prints_through_qprinter(screen: DevicesScreen, qtbot: QtBot, tmp_
         dialog.accept()
     entries = screen.store.audit_entries(action="label.print")
     assert [e.target for e in entries] == [device.serial]
+
+
+# -- search and scan, by keyboard: every key goes to the focused widget ----------------------
+
+
+def to_search(screen: DevicesScreen) -> None:
+    """Where a person starts: anywhere on the screen, then Ctrl+F."""
+    screen.table.setFocus()
+    kb.ctrl(kb.Key.Key_F)
+    assert kb.focus_name() == "search"
+
+
+def enter_and_wait(qtbot: QtBot, screen: DevicesScreen) -> None:
+    with qtbot.waitSignal(screen.model.ready, timeout=5000):
+        kb.enter()
+    assert kb.focus_name() == "search"
+
+
+def listed(screen: DevicesScreen) -> list[Device]:
+    rows = [screen.model.device_at(r) for r in range(screen.model.rowCount())]
+    return [d for d in rows if d is not None]
+
+
+def pick(screen: DevicesScreen, row: int) -> Device:
+    with Store.open(screen.db_path) as store:
+        return store.devices_page(DeviceQuery(), row, 1)[0]
+
+
+def test_enter_with_an_exact_serial_selects_it(screen: DevicesScreen, qtbot: QtBot) -> None:
+    target = pick(screen, 900)
+    to_search(screen)
+    kb.type_text(target.serial.lower())  # a scanner may send either case
+    enter_and_wait(qtbot, screen)
+    assert screen.selected_device() == target
+    assert screen.detail.title.text() == target.device_name
+    assert [d.id for d in listed(screen)] == [target.id]  # the list agrees with the box
+    assert screen.search.selectedText() == screen.search.text()  # the next scan replaces it
+    assert screen.search.property("state") == ""
+    assert screen.message.text() == f"Found {target.serial}."
+
+
+def test_enter_with_an_exact_device_name_selects_it(screen: DevicesScreen, qtbot: QtBot) -> None:
+    target = pick(screen, 321)
+    assert target.device_name
+    to_search(screen)
+    kb.type_text(target.device_name)
+    enter_and_wait(qtbot, screen)
+    assert screen.selected_device() == target
+    assert [d.id for d in listed(screen)] == [target.id]
+    assert target.device_name in screen.message.text()
+    assert target.serial in screen.message.text()
+
+
+def test_enter_with_a_upn_lists_every_device_of_that_user(
+    screen: DevicesScreen, qtbot: QtBot
+) -> None:
+    with Store.open(screen.db_path) as store:
+        users = Counter(d.assigned_user for d in store.iter_devices(DeviceQuery()))
+        upn = next(u for u, n in users.most_common() if u and n > 1)
+        theirs = [d for d in store.iter_devices(DeviceQuery()) if d.assigned_user == upn]
+    to_search(screen)
+    kb.type_text(upn.upper())
+    enter_and_wait(qtbot, screen)
+    assert {d.id for d in listed(screen)} == {d.id for d in theirs}
+    selected = screen.selected_device()
+    assert selected is not None and selected.assigned_user == upn
+    assert f"of {len(theirs)} devices" in screen.message.text()
+    assert f"“{upn.upper()}”" in screen.count_label.text()
+
+
+def test_a_failed_enter_says_so_and_the_list_agrees_with_the_box(
+    screen: DevicesScreen, qtbot: QtBot
+) -> None:
+    earlier = pick(screen, 10)
+    to_search(screen)
+    kb.type_text(earlier.serial)
+    enter_and_wait(qtbot, screen)
+    assert screen.selected_device() == earlier
+    # A scanner types the next code at once: no pause, so no filter ran before Enter.
+    prefix = earlier.serial[:4]
+    kb.type_text(prefix + "-NOT-A-DEVICE")
+    enter_and_wait(qtbot, screen)
+    box = screen.search.text()
+    assert box == prefix + "-NOT-A-DEVICE"
+    assert screen.search.property("state") == "error"
+    assert f"No device has the serial number, name or user “{box}”" in screen.message.text()
+    assert "None starts with it" in screen.message.text()
+    assert screen.message.property("state") == "error"
+    assert screen.model.query.text == box and not screen.model.query.exact
+    assert screen.list_stack.currentWidget() is screen.empty  # not the earlier device
+    assert box in screen.empty.text()
+    assert screen.selected_device() is None
+    assert screen.detail.title.text() == "No device selected"
+    kb.press(kb.Key.Key_Escape)
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 1200, timeout=5000)
+    assert kb.focus_name() == "search"
+    assert screen.list_stack.currentWidget() is screen.table
+
+
+def test_a_failed_enter_on_a_prefix_lists_what_starts_with_it(
+    screen: DevicesScreen, qtbot: QtBot
+) -> None:
+    to_search(screen)
+    kb.type_text("CTS-0")  # a name prefix: no device is called exactly that
+    enter_and_wait(qtbot, screen)
+    matches = listed(screen)
+    assert matches and all(
+        any((v or "").upper().startswith("CTS-0") for v in (d.serial, d.device_name))
+        for d in matches
+    )
+    assert screen.search.text() == "CTS-0"
+    assert f"shows the {screen.model.rowCount()} device(s)" in screen.message.text()
+    assert "start with “CTS-0”" in screen.count_label.text()
+    kb.type_text("1")  # typing on filters by prefix again, and clears the error
+    assert screen.search.property("state") == ""
+
+
+def test_scanning_a_printed_label_opens_the_record(screen: DevicesScreen, qtbot: QtBot) -> None:
+    from app import labels
+
+    target = pick(screen, 321)
+    to_search(screen)
+    kb.type_text(labels.payload(target))  # what the scanner types, then its Enter
+    enter_and_wait(qtbot, screen)
+    assert screen.selected_device() == target
+    assert screen.search.text() == target.serial  # the box says what the list shows
+
+
+def test_typing_without_enter_filters_and_says_so_when_nothing_matches(
+    screen: DevicesScreen, qtbot: QtBot
+) -> None:
+    to_search(screen)
+    with qtbot.waitSignal(screen.model.ready, timeout=5000):
+        kb.type_text("zzz-nothing")
+    assert screen.list_stack.currentWidget() is screen.empty
+    assert "zzz-nothing" in screen.empty.text()
+    with qtbot.waitSignal(screen.model.ready, timeout=5000):
+        kb.press(kb.Key.Key_Escape)
+    assert kb.focus_name() == "search"
+    assert screen.list_stack.currentWidget() is screen.table
+    assert screen.model.rowCount() == 1200

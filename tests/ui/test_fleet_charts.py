@@ -16,9 +16,10 @@ from app.compliance.rules import RULES
 from app.compliance.words import SETTING_WORDS, STATE_WORDS, setting_words
 from app.domain import ComplianceState
 from ui import theme
-from ui.fleet.chart_base import STATES, nice_top
+from ui.fleet.chart_base import nice_top
 from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
+from ui.widgets.state_swatch import STATES
 
 COUNTS = {"compliant": 812, "noncompliant": 40, "inGracePeriod": 7, "error": 2}
 FAILING = {"bitLockerEnabled": 30, "osMinimumVersion": 55, "tpmRequired": 4, "rtpEnabled": 0}

@@ -11,15 +11,20 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app import demo, services
+from app.compliance.words import STATE_WORDS
 from app.domain import DeviceQuery
 from app.security.roles import Actor, Role
 from app.services.demo import seed_compliance_history
 from app.store import Store
-from ui.fleet.screen import DEVICES, STALE, FleetScreen
+from tests.helpers import keyboard as kb
+from ui import theme
+from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
+from ui.fleet.tiles import ACTIVE
 from ui.ops import wait_for_writer
 
 ADMIN = Actor("ada", Role.ADMIN)
@@ -71,7 +76,7 @@ def test_filters_narrow_and_counts_agree(qtbot: QtBot, screen: FleetScreen) -> N
     wait_rows(qtbot, screen)
     assert screen.filters.failing.currentData() == setting
     assert screen.model.rowCount() == failing
-    screen.filters.state.setCurrentIndex(screen.filters.state.findData("noncompliant"))
+    screen.filters.choose(screen.filters.state, ("noncompliant",))
     screen.filters.state.activated.emit(screen.filters.state.currentIndex())
     wait_rows(qtbot, screen)
     expected = screen.store.count_devices(DeviceQuery(failing=setting, state="noncompliant"))
@@ -218,3 +223,163 @@ def test_a_locked_kiosk_acts_for_nobody(qtbot: QtBot, screen: FleetScreen) -> No
     history = screen.store.device_history(device.device_id)
     assert not any(h.kind == "marked for cleanup" for h in history)
     assert not screen.store.audit_entries(action="stale.mark")
+
+
+# -- tiles, filters and states, by keyboard ---------------------------------------------------
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[QApplication]:
+    """The light stylesheet applied (tests run without one), then what was there before."""
+    sheet, palette, name = (
+        qapp.styleSheet(),
+        QPalette(qapp.palette()),
+        qapp.property("joineryTheme"),
+    )
+    theme.apply(qapp, "light")
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setProperty("joineryTheme", name)
+
+
+def tab_to_tile(key: str, limit: int = 60) -> QPushButton:
+    for _ in range(limit):
+        widget = kb.focused()
+        if isinstance(widget, QPushButton) and widget.property("tile") == key:
+            return widget
+        kb.tab()
+    raise AssertionError(f"Tab never reached the {key} tile; stuck at {kb.focus_name()}")
+
+
+def background(tile: QPushButton) -> QColor:
+    """The colour inside the tile's frame, away from its text and stripe."""
+    image = tile.grab().toImage()
+    return image.pixelColor(image.width() - 8, image.height() // 2)
+
+
+def active_tiles(screen: FleetScreen) -> list[str]:
+    return [k for k, t in screen.tiles.tiles.items() if t.property("state") == ACTIVE]
+
+
+def test_a_tile_pressed_by_keyboard_is_highlighted_and_its_filter_shows_and_clears(
+    qtbot: QtBot, screen: FleetScreen, themed: QApplication
+) -> None:
+    board = screen.board
+    assert board is not None and board.tiles["noncompliant"]
+    assert active_tiles(screen) == ["total"]  # the list starts as every device
+    screen.tiles.tiles["total"].setFocus()
+    tile = tab_to_tile("noncompliant")
+    idle = background(tile)
+    kb.space()
+    wait_rows(qtbot, screen)
+    assert kb.focused() is tile
+    assert active_tiles(screen) == ["noncompliant"] and tile.isChecked()
+    assert background(tile) == theme.colour("accent_tint") != idle
+    assert background(screen.tiles.tiles["total"]) == theme.colour("surface")
+    assert screen.filters.state.currentText() == "Not compliant"  # the tile's filter, shown
+    assert screen.model.rowCount() == board.tiles["noncompliant"]
+    assert "the same query as the “Not compliant” tile" in screen.count.text()
+    kb.alt(kb.Key.Key_L)  # Clear filters: the button clicks, and focus stays where it was
+    qtbot.waitUntil(lambda: screen.filters.state.currentIndex() == 0)
+    wait_rows(qtbot, screen)
+    assert kb.focused() is tile
+    assert active_tiles(screen) == ["total"]
+    assert screen.model.rowCount() == board.tiles["total"]
+
+
+def test_a_tile_filter_clears_from_the_state_filter_by_keyboard(
+    qtbot: QtBot, screen: FleetScreen
+) -> None:
+    board = screen.board
+    assert board is not None
+    screen.tiles.tiles["total"].setFocus()
+    tab_to_tile("problem")
+    kb.space()
+    wait_rows(qtbot, screen)
+    assert screen.filters.state.currentText() == "Error or conflict"
+    assert active_tiles(screen) == ["problem"]
+    assert screen.model.rowCount() == board.tiles["problem"]
+    kb.alt(kb.Key.Key_S)
+    assert kb.focus_name() == "stateFilter"
+    kb.press(kb.Key.Key_Home)  # "(any)": the tile's filter is gone, and so is its highlight
+    wait_rows(qtbot, screen)
+    assert kb.focus_name() == "stateFilter"
+    assert active_tiles(screen) == ["total"]
+    assert screen.model.rowCount() == board.tiles["total"]
+    kb.press(kb.Key.Key_Down)  # the first state by keyboard: its tile lights up
+    wait_rows(qtbot, screen)
+    assert screen.filters.state.currentText() == "Compliant"
+    assert active_tiles(screen) == ["compliant"]
+    kb.alt(kb.Key.Key_Y)  # and Stale only: the list is no single tile's any more
+    qtbot.waitUntil(screen.filters.stale.isChecked)
+    wait_rows(qtbot, screen)
+    assert kb.focus_name() == "staleFilter"
+    assert active_tiles(screen) == []
+
+
+def test_every_filter_has_a_label_whose_shortcut_focuses_it(screen: FleetScreen) -> None:
+    screen.tabs.setCurrentIndex(DEVICES)
+    screen.table.setFocus()
+    for key, name in (
+        (kb.Key.Key_A, "fleetSearch"),
+        (kb.Key.Key_S, "stateFilter"),
+        (kb.Key.Key_F, "failingFilter"),
+        (kb.Key.Key_B, "buildFilter"),
+        (kb.Key.Key_P, "policyFilter"),
+        (kb.Key.Key_T, "tagFilter"),
+        (kb.Key.Key_M, "modelFilter"),
+    ):
+        kb.alt(key)
+        assert kb.focus_name() == name
+        label = next(w for w in screen.filters.findChildren(QLabel) if w.buddy() is kb.focused())
+        assert label.isVisible() and label.text().replace("&", "")
+
+
+def test_states_show_in_colour_and_words_in_a_visible_column(
+    qtbot: QtBot, screen: FleetScreen
+) -> None:
+    """The window is 1366 px wide; the sidebar takes 200 of them."""
+    screen.resize(1366 - 200, 700)
+    screen.show_tile("total")
+    wait_rows(qtbot, screen)
+    column = COLUMN_KEYS.index(STATE_KEY)
+    header = screen.table.horizontalHeader()
+    right = header.sectionViewportPosition(column) + header.sectionSize(column)
+    assert not screen.table.isColumnHidden(column)
+    assert header.sectionViewportPosition(column) >= 0 and right <= header.viewport().width()
+    model = screen.model
+    for row in range(min(model.rowCount(), 50)):
+        index = model.index(row, column)
+        device = model.device_at(row)
+        assert device is not None
+        assert index.data() == STATE_WORDS[device.compliance_state]  # the words, always
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        assert isinstance(icon, QIcon) and not icon.isNull()  # and the colour beside them
+        assert index.data(Qt.ItemDataRole.DecorationRole) is not None
+
+
+def test_a_donut_slice_without_a_tile_filters_by_its_state(
+    qtbot: QtBot, screen: FleetScreen
+) -> None:
+    screen.donut.state_clicked.emit("error")  # a click on the Error slice or its legend
+    wait_rows(qtbot, screen)
+    assert screen.tabs.currentIndex() == DEVICES
+    assert screen.filters.state.currentText() == "Error"
+    assert screen.model.rowCount() == screen.store.count_devices(DeviceQuery(state="error"))
+    assert active_tiles(screen) == []  # "Error or conflict" is more than this list
+
+
+def test_on_a_past_day_a_tile_still_filters_todays_list(qtbot: QtBot, screen: FleetScreen) -> None:
+    board = screen.board
+    assert board is not None and len(board.trend) >= 2
+    screen.as_of.setDate(QDate.fromString(board.trend[0][0], "yyyy-MM-dd"))
+    qtbot.mouseClick(screen.tiles.tiles["problem"], Qt.MouseButton.LeftButton)
+    wait_rows(qtbot, screen)
+    assert screen.filters.state.currentText() == "Error or conflict"
+    today = DeviceQuery(states=("error", "conflict"))
+    assert screen.model.rowCount() == screen.store.count_devices(today)
+    qtbot.mouseClick(screen.filters.clear, Qt.MouseButton.LeftButton)
+    wait_rows(qtbot, screen)
+    assert screen.filters.state.currentIndex() == 0
+    assert screen.model.rowCount() == screen.store.count_devices(DeviceQuery())

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app import services
 from app.errors import JoineryError
+from app.security import audit_actions
 from app.security.roles import Actor, Permission
 from app.store import Store
 from app.store.audit import AuditEntry, AuditQuery
@@ -31,16 +33,9 @@ from ui.widgets.messages import notify
 log = logging.getLogger(__name__)
 
 PAGE = 500
-ACTIONS = (
-    ("All actions", None),
-    ("Sign-ins and operators", "operator."),
-    ("Locks", "session."),
-    ("Autopilot import and export", "autopilot."),
-    ("Audit exports", "audit."),
-    ("Settings", "settings."),
-    ("Demo data", "demo."),
-)
+INDENT = "\u2003"  # an em space: an action sits under its group in the list
 HEADERS = ("When (UTC)", "Who", "Action", "Target", "Details")
+ACTION_COLUMN = HEADERS.index("Action")
 
 
 class AuditScreen(QWidget):
@@ -55,12 +50,14 @@ class AuditScreen(QWidget):
         title = QLabel(self.tr("Audit"))
         title.setObjectName("screenTitle")
         self.action = QComboBox()
-        for label, _ in ACTIONS:
-            self.action.addItem(self.tr(label))
+        self.action.setObjectName("actionFilter")
+        self._offer_actions()
         self.who = QLineEdit()
-        self.who.setPlaceholderText(self.tr("Operator"))
+        self.who.setObjectName("operatorFilter")
+        self.who.setPlaceholderText(self.tr("Any operator"))
         self.who.setClearButtonEnabled(True)
         self.text = QLineEdit()
+        self.text.setObjectName("textFilter")
         self.text.setPlaceholderText(self.tr("Text in target or details"))
         self.text.setClearButtonEnabled(True)
         self.verify_button = QPushButton(self.tr("&Verify chain"))
@@ -73,7 +70,7 @@ class AuditScreen(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((160, 170, 190, 200)):
+        for column, width in enumerate((160, 170, 220, 200)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         self.more = QPushButton(self.tr("Show older entries"))
@@ -82,9 +79,15 @@ class AuditScreen(QWidget):
         self.status.setWordWrap(True)
 
         bar = QHBoxLayout()
-        bar.addWidget(self.action)
-        bar.addWidget(self.who)
-        bar.addWidget(self.text, 1)
+        for words, field in (
+            (self.tr("&Action"), self.action),
+            (self.tr("&Operator"), self.who),
+            (self.tr("&Search"), self.text),
+        ):
+            label = QLabel(words)
+            label.setBuddy(field)
+            bar.addWidget(label)
+            bar.addWidget(field, 1 if field is self.text else 0)
         bar.addWidget(self.verify_button)
         bar.addWidget(self.export_button)
         footer = QHBoxLayout()
@@ -104,9 +107,39 @@ class AuditScreen(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.choose_export)
 
+    def _offer_actions(self) -> None:
+        """Every declared action, under its group; a group's own entry selects all of it."""
+        combo = self.action
+        combo.addItem(self.tr("All actions"), ())
+        for group, actions in audit_actions.groups():
+            codes = tuple(str(a) for a in actions)
+            combo.addItem(self.tr(group), codes)
+            bold = combo.font()
+            bold.setBold(True)
+            combo.setItemData(combo.count() - 1, bold, Qt.ItemDataRole.FontRole)
+            if len(actions) == 1:
+                combo.setItemData(combo.count() - 1, codes[0], Qt.ItemDataRole.ToolTipRole)
+                continue
+            for action in actions:
+                combo.addItem(INDENT + self.tr(action.words), (str(action),))
+                combo.setItemData(combo.count() - 1, str(action), Qt.ItemDataRole.ToolTipRole)
+        combo.setMaxVisibleItems(
+            20
+        )  # a list that scrolls (05_audit.qss), not one taller than 768 px
+
+    def offered_actions(self) -> set[str]:
+        """Every action code the filter can select on its own (for tests and checks)."""
+        offered: set[str] = set()
+        for index in range(self.action.count()):
+            codes = self.action.itemData(index)
+            if len(codes) == 1:
+                offered.add(codes[0])
+        return offered
+
     def query(self) -> AuditQuery:
+        codes = self.action.currentData() or ()
         return AuditQuery(
-            action=ACTIONS[self.action.currentIndex()][1],
+            actions=tuple(codes),
             actor=self.who.text().strip() or None,
             text=self.text.text().strip(),
         )
@@ -151,13 +184,13 @@ class AuditScreen(QWidget):
             values = (
                 entry.at.replace("T", " ").removesuffix("Z"),
                 entry.actor,
-                entry.action,
+                self.tr(audit_actions.words(entry.action)),
                 entry.target or "",
                 "" if details == "{}" else details,
             )
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item.setToolTip(entry.action if column == ACTION_COLUMN else value)
                 self.table.setItem(start + offset, column, item)
 
     def verify(self) -> None:

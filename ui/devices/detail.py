@@ -51,8 +51,9 @@ class DeviceDetailWidget(QFrame):
         layout.addWidget(self.title)
         self.hint = QLabel(
             self.tr(
-                "Select a device in the list, or scan its serial number into the search box and "
-                "press Enter. Its identity, hardware-hash lineage and history show here."
+                "Select a device in the list, or scan or type its serial number, name or user "
+                "into the search box and press Enter. Its identity, hardware-hash lineage and "
+                "history show here."
             )
         )
         self.hint.setObjectName("planSummary")
@@ -119,7 +120,8 @@ class DeviceDetailWidget(QFrame):
             )
         for item in history:
             changes = ", ".join(
-                f"{key}: {old or '—'} → {new or '—'}" for key, (old, new) in item.changes.items()
+                f"{key}: {shown(key, old) or '—'} → {shown(key, new) or '—'}"
+                for key, (old, new) in item.changes.items()
             )
             text = f"{_when(item.at)}  {item.kind} by {item.actor}"
             if changes:

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
 from app.store import Store
+from ui.widgets.state_swatch import state_icon
 from ui.words import shown
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("manufacturer", "Manufacturer"),
 )
 
+STATE_KEY = "compliance_state"
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -211,6 +213,7 @@ class DeviceTableModel(QAbstractTableModel):
         if not index.isValid() or role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.DecorationRole,
         ):
             return None
         device = self.device_at(index.row())
@@ -218,6 +221,9 @@ class DeviceTableModel(QAbstractTableModel):
             return "…" if index.column() == 0 and role == Qt.ItemDataRole.DisplayRole else None
         key = COLUMNS[index.column()][0]
         value = getattr(device, key)
+        if role == Qt.ItemDataRole.DecorationRole:
+            # A state's colour, beside its words (the display role): never the colour alone.
+            return state_icon(value) if key == STATE_KEY and value else None
         if key == "last_checkin" and value:
             return str(value).replace("T", " ").removesuffix("Z")
         return shown(key, value)

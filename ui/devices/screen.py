@@ -35,6 +35,7 @@ from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import COLUMNS, DeviceTableModel
 from ui.ops import run_op
+from ui.widgets.form import set_state
 from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, notify, open_now
 from ui.widgets.scan_field import ScanFieldWidget
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 1000
 CSV_FILTER = "Autopilot hardware hash (*.csv);;All files (*)"
-COLUMN_WIDTHS = (116, 128, 150, 88, 200, 106, 90, 118, 140)
+COLUMN_WIDTHS = (116, 128, 140, 88, 190, 134, 90, 118, 140)  # Compliance: swatch and words
 
 
 class DevicesScreen(QWidget):
@@ -67,7 +68,8 @@ class DevicesScreen(QWidget):
         self._owns_store = store is None
         self.store = store if store is not None else Store.open(db_path)
         self._data_version = self.store.data_version()
-        self._pending_serial: str | None = None
+        self._pending: services.ExactMatch | None = None  # found by Enter, to select
+        self._missed: str | None = None  # what Enter did not find, to say once listed
         self._selected_id: int | None = None
         self._closed = False
 
@@ -221,51 +223,119 @@ class DevicesScreen(QWidget):
     # -- search and scan -------------------------------------------------------------------
 
     def _on_search_searched(self, text: str) -> None:
-        self._pending_serial = None
-        self.model.set_query(replace(self.model.query, text=text))
+        """Typing (after a pause): the list shows what starts with the text."""
+        self._pending = None
+        self._missed = None
+        self.model.set_query(replace(self.model.query, text=text, exact=False))
 
     def _on_search_scanned(self, text: str) -> None:
-        device = services.find_device(self.store, text)
-        if device is None:
+        """Enter: the exact serial (or label), device name or user, selected; else the list
+        shows what starts with the text, and the message says nothing is exactly that."""
+        found = services.find_exact(self.store, text)
+        if found.term != self.search.text().strip():
+            self.search.setText(found.term)  # a scanned label: the box names its serial
+        self.search.selectAll()  # the next scan replaces the text
+        if found.device is None:
+            self._pending = None
+            self._missed = found.term
+            self._selected_id = None
+            self.table.setCurrentIndex(QModelIndex())
+            self._show(None)
             self.search.set_state("error")
-            self._say(
-                self.tr(
-                    "No device has the serial number {s}. Import its hardware hash "
-                    "or enroll it first."
-                ).format(s=text)
+            self._say(self._missed_words(found.term, None), error=True)
+        else:
+            self._pending = found
+            self._missed = None
+            self._selected_id = found.device.id
+            self.search.set_state("")
+        self.model.set_query(found.query(self.model.query))
+
+    def _missed_words(self, term: str, starting: int | None) -> str:
+        text = self.tr("No device has the serial number, name or user “{t}”.").format(t=term)
+        if starting is None:
+            return text
+        if starting:
+            return (
+                text
+                + " "
+                + self.tr(
+                    "The list shows the {n} device(s) whose serial number, name or user starts "
+                    "with it; Esc shows every device."
+                ).format(n=f"{starting:,}")
             )
-            return
-        self._pending_serial = device.serial
-        self._selected_id = device.id
-        self.model.set_query(replace(self.model.query, text=device.serial))
+        return (
+            text
+            + " "
+            + self.tr(
+                "None starts with it either: check what was scanned, or import the device's "
+                "hardware hash (Ctrl+I) or enroll it first."
+            )
+        )
+
+    def _found_words(self, found: services.ExactMatch) -> str:
+        device = found.device
+        assert device is not None
+        if found.field == "device_name":
+            return self.tr("Found the device named {n} (serial number {s}).").format(
+                n=device.device_name, s=device.serial
+            )
+        if found.field == "assigned_user" and found.count > 1:
+            return self.tr(
+                "{u} is the user of {n} devices: the list shows them all, the first is selected."
+            ).format(u=found.term, n=found.count)
+        if found.field == "assigned_user":
+            return self.tr("Found the device of {u} (serial number {s}).").format(
+                u=found.term, s=device.serial
+            )
+        return self.tr("Found {s}.").format(s=device.serial)
 
     def _on_model_ready(self) -> None:
         shown_rows = self.model.rowCount()
         total = self.store.count_devices()
         self._show_empty_state(shown_rows, total)
-        if shown_rows == total:
-            self.count_label.setText(self.tr("{n} device(s)").format(n=f"{total:,}"))
-        else:
-            self.count_label.setText(
-                self.tr("{n} of {t} device(s) match").format(n=f"{shown_rows:,}", t=f"{total:,}")
-            )
+        self.count_label.setText(self._count_words(shown_rows, total))
+        pending, self._pending = self._pending, None
+        if pending is not None and pending.device is not None:
+            row = self.model.row_of(pending.device.id)
+            if row is None and shown_rows:
+                row = 0  # more matches than a page, sorted before it: the first one
+            if row is not None:
+                self._select_row(row)
+            self._say(self._found_words(pending))
+            return
+        missed, self._missed = self._missed, None
+        if missed is not None and self.model.query.text == missed:
+            self._say(self._missed_words(missed, shown_rows), error=True)
+            return
         if self._selected_id is not None:
             row = self.model.row_of(self._selected_id)
             if row is not None:
                 self._select_row(row)
-                if self._pending_serial is not None:
-                    self._say(self.tr("Found {s}.").format(s=self._pending_serial))
-                    self.search.selectAll()  # the next scan replaces the text
-        self._pending_serial = None
+
+    def _count_words(self, shown_rows: int, total: int) -> str:
+        query = self.model.query
+        n, t = f"{shown_rows:,}", f"{total:,}"
+        if not query.text:
+            return self.tr("{n} device(s)").format(n=t)
+        if query.exact:
+            return self.tr("{n} of {t} device(s): serial number, name or user is “{x}”").format(
+                n=n, t=t, x=query.text
+            )
+        return self.tr("{n} of {t} device(s) start with “{x}”").format(n=n, t=t, x=query.text)
 
     def _show_empty_state(self, shown_rows: int, total: int) -> None:
         if shown_rows:
             self.list_stack.setCurrentWidget(self.table)
             return
-        if total:
-            text = self.tr("No device's serial number, name or user starts with “{t}”.").format(
-                t=self.model.query.text
-            )
+        if total and self.model.query.exact:
+            text = self.tr(
+                "No device's serial number, name or user is “{t}”.\n\nEsc shows every device."
+            ).format(t=self.model.query.text)
+        elif total:
+            text = self.tr(
+                "No device's serial number, name or user starts with “{t}”.\n\n"
+                "Esc shows every device."
+            ).format(t=self.model.query.text)
         else:
             text = self.tr(
                 "No devices yet.\n\nImport the hardware-hash CSV files that "
@@ -318,8 +388,9 @@ class DevicesScreen(QWidget):
         index = self.table.currentIndex()
         return self.model.device_at(index.row()) if index.isValid() else None
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
+        set_state(self.message, "error" if error else "")
 
     # -- live updates ----------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QPainter,
     QPalette,
@@ -30,12 +29,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
-from app.domain import ComplianceState
 from ui import theme
 
 log = logging.getLogger(__name__)
 
-STATES: tuple[str, ...] = tuple(s.value for s in ComplianceState)
 SMALL_PT = 7.5  # axis and legend text: readable in a 320x220 tile at 1366x768
 LABEL_GAP_PX = 64  # least room between two date labels
 DATE_MARGIN_PX = 16  # room right of the plot for half of the last date label
@@ -50,10 +47,6 @@ def small_font(points: float = SMALL_PT, *, bold: bool = False) -> QFont:
     font.setPointSizeF(points)
     font.setBold(bold)
     return font
-
-
-def state_colour(state: str) -> QColor:
-    return theme.colour(f"state_{state}") if state in STATES else theme.colour("chart_bar")
 
 
 def nice_top(top: int) -> tuple[int, int]:

@@ -33,12 +33,11 @@ from ui import theme
 from ui.fleet.chart_base import (
     BOTTOM,
     LEFT,
-    STATES,
     ChartWidget,
     replace_values,
     small_font,
-    state_colour,
 )
+from ui.widgets.state_swatch import STATES, state_colour
 from ui.words import shown
 
 log = logging.getLogger(__name__)

@@ -1,19 +1,38 @@
 """The Fleet device list's filters: text, state, failing setting, build, policy, group tag,
-model, stale. `changed` fires when the admin applies them (Enter, a choice, the box)."""
+model, stale. `changed` fires when the admin applies them (Enter, a choice, the box).
+
+Every filter has a visible label whose Alt shortcut focuses it. A tile's filter is shown
+here too (its state in State, Stale in the box), so what the list shows is always written in
+this row, and clearing it here clears the tile.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.compliance.words import setting_words
+from app.compliance.words import setting_words, states_words
 from app.domain import ComplianceState
 from app.services import Dashboard
+from ui.widgets.state_swatch import state_icon
 from ui.words import shown
 
 ANY = "(any)"
+COMBO_CHARS = 10  # a combo is this wide whatever its longest choice; the popup shows all
+STATE_CHARS = 15  # "In grace period" whole
+#: Several states in one choice, as the "Error or conflict" tile has them.
+STATE_GROUPS = ((ComplianceState.ERROR.value, ComplianceState.CONFLICT.value),)
 
 
 class FilterBarWidget(QWidget):
@@ -24,34 +43,24 @@ class FilterBarWidget(QWidget):
         super().__init__(parent)
         self.search = QLineEdit()
         self.search.setObjectName("fleetSearch")
-        self.search.setPlaceholderText(self.tr("Serial, name or user (prefix)"))
-        self.state = QComboBox()
-        self.state.setObjectName("stateFilter")
-        self.state.addItem(self.tr(ANY), None)
+        self.search.setPlaceholderText(self.tr("Serial, name or user"))
+        self.search.setClearButtonEnabled(True)
+        self.state = self._combo("stateFilter", STATE_CHARS)
         for state in ComplianceState:
-            self.state.addItem(shown("compliance_state", state.value), state.value)
-        self.failing = self._combo("failingFilter", self.tr("Failing setting"))
-        self.build = self._combo("buildFilter", self.tr("Windows build"))
-        self.policy = self._combo("policyFilter", self.tr("Policy"))
-        self.tag = self._edit("tagFilter", self.tr("Group tag"))
-        self.model = self._edit("modelFilter", self.tr("Model"))
-        self.stale = QCheckBox(self.tr("Stale only"))
-        self.clear = QPushButton(self.tr("Clear"))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (
-            self.search,
-            self.state,
-            self.failing,
-            self.build,
-            self.policy,
-            self.tag,
-            self.model,
-            self.stale,
-            self.clear,
-        ):
-            layout.addWidget(widget)
-        layout.setStretch(0, 2)
+            self.state.addItem(state_icon(state.value), shown("compliance_state", state), (state,))
+        for states in STATE_GROUPS:
+            self.state.addItem(state_icon(states[0]), self.tr(states_words(states)), states)
+        self.failing = self._combo("failingFilter")
+        self.build = self._combo("buildFilter")
+        self.policy = self._combo("policyFilter")
+        self.tag = self._edit("tagFilter")
+        self.model = self._edit("modelFilter")
+        self.stale = QCheckBox(self.tr("Stale onl&y"))
+        self.stale.setObjectName("staleFilter")
+        self.clear = QPushButton(self.tr("C&lear filters"))
+        self.clear.setObjectName("clearFilters")
+        self.clear.setToolTip(self.tr("Show every device: no tile, no filter (Alt+L)"))
+        self._lay_out()
         for edit in (self.search, self.tag, self.model):
             edit.returnPressed.connect(self.changed)
         for combo in self.combos():
@@ -59,17 +68,48 @@ class FilterBarWidget(QWidget):
         self.stale.toggled.connect(self.changed)
         self.clear.clicked.connect(self.cleared)
 
-    def _combo(self, name: str, tip: str) -> QComboBox:
+    def _lay_out(self) -> None:
+        """Two rows, each field after its label: what to find and in which state first, then
+        the narrower filters (one row of all nine does not fit 1366 px with the detail pane)."""
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(6)
+        first, second = QHBoxLayout(), QHBoxLayout()
+        rows.addLayout(first)
+        rows.addLayout(second)
+        self._labelled(first, self.tr("Se&arch"), self.search, stretch=1)
+        self._labelled(first, self.tr("&State"), self.state)
+        first.addWidget(self.stale)
+        first.addWidget(self.clear)
+        self._labelled(second, self.tr("&Failing setting"), self.failing)
+        self._labelled(second, self.tr("Windows &build"), self.build)
+        self._labelled(second, self.tr("&Policy"), self.policy)
+        self._labelled(second, self.tr("Group &tag"), self.tag, stretch=1)
+        self._labelled(second, self.tr("&Model"), self.model, stretch=1)
+
+    @staticmethod
+    def _labelled(row: QHBoxLayout, words: str, field: QWidget, *, stretch: int = 0) -> None:
+        label = QLabel(words)
+        label.setObjectName("filterLabel")
+        label.setBuddy(field)
+        if row.count():
+            row.addSpacing(8)
+        row.addWidget(label)
+        row.addWidget(field, stretch)
+
+    def _combo(self, name: str, chars: int = COMBO_CHARS) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
-        combo.setToolTip(tip)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(chars)
         combo.addItem(self.tr(ANY), None)
         return combo
 
-    def _edit(self, name: str, words: str) -> QLineEdit:
+    def _edit(self, name: str) -> QLineEdit:
         edit = QLineEdit()
         edit.setObjectName(name)
-        edit.setPlaceholderText(words)
+        edit.setPlaceholderText(self.tr(ANY))
+        edit.setClearButtonEnabled(True)
         return edit
 
     def combos(self) -> tuple[QComboBox, ...]:
@@ -81,23 +121,35 @@ class FilterBarWidget(QWidget):
         self._fill(self.build, [(k, k) for k, _ in board.builds])
         self._fill(self.policy, [(p, p) for p in board.policies])
 
-    def choose(self, combo: QComboBox, data: str) -> None:
-        combo.setCurrentIndex(max(0, combo.findData(data)))
+    def choose(self, combo: QComboBox, data: Any) -> None:
+        """Select the item holding `data` ("(any)" when none does)."""
+        found = [i for i in range(combo.count()) if combo.itemData(i) == data]
+        combo.setCurrentIndex(found[0] if found else 0)
+
+    def show_states(self, states: tuple[str, ...], *, stale: bool) -> None:
+        """Show a tile's filter in this row (without applying it: the caller does)."""
+        self.choose(self.state, tuple(states) if states else None)
+        self.stale.blockSignals(True)
+        self.stale.setChecked(stale)
+        self.stale.blockSignals(False)
 
     def reset(self) -> None:
         for combo in self.combos():
             combo.setCurrentIndex(0)
         for edit in (self.search, self.tag, self.model):
             edit.clear()
-        self.stale.blockSignals(True)
-        self.stale.setChecked(False)
-        self.stale.blockSignals(False)
+        self.show_states((), stale=False)
+
+    def states(self) -> tuple[str, ...]:
+        return tuple(self.state.currentData() or ())
 
     def values(self, stale_before: str | None) -> dict[str, Any]:
         """The filters as DeviceQuery fields (empty ones are dropped by drill_down)."""
+        states = self.states()
         return {
             "text": self.search.text().strip(),
-            "state": self.state.currentData(),
+            "state": states[0] if len(states) == 1 else None,
+            "states": states if len(states) > 1 else (),
             "failing": self.failing.currentData(),
             "build": self.build.currentData(),
             "group_tag": self.tag.text().strip(),

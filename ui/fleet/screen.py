@@ -34,7 +34,7 @@ from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Dashboard
 from app.store import Store
-from ui.devices.model import COLUMNS, DeviceTableModel
+from ui.devices.model import COLUMNS, STATE_KEY, DeviceTableModel
 from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
@@ -46,11 +46,15 @@ from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
 from ui.ops import run_op
 from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, open_now
+from ui.widgets.state_swatch import STATES
 from ui.words import shown
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 500
+TOTAL = "total"
+STALE_TILE = "stale"
+STATE_COLUMN_PX = 150
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 OVERVIEW, DEVICES, STALE = range(3)
 
@@ -204,6 +208,11 @@ class FleetScreen(QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(118)
         for hidden in ("enrollment_status", "manufacturer"):  # the Devices screen has them
             self.table.setColumnHidden(COLUMN_KEYS.index(hidden), True)
+        # The state is what this list is about: right after the serial, seen at 1366 px.
+        header = self.table.horizontalHeader()
+        state_column = COLUMN_KEYS.index(STATE_KEY)
+        header.moveSection(header.visualIndex(state_column), 1)
+        self.table.setColumnWidth(state_column, STATE_COLUMN_PX)
         self.count = QLabel()
         self.count.setObjectName("countLabel")
         self.detail = FleetDetailWidget()
@@ -223,7 +232,7 @@ class FleetScreen(QWidget):
         layout.addWidget(self.filters)
         layout.addWidget(split, 1)
         self.filters.changed.connect(self._apply_filters)
-        self.filters.cleared.connect(lambda: self.show_tile("total"))
+        self.filters.cleared.connect(lambda: self.show_tile(TOTAL))
         self.model.ready.connect(self._on_model_ready)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.detail.reevaluate_clicked.connect(self._reevaluate)
@@ -274,6 +283,7 @@ class FleetScreen(QWidget):
                     "the device list shows today."
                 ).format(d=board.as_of)
             )
+        self._highlight()
         stale_changed = board.tiles.get("stale") != self._stale_shown
         if self.tabs.currentIndex() == STALE and stale_changed:
             self._show_stale()  # planning 500 devices is not for every check-in batch
@@ -303,27 +313,36 @@ class FleetScreen(QWidget):
     # -- drill-downs -----------------------------------------------------------------------
 
     def show_tile(self, key: str) -> None:
-        """The devices behind a tile (or a donut slice): the same query as its number."""
-        if self.board is None or key not in self.board.queries:
+        """The devices behind a tile (or a donut slice): its filter is written in the filter
+        row, where it shows and can be cleared, and the list shows that same query."""
+        board = self.board
+        if board is None:
             return
-        self.tile = key
-        self.tiles.select(key)
+        if key in board.queries:
+            query = board.queries[key]
+        elif key in STATES:  # a donut slice with no tile of its own (error, conflict)
+            query = DeviceQuery(state=key)
+        elif key != STALE_TILE:  # a past day's board keeps no queries; the list shows today
+            query = services.tile_query(key, "")
+        else:
+            return
         self.filters.reset()
-        order = {"sort": self.model.query.sort, "descending": self.model.query.descending}
-        self.model.set_query(replace(self.board.queries[key], **order))
+        states = query.states or ((query.state,) if query.state else ())
+        self.filters.show_states(states, stale=bool(query.stale_before))
+        self._apply_filters()
         self.tabs.setCurrentIndex(DEVICES)
 
     def _drill(self, **filters: str) -> None:
-        self.show_tile("total")
+        self.filters.reset()
         if "failing" in filters:
             self.filters.choose(self.filters.failing, filters["failing"])
         if "build" in filters:
             self.filters.choose(self.filters.build, filters["build"])
         self._apply_filters()
+        self.tabs.setCurrentIndex(DEVICES)
 
     def filtered_query(self) -> DeviceQuery:
         board = self.board
-        base = board.queries.get(self.tile or "total", DeviceQuery()) if board else DeviceQuery()
         policy = self.filters.policy.currentData()
         tags: tuple[str, ...] = ()
         if policy:
@@ -333,20 +352,34 @@ class FleetScreen(QWidget):
             if found is not None and not found.assignment.all_devices:
                 tags = tuple(found.assignment.group_tags)
         return services.drill_down(
-            replace(base, sort=self.model.query.sort, descending=self.model.query.descending),
+            DeviceQuery(sort=self.model.query.sort, descending=self.model.query.descending),
             group_tags=tags,
             **self.filters.values(board.stale_before if board else None),
         )
 
     def _apply_filters(self) -> None:
+        self._highlight()  # first: a cheap query's rows (and its count words) come at once
         self.model.set_query(self.filtered_query())
+
+    def _highlight(self) -> None:
+        """The tile whose filter the filter row holds is the active one (Total: none)."""
+        board = self.board
+        values = self.filters.values(board.stale_before if board else None)
+        part = DeviceQuery(
+            state=values["state"], states=values["states"], stale_before=values["stale_before"]
+        )
+        queries = board.queries if board else {}
+        self.tile = next((key for key, query in queries.items() if query == part), None)
+        self.tiles.select(self.tile)
 
     def _on_model_ready(self) -> None:
         total = self.model.rowCount()
         words = self.tr("{n} device(s)").format(n=f"{total:,}")
-        if self.tile and self.board and self.model.query == self.board.queries.get(self.tile):
+        board, query = self.board, self.model.query
+        tile = board.queries.get(self.tile) if board and self.tile else None
+        if tile is not None and replace(query, sort=tile.sort, descending=False) == tile:
             words += self.tr(" — the same query as the “{t}” tile").format(
-                t=dict(services.TILES)[self.tile]
+                t=self.tr(dict(services.TILES)[self.tile or TOTAL])
             )
         self.count.setText(words)
         self._reselect()

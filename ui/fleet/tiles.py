@@ -1,23 +1,30 @@
-"""The row of tiles at the top of the Fleet screen; a click asks for the list behind one."""
+"""The row of tiles at the top of the Fleet screen; a click asks for the list behind one.
+
+The tile whose devices the list shows is highlighted through the stylesheet (`state` is
+"active", see resources/styles/04_fleet.qss), and a state's tile carries the state's colour
+as a stripe beside its words.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from app.services import TILES
+from ui.widgets.form import set_state
+
+ACTIVE = "active"
 
 
 class TileBarWidget(QWidget):
-    """Checkable tiles, keyboard-reachable (Tab, Space); `chosen(key)` on a click."""
+    """Tiles reachable by keyboard (Tab, Space); `chosen(key)` when one is pressed."""
 
     chosen = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tiles: dict[str, QPushButton] = {}
-        self._group = QButtonGroup(self)
-        self._group.setExclusive(True)
+        self.active: str | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -25,10 +32,10 @@ class TileBarWidget(QWidget):
             tile = QPushButton()
             tile.setObjectName("tile")
             tile.setProperty("tile", key)
-            tile.setCheckable(True)
+            tile.setCheckable(True)  # read out as pressed or not by a screen reader
             tile.setAccessibleName(self.tr(words))
+            tile.setToolTip(self.tr("List these devices (Space)"))
             tile.clicked.connect(lambda _checked=False, k=key: self.chosen.emit(k))
-            self._group.addButton(tile)
             self.tiles[key] = tile
             layout.addWidget(tile, 1)
         self._words = dict(TILES)
@@ -43,10 +50,10 @@ class TileBarWidget(QWidget):
             tile.setText(f"{number}\n{words}")
 
     def select(self, key: str | None) -> None:
-        if key is None:
-            self._group.setExclusive(False)
-            for tile in self.tiles.values():
-                tile.setChecked(False)
-            self._group.setExclusive(True)
-        else:
-            self.tiles[key].setChecked(True)
+        """Highlight the tile whose devices the list shows; None: the list is no tile's."""
+        self.active = key
+        for tile_key, tile in self.tiles.items():
+            on = tile_key == key
+            tile.setChecked(on)
+            if tile.property("state") != (ACTIVE if on else ""):
+                set_state(tile, ACTIVE if on else "")

@@ -34,13 +34,12 @@ from ui.fleet.chart_base import (
     LEFT,
     MAX_LABELLED_BARS,
     SINGLE_HALF_WIDTH,
-    STATES,
     ChartWidget,
     replace_values,
     small_font,
-    state_colour,
     value_axis,
 )
+from ui.widgets.state_swatch import STATES, state_colour
 from ui.words import shown
 
 log = logging.getLogger(__name__)
