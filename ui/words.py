@@ -5,11 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from app.compliance.words import STATE_WORDS
+from app.domain import Device, EnrollmentStatus
 
 _WORDS = {
     "compliance_state": {str(state): words for state, words in STATE_WORDS.items()},
     "enrollment_status": {
         "registered": "Registered",
+        "prepared": "Prepared at the bench",
         "enrolled": "Enrolled",
         "retired": "Retired",
     },
@@ -39,3 +41,28 @@ def shown(field: str, value: str | None) -> str:
         return ""
     words = _WORDS.get(field, {}).get(value)
     return QCoreApplication.translate("words", words) if words else value
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("words", text)
+
+
+def enrollment(device: Device) -> tuple[str, str]:
+    """Where the device is on its way to a managed desktop, in one line, and what that
+    means (a tooltip). A bench enrollment is only prepared until its join is confirmed."""
+    at = (device.enrolled_at or "").replace("T", " ").removesuffix("Z")
+    if device.enrollment_status == EnrollmentStatus.PREPARED:
+        return (
+            _tr("Prepared at the bench {t}; join not confirmed yet").format(t=at),
+            _tr(
+                "The device joins when it runs its setup. This says Enrolled once a check-in "
+                "that reports the join, an Intune export or the tenant confirms it."
+            ),
+        )
+    if device.enrollment_status == EnrollmentStatus.ENROLLED and at:
+        return (
+            _tr("Enrolled (prepared at the bench {t})").format(t=at),
+            _tr("A check-in, an Intune export or the tenant confirmed the join."),
+        )
+    words = shown("enrollment_status", device.enrollment_status)
+    return words, words

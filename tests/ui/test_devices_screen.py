@@ -377,3 +377,62 @@ def test_typing_without_enter_filters_and_says_so_when_nothing_matches(
     assert kb.focus_name() == "search"
     assert screen.list_stack.currentWidget() is screen.table
     assert screen.model.rowCount() == 1200
+
+
+def test_the_intune_export_message_names_the_devices_it_left_out(
+    screen: DevicesScreen, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import services
+
+    with Store.open(screen.db_path) as other:  # enrolled at the bench, no hash captured
+        for serial in ("NOHASH2", "NOHASH1"):
+            services.enroll_device(other, services.EnrollRequest(serial))
+    out = tmp_path / "intune"
+    monkeypatch.setattr(
+        "ui.devices.screen.QFileDialog.getExistingDirectory", lambda *a, **k: str(out)
+    )
+    screen.table.setFocus()
+    kb.ctrl(kb.Key.Key_E)
+    qtbot.waitUntil(lambda: "Exported" in screen.message.text(), timeout=10_000)
+    text = screen.message.text()
+    assert "Exported 1200 device(s)" in text
+    assert "Left out 2 device(s) with no hardware hash: NOHASH1, NOHASH2." in text
+    assert "Get-JoineryReport.ps1" in text and "Get-WindowsAutopilotInfo" in text
+    assert screen.message.property("state") == "error"  # it needs a hand, so it stands out
+
+
+def test_the_detail_says_prepared_until_the_join_is_confirmed(
+    screen: DevicesScreen, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from app import services
+    from app.timeutil import now_iso
+
+    with Store.open(screen.db_path) as other:
+        services.enroll_device(other, services.EnrollRequest("PF9UXTST"))
+    to_search(screen)
+    kb.type_text("PF9UXTST")
+    enter_and_wait(qtbot, screen)
+    enrollment = screen.detail._values["enrollment_status"]
+    assert enrollment.text().startswith("Prepared at the bench 20")
+    assert enrollment.text().endswith("join not confirmed yet")
+    assert "Intune export" in enrollment.toolTip()
+    join = screen.detail._values["join_type"].text()
+    assert join == "Microsoft Entra joined (planned, not confirmed yet)"
+    column = [key for key, _ in COLUMNS].index("enrollment_status")
+    row = screen.table.currentIndex().row()
+    shown = screen.model.index(row, column).data()
+    assert shown == "Prepared at the bench"
+
+    export = tmp_path / "DevicesWithInventory.csv"  # Intune lists it: the join happened
+    stamp = now_iso().replace("T", " ").removesuffix("Z")
+    export.write_text(
+        f'"Serial number","Last check-in","OS"\r\n"PF9UXTST","{stamp}","Windows"\r\n',
+        encoding="utf-8-sig",
+    )
+    with Store.open(screen.db_path) as other:
+        services.ingest_files(other, [export])
+    qtbot.waitUntil(
+        lambda: screen.detail._values["enrollment_status"].text().startswith("Enrolled"),
+        timeout=5000,
+    )
+    assert screen.detail._values["join_type"].text() == "Microsoft Entra joined"

@@ -72,7 +72,7 @@ def test_twenty_device_batch(qtbot: QtBot, db_path: Path, tmp_path: Path) -> Non
     assert screen.table.rowCount() == 20
     for serial in serials:
         device = store.device_by_serial(serial)
-        assert device is not None and device.enrollment_status == "enrolled"
+        assert device is not None and device.enrollment_status == "prepared"
         assert device.device_name == ("CTS-" + serial)[-15:] or device.device_name.startswith(
             "CTS-"
         )
@@ -116,7 +116,7 @@ def test_known_serial_asks_before_updating(qtbot: QtBot, db_path: Path) -> None:
     screen, store = make_screen(qtbot, db_path)
     scan(qtbot, screen, "PF3KX1ZB")
     assert "already enrolled as BENCH-01" in screen.message.text()
-    assert screen.values["record"].text().startswith("Enrolled as BENCH-01")
+    assert screen.values["record"].text().startswith("Prepared at the bench as BENCH-01")
     with qtbot.waitSignal(screen.enrolled, timeout=10_000):
         enter()
     wait_for_writer()
@@ -154,7 +154,7 @@ def test_a_label_that_cannot_be_queued_is_not_a_failed_enrollment(
     with qtbot.waitSignal(screen.enrolled, timeout=10_000):
         enter()
     device = store.device_by_serial("PF5KX2QA")
-    assert device is not None and device.enrollment_status == "enrolled"
+    assert device is not None and device.enrollment_status == "prepared"
     assert "label was not queued" in screen.message.text()
     assert "no space left" in screen.message.text()
     # The row says so too: it said "label queued" when the label had failed.
@@ -162,4 +162,28 @@ def test_a_label_that_cannot_be_queued_is_not_a_failed_enrollment(
     assert "label queued" not in screen.table.item(0, 3).text()
     assert screen.scan.text() == ""  # still ready for the next scan
     assert focus_name() == "enrollScan"
+    store.close()
+
+
+def test_an_autopilot_device_without_a_hash_is_told_how_to_collect_it(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    with Store.open(db_path) as store:
+        services.save_profile(
+            store, "Autopilot", Answers(edition="Windows 11 Pro", provisioning_method="autopilot")
+        )
+    screen, store = make_screen(qtbot, db_path)
+    choose_profile("Autopilot")
+    scan(qtbot, screen, "PF3KX1ZB")
+    before = screen.message.text()
+    assert before.startswith("Press Enter to enroll PF3KX1ZB as PC-PF3KX1ZB.")
+    assert "No hardware hash is recorded for PF3KX1ZB" in before
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+        enter()  # it still enrolls: the hash is collected on the device afterwards
+    after = screen.message.text()
+    assert after.startswith("Enrolled PF3KX1ZB as PC-PF3KX1ZB; label queued.")
+    assert "Get-JoineryReport.ps1" in after and "Get-WindowsAutopilotInfo" in after
+    assert screen.message.property("state") == "error"
+    assert focus_name() == "enrollScan"  # ready for the next scan all the same
+    wait_for_writer()
     store.close()

@@ -137,3 +137,21 @@ def test_a_cart_with_one_bad_device_writes_nothing(qtbot: QtBot, screen: EnrollS
     assert "cannot be enrolled" in cart.message.text()
     wait_for_writer()
     assert store.count_devices() == 0
+
+
+def test_a_cart_of_autopilot_devices_without_hashes_says_so(
+    qtbot: QtBot, screen: EnrollScreen
+) -> None:
+    cart, store = screen.cart, screen.cart.store
+    services.save_profile(store, "Autopilot", Answers(provisioning_method="autopilot"))
+    cart.reload_profiles()
+    choose_profile("Autopilot")
+    for serial in ("PF5KX2QA", "PF5KX2QB"):
+        scan(serial)
+    assert cart.table.item(0, 3).text() == "ready; no hardware hash yet"
+    with qtbot.waitSignal(cart.enrolled, timeout=10_000):
+        ctrl(Key.Key_Return)
+    text = cart.message.text()
+    assert "No hardware hash is recorded for PF5KX2QA, PF5KX2QB" in text
+    assert "Get-WindowsAutopilotInfo" in text
+    assert focus_name() == "cartScan"

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import Device, HistoryEntry
+from app.domain import Device, EnrollmentStatus, HistoryEntry
 from app.store.devices import LineageEntry
 from ui.widgets.elided_label import ElidedLabel
-from ui.words import shown
+from ui.words import enrollment, shown
 
 _FIELDS = (
     ("serial", "Serial number"),
@@ -107,8 +107,15 @@ class DeviceDetailWidget(QFrame):
         for key, value in self._values.items():
             text = getattr(device, key)
             words = _when(text) if key == "last_checkin" else (shown(key, text) or "—")
+            tip = words
+            if key == "enrollment_status":
+                words, meaning = enrollment(device)
+                tip = words if meaning == words else f"{words}\n{meaning}"
+            elif key == "join_type" and device.enrollment_status == EnrollmentStatus.PREPARED:
+                words = self.tr("{j} (planned, not confirmed yet)").format(j=words)
+                tip = words
             value.setText(words)
-            value.setToolTip(words)
+            value.setToolTip(tip)
         if not lineage:
             self.lineage.addItem(self.tr("No hardware hash recorded"))
         for entry in lineage:

@@ -47,6 +47,9 @@ CSV_FILTER = "Autopilot hardware hash (*.csv);;All files (*)"
 COLUMN_WIDTHS = (116, 128, 140, 88, 190, 134, 90, 118, 140)  # Compliance: swatch and words
 
 
+SKIPPED_SHOWN = 5  # serials the export message names; the rest are counted
+
+
 class DevicesScreen(QWidget):
     """Search, scan, import and export; the table never loads the whole fleet."""
 
@@ -448,11 +451,19 @@ class DevicesScreen(QWidget):
 
     def _on_export_done(self, report: ExportReport) -> None:
         self.export_button.setEnabled(True)
-        self._say(
-            self.tr("Exported {n} device(s) to {f} file(s) for Intune.").format(
-                n=report.devices, f=len(report.files)
-            )
+        text = self.tr("Exported {n} device(s) to {f} file(s) for Intune.").format(
+            n=report.devices, f=len(report.files)
         )
+        if report.skipped:
+            shown = ", ".join(report.skipped[:SKIPPED_SHOWN])
+            if len(report.skipped) > SKIPPED_SHOWN:
+                shown += self.tr(" and {n} more").format(n=len(report.skipped) - SKIPPED_SHOWN)
+            text += " " + self.tr(
+                "Left out {n} device(s) with no hardware hash: {s}. Collect each hash on the "
+                "device (Get-JoineryReport.ps1 or Get-WindowsAutopilotInfo), import it, then "
+                "export again."
+            ).format(n=len(report.skipped), s=shown)
+        self._say(text, error=bool(report.skipped))
 
     def _on_export_failed(self, error: BaseException, folder: str) -> None:
         self.export_button.setEnabled(True)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import locales, services
+from app.domain import EnrollmentStatus
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult
@@ -191,12 +192,19 @@ class BatchEnrollScreen(QWidget):
             )
         elif not preview.ready:
             self._say(preview.problem or "", error=True)
-        elif preview.existing is not None and preview.existing.enrollment_status == "enrolled":
+        elif preview.existing is not None and preview.existing.enrolled:
             self._say(
                 self.tr(
                     "{s} is already enrolled as {n}. Press Enter to update it "
                     "(after a reimage), or scan the next device."
                 ).format(s=serial, n=preview.existing.device_name),
+                error=True,
+            )
+        elif preview.warning:  # Enter still enrolls; the hash is collected afterwards
+            self._say(
+                self.tr("Press Enter to enroll {s} as {n}. {w}").format(
+                    s=serial, n=preview.name, w=preview.warning
+                ),
                 error=True,
             )
         else:
@@ -216,7 +224,7 @@ class BatchEnrollScreen(QWidget):
         if not actor.may(Permission.ENROLL):
             self._say(self.tr("Your role cannot enroll devices."), error=True)
             return
-        update = preview.existing is not None and preview.existing.enrollment_status == "enrolled"
+        update = preview.existing is not None and preview.existing.enrolled
         request = EnrollRequest(preview.serial, self.profile.currentText(), update=update)
         self.busy = True
         self.scan.setReadOnly(True)
@@ -238,6 +246,13 @@ class BatchEnrollScreen(QWidget):
             self._say(
                 self.tr("Enrolled {s} as {n}, but {p}").format(
                     s=serial, n=result.device.device_name, p="; ".join(enrolled.label_problems)
+                ),
+                error=True,
+            )
+        elif result.warnings:  # enrolled; the device needs a hand before its setup
+            self._say(
+                self.tr("Enrolled {s} as {n}; label queued. {w}").format(
+                    s=serial, n=result.device.device_name, w=" ".join(result.warnings)
                 ),
                 error=True,
             )
@@ -282,10 +297,13 @@ class BatchEnrollScreen(QWidget):
         existing = preview.existing
         if existing is None:
             record = self.tr("New device")
-        elif existing.enrollment_status == "enrolled":
-            record = self.tr("Enrolled as {n} since {d}").format(
-                n=existing.device_name, d=(existing.enrolled_at or existing.created_at)[:10]
-            )
+        elif existing.enrolled:
+            since = (existing.enrolled_at or existing.created_at)[:10]
+            record = (
+                self.tr("Prepared at the bench as {n} since {d}")
+                if existing.enrollment_status == EnrollmentStatus.PREPARED
+                else self.tr("Enrolled as {n} since {d}")
+            ).format(n=existing.device_name, d=since)
         else:
             record = self.tr("Registered via Autopilot (group tag {t})").format(
                 t=existing.group_tag or "none"

@@ -165,7 +165,7 @@ class CartEnrollWidget(QWidget):
             self._say(str(error), error=True)
             return
         existing = preview.existing
-        enrolled = existing is not None and existing.enrollment_status == "enrolled"
+        enrolled = existing is not None and existing.enrolled
         if enrolled and self._pending_update != serial:
             self._pending_update = serial
             assert existing is not None
@@ -236,7 +236,7 @@ class CartEnrollWidget(QWidget):
             EnrollRequest(
                 p.serial,
                 profile,
-                update=p.existing is not None and p.existing.enrollment_status == "enrolled",
+                update=p.existing is not None and p.existing.enrolled,
             )
             for p in self.cart
         ]
@@ -267,7 +267,14 @@ class CartEnrollWidget(QWidget):
             text = self.tr("Enrolled {n} device(s) in one go, but: {p}").format(
                 n=len(results), p="; ".join(enrolled.label_problems)
             )
-        self._say(text, error=bool(enrolled.label_problems))
+        unhashed = [r.device.serial for r in results if r.warnings]
+        if unhashed:  # enrolled; these need their hash before their setup
+            text += " " + self.tr(
+                "No hardware hash is recorded for {s}: collect it on each device "
+                "(Get-JoineryReport.ps1 or Get-WindowsAutopilotInfo) and import it before "
+                "it starts its setup."
+            ).format(s=", ".join(unhashed))
+        self._say(text, error=bool(enrolled.label_problems or unhashed))
         self.sheet_button.setEnabled(True)
         self.enrolled.emit(len(results))
         self.focus_scan()
@@ -330,7 +337,9 @@ class CartEnrollWidget(QWidget):
                 name += self.tr(" (digits drawn at commit)")
             check = preview.problem or (
                 self.tr("update: enrolled before (reimage)")
-                if preview.existing is not None and preview.existing.enrollment_status == "enrolled"
+                if preview.existing is not None and preview.existing.enrolled
+                else self.tr("ready; no hardware hash yet")
+                if preview.warning
                 else self.tr("ready")
             )
             self._add_row(

@@ -22,7 +22,7 @@ from app.domain import Device, HistoryEntry
 from app.services import DeviceCompliance
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.form import set_state
-from ui.words import shown
+from ui.words import enrollment, shown
 
 IDENTITY = (
     ("serial", "Serial number"),
@@ -31,7 +31,7 @@ IDENTITY = (
     ("group_tag", "Group tag"),
     ("assigned_user", "User"),
     ("os_version", "Windows"),
-    ("enrolled_at", "Enrolled"),
+    ("enrollment_status", "Enrollment"),
     ("last_checkin", "Last check-in"),
 )
 
@@ -152,8 +152,13 @@ class FleetDetailWidget(QFrame):
     def _identity(self, device: Device) -> None:
         for key, _ in IDENTITY:
             value = getattr(device, key, None)
-            text = when(value) if key in ("enrolled_at", "last_checkin") else (value or "—")
+            text = when(value) if key == "last_checkin" else (value or "—")
+            tip = ""
+            if key == "enrollment_status":
+                text, meaning = enrollment(device)
+                tip = text if meaning == text else f"{text}\n{meaning}"
             self.values[key].setText(str(text))
+            self.values[key].setToolTip(tip)
 
 
 def _change(before: str | None, after: str, why: str | None) -> str:
