@@ -47,10 +47,27 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("words", text)
 
 
+#: The join a prepared device is set up for: planned, not yet done.
+_PLANNED_JOIN = {
+    "entraJoined": "Microsoft Entra join (planned)",
+    "hybridJoined": "Microsoft Entra hybrid join (planned)",
+    "entraRegistered": "Microsoft Entra registration (planned)",
+}
+
+
+def join_type(device: Device) -> str:
+    """The join type in words; for a device only prepared at the bench, the planned one."""
+    if device.enrollment_status == EnrollmentStatus.PREPARED:
+        planned = _PLANNED_JOIN.get(device.join_type)
+        if planned:
+            return _tr(planned)
+    return shown("join_type", device.join_type)
+
+
 def enrollment(device: Device) -> tuple[str, str]:
     """Where the device is on its way to a managed desktop, in one line, and what that
     means (a tooltip). A bench enrollment is only prepared until its join is confirmed."""
-    at = (device.enrolled_at or "").replace("T", " ").removesuffix("Z")
+    at = (device.enrolled_at or "").replace("T", " ")[:16]  # to the minute
     if device.enrollment_status == EnrollmentStatus.PREPARED:
         return (
             _tr("Prepared at the bench {t}; join not confirmed yet").format(t=at),

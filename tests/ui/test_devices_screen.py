@@ -417,7 +417,7 @@ def test_the_detail_says_prepared_until_the_join_is_confirmed(
     assert enrollment.text().endswith("join not confirmed yet")
     assert "Intune export" in enrollment.toolTip()
     join = screen.detail._values["join_type"].text()
-    assert join == "Microsoft Entra joined (planned, not confirmed yet)"
+    assert join == "Microsoft Entra join (planned)"
     column = [key for key, _ in COLUMNS].index("enrollment_status")
     row = screen.table.currentIndex().row()
     shown = screen.model.index(row, column).data()

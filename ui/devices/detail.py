@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import Device, EnrollmentStatus, HistoryEntry
+from app.domain import Device, HistoryEntry
 from app.store.devices import LineageEntry
 from ui.widgets.elided_label import ElidedLabel
-from ui.words import enrollment, shown
+from ui.words import enrollment, join_type, shown
 
 _FIELDS = (
     ("serial", "Serial number"),
@@ -33,6 +33,12 @@ _FIELDS = (
     ("compliance_state", "Compliance"),
     ("last_checkin", "Last check-in"),
 )
+
+
+def _wrapping() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    return label
 
 
 def _when(stamp: str | None) -> str:
@@ -63,7 +69,8 @@ class DeviceDetailWidget(QFrame):
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._values: dict[str, QLabel] = {}
         for key, label in _FIELDS:
-            value = ElidedLabel()
+            # The enrollment line is a sentence that must be read whole: it wraps.
+            value = _wrapping() if key == "enrollment_status" else ElidedLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._values[key] = value
             self._form.addRow(self.tr(label), value)
@@ -111,9 +118,8 @@ class DeviceDetailWidget(QFrame):
             if key == "enrollment_status":
                 words, meaning = enrollment(device)
                 tip = words if meaning == words else f"{words}\n{meaning}"
-            elif key == "join_type" and device.enrollment_status == EnrollmentStatus.PREPARED:
-                words = self.tr("{j} (planned, not confirmed yet)").format(j=words)
-                tip = words
+            elif key == "join_type":
+                words = tip = join_type(device)
             value.setText(words)
             value.setToolTip(tip)
         if not lineage:

@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 1000
 CSV_FILTER = "Autopilot hardware hash (*.csv);;All files (*)"
-COLUMN_WIDTHS = (116, 128, 140, 88, 190, 134, 90, 118, 140)  # Compliance: swatch and words
+# Compliance: swatch and words; Enrollment: "Prepared at the bench".
+COLUMN_WIDTHS = (116, 128, 140, 88, 190, 134, 146, 118, 140)
 
 
 SKIPPED_SHOWN = 5  # serials the export message names; the rest are counted

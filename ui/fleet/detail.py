@@ -58,9 +58,11 @@ class FleetDetailWidget(QFrame):
         self.access.setObjectName("accessOutcome")
         self.access.setWordWrap(True)
         form = QFormLayout()
-        self.values: dict[str, ElidedLabel] = {}
+        self.values: dict[str, QLabel] = {}
         for key, words in IDENTITY:
-            value = ElidedLabel()
+            # The enrollment line is a sentence that must be read whole: it wraps.
+            value = QLabel() if key == "enrollment_status" else ElidedLabel()
+            value.setWordWrap(key == "enrollment_status")
             value.setObjectName(f"fleet_{key}")
             self.values[key] = value
             form.addRow(self.tr(words), value)
