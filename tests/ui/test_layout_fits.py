@@ -15,8 +15,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app import demo, services
-from app.store import Store
+from app import services
 from ui import theme
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_for_writer
@@ -28,10 +27,9 @@ SIZES = ((1024, 640), (1366, 768), (1920, 1080))
 
 @pytest.fixture
 def window_db(db_path: Path) -> Path:
-    db = db_path
-    with Store.open(db) as store:
-        demo.seed(store, 300, seed=11)
-    return db
+    """The demo kiosk's database (policies, history, profiles, packages) on a small fleet."""
+    services.prepare_demo_database(db_path, devices=300)
+    return db_path
 
 
 @pytest.fixture
