@@ -6,13 +6,15 @@ it needs no PIN; the sign-in and lock screens are captured as an operator sees t
 
 from __future__ import annotations
 
+import logging
+import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app import autopilot, demo, services
 from app.domain import ImportReport
@@ -28,7 +30,10 @@ from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_until
 from ui.settings.operators import OperatorDialog
+from ui.widgets.clipping import clipped_texts
 from ui.widgets.vault_prompt import VaultPromptDialog
+
+log = logging.getLogger(__name__)
 
 
 def _settle(window: QWidget) -> None:
@@ -41,6 +46,8 @@ def _save(widget: QWidget, path: Path, written: list[Path]) -> Path:
     if theme.current() != "light":
         path = path.with_name(f"{path.stem}-{theme.current()}{path.suffix}")
     _settle(widget)
+    for problem in clipped_texts(widget):
+        log.warning("%s: %s", path.name, problem)
     widget.grab().save(str(path))
     written.append(path)
     return path
@@ -66,11 +73,35 @@ def _save_over(window: QWidget, dialog: QWidget, path: Path, written: list[Path]
     return path
 
 
+#: The kiosk's three sizes: the first is the one every screenshot has; the main screens are
+#: also taken at the other two (named -1024, -1920), the smallest being the window's minimum.
+SIZES = ((1366, 768), (1024, 640), (1920, 1080))
+
+
 def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) -> list[Path]:
+    """Every screen in both palettes (the dark files are named *-dark.png), at the three
+    sizes for the main screens; what clips is logged (the layout tests fail on it)."""
     folder.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    started = theme.current()
     written: list[Path] = []
-    window.resize(1366, 768)
+    try:
+        for palette in theme.PALETTES:
+            theme.apply(app, palette)
+            written += _capture_palette(window, folder, actor)
+    finally:
+        theme.apply(app, started)
+    return written
+
+
+def _capture_palette(window: MainWindow, folder: Path, actor: Actor | None) -> list[Path]:
+    written: list[Path] = []
+    window.resize(*SIZES[0])
     window.show()
+    if window.session.actor is not None:
+        window.lock()
+        window.sign_in.show_sign_in()  # as a new day starts: nobody's name in the field
     _save(window, folder / "00-sign-in.png", written)
     who = actor or services.local_admin()
     window.session.sign_in(who)
@@ -81,11 +112,15 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     batch = window.enroll.batch
     batch.scan.setText("PF5KX2QA")
     batch.scan.scanned.emit("PF5KX2QA")  # a scan, previewed but not committed
-    for number, key in enumerate(SCREENS, start=1):
-        window.show_screen(key)
-        if key == "enroll":
-            window.enroll.show_mode(BATCH)
-        _save(window, folder / f"{number:02d}-{key}.png", written)
+    for width, height in SIZES:
+        window.resize(width, height)
+        suffix = "" if (width, height) == SIZES[0] else f"-{width}"
+        for number, key in enumerate(SCREENS, start=1):
+            window.show_screen(key)
+            if key == "enroll":
+                window.enroll.show_mode(BATCH)
+            _save(window, folder / f"{number:02d}-{key}{suffix}.png", written)
+    window.resize(*SIZES[0])
     written.append(_import_result(window, folder))
     window.show_screen("devices")
     window.lock()
@@ -162,7 +197,8 @@ def _import_result(window: MainWindow, folder: Path) -> Path:
     return target
 
 
-#: What the bulk wizard screenshots show (payload files are made in a temporary folder).
+#: What the bulk wizard screenshots show (payload files are made in a sample folder whose
+#: path says what it is, not where this machine keeps its temporary files).
 BULK_INPUT = {
     "template": "CTS-%SERIAL%",
     "ssid": "Bench-WiFi",
@@ -180,8 +216,10 @@ def _bulk_pages(window: MainWindow, folder: Path) -> list[Path]:
     wizard = window.bulk.wizard
     wizard.start_over()
     written: list[Path] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp)
+    source = Path(tempfile.gettempdir()) / "joinery-sample"
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir(mode=0o700)
+    try:
         (source / "7z2301-x64.msi").write_bytes(b"MSI sample" * 100)
         demo.sample_certificate(source / "contoso-root.cer")
         private, _public = builder.keygen(source / "key")
@@ -202,6 +240,8 @@ def _bulk_pages(window: MainWindow, folder: Path) -> list[Path]:
             if page is not wizard.summary_page:
                 wizard.next()
         wizard.start_over()
+    finally:
+        shutil.rmtree(source, ignore_errors=True)  # a sample signing key is still a key
     return written
 
 
@@ -247,9 +287,7 @@ def _fill_finish(wizard: BulkWizard, key: Path, out: Path) -> None:
 def _fleet(window: MainWindow, folder: Path) -> list[Path]:
     """The dashboard at both sizes, its device list with a detail pane, and stale devices.
 
-    Both palettes: run once as is and once with JOINERY_THEME=dark (Qt cannot restyle the
-    embedded wizards live, so the palette is chosen at start, as the kiosk does); every file
-    of a dark run is named *-dark.png.
+    Called once per palette; every file of the dark palette is named *-dark.png.
     """
     fleet = window.fleet
     written: list[Path] = []

@@ -184,23 +184,34 @@ def test_screenshots_render_every_screen(qtbot: QtBot, seeded_db: Path, tmp_path
     window = make_window(qtbot, seeded_db)
     written = capture_all(window, tmp_path / "shots", Actor("ada", Role.ADMIN))
     names = [p.name for p in written]
-    assert names[0] == "00-sign-in.png" and f"{len(SCREENS) + 2:02d}-locked.png" in names
+    light = [n for n in names if not n.endswith("-dark.png")]
+    dark = [n for n in names if n.endswith("-dark.png")]
+    assert [n.replace("-dark", "") for n in dark] == light  # both palettes, one run
+    assert light[0] == "00-sign-in.png" and f"{len(SCREENS) + 2:02d}-locked.png" in light
     screens = [f"{n:02d}-{key}.png" for n, key in enumerate(SCREENS, start=1)]
-    assert screens == names[1 : len(SCREENS) + 1]
-    assert "07-settings.png" in names
-    assert names[-2:] == ["settings-add-operator.png", "vault-prompt.png"]
-    wizard = [n for n in names if n.startswith("wizard-")]
+    assert screens == light[1 : len(SCREENS) + 1]
+    for width in (1024, 1920):  # the main screens at the other two sizes
+        assert [s.replace(".png", f"-{width}.png") for s in screens] == [
+            n for n in light if n.endswith(f"-{width}.png") and n[:2].isdigit()
+        ]
+    assert light[-2:] == ["settings-add-operator.png", "vault-prompt.png"]
+    wizard = [n for n in light if n.startswith("wizard-")]
     assert len(wizard) == 13  # every OOBE page and the cart
     assert wizard[0] == "wizard-01-device.png" and wizard[11] == "wizard-12-review.png"
-    bulk = [n for n in names if n.startswith("bulk-")]
+    bulk = [n for n in light if n.startswith("bulk-")]
     assert len(bulk) == 7  # every bulk-provisioning page, the summary last
     assert bulk[0] == "bulk-01-device.png" and bulk[6] == "bulk-07-summary.png"
     for path in written:
         image = QImage(str(path))
         assert not image.isNull()
         assert image.width() >= 800
-    devices = QImage(str(tmp_path / "shots" / "03-devices.png"))
-    assert (devices.width(), devices.height()) == (1366, 768)
+    shots = tmp_path / "shots"
+    for name, size in (("03-devices", (1366, 768)), ("03-devices-1024", (1024, 640))):
+        image = QImage(str(shots / f"{name}.png"))
+        assert (image.width(), image.height()) == size
+    light_page = QImage(str(shots / "03-devices.png")).pixelColor(700, 740)
+    dark_page = QImage(str(shots / "03-devices-dark.png")).pixelColor(700, 740)
+    assert dark_page.lightness() < light_page.lightness()  # the dark palette really is dark
     window.close()
     wait_for_writer()
 
@@ -225,7 +236,9 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
-    assert len(list((tmp_path / "shots").glob("*.png"))) == len(SCREENS) + 3 + 13 + 7 + 5 + 2
+    assert len(list((tmp_path / "shots").glob("*.png"))) == 2 * (
+        3 * len(SCREENS) + 3 + 13 + 7 + 5 + 2
+    )
     with Store.open(tmp_path / "d" / "demo.db") as demo_store:  # a demo worth looking at
         assert [p.display_name for p in services.policies(demo_store)] == ["Baseline", "Strict"]
         assert len(services.list_packages(demo_store)) == 2

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from app.domain import Device, HistoryEntry
 from app.store.devices import LineageEntry
 from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.scrolling import scrolling_body
 from ui.words import enrollment, join_type, shown
 
 _FIELDS = (
@@ -50,7 +51,7 @@ class DeviceDetailWidget(QFrame):
         super().__init__(parent)
         self.setObjectName("detailPane")
         self.setMinimumWidth(290)
-        layout = QVBoxLayout(self)
+        layout = scrolling_body(self, QVBoxLayout(self))
         self.title = QLabel(self.tr("No device selected"))
         self.title.setObjectName("paneTitle")
         self.title.setWordWrap(True)

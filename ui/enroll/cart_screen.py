@@ -32,6 +32,7 @@ from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest
 from app.store import Store
 from ui.ops import run_op
+from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import buddy, set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
@@ -101,20 +102,23 @@ class CartEnrollWidget(QWidget):
         top.addWidget(buddy(self.tr("Bench &profile"), self.profile))
         top.addWidget(self.profile)
         top.addStretch(1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.commit_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addWidget(self.clear_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.layout_choice)
-        buttons.addWidget(self.sheet_button)
+        buttons = QWidget()
+        flow = FlowLayout(buttons)  # wraps at 1024 px rather than cutting a button's words
+        for widget in (
+            self.commit_button,
+            self.remove_button,
+            self.clear_button,
+            self.layout_choice,
+            self.sheet_button,
+        ):
+            flow.add(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.scan)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
 
         self.scan.scanned.connect(self._on_scan_scanned)
         self.commit_button.clicked.connect(self.commit)

@@ -9,7 +9,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
@@ -21,7 +20,9 @@ from app.compliance.words import setting_words
 from app.domain import Device, HistoryEntry
 from app.services import DeviceCompliance
 from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import set_state
+from ui.widgets.scrolling import scrolling_body
 from ui.words import enrollment, shown
 
 IDENTITY = (
@@ -77,18 +78,24 @@ class FleetDetailWidget(QFrame):
         self.print_label = QPushButton(self.tr("Print label…"))
         self.cleanup = QPushButton(self.tr("Mark for cleanup…"))
         self.cleanup.setObjectName("markCleanup")
-        actions = QHBoxLayout()
-        for button in (self.reevaluate, self.print_label, self.cleanup):
-            actions.addWidget(button)
+        for listing in (self.reasons, self.history):
+            listing.setMinimumHeight(72)
+        # What the pane says scrolls when the window is short (1024x640); it is never
+        # squeezed until its lines overlap. The buttons stay below it, wrapping if narrow.
         layout = QVBoxLayout(self)
-        layout.addWidget(self.state)
-        layout.addWidget(self.access)
-        layout.addLayout(form)
-        layout.addWidget(QLabel(self.tr("Why (per setting)")))
-        layout.addWidget(self.reasons, 2)
-        layout.addWidget(QLabel(self.tr("History")))
-        layout.addWidget(self.history, 2)
-        layout.addLayout(actions)
+        content = scrolling_body(self, layout)
+        content.addWidget(self.state)
+        content.addWidget(self.access)
+        content.addLayout(form)
+        content.addWidget(QLabel(self.tr("Why (per setting)")))
+        content.addWidget(self.reasons, 2)
+        content.addWidget(QLabel(self.tr("History")))
+        content.addWidget(self.history, 2)
+        actions = QWidget()
+        flow = FlowLayout(actions)
+        for button in (self.reevaluate, self.print_label, self.cleanup):
+            flow.add(button)
+        layout.addWidget(actions)
         self.reevaluate.clicked.connect(self.reevaluate_clicked)
         self.print_label.clicked.connect(self.print_clicked)
         self.cleanup.clicked.connect(self.cleanup_clicked)

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.compliance.words import setting_words, states_words
 from app.domain import ComplianceState
 from app.services import Dashboard
+from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.state_swatch import state_icon
 from ui.words import shown
 
@@ -69,33 +69,35 @@ class FilterBarWidget(QWidget):
         self.clear.clicked.connect(self.cleared)
 
     def _lay_out(self) -> None:
-        """Two rows, each field after its label: what to find and in which state first, then
-        the narrower filters (one row of all nine does not fit 1366 px with the detail pane)."""
-        rows = QVBoxLayout(self)
-        rows.setContentsMargins(0, 0, 0, 0)
-        rows.setSpacing(6)
-        first, second = QHBoxLayout(), QHBoxLayout()
-        rows.addLayout(first)
-        rows.addLayout(second)
-        self._labelled(first, self.tr("Se&arch"), self.search, stretch=1)
-        self._labelled(first, self.tr("&State"), self.state)
-        first.addWidget(self.stale)
-        first.addWidget(self.clear)
-        self._labelled(second, self.tr("&Failing setting"), self.failing)
-        self._labelled(second, self.tr("Windows &build"), self.build)
-        self._labelled(second, self.tr("&Policy"), self.policy)
-        self._labelled(second, self.tr("Group &tag"), self.tag, stretch=1)
-        self._labelled(second, self.tr("&Model"), self.model, stretch=1)
+        """Each field after its label, in the order a person narrows the list (what to
+        find, in which state, then the rest), wrapping onto more lines when the screen
+        is narrow: one line of all nine does not fit 1366 px beside the detail pane."""
+        flow = FlowLayout(self, spacing=10)
+        flow.add(self._labelled(self.tr("Se&arch"), self.search, width=220), stretch=True)
+        flow.add(self._labelled(self.tr("&State"), self.state))
+        flow.add(self.stale)
+        flow.add(self.clear)
+        flow.add(self._labelled(self.tr("&Failing setting"), self.failing))
+        flow.add(self._labelled(self.tr("Windows &build"), self.build))
+        flow.add(self._labelled(self.tr("&Policy"), self.policy))
+        flow.add(self._labelled(self.tr("Group &tag"), self.tag, width=110), stretch=True)
+        flow.add(self._labelled(self.tr("&Model"), self.model, width=110), stretch=True)
 
     @staticmethod
-    def _labelled(row: QHBoxLayout, words: str, field: QWidget, *, stretch: int = 0) -> None:
+    def _labelled(words: str, field: QWidget, *, width: int = 0) -> QWidget:
+        """A label and its field as one piece, so a line never breaks between them."""
+        pair = QWidget()
+        row = QHBoxLayout(pair)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
         label = QLabel(words)
         label.setObjectName("filterLabel")
         label.setBuddy(field)
-        if row.count():
-            row.addSpacing(8)
+        if width:
+            field.setMinimumWidth(width)
         row.addWidget(label)
-        row.addWidget(field, stretch)
+        row.addWidget(field, 1)
+        return pair
 
     def _combo(self, name: str, chars: int = COMBO_CHARS) -> QComboBox:
         combo = QComboBox()

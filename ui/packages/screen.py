@@ -34,6 +34,7 @@ from app.services import OpenedPackage, PackageListing
 from app.store import Store
 from ui import theme
 from ui.ops import run_op
+from ui.widgets.scrolling import scrolling_body
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +119,11 @@ class PackagesScreen(QWidget):
         self.side = side
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(8, 0, 0, 0)
-        side_layout.addWidget(self.detail)
-        side_layout.addWidget(QLabel(self.tr("Devices provisioned with it")))
-        side_layout.addWidget(self.devices, 1)
+        body = scrolling_body(side, side_layout)  # the build's details scroll when short
+        body.addWidget(self.detail)
+        body.addWidget(QLabel(self.tr("Devices provisioned with it")))
+        self.devices.setMinimumHeight(80)
+        body.addWidget(self.devices, 1)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)

@@ -8,7 +8,15 @@ against its own width, since the area scrolls.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QTabBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QStyle,
+    QStyleOptionComboBox,
+    QTabBar,
+    QWidget,
+)
 
 from ui.widgets.elided_label import ElidedLabel
 
@@ -50,6 +58,25 @@ def _button_problem(button: QAbstractButton) -> str | None:
     hint = button.sizeHint()
     if hint.width() > button.width() + _SLACK:
         return f"needs {hint.width()}px, has {button.width()}"
+    if hint.height() > button.height() + 2 * _SLACK + 2:
+        return f"needs {hint.height()}px of height, has {button.height()}"
+    return None
+
+
+def _combo_problem(combo: QComboBox) -> str | None:
+    """A closed combo box shows its current item: the words must fit beside the arrow."""
+    text = combo.currentText()
+    if not text or combo.isEditable():
+        return None
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
+    icon = combo.iconSize().width() + 4 if not combo.itemIcon(combo.currentIndex()).isNull() else 0
+    needed = combo.fontMetrics().horizontalAdvance(text) + icon
+    if needed > field.width() + _SLACK:
+        return f"needs {needed}px for its text, has {field.width()}"
     return None
 
 
@@ -78,6 +105,8 @@ def clipped_texts(root: QWidget) -> list[str]:
             text, problem = widget.text(), _button_problem(widget)
         elif isinstance(widget, QTabBar):
             problem = _tabs_problem(widget)
+        elif isinstance(widget, QComboBox):
+            text, problem = widget.currentText(), _combo_problem(widget)
         if problem:
             found.append(f"{_describe(widget, text)}: {problem}")
     return found
