@@ -142,7 +142,7 @@ def test_a_technician_enrolls_a_device_by_keyboard_in_the_real_kiosk(
             time.sleep(0.25)
         wait_for(lambda: device_row(db) is not None, "the enrollment to land", seconds=20)
         status, name, user = device_row(db)  # type: ignore[misc]
-        assert name == SERIAL  # the Default profile's %SERIAL% template
+        assert name == "PC-" + SERIAL  # the Default profile's PC-%SERIAL% template
         assert user == USER
         assert status  # enrolled at the bench (its wording is the store's)
         assert "device.enroll" in audit_actions(db)
