@@ -12,7 +12,9 @@ from typing import Self
 
 from sqlite_utils import Database
 
+from app import paths
 from app.errors import KnownError, SchemaTooNewError
+from app.security import private
 from app.store.schema import SCHEMA_VERSION, migrations, number_of
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class StoreBase:
         target = str(path)
         if target != ":memory:":
             _check_local_path(Path(target))
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            _private_files(Path(target))
         try:
             conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             if target != ":memory:":
@@ -166,6 +168,39 @@ def _busy(path: str, exc: sqlite3.OperationalError) -> KnownError:
         f"The database {path} is busy ({exc}): another Joinery window or command is "
         "writing to it. Wait a moment and try again."
     )
+
+
+def _private_files(db: Path) -> None:
+    """A new database (and so its -wal and -shm, which SQLite gives the database's mode) is
+    0600 in a 0700 folder; an existing one others may read is tightened, with a warning.
+
+    Another local user who copies the database can try every 6-digit PIN offline.
+    """
+    folder = db.parent
+    if folder.absolute() == paths.data_dir().absolute():
+        private.make_own_folder(folder)
+    else:
+        private.make_folder(folder)
+    if not db.exists():
+        private.create_file(db)
+        return
+    readable = private.others_may_read(db)
+    tightened = [p for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if private.tighten(p)]
+    if readable and db in tightened:
+        log.warning(
+            "The database %s was readable by other users of this computer: any of them could "
+            "have copied it and tried every PIN offline. It is now private to you (0600). If "
+            "that may have happened, give every operator a new PIN (joinery operator "
+            "reset-pin NAME).",
+            db,
+        )
+    elif readable:
+        log.warning(
+            "The database %s is readable by other users of this computer, who could copy it "
+            "and try every PIN offline, and it is not yours to change: ask its owner to make "
+            "it private (chmod 600).",
+            db,
+        )
 
 
 def _check_local_path(path: Path) -> None:
