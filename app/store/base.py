@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -13,7 +13,7 @@ from typing import Self
 from sqlite_utils import Database
 
 from app import paths
-from app.errors import KnownError, SchemaTooNewError
+from app.errors import JoineryError, KnownError, SchemaTooNewError
 from app.security import private
 from app.store.schema import SCHEMA_VERSION, migrations, number_of
 
@@ -40,6 +40,7 @@ class StoreBase:
         self.conn = conn
         self.db = Database(conn)
         self.path = path
+        self._after_commit: dict[str, Callable[[], None]] = {}
 
     @classmethod
     def open(cls, path: str | Path, *, migrate: bool = True) -> Self:
@@ -111,16 +112,35 @@ class StoreBase:
                 yield self.db
             return
         self._begin_immediate()
+        self._after_commit.clear()
         try:
             yield self.db
         except BaseException:
+            self._after_commit.clear()
             self._rollback()
             raise
         try:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
+            self._after_commit.clear()
             self._rollback()
             raise _busy(self.path, exc) from exc
+        self._run_after_commit()
+
+    def after_commit(self, name: str, action: Callable[[], None]) -> None:
+        """Run `action` once the current transaction has committed (never if it rolls back);
+        one action per `name`, however often it is asked for within the transaction."""
+        self._after_commit[name] = action
+
+    def _run_after_commit(self) -> None:
+        actions = list(self._after_commit.values())
+        self._after_commit.clear()
+        for action in actions:
+            try:
+                action()
+            except (JoineryError, OSError) as exc:
+                # The change is committed: say what could not follow it, don't undo it.
+                log.warning("after saving to %s: %s", self.path, exc)
 
     def _begin_immediate(self) -> None:
         # SQLite's busy wait is not fair: a writer committing back to back can hold off
