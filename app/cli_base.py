@@ -69,7 +69,14 @@ def pin_input(env: str, prompt: str, missing: str, *, confirm: bool = False) -> 
         return Secret(pin)
     if not sys.stdin.isatty():
         raise InputError(f"{missing}: set {env}, or run the command in a terminal to be asked.")
-    return Secret(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+    try:
+        typed = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    except UnicodeDecodeError:
+        # The error would quote the bytes typed, which are the PIN.
+        raise InputError(
+            "The PIN typed is not valid text for this terminal: type it again."
+        ) from None
+    return Secret(typed)
 
 
 def check_local_admin(db_path: Path) -> None:

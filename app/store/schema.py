@@ -14,7 +14,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -437,6 +437,26 @@ def m007_audit_seal(db: Database) -> None:
     db.execute(
         "INSERT INTO meta (key, value) VALUES ('audit_unchained', ?)",
         [json.dumps({"n": int(count)})],
+    )
+
+
+@migrations()
+def m008_sign_in_attempts(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- Wrong PINs typed for names that are no operator, counted like an operator's own
+        -- (operators.failures): the back-off then answers the same whether or not a name
+        -- exists, so it cannot be used to find out which names do.
+        CREATE TABLE sign_in_attempts (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            failures INTEGER NOT NULL,
+            locked_until TEXT,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            CHECK (length(name) <= 256)
+        ) WITHOUT ROWID;
+        """,
     )
 
 
