@@ -26,6 +26,7 @@ from app.provisioning import bundle, wcd_xml
 from app.provisioning.bundle_format import SUFFIX, load_private_key, load_public_keys
 from app.provisioning.model import BulkToken, PackageSpec, bump_version, version_problem
 from app.provisioning.rules import TOKEN_WARN_DAYS
+from app.security import private
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services.actors import CancelCheck, Progress, local_admin
@@ -427,8 +428,8 @@ REOPEN_PREFIX = "joinery-reopen-"
 
 def _scratch_root() -> Path:
     root = paths.data_dir() / "scratch"
-    root.mkdir(parents=True, exist_ok=True)
-    root.chmod(0o700)
+    private.make_own_folder(paths.data_dir())
+    private.make_own_folder(root)
     return root
 
 
