@@ -152,6 +152,8 @@ def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None
     moment = now or utcnow()
     typed = name.strip()
     if not typed or len(typed) > NAME_MAX:  # no operator can have such a name
+        details: dict[str, object] = {"name_length": len(typed)}
+        _audit(store, typed[:NAME_MAX] or "?", "operator.sign_in_failed", details)
         raise SignInFailed(MISMATCH)
     row, counted = _count_attempt(store, typed, moment)
     phc = row.secret_hash if row is not None else _DECOY

@@ -48,7 +48,13 @@ class StoreBase:
         target = str(path)
         if target != ":memory:":
             _check_local_path(Path(target))
-            _private_files(Path(target))
+            try:
+                _private_files(Path(target))
+            except OSError as exc:
+                raise KnownError(
+                    f"Cannot create the database {target} or its folder: {exc.strerror}. "
+                    "Choose a folder you may write with --db."
+                ) from exc
         try:
             conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             if target != ":memory:":

@@ -189,3 +189,10 @@ def test_cli_manages_operators_and_settings(db_path: Path) -> None:
         assert change.details == {"from": None, "to": "9"}
     code, _, err = run(db_path, "operator", "add", "x", "--role", "lead")
     assert code == 1 and "JOINERY_NEW_PIN" in err  # no terminal: never waits on a prompt
+
+
+def test_an_impossible_name_is_a_mismatch_and_audited(store: Store, admin: Actor) -> None:
+    for name in ("", "x" * 65):
+        with pytest.raises(SignInFailed, match="do not match"):
+            operators.sign_in(store, name, ADMIN_PIN)
+    assert len(store.audit_entries(action="operator.sign_in_failed")) == 2
