@@ -21,7 +21,7 @@ from app.cli_package import package
 from app.compliance.words import state_words
 from app.domain import ComplianceState, DeviceQuery
 from app.security import operators
-from app.security.roles import Role
+from app.security.roles import Permission, Role
 from app.security.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -323,6 +323,7 @@ def settings_group() -> None:
 def settings_show(obj: Context) -> None:
     """Every setting, its value and what it means."""
     with obj.store() as store:
+        obj.actor(store).require(Permission.VIEW)
         for key, setting in settings.SETTINGS.items():
             shown = setting.show(settings.value(store, key))
             click.echo(f"{key} = {shown}    # {setting.description}")
@@ -353,6 +354,7 @@ def audit() -> None:
 def audit_verify(obj: Context, as_json: bool) -> None:
     """Check the hash chain: any edited, deleted, inserted or reordered entry is named."""
     with obj.store() as store:
+        obj.actor(store).require(Permission.VIEW_AUDIT)
         verdict = store.verify_audit()
     if as_json:
         document = verdict.as_json()
@@ -365,6 +367,8 @@ def audit_verify(obj: Context, as_json: bool) -> None:
             + (f" ({verdict.unchained} from before the chain)" if verdict.unchained else "")
             + f". Head: {verdict.head or '-'}"
         )
+        for note in verdict.notes:
+            click.echo(f"Note: {note}.")
         click.echo("File the head somewhere else (a ticket, a printout) to anchor the trail.")
     if not verdict.ok:
         click.echo(f"joinery: the audit trail was tampered with: {verdict.reason}.", err=True)

@@ -15,7 +15,7 @@ import click
 
 from app import paths, services
 from app.errors import InputError, JoineryError, KnownError
-from app.security import operators
+from app.security import operators, private
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded
@@ -127,22 +127,42 @@ def pin_input(env: str, prompt: str, missing: str, *, confirm: bool = False) -> 
         return Secret(pin)
     if not sys.stdin.isatty():
         raise InputError(f"{missing}: set {env}, or run the command in a terminal to be asked.")
-    return Secret(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+    try:
+        typed = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    except UnicodeDecodeError:
+        # The error would quote the bytes typed, which are the PIN.
+        raise InputError(
+            "The PIN typed is not valid text for this terminal: type it again."
+        ) from None
+    return Secret(typed)
 
 
 def check_local_admin(db_path: Path) -> None:
-    """Only the OS user who owns the data acts as its local administrator."""
-    if not hasattr(os, "getuid"):
+    """Only the OS user who owns the data acts as its local administrator: the database and
+    its folder must be theirs (root's data is root's alone), and nobody else may write the
+    folder (or they could put a database of their own in its place)."""
+    if not private.POSIX:
         return  # Windows: the data directory's ACL already admits only its user
     folder = db_path.resolve().parent
     while not folder.exists():
         folder = folder.parent
-    owner = folder.stat().st_uid
-    if owner not in (os.getuid(), 0) and os.getuid() != 0:
-        raise KnownError(
-            f"{folder} belongs to another user, so you are not this kiosk's local "
-            "administrator. Run as that user, or act as a kiosk operator with --operator NAME."
-        )
+    me = os.getuid()
+    for path in (folder, db_path.resolve()):
+        if not path.exists():
+            continue
+        st = path.stat()
+        if st.st_uid != me:
+            raise KnownError(
+                f"{path} belongs to another user, so you are not this kiosk's local "
+                "administrator. Run as that user, or act as a kiosk operator with "
+                "--operator NAME."
+            )
+        if path == folder and private.others_may_write(st):
+            raise KnownError(
+                f"Other users may write to {folder}, so any of them could have replaced the "
+                "database: nobody acts as its local administrator until the folder is yours "
+                f"alone (chmod go-w {folder}). Or act as a kiosk operator with --operator NAME."
+            )
 
 
 def emit_json(document: object) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes.util
 import gc
 import logging
-import logging.handlers
 import os
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import paths, services
 from app.errors import KnownError
+from app.security import private
 from app.security.roles import Actor, Role
 from ui import theme
 from ui.widgets.messages import notify
@@ -87,8 +87,9 @@ def log_path() -> Path:
 
 def start_logging() -> None:
     target = log_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    private.make_own_folder(target.parent)
+    # 0600: the log names devices, operators and files, and is nobody else's to read.
+    handler = private.PrivateRotatingFileHandler(
         target, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -26,6 +26,7 @@ from app.fileutil import atomic_write
 from app.provisioning import bundle, rules, wcd_xml
 from app.provisioning.bundle_format import CHUNK_SIZE, SUFFIX, KdfCost, key_id
 from app.provisioning.model import BulkToken, PackageSpec, resolve
+from app.security.private import make_folder
 from app.timeutil import iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ def build_script(spec: PackageSpec, secret: bool) -> bytes:
 
 def keygen(out_dir: Path) -> tuple[Path, Path]:
     """A new Ed25519 signing key pair as PEM: (private key, 0600; public key to pin)."""
-    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folder(out_dir)  # missing parents too (the data folder) are made private
     private_path, public_path = out_dir / PRIVATE_KEY, out_dir / PUBLIC_KEY
     for path in (private_path, public_path):
         if path.exists():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.store import Store
+from app.store.operators import OperatorRow
 from app.timeutil import iso, parse_iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,16 @@ FREE_FAILURES = 5
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(minutes=15)
 DISABLE_AFTER = 100
+#: What sign-in accepts from a stored PIN hash, checked before deriving: the floor is the
+#: cost Joinery writes (OWASP's minimum), the ceiling leaves room to raise it while an edited
+#: row can cost at most 256 MiB and about a second per attempt (not 2 GiB and 10.8 s).
+PIN_BOUNDS = {"m": (19456, 262144), "t": (2, 4), "p": (1, 8)}
+_PHC = re.compile(
+    r"\$argon2id\$v=19\$m=([0-9]{1,10}),t=([0-9]{1,10}),p=([0-9]{1,10})"
+    r"\$[A-Za-z0-9+/]{16,128}\$[A-Za-z0-9+/]{16,128}"
+)
+NAME_MAX = 64
+MISMATCH = "That name and PIN do not match an operator. Check both and try again."
 
 
 class SignInFailed(JoineryError):
@@ -40,6 +52,8 @@ class SignInFailed(JoineryError):
 
 def pin_problem(pin: str) -> str | None:
     """Why a PIN or password is too weak, or None: 6+ digits, or 8+ characters."""
+    if not _is_text(pin):  # never quoted: it is the PIN
+        return "it holds bytes that are not text (a garbled PIN): type it again"
     if pin.isdigit():
         return None if len(pin) >= 6 else "a numeric PIN needs at least 6 digits"
     if len(pin) < 8:
@@ -47,14 +61,38 @@ def pin_problem(pin: str) -> str | None:
     return None
 
 
+def _is_text(pin: str) -> bool:
+    try:
+        pin.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def hash_pin(pin: Secret) -> str:
     kdf = Argon2id(salt=os.urandom(16), length=32, ad=None, secret=None, **PIN_COST)
     return kdf.derive_phc_encoded(pin.reveal().encode("utf-8"))
 
 
+def pin_hash_problem(phc: str) -> str | None:
+    """Why a stored PIN hash must not be checked (cost outside PIN_BOUNDS, not Argon2id
+    v=19, odd lengths), or None; decided before any derivation runs."""
+    match = _PHC.fullmatch(phc)
+    if match is None:
+        return "a hash that is not Argon2id version 19 in PHC form"
+    for key, text in zip(("m", "t", "p"), match.groups(), strict=True):
+        low, high = PIN_BOUNDS[key]
+        if not low <= int(text) <= high:
+            return f"Argon2id {key}={int(text)} (accepted: {low} to {high})"
+    return None
+
+
 def _matches(pin: Secret, phc: str) -> bool:
+    # surrogatepass: a PIN read from bytes that are not UTF-8 (JOINERY_PIN) holds lone
+    # surrogates; strict encoding would raise an error quoting them. Such a PIN was never
+    # stored (pin_problem refuses it), so it simply does not match.
     try:
-        Argon2id.verify_phc_encoded(pin.reveal().encode("utf-8"), phc)
+        Argon2id.verify_phc_encoded(pin.reveal().encode("utf-8", "surrogatepass"), phc)
     except InvalidKey:
         return False
     return True
@@ -100,8 +138,8 @@ def create_operator(
 ) -> Operator:
     """Add an operator. Only an admin may, except the very first one, who must be an admin."""
     name = name.strip()
-    if not name or len(name) > 64:
-        raise InputError("an operator name is 1 to 64 characters")
+    if not name or len(name) > NAME_MAX:
+        raise InputError(f"an operator name is 1 to {NAME_MAX} characters")
     if problem := pin_problem(pin.reveal()):
         raise InputError(f"the PIN for {name} is too weak: {problem}")
     secret_hash = hash_pin(pin)  # before the write lock: hashing takes tens of milliseconds
@@ -118,51 +156,87 @@ def create_operator(
         if store.operator(name) is not None:
             raise InputError(f"an operator called {name} already exists")
         store.insert_operator(name, role.value, secret_hash, iso(utcnow()))
+        store.forget_stranger(name)
         store.append_audit(who, AuditAction.OPERATOR_CREATE, name, {"role": role.value})
     return Operator(name, role)
 
 
 def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None) -> Actor:
-    """The operator's Actor, or SignInFailed; every attempt is audited."""
+    """The operator's Actor, or SignInFailed; every attempt is audited.
+
+    The attempt is counted (in the database, under the write lock) before the PIN is
+    checked, so parallel guesses each see the ones before them and the back-off holds. A
+    name that is no operator is counted and answered exactly like one that is, with the
+    same hashing work, so the answers do not tell which names exist.
+    """
     moment = now or utcnow()
-    row = store.operator(name)
-    if row is not None and row.locked_until and parse_iso(row.locked_until) > moment:
-        wait = int((parse_iso(row.locked_until) - moment).total_seconds()) + 1
-        _audit(store, name, AuditAction.OPERATOR_SIGN_IN_REFUSED, {"wait_seconds": wait})
-        raise SignInFailed(f"Too many wrong PINs for {row.name}: try again in {wait} seconds.")
-    if row is not None and row.disabled:
-        _audit(store, name, AuditAction.OPERATOR_SIGN_IN_REFUSED, {"disabled": True})
-        if row.failures >= DISABLE_AFTER:
-            raise SignInFailed(
-                f"{row.name} is disabled after too many wrong PINs: ask an admin to reset the PIN."
-            )
-        raise SignInFailed(f"{row.name} was disabled by an admin: ask an admin to enable them.")
-    good = _matches(pin, row.secret_hash if row else _DECOY) and row is not None
-    if row is None or not good:
-        _record_failure(store, name, moment)
-        raise SignInFailed("That name and PIN do not match an operator. Check both and try again.")
+    typed = name.strip()
+    if not typed or len(typed) > NAME_MAX:  # no operator can have such a name
+        details: dict[str, object] = {"name_length": len(typed)}
+        _audit(store, typed[:NAME_MAX] or "?", AuditAction.OPERATOR_SIGN_IN_FAILED, details)
+        raise SignInFailed(MISMATCH)
+    row, counted = _count_attempt(store, typed, moment)
+    phc = row.secret_hash if row is not None else _DECOY
+    if problem := pin_hash_problem(phc):
+        _audit(store, typed, AuditAction.OPERATOR_SIGN_IN_REFUSED, {"damaged_record": problem})
+        raise SignInFailed(
+            f"The stored PIN record of {typed} asks for {problem}, outside what Joinery "
+            "accepts, so it was refused without checking the PIN: the record was altered or "
+            "damaged. Ask an admin to reset the PIN."
+        )
+    if not (_matches(pin, phc) and row is not None):
+        _audit(store, typed, AuditAction.OPERATOR_SIGN_IN_FAILED, counted)
+        raise SignInFailed(MISMATCH)
     with store.transaction():
         store.set_operator_attempts(row.id, 0, None, False, iso(moment))
         store.append_audit(row.name, AuditAction.OPERATOR_SIGN_IN, row.name, {"role": row.role})
     return Actor(row.name, Role(row.role))
 
 
-def _record_failure(store: Store, name: str, moment: datetime) -> None:
+def _count_attempt(
+    store: Store, typed: str, moment: datetime
+) -> tuple[OperatorRow | None, dict[str, object]]:
+    """Count this attempt as a failure before the PIN is checked (a success clears it);
+    SignInFailed, audited, while the name waits out a back-off or is disabled."""
+    refusal: SignInFailed | None = None
     with store.transaction():
-        row = store.operator(name)
-        details: dict[str, object] = {}
+        row = store.operator(typed)
         if row is not None:
-            failures = row.failures + 1
+            failures, locked, disabled = row.failures, row.locked_until, row.disabled
+        else:
+            failures, locked, disabled = store.stranger_attempts(typed)
+        if locked and parse_iso(locked) > moment:
+            wait = int((parse_iso(locked) - moment).total_seconds()) + 1
+            store.append_audit(
+                typed, AuditAction.OPERATOR_SIGN_IN_REFUSED, typed, {"wait_seconds": wait}
+            )
+            refusal = SignInFailed(f"Too many wrong PINs for {typed}: try again in {wait} seconds.")
+        elif disabled:
+            store.append_audit(
+                typed, AuditAction.OPERATOR_SIGN_IN_REFUSED, typed, {"disabled": True}
+            )
+            # One answer whoever disabled it (an admin, or too many wrong PINs), so a
+            # disabled name tells no more than an unknown one does.
+            refusal = SignInFailed(
+                f"{typed} is disabled: ask an admin to enable the account or reset its PIN."
+            )
+        else:
+            failures += 1
+            counted: dict[str, object] = {"failures": failures}
             locked = None
             if failures >= FREE_FAILURES:
                 doublings = min(failures - FREE_FAILURES, 16)  # past the cap already
-                delay = min(BACKOFF_START * 2**doublings, BACKOFF_MAX)
-                locked = iso(moment + delay)
-                details["locked_until"] = locked
+                locked = iso(moment + min(BACKOFF_START * 2**doublings, BACKOFF_MAX))
+                counted["locked_until"] = locked
             disabled = failures >= DISABLE_AFTER
-            store.set_operator_attempts(row.id, failures, locked, disabled, iso(moment))
-            details.update(failures=failures, disabled=disabled)
-        store.append_audit(name or "?", AuditAction.OPERATOR_SIGN_IN_FAILED, name, details)
+            counted["disabled"] = disabled
+            if row is not None:
+                store.set_operator_attempts(row.id, failures, locked, disabled, iso(moment))
+            else:
+                store.set_stranger_attempts(typed, failures, locked, disabled, iso(moment))
+    if refusal is not None:
+        raise refusal  # outside the transaction: the refusal's audit entry stays
+    return row, counted
 
 
 def _audit(store: Store, name: str, action: AuditAction, details: dict[str, object]) -> None:

@@ -11,6 +11,7 @@ from app import labels, paths
 from app.domain import Device
 from app.errors import InputError, JoineryError, KnownError
 from app.fileutil import atomic_write
+from app.security import private
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
@@ -94,7 +95,8 @@ def record_label_print(store: Store, device: Device, actor: Actor | None = None)
 def queue_label(store: Store, serial: str, *, actor: Actor | None = None) -> Path:
     """Queue a device's label as a PNG in the data directory's print queue folder."""
     folder = paths.data_dir() / "label-queue"
-    folder.mkdir(parents=True, exist_ok=True)
+    private.make_own_folder(paths.data_dir())
+    folder.mkdir(exist_ok=True)
     return write_label(store, serial, folder / f"{_safe(serial)}.png", actor=actor)
 
 

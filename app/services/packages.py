@@ -26,6 +26,7 @@ from app.provisioning import bundle, wcd_xml
 from app.provisioning.bundle_format import SUFFIX, load_private_key, load_public_keys
 from app.provisioning.model import BulkToken, PackageSpec, bump_version, version_problem
 from app.provisioning.rules import TOKEN_WARN_DAYS
+from app.security import private
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
@@ -344,30 +345,83 @@ def open_package(
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> OpenedPackage:
     """A registered build read back for editing; a bundle is unpacked into a private folder
-    (the caller discards it) after its signature and password are checked. Audited."""
+    (the caller discards it) after its signature and password are checked. Audited.
+
+    Only the file the registry recorded opens: its SHA-256 must match (and a bundle's signer
+    and encryption too), or a file swapped on a share or a stick would be rebuilt and signed
+    with the bench's key as a genuine version, its planter's bulk token inside.
+    """
     who = actor or local_admin()
     who.require(Permission.BUILD_PACKAGE)
     build = _build(store, build_id)
     output = Path(build.output)
-    if build.form == "project":
-        opened = open_customizations(output / builder.PROJECT_XML)
-    else:
-        # The unpacked project holds secrets in the clear: a 0700 folder in Joinery's own
-        # data directory (swept at start-up after a crash), removed on any failure here.
-        scratch = Path(tempfile.mkdtemp(prefix=REOPEN_PREFIX, dir=_scratch_root()))
-        project = scratch / "project"
-        try:
-            bundle.unpack_bundle(output, project, password, kdf_bounds=kdf_bounds)
-            read = wcd_xml.read_customizations(project / builder.PROJECT_XML)
-            details: dict[str, object] = {"build": build_id, "file": output.name}
-            _audit(store, who, AuditAction.PACKAGE_OPEN, f"{build.name} {build.version}", details)
-        except BaseException:
-            shutil.rmtree(scratch, ignore_errors=True)
-            raise
-        return OpenedPackage(read.spec, read.kept, project, str(output), scratch)
-    details = {"build": build_id, "file": output.name}
-    _audit(store, who, AuditAction.PACKAGE_OPEN, f"{build.name} {build.version}", details)
+    target = f"{build.name} {build.version}"
+    details: dict[str, object] = {"build": build_id, "file": output.name}
+    try:
+        if build.form == "project":
+            _check_recorded(build, output / builder.PROJECT_XML)
+            opened = open_customizations(output / builder.PROJECT_XML)
+        else:
+            opened = _open_bundle(build, output, password, kdf_bounds)
+    except InputError as error:
+        details.update(ok=False, reason=type(error).__name__)
+        _audit(store, who, AuditAction.PACKAGE_OPEN, target, details)
+        raise
+    details["ok"] = True
+    _audit(store, who, AuditAction.PACKAGE_OPEN, target, details)
     return opened
+
+
+def _open_bundle(
+    build: PackageBuild, output: Path, password: Secret | None, kdf_bounds: bundle.KdfBounds
+) -> OpenedPackage:
+    _check_recorded(build, output)
+    # The unpacked project holds secrets in the clear: a 0700 folder in Joinery's own
+    # data directory (swept at start-up after a crash), removed on any failure here.
+    scratch = Path(tempfile.mkdtemp(prefix=REOPEN_PREFIX, dir=_scratch_root()))
+    project = scratch / "project"
+    try:
+        verdict = bundle.unpack_bundle(output, project, password, kdf_bounds=kdf_bounds)
+        # Checked again on what was read: the file may have been swapped after the first look.
+        _check_same(build, output, verdict)
+        read = wcd_xml.read_customizations(project / builder.PROJECT_XML)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return OpenedPackage(read.spec, read.kept, project, str(output), scratch)
+
+
+def _check_recorded(build: PackageBuild, path: Path) -> None:
+    """Refuse, before anything is unpacked, a file whose SHA-256 is not the registry's."""
+    try:
+        digest = _sha256(path)
+    except OSError as exc:
+        raise InputError(
+            f"Cannot read {path} to re-open {build.name} {build.version}: {exc.strerror}."
+        ) from None
+    if digest != build.sha256:
+        raise InputError(_changed(build, path, digest))
+
+
+def _check_same(build: PackageBuild, path: Path, verdict: bundle.Verdict) -> None:
+    encrypted = verdict.header.encryption is not None
+    if verdict.sha256 != build.sha256:
+        raise InputError(_changed(build, path, verdict.sha256))
+    if verdict.header.key_id != build.signer_key_id or encrypted != build.encrypted:
+        raise InputError(
+            f"{path.name} is not signed and encrypted as {build.name} {build.version} was "
+            f"built (signer {build.signer_key_id}, "
+            f"{'encrypted' if build.encrypted else 'not encrypted'}); nothing was opened."
+        )
+
+
+def _changed(build: PackageBuild, path: Path, digest: str) -> str:
+    return (
+        f"{path} changed since {build.name} {build.version} was built: its SHA-256 is "
+        f"{digest[:16]}…, the registry recorded {build.sha256[:16]}…. Someone may have "
+        "replaced it on the share or the stick, so it was not opened. Build the package from "
+        "its source again, or restore the file from a copy you trust (package export)."
+    )
 
 
 REOPEN_PREFIX = "joinery-reopen-"
@@ -375,8 +429,8 @@ REOPEN_PREFIX = "joinery-reopen-"
 
 def _scratch_root() -> Path:
     root = paths.data_dir() / "scratch"
-    root.mkdir(parents=True, exist_ok=True)
-    root.chmod(0o700)
+    private.make_own_folder(paths.data_dir())
+    private.make_own_folder(root)
     return root
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
 from sqlite_utils import Database
 
-from app.errors import KnownError, SchemaTooNewError
+from app import paths
+from app.errors import JoineryError, KnownError, SchemaTooNewError
+from app.security import private
 from app.store.schema import SCHEMA_VERSION, migrations, number_of
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class StoreBase:
         self.conn = conn
         self.db = Database(conn)
         self.path = path
+        self._after_commit: dict[str, Callable[[], None]] = {}
 
     @classmethod
     def open(cls, path: str | Path, *, migrate: bool = True) -> Self:
@@ -45,7 +48,13 @@ class StoreBase:
         target = str(path)
         if target != ":memory:":
             _check_local_path(Path(target))
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _private_files(Path(target))
+            except OSError as exc:
+                raise KnownError(
+                    f"Cannot create the database {target} or its folder: {exc.strerror}. "
+                    "Choose a folder you may write with --db."
+                ) from exc
         try:
             conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             if target != ":memory:":
@@ -109,16 +118,35 @@ class StoreBase:
                 yield self.db
             return
         self._begin_immediate()
+        self._after_commit.clear()
         try:
             yield self.db
         except BaseException:
+            self._after_commit.clear()
             self._rollback()
             raise
         try:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
+            self._after_commit.clear()
             self._rollback()
             raise _busy(self.path, exc) from exc
+        self._run_after_commit()
+
+    def after_commit(self, name: str, action: Callable[[], None]) -> None:
+        """Run `action` once the current transaction has committed (never if it rolls back);
+        one action per `name`, however often it is asked for within the transaction."""
+        self._after_commit[name] = action
+
+    def _run_after_commit(self) -> None:
+        actions = list(self._after_commit.values())
+        self._after_commit.clear()
+        for action in actions:
+            try:
+                action()
+            except (JoineryError, OSError) as exc:
+                # The change is committed: say what could not follow it, don't undo it.
+                log.warning("after saving to %s: %s", self.path, exc)
 
     def _begin_immediate(self) -> None:
         # SQLite's busy wait is not fair: a writer committing back to back can hold off
@@ -166,6 +194,39 @@ def _busy(path: str, exc: sqlite3.OperationalError) -> KnownError:
         f"The database {path} is busy ({exc}): another Joinery window or command is "
         "writing to it. Wait a moment and try again."
     )
+
+
+def _private_files(db: Path) -> None:
+    """A new database (and so its -wal and -shm, which SQLite gives the database's mode) is
+    0600 in a 0700 folder; an existing one others may read is tightened, with a warning.
+
+    Another local user who copies the database can try every 6-digit PIN offline.
+    """
+    folder = db.parent
+    if folder.absolute() == paths.data_dir().absolute():
+        private.make_own_folder(folder)
+    else:
+        private.make_folder(folder)
+    if not db.exists():
+        private.create_file(db)
+        return
+    readable = private.others_may_read(db)
+    tightened = [p for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if private.tighten(p)]
+    if readable and db in tightened:
+        log.warning(
+            "The database %s was readable by other users of this computer: any of them could "
+            "have copied it and tried every PIN offline. It is now private to you (0600). If "
+            "that may have happened, give every operator a new PIN (joinery operator "
+            "reset-pin NAME).",
+            db,
+        )
+    elif readable:
+        log.warning(
+            "The database %s is readable by other users of this computer, who could copy it "
+            "and try every PIN offline, and it is not yours to change: ask its owner to make "
+            "it private (chmod 600).",
+            db,
+        )
 
 
 def _check_local_path(path: Path) -> None:

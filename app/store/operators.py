@@ -63,6 +63,29 @@ class OperatorMixin(StoreBase):
             [failures, locked_until, int(disabled), at, operator_id],
         )
 
+    def stranger_attempts(self, name: str) -> tuple[int, str | None, bool]:
+        """(failures, locked until, disabled) of a name that is no operator."""
+        row = self.conn.execute(
+            "SELECT failures, locked_until, disabled FROM sign_in_attempts WHERE name = ?",
+            [name],
+        ).fetchone()
+        return (0, None, False) if row is None else (int(row[0]), row[1], bool(row[2]))
+
+    def set_stranger_attempts(
+        self, name: str, failures: int, locked_until: str | None, disabled: bool, at: str
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO sign_in_attempts (name, failures, locked_until, disabled, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, "
+            "locked_until = excluded.locked_until, disabled = excluded.disabled, "
+            "updated_at = excluded.updated_at",
+            [name, failures, locked_until, int(disabled), at],
+        )
+
+    def forget_stranger(self, name: str) -> None:
+        """A name becomes an operator: its attempts as a stranger no longer count."""
+        self.conn.execute("DELETE FROM sign_in_attempts WHERE name = ?", [name])
+
     def set_operator_secret(self, operator_id: int, secret_hash: str, at: str) -> None:
         self.conn.execute(
             "UPDATE operators SET secret_hash = ?, failures = 0, locked_until = NULL, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import uuid
@@ -13,7 +14,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -423,7 +424,44 @@ def m006_dashboard(db: Database) -> None:
 
 
 @migrations()
-def m007_prepared_at_bench(db: Database) -> None:
+def m007_audit_seal(db: Database) -> None:
+    """Record how many audit entries predate the chain (the leading ones without a MAC):
+    0 for every database created since the chain exists. The audit key seals the count at
+    the next append (AuditMixin), and `audit verify` refuses any other entry without a MAC:
+    clearing every MAC no longer passes the whole trail off as "from before the chain"."""
+    first = db.execute("SELECT min(id) FROM audit WHERE mac IS NOT NULL").fetchone()[0]
+    if first is None:
+        count = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    else:
+        count = db.execute("SELECT count(*) FROM audit WHERE id < ?", [first]).fetchone()[0]
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('audit_unchained', ?)",
+        [json.dumps({"n": int(count)})],
+    )
+
+
+@migrations()
+def m008_sign_in_attempts(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- Wrong PINs typed for names that are no operator, counted like an operator's own
+        -- (operators.failures): the back-off then answers the same whether or not a name
+        -- exists, so it cannot be used to find out which names do.
+        CREATE TABLE sign_in_attempts (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            failures INTEGER NOT NULL,
+            locked_until TEXT,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            CHECK (length(name) <= 256)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+@migrations()
+def m009_prepared_at_bench(db: Database) -> None:
     run_script(
         db,
         """

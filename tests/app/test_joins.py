@@ -154,8 +154,8 @@ def test_devices_list_json_keeps_its_keys_and_says_prepared(db_path: Path) -> No
 
 def test_older_bench_enrollments_without_a_check_in_become_prepared(db_path: Path) -> None:
     conn = sqlite3.connect(db_path, isolation_level=None)
-    migrations.apply(Database(conn), stop_before="m007_prepared_at_bench")
-    conn.execute("PRAGMA user_version = 6")
+    migrations.apply(Database(conn), stop_before="m009_prepared_at_bench")
+    conn.execute("PRAGMA user_version = 8")
     columns = "(serial, enrollment_status, enrolled_at, last_checkin, created_at, updated_at)"
     for row in (
         ("NEVER1", "enrolled", "2026-05-01T10:00:00Z", None),  # never checked in

@@ -209,3 +209,10 @@ def test_a_read_snapshot_is_consistent_and_never_holds_writers(db_path: Path) ->
                 writer.update_devices([device.id], [{"compliance_state": flipped}])
             assert reader.count_devices(DeviceQuery(state=flipped)) == before  # one reading
         assert reader.count_devices(DeviceQuery(state=flipped)) == before + 1
+
+
+def test_a_database_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(KnownError, match="Cannot create the database"):
+        Store.open(blocker / "sub" / "joinery.db")

@@ -183,6 +183,13 @@ class Prepared:
     before: dict[str, int]  # table counts before the import
     after: dict[str, int]  # table counts after one clean import
     import_seconds: float  # "ready" to exit of one clean child import
+    witness: tuple[str, str]  # the head witness of `db` (kept beside its key): name, text
+
+    def copy(self, target: Path) -> Path:
+        """`db` as if restored from a backup, its head witness with it: a restore without
+        the witness reads as deleted entries, which is what the witness is for."""
+        keys.save_record(*self.witness)
+        return _fresh_copy(self.db, target)
 
     def inspect(self, db: Path) -> Outcome:
         """Reopen the database as the app would after a crash and judge what is in it."""
@@ -243,6 +250,9 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
         with Store.open(db) as store:
             services.import_autopilot(store, [base_file])
             before = _table_counts(store.conn)
+            name = store.witness_name()
+        witness = keys.load_record(name)
+        assert witness is not None
         assert before["devices"] == BASE_DEVICES
         assert before["autopilot.import entries"] == 1
 
@@ -252,7 +262,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
         assert run.phase == "finished", run.stderr
         with Store.open(clean) as store:
             after = _table_counts(store.conn)
-        ready = Prepared(root, data_dir, db, files, before, after, run.ran)
+        ready = Prepared(root, data_dir, db, files, before, after, run.ran, (name, witness))
         outcome = ready.inspect(clean)
         _remove(clean)
     assert outcome.state == "after" and outcome.problems == [], outcome
@@ -288,7 +298,7 @@ def test_kill_during_import_leaves_all_or_nothing(
     integrity_ok = rolled_back = 0
     failures: list[str] = []
     for index in range(KILL_RUNS):
-        db = _fresh_copy(prepared.db, tmp_path / f"kill-{index:04d}.db")
+        db = prepared.copy(tmp_path / f"kill-{index:04d}.db")
         delay = rng.uniform(0, window)
         run = _run_import("import", db, prepared.files, prepared.data_dir, kill_after=delay)
         outcome = prepared.inspect(db)
@@ -344,7 +354,7 @@ def test_harness_detects_a_non_atomic_import(
     rng = random.Random(seed)
     found: tuple[int, Outcome, float] | None = None
     for index in range(CONTROL_RUNS):
-        db = _fresh_copy(prepared.db, tmp_path / f"control-{index:02d}.db")
+        db = prepared.copy(tmp_path / f"control-{index:02d}.db")
         delay = rng.uniform(0, prepared.import_seconds)
         run = _run_import("per-file", db, prepared.files, prepared.data_dir, kill_after=delay)
         assert run.phase != "error", run.stderr

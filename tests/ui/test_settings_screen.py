@@ -99,7 +99,7 @@ def test_admin_adds_disables_and_resets_operators(qtbot: QtBot, kiosk_db: Path) 
     qtbot.waitUntil(lambda: "tom is disabled" in panel.status.text())
     assert focus_name() == "operatorTable"
     assert panel.table.item(1, 2).text() == "disabled"
-    with pytest.raises(SignInFailed, match="disabled by an admin"):
+    with pytest.raises(SignInFailed, match="is disabled: ask an admin to enable"):
         operators.sign_in(window.store, "tom", Secret(TECH_PIN))
     alt(Key.Key_E)  # the same button now enables
     qtbot.waitUntil(lambda: "tom can sign in again" in panel.status.text())

@@ -152,3 +152,68 @@ def test_chain_is_bound_to_its_database(tmp_path: Path) -> None:
     assert not stores[1].verify_audit().ok
     for store in stores:
         store.close()
+
+
+def schema_6_database(db_path: Path, entries: int) -> str:
+    """A database as Joinery wrote it before the sealed count and the head witness."""
+    from sqlite_utils import Database
+
+    from app.security import chain
+    from app.store.schema import migrations
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    migrations.apply(Database(conn), stop_before="m007_audit_seal")
+    conn.execute("PRAGMA user_version = 6")
+    database = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()[0]
+    key = keys.create(f"audit-{database}") if entries else b""
+    previous = chain.start(key, database) if entries else b""
+    for n in range(1, entries + 1):
+        row = (n, f"2026-01-0{n}T00:00:00Z", "ada", "settings.change", "x", "{}")
+        previous = chain.link(key, previous, chain.canonical(*row))
+        conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)", [*row, previous.hex()])
+    conn.close()
+    return str(database)
+
+
+def test_a_schema_6_trail_upgrades_and_is_then_protected(db_path: Path) -> None:
+    database = schema_6_database(db_path, 3)
+    with Store.open(db_path) as store:
+        record = store.unchained_record()
+        assert record is not None and (record.n, record.mac) == (0, None)
+        verdict = store.verify_audit()
+        assert verdict.ok and verdict.entries == 3 and verdict.witness is None
+        assert verdict.notes  # no witness yet
+        store.append_audit("ada", "after.upgrade")
+        record = store.unchained_record()
+        assert record is not None and record.mac is not None  # sealed at the first append
+        assert keys.load_record(f"audit-head-{database}") is not None
+        assert store.verify_audit().ok
+        unprotect(store)
+        store.conn.execute("UPDATE audit SET mac = NULL")
+        assert not store.verify_audit().ok
+
+
+def test_a_schema_6_database_never_written_verifies_without_a_key(db_path: Path) -> None:
+    database = schema_6_database(db_path, 0)
+    with Store.open(db_path) as store:
+        verdict = store.verify_audit()
+        assert verdict.ok and verdict.entries == 0
+    assert not keys.key_file(f"audit-{database}").exists()
+
+
+def test_the_witness_follows_the_last_committed_entry_only(db_path: Path) -> None:
+    """A rolled-back append never moves the witness: it would accuse an honest trail."""
+    with Store.open(db_path) as store:
+        fill(store, 2)
+        name = store.witness_name()
+        before = keys.load_record(name)
+
+        def doomed() -> None:
+            with store.transaction():
+                store.append_audit("ada", "doomed")
+                raise RuntimeError("the change this entry records failed")
+
+        with pytest.raises(RuntimeError):
+            doomed()
+        assert keys.load_record(name) == before
+        assert store.verify_audit().ok

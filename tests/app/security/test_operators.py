@@ -194,7 +194,7 @@ def test_cli_manages_operators_and_settings(db_path: Path) -> None:
 def test_an_admin_disables_and_enables_an_operator(store: Store, admin: Actor) -> None:
     operators.create_operator(store, admin, "tom", Role.TECHNICIAN, Secret("135791"))
     operators.set_disabled(store, admin, "tom", True)
-    with pytest.raises(SignInFailed, match="disabled by an admin: ask an admin to enable"):
+    with pytest.raises(SignInFailed, match="is disabled: ask an admin to enable"):
         operators.sign_in(store, "tom", Secret("135791"))
     (listed,) = [o for o in operators.list_operators(store, admin) if o.name == "tom"]
     assert listed.disabled and listed.state() == "disabled"
@@ -212,7 +212,7 @@ def test_enabling_clears_the_failures_that_disabled_an_account(store: Store, adm
     assert row is not None
     with store.transaction():
         store.set_operator_attempts(row.id, operators.DISABLE_AFTER, None, True, "x")
-    with pytest.raises(SignInFailed, match="too many wrong PINs"):
+    with pytest.raises(SignInFailed, match="is disabled"):
         operators.sign_in(store, "tom", Secret("135791"))
     operators.set_disabled(store, admin, "tom", False)
     row = store.operator("tom")
@@ -254,3 +254,10 @@ def test_cli_disables_and_enables_operators(db_path: Path) -> None:
     assert code == 0 and "Enabled tom" in out
     code, out, _ = run(db_path, "operator", "list", "--json")
     assert [o["disabled"] for o in json.loads(out)] == [False, False]
+
+
+def test_an_impossible_name_is_a_mismatch_and_audited(store: Store, admin: Actor) -> None:
+    for name in ("", "x" * 65):
+        with pytest.raises(SignInFailed, match="do not match"):
+            operators.sign_in(store, name, ADMIN_PIN)
+    assert len(store.audit_entries(action="operator.sign_in_failed")) == 2
