@@ -535,3 +535,21 @@ def test_a_kiosk_without_domains_says_what_to_do(qtbot: QtBot, db_path: Path) ->
     assert "none set" not in widget.currentPage().limits.text()  # type: ignore[attr-defined]
     wait_for_writer()
     store.close()
+
+
+def test_an_autopilot_device_without_a_hash_is_enrolled_with_the_way_to_collect_it(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    type_text("PF5KX2QV")
+    alt(Key.Key_M)  # "Provisioning &method"
+    assert focus_name() == "method"
+    press(Key.Key_Down)  # Windows Autopilot
+    assert wizard.device_page.method.currentData() == "autopilot"
+    with qtbot.waitSignal(wizard.enrolled, timeout=10_000) as signal:
+        enter()
+        walk_to(wizard, "reviewPage")
+        enter()
+    assert signal.args[0].warnings  # the service says the hash is missing
+    assert "hash" in wizard.banner.text().lower()
+    assert wizard.banner.property("state") == "warning"
+    assert focus_name() == "wizardSerial"

@@ -211,7 +211,7 @@ class DevicePage(EnrollPage):
         self._recheck()
 
     def _already_enrolled(self) -> bool:
-        return self._found is not None and self._found.enrollment_status == "enrolled"
+        return self._found is not None and self._found.enrolled
 
     def _show_record(self, device: Device | None) -> None:
         self.update_record.setVisible(self._already_enrolled())

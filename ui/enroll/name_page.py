@@ -58,7 +58,7 @@ class NamePage(EnrollPage):
         draft = self.draft
         self.template.setText(draft.answers.name_template)
         self.group_tag.setText(draft.answers.group_tag or "")
-        keep = draft.existing is not None and draft.existing.enrollment_status == "enrolled"
+        keep = draft.existing is not None and draft.existing.enrolled
         self.name.setText(draft.device_name or (draft.existing.device_name or "" if keep else ""))
         self.name.setReadOnly(keep)
         self._on_input_changed()

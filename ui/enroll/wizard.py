@@ -182,6 +182,8 @@ class EnrollWizard(WizardShell):
         done = self.tr("{s} is enrolled as {n}: prepared at the bench.").format(
             s=device.serial, n=device.device_name or "—"
         )
+        if result.warnings:  # enrolled all the same: what still needs a hand comes first
+            done += " " + " ".join(result.warnings)
         if print_label:
             self.show_banner(done + " " + self.tr("The label's print preview is open."))
             label_printer.print_label(
@@ -195,7 +197,8 @@ class EnrollWizard(WizardShell):
         else:
             where = ", ".join(str(path) for path in enrolled.label_files.values())
             self.show_banner(
-                done + " " + self.tr("Label queued: {p}. Scan the next device.").format(p=where)
+                done + " " + self.tr("Label queued: {p}. Scan the next device.").format(p=where),
+                "warning" if result.warnings else "ok",
             )
 
     def _on_label_printed(self, device: Device, done: str) -> None:
