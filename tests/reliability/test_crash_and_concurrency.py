@@ -10,7 +10,8 @@ T-DB-1b  The same harness and checks on a deliberately non-atomic importer (one 
 T-DB-7   Two writer processes append 1,000 audit entries each, at the same time: no busy
          error escapes, none is lost, and the hash chain still verifies.
 
-50 kills by default, 1,000 with JOINERY_FULL=1. JOINERY_CRASH_SEED replays a kill schedule.
+50 kills by default, 1,000 more in a `slow` run (JOINERY_FULL=1). JOINERY_CRASH_SEED
+replays a kill schedule.
 The child process is tests/reliability/_child.py.
 """
 
@@ -40,8 +41,6 @@ from app.store import Store
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("_child.py")
 
-FULL = os.environ.get("JOINERY_FULL") == "1"
-KILL_RUNS = 1000 if FULL else 50
 CONTROL_RUNS = 30
 BASE_DEVICES = 500
 FILES = 20
@@ -283,11 +282,13 @@ def _seed() -> int:
 # -- T-DB-1 ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kill_runs", [50, pytest.param(1000, marks=pytest.mark.slow)])
 def test_kill_during_import_leaves_all_or_nothing(
     prepared: Prepared,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    kill_runs: int,
 ) -> None:
     _hermetic(monkeypatch, prepared.data_dir)
     seed = _seed()
@@ -297,7 +298,7 @@ def test_kill_during_import_leaves_all_or_nothing(
     phases: Counter[str] = Counter()
     integrity_ok = rolled_back = 0
     failures: list[str] = []
-    for index in range(KILL_RUNS):
+    for index in range(kill_runs):
         db = prepared.copy(tmp_path / f"kill-{index:04d}.db")
         delay = rng.uniform(0, window)
         run = _run_import("import", db, prepared.files, prepared.data_dir, kill_after=delay)
@@ -330,7 +331,7 @@ def test_kill_during_import_leaves_all_or_nothing(
         f"returned {phases['returned']}, child finished first {phases['finished']}",
     )
     assert failures == [], "\n".join(failures)
-    assert runs == KILL_RUNS
+    assert runs == kill_runs
     # The test means something only if most kills land while the child is still running,
     # and a good share of them mid-import, before the commit: the child had said "ready",
     # had not returned from import_autopilot, and its rows were rolled back.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 from pathlib import Path
@@ -15,8 +14,6 @@ from app.cli import cli
 from app.errors import KnownError
 from app.security import keys
 from app.store import Store
-
-FULL = os.environ.get("JOINERY_FULL") == "1"
 
 
 def fill(store: Store, count: int) -> None:
@@ -78,8 +75,10 @@ def tamper(conn: sqlite3.Connection, kind: str, rng: random.Random, count: int) 
     return victim
 
 
-def test_every_random_tampering_is_found_and_named(store: Store) -> None:
-    entries, rounds = (10_000, 1_000) if FULL else (2_000, 200)
+@pytest.mark.parametrize(
+    ("entries", "rounds"), [(2_000, 200), pytest.param(10_000, 1_000, marks=pytest.mark.slow)]
+)
+def test_every_random_tampering_is_found_and_named(store: Store, entries: int, rounds: int) -> None:
     fill(store, entries)
     unprotect(store)
     rng = random.Random(2026)
