@@ -11,7 +11,7 @@ from typing import Any
 from app.domain import AutopilotRecord, Device, DeviceQuery, HistoryEntry
 from app.errors import InputError
 from app.store.base import StoreBase
-from app.store.schema import SORTABLE
+from app.store.schema import SORTABLE, VERDICT
 
 DEVICE_COLUMNS = (
     "id",
@@ -36,6 +36,9 @@ DEVICE_COLUMNS = (
     "updated_at",
     "enrolled_at",
     "profile",
+    "origin",
+    "intune_state",
+    "intune_grace_until",
 )
 _SELECT = ", ".join(DEVICE_COLUMNS)
 _SEARCHED = ("serial", "device_name", "assigned_user")
@@ -90,7 +93,14 @@ def _where(query: DeviceQuery, *, walk: bool = False) -> tuple[str, list[object]
     if query.group_tag:
         clauses.append("group_tag = ?")
         params.append(query.group_tag)
-    for column, values in (("compliance_state", query.states), ("group_tag", query.group_tags)):
+    if query.verdict:
+        clauses.append(f"{plus}{VERDICT} = ?")
+        params.append(query.verdict)
+    for column, values in (
+        ("compliance_state", query.states),
+        ("group_tag", query.group_tags),
+        (VERDICT, query.verdicts),
+    ):
         if values:
             clauses.append(f"{plus}{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
@@ -130,6 +140,10 @@ def _counter_keys(query: DeviceQuery) -> list[str] | None:
         return [f"build:{query.build}"]
     if only == "failing" and query.failing:
         return [f"failing:{query.failing}"]
+    if only == "verdict" and query.verdict:
+        return [f"verdict:{query.verdict}"]
+    if only == "verdicts":
+        return [f"verdict:{v}" for v in query.verdicts]
     return None
 
 
