@@ -69,14 +69,26 @@ def _report_import(result: services.ImportedPolicy, as_json: bool) -> None:
 @policy.command("export")
 @click.argument("name")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--beta",
+    is_flag=True,
+    help="Write for Graph /beta, with the settings v1.0 does not have (default: v1.0).",
+)
 @click.pass_obj
-def policy_export(obj: Context, name: str, output: str) -> None:
-    """Write a policy as Graph JSON, ready for POST /deviceManagement/deviceCompliancePolicies."""
+def policy_export(obj: Context, name: str, output: str, beta: bool) -> None:
+    """Write a policy as Graph JSON, ready for POST /deviceManagement/deviceCompliancePolicies
+    (v1.0 by default; --beta for https://graph.microsoft.com/beta)."""
     with obj.store() as store:
-        text = services.export_policy(store, name, actor=obj.actor(store))
+        exported = services.export_policy(store, name, beta=beta, actor=obj.actor(store))
     with atomic_write(Path(output)) as handle:
-        handle.write(text)
-    click.echo(f"Wrote {name} to {output}.")
+        handle.write(exported.text)
+    click.echo(f"Wrote {name} to {output} (Graph {exported.api}).")
+    if exported.left_out:
+        click.echo(
+            f"joinery: note: Graph v1.0 has no {', '.join(exported.left_out)}; they were left "
+            "out. Export with --beta and POST to /beta to keep them.",
+            err=True,
+        )
 
 
 @policy.command("list")

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 ODATA_TYPE = "#microsoft.graph.windows10CompliancePolicy"
+#: Graph's "no notification template" (what Intune itself returns for a block action).
+NO_TEMPLATE = "00000000-0000-0000-0000-000000000000"
 INT32_MAX = 2**31 - 1
 MAX_BUILD_RANGES = 10_000
 MAX_GRACE_HOURS = 8760  # 365 days: deviceComplianceActionItem.gracePeriodHours
@@ -140,6 +142,24 @@ SETTINGS: tuple[Prop, ...] = (
     Prop("wslDistributions", Kind.OBJECT_LIST, unset=()),
 )
 BY_NAME = {p.name: p for p in SETTINGS}
+
+#: The settings Graph v1.0 has (its windows10CompliancePolicy resource and the v1.0 SDKs end
+#: at storageRequireEncryption); every later one is beta-only.
+V1_SETTINGS = frozenset(
+    p.name for p in SETTINGS[: [p.name for p in SETTINGS].index("storageRequireEncryption") + 1]
+)
+#: deviceCompliancePolicy's metadata that only beta has.
+BETA_METADATA = ("roleScopeTagIds",)
+#: Navigation properties (relationships): Graph returns them when expanded, and an
+#: IntuneManagement export carries them, but they are never part of a policy's body.
+NAVIGATION = (
+    "assignments",
+    "deviceStatuses",
+    "userStatuses",
+    "deviceStatusOverview",
+    "userStatusOverview",
+    "deviceSettingStateSummaries",
+)
 
 #: Inherited from deviceCompliancePolicy. Server-assigned ones are left out of a POST body.
 METADATA = (

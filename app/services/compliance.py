@@ -106,7 +106,7 @@ def _save(
 ) -> ImportedPolicy:
     unevaluated = policy_set([policy]).not_evaluated
     fields = {
-        "policy_json": pol.to_graph_json(policy, include_read_only=True),
+        "policy_json": pol.to_graph_json(policy, include_read_only=True, api="beta"),
         "imported_json": text,
         "settings": json.dumps(sorted(policy.settings)),
         "not_evaluated": json.dumps(unevaluated),
@@ -129,10 +129,25 @@ def _save(
     return ImportedPolicy(policy, created, unevaluated)
 
 
-def export_policy(store: Store, name: str, *, actor: Actor | None = None) -> str:
-    """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies."""
+@dataclass(frozen=True)
+class ExportedPolicy:
+    """A policy as Graph JSON for one API version, and what that version cannot carry."""
+
+    text: str
+    api: str
+    left_out: tuple[str, ...]  # beta-only properties a v1.0 body does not have
+
+
+def export_policy(
+    store: Store, name: str, *, beta: bool = False, actor: Actor | None = None
+) -> ExportedPolicy:
+    """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies: for
+    v1.0 by default (beta-only settings left out and named), for /beta with `beta`."""
     (actor or local_admin()).require(Permission.EXPORT)
-    return pol.to_graph_json(_policy(store, name))
+    policy = _policy(store, name)
+    api = "beta" if beta else "v1.0"
+    left_out = () if beta else tuple(pol.beta_only(policy))
+    return ExportedPolicy(pol.to_graph_json(policy, api=api), api, left_out)
 
 
 def _policy(store: Store, name: str) -> pol.CompliancePolicy:
