@@ -143,10 +143,33 @@ SETTINGS: tuple[Prop, ...] = (
 )
 BY_NAME = {p.name: p for p in SETTINGS}
 
-#: The settings Graph v1.0 has (its windows10CompliancePolicy resource and the v1.0 SDKs end
-#: at storageRequireEncryption); every later one is beta-only.
+#: The settings Graph v1.0 has: exactly the properties of the v1.0 SDK's model
+#: (microsoftgraph/msgraph-sdk-python, msgraph/generated/models/windows10_compliance_policy.py).
+#: Every other one is beta-only, the Azure Attestation four (memoryIntegrityEnabled,
+#: kernelDmaProtectionEnabled, virtualizationBasedSecurityEnabled, firmwareProtectionEnabled)
+#: included, although the beta reference lists them before storageRequireEncryption.
 V1_SETTINGS = frozenset(
-    p.name for p in SETTINGS[: [p.name for p in SETTINGS].index("storageRequireEncryption") + 1]
+    {
+        "bitLockerEnabled",
+        "codeIntegrityEnabled",
+        "earlyLaunchAntiMalwareDriverEnabled",
+        "mobileOsMaximumVersion",
+        "mobileOsMinimumVersion",
+        "osMaximumVersion",
+        "osMinimumVersion",
+        "passwordBlockSimple",
+        "passwordExpirationDays",
+        "passwordMinimumCharacterSetCount",
+        "passwordMinimumLength",
+        "passwordMinutesOfInactivityBeforeLock",
+        "passwordPreviousPasswordBlockCount",
+        "passwordRequired",
+        "passwordRequiredToUnlockFromIdle",
+        "passwordRequiredType",
+        "requireHealthyDeviceReport",
+        "secureBootEnabled",
+        "storageRequireEncryption",
+    }
 )
 #: deviceCompliancePolicy's metadata that only beta has.
 BETA_METADATA = ("roleScopeTagIds",)
