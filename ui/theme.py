@@ -51,6 +51,7 @@ _LIGHT = {
     "@state_unknown": "#c8c6c4",
     "@state_error": "#a4262c",
     "@state_conflict": "#8764b8",
+    "@state_configManager": "#4f6bed",
 }
 
 _DARK = {
@@ -83,6 +84,7 @@ _DARK = {
     "@state_unknown": "#605e5c",
     "@state_error": "#d4565c",
     "@state_conflict": "#a98fd6",
+    "@state_configManager": "#8c9ff2",
 }
 
 PALETTES: dict[str, dict[str, str]] = {"light": _LIGHT, "dark": _DARK}

@@ -294,6 +294,13 @@ class DeviceMixin(StoreBase):
                 [*(change[c] for c in columns), device_id],
             )
 
+    def set_intune_verdicts(self, verdicts: Iterable[tuple[int, str, str | None]]) -> None:
+        """(device_id, Intune's compliance state, its grace period end or None) rows."""
+        self.conn.executemany(
+            "UPDATE devices SET intune_state = ?, intune_grace_until = ? WHERE id = ?",
+            ((state, grace, device_id) for device_id, state, grace in verdicts),
+        )
+
     def insert_lineage(self, rows: Iterable[tuple[int, int, str, str | None, str, str]]) -> None:
         """(device_id, lineage, hardware_hash, product_id, first_seen, source) rows."""
         self.conn.executemany(

@@ -97,7 +97,7 @@ class FilterBarWidget(QWidget):
         """The filters as DeviceQuery fields (empty ones are dropped by drill_down)."""
         return {
             "text": self.search.text().strip(),
-            "state": self.state.currentData(),
+            "verdict": self.state.currentData(),  # what the tiles count
             "failing": self.failing.currentData(),
             "build": self.build.currentData(),
             "group_tag": self.tag.text().strip(),

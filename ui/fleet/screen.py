@@ -460,9 +460,10 @@ class FleetScreen(QWidget):
             self,
             self.tr("Mark for cleanup"),
             self.tr(
-                "Mark {s} for cleanup? Then, in this order: retire or delete it in Intune, "
-                "delete its Autopilot record, disable the Entra device, and delete it after "
-                "the grace period. Back up its BitLocker recovery keys first."
+                "Mark {s} for cleanup? Then follow its plan in order: disable the Entra "
+                "device (in Active Directory if hybrid joined). An Autopilot device keeps its "
+                "Autopilot record and Entra object; any other is deleted after the grace "
+                "period, its BitLocker recovery keys backed up first."
             ).format(s=device.serial),
             mark,
             self._present,
