@@ -160,6 +160,8 @@ def enroll(
     click.echo(
         f"{verb} {result.device.serial} as {result.device.device_name}. {result.verdict.reason}"
     )
+    for warning in result.verdict.warnings:
+        click.echo(f"joinery: warning: {warning}", err=True)
 
 
 @cli.command()
