@@ -173,8 +173,10 @@ def enroll(
         f"{verb} {result.device.serial} as {result.device.device_name}: prepared at the "
         f"bench, until a check-in confirms its join. {result.verdict.reason}"
     )
-    for warning in result.warnings:
-        click.echo(f"joinery: note: {warning}", err=True)
+    for note in result.warnings:
+        click.echo(f"joinery: note: {note}", err=True)
+    for warning in result.verdict.warnings:
+        click.echo(f"joinery: warning: {warning}", err=True)
 
 
 @cli.command()

@@ -70,14 +70,26 @@ def _report_import(result: services.ImportedPolicy, as_json: bool) -> None:
 @policy.command("export")
 @click.argument("name")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--beta",
+    is_flag=True,
+    help="Write for Graph /beta, with the settings v1.0 does not have (default: v1.0).",
+)
 @click.pass_obj
-def policy_export(obj: Context, name: str, output: str) -> None:
-    """Write a policy as Graph JSON, ready for POST /deviceManagement/deviceCompliancePolicies."""
+def policy_export(obj: Context, name: str, output: str, beta: bool) -> None:
+    """Write a policy as Graph JSON, ready for POST /deviceManagement/deviceCompliancePolicies
+    (v1.0 by default; --beta for https://graph.microsoft.com/beta)."""
     with obj.store() as store:
-        text = services.export_policy(store, name, actor=obj.actor(store))
+        exported = services.export_policy(store, name, beta=beta, actor=obj.actor(store))
     with atomic_write(Path(output)) as handle:
-        handle.write(text)
-    click.echo(f"Wrote {name} to {output}.")
+        handle.write(exported.text)
+    click.echo(f"Wrote {name} to {output} (Graph {exported.api}).")
+    if exported.left_out:
+        click.echo(
+            f"joinery: note: Graph v1.0 has no {', '.join(exported.left_out)}; they were left "
+            "out. Export with --beta and POST to /beta to keep them.",
+            err=True,
+        )
 
 
 @policy.command("list")
@@ -149,15 +161,20 @@ def fleet() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
 def fleet_summary(obj: Context, as_json: bool) -> None:
-    """Counts by compliance state, stale devices, and devices failing each setting."""
+    """Counts by compliance state (Intune's verdict where Intune gave one, else Joinery's bench
+    check), stale devices, and devices failing each setting."""
     with obj.store() as store:
         summary = services.fleet_summary(store, actor=obj.actor(store))
     if as_json:
         emit_json(summary)
         return
-    click.echo(f"{summary['total']} device(s)")
+    click.echo(
+        f"{summary['total']} device(s); {summary['intune_verdicts']} with Intune's own verdict"
+    )
+    click.echo(f"  {'state':<16} {'counted':>8} {'Intune':>8} {'bench':>8}")
     for state, n in summary["states"].items():
-        click.echo(f"  {state_words(state):<16} {n}")
+        intune, bench = summary["intune_states"][state], summary["bench_states"][state]
+        click.echo(f"  {state_words(state):<16} {n:>8} {intune:>8} {bench:>8}")
     click.echo(f"  stale (> {summary['stale_days']} days) {summary['stale']}")
     for setting, n in summary["failing_settings"].items():
         click.echo(f"  failing {setting}: {n}")
@@ -210,34 +227,60 @@ def stale() -> None:
 @stale.command("plan")
 @click.option("--days", type=int, help="Inactive for more than this many days (at least 21).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many devices.")
-@click.option("--keep-autopilot", is_flag=True, help="Keep Autopilot records (and Entra devices).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def stale_plan(
-    obj: Context, days: int | None, limit: int | None, keep_autopilot: bool, as_json: bool
-) -> None:
-    """List stale devices with their cleanup steps in Microsoft's order. Changes nothing."""
+def stale_plan(obj: Context, days: int | None, limit: int | None, as_json: bool) -> None:
+    """List stale devices (by Joinery's last check-in) with the default cleanup: disable the
+    Entra object, keep Autopilot records. Changes nothing."""
     with obj.store() as store:
-        plan = services.stale_plan(
-            store, days=days, limit=limit, keep_autopilot=keep_autopilot, actor=obj.actor(store)
-        )
+        plan = services.stale_plan(store, days=days, limit=limit, actor=obj.actor(store))
         if as_json:
             # Streamed device by device: a large fleet's plan never sits in memory at once.
             click.echo(
                 f'{{"days": {plan.days}, "cutoff": "{plan.cutoff}", "count": {plan.count}, '
-                '"devices": [',
+                f'"activity_signal": "{plan.signal}", "devices": [',
                 nl=False,
             )
             for index, item in enumerate(plan.devices):
                 click.echo(("," if index else "") + "\n  " + json.dumps(item.as_json()), nl=False)
             click.echo("\n]}")
             return
-        click.echo(f"{plan.count} device(s) inactive since before {plan.cutoff}:")
+        click.echo(f"{plan.count} device(s) inactive since before {plan.cutoff}")
+        click.echo(f"  (activity: {plan.signal_words})")
         for item in plan.devices:
             click.echo(f"{item.serial:<16} {item.days_inactive:>5} days")
             for number, step in enumerate(item.steps, start=1):
                 when = f" (not before {step.not_before})" if step.not_before else ""
                 click.echo(f"    {number}. {step.what}{when}")
+            for kept in item.keeps:
+                click.echo(f"    kept: {kept}")
+
+
+@stale.command("decommission")
+@click.argument("serial")
+@click.option("--confirm", required=True, help="The serial number again, to confirm.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def stale_decommission(obj: Context, serial: str, confirm: str, as_json: bool) -> None:
+    """Record that a device leaves the organization for good, and print Microsoft's
+    deregistration steps (Intune, then Autopilot; Entra follows). Audited."""
+    with obj.store() as store:
+        device = store.device_by_serial(serial)
+        if device is None:
+            raise InputError(f"there is no device with serial {serial!r}")
+        done = services.decommission(store, device.id, confirm=confirm, actor=obj.actor(store))
+    if as_json:
+        emit_json(
+            {
+                "serial": done.device.serial,
+                "enrollment_status": done.device.enrollment_status,
+                "steps": [{"step": s.step.value, "what": s.what} for s in done.steps],
+            }
+        )
+        return
+    click.echo(f"{done.device.serial} is recorded as decommissioned. Now, in this order:")
+    for number, step in enumerate(done.steps, start=1):
+        click.echo(f"  {number}. {step.what}")
 
 
 # -- demo simulate ----------------------------------------------------------------------------

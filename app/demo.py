@@ -302,6 +302,10 @@ def seed(
         added += _flush(store, batch)
         _add_hashes(store, first_id, added, seed)
         store.seed_history(first_id, "demo")
+        if store.setting("tenant_domains") is None:
+            # The demo users are @contoso.com: without it, their devices could not be
+            # exported for Autopilot (assigned users must be in a verified domain).
+            store.set_setting("tenant_domains", DOMAIN)
         store.append_audit("demo", AuditAction.DEMO_SEED, None, {"devices": added})
     return added
 

@@ -7,7 +7,9 @@ from enum import StrEnum
 
 
 class ComplianceState(StrEnum):
-    """Intune's managedDevice.complianceState values, as Graph spells them."""
+    """A device's compliance state: Graph's managedDevice.complianceState values, as Graph
+    spells them, plus NOT_EVALUATED, which is a report state (Intune's dashboard bucket for
+    devices that never reported), not a Graph value: see GRAPH_STATES."""
 
     COMPLIANT = "compliant"
     NONCOMPLIANT = "noncompliant"
@@ -16,6 +18,21 @@ class ComplianceState(StrEnum):
     UNKNOWN = "unknown"
     ERROR = "error"
     CONFLICT = "conflict"
+    CONFIG_MANAGER = "configManager"
+
+
+#: Graph's complianceState enum (intune-devices-compliancestate): the states a device has.
+GRAPH_STATES = (
+    ComplianceState.UNKNOWN,
+    ComplianceState.COMPLIANT,
+    ComplianceState.NONCOMPLIANT,
+    ComplianceState.CONFLICT,
+    ComplianceState.ERROR,
+    ComplianceState.IN_GRACE_PERIOD,
+    ComplianceState.CONFIG_MANAGER,
+)
+#: States that only reports have (Intune's "Not evaluated" bucket), kept apart from Graph's.
+REPORT_STATES = (ComplianceState.NOT_EVALUATED,)
 
 
 class JoinType(StrEnum):
@@ -68,6 +85,13 @@ class HistoryKind(StrEnum):
     ENROLLED = "enrolled"
     JOIN_CONFIRMED = "join confirmed"
     CLEANUP = "marked for cleanup"
+    DECOMMISSIONED = "decommissioned"
+
+
+class DeviceOrigin(StrEnum):
+    """Where a device Joinery did not create at the bench came from."""
+
+    INTUNE_EXPORT = "intuneExport"
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,15 @@ class Device:
     updated_at: str
     enrolled_at: str | None = None
     profile: str | None = None
+    origin: str | None = None  # DeviceOrigin; None: created at the bench
+    intune_state: str | None = None  # Intune's own verdict (its export), when it gave one
+    intune_grace_until: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        """Intune's state where Intune gave one (authoritative for Intune-managed devices),
+        else Joinery's bench check."""
+        return self.intune_state or self.compliance_state
 
     @property
     def enrolled(self) -> bool:
@@ -150,6 +183,8 @@ class DeviceQuery:
     stale_before: str | None = None  # last activity before this ISO time
     failing: str | None = None  # a Graph setting name the device fails (nonCompliant)
     exact: bool = False  # `text` is a whole serial, device name or user, not a prefix
+    verdict: str | None = None  # Intune's state where it gave one, else the bench check
+    verdicts: tuple[str, ...] = ()  # any of these verdicts
 
     def only(self) -> str | None:
         """The single filter set, when a trigger-kept counter answers the count."""
@@ -165,6 +200,8 @@ class DeviceQuery:
                 "model",
                 "stale_before",
                 "failing",
+                "verdict",
+                "verdicts",
             )
             if getattr(self, name)
         ]
@@ -214,4 +251,5 @@ class PackageBuild:
     output: str
     token_expires: str | None  # ISO date
     token_account: str | None  # package_{GUID}: the Entra user to delete to revoke early
+    token_account_confirmed: bool = False  # entered by the operator; else Joinery's guess
     devices: int = 0  # devices recorded as provisioned with it

@@ -1,9 +1,12 @@
 """Can this device be Microsoft Entra joined? A verdict with the reason and the way out.
 
 Sources (shared reference, domain.md 3.2): all Windows 10 and 11 editions except Home;
-Windows Server 2019 or newer only as an Azure VM with Desktop Experience (Server Core is not
-supported); minimum versions per provisioning method: self-service 1511, bulk enrollment
-1703, Windows Autopilot 1709.
+Windows Server only as an Azure VM, Datacenter 2019 or later with Desktop Experience (ENTRA
+howto-vm-sign-in-azure-ad-windows: "Windows Server 2019 Datacenter and later"; Server Core is
+not supported); minimum versions per provisioning method: self-service 1511, bulk enrollment
+1703, Windows Autopilot 1709. Every eligible verdict warns that an Entra-joined device must
+never be captured as a reference image (ENTRA device-join-plan: "Microsoft Entra joined
+devices can't be deployed using System Preparation Tool (Sysprep) or similar imaging tools").
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ EDITIONS = (
 )
 SERVER_2019_BUILD = 17763
 FIRST_WINDOWS_11_BUILD = 22000
+SYSPREP_WARNING = (
+    "Never Sysprep this device or capture it as a reference image once it is Entra joined: "
+    "Microsoft does not support deploying Entra-joined devices with Sysprep or imaging tools. "
+    "Capture images from machines that were never joined."
+)
 
 _VERSION = re.compile(r"(?:10\.0\.)?(\d{5})(?:\.(\d+))?")
 
@@ -74,6 +82,7 @@ class Verdict:
     reason: str
     way_out: str | None = None
     windows: str = ""
+    warnings: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -81,6 +90,7 @@ class Verdict:
             "reason": self.reason,
             "way_out": self.way_out,
             "windows": self.windows,
+            "warnings": list(self.warnings),
         }
 
 
@@ -152,6 +162,7 @@ def check(
         f"{name} on {windows} can be Microsoft Entra joined by {method_words(method)}.",
         None,
         windows,
+        (SYSPREP_WARNING,),
     )
 
 
@@ -176,7 +187,15 @@ def _server(name: str, build: int, azure_vm: bool, desktop: bool) -> Verdict:
         return Verdict(
             False,
             f"{name} is older than Windows Server 2019.",
-            "Use Windows Server 2019 or newer.",
+            "Use Windows Server 2019 Datacenter or newer.",
+            windows,
+        )
+    if "datacenter" not in name.lower():
+        return Verdict(
+            False,
+            f"{name} cannot be Microsoft Entra joined: Entra sign-in on an Azure VM supports "
+            "Windows Server 2019 Datacenter and later only.",
+            "Use a Windows Server Datacenter image (2019 or later).",
             windows,
         )
     return Verdict(
@@ -185,6 +204,7 @@ def _server(name: str, build: int, azure_vm: bool, desktop: bool) -> Verdict:
         "joined; note that Windows Server VMs do not enroll in MDM.",
         None,
         windows,
+        (SYSPREP_WARNING,),
     )
 
 

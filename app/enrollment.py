@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from app import eligibility
+from app import eligibility, naming
 from app.domain import ProvisioningMethod
 from app.errors import InputError
 
@@ -119,4 +119,6 @@ class Answers:
             found.append(("hello_pin_minimum", "a Windows Hello PIN is 4 to 127 characters"))
         if not self.sign_in or any(option not in SIGN_IN for option in self.sign_in):
             found.append(("sign_in", f"choose from {', '.join(SIGN_IN)}"))
+        if reason := naming.template_problem(self.name_template, self.provisioning_method):
+            found.append(("name_template", reason))
         return found

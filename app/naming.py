@@ -1,7 +1,10 @@
 """Windows device names, and the %SERIAL% / %RAND:x% templates that make them.
 
-Rules (reference/domain.md 1.3, 1.6, 2.3): WCD Accounts/ComputerName and the Autopilot profile
-template. At most 15 bytes, no spaces, no reserved characters, no emoji, not all digits.
+Rules (reference/domain.md 1.3, 1.6, 2.3). WCD's Accounts/ComputerName: at most 15 bytes, no
+spaces, no reserved characters, no emoji, not all digits. The Autopilot profile's template is
+stricter: "Names must be 15 characters or less, and can have letters, numbers, and hyphens"
+(MEM autopilot/profiles.md), and Intune refuses anything else. `template_problem(template,
+method)` and `name_problem_for(name, method)` apply the rules of a provisioning method.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ RESERVED = frozenset(RESERVED_TEXT.replace(" ", ""))
 SERIAL = "%SERIAL%"
 PREVIEW_SEED = 15
 EXAMPLE_TEMPLATE = "CTS-%SERIAL%"
+
+#: What an Autopilot profile's name template may hold besides its macros.
+AUTOPILOT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+AUTOPILOT = "autopilot"  # ProvisioningMethod.AUTOPILOT (app.domain), without the import
 
 _TOKEN = re.compile(r"(%[A-Za-z][^%]*%)")  # a macro starts with a letter: "100%-%SERIAL%"
 _RAND = re.compile(r"%RAND:([0-9]+)%")
@@ -69,17 +76,39 @@ def check(name: str) -> None:
         raise InputError(reason)
 
 
-def template_problem(template: str) -> str | None:
+def template_problem(template: str, method: str | None = None) -> str | None:
     """The first reason `template` can't make valid device names, in words; else None.
 
     Macros are accepted only in capitals (%SERIAL%, %RAND:x%): Microsoft documents no other
     spelling, and a macro Windows does not recognise would end up in the name literally.
+    With `method` "autopilot", the Autopilot profile's rule applies too (letters, digits and
+    hyphens only); other methods (WCD, OOBE) keep Windows' own rules.
     """
     try:
-        _checked(template)
+        parts = _checked(template)
     except InputError as error:
         return str(error)
+    if method == AUTOPILOT:
+        fixed = "".join(part for part in parts if isinstance(part, str))
+        return _autopilot_problem(fixed, "The template")
     return None
+
+
+def name_problem_for(name: str, method: str | None) -> str | None:
+    """`name_problem`, plus the Autopilot profile's rule for an Autopilot device."""
+    if reason := name_problem(name):
+        return reason
+    return _autopilot_problem(name, _show(name)) if method == AUTOPILOT else None
+
+
+def _autopilot_problem(text: str, subject: str) -> str | None:
+    bad = next((c for c in text if c not in AUTOPILOT_CHARS), None)
+    if bad is None:
+        return None
+    return (
+        f"{subject} has “{_show(bad)}”: an Autopilot device name can have only letters, digits "
+        "and hyphens (Intune refuses the profile otherwise)"
+    )
 
 
 def expand(template: str, serial: str, *, rng: random.Random | None = None) -> str:

@@ -92,7 +92,7 @@ SETTINGS = {
             30,
             "Compliance validity (days)",
             "Compliance status validity period: a device with no report for this many days "
-            "is unknown (Intune: 1-120, default 30).",
+            "is noncompliant through 'Is active' (Intune: 1-120, default 30).",
             1,
             120,
         ),
@@ -139,6 +139,20 @@ def domains(store: Store) -> tuple[str, ...]:
     result = value(store, "tenant_domains")
     assert isinstance(result, tuple)
     return result
+
+
+def domain_problem(verified: tuple[str, ...], upn: str) -> str | None:
+    """Why `upn`'s domain is not one of the tenant's `verified` domains (or subdomains), or None."""
+    domain = upn.rpartition("@")[2].lower()
+    if not verified:
+        return (
+            "the tenant's verified domains are not set, so no user can be checked: an "
+            "admin adds them in the kiosk's Settings (or `joinery settings set tenant_domains "
+            "contoso.com`)"
+        )
+    if domain not in verified and not any(domain.endswith("." + d) for d in verified):
+        return f"{domain} is not one of the tenant's verified domains ({', '.join(verified)})"
+    return None
 
 
 def put(store: Store, actor: Actor, key: str, text: str) -> None:

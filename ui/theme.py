@@ -53,6 +53,7 @@ _LIGHT = {
     "@state_unknown": "#5c7080",
     "@state_error": "#a4262c",
     "@state_conflict": "#8764b8",
+    "@state_configManager": "#4f6bed",
 }
 
 _DARK = {
@@ -86,6 +87,7 @@ _DARK = {
     "@state_unknown": "#8fa0b3",
     "@state_error": "#d4565c",
     "@state_conflict": "#a98fd6",
+    "@state_configManager": "#8c9ff2",
 }
 
 PALETTES: dict[str, dict[str, str]] = {"light": _LIGHT, "dark": _DARK}

@@ -32,7 +32,8 @@ class DeviceFacts:
     hardware_hash: str | None = None  # base64, MDM_DevDetail_Ext01.DeviceHardwareData
     os_edition: str | None = None  # "Windows 11 Enterprise"
     os_version: str | None = None  # "10.0.26100.2314": major.minor.build.revision
-    # Encryption: BitLocker protection on the OS volume; every fixed volume encrypted.
+    # Encryption: BitLocker protection on the OS volume; the OS volume encrypted (Intune's
+    # storageRequireEncryption judges the OS drive: a data drive does not fail it).
     bitlocker_enabled: bool | None = None
     storage_encrypted: bool | None = None
     # Platform security.

@@ -1,8 +1,12 @@
 """A Windows 10/11 compliance policy in Graph's own terms, read from and written to Graph JSON.
 
-A policy exported from Intune imports, and one written here posts to
-`POST /deviceManagement/deviceCompliancePolicies`. Unknown properties (a newer API version's)
-are kept and written back, and named as not evaluated; wrong types are refused by name.
+A policy exported from Intune (or by IntuneManagement) imports, and one written here posts to
+`POST /deviceManagement/deviceCompliancePolicies`. What an export carries besides the policy
+is dropped on reading: OData annotations (`@odata.context`, `x@odata.type`), bound actions
+(`#microsoft.graph.assign`) and navigation properties (`assignments`). Unknown properties (a
+newer API version's) are kept, named as not evaluated, and written back to beta only; wrong
+types are refused by name. Written for Graph v1.0 by default: beta-only settings only on
+request (`api="beta"`), and `beta_only()` names what v1.0 would lose.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from importlib import resources
 from typing import Any
 
 from app.compliance.properties import (
+    BETA_METADATA,
     BY_NAME,
     MAX_GRACE_HOURS,
     METADATA,
+    NAVIGATION,
+    NO_TEMPLATE,
     ODATA_TYPE,
     READ_ONLY,
     SETTINGS,
+    V1_SETTINGS,
     ActionType,
     ScheduledAction,
     VersionRange,
@@ -81,8 +89,8 @@ class CompliancePolicy:
 
     @property
     def unknown_properties(self) -> tuple[str, ...]:
-        """Properties Joinery does not know, minus OData annotations (kept all the same)."""
-        return tuple(k for k in self.extra if "@" not in k)
+        """Properties Joinery does not know (kept, and written back to beta)."""
+        return tuple(self.extra)
 
 
 def with_actions(
@@ -145,7 +153,7 @@ def parse_graph_document(document: object, source_name: str) -> CompliancePolicy
             parsed = check.setting(prop, value)
             if is_configured(prop, value) and parsed is not None:
                 settings[name] = parsed
-        elif name not in METADATA and name not in ("@odata.type", "scheduledActionsForRule"):
+        elif name not in METADATA and not _not_policy(name):
             extra[name] = value
     policy = CompliancePolicy(
         display_name=check.text("displayName", document.get("displayName"), required=True) or "",
@@ -165,13 +173,39 @@ def parse_graph_document(document: object, source_name: str) -> CompliancePolicy
     return policy
 
 
+def _not_policy(name: str) -> bool:
+    """What an export carries besides the policy: the scheduled actions (read apart), OData
+    annotations and bound actions ("#microsoft.graph.assign"), navigation properties."""
+    return (
+        name in ("@odata.type", "scheduledActionsForRule")
+        or "@" in name
+        or name.startswith("#")
+        or name in NAVIGATION
+    )
+
+
 # -- writing ---------------------------------------------------------------------------------
+
+API_VERSIONS = ("v1.0", "beta")
+
+
+def beta_only(policy: CompliancePolicy) -> list[str]:
+    """The policy's properties that Graph v1.0 does not have (left out of a v1.0 body)."""
+    found = [name for name in policy.settings if name not in V1_SETTINGS]
+    found += list(policy.extra)
+    if policy.role_scope_tag_ids:
+        found += list(BETA_METADATA)
+    return sorted(found)
 
 
 def to_graph_document(
-    policy: CompliancePolicy, *, include_read_only: bool = False
+    policy: CompliancePolicy, *, include_read_only: bool = False, api: str = "v1.0"
 ) -> dict[str, Any]:
-    """The JSON object Graph accepts; every setting written (unset ones as not configured)."""
+    """The JSON object Graph accepts; every setting of the API version written (unset ones as
+    not configured). `api` is "v1.0" (the default: only what v1.0 has) or "beta"."""
+    if api not in API_VERSIONS:
+        raise ValueError(f"api is one of {API_VERSIONS}, not {api!r}")
+    beta = api == "beta"
     out: dict[str, Any] = {"@odata.type": ODATA_TYPE}
     if include_read_only:
         meta = {
@@ -183,15 +217,17 @@ def to_graph_document(
         out.update({k: v for k, v in meta.items() if v is not None})
     out["displayName"] = policy.display_name
     out["description"] = policy.description or ""
-    if policy.role_scope_tag_ids:
+    if policy.role_scope_tag_ids and beta:
         out["roleScopeTagIds"] = list(policy.role_scope_tag_ids)
     for prop in SETTINGS:
+        if not beta and prop.name not in V1_SETTINGS:
+            continue
         value = policy.settings.get(prop.name, prop.unset)
         if prop.name == "validOperatingSystemBuildRanges":
             value = [_range_json(r) for r in value]
         out[prop.name] = value
     for name, value in policy.extra.items():
-        if include_read_only or ("@" not in name and name not in READ_ONLY):
+        if beta and (include_read_only or name not in READ_ONLY):
             out[name] = value
     out["scheduledActionsForRule"] = [
         {
@@ -200,7 +236,7 @@ def to_graph_document(
                 {
                     "actionType": a.action_type,
                     "gracePeriodHours": a.grace_hours,
-                    "notificationTemplateId": a.template_id,
+                    "notificationTemplateId": a.template_id or NO_TEMPLATE,
                     "notificationMessageCCList": list(a.cc),
                 }
                 for a in policy.actions
@@ -210,9 +246,11 @@ def to_graph_document(
     return out
 
 
-def to_graph_json(policy: CompliancePolicy, *, include_read_only: bool = False) -> str:
+def to_graph_json(
+    policy: CompliancePolicy, *, include_read_only: bool = False, api: str = "v1.0"
+) -> str:
     """Graph JSON text; `include_read_only` keeps id, dates and version (a faithful copy)."""
-    document = to_graph_document(policy, include_read_only=include_read_only)
+    document = to_graph_document(policy, include_read_only=include_read_only, api=api)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

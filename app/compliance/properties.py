@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 ODATA_TYPE = "#microsoft.graph.windows10CompliancePolicy"
+#: Graph's "no notification template" (what Intune itself returns for a block action).
+NO_TEMPLATE = "00000000-0000-0000-0000-000000000000"
 INT32_MAX = 2**31 - 1
 MAX_BUILD_RANGES = 10_000
 MAX_GRACE_HOURS = 8760  # 365 days: deviceComplianceActionItem.gracePeriodHours
@@ -140,6 +142,47 @@ SETTINGS: tuple[Prop, ...] = (
     Prop("wslDistributions", Kind.OBJECT_LIST, unset=()),
 )
 BY_NAME = {p.name: p for p in SETTINGS}
+
+#: The settings Graph v1.0 has: exactly the properties of the v1.0 SDK's model
+#: (microsoftgraph/msgraph-sdk-python, msgraph/generated/models/windows10_compliance_policy.py).
+#: Every other one is beta-only, the Azure Attestation four (memoryIntegrityEnabled,
+#: kernelDmaProtectionEnabled, virtualizationBasedSecurityEnabled, firmwareProtectionEnabled)
+#: included, although the beta reference lists them before storageRequireEncryption.
+V1_SETTINGS = frozenset(
+    {
+        "bitLockerEnabled",
+        "codeIntegrityEnabled",
+        "earlyLaunchAntiMalwareDriverEnabled",
+        "mobileOsMaximumVersion",
+        "mobileOsMinimumVersion",
+        "osMaximumVersion",
+        "osMinimumVersion",
+        "passwordBlockSimple",
+        "passwordExpirationDays",
+        "passwordMinimumCharacterSetCount",
+        "passwordMinimumLength",
+        "passwordMinutesOfInactivityBeforeLock",
+        "passwordPreviousPasswordBlockCount",
+        "passwordRequired",
+        "passwordRequiredToUnlockFromIdle",
+        "passwordRequiredType",
+        "requireHealthyDeviceReport",
+        "secureBootEnabled",
+        "storageRequireEncryption",
+    }
+)
+#: deviceCompliancePolicy's metadata that only beta has.
+BETA_METADATA = ("roleScopeTagIds",)
+#: Navigation properties (relationships): Graph returns them when expanded, and an
+#: IntuneManagement export carries them, but they are never part of a policy's body.
+NAVIGATION = (
+    "assignments",
+    "deviceStatuses",
+    "userStatuses",
+    "deviceStatusOverview",
+    "userStatusOverview",
+    "deviceSettingStateSummaries",
+)
 
 #: Inherited from deviceCompliancePolicy. Server-assigned ones are left out of a POST body.
 METADATA = (

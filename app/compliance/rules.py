@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.compliance.facts import DeviceFacts
+from app.compliance.facts import DeviceFacts, FactSource
 from app.compliance.properties import VersionRange
 from app.compliance.versions import version_key
 
@@ -45,6 +45,16 @@ class Comparison(StrEnum):
     TPM = "tpm"  # a TPM spec version above 0
 
 
+#: Settings Intune reads from Device Health Attestation, which the device reports at boot.
+ATTESTATION_NOTE = (
+    "Intune reads this from Device Health Attestation, so it sees a change only after the "
+    "device restarts"
+)
+#: Password facts come from the local password policy (net accounts), not from the
+#: DeviceLock policy Intune reads: close, not the same.
+PASSWORD_NOTE = "approximate: read from the local password policy, not from Intune"
+
+
 @dataclass(frozen=True)
 class Rule:
     setting: str  # Graph property
@@ -52,20 +62,28 @@ class Rule:
     comparison: Comparison
     failure: str  # what a failing device has, in words ("BitLocker is off")
     missing: str  # what was not reported ("BitLocker")
+    note: str | None = None  # how Intune's view of this may differ from the bench's
 
 
-def _true(setting: str, fact: str, failure: str, missing: str) -> Rule:
-    return Rule(setting, fact, Comparison.TRUE, failure, missing)
+def _true(setting: str, fact: str, failure: str, missing: str, note: str | None = None) -> Rule:
+    return Rule(setting, fact, Comparison.TRUE, failure, missing, note)
 
 
 RULES: tuple[Rule, ...] = (
-    _true("passwordRequired", "password_required", "No password is required", "The password"),
+    _true(
+        "passwordRequired",
+        "password_required",
+        "No password is required",
+        "The password",
+        PASSWORD_NOTE,
+    ),
     Rule(
         "passwordMinimumLength",
         "password_minimum_length",
         Comparison.AT_LEAST,
         "The minimum password length is {value}, below {required}",
         "The minimum password length",
+        PASSWORD_NOTE,
     ),
     Rule(
         "passwordExpirationDays",
@@ -73,6 +91,7 @@ RULES: tuple[Rule, ...] = (
         Comparison.EXPIRES_WITHIN,
         "Passwords expire after {value} days, not within {required}",
         "Password expiry",
+        PASSWORD_NOTE,
     ),
     Rule(
         "passwordPreviousPasswordBlockCount",
@@ -80,6 +99,7 @@ RULES: tuple[Rule, ...] = (
         Comparison.AT_LEAST,
         "Password history remembers {value} passwords, fewer than {required}",
         "Password history",
+        PASSWORD_NOTE,
     ),
     Rule(
         "osMinimumVersion",
@@ -107,11 +127,28 @@ RULES: tuple[Rule, ...] = (
         "early_launch_antimalware_enabled",
         "Early launch antimalware is off",
         "Early launch antimalware",
+        ATTESTATION_NOTE,
     ),
-    _true("bitLockerEnabled", "bitlocker_enabled", "BitLocker is off", "BitLocker"),
-    _true("secureBootEnabled", "secure_boot_enabled", "Secure Boot is off", "Secure Boot"),
     _true(
-        "codeIntegrityEnabled", "code_integrity_enabled", "Code integrity is off", "Code integrity"
+        "bitLockerEnabled",
+        "bitlocker_enabled",
+        "BitLocker is off",
+        "BitLocker",
+        ATTESTATION_NOTE,
+    ),
+    _true(
+        "secureBootEnabled",
+        "secure_boot_enabled",
+        "Secure Boot is off",
+        "Secure Boot",
+        ATTESTATION_NOTE,
+    ),
+    _true(
+        "codeIntegrityEnabled",
+        "code_integrity_enabled",
+        "Code integrity is off",
+        "Code integrity",
+        ATTESTATION_NOTE,
     ),
     _true(
         "memoryIntegrityEnabled",
@@ -140,7 +177,7 @@ RULES: tuple[Rule, ...] = (
     _true(
         "storageRequireEncryption",
         "storage_encrypted",
-        "A fixed drive is not encrypted",
+        "The OS drive is not encrypted",
         "Drive encryption",
     ),
     _true("activeFirewallRequired", "firewall_enabled", "The firewall is off", "The firewall"),
@@ -168,13 +205,13 @@ RULES: tuple[Rule, ...] = (
     _true(
         "antivirusRequired",
         "antivirus_registered",
-        "No antivirus is registered with Windows Security Center",
+        "No antivirus registered with Windows Security Center is on and up to date",
         "Antivirus registration",
     ),
     _true(
         "antiSpywareRequired",
         "antispyware_registered",
-        "No antispyware is registered with Windows Security Center",
+        "No antispyware registered with Windows Security Center is on and up to date",
         "Antispyware registration",
     ),
     Rule("tpmRequired", "tpm_version", Comparison.TPM, "There is no TPM", "The TPM"),
@@ -215,6 +252,13 @@ def check(rule: Rule, required: Any, facts: DeviceFacts) -> tuple[Status, str | 
     return Status.NON_COMPLIANT, rule.failure.format(
         value=value, required=shown_required(rule, required)
     )
+
+
+def note_for(rule: Rule, facts: DeviceFacts) -> str | None:
+    """How Intune's view of this setting may differ from what the bench measured."""
+    if rule.note == PASSWORD_NOTE and facts.source is FactSource.INTUNE_EXPORT:
+        return None
+    return rule.note
 
 
 def _passes(rule: Rule, required: Any, value: Any) -> bool | None:

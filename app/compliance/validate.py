@@ -8,6 +8,7 @@ from app.compliance.properties import (
     INT32_MAX,
     MAX_BUILD_RANGES,
     MAX_GRACE_HOURS,
+    NO_TEMPLATE,
     ActionType,
     Kind,
     Prop,
@@ -205,6 +206,8 @@ class Checker:
         if not isinstance(template, str):
             self.fail(f"{where}.notificationTemplateId", f"must be text, not {_shown(template)}")
             return None
+        if template == NO_TEMPLATE:  # Graph's "no template"; Joinery keeps it as ""
+            template = ""
         cc = self.strings(
             f"{where}.notificationMessageCCList", item.get("notificationMessageCCList")
         )

@@ -19,9 +19,11 @@ STATE_WORDS: dict[str, str] = {
     ComplianceState.UNKNOWN: "Unknown",
     ComplianceState.ERROR: "Error",
     ComplianceState.CONFLICT: "Conflict",
+    ComplianceState.CONFIG_MANAGER: "Managed by Configuration Manager",
 }
 
 SETTING_WORDS: dict[str, str] = {
+    "RequireRemainContact": "Is active",
     "passwordRequired": "Password required",
     "passwordBlockSimple": "Simple passwords blocked",
     "passwordRequiredToUnlockFromIdle": "Password to unlock",

@@ -7,16 +7,22 @@ Formats: docs/collector-report.md and the shared reference (domain.md 5.3).
 from __future__ import annotations
 
 from app.ingest.batch import (
+    KIND_INTUNE,
+    KIND_REPORT,
     FileCount,
     IngestBatch,
     collect_paths,
+    kind_of,
     read_all,
+    read_reports,
 )
 from app.ingest.intune_csv import (
     COMPLIANCE_TEXT,
     MAX_EXPORT_BYTES,
     REQUIRED,
+    ExportReader,
     IntuneFile,
+    IntuneRow,
     read_intune_export,
 )
 from app.ingest.report import (
@@ -29,6 +35,12 @@ from app.ingest.report import (
 )
 
 __all__ = [
+    "KIND_INTUNE",
+    "KIND_REPORT",
+    "ExportReader",
+    "IntuneRow",
+    "kind_of",
+    "read_reports",
     "COMPLIANCE_TEXT",
     "MAX_EXPORT_BYTES",
     "MAX_REPORT_BYTES",

@@ -92,6 +92,20 @@ def _in_folder(path: Path) -> bool:
     )
 
 
+def kind_of(path: Path) -> str | None:
+    """ "report", "intuneExport", or None for a file that is neither."""
+    return _kind(path)
+
+
+def read_reports(paths: list[Path], cancel: CancelCheck | None = None) -> IngestBatch:
+    """Read check-in reports (small files, read whole); problems are listed, not raised."""
+    batch = IngestBatch()
+    for path in paths:
+        _check(cancel)
+        _read_report(batch, path)
+    return batch
+
+
 def _kind(path: Path) -> str | None:
     name = path.name.casefold()
     if name.endswith(REPORT_SUFFIX):
@@ -177,12 +191,12 @@ def _read_export(
             batch.problems.append(item)
             bad_lines.add(item.line)
         elif item is not None:
-            batch.facts.append(item)
-            batch.origins.append((str(path), reader.line))
+            batch.facts.append(item.facts)
+            batch.origins.append((str(path), item.line))
             facts += 1
         if count % _CHECK_EVERY == 0:
             _check(cancel)
-            tick(reader.line / max(reader.lines, 1))
+            tick(reader.done)
     batch.files.append(FileCount(str(path), KIND_INTUNE, facts, len(bad_lines), reader.skipped))
 
 

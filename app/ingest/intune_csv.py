@@ -3,12 +3,16 @@
 Columns are found by name, not position (domain.md 5.3 documents the order, but a download may
 carry optional columns). Only Windows rows become facts; rows of other platforms are counted
 as skipped. Every fault is a Problem naming file, line and column.
+
+The file is streamed: `ExportReader.items()` yields one row at a time, so memory does not grow
+with the export (a tenant's export can be hundreds of megabytes). Besides the facts, a row
+carries what Intune knows about the device (its user, edition, join type) and Intune's own
+verdict: the `Compliance` column and `Compliance grace period expiration`.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,14 +20,14 @@ from pathlib import Path
 
 from app.autopilot.fields import CHECKS, HEADER, SERIAL
 from app.compliance.facts import DeviceFacts, FactSource
-from app.domain import ComplianceState
+from app.domain import ComplianceState, JoinType
 from app.errors import Problem
-from app.ingest.text import check_os_version, read_text
+from app.ingest.text import check_os_version, open_text
 from app.timeutil import parse_timestamp
 
 log = logging.getLogger(__name__)
 
-MAX_EXPORT_BYTES = 64 * 1024 * 1024  # about 100,000 devices
+MAX_EXPORT_BYTES = 16 * 1024**3  # a sanity bound only: the file is streamed
 COL_SERIAL = "Serial number"
 COL_CHECK_IN = "Last check-in"
 COL_NAME = "Device name"
@@ -33,7 +37,21 @@ COL_MANUFACTURER = "Manufacturer"
 COL_MODEL = "Model"
 COL_COMPLIANCE = "Compliance"
 COL_ENCRYPTED = "Encrypted"
+COL_GRACE = "Compliance grace period expiration"
+COL_USER = "Primary user UPN"
+COL_SKU = "SkuFamily"
+COL_JOIN = "JoinType"
 REQUIRED = (COL_SERIAL, COL_CHECK_IN)
+#: Intune writes this for "no grace period" (as Graph's complianceGracePeriodExpirationDateTime).
+NO_GRACE_YEAR = "9999"
+JOIN_TEXT = {
+    "azure ad joined": JoinType.ENTRA_JOINED,
+    "microsoft entra joined": JoinType.ENTRA_JOINED,
+    "hybrid azure ad joined": JoinType.HYBRID_JOINED,
+    "microsoft entra hybrid joined": JoinType.HYBRID_JOINED,
+    "azure ad registered": JoinType.ENTRA_REGISTERED,
+    "microsoft entra registered": JoinType.ENTRA_REGISTERED,
+}
 
 COMPLIANCE_TEXT = {
     "compliant": ComplianceState.COMPLIANT,
@@ -47,15 +65,29 @@ COMPLIANCE_TEXT = {
     "error": ComplianceState.ERROR,
     "conflict": ComplianceState.CONFLICT,
     "unknown": ComplianceState.UNKNOWN,
-    # Co-managed devices whose compliance Configuration Manager owns: Intune doesn't say.
-    "configmanager": ComplianceState.UNKNOWN,
-    "config manager": ComplianceState.UNKNOWN,
+    # Co-managed devices whose compliance Configuration Manager owns (Graph's configManager).
+    "configmanager": ComplianceState.CONFIG_MANAGER,
+    "config manager": ComplianceState.CONFIG_MANAGER,
 }
 _YES = {"yes": True, "true": True, "no": False, "false": False}
 _Fault = Callable[[str, str], None]  # (column, reason) of the current row
 _COMPLIANCE_HELP = (
-    "Compliant, Noncompliant, In grace period, Not evaluated, Error, Conflict, Unknown"
+    "Compliant, Noncompliant, In grace period, Not evaluated, Error, Conflict, ConfigManager, "
+    "Unknown"
 )
+
+
+@dataclass(frozen=True)
+class IntuneRow:
+    """One Windows row: the check-in facts, what Intune knows about the device, and Intune's
+    own verdict (facts.reported_compliance; grace_until None when Intune gave no grace)."""
+
+    line: int
+    facts: DeviceFacts
+    user: str | None
+    edition: str | None
+    join_type: str | None
+    grace_until: str | None
 
 
 @dataclass(frozen=True)
@@ -67,64 +99,68 @@ class IntuneFile:
     facts: list[DeviceFacts]
     problems: list[Problem]
     skipped: int  # rows of other platforms (iOS, Android, macOS, Linux)
+    rows: list[IntuneRow] = field(default_factory=list)
 
 
 def read_intune_export(path: str | Path) -> IntuneFile:
-    """Read one export; never raises for its content or an unreadable file."""
+    """Read one export whole (small files, tests); never raises for its content or an
+    unreadable file. The ingest service streams instead (ExportReader)."""
     reader = ExportReader(path)
-    facts: list[DeviceFacts] = []
+    rows: list[IntuneRow] = []
     problems: list[Problem] = []
     for item in reader.items():
         if isinstance(item, Problem):
             problems.append(item)
         elif item is not None:
-            facts.append(item)
+            rows.append(item)
+    facts = [row.facts for row in rows]
     log.debug(
         "%s: %d facts, %d problems, %d skipped", path, len(facts), len(problems), reader.skipped
     )
-    return IntuneFile(Path(path), reader.encoding, facts, problems, reader.skipped)
+    return IntuneFile(Path(path), reader.encoding, facts, problems, reader.skipped, rows)
 
 
 @dataclass
 class ExportReader:
-    """One pass over one export. `items()` yields facts, Problems, and None for a skipped row;
-    `line` and `lines` tell how far it has got."""
+    """One pass over one export, streamed. `items()` yields IntuneRows, Problems, and None
+    for a skipped row; `line` is how far it has got, `done` the share of bytes read (0-1)."""
 
     path: str | Path
     encoding: str | None = None
     skipped: int = 0
     line: int = 0
-    lines: int = 0
+    done: float = 0.0
     columns: dict[str, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return str(self.path)
 
-    def items(self) -> Iterator[DeviceFacts | Problem | None]:
-        decoded = read_text(
+    def items(self) -> Iterator[IntuneRow | Problem | None]:
+        stream = open_text(
             Path(self.path), MAX_EXPORT_BYTES, "an Intune export read here", ansi=True
         )
-        if isinstance(decoded, Problem):
-            yield decoded
+        if isinstance(stream, Problem):
+            yield stream
             return
-        self.encoding = decoded.encoding
-        self.lines = decoded.text.count("\n") + 1
-        rows = csv.reader(io.StringIO(decoded.text, newline=""))
+        self.encoding = stream.encoding
+        rows = csv.reader(stream.text)
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
             for row in rows:
                 start, self.line = self.line + 1, rows.line_num
+                if stream.size:
+                    self.done = min(stream.raw.tell() / stream.size, 1.0)
                 yield start, row
 
         try:
             yield from self._rows(numbered())
         except csv.Error as exc:
             yield Problem(self.name, rows.line_num, None, f"isn't readable CSV here: {exc}")
+        finally:
+            stream.close()
 
-    def _rows(
-        self, rows: Iterator[tuple[int, list[str]]]
-    ) -> Iterator[DeviceFacts | Problem | None]:
+    def _rows(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[IntuneRow | Problem | None]:
         header: list[str] | None = None
         for start, row in rows:
             if not any(cell.strip() for cell in row):
@@ -172,7 +208,7 @@ class ExportReader:
         index = self.columns.get(column.casefold())
         return "" if index is None else row[index].strip()
 
-    def _row(self, line: int, row: list[str]) -> Iterator[DeviceFacts | Problem | None]:
+    def _row(self, line: int, row: list[str]) -> Iterator[IntuneRow | Problem | None]:
         platform = self._value(row, COL_OS)
         if platform and not platform.casefold().startswith("windows"):
             self.skipped += 1
@@ -191,13 +227,15 @@ class ExportReader:
             fault(COL_CHECK_IN, reason)
         compliance = self._compliance(row, fault)
         encrypted = self._encrypted(row, fault)
+        grace = self._grace(row, fault)
         version = self._value(row, COL_OS_VERSION) or None
         if version is not None and (reason := check_os_version(version)):
             fault(COL_OS_VERSION, reason)
         if problems:
             yield from problems
             return
-        yield DeviceFacts(
+        sku = self._value(row, COL_SKU)
+        facts = DeviceFacts(
             serial=serial,
             reported_at=reported_at or "",
             source=FactSource.INTUNE_EXPORT,
@@ -210,6 +248,24 @@ class ExportReader:
             storage_encrypted=encrypted,
             reported_compliance=compliance,
         )
+        join = JOIN_TEXT.get(" ".join(self._value(row, COL_JOIN).casefold().split()))
+        yield IntuneRow(
+            line,
+            facts,
+            self._value(row, COL_USER) or None,
+            f"Windows {sku}" if sku else None,  # SkuFamily: "Enterprise", "Professional"
+            join.value if join else None,
+            grace if compliance == ComplianceState.IN_GRACE_PERIOD else None,
+        )
+
+    def _grace(self, row: list[str], fault: _Fault) -> str | None:
+        text = self._value(row, COL_GRACE)
+        if not text or text.startswith(NO_GRACE_YEAR):
+            return None
+        until, reason = parse_timestamp(text, naive_is_utc=True)
+        if reason:
+            fault(COL_GRACE, reason)
+        return until
 
     def _compliance(self, row: list[str], fault: _Fault) -> str | None:
         text = self._value(row, COL_COMPLIANCE)

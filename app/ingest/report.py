@@ -36,6 +36,9 @@ PROFILES = ("Domain", "Private", "Public")
 VBS_RUNNING = 2  # Win32_DeviceGuard.VirtualizationBasedSecurityStatus
 HVCI = 2  # SecurityServicesRunning: memory integrity
 SECURE_LAUNCH = 3  # SecurityServicesRunning: System Guard Secure Launch
+#: Windows Security Center productState, definitions byte: 0x10 = signatures out of date.
+#: (The bit layout is community-documented; Microsoft documents no public decoding.)
+SIGNATURES_OUT_OF_DATE = 0x10
 
 
 class _Encryption(TypedDict):
@@ -207,8 +210,10 @@ def _os(root: Node) -> tuple[str | None, str | None]:
 
 
 def _bitlocker(root: Node) -> _Encryption:
-    """bitlocker_enabled: the OS volume is protected; storage_encrypted: every fixed volume
-    (OS and fixed data, not removable) is fully encrypted. None where the report can't tell."""
+    """bitlocker_enabled: the OS volume is protected; storage_encrypted: the OS volume is
+    fully encrypted. Data drives do not count: Intune's "Encryption of data storage on a
+    device" checks "more specifically at the OS drive level". None where the report can't
+    tell."""
     node = root.node("bitlocker")
     volumes = node.nodes("volumes") if node else None
     if not volumes:
@@ -221,7 +226,6 @@ def _bitlocker(root: Node) -> _Encryption:
         percent = volume.number("encryptionPercentage", 0, 100)
         if kind == "OperatingSystem":
             protected.append(None if status in (None, "Unknown") else status == "On")
-        if kind in ("OperatingSystem", "FixedData"):
             encrypted.append(None if percent is None else percent >= 100)
     return {"bitlocker_enabled": _all(protected), "storage_encrypted": _all(encrypted)}
 
@@ -276,13 +280,18 @@ def _security_center(root: Node) -> _Registered:
 
 
 def _registered(node: Node | None, key: str) -> bool | None:
-    """A product counts as registered unless Security Center says it is turned off."""
+    """True when a product registered with Security Center is on and up to date: Intune's
+    "Require" fails a device "that has its Antivirus software disabled or out of date"."""
     products = node.nodes(key) if node else None
     if products is None:
         return None
+    good = False
     for product in products:
         product.text("displayName")  # read to check its type
-    return any(p.flag("enabled") is not False for p in products)
+        state = product.integer("productState")
+        current = state is None or not state & SIGNATURES_OUT_OF_DATE
+        good |= product.flag("enabled") is not False and current
+    return good
 
 
 def _firewall(root: Node) -> bool | None:

@@ -2,8 +2,9 @@
 signed, the Joinery bundle that carries it. Also `keygen` for the signing key pair.
 
 A project holding a secret is never written as a plain folder: it leaves Joinery only
-inside the encrypted bundle, and its build-ppkg.cmd deletes the unpacked project once
-icd.exe has run. Joinery never writes a .ppkg itself: only icd.exe on Windows does.
+inside the encrypted bundle, and its build-ppkg.cmd (app/provisioning/icd_script.py) deletes
+the unpacked project once icd.exe has built and the result passed its checks. Joinery never
+writes a .ppkg itself: only icd.exe on Windows does.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.errors import InputError, Problem
 from app.fileutil import atomic_write
-from app.provisioning import bundle, rules, wcd_xml
+from app.provisioning import bundle, icd_script, rules, wcd_xml
 from app.provisioning.bundle_format import CHUNK_SIZE, SUFFIX, KdfCost, key_id
-from app.provisioning.model import BulkToken, PackageSpec, resolve
+from app.provisioning.model import BulkToken, PackageSpec, file_stem, resolve
 from app.security.private import make_folder
 from app.timeutil import iso, utcnow
 
@@ -35,10 +35,6 @@ PROJECT_XML = "customizations.xml"
 SCRIPT = "build-ppkg.cmd"
 PRIVATE_KEY = "joinery-signing.key"
 PUBLIC_KEY = "joinery-signing.pub"
-ICD_DEFAULT = (
-    r"%ProgramFiles(x86)%\Windows Kits\10\Assessment and Deployment Kit"
-    r"\Imaging and Configuration Designer\x86\ICD.exe"
-)
 
 
 @dataclass(frozen=True)
@@ -52,12 +48,14 @@ class PackageRecord:
     rank: int
     created: str
     form: str  # "bundle" or "project"
-    encrypted: bool
+    encrypted: bool  # the bundle (Joinery's bundle password), not the .ppkg
     signer_key_id: str | None
     sha256: str
     output: Path
     token_expires: date | None
     token_account: str | None
+    token_account_confirmed: bool = False  # entered by the operator, not Joinery's guess
+    ppkg_encrypted: bool = False  # build-ppkg.cmd asks icd.exe for +Encrypted
 
     def as_json(self) -> dict[str, object]:
         document = dict(self.__dict__)
@@ -83,15 +81,15 @@ def build_package(
     `kept` is the rest of a re-opened customizations.xml (written back untouched);
     relative payload paths are found in `base_dir`. InputError lists every problem.
     """
-    secret = spec.has_secrets or bool(kept is not None and wcd_xml.secrets_in(kept))
+    secret = holds_secrets(spec, kept)
     _check(spec, secret, signing_key, today, base_dir)
     xml = wcd_xml.render(spec, kept)
     stem = file_stem(spec)
-    members = [bundle.Member(PROJECT_XML, xml), bundle.Member(SCRIPT, build_script(spec, secret))]
-    members += [
-        bundle.Member(f"{wcd_xml.PAYLOAD_DIR}/{name}", resolve(source, base_dir))
-        for source, name in spec.payload_files()
-    ]
+    payload = [(name, resolve(source, base_dir)) for source, name in spec.payload_files()]
+    sizes = [(name, _size(path)) for name, path in payload]
+    script = icd_script.build_script(spec, secret, sizes)
+    members = [bundle.Member(PROJECT_XML, xml), bundle.Member(SCRIPT, script)]
+    members += [bundle.Member(f"{wcd_xml.PAYLOAD_DIR}/{name}", path) for name, path in payload]
     out_dir.mkdir(parents=True, exist_ok=True)
     if signing_key is None:
         output = _write_project(out_dir / stem, members)
@@ -108,7 +106,36 @@ def build_package(
             chunk_size=chunk_size,
         )
         output, digest, signer = written.path, written.sha256, written.key_id
-    return _record(spec, output, signer, digest, "project" if signing_key is None else "bundle")
+    form = "project" if signing_key is None else "bundle"
+    return _record(spec, output, signer, digest, form, spec.encrypts_ppkg(secret))
+
+
+def holds_secrets(spec: PackageSpec, kept: Element | None) -> bool:
+    """Whether the package holds a secret: one Joinery shows, or one in the kept settings."""
+    return spec.has_secrets or bool(kept is not None and wcd_xml.secrets_in(kept))
+
+
+def ppkg_encrypted(spec: PackageSpec, kept: Element | None = None) -> bool:
+    """Whether build-ppkg.cmd will have icd.exe encrypt the .ppkg (+Encrypted)."""
+    return spec.encrypts_ppkg(holds_secrets(spec, kept))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def token_account(spec: PackageSpec) -> tuple[str | None, bool]:
+    """(the bulk token's Entra account, whether the operator entered it): the entered UPN,
+    else Joinery's guess package_{ID}; (None, False) without a bulk token."""
+    token = spec.account
+    if not isinstance(token, BulkToken):
+        return None, False
+    if token.account:
+        return token.account, True
+    return spec.info.token_account, False
 
 
 def _check(
@@ -140,11 +167,6 @@ def _check(
         raise InputError(f"The package {spec.info.name!r} cannot be built yet.", problems)
 
 
-def file_stem(spec: PackageSpec) -> str:
-    """ "Bench-Entra-1.2": the name (spaces as hyphens) and version, for files and folders."""
-    return re.sub(r"\s+", "-", spec.info.name.strip()) + f"-{spec.info.version}"
-
-
 def header_metadata(spec: PackageSpec, secret: bool) -> dict[str, object]:
     """The bundle header's package fields: readable by anyone, so never a secret."""
     token = spec.account if isinstance(spec.account, BulkToken) else None
@@ -157,14 +179,17 @@ def header_metadata(spec: PackageSpec, secret: bool) -> dict[str, object]:
         "created": iso(utcnow()),
         "has_secrets": secret,
         "token_expires": token.expires.isoformat() if token and token.expires else None,
-        "token_account": spec.info.token_account if token else None,
+        "token_account": token_account(spec)[0],
+        "token_account_confirmed": token_account(spec)[1],
+        "ppkg_encrypted": spec.encrypts_ppkg(secret),
     }
 
 
 def _record(
-    spec: PackageSpec, output: Path, signer: str | None, digest: str, form: str
+    spec: PackageSpec, output: Path, signer: str | None, digest: str, form: str, ppkg: bool
 ) -> PackageRecord:
     token = spec.account if isinstance(spec.account, BulkToken) else None
+    account, confirmed = token_account(spec)
     return PackageRecord(
         id=spec.info.package_id,
         name=spec.info.name,
@@ -178,7 +203,9 @@ def _record(
         sha256=digest,
         output=output,
         token_expires=token.expires if token else None,
-        token_account=spec.info.token_account if token else None,
+        token_account=account,
+        token_account_confirmed=confirmed,
+        ppkg_encrypted=ppkg,
     )
 
 
@@ -194,46 +221,6 @@ def _write_project(folder: Path, members: list[bundle.Member]) -> Path:
             handle.write(data)
     log.info("project %s written (%d files)", folder, len(members))
     return folder
-
-
-def build_script(spec: PackageSpec, secret: bool) -> bytes:
-    """build-ppkg.cmd: run icd.exe on this folder; with secrets, delete the folder afterwards.
-
-    Usage on Windows, elevated: build-ppkg.cmd [OUTPUT.ppkg]. The default output sits
-    beside the project folder, so deleting the folder keeps the .ppkg. icd.exe's +Encrypted
-    prints the package password it generated: note it, it is shown only there.
-    """
-    encrypted = " +Encrypted" if spec.info.password is not None else ""
-    lines = [
-        "@echo off",
-        f"rem Made by Joinery: package {spec.info.name} {spec.info.version} {spec.info.braced_id}.",
-        "rem Compiles this WCD project with icd.exe (Windows ADK). Run from an elevated prompt.",
-        "rem Usage: build-ppkg.cmd [OUTPUT.ppkg]",
-        "setlocal",
-        'set "PROJECT=%~dp0"',
-        'set "PPKG=%~1"',
-        f'if "%PPKG%"=="" set "PPKG=%~dp0..\\{file_stem(spec)}.ppkg"',
-        'set "ICD=%JOINERY_ICD%"',
-        f'if "%ICD%"=="" set "ICD={ICD_DEFAULT}"',
-        'if not exist "%ICD%" echo icd.exe not found at "%ICD%": install the ADK or set '
-        "JOINERY_ICD. 1>&2",
-        'if not exist "%ICD%" exit /b 9009',
-        'pushd "%PROJECT%"',
-        '"%ICD%" /Build-ProvisioningPackage /CustomizationXML:"%PROJECT%customizations.xml" '
-        f'/PackagePath:"%PPKG%"{encrypted} +Overwrite',
-        'set "RC=%ERRORLEVEL%"',
-        "popd",
-    ]
-    if secret:
-        lines += [
-            "rem The project holds secrets in plain text: delete it now that icd.exe has run,",
-            "rem whether or not it succeeded. (goto) ends this script before its file is gone.",
-            'cd /d "%TEMP%"',
-            '(goto) 2>nul & rmdir /s /q "%PROJECT%" & exit /b %RC%',
-        ]
-    else:
-        lines.append("exit /b %RC%")
-    return ("\r\n".join(lines) + "\r\n").encode("ascii")
 
 
 def keygen(out_dir: Path) -> tuple[Path, Path]:

@@ -40,6 +40,13 @@ log = logging.getLogger(__name__)
 Finding = tuple[str, str]
 
 TOKEN_WARN_DAYS = 14
+#: Entra's "Maximum number of devices" per user, default 50: it also caps how many devices
+#: one bulk token joins (Microsoft: the setting "determines how many times the bulk token
+#: ... can be used").
+DEFAULT_DEVICES_PER_USER = 50
+#: CleanPC (Remove pre-installed software) applies only to these editions (CleanPC CSP).
+CLEANPC_EDITIONS = ("enterprise", "education")
+_UPN = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 MAX_TOKEN_CHARS = 16384
 MAX_CERT_BYTES = 1024 * 1024
 _PRODUCT_KEY = re.compile(r"[A-Z0-9]{5}(-[A-Z0-9]{5}){4}")
@@ -88,10 +95,26 @@ def problems(
     return found
 
 
-def warnings(spec: PackageSpec, *, today: date | None = None) -> list[Finding]:
-    """Things the operator should know but that do not stop the build."""
+def warnings(
+    spec: PackageSpec,
+    *,
+    today: date | None = None,
+    devices_per_user: int = DEFAULT_DEVICES_PER_USER,
+) -> list[Finding]:
+    """Things the operator should know but that do not stop the build.
+
+    `devices_per_user` is the tenant's Entra "Maximum number of devices" setting.
+    """
     day = today or utcnow().date()
     found: list[Finding] = []
+    if spec.device.remove_preinstalled and not spec.device.target_editions:
+        found.append(
+            (
+                "device.remove_preinstalled",
+                "Remove pre-installed software (CleanPC) works only on Windows Enterprise and "
+                "Education; on Pro or Home devices it does nothing.",
+            )
+        )
     if isinstance(spec.account, LocalAdmin):
         found.append(
             (
@@ -105,6 +128,37 @@ def warnings(spec: PackageSpec, *, today: date | None = None) -> list[Finding]:
         left = (expires - day).days if expires is not None else -1
         if 0 <= left <= TOKEN_WARN_DAYS:
             found.append(("account.expires", f"The bulk token expires in {left} days."))
+        found += _token_warnings(spec, devices_per_user)
+    return found
+
+
+def _token_warnings(spec: PackageSpec, devices_per_user: int) -> list[Finding]:
+    token = spec.account
+    assert isinstance(token, BulkToken)
+    found: list[Finding] = [
+        (
+            "account.devices",
+            f"One bulk token joins at most {devices_per_user} devices: the tenant's Entra "
+            "setting 'Maximum number of devices' per user (default 50, at most 100) caps it. "
+            "The Packages screen counts the devices provisioned with this package.",
+        ),
+        (
+            "account.mfa",
+            "Bulk enrollment fails when Entra requires MFA to join devices (the device "
+            "setting, or a Conditional Access policy on 'Register or join devices'): the "
+            "token's account cannot answer MFA. Exclude it, or turn that requirement off.",
+        ),
+    ]
+    if token.account is None:
+        found.append(
+            (
+                "account.account",
+                f"Joinery guesses the token's Entra account is {spec.info.token_account}; "
+                "WCD names it package_{GUID} and the GUID may differ. Look it up in Entra "
+                "(Users, search 'package_') and enter the real name: deleting it revokes "
+                "the token.",
+            )
+        )
     return found
 
 
@@ -155,7 +209,22 @@ def _device(device: DeviceSetup, base_dir: Path | None) -> list[Finding]:
         found.append(("device.license_file", "Give a product key or a license file, not both."))
     if device.license_file and not resolve(device.license_file, base_dir).is_file():
         found.append(("device.license_file", f"{device.license_file} is not a file."))
+    other = [e for e in device.target_editions if not _cleanpc_applies(e)]
+    if device.remove_preinstalled and other:
+        found.append(
+            (
+                "device.remove_preinstalled",
+                f"Remove pre-installed software (CleanPC) works only on Windows Enterprise and "
+                f"Education, not on {', '.join(other)}: turn it off or change the editions.",
+            )
+        )
     return found
+
+
+def _cleanpc_applies(edition: str) -> bool:
+    """Enterprise and Education (the CleanPC CSP's table); Pro Education is a Pro edition."""
+    words = " ".join(edition.lower().split())
+    return "pro education" not in words and any(name in words for name in CLEANPC_EDITIONS)
 
 
 def _network(network: Network) -> list[Finding]:
@@ -196,12 +265,12 @@ def _account(spec: PackageSpec, day: date) -> list[Finding]:
         if not account.password:
             found.append(("account.password", "The join account needs its password."))
         template = spec.device.name_template
-        if template is not None and "%RAND:" not in template:
+        if template is not None and "%RAND:" not in template and "%SERIAL%" not in template:
             found.append(
                 (
                     "device.name_template",
-                    "Devices joined to a domain need unique "
-                    "names: add %RAND:x% to the template (Microsoft's rule).",
+                    "Devices joined to a domain need unique names: use %RAND:x% or %SERIAL% "
+                    "in the template (Microsoft's rule for ComputerName).",
                 )
             )
         return found
@@ -228,12 +297,21 @@ def _token(token: BulkToken, day: date) -> list[Finding]:
                 f"spaces, at most {MAX_TOKEN_CHARS} characters: paste it again.",
             )
         )
+    if token.account is not None and not _UPN.fullmatch(token.account):
+        found.append(
+            (
+                "account.account",
+                "The token's Entra account is a user principal name such as "
+                "package_1e4ed133-aae7-45f4-8ee1-881220aa52d5@contoso.onmicrosoft.com.",
+            )
+        )
     if token.expires is None or token.issued is None:
         found.append(
             (
                 "account.expires",
-                "Enter the day the bulk token was obtained and the "
-                "day it expires (customizations.xml does not record them).",
+                "Enter the day the bulk token was obtained and the day it expires: the token "
+                "is an opaque refresh token that does not carry them, and customizations.xml "
+                "does not record them.",
             )
         )
         return found

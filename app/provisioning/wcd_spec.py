@@ -7,12 +7,8 @@ it back untouched. Only `Common` is read; multivariant `Variant` settings are al
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import uuid
-from datetime import UTC, date, datetime
 from xml.etree.ElementTree import Element
 
 from app.errors import InputError
@@ -137,28 +133,11 @@ def _take_token(common: Element, info: PackageInfo) -> BulkToken | None:
     if not token:
         return None
     authority = text_of(child(azure, "Authority")) or AUTHORITY
-    issued, expires = _token_dates(token)
     for name in ("BPRT", "Authority"):
         _take_leaf(common, f"Accounts/Azure/{name}")
-    return BulkToken(info.name, Secret(token), expires, issued, authority)
-
-
-def _token_dates(token: str) -> tuple[date | None, date | None]:
-    """(issued, expires) from the token's JWT claims when it is a readable JWT; else None."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None, None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-        iat, exp = claims.get("iat"), claims.get("exp")
-        issued = datetime.fromtimestamp(iat, UTC).date() if isinstance(iat, int) else None
-        expires = datetime.fromtimestamp(exp, UTC).date() if isinstance(exp, int) else None
-    except (ValueError, binascii.Error, AttributeError, OverflowError, OSError):
-        # Said without the error: its text could quote part of the token.
-        log.info("the bulk token is not a readable JWT; its dates must be entered")
-        return None, None
-    return issued, expires
+    # The BPRT is an opaque bulk primary refresh token: it carries no dates Joinery could
+    # read, so the operator enters the day it was obtained and the day it expires.
+    return BulkToken(info.name, Secret(token), None, None, authority)
 
 
 def _take_domain(common: Element) -> DomainJoin | None:
@@ -278,9 +257,16 @@ def _take_certificates(common: Element) -> list[Certificate]:
     found = []
     for cert in children(chain[-1], "RootCertificate"):
         path = child(cert, "CertificatePath")
-        if set(cert.attrib) != {"Name"} or len(cert) != 1 or path is None or len(path):
+        keys = set(cert.attrib)
+        # Microsoft's samples key a RootCertificate by CertificateName and Name; files with
+        # only one of the two are read too.
+        if not keys or keys - {"Name", "CertificateName"}:
             continue
-        found.append(Certificate(cert.get("Name", ""), text_of(path) or ""))
+        if len(cert) != 1 or path is None or len(path):
+            continue
+        key = cert.get("CertificateName")
+        name = cert.get("Name") or key or ""
+        found.append(Certificate(name, text_of(path) or "", key if key != name else None))
         chain[-1].remove(cert)
     prune(common, chain)
     return found

@@ -80,14 +80,32 @@ def build_tree(spec: PackageSpec, kept: Element | None = None) -> Element:
         _write_app(common, app)
     for cert in spec.certificates:
         roots = ensure(common, "Certificates/RootCertificates")
-        node = add(roots, "RootCertificate", Name=cert.name)
+        key = cert.certificate_name or cert.name
+        node = add(roots, "RootCertificate", CertificateName=key, Name=cert.name)
         add(node, "CertificatePath", payload_path(cert.path))
+    wcd_order(common)
     return root
 
 
 def payload_path(source: str) -> str:
-    """Where a payload file sits in the project, as the XML names it (relative, Windows)."""
+    """Where a payload file sits in the project, as the XML names it (relative, Windows).
+
+    The project keeps relative paths so it can move between machines; build-ppkg.cmd makes
+    them absolute in its working copy before icd.exe runs (WCD itself stores absolute
+    paths, and icd.exe is reported to drop a relative CommandFile silently).
+    """
     return f"{PAYLOAD_DIR}\\{file_name(source)}"
+
+
+def wcd_order(node: Element) -> None:
+    """Settings in the order WCD writes them: by name, at every level whose children are
+    distinct settings. A list of entries (CommandConfig, WLANConfig, User) keeps its order:
+    that order is the install order."""
+    names = [local(sub.tag) for sub in node]
+    if len(set(names)) == len(names):
+        node[:] = sorted(node, key=lambda sub: local(sub.tag))
+    for sub in node:
+        wcd_order(sub)
 
 
 def common_of(root: Element, *, create: bool = False) -> Element | None:

@@ -56,6 +56,7 @@ class AuditAction(StrEnum):
     COMPLIANCE_CHECKINS = "compliance.checkins", COMPLIANCE, "Check-ins imported"
     COMPLIANCE_SNAPSHOT = "compliance.snapshot", COMPLIANCE, "Daily snapshot taken"
     STALE_MARK = "stale.mark", CLEANUP, "Device marked for cleanup"
+    STALE_DECOMMISSION = "stale.decommission", CLEANUP, "Device decommissioned"
     AUTOPILOT_EXPORT = "autopilot.export", EXPORTS, "Exported for Intune (Autopilot CSV)"
     FLEET_EXPORT = "fleet.export", EXPORTS, "Fleet list exported"
     AUDIT_EXPORT = "audit.export", EXPORTS, "Audit trail exported"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app import autopilot
+from app import autopilot, settings
 from app.domain import (
     AutopilotRecord,
     EnrollmentStatus,
@@ -291,6 +291,33 @@ def import_autopilot(
     return report
 
 
+def _check_for_tenant(store: Store, records: Sequence[AutopilotRecord]) -> None:
+    """Refuse an export Intune would take but the tenant could not use, naming every value.
+
+    The file format allows any ANSI group tag and any UPN; the tenant does not. A group tag
+    becomes the Entra device's `[OrderID]:` physical id that dynamic group rules match, so it is
+    kept to ASCII; an assigned user must be in one of the tenant's verified domains, as at
+    enrollment (docs/formats.md, "Autopilot export").
+    """
+    verified = settings.domains(store)
+    problems: list[Problem] = []
+    for r in records:
+        where = f"serial {r.serial!r}"
+        if r.group_tag and (bad := next((c for c in r.group_tag if not c.isascii()), None)):
+            ascii_only = (
+                f"the group tag contains {bad!r}: it becomes the device's [OrderID] in "
+                "dynamic group rules, so keep it to ASCII letters, digits and punctuation"
+            )
+            problems.append(Problem(where, None, "Group Tag", ascii_only))
+        if r.assigned_user and (domain := settings.domain_problem(verified, r.assigned_user)):
+            problems.append(Problem(where, None, "Assigned User", domain))
+    if problems:
+        raise InputError(
+            f"cannot export {len(problems)} value(s) for this tenant; nothing was written",
+            problems=problems,
+        )
+
+
 def _check_cancel(cancelled: CancelCheck | None) -> None:
     if cancelled is not None and cancelled():
         raise Cancelled("import cancelled: nothing was imported")
@@ -359,6 +386,7 @@ def export_autopilot(
             "then import them",
             skipped,
         )
+    _check_for_tenant(store, records)
     files = autopilot.write_intune_csv(records, outdir, overwrite=overwrite)
     with store.transaction():
         store.append_audit(

@@ -108,7 +108,7 @@ def _save(
 ) -> ImportedPolicy:
     unevaluated = policy_set([policy]).not_evaluated
     fields = {
-        "policy_json": pol.to_graph_json(policy, include_read_only=True),
+        "policy_json": pol.to_graph_json(policy, include_read_only=True, api="beta"),
         "imported_json": text,
         "settings": json.dumps(sorted(policy.settings)),
         "not_evaluated": json.dumps(unevaluated),
@@ -131,10 +131,25 @@ def _save(
     return ImportedPolicy(policy, created, unevaluated)
 
 
-def export_policy(store: Store, name: str, *, actor: Actor | None = None) -> str:
-    """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies."""
+@dataclass(frozen=True)
+class ExportedPolicy:
+    """A policy as Graph JSON for one API version, and what that version cannot carry."""
+
+    text: str
+    api: str
+    left_out: tuple[str, ...]  # beta-only properties a v1.0 body does not have
+
+
+def export_policy(
+    store: Store, name: str, *, beta: bool = False, actor: Actor | None = None
+) -> ExportedPolicy:
+    """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies: for
+    v1.0 by default (beta-only settings left out and named), for /beta with `beta`."""
     (actor or local_admin()).require(Permission.EXPORT)
-    return pol.to_graph_json(_policy(store, name))
+    policy = _policy(store, name)
+    api = "beta" if beta else "v1.0"
+    left_out = () if beta else tuple(pol.beta_only(policy))
+    return ExportedPolicy(pol.to_graph_json(policy, api=api), api, left_out)
 
 
 def _policy(store: Store, name: str) -> pol.CompliancePolicy:
@@ -267,21 +282,31 @@ def record_checkins(
     batch = list(facts)
     report = CheckinReport()
     with store.transaction():
+        writer = CheckinWriter(store, moment, who.audit_name)
         known = store.device_ids_by_serial([f.serial.strip() for f in batch])
-        rows, problems = _fact_rows(batch, known, iso(moment + CLOCK_SKEW))
+        rows: dict[int, dict[str, object]] = {}
+        problems: list[Problem] = []
+        for number, fact in enumerate(batch, start=1):
+            device_id = known.get(fact.serial.strip().casefold())
+            if device_id is None:
+                reason = "no device with this serial: import or enroll it first"
+                problems.append(Problem("check-ins", number, fact.serial, reason))
+                continue
+            row, reason = writer.fact_row(fact, device_id)
+            if row is None:
+                problems.append(Problem("check-ins", number, fact.serial, str(reason)))
+                continue
+            keep_newest(rows, device_id, row)
         report.rejected = [
             {"row": p.line, "serial": p.column, "reason": p.reason} for p in problems
         ]
         if problems and not skip_unknown:
             raise CheckinsRejected(report, problems)
-        store.mark_for_evaluation(rows)
-        store.upsert_facts(rows.values())
-        report.hashes_recorded = joins.record_reported_hashes(store, who.audit_name)
-        report.joins_confirmed = joins.confirm_joins(store, who.audit_name)
-        tenant = tenant_settings(store)
-        for cohort, pset in cohorts(policies(store)):
-            report.changed += store.evaluate_cohort(cohort, pset, tenant, moment)
+        writer.write(rows)
         report.recorded = len(batch) - len(problems)
+        report.changed = writer.changed
+        report.hashes_recorded = writer.hashes_recorded
+        report.joins_confirmed = writer.joins_confirmed
         store.append_audit(
             who.audit_name,
             AuditAction.COMPLIANCE_CHECKINS,
@@ -302,38 +327,54 @@ def record_checkins(
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def _fact_rows(
-    batch: list[DeviceFacts], known: dict[str, int], now: str
-) -> tuple[dict[int, dict[str, object]], list[Problem]]:
-    """Store rows (the newest per device) and the rows refused."""
-    rows: dict[int, dict[str, object]] = {}
-    problems: list[Problem] = []
-    for number, facts in enumerate(batch, start=1):
-        device_id = known.get(facts.serial.strip().casefold())
+class CheckinWriter:
+    """Records check-ins inside the caller's transaction, a batch at a time: the latest facts,
+    what they tell the record (a confirmed join, a hardware hash Joinery had none for), then
+    those devices evaluated (policies and tenant settings read once)."""
+
+    def __init__(self, store: Store, moment: datetime, actor: str) -> None:
+        self.store = store
+        self.moment = moment
+        self.actor = actor
+        self.latest = iso(moment + CLOCK_SKEW)
+        self.groups = cohorts(policies(store))
+        self.tenant = tenant_settings(store)
+        self.changed = 0
+        self.joins_confirmed = 0
+        self.hashes_recorded = 0
+
+    def fact_row(self, facts: DeviceFacts, device_id: int) -> tuple[dict[str, object] | None, str]:
+        """The store row of one check-in, or None and why it is refused."""
         reported = _normalise_time(facts.reported_at)
-        reason = None
-        if device_id is None:
-            reason = "no device with this serial: import or enroll it first"
-        elif reported is None:
-            reason = f"reported_at {facts.reported_at!r} is not an ISO 8601 time"
-        elif reported > now:
-            reason = (
+        if reported is None:
+            return None, f"reported_at {facts.reported_at!r} is not an ISO 8601 time"
+        if reported > self.latest:
+            return None, (
                 f"reported_at {reported} is in the future (more than {CLOCK_SKEW} ahead of "
                 f"this kiosk's clock): check the device's clock"
             )
-        if reason is not None:
-            problems.append(Problem("check-ins", number, facts.serial, reason))
-            continue
-        assert device_id is not None
-        assert reported is not None
         row: dict[str, object] = dict(asdict(facts), device_id=device_id, reported_at=reported)
         row["source"] = str(facts.source)
         row["os_version_key"] = version_key(facts.os_version)
         row["defender_version_key"] = version_key(facts.defender_version)
-        previous = rows.get(device_id)
-        if previous is None or str(previous["reported_at"]) <= reported:
-            rows[device_id] = row
-    return rows, problems
+        return row, ""
+
+    def write(self, rows: dict[int, dict[str, object]]) -> None:
+        if not rows:
+            return
+        self.store.mark_for_evaluation(rows)
+        self.store.upsert_facts(rows.values())
+        self.hashes_recorded += joins.record_reported_hashes(self.store, self.actor)
+        self.joins_confirmed += joins.confirm_joins(self.store, self.actor)
+        for cohort, pset in self.groups:
+            self.changed += self.store.evaluate_cohort(cohort, pset, self.tenant, self.moment)
+
+
+def keep_newest(rows: dict[int, dict[str, object]], device_id: int, row: dict[str, object]) -> None:
+    """Keep the newest check-in of each device in a batch."""
+    previous = rows.get(device_id)
+    if previous is None or str(previous["reported_at"]) <= str(row["reported_at"]):
+        rows[device_id] = row
 
 
 def _normalise_time(text: str) -> str | None:

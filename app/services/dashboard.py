@@ -7,13 +7,13 @@ and its list can never disagree. Nothing here scans the fleet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.compliance import stale
 from app.compliance.words import STATE_WORDS, states_words
-from app.domain import ComplianceState, DeviceQuery, HistoryKind
+from app.domain import ComplianceState, Device, DeviceQuery, EnrollmentStatus, HistoryKind
 from app.errors import InputError
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
@@ -64,18 +64,21 @@ class Dashboard:
     enrolled: list[tuple[str, int]]  # devices enrolled per day, every day of the range
     policies: list[str]
     as_of: str | None = None  # a past date: the fleet as its snapshot recorded it
+    bench_states: dict[str, int] = field(default_factory=dict)  # Joinery's own check
+    intune_states: dict[str, int] = field(default_factory=dict)  # Intune's, where it gave one
 
 
 def tile_query(key: str, stale_before: str) -> DeviceQuery:
-    """The device list behind a tile."""
+    """The device list behind a tile. State tiles count verdicts: Intune's state where Intune
+    gave one (it is authoritative for the devices it manages), else the bench check."""
     if key == "total":
         return DeviceQuery()
     if key == "problem":
-        return DeviceQuery(states=(ComplianceState.ERROR.value, ComplianceState.CONFLICT.value))
+        return DeviceQuery(verdicts=(ComplianceState.ERROR.value, ComplianceState.CONFLICT.value))
     if key == "stale":
         return DeviceQuery(stale_before=stale_before)
     if key in {s.value for s in ComplianceState}:
-        return DeviceQuery(state=key)
+        return DeviceQuery(verdict=key)
     raise InputError(f"there is no dashboard tile {key!r}")
 
 
@@ -89,7 +92,9 @@ def dashboard(
     before = stale.cutoff(moment, settings.stale_days)
     queries = {key: tile_query(key, before) for key, _ in TILES}
     tiles = {key: store.count_devices(query) for key, query in queries.items()}
-    states = store.counters("state:")
+    states = store.counters("verdict:")
+    bench = store.counters("state:")
+    intune = store.counters("intune:")
     first_day = (moment - timedelta(days=days - 1)).date()
     per_day = store.enrolled_per_day(first_day.isoformat())
     enrolled = [((first_day + timedelta(days=n)).isoformat(), 0) for n in range(days)]
@@ -106,6 +111,8 @@ def dashboard(
         trend=store.snapshots_since(first_day.isoformat()),
         enrolled=enrolled,
         policies=assigned_policy_names(store),
+        bench_states={s.value: bench.get(s.value, 0) for s in ComplianceState},
+        intune_states={s.value: intune.get(s.value, 0) for s in ComplianceState},
     )
 
 
@@ -184,6 +191,67 @@ def mark_for_cleanup(
             [(device_id, at, HistoryKind.CLEANUP, device.lineage, who.audit_name, {}, None)]
         )
         store.append_audit(who.audit_name, AuditAction.STALE_MARK, device.serial, {"at": at})
+
+
+@dataclass(frozen=True)
+class Decommissioned:
+    """A device recorded as leaving the organization, and the steps to take in Intune,
+    Autopilot and Active Directory (Joinery changes nothing there)."""
+
+    device: Device
+    steps: tuple[stale.PlannedStep, ...]
+
+
+def decommission(
+    store: Store,
+    device_id: int,
+    *,
+    confirm: str,
+    now: datetime | None = None,
+    actor: Actor | None = None,
+) -> Decommissioned:
+    """Record that a device leaves the organization for good (retired, audited, in its
+    history) and return Microsoft's deregistration steps. `confirm` must repeat the serial:
+    this is the one action that leads to deleting an Autopilot record."""
+    who = actor or local_admin()
+    who.require(Permission.STALE_ACTIONS)
+    device = store.device(device_id)
+    if device is None:
+        raise InputError(f"there is no device with id {device_id}")
+    if confirm.strip().casefold() != device.serial.casefold():
+        raise InputError(
+            f"to decommission {device.serial}, type its serial number to confirm: it leaves "
+            "the organization, and its Autopilot record is to be deleted"
+        )
+    steps = stale.decommission_steps(device)
+    at = iso(now or utcnow())
+    with store.transaction():
+        store.update_devices(
+            [device_id], [{"enrollment_status": EnrollmentStatus.RETIRED.value, "updated_at": at}]
+        )
+        note = "; ".join(f"{n}. {s.what}" for n, s in enumerate(steps, start=1))
+        store.insert_history(
+            [
+                (
+                    device_id,
+                    at,
+                    HistoryKind.DECOMMISSIONED,
+                    device.lineage,
+                    who.audit_name,
+                    {"enrollment_status": [device.enrollment_status, "retired"]},
+                    note,
+                )
+            ]
+        )
+        store.append_audit(
+            who.audit_name,
+            AuditAction.STALE_DECOMMISSION,
+            device.serial,
+            {"at": at, "steps": [s.step.value for s in steps]},
+        )
+    after = store.device(device_id)
+    assert after is not None
+    return Decommissioned(after, steps)
 
 
 def drill_down(query: DeviceQuery, **filters: Any) -> DeviceQuery:

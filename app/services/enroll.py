@@ -186,15 +186,8 @@ def user_problem(store: Store, upn: str) -> str | None:
             f"{domain} is a personal account domain: a work or school device needs the "
             "user's organizational account (that other case is Entra registration)"
         )
-    verified = settings.domains(store)
-    if not verified:
-        return (
-            "the tenant's verified domains are not set, so no user can be checked: an "
-            "admin adds them in the kiosk's Settings (or `joinery settings set tenant_domains "
-            "contoso.com`)"
-        )
-    if domain not in verified and not any(domain.endswith("." + d) for d in verified):
-        return f"{domain} is not one of the tenant's verified domains ({', '.join(verified)})"
+    if reason := settings.domain_problem(settings.domains(store), upn):
+        return reason
     limit = settings.get(store, "max_devices_per_user")
     if store.devices_of_user(upn) >= limit:
         return (
@@ -344,7 +337,7 @@ def _name(
     except_id = existing.id if existing else None
     if explicit:
         name = explicit.strip()
-        if reason := naming.name_problem(name):
+        if reason := naming.name_problem_for(name, answers.provisioning_method):
             raise InputError(f"device name {name!r}: {reason}")
         if store.device_name_taken(name, except_id=except_id):
             raise InputError(f"the device name {name} is already used by another device")

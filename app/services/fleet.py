@@ -36,26 +36,42 @@ from app.timeutil import iso, utcnow
 def fleet_summary(
     store: Store, *, now: datetime | None = None, actor: Actor | None = None
 ) -> dict[str, Any]:
-    """The `fleet summary --json` document (DESIGN.md): counts by state, stale, failing."""
+    """The `fleet summary --json` document (DESIGN.md): counts by state, stale, failing.
+
+    `states` counts each device's verdict: Intune's own state where Intune gave one (its
+    export), else Joinery's bench check. `bench_states` and `intune_states` split the two:
+    the bench check of every device, and Intune's state of the devices that have one.
+    """
     (actor or local_admin()).require(Permission.VIEW)
     moment = now or utcnow()
     days = tenant_settings(store).stale_days
-    states = store.counters("state:")
+    verdicts = store.counters("verdict:")
+    bench = store.counters("state:")
+    intune = store.counters("intune:")
     failing = store.counters("failing:")
     return {
         "total": store.count_devices(),
-        "states": {s.value: states.get(s.value, 0) for s in ComplianceState},
+        "states": _by_state(verdicts),
         "stale": store.count_stale(stale.cutoff(moment, days)),
         "stale_days": days,
         "failing_settings": {k: n for k, n in sorted(failing.items()) if n > 0},
         "policies": assigned_policy_names(store),
         "at": iso(moment),
+        "bench_states": _by_state(bench),
+        "intune_states": _by_state(intune),
+        "intune_verdicts": sum(n for n in intune.values() if n > 0),
+        "activity_signal": stale.SIGNAL,
     }
+
+
+def _by_state(counts: dict[str, int]) -> dict[str, int]:
+    return {s.value: counts.get(s.value, 0) for s in ComplianceState}
 
 
 @dataclass(frozen=True)
 class DeviceCompliance:
-    """One device's compliance for its detail view: stored state plus reasons in words."""
+    """One device's compliance for its detail view: the bench check's stored state with its
+    reasons in words, and Intune's own state (device.intune_state) where Intune gave one."""
 
     device: Device
     stored: ComplianceRow
@@ -89,7 +105,8 @@ def device_compliance(
     )
     previous = Previous(stored.state, stored.noncompliant_since, stored.error_since)
     verdict = evaluate_device(facts, pset, previous, now or utcnow(), tenant_settings(store))
-    access = ca_decision(stored.state, require_compliant=require_compliant)
+    # Conditional Access follows Intune's verdict where Intune gave one.
+    access = ca_decision(device.verdict, require_compliant=require_compliant)
     return DeviceCompliance(device, stored, verdict, facts, store.state_history(device_id), access)
 
 
@@ -101,7 +118,7 @@ def ca_outcome(
     device = store.device_by_serial(serial)
     if device is None:
         raise InputError(f"there is no device with serial {serial!r}")
-    return ca_decision(device.compliance_state, require_compliant=require_compliant)
+    return ca_decision(device.verdict, require_compliant=require_compliant)
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,8 @@ class StalePlan:
     cutoff: str
     count: int
     devices: Iterator[stale.StaleDevice]  # longest inactive first, streamed
+    signal: str = stale.SIGNAL  # the activity a device is judged stale by
+    signal_words: str = stale.SIGNAL_WORDS
 
 
 def stale_plan(
@@ -118,19 +137,16 @@ def stale_plan(
     days: int | None = None,
     now: datetime | None = None,
     limit: int | None = None,
-    keep_autopilot: bool = False,
     actor: Actor | None = None,
 ) -> StalePlan:
     """Devices with no activity for `days` (the stale_days setting by default, at least 21)
-    and each one's cleanup steps in Microsoft's order. A plan only: nothing is changed."""
+    by Joinery's last check-in, and each one's default cleanup (disable; Autopilot records
+    kept). A plan only: nothing is changed."""
     (actor or local_admin()).require(Permission.VIEW)
     moment = now or utcnow()
     chosen = stale.check_days(days if days is not None else tenant_settings(store).stale_days)
     before = stale.cutoff(moment, chosen)
-    planned = (
-        stale.plan_device(d, moment, keep_autopilot=keep_autopilot)
-        for d in store.stale_devices(before, limit)
-    )
+    planned = (stale.plan_device(d, moment) for d in store.stale_devices(before, limit))
     return StalePlan(chosen, before, store.count_stale(before), planned)
 
 

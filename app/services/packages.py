@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app import paths
+from app import paths, settings
 from app.domain import Device, PackageBuild
 from app.errors import Cancelled, InputError, KnownError
 from app.provisioning import build as builder
@@ -41,10 +41,23 @@ BUILD_STEPS = 4
 
 @dataclass(frozen=True)
 class PackageListing:
-    """A registry row with its token's days to expiry (None: the package holds no token)."""
+    """A registry row with its token's days to expiry (None: the package holds no token)
+    and, for a bulk token, how many devices it may join: the tenant's Entra "Maximum number
+    of devices" per user caps the token's account like any user."""
 
     build: PackageBuild
     days_left: int | None
+    device_limit: int | None = None
+
+    @property
+    def devices_text(self) -> str:
+        """'12 of 50' for a token package, '12' otherwise."""
+        count = self.build.devices
+        return str(count) if self.device_limit is None else f"{count} of {self.device_limit}"
+
+    @property
+    def at_device_limit(self) -> bool:
+        return self.device_limit is not None and self.build.devices >= self.device_limit
 
     @property
     def expired(self) -> bool:
@@ -81,6 +94,11 @@ def next_version(store: Store, name: str) -> str:
     return bump_version(newest)
 
 
+def devices_per_user(store: Store) -> int:
+    """The tenant's Entra "Maximum number of devices" per user: it caps a bulk token too."""
+    return settings.get(store, "max_devices_per_user")
+
+
 def token_days_left(build: PackageBuild, today: date | None = None) -> int | None:
     if build.token_expires is None:
         return None
@@ -90,9 +108,13 @@ def token_days_left(build: PackageBuild, today: date | None = None) -> int | Non
 def list_packages(
     store: Store, *, today: date | None = None, actor: Actor | None = None
 ) -> list[PackageListing]:
-    """Every build, newest first, with its token's countdown."""
+    """Every build, newest first, with its token's countdown and device allowance."""
     (actor or local_admin()).require(Permission.VIEW)
-    return [PackageListing(b, token_days_left(b, today)) for b in store.package_builds()]
+    limit = settings.get(store, "max_devices_per_user")
+    return [
+        PackageListing(b, token_days_left(b, today), limit if b.token_account else None)
+        for b in store.package_builds()
+    ]
 
 
 def build_and_record(
@@ -177,6 +199,7 @@ def _record(store: Store, record: builder.PackageRecord, who: Actor) -> int:
         "output": str(record.output.resolve()),
         "token_expires": record.token_expires.isoformat() if record.token_expires else None,
         "token_account": record.token_account,
+        "token_account_confirmed": int(record.token_account_confirmed),
     }
     with store.transaction():
         build_id = store.insert_package_build(row)
@@ -210,12 +233,22 @@ def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]
         if left is not None and left <= 0
         else f"expires on {build.token_expires} ({left} days left)"
     )
+    if build.token_account_confirmed:
+        find = f"Open Users > All users and search for {build.token_account}."
+        user = build.token_account
+    else:
+        find = (
+            "Open Users > All users and search for 'package_': WCD created a user named "
+            "package_{GUID} when it fetched the token. Joinery only guesses it is "
+            f"{build.token_account}; check its creation time against the package's."
+        )
+        user = "that user"
     return [
         f"The bulk token in {build.name} {build.version} {when}.",
         "To revoke it now, sign in to the Microsoft Entra admin center "
         "(entra.microsoft.com) with an account that may delete users.",
-        f"Open Users > All users and search for {build.token_account}.",
-        f"Delete the user {build.token_account}. No device can join with this token "
+        find,
+        f"Delete {user}. No device can join with this token "
         "afterwards; devices that already joined stay joined.",
         f"Delete every copy of {output}; build a new package with a new token if "
         "devices still need one.",

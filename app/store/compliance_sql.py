@@ -1,7 +1,8 @@
 """Compliance rules compiled to SQL: a whole cohort of devices evaluated in one statement.
 
-Each required setting becomes a CASE expression over the facts table that yields the same
-Graph complianceStatus as app.compliance.rules.check; the device state follows the same
+Each requirement (one policy value of one setting) becomes a CASE expression over the facts
+table that yields the same Graph complianceStatus as app.compliance.rules.check; a setting's
+status is nonCompliant when any of its requirements fails; the device state follows the same
 precedence as app.compliance.evaluate. tests/app/compliance/test_sql_agrees.py holds the two
 paths to the same answers on random facts.
 """
@@ -13,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.compliance.evaluate import ERROR_HOLD, HELD_STATES, PolicySet, Requirement, Tenant
+from app.compliance.evaluate import (
+    ERROR_HOLD,
+    HELD_STATES,
+    IS_ACTIVE,
+    PolicySet,
+    Requirement,
+    Tenant,
+)
 from app.compliance.rules import (
     BY_SETTING,
     SIGNATURE_MAX_AGE_DAYS,
@@ -90,11 +98,11 @@ def compile_cohort(
         "valid_from": iso(now - timedelta(days=tenant.validity_days)),
         "error_cutoff": iso(now - ERROR_HOLD),
         "validity_days": tenant.validity_days,
+        "inactive": json.dumps({IS_ACTIVE: "nonCompliant"}, separators=(",", ":")),
     }
     statuses = [_status(i, q, params) for i, q in enumerate(policies.requirements)]
     for i, q in enumerate(policies.requirements):
         params[f"g{i}"] = q.grace_hours
-        params[f"n{i}"] = q.setting
     columns = "".join(f", {expr} AS s{i}" for i, expr in enumerate(statuses))
     inner = (
         "SELECT d.id AS device_id, d.compliance_state AS old_state, "
@@ -112,24 +120,24 @@ def compile_cohort(
             "'{}'",
             "'no compliance policy assigned'",
         )
-    elif policies.conflicts:
-        params["conflicts"] = json.dumps({s: "conflict" for s in policies.conflicts})
-        decided = _constant(inner, "'conflict'", ":conflicts", "'policies disagree'")
     elif not statuses:
         decided = _constant(inner, "'compliant'", "'{}'", "'every setting complies'")
     else:
-        decided = _decided(inner, len(statuses))
+        decided = _decided(inner, policies, params)
     sql = (
         "SELECT device_id, old_state, had_row, "
         "CASE WHEN reported_at IS NULL THEN 'notEvaluated' "
-        "WHEN expired THEN 'unknown' ELSE state END AS state, "
-        "CASE WHEN reported_at IS NULL OR expired THEN '{}' ELSE failing END AS failing, "
-        "CASE WHEN reported_at IS NULL OR expired THEN NULL ELSE since END AS since, "
+        "WHEN expired THEN 'noncompliant' ELSE state END AS state, "
+        "CASE WHEN reported_at IS NULL THEN '{}' WHEN expired THEN :inactive "
+        "ELSE failing END AS failing, "
+        "CASE WHEN reported_at IS NULL THEN NULL WHEN expired THEN coalesce(prev_since, :now) "
+        "ELSE since END AS since, "
         "CASE WHEN reported_at IS NULL OR expired THEN NULL ELSE grace_until END AS grace_until, "
         "CASE WHEN reported_at IS NULL OR expired THEN NULL ELSE error_since END AS error_since, "
         "CASE WHEN reported_at IS NULL THEN 'no check-in yet' "
-        "WHEN expired THEN 'no check-in within ' || :validity_days || ' days (last ' "
-        "|| reported_at || ')' ELSE why END AS why "
+        "WHEN expired THEN 'not active: Is active: no check-in within the ' || :validity_days "
+        "|| '-day compliance status validity period (last ' || reported_at || ')' "
+        "ELSE why END AS why "
         f"FROM ({decided})"
     )
     return Compiled(sql, params)
@@ -137,25 +145,38 @@ def compile_cohort(
 
 def _constant(inner: str, state: str, failing: str, why: str) -> str:
     return (
-        f"SELECT device_id, old_state, had_row, reported_at, expired, {state} AS state, "
-        f"{failing} AS failing, NULL AS since, NULL AS grace_until, NULL AS error_since, "
+        f"SELECT device_id, old_state, had_row, reported_at, expired, prev_since, {state} AS "
+        f"state, {failing} AS failing, NULL AS since, NULL AS grace_until, NULL AS error_since, "
         f"{why} AS why FROM ({inner})"
     )
 
 
-def _decided(inner: str, count: int) -> str:
-    """State, failing settings and clocks from the per-setting statuses s0..sN."""
-    names = ", ".join(f"s{i}" for i in range(count))
-    graces = "".join(
-        f"CASE WHEN s{i} = 'nonCompliant' THEN :g{i} ELSE {_NO_GRACE} END, " for i in range(count)
-    )
+def _decided(inner: str, policies: PolicySet, params: dict[str, Any]) -> str:
+    """State, failing settings and clocks from the requirement statuses s0..sN: a setting's
+    status t_k is nonCompliant when any of its requirements is, else its first one's."""
+    tiers = list(policies.tiers().items())
+    settings_sql = []
+    for k, (setting, indexes) in enumerate(tiers):
+        params[f"n{k}"] = setting
+        first = f"s{indexes[0]}"
+        if len(indexes) == 1:
+            settings_sql.append(f"{first} AS t{k}")
+        else:
+            names = ", ".join(f"s{i}" for i in indexes)
+            settings_sql.append(
+                f"CASE WHEN 'nonCompliant' IN ({names}) THEN 'nonCompliant' ELSE {first} END "
+                f"AS t{k}"
+            )
+    ts = ", ".join(f"t{k}" for k in range(len(tiers)))
+    graces = "".join(f"{_grace_sql(i, policies)}, " for i in range(len(policies.requirements)))
     pieces = " || ".join(
-        f"CASE WHEN s{i} != 'compliant' THEN ',\"' || :n{i} || '\":\"' || s{i} || '\"' ELSE '' END"
-        for i in range(count)
+        f"CASE WHEN t{k} != 'compliant' THEN ',\"' || :n{k} || '\":\"' || t{k} || '\"' ELSE '' END"
+        for k in range(len(tiers))
     )
+    per_setting = f"SELECT *, {', '.join(settings_sql)}"
     flags = (
-        f"SELECT *, 'nonCompliant' IN ({names}) AS has_nc, 'error' IN ({names}) AS has_error, "
-        f"'unknown' IN ({names}) AS has_unknown, min({graces}{_NO_GRACE}) AS grace, "
+        f"SELECT *, 'nonCompliant' IN ({ts}) AS has_nc, 'error' IN ({ts}) AS has_error, "
+        f"'unknown' IN ({ts}) AS has_unknown, min({graces}{_NO_GRACE}) AS grace, "
         f"'{{' || substr({pieces}, 2) || '}}' AS failing"
     )
     clocks = (
@@ -172,5 +193,15 @@ def _decided(inner: str, count: int) -> str:
         f"CASE WHEN has_nc THEN {until} END AS grace_until, "
         "CASE WHEN has_nc THEN 'failing: ' || failing WHEN has_error THEN 'error: ' || failing "
         "WHEN has_unknown THEN 'not reported: ' || failing ELSE 'every setting complies' END "
-        f"AS why FROM ({clocks} FROM ({flags} FROM ({inner})))"
+        f"AS why FROM ({clocks} FROM ({flags} FROM ({per_setting} FROM ({inner}))))"
+    )
+
+
+def _grace_sql(index: int, policies: PolicySet) -> str:
+    """Requirement `index`'s grace when it fails: none while a requirement of one of its
+    policies is in error (Microsoft: grace periods don't apply to a policy in Error)."""
+    sharing = ", ".join(f"s{i}" for i in policies.sharing(index))
+    return (
+        f"CASE WHEN s{index} = 'nonCompliant' THEN CASE WHEN 'error' IN ({sharing}) THEN 0 "
+        f"ELSE :g{index} END ELSE {_NO_GRACE} END"
     )

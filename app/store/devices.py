@@ -11,7 +11,7 @@ from typing import Any
 from app.domain import AutopilotRecord, Device, DeviceQuery, HistoryEntry
 from app.errors import InputError
 from app.store.base import StoreBase
-from app.store.schema import SORTABLE
+from app.store.schema import SORTABLE, VERDICT
 
 DEVICE_COLUMNS = (
     "id",
@@ -36,6 +36,9 @@ DEVICE_COLUMNS = (
     "updated_at",
     "enrolled_at",
     "profile",
+    "origin",
+    "intune_state",
+    "intune_grace_until",
 )
 _SELECT = ", ".join(DEVICE_COLUMNS)
 _SEARCHED = ("serial", "device_name", "assigned_user")
@@ -72,12 +75,8 @@ def _device(row: Sequence[Any]) -> Device:
 device_from_row = _device  # for other mixins that select DEVICE_COLUMNS
 
 
-def _where(query: DeviceQuery, *, walk: bool = False) -> tuple[str, list[object]]:
-    """The WHERE clause. With `walk`, the filters do not use their indexes, so a page walks
-    the sort order's index and checks each device: better than sorting a large match."""
-    plus = "+" if walk else ""
-    clauses: list[str] = []
-    params: list[object] = []
+def _text_clause(query: DeviceQuery, clauses: list[str], params: list[object]) -> None:
+    """The search text: a whole serial, name or user (`exact`), else a prefix of one."""
     text = query.text.strip()
     if text and query.exact:
         # Equality on NOCASE-indexed columns: case-insensitive, one index lookup each.
@@ -88,13 +87,29 @@ def _where(query: DeviceQuery, *, walk: bool = False) -> tuple[str, list[object]
         ranges = [f"({col} >= ? AND {col} < ?)" for col in _SEARCHED]
         clauses.append("(" + " OR ".join(ranges) + ")")
         params.extend([text, text + _TOP] * len(_SEARCHED))
+
+
+def _where(query: DeviceQuery, *, walk: bool = False) -> tuple[str, list[object]]:
+    """The WHERE clause. With `walk`, the filters do not use their indexes, so a page walks
+    the sort order's index and checks each device: better than sorting a large match."""
+    plus = "+" if walk else ""
+    clauses: list[str] = []
+    params: list[object] = []
+    _text_clause(query, clauses, params)
     if query.state:
         clauses.append(f"{plus}compliance_state = ?")
         params.append(query.state)
     if query.group_tag:
         clauses.append("group_tag = ?")
         params.append(query.group_tag)
-    for column, values in (("compliance_state", query.states), ("group_tag", query.group_tags)):
+    if query.verdict:
+        clauses.append(f"{plus}{VERDICT} = ?")
+        params.append(query.verdict)
+    for column, values in (
+        ("compliance_state", query.states),
+        ("group_tag", query.group_tags),
+        (VERDICT, query.verdicts),
+    ):
         if values:
             clauses.append(f"{plus}{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
@@ -134,6 +149,10 @@ def _counter_keys(query: DeviceQuery) -> list[str] | None:
         return [f"build:{query.build}"]
     if only == "failing" and query.failing:
         return [f"failing:{query.failing}"]
+    if only == "verdict" and query.verdict:
+        return [f"verdict:{query.verdict}"]
+    if only == "verdicts":
+        return [f"verdict:{v}" for v in query.verdicts]
     return None
 
 
@@ -298,6 +317,13 @@ class DeviceMixin(StoreBase):
         self.conn.executemany(
             "UPDATE devices SET enrollment_status = ?, updated_at = ? WHERE id = ?",
             ((status, at, device_id) for device_id in device_ids),
+        )
+
+    def set_intune_verdicts(self, verdicts: Iterable[tuple[int, str, str | None]]) -> None:
+        """(device_id, Intune's compliance state, its grace period end or None) rows."""
+        self.conn.executemany(
+            "UPDATE devices SET intune_state = ?, intune_grace_until = ? WHERE id = ?",
+            ((state, grace, device_id) for device_id, state, grace in verdicts),
         )
 
     def insert_lineage(self, rows: Iterable[tuple[int, int, str, str | None, str, str]]) -> None:

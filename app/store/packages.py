@@ -25,6 +25,7 @@ _COLUMNS = (
     "output",
     "token_expires",
     "token_account",
+    "token_account_confirmed",
 )
 _SELECT = ", ".join(f"p.{c}" for c in _COLUMNS)
 _DEVICES = "(SELECT count(*) FROM devices d WHERE d.package_build = p.id)"
@@ -33,6 +34,7 @@ _DEVICES = "(SELECT count(*) FROM devices d WHERE d.package_build = p.id)"
 def _build(row: Sequence[Any]) -> PackageBuild:
     values = dict(zip((*_COLUMNS, "devices"), row, strict=True))
     values["encrypted"] = bool(values["encrypted"])
+    values["token_account_confirmed"] = bool(values["token_account_confirmed"])
     return PackageBuild(**values)
 
 

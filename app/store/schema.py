@@ -14,7 +14,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -474,6 +474,71 @@ def m009_prepared_at_bench(db: Database) -> None:
         WHERE enrollment_status = 'enrolled' AND enrolled_at IS NOT NULL
         AND (last_checkin IS NULL OR last_checkin < enrolled_at);
         """,
+    )
+
+
+#: A device's verdict: Intune's own compliance state where Intune gave one (its export),
+#: else Joinery's bench check. The dashboard and `fleet summary` count verdicts.
+VERDICT = "coalesce(intune_state, compliance_state)"
+
+
+@migrations()
+def m010_intune_verdict(db: Database) -> None:
+    run_script(
+        db,
+        f"""
+        -- Where a device came from when Joinery did not create it at the bench
+        -- ('intuneExport': a row of Intune's All devices export), and Intune's own verdict
+        -- from that export: its compliance state and grace period end (NULL: none given).
+        ALTER TABLE devices ADD COLUMN origin TEXT;
+        ALTER TABLE devices ADD COLUMN intune_state TEXT;
+        ALTER TABLE devices ADD COLUMN intune_grace_until TEXT;
+        CREATE INDEX devices_verdict ON devices ({VERDICT});
+
+        -- Verdicts and Intune states counted by triggers, like the bench states.
+        CREATE TRIGGER devices_count_verdict_insert AFTER INSERT ON devices BEGIN
+            INSERT INTO device_counts (key, n) VALUES
+                ('verdict:' || coalesce(NEW.intune_state, NEW.compliance_state), 1)
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+            INSERT INTO device_counts (key, n)
+            SELECT 'intune:' || NEW.intune_state, 1 WHERE NEW.intune_state IS NOT NULL
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER devices_count_verdict_delete AFTER DELETE ON devices BEGIN
+            UPDATE device_counts SET n = n - 1
+            WHERE key = 'verdict:' || coalesce(OLD.intune_state, OLD.compliance_state);
+            UPDATE device_counts SET n = n - 1
+            WHERE OLD.intune_state IS NOT NULL AND key = 'intune:' || OLD.intune_state;
+        END;
+        CREATE TRIGGER devices_count_verdict_update
+        AFTER UPDATE OF compliance_state, intune_state ON devices
+        WHEN coalesce(OLD.intune_state, OLD.compliance_state)
+             IS NOT coalesce(NEW.intune_state, NEW.compliance_state) BEGIN
+            UPDATE device_counts SET n = n - 1
+            WHERE key = 'verdict:' || coalesce(OLD.intune_state, OLD.compliance_state);
+            INSERT INTO device_counts (key, n) VALUES
+                ('verdict:' || coalesce(NEW.intune_state, NEW.compliance_state), 1)
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER devices_count_intune_update AFTER UPDATE OF intune_state ON devices
+        WHEN OLD.intune_state IS NOT NEW.intune_state BEGIN
+            UPDATE device_counts SET n = n - 1
+            WHERE OLD.intune_state IS NOT NULL AND key = 'intune:' || OLD.intune_state;
+            INSERT INTO device_counts (key, n)
+            SELECT 'intune:' || NEW.intune_state, 1 WHERE NEW.intune_state IS NOT NULL
+            ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        END;
+
+        -- Whether packages.token_account was entered by the operator (1) or is Joinery's
+        -- guess package_<ID> (0): Microsoft documents the name pattern, not the GUID.
+        ALTER TABLE packages ADD COLUMN token_account_confirmed INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+    # configManager is a Graph complianceState the first migration did not count.
+    db.execute("INSERT OR IGNORE INTO device_counts (key, n) VALUES ('state:configManager', 0)")
+    db.execute(
+        "INSERT INTO device_counts (key, n) SELECT 'verdict:' || compliance_state, count(*) "
+        "FROM devices GROUP BY 1 ON CONFLICT (key) DO UPDATE SET n = excluded.n"
     )
 
 

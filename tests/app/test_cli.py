@@ -89,6 +89,9 @@ def test_demo_seed_and_state_filter(db_path: Path) -> None:
     code, out, _ = run("--db", str(db_path), "devices", "list", "--state", "noncompliant", "--json")
     listed = json.loads(out)
     assert listed and {d["compliance_state"] for d in listed} == {"noncompliant"}
+    # The demo users are @contoso.com, so their devices can be exported for Autopilot.
+    code, out, _ = run("--db", str(db_path), "autopilot", "export", str(db_path.parent / "ap"))
+    assert code == 0 and (db_path.parent / "ap" / "autopilot-001.csv").is_file()
 
 
 def test_newer_database_exits_1_with_advice(db_path: Path) -> None:

@@ -35,6 +35,7 @@ def test_policy_import_assign_simulate_and_summary(db_path: Path, tmp_path: Path
         "unknown",
         "error",
         "conflict",
+        "configManager",
     }
     assert isinstance(summary["stale"], int) and isinstance(summary["failing_settings"], dict)
     out_file = tmp_path / "strict.json"

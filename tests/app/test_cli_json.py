@@ -85,6 +85,15 @@ REFUSALS: dict[str, Case] = {
     "policy list": lambda t: [*missing_db(t), "policy", "list"],
     "policy template": lambda t: [*missing_db(t), "policy", "template", "baseline"],
     "stale plan": lambda t: [*db(t), "stale", "plan", "--days", "5"],  # at least 21
+    # The serial confirmed is not the one named: nothing is decommissioned.
+    "stale decommission": lambda t: [
+        *db(t),
+        "stale",
+        "decommission",
+        "PF5KX2QA",
+        "--confirm",
+        "PF5KX2QB",
+    ],
 }
 
 

@@ -60,7 +60,7 @@ def test_combined_filters_count_rows_and_agree(fleet: Store) -> None:
     board = services.dashboard(fleet, now=NOW)
     build = board.builds[0][0]
     narrowed = services.drill_down(board.queries["noncompliant"], build=build, text="")
-    assert narrowed.state == "noncompliant" and narrowed.build == build
+    assert narrowed.verdict == "noncompliant" and narrowed.build == build
     assert fleet.count_devices(narrowed) == listed(fleet, narrowed)
     tagged = DeviceQuery(group_tags=("Sales", "Finance"), stale_before=board.stale_before)
     assert fleet.count_devices(tagged) == listed(fleet, tagged)

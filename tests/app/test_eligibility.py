@@ -24,6 +24,7 @@ CASES = [
     ("Windows Server 2022 Datacenter", "10.0.20348", M.SELF_SERVICE, True, True, "Azure VM"),
     ("Windows Server 2022 Datacenter", "10.0.20348", M.SELF_SERVICE, False, False, "Azure"),
     ("Windows Server 2016 Standard", "10.0.14393", M.SELF_SERVICE, True, False, "2019"),
+    ("Windows Server 2022 Standard", "10.0.20348", M.SELF_SERVICE, True, False, "Datacenter"),
     (
         "Windows Server 2022 Datacenter Core",
         "10.0.20348",
@@ -46,6 +47,18 @@ def test_truth_table(
     assert words in text
     if not eligible:
         assert verdict.reason
+
+
+def test_every_eligible_verdict_warns_against_sysprep() -> None:
+    for edition, build, vm in (
+        ("Pro", "26100", False),
+        ("Windows Server 2022 Datacenter", "20348", True),
+    ):
+        verdict = eligibility.check(edition, build, M.SELF_SERVICE, azure_vm=vm)
+        assert verdict.eligible
+        assert verdict.warnings == (eligibility.SYSPREP_WARNING,)
+        assert verdict.as_json()["warnings"] == [eligibility.SYSPREP_WARNING]
+    assert eligibility.check("Home", "26100", M.SELF_SERVICE).warnings == ()
 
 
 def test_refusals_always_offer_a_way_out_when_there_is_one() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from app import demo, services
+from app import demo, eligibility, services
 from app.cli import cli
 from app.enrollment import Answers
 from app.errors import InputError
@@ -132,6 +132,9 @@ def test_cli_enroll_json_and_exit_codes(db_path: Path) -> None:
     assert result.exit_code == 1 and "Home" in result.stderr
     result = runner.invoke(cli, ["--db", str(db_path), "enroll", "PF3KX1ZD", "--name", "A B"])
     assert result.exit_code == 1 and "space" in result.stderr
+    result = runner.invoke(cli, ["--db", str(db_path), "enroll", "PF3KX1ZE", "--name", "BENCH-08"])
+    assert result.exit_code == 0 and "warning: Never Sysprep this device" in result.stderr
+    assert document["eligibility"]["warnings"] == [eligibility.SYSPREP_WARNING]
 
 
 def test_wifi_key_is_sealed_in_the_vault(

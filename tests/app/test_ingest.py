@@ -130,9 +130,11 @@ def test_report_reads_in_every_encoding_powershell_writes(
     [
         (volumes(("OperatingSystem", "On", 100), ("FixedData", "Off", 100)), True, True),
         (volumes(("OperatingSystem", "Off", 100)), False, True),  # suspended: encrypted, off
-        (volumes(("OperatingSystem", "On", 100), ("FixedData", "On", 42.5)), True, False),
+        # Intune judges encryption on the OS drive: a data drive does not fail it.
+        (volumes(("OperatingSystem", "On", 100), ("FixedData", "On", 42.5)), True, True),
+        (volumes(("OperatingSystem", "On", 60), ("FixedData", "On", 100)), True, False),
         (volumes(("OperatingSystem", "Unknown", None)), None, None),
-        (volumes(("FixedData", "On", 100)), None, True),  # no OS volume listed
+        (volumes(("FixedData", "On", 100)), None, None),  # no OS volume listed
         (volumes(("OperatingSystem", "On", 100), ("Removable", "Off", 0)), True, True),
         ([], None, None),
     ],

@@ -39,27 +39,32 @@ def test_reports_and_an_intune_export_are_recorded_at_once(store: Store) -> None
     assert store.audit_entries(action="compliance.checkins")
 
 
-def test_one_unknown_serial_refuses_the_whole_batch_naming_the_file(store: Store) -> None:
-    enroll(store, SERIALS[:1])
+def test_a_report_of_an_unknown_serial_refuses_the_whole_batch(store: Store) -> None:
+    enroll(store, SERIALS[:1])  # the partial report's 5CG3471KQD is not known
     with pytest.raises(InputError) as caught:
-        services.ingest_files(store, [REPORT, EXPORT])
-    problems = caught.value.problems
-    assert {p.file for p in problems} == {EXPORT.name}
-    lines = EXPORT.read_text(encoding="utf-8-sig").splitlines()
-    for problem in problems:  # the very line of the file that holds the refused serial
-        assert problem.line is not None
-        serial = problem.reason.split(":")[0].removeprefix("serial ")
-        assert serial in lines[problem.line - 1]
-    assert "5CG3471KQD" in str(caught.value)
+        services.ingest_files(store, [REPORT, PARTIAL, EXPORT])
+    (problem,) = caught.value.problems
+    assert problem.file == PARTIAL.name and "5CG3471KQD" in problem.reason
     device = store.device_by_serial("PF4XK2QZ")
     assert device is not None and store.latest_facts(device.id) is None  # nothing recorded
+    assert store.device_by_serial("8H2KQ73") is None  # the export's new devices rolled back
+
+
+def test_an_intune_export_creates_the_devices_it_does_not_know(store: Store) -> None:
+    enroll(store, SERIALS[:1])
+    report = services.ingest_files(store, [EXPORT])
+    assert (report.recorded, report.created, report.rejected) == (4, 3, [])
+    created = store.device_by_serial("8H2KQ73")
+    assert created is not None and created.origin == "intuneExport"
+    assert (created.manufacturer, created.model) == ("Dell Inc.", "Latitude 7440")
+    assert created.intune_state == "inGracePeriod"
 
 
 def test_skip_invalid_records_the_good_ones(store: Store) -> None:
     enroll(store, SERIALS[:1])
-    report = services.ingest_files(store, [REPORT, EXPORT], skip_invalid=True)
-    assert report.recorded >= 1
-    assert report.rejected and all(r["file"] == EXPORT.name for r in report.rejected)
+    report = services.ingest_files(store, [REPORT, PARTIAL, EXPORT], skip_invalid=True)
+    assert report.recorded == 5  # one report and the export's four Windows rows
+    assert [r["file"] for r in report.rejected] == [PARTIAL.name]
 
 
 def test_cli_ingest_json_and_exit_codes(db_path: Path) -> None:

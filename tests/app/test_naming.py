@@ -101,6 +101,32 @@ TEMPLATES = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("CTS-%SERIAL%", None),
+        ("LAB-%RAND:4%", None),
+        ("CTS_%SERIAL%", "“_”"),
+        ("KÖLN-%RAND:3%", "“Ö”"),
+    ],
+)
+def test_autopilot_template_takes_letters_digits_and_hyphens(
+    template: str, reason: str | None
+) -> None:
+    problem = naming.template_problem(template, "autopilot")
+    if reason is None:
+        assert problem is None
+    else:
+        assert problem is not None and reason in problem and "letters, digits" in problem
+    assert naming.template_problem(template, "bulk") is None  # WCD keeps Windows' own rules
+
+
+def test_an_explicit_name_follows_the_method_rules() -> None:
+    assert naming.name_problem_for("LAB_PC1", "bulk") is None
+    assert "hyphens" in (naming.name_problem_for("LAB_PC1", "autopilot") or "")
+    assert naming.name_problem_for("LAB-PC1", "autopilot") is None
+
+
 @pytest.mark.parametrize(("template", "reason"), TEMPLATES)
 def test_template_truth_table(template: str, reason: str | None) -> None:
     problem = naming.template_problem(template)

@@ -174,6 +174,34 @@ def test_export_by_group_tag_and_nothing_to_export(store: Store, tmp_path: Path)
         services.export_autopilot(store, tmp_path / "outc", group_tag="C")
 
 
+def test_export_refuses_non_ascii_tags_and_users_outside_the_tenant(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = demo.autopilot_rows(3, group_tag="Lab")
+    rows[0] = replace(rows[0], group_tag="Köln")
+    rows[1] = replace(rows[1], assigned_user="megan@fabrikam.com")
+    rows[2] = replace(rows[2], assigned_user="alex@contoso.com")
+    services.import_autopilot(store, [write(tmp_path / "in.csv", rows)])
+    with pytest.raises(InputError, match="cannot export 3 value") as caught:
+        services.export_autopilot(store, tmp_path / "out")  # no verified domains set yet
+    assert sorted(
+        (p.file, p.column, "ASCII" in p.reason or "not set" in p.reason)
+        for p in caught.value.problems
+    ) == sorted(
+        [
+            (f"serial {rows[0].serial!r}", "Group Tag", True),
+            (f"serial {rows[1].serial!r}", "Assigned User", True),
+            (f"serial {rows[2].serial!r}", "Assigned User", True),
+        ]
+    )
+    with store.transaction():
+        store.set_setting("tenant_domains", "contoso.com")
+    with pytest.raises(InputError, match="cannot export 2 value") as caught:
+        services.export_autopilot(store, tmp_path / "out")
+    assert any("fabrikam.com is not one of" in p.reason for p in caught.value.problems)
+    assert not (tmp_path / "out").exists()
+
+
 def test_export_after_reimage_writes_the_current_hash(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(2)
     services.import_autopilot(store, [write(tmp_path / "a.csv", rows)])

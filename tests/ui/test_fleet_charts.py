@@ -54,7 +54,7 @@ def test_donut_values_legend_and_total(qtbot: QtBot) -> None:
     donut = shown(qtbot, StateDonutWidget("Compliance"))
     assert isinstance(donut, StateDonutWidget)
     donut.set_data(COUNTS)
-    assert [donut.slices[s].value() for s in STATES] == [812, 40, 7, 0, 0, 2, 0]
+    assert [donut.slices[s].value() for s in STATES] == [812, 40, 7, 0, 0, 2, 0, 0]
     markers = donut.chart.legend().markers(donut.series)
     visible = [s for s, m in zip(STATES, markers, strict=True) if m.isVisible()]
     assert visible == ["compliant", "noncompliant", "inGracePeriod", "error"]

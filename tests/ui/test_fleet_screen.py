@@ -22,6 +22,7 @@ from app.security.roles import Actor, Role
 from app.services.demo import seed_compliance_history
 from app.store import Store
 from tests.helpers import keyboard as kb
+from tests.helpers.keyboard import focus_name, scan
 from ui import theme
 from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
 from ui.fleet.tiles import ACTIVE
@@ -97,7 +98,16 @@ def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen
     assert reasons and any("required by" in r for r in reasons)
     history = [detail.history.item(i).text() for i in range(detail.history.count())]
     assert any("latest check-in" in line for line in history)
-    assert any("→ Not compliant" in line for line in history)  # the state change, and why
+    changes = []  # some devices were seeded noncompliant; others went there, saying why
+    for row in range(min(screen.model.rowCount(), 20)):
+        screen.table.selectRow(row)
+        changes += [
+            detail.history.item(i).text()
+            for i in range(detail.history.count())
+            if "→ Not compliant" in detail.history.item(i).text()
+        ]
+    assert changes and "failing:" in changes[0]
+    screen.table.selectRow(0)
     device = screen.selected_device()
     assert device is not None
     qtbot.mouseClick(detail.reevaluate, Qt.MouseButton.LeftButton)
@@ -163,8 +173,10 @@ def test_stale_plan_and_marking_a_device(qtbot: QtBot, screen: FleetScreen) -> N
     view = screen.stale_view
     assert view.table.rowCount() == screen.board.tiles["stale"]  # type: ignore[union-attr]
     steps = [view.steps.item(i).text() for i in range(view.steps.count())]
-    assert steps and "BitLocker" in " ".join(steps)
+    assert steps and "Disable the Entra device" in " ".join(steps)
     assert steps[0].startswith("1.")
+    assert any(s.startswith("Kept:") and "Autopilot" in s for s in steps)  # an Autopilot device
+    assert "Joinery's last check-in" in view.summary.text()
     device = view.selected()
     assert device is not None
     boxes: list[QMessageBox] = []
@@ -201,12 +213,12 @@ def test_import_check_ins_with_progress(qtbot: QtBot, screen: FleetScreen) -> No
     assert boxes and "Recorded 1 check-in" in boxes[-1].text()
     device = screen.store.device_by_serial("PF4XK2QZ")
     assert device is not None and screen.store.latest_facts(device.id) is not None
-    unknown = ROOT / "tests" / "data" / "intune" / "DevicesWithInventory-sample.csv"
+    broken = ROOT / "tests" / "data" / "collector" / "sample-report-partial.json"
     with qtbot.waitSignal(screen.checkins.finished, timeout=10_000) as refused:
-        screen.import_checkins([str(unknown)])
+        screen.import_checkins([str(broken)])  # a report of a device never enrolled
     assert refused.args[0] is None
     assert "Nothing was recorded" in boxes[-1].text()
-    assert "DevicesWithInventory-sample.csv, line" in boxes[-1].text()
+    assert "sample-report-partial.json" in boxes[-1].text()
 
 
 def test_a_locked_kiosk_acts_for_nobody(qtbot: QtBot, screen: FleetScreen) -> None:
@@ -383,3 +395,26 @@ def test_on_a_past_day_a_tile_still_filters_todays_list(qtbot: QtBot, screen: Fl
     wait_rows(qtbot, screen)
     assert screen.filters.state.currentIndex() == 0
     assert screen.model.rowCount() == screen.store.count_devices(DeviceQuery())
+
+
+def test_detail_shows_intune_says_beside_the_bench_check(qtbot: QtBot, screen: FleetScreen) -> None:
+    export = ROOT / "tests" / "data" / "intune" / "DevicesWithInventory-sample.csv"
+    screen.checkins._present = lambda _box: None  # type: ignore[method-assign]
+    with qtbot.waitSignal(screen.checkins.finished, timeout=10_000) as done:
+        screen.import_checkins([str(export)])  # its devices are new to this registry
+    assert done.args[0] is not None and done.args[0].created
+    screen.tabs.setCurrentIndex(DEVICES)
+    with qtbot.waitActive(screen):
+        screen.activateWindow()
+    assert screen.filters.search.isVisible()
+    screen.filters.search.setFocus()
+    qtbot.waitUntil(lambda: screen.filters.search.hasFocus())
+    assert focus_name() == "fleetSearch"
+    scan("8H2KQ73")  # the serial on the device's sticker
+    wait_rows(qtbot, screen)
+    assert screen.model.rowCount() == 1
+    screen.table.selectRow(0)
+    intune = screen.detail.intune
+    assert intune.isVisibleTo(screen.detail)
+    assert intune.text().startswith("Intune says: In grace period until ")
+    assert "bench check" in intune.text()

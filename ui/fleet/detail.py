@@ -55,6 +55,9 @@ class FleetDetailWidget(QFrame):
         self.state = QLabel()
         self.state.setObjectName("detailState")
         self.state.setWordWrap(True)
+        self.intune = QLabel()
+        self.intune.setObjectName("intuneVerdict")
+        self.intune.setWordWrap(True)
         self.access = QLabel()
         self.access.setObjectName("accessOutcome")
         self.access.setWordWrap(True)
@@ -85,6 +88,7 @@ class FleetDetailWidget(QFrame):
         layout = QVBoxLayout(self)
         content = scrolling_body(self, layout)
         content.addWidget(self.state)
+        content.addWidget(self.intune)
         content.addWidget(self.access)
         content.addLayout(form)
         content.addWidget(QLabel(self.tr("Why (per setting)")))
@@ -103,6 +107,8 @@ class FleetDetailWidget(QFrame):
 
     def show_nothing(self, text: str = "") -> None:
         self.state.setText(text or self.tr("Select a device to see why it is in its state."))
+        self.intune.clear()
+        self.intune.setVisible(False)
         self.access.clear()
         for value in self.values.values():
             value.setText("—")
@@ -123,6 +129,7 @@ class FleetDetailWidget(QFrame):
             extra = self.tr(" since {t}").format(t=when(since))
         self.state.setText(f"{state}{extra}")
         set_state(self.state, found.stored.state)
+        self._intune(device)
         self.access.setText(
             self.tr("Conditional Access (require compliant device): {r}").format(
                 r=found.access.reason
@@ -140,6 +147,8 @@ class FleetDetailWidget(QFrame):
                 if found.facts is not None
                 else self.tr("No check-in yet: nothing to evaluate.")
             )
+        for note in found.verdict.notes:
+            self.reasons.addItem(self.tr("Note: {n}").format(n=note))
         self.history.clear()
         lines = [(c.at, _change(c.from_state, c.to_state, c.why)) for c in found.history]
         if found.facts is not None:  # only the latest check-in's facts are kept
@@ -157,6 +166,23 @@ class FleetDetailWidget(QFrame):
             self.history.addItem(f"{when(at)}  {text}")
         for button in (self.reevaluate, self.print_label, self.cleanup):
             button.setEnabled(True)
+
+    def _intune(self, device: Device) -> None:
+        """Intune's own verdict beside the bench check above, when Intune gave one."""
+        if not device.intune_state:
+            self.intune.clear()
+            self.intune.setVisible(False)
+            return
+        until = ""
+        if device.intune_grace_until:
+            until = self.tr(" until {t}").format(t=when(device.intune_grace_until))
+        self.intune.setText(
+            self.tr(
+                "Intune says: {s}{u}. Intune's verdict is what the dashboard counts and "
+                "Conditional Access uses; the line above is Joinery's bench check."
+            ).format(s=shown("compliance_state", device.intune_state), u=until)
+        )
+        self.intune.setVisible(True)
 
     def _identity(self, device: Device) -> None:
         for key, _ in IDENTITY:

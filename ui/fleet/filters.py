@@ -150,8 +150,8 @@ class FilterBarWidget(QWidget):
         states = self.states()
         return {
             "text": self.search.text().strip(),
-            "state": states[0] if len(states) == 1 else None,
-            "states": states if len(states) > 1 else (),
+            "verdict": states[0] if len(states) == 1 else None,  # what the tiles count
+            "verdicts": states if len(states) > 1 else (),
             "failing": self.failing.currentData(),
             "build": self.build.currentData(),
             "group_tag": self.tag.text().strip(),

@@ -327,13 +327,13 @@ class FleetScreen(QWidget):
         if key in board.queries:
             query = board.queries[key]
         elif key in STATES:  # a donut slice with no tile of its own (error, conflict)
-            query = DeviceQuery(state=key)
+            query = DeviceQuery(verdict=key)
         elif key != STALE_TILE:  # a past day's board keeps no queries; the list shows today
             query = services.tile_query(key, "")
         else:
             return
         self.filters.reset()
-        states = query.states or ((query.state,) if query.state else ())
+        states = query.verdicts or ((query.verdict,) if query.verdict else ())
         self.filters.show_states(states, stale=bool(query.stale_before))
         self._apply_filters()
         self.tabs.setCurrentIndex(DEVICES)
@@ -372,7 +372,9 @@ class FleetScreen(QWidget):
         board = self.board
         values = self.filters.values(board.stale_before if board else None)
         part = DeviceQuery(
-            state=values["state"], states=values["states"], stale_before=values["stale_before"]
+            verdict=values["verdict"],
+            verdicts=values["verdicts"],
+            stale_before=values["stale_before"],
         )
         queries = board.queries if board else {}
         self.tile = next((key for key, query in queries.items() if query == part), None)
@@ -499,9 +501,10 @@ class FleetScreen(QWidget):
             self,
             self.tr("Mark for cleanup"),
             self.tr(
-                "Mark {s} for cleanup? Then, in this order: retire or delete it in Intune, "
-                "delete its Autopilot record, disable the Entra device, and delete it after "
-                "the grace period. Back up its BitLocker recovery keys first."
+                "Mark {s} for cleanup? Then follow its plan in order: disable the Entra "
+                "device (in Active Directory if hybrid joined). An Autopilot device keeps its "
+                "Autopilot record and Entra object; any other is deleted after the grace "
+                "period, its BitLocker recovery keys backed up first."
             ).format(s=device.serial),
             mark,
             self._present,

@@ -73,9 +73,11 @@ class StaleViewWidget(QWidget):
         self.devices = devices
         self.summary.setText(
             self.tr(
-                "{n} device(s) have had no activity for {d} days or more (Entra only refreshes "
-                "the activity time every 14 days or so, so never fewer than 21). Nothing is "
-                "changed here: each plan lists what to do, and in which order."
+                "{n} device(s) have had no activity for {d} days or more, by Joinery's last "
+                "check-in, not Entra's activity timestamp (Entra refreshes that only every 14 "
+                "days or so, so never fewer than 21). Nothing is changed here: each plan "
+                "disables the device and keeps Autopilot records; decommissioning a device "
+                "that leaves for good is a separate action."
             ).format(n=f"{count:,}", d=days)
             + (
                 self.tr(" The {s} longest inactive are listed.").format(s=SHOWN)
@@ -112,6 +114,8 @@ class StaleViewWidget(QWidget):
         for number, step in enumerate(device.steps, start=1):
             after = f" (not before {when(step.not_before)})" if step.not_before else ""
             self.steps.addItem(f"{number}. {step.what}{after}")
+        for kept in device.keeps:
+            self.steps.addItem(self.tr("Kept: {k}").format(k=kept))
 
     def _on_mark_clicked(self) -> None:
         device = self.selected()

@@ -175,11 +175,20 @@ class PackagesScreen(QWidget):
             (build.signer_key_id or "")[:16] or self.tr("unsigned"),
             build.sha256[:12] + "…",
             expiry_text(listing),
-            str(build.devices),
+            listing.devices_text,
         )
         items = [QStandardItem(text) for text in texts]
         items[5].setToolTip(build.signer_key_id or "")
         items[6].setToolTip(build.sha256)
+        if listing.device_limit is not None:
+            items[8].setToolTip(
+                self.tr(
+                    "Devices provisioned with this package, of the {n} one bulk token may join "
+                    "(the tenant's Entra 'Maximum number of devices' per user)"
+                ).format(n=listing.device_limit)
+            )
+        if listing.at_device_limit:
+            items[8].setForeground(QBrush(theme.colour("error")))
         if listing.expired or listing.expiring:
             # Theme colours, so the warning reads on the dark palette too.
             items[7].setForeground(QBrush(theme.colour("error" if listing.expired else "warning")))

@@ -92,7 +92,7 @@ def test_no_grace_means_noncompliant_at_once() -> None:
     assert verdicts[0].state == S.NONCOMPLIANT
 
 
-def test_no_report_within_the_validity_period_is_unknown() -> None:
+def test_no_report_within_the_validity_period_is_noncompliant_through_is_active() -> None:
     report = facts(T0)
     verdicts = run(
         [
@@ -100,8 +100,9 @@ def test_no_report_within_the_validity_period_is_unknown() -> None:
             (timedelta(days=30, seconds=1), report),
         ]
     )
-    assert [v.state for v in verdicts] == [S.COMPLIANT, S.UNKNOWN]
-    assert "30 days" in verdicts[1].why
+    assert [v.state for v in verdicts] == [S.COMPLIANT, S.NONCOMPLIANT]
+    assert verdicts[1].failing == {"RequireRemainContact": "nonCompliant"}
+    assert "Is active" in verdicts[1].reasons[0] and "30-day" in verdicts[1].why
 
 
 def test_error_keeps_the_previous_state_for_seven_days_then_noncompliant() -> None:
@@ -131,10 +132,15 @@ def test_a_fact_not_reported_makes_the_device_unknown() -> None:
     assert verdicts[0].failing == {"bitLockerEnabled": "unknown"}
 
 
-def test_two_policies_that_disagree_conflict() -> None:
+def test_two_policies_that_disagree_apply_the_most_secure_value() -> None:
     other = make_policy("Other", osMinimumVersion="10.0.22631")
     verdict = run([(timedelta(0), facts(T0))], BASE, other)[0]
-    assert verdict.state == S.CONFLICT and verdict.failing == {"osMinimumVersion": "conflict"}
+    assert verdict.state == S.COMPLIANT  # 10.0.26100 meets both
+    old = run([(timedelta(0), facts(T0, os_version="10.0.19045.100"))], BASE, other)[0]
+    assert old.state == S.IN_GRACE_PERIOD and old.failing == {"osMinimumVersion": "nonCompliant"}
+    assert old.reasons == [
+        "Windows 10.0.19045.100 is below the minimum 10.0.22631 (required by Other)"
+    ]
 
 
 def test_two_policies_that_agree_combine_and_the_shortest_grace_wins() -> None:

@@ -135,7 +135,7 @@ def test_reevaluation_reports_progress(fleet: Store) -> None:
 
 
 def test_policy_import_export_and_permissions(fleet: Store) -> None:
-    text = services.export_policy(fleet, "baseline")
+    text = services.export_policy(fleet, "baseline", beta=True).text
     again = services.import_policy(fleet, text, "b.json", now=T0)
     assert not again.created and again.not_evaluated == ("passwordRequiredType",)
     with pytest.raises(PermissionDenied):
@@ -154,8 +154,12 @@ def test_group_tag_assignment_scopes_the_policy(fleet: Store) -> None:
     lab = next(iter(fleet.iter_devices(DeviceQuery(group_tag="Lab"))))
     services.record_checkins(fleet, [good(lab.serial, T0)], now=T0)
     detail = services.device_compliance(fleet, lab.id, now=T0)
-    # Strict and Baseline both set osMinimumVersion, to different builds: a conflict.
-    assert detail.stored.state == ComplianceState.CONFLICT
+    # Strict and Baseline set osMinimumVersion and the password length to different values:
+    # not a conflict; the most secure value applies, and the reason names Strict.
+    assert detail.stored.state == ComplianceState.NONCOMPLIANT  # Strict gives no grace
+    assert "The minimum password length is 12, below 14 (required by Strict)" in (
+        detail.verdict.reasons
+    )
 
 
 def test_snapshots_answer_what_the_fleet_was_on_a_day(fleet: Store) -> None:

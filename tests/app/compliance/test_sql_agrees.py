@@ -55,8 +55,23 @@ POLICIES = [
         ],
         "grace": 1,
     },
-    {"displayName": "Strict", "osMinimumVersion": "10.0.22631", "rtpEnabled": True, "grace": 0},
-    {"displayName": "Max", "osMaximumVersion": "10.0.22631.9999", "grace": 2},
+    {
+        "displayName": "Strict",
+        "osMinimumVersion": "10.0.22631",
+        "rtpEnabled": True,
+        "passwordMinimumLength": 14,
+        "passwordExpirationDays": 30,
+        "grace": 0,
+    },
+    {
+        "displayName": "Max",
+        "osMaximumVersion": "10.0.22631.9999",
+        "validOperatingSystemBuildRanges": [
+            {"lowestVersion": "10.0.19045", "highestVersion": "10.0.22631.9999"}
+        ],
+        "passwordMinimumLength": 8,
+        "grace": 2,
+    },
 ]
 
 

@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.compliance.stale import PlannedStep, Step, check_days, check_order, plan_device
+from app.compliance.stale import (
+    PlannedStep,
+    Step,
+    check_days,
+    check_order,
+    decommission_steps,
+    plan_device,
+)
 from app.domain import Device
 from app.errors import InputError
 
@@ -41,23 +48,23 @@ def device(**changes: object) -> Device:
     return Device(**values)  # type: ignore[arg-type]
 
 
-def test_autopilot_device_steps_in_microsofts_order() -> None:
+def test_an_autopilot_device_is_disabled_and_its_records_kept() -> None:
     planned = plan_device(device(), NOW)
+    assert [s.step for s in planned.steps] == [Step.DISABLE_ENTRA]
+    assert planned.days_inactive == 151
+    assert "Autopilot record" in planned.keeps[0] and "system-managed" in planned.keeps[0]
+
+
+def test_a_device_outside_autopilot_is_disabled_then_deleted() -> None:
+    planned = plan_device(device(has_hash=False, lineage=0), NOW)
     assert [s.step for s in planned.steps] == [
         Step.BACKUP_BITLOCKER,
         Step.RETIRE_INTUNE,
-        Step.DELETE_AUTOPILOT,
         Step.DISABLE_ENTRA,
         Step.DELETE_ENTRA,
     ]
-    assert planned.days_inactive == 151
     assert planned.steps[-1].not_before == "2026-07-01T00:00:00Z"
     assert "BitLocker recovery keys" in planned.steps[0].what
-
-
-def test_keeping_the_autopilot_record_keeps_the_entra_device() -> None:
-    steps = [s.step for s in plan_device(device(), NOW, keep_autopilot=True).steps]
-    assert Step.DELETE_ENTRA not in steps and Step.DISABLE_ENTRA in steps
 
 
 def test_hybrid_devices_are_disabled_on_premises() -> None:
@@ -65,14 +72,24 @@ def test_hybrid_devices_are_disabled_on_premises() -> None:
     assert Step.DISABLE_ON_PREM in steps and Step.DELETE_ENTRA not in steps
 
 
-def test_deleting_entra_before_autopilot_is_refused() -> None:
+def test_decommission_follows_microsofts_deregistration_order() -> None:
+    steps = [s.step for s in decommission_steps(device(assigned_user="megan@contoso.com"))]
+    assert steps == [
+        Step.BACKUP_BITLOCKER,
+        Step.DELETE_INTUNE,
+        Step.UNASSIGN_USER,
+        Step.DELETE_AUTOPILOT,
+    ]  # an Entra-joined Autopilot device's Entra object goes by itself
+
+
+def test_deleting_an_autopilot_devices_entra_object_is_refused() -> None:
     steps = (PlannedStep(Step.DISABLE_ENTRA, ""), PlannedStep(Step.DELETE_ENTRA, ""))
-    with pytest.raises(InputError, match="still registered in Autopilot"):
+    with pytest.raises(InputError, match="system-managed"):
         check_order(steps, registered_in_autopilot=True)
     check_order(steps, registered_in_autopilot=False)
     backwards = (PlannedStep(Step.DELETE_ENTRA, ""), PlannedStep(Step.DELETE_AUTOPILOT, ""))
     with pytest.raises(InputError, match="out of order"):
-        check_order(backwards, registered_in_autopilot=True)
+        check_order(backwards, registered_in_autopilot=False)
 
 
 def test_fewer_than_21_days_is_refused() -> None:

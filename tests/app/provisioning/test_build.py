@@ -61,10 +61,10 @@ def test_unpacked_project_is_what_icd_needs(spec: PackageSpec, tmp_path: Path) -
     assert opened.spec.account.token.reveal() == CANARIES["token"]  # type: ignore[union-attr]
     script = (project / "build-ppkg.cmd").read_bytes().decode("ascii")
     assert "\r\n" in script
-    assert '/Build-ProvisioningPackage /CustomizationXML:"%PROJECT%customizations.xml"' in script
-    assert '/PackagePath:"%PPKG%" +Encrypted +Overwrite' in script
-    assert 'rmdir /s /q "%PROJECT%"' in script
-    assert "Bench-Entra-1.0.ppkg" in script
+    assert "$Encrypt = $true" in script and "$Secrets = $true" in script
+    assert "$PayloadNames = @('7z.msi', 'agent.exe', 'root.cer')" in script
+    assert 'rmdir /s /q "%JOINERY_PROJECT%"' in script
+    assert "$Stem = 'Bench-Entra-1.0'" in script
     assert stat.S_IMODE((project / "customizations.xml").stat().st_mode) == 0o600
 
 
@@ -85,7 +85,7 @@ def test_package_without_secrets_may_be_a_project_folder(payload: Path, tmp_path
     record = make(spec, tmp_path / "out", signing_key=None)
     assert record.form == "project" and record.output == tmp_path / "out" / "Plain-1.0"
     script = (record.output / "build-ppkg.cmd").read_text()
-    assert "+Encrypted" not in script and "rmdir" not in script
+    assert "$Encrypt = $false" in script and "rmdir" not in script
     assert (record.output / "customizations.xml").is_file()
     with pytest.raises(InputError, match="already exists"):
         make(spec, tmp_path / "out", signing_key=None)

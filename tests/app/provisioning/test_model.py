@@ -73,7 +73,9 @@ def test_rank_is_0_to_99(spec: PackageSpec, rank: int, ok: bool) -> None:
         ("1.0", True),
         ("2.13", True),
         ("1", False),
-        ("1.0.0", False),
+        ("1.0.0", True),
+        ("1.0.0.1", True),
+        ("1.0.0.0.0", False),
         ("01.2", False),
         ("1.70000", False),
         ("a.b", False),
@@ -86,6 +88,8 @@ def test_version_is_major_minor(version: str, ok: bool) -> None:
 def test_bump_version() -> None:
     assert bump_version(None) == "1.0"
     assert bump_version("1.9") == "1.10"
+    assert bump_version("1.0.0.1") == "1.0.0.2"
+    assert bump_version("1.65535") == "2.0"
     assert bump_version("garbage") == "1.0"
 
 
@@ -160,11 +164,13 @@ def test_certificate_must_be_x509(spec: PackageSpec, payload: Path) -> None:
     assert "certificates[0].path" in fields(dataclasses.replace(spec, certificates=(bad,)))
 
 
-def test_domain_join_needs_random_names(spec: PackageSpec) -> None:
+def test_domain_join_needs_unique_names(spec: PackageSpec) -> None:
     join = DomainJoin("corp.contoso.com", "CORP\\joiner", Secret("pw"))
-    assert "device.name_template" in fields(dataclasses.replace(spec, account=join))
-    device = DeviceSetup(name_template="CTS-%RAND:5%")
-    assert fields(dataclasses.replace(spec, account=join, device=device)) == set()
+    fixed = DeviceSetup(name_template="CTS-BENCH")
+    assert "device.name_template" in fields(dataclasses.replace(spec, account=join, device=fixed))
+    for template in ("CTS-%RAND:5%", "CTS-%SERIAL%"):  # wcd-accounts: %RAND:x% or %SERIAL%
+        device = DeviceSetup(name_template=template)
+        assert fields(dataclasses.replace(spec, account=join, device=device)) == set()
 
 
 def test_local_admin_warns_about_42_days(spec: PackageSpec) -> None:
