@@ -355,3 +355,46 @@ def test_the_copied_password_leaves_the_clipboard_on_start_over(
     wizard.start_over()
     assert QGuiApplication.clipboard().text() == ""
     store.close()
+
+
+def test_cleanpc_needs_enterprise_or_education_and_says_so_beside_it(
+    qtbot: QtBot, wizard: BulkWizard
+) -> None:
+    on_page(wizard, "devicePage", "nameTemplate")
+    tab_to("removePreinstalled")
+    space()
+    assert "Enterprise and Education" in wizard.device_page.notes.text()  # a note, not a stop
+    assert next_enabled(wizard)
+    alt(Key.Key_E)  # "Target &edition"
+    assert focus_name() == "targetEdition"
+    press(Key.Key_Down)  # Windows 11 Pro: CleanPC does nothing there
+    assert wizard.device_page.edition.currentData() == "Windows 11 Pro"
+    assert "not on Windows 11 Pro" in wizard.device_page.remove_error.text()
+    assert not next_enabled(wizard)
+    press(Key.Key_Down)  # Windows 11 Enterprise
+    assert not wizard.device_page.remove_error.isVisible()
+    enter()
+    assert wizard.draft.device.target_editions == ("Windows 11 Enterprise",)
+
+
+def test_the_token_account_and_the_two_passwords_are_told_apart(
+    qtbot: QtBot, wizard: BulkWizard
+) -> None:
+    walk_to(wizard, "accountPage")
+    choose_account("entra")
+    tab_to("tokenName")
+    type_text("Bench")
+    tab_to("bulkToken")
+    type_text("eyJ0eXAiOiJKV1QifQ.token")
+    alt(Key.Key_C)  # "Token's Entra a&ccount"
+    assert focus_name() == "tokenAccount"
+    type_text("package_1b2c@contoso.onmicrosoft.com")
+    enter()
+    assert wizard.draft.account.account == "package_1b2c@contoso.onmicrosoft.com"  # type: ignore[union-attr]
+    walk_to(wizard, "finishPage")
+    finish = wizard.finish_page
+    assert "bundle password" in finish.protect.text()
+    assert finish.encrypt_ppkg.isChecked()  # it holds a secret: the .ppkg is encrypted too
+    alt(Key.Key_Y)  # "Encr&ypt the .ppkg"
+    wait_until(lambda: not finish.encrypt_ppkg.isChecked())
+    assert finish._info().encrypt_ppkg is False

@@ -98,6 +98,7 @@ class AccountPage(CheckedPage):
         for edit in (
             self.friendly,
             self.token,
+            self.token_account,
             self.domain,
             self.domain_user,
             self.domain_password,
@@ -133,6 +134,11 @@ class AccountPage(CheckedPage):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
         self.expires_error = self.error_label(FIELD_EXPIRES)
+        self.token_account = QLineEdit()
+        self.token_account.setObjectName("tokenAccount")
+        self.token_account.setPlaceholderText(
+            self.tr("package_…@contoso.onmicrosoft.com, as Entra shows it (optional)")
+        )
         token_row = QHBoxLayout()
         token_row.addWidget(self.token, 1)
         token_row.addWidget(self.token_file)
@@ -145,13 +151,17 @@ class AccountPage(CheckedPage):
         form.addRow(self.tr("Token &obtained on"), self.issued)
         form.addRow(self.tr("Token &expires on"), self.expires)
         form.addRow("", self.expires_error)
+        form.addRow(self.tr("Token's Entra a&ccount"), self.token_account)
         form.addRow(
             "",
             self.hint(
                 self.tr(
                     "A bulk token lasts at most {n} days. Get it in Windows Configuration "
                     "Designer (Get bulk token) and answer “No, sign in to this app only”. "
-                    "Deleting the Entra user package_{{GUID}} revokes it early."
+                    "WCD creates an Entra user package_… for it: deleting that user revokes "
+                    "the token early. Copy its name from Entra above; otherwise Joinery only "
+                    "guesses it. One token joins at most the tenant's devices-per-user limit "
+                    "(50 by default), and requiring MFA to join devices stops bulk enrollment."
                 ).format(n=TOKEN_MAX_DAYS)
             ),
         )
@@ -217,6 +227,7 @@ class AccountPage(CheckedPage):
         self.expires.setDate(_qdate(today + timedelta(days=TOKEN_MAX_DAYS)))
         if isinstance(account, BulkToken):
             self.friendly.setText(account.friendly_name)
+            self.token_account.setText(account.account or "")
             self._kept_token = account.token
             if account.issued is not None:
                 self.issued.setDate(_qdate(account.issued))
@@ -262,6 +273,7 @@ class AccountPage(CheckedPage):
                 token=Secret(typed) if typed else self._kept_token or Secret(""),
                 expires=_day(self.expires.date()),
                 issued=_day(self.issued.date()),
+                account=self.token_account.text().strip() or None,
             )
         if kind == DOMAIN:
             typed = self.domain_password.text()

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -16,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import naming
+from app import eligibility, naming
+from app.provisioning import rules
 from app.provisioning.model import DeviceSetup, PackageSpec
 from app.security.secret import Secret
 from ui.bulk.page_base import CHECK_INFO, CheckedPage, findings_for
@@ -24,6 +26,7 @@ from ui.bulk.page_base import CHECK_INFO, CheckedPage, findings_for
 FIELD_TEMPLATE = "name_template"
 FIELD_PRODUCT_KEY = "product_key"
 FIELD_LICENSE = "license_file"
+FIELD_REMOVE = "remove_preinstalled"
 #: The serial the preview expands the template with.
 SAMPLE_SERIAL = "PF5KX2QA"
 
@@ -61,6 +64,14 @@ class DevicePage(CheckedPage):
         self.shared.setObjectName("sharedUse")
         self.remove_software = QCheckBox(self.tr("&Remove pre-installed software"))
         self.remove_software.setObjectName("removePreinstalled")
+        self.remove_error = self.error_label(FIELD_REMOVE)
+        self.edition = QComboBox()
+        self.edition.setObjectName("targetEdition")
+        self.edition.addItem(self.tr("Not said (any edition)"), None)
+        for edition in eligibility.EDITIONS:
+            self.edition.addItem(edition, edition)
+        self.notes = self.hint("")
+        self.notes.setObjectName("deviceNotes")
         self.key_note = self.hint("")
 
         license_row = QHBoxLayout()
@@ -76,12 +87,17 @@ class DevicePage(CheckedPage):
         form.addRow(self.buddy(self.tr("&License file"), self.license), license_row)
         form.addRow("", self.license_error)
         form.addRow("", self.shared)
+        form.addRow(self.tr("Target &edition"), self.edition)
         form.addRow("", self.remove_software)
+        form.addRow("", self.remove_error)
+        form.addRow("", self.notes)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
         for edit in (self.template, self.product_key, self.license):
             edit.textChanged.connect(self._on_input_changed)
+        self.remove_software.toggled.connect(self._on_input_changed)
+        self.edition.currentIndexChanged.connect(self._on_input_changed)
         self.license_browse.clicked.connect(self._on_license_browse_clicked)
         self._kept_key: Secret | None = None
 
@@ -99,6 +115,8 @@ class DevicePage(CheckedPage):
         self.license.setText(device.license_file or "")
         self.shared.setChecked(device.shared_use)
         self.remove_software.setChecked(device.remove_preinstalled)
+        wanted = device.target_editions[0] if device.target_editions else None
+        self.edition.setCurrentIndex(max(0, self.edition.findData(wanted)))
         self._on_input_changed()
 
     def first_field(self) -> QWidget:
@@ -116,6 +134,7 @@ class DevicePage(CheckedPage):
             license_file=self.license.text().strip() or None,
             shared_use=self.shared.isChecked(),
             remove_preinstalled=self.remove_software.isChecked(),
+            target_editions=(self.edition.currentData(),) if self.edition.currentData() else (),
         )
 
     def _on_input_changed(self) -> None:
@@ -128,8 +147,12 @@ class DevicePage(CheckedPage):
                 FIELD_TEMPLATE: (self.template_error, self.template),
                 FIELD_PRODUCT_KEY: (self.product_key_error, self.product_key),
                 FIELD_LICENSE: (self.license_error, self.license),
+                FIELD_REMOVE: (self.remove_error, None),
             },
         )
+        notes = [reason for name, reason in rules.warnings(spec) if name.startswith("device.")]
+        self.notes.setText("\n".join(notes))
+        self.notes.setVisible(bool(notes))
         template = device.name_template
         if template and FIELD_TEMPLATE not in self._found:
             name, _problem = naming.preview(template, SAMPLE_SERIAL)

@@ -62,8 +62,14 @@ class FinishPage(CheckedPage):
         self.rank = QLineEdit("0")
         self.rank.setObjectName("packageRank")
         self.rank.setPlaceholderText(self.tr("0 to 99"))
-        self.protect = QCheckBox(self.tr("&Protect the package with a password"))
+        self.protect = QCheckBox(
+            self.tr("&Protect the bundle with a password (the bundle password)")
+        )
         self.protect.setObjectName("protectPackage")
+        self.encrypt_ppkg = QCheckBox(
+            self.tr("Encr&ypt the .ppkg too (icd.exe makes that password when it builds)")
+        )
+        self.encrypt_ppkg.setObjectName("encryptPpkg")
         self.password = QLineEdit()
         self.password.setObjectName("packagePassword")
         self.password.setReadOnly(True)
@@ -110,6 +116,7 @@ class FinishPage(CheckedPage):
         form.addRow(self.tr("Password"), self._row(self.password, self.generate, self.copy))
         form.addRow("", self.errors[FIELD_PASSWORD])
         form.addRow("", self.password_note)
+        form.addRow("", self.encrypt_ppkg)
         form.addRow(
             self.buddy(self.tr("Signing &key"), self.key),
             self._row(self.key, self.key_browse, self.key_new),
@@ -130,6 +137,7 @@ class FinishPage(CheckedPage):
         self.version.textEdited.connect(self._on_version_edited)
         self.owner.currentIndexChanged.connect(self._on_input_changed)
         self.protect.toggled.connect(self._on_input_changed)
+        self.encrypt_ppkg.toggled.connect(self._on_input_changed)
         self.generate.clicked.connect(self._on_generate_clicked)
         self.copy.clicked.connect(self._on_copy_clicked)
         self.key_browse.clicked.connect(self._on_key_browse_clicked)
@@ -164,6 +172,7 @@ class FinishPage(CheckedPage):
         self.key.setText(self.draft.signing_key)
         self.output.setText(self.draft.out_dir or str(wizard.default_output()))
         self.protect.setChecked(self._password is not None or self._holds_secrets())
+        self.encrypt_ppkg.setChecked(self.draft.spec().encrypts_ppkg(self._holds_secrets()))
         self._on_input_changed()
 
     def first_field(self) -> QWidget:
@@ -188,6 +197,7 @@ class FinishPage(CheckedPage):
             owner=str(self.owner.currentData()),
             rank=rank,
             password=self._password if self.protect.isChecked() else None,
+            encrypt_ppkg=self.encrypt_ppkg.isChecked(),
         )
 
     def _on_name_edited(self) -> None:
@@ -245,8 +255,9 @@ class FinishPage(CheckedPage):
         self.say(
             self.password_note,
             self.tr(
-                "Shown only now: copy it to your password manager. Whoever applies the "
-                "package types it; Joinery does not keep it."
+                "Shown only now: copy it to your password manager. Whoever unpacks the "
+                "bundle on the build machine types it; Joinery does not keep it. (The .ppkg's "
+                "own password comes from icd.exe.)"
             ),
             ok=True,
         )

@@ -182,6 +182,7 @@ class DevicePage(EnrollPage):
         self._verdict = replace(self.draft.answers, **values).verdict()
         verdict = self._verdict
         text = verdict.reason + (f"\n{verdict.way_out}" if verdict.way_out else "")
+        text += "".join(f"\n{warning}" for warning in verdict.warnings)
         self.verdict.setText(text)
         set_state(self.verdict, "ok" if verdict.eligible else "error")
         self.completeChanged.emit()
