@@ -24,13 +24,15 @@ from app.security.roles import Actor
 from app.security.vault import forget_passphrases
 from app.services import OpenedPackage
 from app.store import Store
+from ui import changes
 from ui.audit.screen import AuditScreen
 from ui.bulk.screen import BulkScreen
+from ui.changes import Change
 from ui.devices.screen import DevicesScreen
 from ui.enroll.screen import EnrollScreen
 from ui.fleet.screen import FleetScreen
 from ui.navigation import SCREENS, TITLES, shortcut
-from ui.ops import wait_for_writer
+from ui.ops import run_op, wait_for_writer
 from ui.packages.screen import PackagesScreen
 from ui.session import Session
 from ui.settings.screen import SettingsScreen
@@ -105,7 +107,6 @@ class MainWindow(QMainWindow):
                 screen = self.devices
             elif key == "enroll":
                 self.enroll = EnrollScreen(self.store, self.current_actor)
-                self.enroll.enrolled.connect(self._on_enroll_enrolled)
                 screen = self.enroll
             elif key == "audit":
                 self.audit = AuditScreen(self.store, self.current_actor)
@@ -174,12 +175,8 @@ class MainWindow(QMainWindow):
             self._idle_ms = None  # an admin's choice now overrides the start-up value
             self.session.set_idle_ms(self._idle_setting_ms())
 
-    def _on_enroll_enrolled(self) -> None:
-        self.devices.refresh()
-
     def _on_bulk_built(self, build: PackageBuild) -> None:
-        self.packages.refresh()
-        self.packages.select(build.id)
+        self.packages.select(build.id)  # listed when the Packages screen shows it
 
     def _on_packages_open_requested(self, opened: OpenedPackage) -> None:
         self.show_screen("bulk")
@@ -195,8 +192,6 @@ class MainWindow(QMainWindow):
     def show_screen(self, key: str) -> None:
         """Show a screen with the keyboard in its first field (Ctrl+1..7 come here)."""
         self.navigation.setCurrentRow(SCREENS.index(key))
-        if key == "packages":
-            self.packages.refresh()
         if key == "devices":
             self.devices.focus_search()
         elif key == "enroll":
@@ -212,14 +207,24 @@ class MainWindow(QMainWindow):
         self.session.lock(keep=self)
 
     def _on_session_locked(self) -> None:
-        self.bulk.wizard.finish_page.forget_clipboard()  # no package password left behind
-        if self.session.actor is not None:
-            services.record_lock(self.store, self.session.actor)
-            self.sign_in.show_locked(self.session.actor)
-        else:
-            self.sign_in.refresh()
+        """Cover everything first (the session has hidden every other window); the lock's
+        audit entry follows on the writer thread, so a write lock held by an import or
+        another bench can neither freeze the GUI nor leave the kiosk open."""
         self.outer.setCurrentWidget(self.sign_in)
         self.show()
+        self.bulk.wizard.finish_page.forget_clipboard()  # no package password left behind
+        actor = self.session.actor
+        if actor is None:
+            self.sign_in.refresh()
+            return
+        self.sign_in.show_locked(actor)
+        run_op(
+            self.db_path,
+            lambda store, _p, _c: services.record_lock(store, actor),
+            on_done=lambda _r: None,
+            changes_made=Change.AUDIT,
+            what=self.tr("Recording the lock in the audit trail"),
+        )
 
     def _on_session_unlocked(self) -> None:
         actor = self.session.actor
@@ -230,8 +235,8 @@ class MainWindow(QMainWindow):
         self.devices.apply_actor(actor)
         self.audit.apply_actor(actor)
         self.settings.apply_actor(actor)
+        row = self.navigation.currentRow()  # before the shell shows and takes focus
         self.outer.setCurrentWidget(self.shell)
-        row = self.navigation.currentRow()
         self.show_screen(SCREENS[row] if row >= 0 else "devices")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
@@ -240,6 +245,7 @@ class MainWindow(QMainWindow):
         self.fleet.shutdown()
         self.bulk.wizard.discard_opened()
         wait_for_writer()
+        changes.close_all()
         forget_passphrases()  # the vault passphrase lives no longer than the kiosk
         self.store.close()
         super().closeEvent(event)

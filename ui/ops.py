@@ -1,7 +1,10 @@
 """Background operations: a plain function run off the GUI thread, results back on it.
 
-Writes go through one writer thread, so two jobs never fight over the database. Each job
-opens its own connection: connections never cross threads.
+Every write of the kiosk goes through `run_op`: one writer thread, so two jobs never fight
+over the database, each with its own connection (connections never cross threads). When a
+job succeeds, the change channel (ui/changes.py) tells the screens what it changed; when it
+fails, `on_failed` hears why, or, if the caller has nothing better to do, a message box says
+what happened, where, and what to do next (`report_failure`).
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
+from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.errors import JoineryError
 from app.store import Store
+from ui import changes
+from ui.changes import Change
 
 log = logging.getLogger(__name__)
 
@@ -88,26 +95,63 @@ def run_op(
     job: Job,
     *,
     on_done: Callable[[Any], None],
-    on_failed: Callable[[BaseException], None],
+    on_failed: Callable[[BaseException], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    changes_made: Change = Change.ALL,
+    parent: QWidget | None = None,
+    what: str = "",
 ) -> Operation:
-    """Start `job` on the writer thread; callbacks run on the GUI thread."""
+    """Start `job` on the writer thread; callbacks run on the GUI thread.
+
+    On success the screens hear `changes_made` (what the job may have changed), then
+    `on_done(result)` runs. On failure `on_failed(error)` runs, or `report_failure` tells
+    the person (`what`: the work that failed, "Saving the settings").
+    """
     operation = Operation(db_path, job)
     _running.add(operation)
 
-    def finish(callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        def handler(value: Any) -> None:
-            _running.discard(operation)
-            callback(value)
+    def succeeded(value: Any) -> None:
+        _running.discard(operation)
+        changes.announce(db_path, changes_made)
+        on_done(value)
 
-        return handler
+    def failed(error: BaseException) -> None:
+        _running.discard(operation)
+        if on_failed is not None:
+            on_failed(error)
+        else:
+            report_failure(parent, what, error)
 
-    operation.signals.succeeded.connect(finish(on_done))
-    operation.signals.failed.connect(finish(on_failed))
+    operation.signals.succeeded.connect(succeeded)
+    operation.signals.failed.connect(failed)
     if on_progress is not None:
         operation.signals.progress.connect(on_progress)
     writer_pool().start(operation)
     return operation
+
+
+def failure_words(error: BaseException, what: str = "") -> str:
+    """What a person reads about a failed job: Joinery's own words for a known error (they
+    say what and where, and what to do); for anything else, that it was logged as a bug."""
+    if isinstance(error, JoineryError):
+        return str(error)
+    log.error("%s failed unexpectedly", what or "a background job", exc_info=error)
+    return QCoreApplication.translate(
+        "ops",
+        "{w} stopped on an unexpected error; nothing it was writing was saved. The log "
+        "(joinery.log in Joinery's data folder) has the details for a bug report.",
+    ).format(w=what or QCoreApplication.translate("ops", "The work"))
+
+
+def report_failure(parent: QWidget | None, what: str, error: BaseException) -> None:
+    """The default failure handler: a message box over `parent` (only a log without one)."""
+    text = failure_words(error, what)
+    if parent is None:
+        log.warning("%s", text)
+        return
+    from ui.widgets.messages import notify  # a dialog: loaded when first needed
+
+    notify(parent, QMessageBox.Icon.Warning, what or "Joinery", text)
 
 
 def wait_for_writer(msecs: int = 30_000) -> bool:

@@ -19,6 +19,8 @@ from app.security import operators
 from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.store import Store
+from ui.changes import Change
+from ui.ops import failure_words, run_op
 
 
 def _pin_field() -> QLineEdit:
@@ -60,6 +62,8 @@ class SignInScreen(QWidget):
         self.error.setWordWrap(True)
         self.error.setFixedWidth(384)
         self.button = QPushButton()
+        self._action = ""  # the button's words in this mode ("Sign in", "Unlock", ...)
+        self.checking = False  # a PIN is being checked on the writer thread
         self.button.setObjectName("primary")
         self.button.setDefault(True)
         self.switch = QPushButton(self.tr("Sign in as someone else"))
@@ -147,6 +151,7 @@ class SignInScreen(QWidget):
         self.title.setText(title)
         self.subtitle.setText(subtitle)
         self.button.setText(action)
+        self._action = action
         self._form.setRowVisible(self.confirm, confirm)
         self.switch.setVisible(self._locked_name is not None)
         self.error.clear()
@@ -166,6 +171,8 @@ class SignInScreen(QWidget):
             self.pin.setFocus()
 
     def _on_button_clicked(self) -> None:
+        if self.checking:
+            return  # Enter pressed again while the PIN is checked
         name = self.name.text().strip()
         pin = Secret(self.pin.text())
         self.pin.clear()
@@ -175,20 +182,46 @@ class SignInScreen(QWidget):
         if not pin:
             self._fail(self.tr("Enter your PIN."), self.pin)
             return
-        try:
-            if self.creating_first_admin:
-                if pin.reveal() != self.confirm.text():
-                    self.confirm.clear()
-                    self._fail(self.tr("The two PINs differ. Enter the same PIN twice."), self.pin)
-                    return
+        creating = self.creating_first_admin
+        if creating:
+            if pin.reveal() != self.confirm.text():
                 self.confirm.clear()
-                operators.create_operator(self.store, None, name, Role.ADMIN, pin)
-            actor = operators.sign_in(self.store, name, pin)
-        except JoineryError as exc:
-            self._fail(str(exc), self.pin)
-            return
+                self._fail(self.tr("The two PINs differ. Enter the same PIN twice."), self.pin)
+                return
+            self.confirm.clear()
+
+        def job(store: Store, _progress: object, _cancelled: object) -> Actor:
+            # Off the GUI thread: the PIN's hash costs tens of milliseconds, and counting the
+            # attempt waits for the write lock another bench may hold.
+            if creating:
+                operators.create_operator(store, None, name, Role.ADMIN, pin)
+            return operators.sign_in(store, name, pin)
+
+        self._set_checking(True)
+        run_op(
+            self.store.path,
+            job,
+            on_done=self._on_signed_in,
+            on_failed=self._on_sign_in_failed,
+            changes_made=Change.AUDIT | Change.OPERATORS,
+        )
+
+    def _set_checking(self, checking: bool) -> None:
+        self.checking = checking
+        self.button.setEnabled(not checking)
+        self.button.setText(self.tr("Checking…") if checking else self._action)
+
+    def _on_signed_in(self, actor: Actor) -> None:
+        self._set_checking(False)
         self.error.clear()
         self.signed_in.emit(actor)
+
+    def _on_sign_in_failed(self, error: BaseException) -> None:
+        self._set_checking(False)
+        if isinstance(error, JoineryError):
+            self._fail(str(error), self.pin)
+        else:
+            self._fail(failure_words(error, self.tr("Signing in")), self.pin)
 
     def _fail(self, message: str, field: QLineEdit) -> None:
         self.error.setText(message)

@@ -11,7 +11,7 @@ from app.security import operators
 from app.security.roles import Role
 from app.security.secret import Secret
 from app.store import Store
-from tests.helpers.keyboard import enter, focus_name, type_text
+from tests.helpers.keyboard import enter, focus_name, type_text, wait_until
 from ui.main import MainWindow
 
 ADMIN_PIN = "482915"
@@ -38,10 +38,15 @@ def open_kiosk(qtbot: QtBot, db: Path) -> MainWindow:
 
 
 def sign_in(name: str, pin: str) -> None:
-    """Type the name, Enter, the PIN, Enter."""
+    """Type the name, Enter, the PIN, Enter; then wait while the PIN is checked (off the GUI
+    thread) until the kiosk opens or says why not."""
     assert focus_name() == "operatorName"
     type_text(name)
     enter()
     assert focus_name() == "operatorPin"
     type_text(pin)
     enter()
+    screen = next(
+        w for w in QApplication.allWidgets() if w.objectName() == "signInScreen" and w.isVisible()
+    )
+    wait_until(lambda: not screen.checking)  # type: ignore[attr-defined]

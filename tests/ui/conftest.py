@@ -29,3 +29,13 @@ def screen(qtbot: QtBot, seeded_db: Path) -> Iterator[DevicesScreen]:
     yield widget
     wait_for_writer()
     widget.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _close_change_channels() -> Iterator[None]:
+    """Each test's databases get channels of their own; none outlives its test."""
+    yield
+    from ui import changes
+
+    wait_for_writer()
+    changes.close_all()

@@ -123,7 +123,7 @@ def test_another_process_writing_shows_up_and_keeps_the_selection(
     screen.table.selectRow(3)
     chosen = screen.selected_device()
     assert chosen is not None
-    version = screen._data_version
+    drawn = screen.refreshes
     writer = (
         "import sys\n"
         "from app.store import Store\n"
@@ -135,7 +135,7 @@ def test_another_process_writing_shows_up_and_keeps_the_selection(
     subprocess.run(
         [sys.executable, "-c", writer, screen.store.path], check=True, env=env, timeout=120
     )
-    qtbot.waitUntil(lambda: screen._data_version != version, timeout=5_000)
+    qtbot.waitUntil(lambda: screen.refreshes > drawn, timeout=5_000)
     wait_rows(qtbot, screen)
     assert screen.selected_device() is not None
     assert screen.selected_device().id == chosen.id  # type: ignore[union-attr]
@@ -146,14 +146,14 @@ def test_another_process_writing_shows_up_and_keeps_the_selection(
 def test_pause_holds_the_picture_until_resumed(qtbot: QtBot, screen: FleetScreen) -> None:
     qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
     assert screen.paused and "Paused" in screen.live.text()
-    version = screen._data_version
+    drawn = screen.refreshes
     with Store.open(screen.store.path) as other:  # another connection, like another bench
         device = next(other.iter_devices(DeviceQuery()))
         services.reevaluate_device(other, device.id)  # a write the screen must not show yet
     qtbot.wait(3 * 500)
-    assert screen._data_version == version
+    assert screen.refreshes == drawn  # the channel told it; paused, it drew nothing
     qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
-    assert screen._data_version != version
+    assert screen.refreshes > drawn
 
 
 def test_the_fleet_on_a_past_day(qtbot: QtBot, screen: FleetScreen) -> None:

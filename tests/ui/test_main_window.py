@@ -49,6 +49,7 @@ def sign_in(qtbot: QtBot, window: MainWindow, name: str, pin: str) -> None:
         qtbot.keyClicks(screen.name, name)
     qtbot.keyClicks(screen.pin, pin)
     qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not screen.checking)  # the PIN is checked off the GUI thread
 
 
 def test_first_run_asks_for_the_first_admin(qtbot: QtBot, seeded_db: Path) -> None:
@@ -66,7 +67,7 @@ def test_first_run_asks_for_the_first_admin(qtbot: QtBot, seeded_db: Path) -> No
     qtbot.keyClicks(screen.pin, PIN)
     qtbot.keyClicks(screen.confirm, PIN)
     qtbot.keyClick(screen.confirm, Qt.Key.Key_Return)
-    assert window.outer.currentWidget() is window.shell
+    qtbot.waitUntil(lambda: window.outer.currentWidget() is window.shell)
     assert "ada" in window.badge.text() and "admin" in window.badge.text()
     actions = [e.action for e in window.store.audit_entries()]
     assert actions[:2] == ["operator.sign_in", "operator.create"]
@@ -286,7 +287,7 @@ def test_enter_after_the_name_moves_to_the_pin(qtbot: QtBot, seeded_db: Path) ->
     assert screen.error.text() == "Enter your PIN."
     qtbot.keyClicks(screen.pin, PIN)
     qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
-    assert window.outer.currentWidget() is window.shell
+    qtbot.waitUntil(lambda: window.outer.currentWidget() is window.shell)
     window.close()
 
 

@@ -24,6 +24,7 @@ from tests.helpers.keyboard import (
     tab,
     tab_to,
     type_text,
+    wait_until,
 )
 from tests.helpers.kiosk import ADMIN_PIN, TECH_PIN, add_operators, open_kiosk, sign_in
 from ui.main import MainWindow
@@ -202,6 +203,7 @@ def test_unsaved_values_survive_the_idle_lock_for_the_same_admin(
     assert focus_name() == "operatorPin"
     type_text(ADMIN_PIN)
     enter()
+    wait_until(lambda: not window.sign_in.checking)  # the PIN is checked off the GUI thread
     field = window.settings.form.editors["tenant_domains"]
     assert field.text() == "contoso.com"  # type: ignore[union-attr]
     assert settings.domains(window.store) == ()  # still not saved: Enter saves

@@ -28,6 +28,8 @@ from app.security import audit_actions
 from app.security.roles import Actor, Permission
 from app.store import Store
 from app.store.audit import AuditEntry, AuditQuery
+from ui import changes
+from ui.changes import Change
 from ui.widgets.messages import notify
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class AuditScreen(QWidget):
         self.verify_button = QPushButton(self.tr("&Verify chain"))
         self.export_button = QPushButton(self.tr("E&xport CSV…"))
         self.table = QTableWidget(0, len(HEADERS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table
         self.table.setObjectName("auditTable")
         self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
         self.table.verticalHeader().setVisible(False)
@@ -106,6 +109,8 @@ class AuditScreen(QWidget):
         self.more.clicked.connect(self._on_more_clicked)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.choose_export)
+        # Every write adds an entry; the list is read when shown and after each change.
+        changes.follow(self, store.path, Change.ALL, self.reload, load_when_shown=True)
 
     def _offer_actions(self) -> None:
         """Every declared action, under its group; a group's own entry selects all of it."""
@@ -143,10 +148,6 @@ class AuditScreen(QWidget):
             actor=self.who.text().strip() or None,
             text=self.text.text().strip(),
         )
-
-    def showEvent(self, event: object) -> None:  # noqa: N802
-        self.reload()
-        super().showEvent(event)  # type: ignore[arg-type]
 
     def reload(self) -> None:
         self.table.setRowCount(0)

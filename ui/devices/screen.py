@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,8 @@ from app.errors import JoineryError, TargetNotEmpty
 from app.security.roles import Actor, Permission
 from app.services import ExportReport
 from app.store import Store
+from ui import changes
+from ui.changes import Change
 from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import COLUMNS, DeviceTableModel
@@ -42,7 +44,6 @@ from ui.widgets.scan_field import ScanFieldWidget
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 1000
 CSV_FILTER = "Autopilot hardware hash (*.csv);;All files (*)"
 # Compliance: swatch and words; Enrollment: "Prepared at the bench".
 COLUMN_WIDTHS = (116, 128, 140, 88, 190, 134, 146, 118, 140)
@@ -71,7 +72,6 @@ class DevicesScreen(QWidget):
         # GUI-thread reads (one row at a time, microseconds): the window's connection if given.
         self._owns_store = store is None
         self.store = store if store is not None else Store.open(db_path)
-        self._data_version = self.store.data_version()
         self._pending: services.ExactMatch | None = None  # found by Enter, to select
         self._missed: str | None = None  # what Enter did not find, to say once listed
         self._selected_id: int | None = None
@@ -122,10 +122,7 @@ class DevicesScreen(QWidget):
         self._connect()
         self.import_flow = AutopilotImportFlow(db_path, self, actor=self._actor, present=present)
         self.import_flow.finished.connect(self._on_import_flow_finished)
-        self._poll = QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._on_poll_timeout)
-        self._poll.start()
+        changes.follow(self, db_path, Change.DEVICES, self.refresh)
         self.model.refresh()
 
     def _layout(self) -> None:
@@ -178,7 +175,6 @@ class DevicesScreen(QWidget):
             return
         self._closed = True
         self.table.selectionModel().currentRowChanged.disconnect(self._on_table_current_changed)
-        self._poll.stop()
         self.model.shutdown()
         if self._owns_store:
             self.store.close()
@@ -214,8 +210,7 @@ class DevicesScreen(QWidget):
             )
 
     def refresh(self) -> None:
-        """Show what changed now; the poll then has nothing left to notice."""
-        self._data_version = self.store.data_version()
+        """Show what changed (the change channel calls it), keeping the selection."""
         self.model.refresh()
         if self._selected_id is not None:
             self._show(self.store.device(self._selected_id))
@@ -395,12 +390,6 @@ class DevicesScreen(QWidget):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
         set_state(self.message, "error" if error else "")
-
-    # -- live updates ----------------------------------------------------------------------
-
-    def _on_poll_timeout(self) -> None:
-        if self.store.data_version() != self._data_version:
-            self.refresh()
 
     # -- import and export -----------------------------------------------------------------
 

@@ -30,6 +30,8 @@ from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult
 from app.store import Store
+from ui import changes
+from ui.changes import Change
 from ui.ops import run_op
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.form import buddy, set_state
@@ -125,6 +127,7 @@ class BatchEnrollScreen(QWidget):
         self.scan.textEdited.connect(self._on_scan_text_edited)
         self.profile.currentTextChanged.connect(self._on_profile_changed)
         self.reload_profiles()
+        changes.follow(self, store.path, Change.PROFILES, self.reload_profiles)
         self._show_preview(None)
 
     # -- profiles --------------------------------------------------------------------------

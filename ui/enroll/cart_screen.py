@@ -31,6 +31,8 @@ from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest
 from app.store import Store
+from ui import changes
+from ui.changes import Change
 from ui.ops import run_op
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import buddy, set_state
@@ -130,6 +132,7 @@ class CartEnrollWidget(QWidget):
             QShortcut(QKeySequence(keys), self, activated=self.commit)
         self.table.installEventFilter(self)
         self.reload_profiles()
+        changes.follow(self, store.path, Change.PROFILES, self.reload_profiles)
         self._refresh()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802

@@ -71,6 +71,4 @@ class EnrollScreen(QWidget):
             self.cart.focus_scan()
 
     def _on_tabs_current_changed(self, _index: int) -> None:
-        self.batch.reload_profiles()
-        self.cart.reload_profiles()
         self.focus_current()

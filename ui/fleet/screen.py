@@ -1,7 +1,7 @@
 """Fleet: the live compliance dashboard. Tiles, charts, the devices behind every number,
 why each one fails, stale devices and their cleanup plan, and the fleet on a past day.
 
-Live: the screen polls `PRAGMA data_version` (microseconds); a write by any process shows
+Live: the change channel (ui/changes.py) tells it of every write, by any process; it shows
 within a second, without losing the selection, the sort or the filters. The tiles and charts
 read trigger-kept counters; the table pages its rows off the GUI thread.
 """
@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime, QTimer
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -34,6 +34,8 @@ from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import Dashboard
 from app.store import Store
+from ui import changes
+from ui.changes import Change
 from ui.devices.model import COLUMNS, STATE_KEY, DeviceTableModel
 from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
@@ -51,7 +53,6 @@ from ui.words import shown
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 500
 TOTAL = "total"
 STALE_TILE = "stale"
 STATE_COLUMN_PX = 150
@@ -80,14 +81,17 @@ class FleetScreen(QWidget):
         self.board: Dashboard | None = None
         self.tile: str | None = None
         self.paused = False
-        self._data_version = -1
+        self.refreshes = 0  # how many times the screen was drawn from the database
         self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
         self._stale_shown: int | None = None  # the stale count the Stale tab was planned for
         self._build()
-        self._poll = QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._on_poll_timeout)
-        self._poll.start()
+        changes.follow(
+            self,
+            store.path,
+            Change.DEVICES | Change.POLICIES | Change.SETTINGS,
+            self._on_live_change,
+            load_when_shown=True,
+        )
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -252,8 +256,8 @@ class FleetScreen(QWidget):
         """Tiles and charts from the counters; the table asks again, keeping its place."""
         actor = self._actor()
         if actor is None:
-            return  # locked: nothing is read for nobody; the next poll after sign-in does it
-        self._data_version = self.store.data_version()
+            return  # locked: nothing is read for nobody; the next change after sign-in does it
+        self.refreshes += 1
         past = self.as_of.date() < _utc_today()
         try:
             if past:
@@ -294,10 +298,10 @@ class FleetScreen(QWidget):
         if self.tabs.currentIndex() == STALE and stale_changed:
             self._show_stale()  # planning 500 devices is not for every check-in batch
 
-    def _on_poll_timeout(self) -> None:
-        if self.paused or not self.isVisible():
-            return
-        if self.store.data_version() != self._data_version:
+    def _on_live_change(self) -> None:
+        """The fleet changed (this kiosk or anyone else): draw it again, unless paused
+        (Resume draws it)."""
+        if not self.paused:
             self.refresh()
 
     def _on_pause_toggled(self, paused: bool) -> None:
@@ -310,11 +314,6 @@ class FleetScreen(QWidget):
 
     def _on_as_of_changed(self, _day: QDate) -> None:
         self.refresh()
-
-    def showEvent(self, event: object) -> None:  # noqa: N802
-        super().showEvent(event)  # type: ignore[arg-type]
-        if self._data_version != self.store.data_version() or self.board is None:
-            self.refresh()
 
     # -- drill-downs -----------------------------------------------------------------------
 
@@ -554,5 +553,4 @@ class FleetScreen(QWidget):
         self.note.setVisible(bool(text))
 
     def shutdown(self) -> None:
-        self._poll.stop()
         self.model.shutdown()

@@ -32,7 +32,8 @@ from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services import OpenedPackage, PackageListing
 from app.store import Store
-from ui import theme
+from ui import changes, theme
+from ui.changes import Change
 from ui.ops import run_op
 from ui.widgets.scrolling import scrolling_body
 
@@ -144,6 +145,9 @@ class PackagesScreen(QWidget):
         self.table.doubleClicked.connect(self._on_open_wizard_clicked)
         self.open_wizard.clicked.connect(self._on_open_wizard_clicked)
         self.open_xml.clicked.connect(self._on_open_xml_clicked)
+        self._wanted: int | None = None  # a build to select once it is listed
+        # Builds from the wizard or the CLI, devices provisioned with them: any write.
+        changes.follow(self, store.path, Change.PACKAGES | Change.DEVICES, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
@@ -156,8 +160,9 @@ class PackagesScreen(QWidget):
         self.empty.setVisible(not self.listings)
         self.table.setVisible(bool(self.listings))
         self.side.setVisible(bool(self.listings))  # no package: no details to show
+        wanted, self._wanted = self._wanted or current, None
         row = next(
-            (i for i, item in enumerate(self.listings) if current and item.build.id == current),
+            (i for i, item in enumerate(self.listings) if wanted and item.build.id == wanted),
             0,
         )
         if self.listings:
@@ -200,9 +205,13 @@ class PackagesScreen(QWidget):
         return self.listings[row].build.id if 0 <= row < len(self.listings) else None
 
     def select(self, build_id: int) -> None:
+        """Select a build: now if it is listed, else once the list has it (a build just made
+        is listed when the screen next refreshes)."""
         for row, listing in enumerate(self.listings):
             if listing.build.id == build_id:
                 self.table.selectRow(row)
+                return
+        self._wanted = build_id
 
     def _on_table_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_detail()

@@ -31,6 +31,8 @@ from app import settings
 from app.errors import InputError, JoineryError
 from app.security.roles import Actor, Permission
 from app.store import Store
+from ui import changes
+from ui.changes import Change
 from ui.ops import run_op
 from ui.settings.operators import OperatorsPanel
 from ui.settings.vault_row import VaultRow
@@ -220,16 +222,21 @@ class SettingsScreen(QWidget):
         self.form.submitted.connect(self.save)
         self.save_button.clicked.connect(self.save)
         self.form.load(store)
+        # Another bench or the CLI may change them: read again when shown after a change
+        # (values typed and not saved yet stay).
+        changes.follow(
+            self,
+            store.path,
+            Change.SETTINGS | Change.OPERATORS,
+            self.reload,
+            load_when_shown=True,
+        )
 
     @staticmethod
     def _section(text: str) -> QLabel:
         label = QLabel(text)
         label.setObjectName("sectionTitle")
         return label
-
-    def showEvent(self, event: object) -> None:  # noqa: N802
-        self.reload()
-        super().showEvent(event)  # type: ignore[arg-type]
 
     def reload(self, *, keep_edits: bool = True) -> None:
         """Read the settings, the vault and the operators again (another process may have
