@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +15,12 @@ from typing import Any
 import click
 
 from app import paths, services
-from app.errors import InputError, JoineryError, KnownError
+from app.errors import InputError, JoineryError, KnownError, from_environment
 from app.security import operators
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.store import Store
+from app.textsafe import lone_surrogate, printable
 
 PIN_ENV = "JOINERY_PIN"
 
@@ -30,8 +32,23 @@ class JoineryGroup(click.Group):
         try:
             return super().invoke(ctx)
         except JoineryError as exc:
-            click.echo(f"joinery: {exc}", err=True)
+            click.echo(f"joinery: {shown(exc)}", err=True)
             ctx.exit(1)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            # A damaged database or a full disk is the environment's fault: said plainly,
+            # exit 1, never a traceback (every write rolled back or removed its file).
+            obj = ctx.find_object(Context)
+            known = from_environment(exc, str(obj.db_path) if obj else None)
+            if known is None:
+                raise
+            click.echo(f"joinery: {shown(known)}", err=True)
+            ctx.exit(1)
+
+
+def shown(error: BaseException) -> str:
+    """An error's message for a terminal: its lines kept, any control character in them
+    (from a file name or a file's content) escaped."""
+    return "\n".join(printable(line) for line in str(error).split("\n"))
 
 
 class Context:
@@ -88,5 +105,9 @@ def check_local_admin(db_path: Path) -> None:
 
 
 def emit_json(document: object) -> None:
-    """`--json` output: one document on stdout."""
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    """`--json` output: one document on stdout. Text that UTF-8 cannot carry (a lone
+    surrogate from a damaged file) is written as a JSON escape, never a crash after a commit."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if lone_surrogate(text) is not None:
+        text = json.dumps(document, indent=2, ensure_ascii=True)
+    click.echo(text)

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from app.errors import from_environment
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ class Operation(QRunnable):
                 store.close()
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never lost
             log.debug("operation failed: %r", exc)
-            self.signals.failed.emit(exc)
+            # A damaged database or a full disk reaches the screen as the KnownError it is.
+            self.signals.failed.emit(from_environment(exc, self._db_path) or exc)
         else:
             self.signals.succeeded.emit(result)
         finally:

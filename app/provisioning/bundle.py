@@ -14,8 +14,8 @@ import logging
 import os
 import shutil
 import struct
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -23,7 +23,8 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.errors import InputError, KnownError
+from app import leftovers
+from app.errors import DiskFull, InputError, KnownError, from_environment
 from app.fileutil import atomic_write
 from app.provisioning import bundle_format as fmt
 from app.provisioning.bundle_format import (
@@ -44,6 +45,7 @@ from app.provisioning.members import (
     manifest_problems,
 )
 from app.security.secret import Secret
+from app.textsafe import printable
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,6 @@ DEFAULT_COST = KdfCost()
 DEFAULT_BOUNDS = KdfBounds()
 DEFAULT_LIMITS = Limits()
 TrustKeys = Ed25519PublicKey | Sequence[Ed25519PublicKey] | None
-_Sink = Callable[[Entry, Iterator[bytes]], None]
 
 
 @dataclass(frozen=True)
@@ -220,9 +221,15 @@ def _stamp(member: Member) -> tuple[int, int] | None:
 # -- reading --------------------------------------------------------------------------------
 
 
-def inspect_bundle(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Verdict:
-    """Header metadata (and, for an unencrypted bundle, its member list); signature checked."""
-    return _open(path, None, None, DEFAULT_BOUNDS, limits, None, need_content=False)
+def inspect_bundle(
+    path: Path, trust_key: TrustKeys = None, *, limits: Limits = DEFAULT_LIMITS
+) -> Verdict:
+    """Header metadata (and, for an unencrypted bundle, its member list); signature checked.
+
+    With `trust_key`, `trusted` says whether the signer is one of them (never raised here:
+    inspecting shows what a bundle is; the caller decides what an untrusted one means).
+    """
+    return _open(path, _Read(trust_key, None, DEFAULT_BOUNDS, limits, strict_trust=False))
 
 
 def verify_bundle(
@@ -236,9 +243,13 @@ def verify_bundle(
     """Check signature, signer, and (with a password or when unencrypted) every member.
 
     Raises BundleTampered, BundleUntrusted, BundleRefused or WrongPassword; the signature is
-    checked before any key is derived.
+    checked before any key is derived. Without `trust_key` the signer is not checked
+    (`trusted` is None): callers that act on a bundle pass the keys they trust.
     """
-    return _open(path, trust_key, password, kdf_bounds, limits, None, need_content=False)
+    return _open(path, _Read(trust_key, password, kdf_bounds, limits))
+
+
+STAGING_PREFIX = ".joinery-unpack-"
 
 
 def unpack_bundle(
@@ -247,103 +258,140 @@ def unpack_bundle(
     password: Secret | None = None,
     trust_key: TrustKeys = None,
     *,
+    any_signer: bool = False,
     kdf_bounds: KdfBounds = DEFAULT_BOUNDS,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Verdict:
     """Verify, then write the members into `out_dir` (new or empty; private: 0700/0600).
 
-    The files land in a temporary folder beside `out_dir`, renamed into place only when
-    every check passed, so a rejected bundle leaves nothing behind.
+    The signer must be one of `trust_key` (BundleUntrusted otherwise, also when no key is
+    given) unless `any_signer`: the project holds a script an operator runs elevated. The
+    files land in a 0700 staging folder beside `out_dir`, renamed into place only when
+    every check passed, so a rejected bundle leaves nothing behind; a crash leaves a
+    staging folder that the next unpack (or the kiosk's start) removes.
     """
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InputError(f"{out_dir} already exists and is not an empty folder.")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        verdict = _open(
-            path, trust_key, password, kdf_bounds, limits, _writer(staging), need_content=True
+    if trust_key is None and not any_signer:
+        raise BundleUntrusted(
+            f"{printable(path)}: no trusted signer key was given, so who made it cannot be "
+            "checked. Give the public key of whoever built it (--trust-key)."
         )
-        if out_dir.exists():
-            out_dir.rmdir()
-        staging.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise InputError(f"{printable(out_dir)} already exists and is not an empty folder.")
+    leftovers.sweep("unpack", STAGING_PREFIX)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise (from_environment(exc) or exc) from exc
+    with leftovers.pending("unpack") as record:
+        staging = out_dir.parent / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        record.add(staging)  # before it exists: a crash from here on is swept
+        try:
+            staging.mkdir(mode=0o700)
+            read = _Read(trust_key, password, kdf_bounds, limits, strict_trust=not any_signer)
+            verdict = _open(path, read, _Writer(staging))
+            if out_dir.exists():
+                out_dir.rmdir()
+            staging.rename(out_dir)
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError) and (known := from_environment(exc)):
+                raise known from exc
+            raise
     return verdict
 
 
-def _writer(root: Path) -> _Sink:
-    resolved = root.resolve()
+@dataclass(frozen=True)
+class _Read:
+    """What one read checks against, and how."""
 
-    def sink(entry: Entry, pieces: Iterator[bytes]) -> None:
-        target = root.joinpath(*entry.name.split("/"))
-        if not target.resolve().is_relative_to(resolved):  # names were checked; belt and braces
-            raise BundleRefused(f"{entry.name!r} would be written outside {root}")
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        flags |= getattr(os, "O_BINARY", 0)
-        with os.fdopen(os.open(target, flags, 0o600), "wb") as handle:
-            for piece in pieces:
-                handle.write(piece)
-
-    return sink
+    trust_key: TrustKeys
+    password: Secret | None
+    kdf_bounds: KdfBounds
+    limits: Limits
+    strict_trust: bool = True  # an untrusted signer raises (else: trusted=False)
 
 
-def _open(
-    path: Path,
-    trust_key: TrustKeys,
-    password: Secret | None,
-    kdf_bounds: KdfBounds,
-    limits: Limits,
-    sink: _Sink | None,
-    *,
-    need_content: bool,
-) -> Verdict:
-    source = str(path)
+class _Writer:
+    """Writes members under `root`: planned first (space), then each file 0600, O_EXCL."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.resolved = root.resolve()
+
+    def plan(self, entries: list[Entry]) -> None:
+        """Refuse before writing a byte when the disk cannot hold what the manifest says."""
+        needed = sum(entry.size for entry in entries)
+        free = shutil.disk_usage(self.root).free
+        if needed > free:
+            raise DiskFull(
+                f"Unpacking needs {needed:,} bytes and {printable(self.root.parent)} has "
+                f"{free:,} free: free some space (nothing was written)."
+            )
+
+    def __call__(self, entry: Entry, pieces: Iterator[bytes]) -> None:
+        target = self.root.joinpath(*entry.name.split("/"))
+        if not target.resolve().is_relative_to(self.resolved):  # names were checked before
+            raise BundleRefused(f"{entry.name!r} would be written outside {self.root}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            flags |= getattr(os, "O_BINARY", 0)
+            with os.fdopen(os.open(target, flags, 0o600), "wb") as handle:
+                for piece in pieces:
+                    handle.write(piece)
+        except OSError as exc:
+            # A write failed (a full disk): not the bundle's fault, and not "cannot read".
+            raise (from_environment(exc) or KnownError(f"Cannot write {target}: {exc}")) from exc
+
+
+def _open(path: Path, read: _Read, sink: _Writer | None = None) -> Verdict:
+    source = printable(path)
     try:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             header = fmt.read_header(handle, size, source)
             sha256, signed = fmt.verify_signature(handle, header, size, source)
-            trusted = _check_trust(header, trust_key, source)
+            trusted = _check_trust(header, read.trust_key, source, strict=read.strict_trust)
             enc = header.encryption
-            if enc is not None and password is None:
-                if need_content:
+            if enc is not None and read.password is None:
+                if sink is not None:
                     raise PasswordRequired(f"{source} is encrypted: give its password.")
                 return Verdict(path, header, sha256, trusted)
-            if enc is not None and (problem := kdf_bounds.problem(enc.cost)):
+            if enc is not None and (problem := read.kdf_bounds.problem(enc.cost)):
                 raise BundleRefused(
                     f"{source} asks for {problem}, outside what Joinery "
                     "accepts; refused without deriving a key."
                 )
-            members = _read_content(handle, header, size, password, limits, sink, source, signed)
+            members = _read_content(handle, header, size, read, sink, source, signed)
     except OSError as exc:
-        raise InputError(f"Cannot read {source}: {exc.strerror or exc}.") from None
+        raise InputError(f"Cannot read {source}: {printable(exc.strerror or exc)}.") from None
     return Verdict(path, header, sha256, trusted, tuple(members))
 
 
-def _check_trust(header: Header, trust_key: TrustKeys, source: str) -> bool | None:
+def _check_trust(header: Header, trust_key: TrustKeys, source: str, *, strict: bool) -> bool | None:
     if trust_key is None:
         return None
     keys = [trust_key] if isinstance(trust_key, Ed25519PublicKey) else list(trust_key)
-    if header.key_id not in {fmt.key_id(key) for key in keys}:
-        raise BundleUntrusted(
-            f"{source} is intact but signed by key {header.key_id}, which is not a trusted "
-            "signer. Use it only if you know where it came from, and pin that key."
-        )
-    return True
+    if header.key_id in {fmt.key_id(key) for key in keys}:
+        return True
+    if not strict:
+        return False
+    raise BundleUntrusted(
+        f"{source} is intact but signed by key {header.key_id}, which is not a trusted "
+        "signer. Use it only if you know where it came from, and pin that key."
+    )
 
 
 def _read_content(
     handle: IO[bytes],
     header: Header,
     size: int,
-    password: Secret | None,
-    limits: Limits,
-    sink: _Sink | None,
+    read: _Read,
+    sink: _Writer | None,
     source: str,
     signed: bytes,
 ) -> list[Entry]:
+    password, limits = read.password, read.limits
     end = size - fmt.SIG_BYTES
     again = hashlib.sha256(header.raw)
     if header.encryption is None:
@@ -358,11 +406,13 @@ def _read_content(
     (length,) = struct.unpack(">I", stream.exact(4))
     if length > limits.max_manifest_bytes:
         raise BundleRefused(f"{source} has a manifest larger than Joinery accepts.")
-    entries = decode_manifest(stream.exact(length))
+    entries = decode_manifest(stream.exact(length), limits)
     if isinstance(entries, str):
         raise BundleRefused(f"{source} was refused: {entries}.")
     if problems := manifest_problems(entries, limits):
         raise BundleRefused(f"{source} was refused: {problems[0]}.")
+    if sink is not None:
+        sink.plan(entries)
     for entry in entries:
         checked = _checked(stream.pieces(entry.size), entry, source)
         if sink is None:
@@ -405,32 +455,43 @@ def _checked(pieces: Iterator[bytes], entry: Entry, source: str) -> Iterator[byt
 
 
 class _Stream:
-    """Reads exact byte counts from an iterator of pieces without holding more than a piece."""
+    """Reads exact byte counts from an iterator of pieces, holding at most one piece.
+
+    Consumed bytes are skipped by an offset, not sliced off: slicing a 16 MiB chunk for each
+    of 10,000 one-byte members would copy 160 GB."""
 
     def __init__(self, pieces: Iterator[bytes], source: str) -> None:
-        self._pieces, self._buffer, self._source = pieces, b"", source
+        self._pieces, self._source = pieces, source
+        self._buffer, self._offset = b"", 0
 
     def _fill(self) -> bool:
         for piece in self._pieces:
             if piece:  # the last chunk of an encrypted bundle may be empty
-                self._buffer += piece
+                rest = self._buffer[self._offset :]
+                self._buffer, self._offset = (rest + piece if rest else piece), 0
                 return True
         return False
 
+    def _take(self, n: int) -> bytes:
+        if self._offset >= len(self._buffer) and not self._fill():
+            raise BundleTampered(f"{self._source} ends before its content does.")
+        start = self._offset
+        self._offset = min(start + n, len(self._buffer))
+        return self._buffer[start : self._offset]
+
     def exact(self, n: int) -> bytes:
-        while len(self._buffer) < n:
-            if not self._fill():
-                raise BundleTampered(f"{self._source} ends before its content does.")
-        data, self._buffer = self._buffer[:n], self._buffer[n:]
-        return data
+        parts = []
+        while n > 0:
+            data = self._take(n)
+            n -= len(data)
+            parts.append(data)
+        return b"".join(parts)
 
     def pieces(self, n: int) -> Iterator[bytes]:
         while n > 0:
-            if not self._buffer and not self._fill():
-                raise BundleTampered(f"{self._source} ends before its content does.")
-            data, self._buffer = self._buffer[:n], self._buffer[n:]
+            data = self._take(n)
             n -= len(data)
             yield data
 
     def at_end(self) -> bool:
-        return not self._buffer and not self._fill()
+        return self._offset >= len(self._buffer) and not self._fill()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import uuid
 from datetime import UTC, date, datetime
 from xml.etree.ElementTree import Element
 
+from app import jsonsafe
 from app.errors import InputError
 from app.provisioning.model import (
     AUTHORITY,
@@ -150,7 +150,7 @@ def _token_dates(token: str) -> tuple[date | None, date | None]:
         return None, None
     try:
         padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
+        claims = jsonsafe.loads(base64.urlsafe_b64decode(padded).decode("utf-8"))
         iat, exp = claims.get("iat"), claims.get("exp")
         issued = datetime.fromtimestamp(iat, UTC).date() if isinstance(iat, int) else None
         expires = datetime.fromtimestamp(exp, UTC).date() if isinstance(exp, int) else None

@@ -16,20 +16,21 @@ from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app import paths
 from app.domain import Device, PackageBuild
-from app.errors import Cancelled, InputError, KnownError
+from app.errors import Cancelled, InputError, JoineryError, KnownError
 from app.provisioning import build as builder
-from app.provisioning import bundle, wcd_xml
-from app.provisioning.bundle_format import SUFFIX, load_private_key, load_public_keys
+from app.provisioning import bundle, signers, wcd_xml
+from app.provisioning.bundle_format import SUFFIX, load_private_key
 from app.provisioning.model import BulkToken, PackageSpec, bump_version, version_problem
 from app.provisioning.rules import TOKEN_WARN_DAYS
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
+from app.textsafe import printable
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -258,12 +259,13 @@ def verify_package(
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Check a bundle (signature, signer, and its contents with the password); audited,
-    failures too. Says in the audit whether the file is one the registry recorded."""
+    failures too. Says in the audit whether the file is one the registry recorded. The
+    signer must be one of the bench's keys or `trust_keys` (BundleUntrusted otherwise)."""
     who = actor or local_admin()
     who.require(Permission.VIEW)
-    keys = load_public_keys(trust_keys) if trust_keys else None
     details: dict[str, object] = {"file": path.name, "with_password": password is not None}
     try:
+        keys = signer_keys(trust_keys or [], path)
         verdict = bundle.verify_bundle(path, keys, password, kdf_bounds=kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
@@ -283,24 +285,49 @@ def unpack_package(
     *,
     password: Secret | None = None,
     trust_keys: list[Path] | None = None,
+    any_signer: bool = False,
     actor: Actor | None = None,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Write a bundle's WCD project (secrets in the clear, for icd.exe) into a new private
-    folder; audited, failures too, since it is the one step that puts secrets on a disk."""
+    folder, if its signer is trusted (the bench's keys or `trust_keys`) or `any_signer`.
+
+    Audited before and after: the intent first, so secrets never reach a disk unaudited
+    (a crash after the rename still left the entry), then the outcome, failures too.
+    """
     who = actor or local_admin()
     who.require(Permission.BUILD_PACKAGE)
-    keys = load_public_keys(trust_keys) if trust_keys else None
     details: dict[str, object] = {"file": path.name, "to": str(out_dir)}
+    _audit(store, who, "package.unpack.start", path.name, {**details, "any_signer": any_signer})
     try:
-        verdict = bundle.unpack_bundle(path, out_dir, password, keys, kdf_bounds=kdf_bounds)
-    except InputError as error:
+        keys = signer_keys(trust_keys or [], path, any_signer=any_signer)
+        verdict = bundle.unpack_bundle(
+            path, out_dir, password, keys, any_signer=any_signer, kdf_bounds=kdf_bounds
+        )
+    except JoineryError as error:
         details.update(ok=False, reason=type(error).__name__)
         _audit(store, who, "package.unpack", path.name, details)
         raise
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
     _audit(store, who, "package.unpack", path.name, details)
     return verdict
+
+
+def signer_keys(
+    pinned: list[Path], path: Path, *, any_signer: bool = False
+) -> list[Ed25519PublicKey] | None:
+    """The keys a bundle's signer must be one of: `pinned` and the bench's own. None only
+    with `any_signer`; with no key at all otherwise, BundleUntrusted says what to give
+    (after the signature is checked: a damaged file is said to be damaged first)."""
+    keys = signers.trusted_keys(pinned)
+    if keys or any_signer:
+        return keys or None
+    bundle.inspect_bundle(path)
+    raise bundle.BundleUntrusted(
+        f"{printable(path)}: this bench has no signing key of its own and no key was given "
+        "with --trust-key, so who signed the bundle cannot be checked. Give the public key "
+        "(.pub) of whoever built it."
+    )
 
 
 def export_package(
@@ -356,7 +383,9 @@ def open_package(
         scratch = Path(tempfile.mkdtemp(prefix=REOPEN_PREFIX, dir=_scratch_root()))
         project = scratch / "project"
         try:
-            bundle.unpack_bundle(output, project, password, kdf_bounds=kdf_bounds)
+            # The signer is not checked against pinned keys here: the registry recorded this
+            # build, and comparing the file with the registry is open_package's own check.
+            bundle.unpack_bundle(output, project, password, any_signer=True, kdf_bounds=kdf_bounds)
             read = wcd_xml.read_customizations(project / builder.PROJECT_XML)
             details: dict[str, object] = {"build": build_id, "file": output.name}
             _audit(store, who, "package.open", f"{build.name} {build.version}", details)

@@ -12,7 +12,7 @@ from typing import Self
 
 from sqlite_utils import Database
 
-from app.errors import KnownError, SchemaTooNewError
+from app.errors import KnownError, SchemaTooNewError, from_environment
 from app.store.schema import SCHEMA_VERSION, migrations, number_of
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ class StoreBase:
             for pragma in _PRAGMAS:
                 conn.execute(pragma)
         except sqlite3.DatabaseError as exc:
+            if "full" in str(exc):
+                raise (from_environment(exc, target) or KnownError(str(exc))) from exc
             raise KnownError(
                 f"Cannot open the database {target}: {exc}. "
                 "Check that the file is a Joinery database, or choose another with --db."
@@ -118,7 +120,8 @@ class StoreBase:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             self._rollback()
-            raise _busy(self.path, exc) from exc
+            # Busy, or the disk is full: said as what it is (from_environment tells them apart).
+            raise (from_environment(exc, self.path) or _busy(self.path, exc)) from exc
 
     def _begin_immediate(self) -> None:
         # SQLite's busy wait is not fair: a writer committing back to back can hold off

@@ -1,0 +1,46 @@
+"""Text from a hostile file, made safe to show and to store.
+
+A terminal obeys escape sequences (ESC, CSI U+009B), a bidi override (U+202E) reorders what a
+person reads, and a lone surrogate (a JSON escape such as \\ud800) cannot be encoded as UTF-8
+at all: SQLite, a log file and stdout all refuse it. `printable` shows any text with those
+escaped; `lone_surrogate` finds the one character that would break a write.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Control (Cc), format (Cf: bidi overrides, zero-width), surrogate (Cs), line and paragraph
+# separators (Zl, Zp), private use and unassigned code points are shown escaped.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(value: object) -> str:
+    """`value` as text with every control, format or surrogate character escaped
+    (\\x1b, \\u202e, \\udc80); tab, line breaks and backslashes are escaped too, so a line
+    printed from a file is one line and cannot pass for another."""
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii() and text.isprintable() and "\\" not in text:
+        return text  # the common case, at C speed
+    return "".join(_shown(c) for c in text)
+
+
+def _shown(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if char == " " or unicodedata.category(char) not in _HIDDEN and char.isprintable():
+        return char
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def lone_surrogate(text: str) -> int | None:
+    """The index of the first lone surrogate in `text` (UTF-8 cannot hold one), or None."""
+    found = _SURROGATE.search(text)
+    return None if found is None else found.start()
