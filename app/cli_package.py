@@ -119,10 +119,12 @@ def build_command(
     for field, text in rules.warnings(spec):
         click.echo(f"joinery: note ({field}): {text}", err=True)
     root = _joinery()
+    files: list[builder.PackedFile] = []
     if root is None:  # the group on its own (no database): build, record nothing
         record = builder.build_package(
             spec, Path(out), key, kept=opened.kept, base_dir=xml_path.parent
         )
+        files += record.files
         document = record.as_json()
     else:  # under `joinery`: the build goes into the package registry, audited
         with root.store() as store:
@@ -134,19 +136,25 @@ def build_command(
                 kept=opened.kept,
                 base_dir=xml_path.parent,
                 actor=root.actor(store),
+                packed=files.extend,
             )
         document = {
             **dataclasses.asdict(built),
             "id": "{" + built.package_id + "}",
             "registry_id": built.id,
+            "files": [f.as_json() for f in files],
         }
     if as_json:
         emit_json(document)
         return
-    click.echo(f"Built {document['form']} {document['output']}")
+    click.echo(f"Built {document['form']} {printable(document['output'])}")
     click.echo(
         f"  {document['name']} {document['version']}  {document['id']}  sha256 {document['sha256']}"
     )
+    # Every file packed, and where it came from: nothing travels that the operator did not see.
+    click.echo(f"  packed {len(files)} files:")
+    for packed in files:
+        click.echo(f"    {printable(packed.name)}  <-  {printable(packed.source)}")
     if document.get("token_account"):
         click.echo(
             f"  Bulk token expires {document['token_expires']}; revoke it early by deleting "

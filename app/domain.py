@@ -201,3 +201,8 @@ class PackageBuild:
     token_expires: str | None  # ISO date
     token_account: str | None  # package_{GUID}: the Entra user to delete to revoke early
     devices: int = 0  # devices recorded as provisioned with it
+    state: str = "built"  # "building" (its intent, recorded first), "built" or "unfinished"
+
+    @property
+    def built(self) -> bool:
+        return self.state == "built"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,3 +56,31 @@ def _known(exc: OSError, path: Path) -> OSError | KnownError:
     if exc.filename is None or str(exc.filename).endswith(".tmp"):
         exc = OSError(exc.errno, exc.strerror, str(path))
     return from_environment(exc) or exc
+
+
+def open_beneath(root: Path, relative: Path) -> IO[bytes]:
+    """Open the regular file `root`/`relative` for reading without following a link at any
+    step below `root`: a file swapped for a link after it was checked is refused (OSError
+    ELOOP or ENOTDIR), not followed out of the folder. Windows, which has no `dir_fd`,
+    checks the resolved path instead."""
+    if os.open not in os.supports_dir_fd:
+        target = (root / relative).resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise OSError(errno.ELOOP, "leads out of the project folder", str(root / relative))
+        return target.open("rb")
+    nofollow = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        for part in relative.parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | nofollow, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        # O_NONBLOCK: a FIFO put in the file's place must not hang the open.
+        flags = os.O_RDONLY | nofollow | os.O_NONBLOCK
+        fd = os.open(relative.parts[-1], flags, dir_fd=folder)
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(root / relative))
+    return os.fdopen(fd, "rb")

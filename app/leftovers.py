@@ -92,9 +92,12 @@ def _forget(path: Path, fd: int) -> None:
         os.close(fd)
 
 
-def records(kind: str | None = None) -> Iterator[tuple[Path, dict[str, Any], int]]:
+def records(
+    kind: str | None = None, *, include_live: bool = False
+) -> Iterator[tuple[Path, dict[str, Any], int]]:
     """Records whose job is gone: (path, contents, locked descriptor). The caller deletes
-    what they name, then calls `done`; records of live jobs are skipped."""
+    what they name, then calls `done` (or `release` to leave one alone). Records of live
+    jobs are skipped, or with `include_live` given with the descriptor -1."""
     root = paths.data_dir() / FOLDER
     if not root.is_dir():
         return
@@ -104,7 +107,10 @@ def records(kind: str | None = None) -> Iterator[tuple[Path, dict[str, Any], int
         except FileNotFoundError:
             continue  # its job just finished
         if not _try_lock(fd):
+            document = _read(fd) if include_live else None
             os.close(fd)
+            if document is not None:
+                yield path, document, -1
             continue  # its job is running
         if hasattr(os, "getuid") and os.fstat(fd).st_uid != os.getuid():
             log.warning("ignoring %s: another user wrote it", path)
@@ -120,7 +126,14 @@ def records(kind: str | None = None) -> Iterator[tuple[Path, dict[str, Any], int
 
 
 def done(path: Path, fd: int) -> None:
+    """The record's leftovers are gone: delete the record."""
     _forget(path, fd)
+
+
+def release(fd: int) -> None:
+    """Leave a record as it is (for another sweep to handle)."""
+    if fd >= 0:
+        os.close(fd)
 
 
 def sweep(kind: str, prefix: str) -> list[str]:
@@ -150,12 +163,15 @@ def remove(target: Path) -> bool:
 
 
 def _read(fd: int) -> dict[str, Any] | None:
-    os.lseek(fd, 0, os.SEEK_SET)
     data = b""
-    while chunk := os.read(fd, 65536):
-        data += chunk
-        if len(data) > 1024 * 1024:
-            return None
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while chunk := os.read(fd, 65536):
+            data += chunk
+            if len(data) > 1024 * 1024:
+                return None
+    except OSError:  # Windows: a locked region cannot be read by another process
+        return None
     try:
         document = json.loads(data.decode("utf-8"))
     except ValueError:

@@ -19,17 +19,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def printable(value: object) -> str:
     """`value` as text with every control, format or surrogate character escaped
-    (\\x1b, \\u202e, \\udc80); tab, line breaks and backslashes are escaped too, so a line
-    printed from a file is one line and cannot pass for another."""
+    (\\x1b, \\u202e, \\udc80); tab and line breaks are escaped too, so a line printed from a
+    file is one line. Backslashes stay as they are: Windows paths must read as paths."""
     text = value if isinstance(value, str) else str(value)
-    if text.isascii() and text.isprintable() and "\\" not in text:
+    if text.isascii() and text.isprintable():
         return text  # the common case, at C speed
     return "".join(_shown(c) for c in text)
 
 
 def _shown(char: str) -> str:
-    if char == "\\":
-        return "\\\\"
     if char == " " or unicodedata.category(char) not in _HIDDEN and char.isprintable():
         return char
     code = ord(char)

@@ -121,6 +121,7 @@ def _take_device(common: Element) -> DeviceSetup:
         name_template=name,
         product_key=Secret(key) if key is not None else None,
         license_file=license_file,
+        license_from_xml=license_file,
         shared_use=_take_leaf(common, "SharedPC/EnableSharedPCMode", only="true") is not None,
         remove_preinstalled=_take_leaf(
             common, "CleanPC/CleanPCWithoutRetainingUserData", only="true"
@@ -256,9 +257,11 @@ def _app(config: Element) -> App | None:
         restart = parse_codes(text_of(fields.get("ReturnCodeRestart")) or "3010")
     except InputError:
         return None
+    installer = text_of(fields["CommandFile"]) or ""
     return App(
         name=config.get("Name", ""),
-        installer=text_of(fields["CommandFile"]) or "",
+        installer=installer,
+        from_xml=installer,
         command_line=text_of(fields.get("CommandLine")) or "",
         success_codes=success,
         restart_codes=restart,
@@ -280,7 +283,8 @@ def _take_certificates(common: Element) -> list[Certificate]:
         path = child(cert, "CertificatePath")
         if set(cert.attrib) != {"Name"} or len(cert) != 1 or path is None or len(path):
             continue
-        found.append(Certificate(cert.get("Name", ""), text_of(path) or ""))
+        text = text_of(path) or ""
+        found.append(Certificate(cert.get("Name", ""), text, from_xml=text))
         chain[-1].remove(cert)
     prune(common, chain)
     return found

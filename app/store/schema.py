@@ -13,7 +13,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -419,6 +419,20 @@ def m006_dashboard(db: Database) -> None:
     db.execute(
         "INSERT INTO device_failing (setting, device_id) SELECT j.key, c.device_id "
         "FROM device_compliance c, json_each(c.failing) j WHERE j.value = 'nonCompliant'"
+    )
+
+
+@migrations()
+def m007_package_state(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- A build is registered before it writes anything (its intent), and marked built
+        -- only once its output is complete: a crash in between leaves a 'building' row that
+        -- the next sweep marks 'unfinished' (and whose partial output it removes).
+        ALTER TABLE packages ADD COLUMN state TEXT NOT NULL DEFAULT 'built'
+            CHECK (state IN ('building', 'built', 'unfinished'));
+        """,
     )
 
 

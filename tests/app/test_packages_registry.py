@@ -145,14 +145,15 @@ def test_cancel_after_writing_removes_the_output(
 def test_failed_record_removes_the_output(
     store: Store, payload: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(row: dict[str, object]) -> int:
+    def broken(build_id: int, row: dict[str, object]) -> bool:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "insert_package_build", broken)
+    monkeypatch.setattr(store, "finish_package_build", broken)
     with pytest.raises(sqlite3.OperationalError):
         build(store, make_spec(payload), tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
     assert store.audit_entries(action="package.build") == []
+    assert store.package_builds() == []  # the build's intent went with it
 
 
 def test_listing_counts_days_and_revoke_steps(store: Store, payload: Path, tmp_path: Path) -> None:
