@@ -112,7 +112,10 @@ def from_environment(exc: BaseException, database: str | None = None) -> KnownEr
     if isinstance(exc, OSError) and exc.errno in _FILE_FAULTS:
         where = f" {exc.filename}" if exc.filename else ""
         reason = _FILE_FAULTS[exc.errno]
+        said = f" ({exc.strerror})" if exc.strerror else ""
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            return DiskFull(f"Cannot write{where}: {reason}. Free some space, then try again.")
-        return KnownError(f"Cannot use{where}: {reason}. Fix that, then try again.")
+            return DiskFull(
+                f"Cannot write{where}: {reason}{said}. Free some space, then try again."
+            )
+        return KnownError(f"Cannot use{where}: {reason}{said}. Fix that, then try again.")
     return None
