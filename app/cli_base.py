@@ -20,7 +20,7 @@ from app.security import operators
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.store import Store
-from app.textsafe import lone_surrogate, printable
+from app.textsafe import json_printable, printable
 
 PIN_ENV = "JOINERY_PIN"
 
@@ -105,9 +105,7 @@ def check_local_admin(db_path: Path) -> None:
 
 
 def emit_json(document: object) -> None:
-    """`--json` output: one document on stdout. Text that UTF-8 cannot carry (a lone
-    surrogate from a damaged file) is written as a JSON escape, never a crash after a commit."""
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    if lone_surrogate(text) is not None:
-        text = json.dumps(document, indent=2, ensure_ascii=True)
-    click.echo(text)
+    """`--json` output: one document on stdout. Controls from files (terminal escapes, bidi
+    overrides) and text UTF-8 cannot carry (a lone surrogate) are written as JSON escapes:
+    never obeyed by the terminal, never a crash after a commit."""
+    click.echo(json_printable(json.dumps(document, indent=2, ensure_ascii=False)))

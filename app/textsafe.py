@@ -38,6 +38,29 @@ def _shown(char: str) -> str:
     return f"\\U{code:08x}"
 
 
+_NOT_PLAIN = re.compile(r"[^\x00-\x7e]")
+
+
+def json_printable(text: str) -> str:
+    """JSON text (as json.dumps writes it, without ensure_ascii) with every control, format
+    or surrogate character outside ASCII written as a \\u escape: the same JSON to a parser,
+    nothing a terminal obeys (C1 controls such as U+009B CSI, bidi overrides) on screen.
+    Structural whitespace is ASCII and stays; json.dumps already escapes ASCII controls in
+    strings, except DEL, which is escaped here too."""
+
+    def escaped(found: re.Match[str]) -> str:
+        char = found.group()
+        if char != "\x7f" and unicodedata.category(char) not in _HIDDEN:
+            return char
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+
+    return _NOT_PLAIN.sub(escaped, text.replace("\x7f", "\\u007f"))
+
+
 def lone_surrogate(text: str) -> int | None:
     """The index of the first lone surrogate in `text` (UTF-8 cannot hold one), or None."""
     found = _SURROGATE.search(text)

@@ -13,7 +13,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -197,8 +197,10 @@ def _refuse_expired(spec: PackageSpec, day: date) -> None:
 
 
 def _intent(store: Store, spec: PackageSpec, output: Path, who: Actor) -> int:
-    """The registry row of a build about to start: 'building', no digest yet."""
+    """The registry row of a build about to start: 'building', no digest yet. The token's
+    account is recorded already: an interrupted build's token may still need revoking."""
     info = spec.info
+    token = spec.account if isinstance(spec.account, BulkToken) else None
     row: dict[str, object] = {
         "package_id": str(info.package_id),
         "name": info.name.strip(),
@@ -212,8 +214,8 @@ def _intent(store: Store, spec: PackageSpec, output: Path, who: Actor) -> int:
         "signer_key_id": None,
         "sha256": "",
         "output": str(output.resolve()),
-        "token_expires": None,
-        "token_account": None,
+        "token_expires": token.expires.isoformat() if token and token.expires else None,
+        "token_account": info.token_account if token else None,
         "state": "building",
     }
     with store.transaction():
@@ -310,12 +312,14 @@ def _registered(store: Store, output: str) -> bool:
 def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]:
     """What to do to withdraw a package, as numbered steps an operator can follow."""
     output = Path(build.output).name
+    unfinished = [
+        f"{build.name} {build.version} did not finish building: its output was removed "
+        "(or is being written now), so Joinery handed out no copy of it."
+    ]
+    if not build.built and build.token_account is None:
+        return [*unfinished, f"If a copy of {output} exists anywhere, delete it."]
     if not build.built:
-        return [
-            f"{build.name} {build.version} did not finish building: its output was removed "
-            "(or is being written now), so no copy of it was handed out by Joinery.",
-            f"If a copy of {output} exists anywhere, delete it.",
-        ]
+        return unfinished + revoke_steps(replace(build, state="built"), today=today)[1:]
     if build.token_account is None:
         return [
             f"{build.name} {build.version} holds no bulk token: nothing to revoke in Entra.",

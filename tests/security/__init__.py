@@ -1,0 +1,1 @@
+"""Attacks on Joinery, each a finding kept as a test."""
