@@ -30,7 +30,7 @@ class JsonRefused(ValueError):
         super().__init__(reason)
         self.reason = reason
         self.line = line
-        self.kind = kind  # "depth", "containers" or "text"
+        self.kind = kind  # "depth", "containers", "number" or "text"
 
 
 def loads(text: str, *, max_depth: int = MAX_DEPTH, max_containers: int | None = None) -> Any:
@@ -42,6 +42,10 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH, max_containers: int | None =
         document = json.loads(text)
     except RecursionError:  # unreachable after the depth check; kept as the last word
         raise JsonRefused(f"nests deeper than {max_depth} levels", kind="depth") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise JsonRefused("holds a number too long to be one", kind="number") from None
     _check_text(document)
     return document
 

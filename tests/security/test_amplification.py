@@ -68,3 +68,19 @@ def test_many_folders_even_when_shallow_are_refused(tmp_path: Path) -> None:
     result = run(*args)
     assert result.exit_code == 1 and "folders" in result.stderr
     assert [p for p in work.rglob("*")] == []
+
+
+def test_a_check_in_report_with_a_huge_list_stays_small(tmp_path: Path) -> None:
+    """Found by the fuzz harness: 580 KB of `"profiles": [0, 0, ...]` made one problem per
+    item, 387 MB and 3 s for one report. Lists are bounded; problems kept per file too."""
+    import json
+
+    from tests.security.files_support import DATA
+
+    report = json.loads((DATA / "collector" / "sample-report.json").read_text(encoding="utf-8"))
+    report["firewall"] = {"profiles": [0] * 190_000}
+    path = tmp_path / "joinery-report-PF4XK2QZ.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    code, peak, stderr = peak_rss(["--db", str(tmp_path / "j.db"), "ingest", str(path)])
+    assert peak <= INSPECT_LIMIT_MB, f"reading one report peaked at {peak} MB"
+    assert code == 1 and "Traceback" not in stderr
