@@ -23,6 +23,7 @@ from app.domain import ComplianceState, DeviceQuery
 from app.security import operators
 from app.security.roles import Permission, Role
 from app.security.secret import Secret
+from app.textsafe import printable
 
 log = logging.getLogger(__name__)
 
@@ -401,11 +402,12 @@ def ingest(obj: Context, paths: tuple[str, ...], skip_invalid: bool, as_json: bo
         f"{report.recorded}, {report.changed} device(s) changed state, "
         f"{len(report.rejected)} rejected."
     )
+    # Reasons quote the files (a collector's own error text): shown with controls escaped.
     for row in report.warnings:
-        click.echo(f"  note: {row['file']}: {row['reason']}", err=True)
+        click.echo(f"  note: {printable(row['file'])}: {printable(row['reason'])}", err=True)
     for row in report.rejected:
         where = f"{row['file']}, line {row['line']}" if row["file"] else f"row {row['line']}"
-        click.echo(f"  rejected: {where}: {row['reason']}", err=True)
+        click.echo(f"  rejected: {printable(where)}: {printable(row['reason'])}", err=True)
 
 
 @cli.group("demo")

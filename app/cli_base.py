@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +15,13 @@ from typing import Any
 import click
 
 from app import paths, services
-from app.errors import InputError, JoineryError, KnownError
+from app.errors import InputError, JoineryError, KnownError, from_environment
 from app.security import operators, private
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded
 from app.store import Store
+from app.textsafe import json_printable, printable
 
 PIN_ENV = "JOINERY_PIN"
 
@@ -43,12 +45,34 @@ class JoineryCommand(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except JoineryError as exc:
-            if not ctx.params.get("as_json"):
+        except (JoineryError, sqlite3.DatabaseError, OSError) as exc:
+            known = _known(ctx, exc)
+            if known is None:
                 raise
-            emit_json({"error": exc.message + _command_line_hint(exc), **exc.details()})
-            click.echo(f"joinery: {exc}{_command_line_hint(exc)}", err=True)
+            hint = _command_line_hint(known)
+            if ctx.params.get("as_json"):
+                emit_json({"error": known.message + hint, **known.details()})
+            click.echo(f"joinery: {shown(known)}{hint}", err=True)
             ctx.exit(1)
+
+
+def _known(ctx: click.Context, exc: BaseException) -> JoineryError | None:
+    """Joinery's own error, or what a damaged database or a full disk means (the
+    environment's fault: said plainly, never a traceback); None for a bug."""
+    if isinstance(exc, JoineryError):
+        return exc
+    obj = ctx.find_object(Context)
+    try:
+        database = str(obj.db_path) if obj is not None else None
+    except JoineryError:
+        database = None
+    return from_environment(exc, database)
+
+
+def shown(error: BaseException) -> str:
+    """An error's message for a terminal: its lines kept, any control character in them
+    (from a file name or a file's content) escaped."""
+    return "\n".join(printable(line) for line in str(error).split("\n"))
 
 
 def _wants_json(args: list[str]) -> bool:
@@ -66,8 +90,11 @@ class JoineryGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except JoineryError as exc:
-            click.echo(f"joinery: {exc}{_command_line_hint(exc)}", err=True)
+        except (JoineryError, sqlite3.DatabaseError, OSError) as exc:
+            known = _known(ctx, exc)
+            if known is None:
+                raise
+            click.echo(f"joinery: {shown(known)}{_command_line_hint(known)}", err=True)
             ctx.exit(1)
 
 
@@ -166,5 +193,7 @@ def check_local_admin(db_path: Path) -> None:
 
 
 def emit_json(document: object) -> None:
-    """`--json` output: one document on stdout."""
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    """`--json` output: one document on stdout. Controls from files (terminal escapes, bidi
+    overrides) and text UTF-8 cannot carry (a lone surrogate) are written as JSON escapes:
+    never obeyed by the terminal, never a crash after a commit."""
+    click.echo(json_printable(json.dumps(document, indent=2, ensure_ascii=False)))

@@ -19,10 +19,11 @@ from app import services
 from app.cli_base import Context, JoineryGroup, emit_json
 from app.errors import InputError
 from app.provisioning import build as builder
-from app.provisioning import bundle, rules, wcd_xml
-from app.provisioning.bundle_format import load_private_key, load_public_keys
+from app.provisioning import bundle, rules, signers, wcd_xml
+from app.provisioning.bundle_format import BundleUntrusted, load_private_key
 from app.provisioning.model import BulkToken, PackageSpec
 from app.security.secret import Secret
+from app.textsafe import printable
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ _TRUST = click.option(
     "trust_keys",
     multiple=True,
     type=click.Path(dir_okay=False, exists=True),
-    help="A trusted signer's public key (PEM); repeat for several.",
+    help="A trusted signer's public key (PEM); repeat for several. The bench's own keys "
+    "are trusted without it.",
 )
 
 
@@ -154,10 +156,12 @@ def build_command(
     key = load_private_key(Path(sign_key)) if sign_key else None
     root = _joinery()
     _notes(spec, root)
+    files: list[builder.PackedFile] = []
     if root is None:  # the group on its own (no database): build, record nothing
         record = builder.build_package(
             spec, Path(out), key, kept=opened.kept, base_dir=xml_path.parent
         )
+        files += record.files
         document = record.as_json()
     else:  # under `joinery`: the build goes into the package registry, audited
         with root.store() as store:
@@ -169,16 +173,18 @@ def build_command(
                 kept=opened.kept,
                 base_dir=xml_path.parent,
                 actor=root.actor(store),
+                packed=files.extend,
             )
         document = {
             **dataclasses.asdict(built),
             "id": "{" + built.package_id + "}",
             "registry_id": built.id,
+            "files": [f.as_json() for f in files],
         }
     if as_json:
         emit_json(document)
         return
-    click.echo(f"Built {document['form']} {document['output']}")
+    click.echo(f"Built {document['form']} {printable(document['output'])}")
     click.echo(
         f"  {document['name']} {document['version']}  {document['id']}  sha256 {document['sha256']}"
     )
@@ -190,6 +196,10 @@ def build_command(
             else " (not encrypted)."
         )
     )
+    # Every file packed, and where it came from: nothing travels that the operator did not see.
+    click.echo(f"  packed {len(files)} files:")
+    for packed in files:
+        click.echo(f"    {printable(packed.name)}  <-  {printable(packed.source)}")
     if document.get("token_account"):
         guess = "" if document.get("token_account_confirmed") else " (Joinery's guess: check it)"
         click.echo(
@@ -249,11 +259,19 @@ def keygen_command(out: str) -> None:
 
 @package.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@_TRUST
 @_JSON
-def inspect_command(file: str, as_json: bool) -> None:
-    """Show a bundle's metadata (never its secrets); the signature is checked too."""
-    verdict = bundle.inspect_bundle(Path(file))
+def inspect_command(file: str, trust_keys: tuple[str, ...], as_json: bool) -> None:
+    """Show a bundle's metadata (never its secrets); the signature is checked too.
+
+    Exits 1 when the signer is not trusted (the bench's own keys or --trust-key), after
+    showing what the bundle says it is.
+    """
+    keys = signers.trusted_keys([Path(k) for k in trust_keys])
+    verdict = bundle.inspect_bundle(Path(file), keys)
     _report(verdict, as_json)
+    if not verdict.trusted:
+        raise BundleUntrusted(_untrusted(verdict))
 
 
 @package.command("verify")
@@ -268,7 +286,7 @@ def verify_command(
     password = read_password_file(password_file)
     root = _joinery()
     if root is None:  # the group on its own (no database): check, record nothing
-        keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
+        keys = services.signer_keys([Path(k) for k in trust_keys], Path(file))
         verdict = bundle.verify_bundle(Path(file), keys, password)
     else:  # under `joinery`: every verify is audited, a failed one too
         with root.store() as store:
@@ -283,31 +301,44 @@ def verify_command(
 
 
 def _report(verdict: bundle.Verdict, as_json: bool) -> None:
+    """What a bundle says it is. Every string from the file goes through `printable`: a
+    header field holding terminal escapes must not rewrite the lines above it."""
     if as_json:
         emit_json(verdict.as_json())
         return
     header = verdict.header
-    package_fields = header.package
-    click.echo(f"{verdict.path}: signature valid, signer {header.key_id}")
-    trusted = {True: "trusted", None: "not checked (give --trust-key)"}[verdict.trusted]
+    fields = {key: printable(value) for key, value in header.package.items()}
+    click.echo(f"{printable(verdict.path)}: signature valid, signer {header.key_id}")
+    trusted = {
+        True: "trusted",
+        False: "NOT TRUSTED (not the bench's key, nor one given with --trust-key)",
+        None: "NOT CHECKED (no trusted key: give --trust-key)",
+    }[verdict.trusted]
     click.echo(f"  signer: {trusted}")
     click.echo(
-        f"  package: {package_fields.get('name')} {package_fields.get('version')} "
-        f"{package_fields.get('id')} owner {package_fields.get('owner')} "
-        f"rank {package_fields.get('rank')}"
+        f"  package: {fields.get('name')} {fields.get('version')} "
+        f"{fields.get('id')} owner {fields.get('owner')} "
+        f"rank {fields.get('rank')}"
     )
     click.echo(f"  encrypted: {'yes' if header.encryption else 'no'}; sha256 {verdict.sha256}")
-    if package_fields.get("token_expires"):
+    if fields.get("token_expires") not in (None, "None"):
         click.echo(
-            f"  bulk token expires {package_fields['token_expires']} "
-            f"({package_fields.get('token_account')})"
+            f"  bulk token expires {fields['token_expires']} ({fields.get('token_account')})"
         )
     if verdict.members is None:
         click.echo("  members: not read (encrypted; give --password-file to check them)")
     else:
         click.echo(f"  members: {len(verdict.members)} checked")
         for entry in verdict.members:
-            click.echo(f"    {entry.size:>12}  {entry.name}")
+            click.echo(f"    {entry.size:>12}  {printable(entry.name)}")
+
+
+def _untrusted(verdict: bundle.Verdict) -> str:
+    return (
+        f"{printable(verdict.path)} is signed by key {verdict.header.key_id}, which is not "
+        "trusted here: it is not one of this bench's keys and was not given with --trust-key. "
+        "Do not use it unless you know who made it."
+    )
 
 
 @package.command("from-xml")
@@ -321,18 +352,21 @@ def from_xml_command(xml: str, as_json: bool) -> None:
         emit_json(document)
         return
     config = opened.config
+    # Every string comes from the file: shown with control characters escaped.
+    shown = printable
     click.echo(
-        f"{xml}: {config.name} {config.version} {config.id} owner {config.owner} rank {config.rank}"
+        f"{shown(xml)}: {shown(config.name)} {shown(config.version)} {shown(config.id)} "
+        f"owner {shown(config.owner)} rank {shown(config.rank)}"
     )
     for setting in opened.common:
-        click.echo(f"  {setting.path} = {setting.as_json()['value']}")
+        click.echo(f"  {shown(setting.path)} = {shown(setting.as_json()['value'])}")
     for target in opened.targets:
         states = " or ".join(" and ".join(f"{n}={v}" for n, v in s) for s in target.states)
-        click.echo(f"  target {target.id}: {states}")
+        click.echo(f"  target {shown(target.id)}: {shown(states)}")
     for variant in opened.variants:
-        click.echo(f"  variant for {', '.join(variant.targets)}:")
+        click.echo(f"  variant for {shown(', '.join(variant.targets))}:")
         for setting in variant.settings:
-            click.echo(f"    {setting.path} = {setting.as_json()['value']}")
+            click.echo(f"    {shown(setting.path)} = {shown(setting.as_json()['value'])}")
     kept = len(opened.kept_settings) + sum(len(v.settings) for v in opened.variants)
     click.echo(
         f"  Joinery shows {len(opened.common) - len(opened.kept_settings)} of these "
@@ -345,15 +379,33 @@ def from_xml_command(xml: str, as_json: bool) -> None:
 @click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False))
 @_PASSWORD
 @_TRUST
+@click.option(
+    "--trust-any-signer",
+    "any_signer",
+    is_flag=True,
+    help="Unpack even when the signer is not trusted (a warning says so). Its build-ppkg.cmd "
+    "runs elevated: use only for a bundle whose origin you know.",
+)
 def unpack_command(
-    bundle_file: str, out: str, password_file: str | None, trust_keys: tuple[str, ...]
+    bundle_file: str,
+    out: str,
+    password_file: str | None,
+    trust_keys: tuple[str, ...],
+    any_signer: bool,
 ) -> None:
-    """Verify BUNDLE and write its WCD project into a new private folder, for icd.exe."""
+    """Verify BUNDLE and write its WCD project into a new private folder, for icd.exe.
+
+    The signer must be trusted: one of the bench's own keys, or a key given with
+    --trust-key.
+    """
     password = read_password_file(password_file)
+    pinned = [Path(k) for k in trust_keys]
     root = _joinery()
     if root is None:  # the group on its own (no database): unpack, record nothing
-        keys = load_public_keys([Path(k) for k in trust_keys]) if trust_keys else None
-        verdict = bundle.unpack_bundle(Path(bundle_file), Path(out), password, keys)
+        keys = services.signer_keys(pinned, Path(bundle_file), any_signer=any_signer)
+        verdict = bundle.unpack_bundle(
+            Path(bundle_file), Path(out), password, keys, any_signer=any_signer
+        )
     else:  # under `joinery`: secrets are about to be on a disk in the clear; audited
         with root.store() as store:
             verdict = services.unpack_package(
@@ -361,11 +413,21 @@ def unpack_command(
                 Path(bundle_file),
                 Path(out),
                 password=password,
-                trust_keys=[Path(k) for k in trust_keys] or None,
+                trust_keys=pinned,
+                any_signer=any_signer,
                 actor=root.actor(store),
             )
-    click.echo(f"Unpacked {len(verdict.members or ())} files into {out}.")
+    click.echo(f"Unpacked {len(verdict.members or ())} files into {printable(out)}.")
+    if verdict.trusted:
+        click.echo(
+            f"Run {printable(Path(out) / builder.SCRIPT)} from an elevated prompt on the "
+            "Windows build machine; it deletes the folder when the project holds secrets."
+        )
+        return
     click.echo(
-        f"Run {Path(out) / builder.SCRIPT} from an elevated prompt on the Windows build "
-        "machine; it deletes the folder when the project holds secrets."
+        f"joinery: warning: --trust-any-signer: the signer ({verdict.header.key_id}) was NOT "
+        "checked. Anyone could have made this bundle. Read customizations.xml and "
+        f"{builder.SCRIPT} before running anything from {printable(out)}, and never run it "
+        "elevated unless you know who made it.",
+        err=True,
     )

@@ -253,3 +253,8 @@ class PackageBuild:
     token_account: str | None  # package_{GUID}: the Entra user to delete to revoke early
     token_account_confirmed: bool = False  # entered by the operator; else Joinery's guess
     devices: int = 0  # devices recorded as provisioned with it
+    state: str = "built"  # "building" (its intent, recorded first), "built" or "unfinished"
+
+    @property
+    def built(self) -> bool:
+        return self.state == "built"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from dataclasses import asdict, dataclass
 
 
@@ -72,3 +74,62 @@ class SchemaTooNewError(KnownError):
 
 class Cancelled(JoineryError):
     """The operator cancelled a long job; nothing it started was kept."""
+
+
+class DatabaseDamaged(KnownError):
+    """SQLite says the database file is malformed or is not a database."""
+
+
+class DiskFull(KnownError):
+    """A write ran out of space (or quota); what it wrote was removed or rolled back."""
+
+
+# The environment's faults that a file operation reports as OSError: told to the person, not
+# shown as a bug. Other OSErrors (a wrong path built by the code) stay bugs.
+_FILE_FAULTS = {
+    errno.ENOSPC: "no space is left on the disk",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the disk is read-only",
+    errno.EIO: "the disk reported an input/output error",
+    errno.EACCES: "permission was denied",
+    errno.EPERM: "the operation is not permitted",
+    errno.EFBIG: "the file is too large for the disk",
+}
+
+
+def from_environment(exc: BaseException, database: str | None = None) -> KnownError | None:
+    """The typed error for a fault of the disk or the database file, or None if `exc` is not
+    one (then it is a bug). `database` names the database file in the message."""
+    db = database or "the database"
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        if "full" in text:
+            return DiskFull(
+                f"The disk holding {db} is full ({text}): nothing was saved. Free some "
+                "space, then try again."
+            )
+        if "locked" in text or "busy" in text:
+            return KnownError(
+                f"The database {db} is busy ({text}): another Joinery window or command is "
+                "writing to it. Wait a moment and try again."
+            )
+        return KnownError(
+            f"The database {db} cannot be used ({text}): nothing was saved. Check the disk "
+            "and the file's permissions, or choose another database with --db."
+        )
+    if isinstance(exc, sqlite3.DatabaseError):
+        return DatabaseDamaged(
+            f"The database {db} is damaged ({exc}): nothing was changed. Restore it from a "
+            "backup, or choose another database with --db; keep the damaged file for a "
+            "bug report."
+        )
+    if isinstance(exc, OSError) and exc.errno in _FILE_FAULTS:
+        where = f" {exc.filename}" if exc.filename else ""
+        reason = _FILE_FAULTS[exc.errno]
+        said = f" ({exc.strerror})" if exc.strerror else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return DiskFull(
+                f"Cannot write{where}: {reason}{said}. Free some space, then try again."
+            )
+        return KnownError(f"Cannot use{where}: {reason}{said}. Fix that, then try again.")
+    return None

@@ -17,6 +17,7 @@ from app import paths, services
 from app.errors import KnownError
 from app.security import private
 from app.security.roles import Actor, Role
+from app.store import Store
 from ui import theme
 from ui.widgets.messages import notify
 
@@ -154,6 +155,9 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
     lock = acquire_kiosk_lock(db_path)
     if removed := services.sweep_scratch():  # re-opened packages a crashed kiosk left in the clear
         logging.getLogger(__name__).warning("removed %d leftover package folder(s)", removed)
+    with Store.open(db_path) as store:  # crashed unpacks (secrets in the clear) and builds
+        if removed := services.sweep_interrupted(store):
+            logging.getLogger(__name__).warning("cleaned up %d interrupted job(s)", removed)
     try:
         window = MainWindow(str(db_path), demo=demo, sign_in_hint=hint)
         if screenshot_dir is not None:

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.errors import JoineryError
+from app.errors import JoineryError, from_environment
 from app.store import Store
 from ui import changes
 from ui.changes import Change
@@ -80,7 +80,8 @@ class Operation(QRunnable):
                 store.close()
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never lost
             log.debug("operation failed: %r", exc)
-            self.signals.failed.emit(exc)
+            # A damaged database or a full disk reaches the screen as the KnownError it is.
+            self.signals.failed.emit(from_environment(exc, self._db_path) or exc)
         else:
             self.signals.succeeded.emit(result)
         finally:

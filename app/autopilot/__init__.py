@@ -21,7 +21,12 @@ from app.autopilot.reader import (
     iter_records,
     read_csv,
 )
-from app.autopilot.writer import MAX_ROWS_PER_FILE, format_intune_csv, write_intune_csv
+from app.autopilot.writer import (
+    MAX_ROWS_PER_FILE,
+    check_writable,
+    format_intune_csv,
+    write_intune_csv,
+)
 
 __all__ = [
     "HEADER",
@@ -35,6 +40,7 @@ __all__ = [
     "MIN_HASH_BYTES",
     "PARTNER_HEADER",
     "AutopilotFile",
+    "check_writable",
     "format_intune_csv",
     "iter_records",
     "read_csv",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.autopilot.fields import CHECKS, HEADER, SERIAL, ansi_fault
+from app.autopilot.fields import CHECKS, GROUP_TAG, HEADER, PRODUCT_ID, SERIAL, USER, ansi_fault
 from app.domain import AutopilotRecord
-from app.errors import InputError, KnownError, Problem, TargetNotEmpty
-from app.fileutil import atomic_write
+from app.errors import InputError, KnownError, Problem, TargetNotEmpty, from_environment
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,12 @@ MAX_ROWS_PER_FILE = 500
 """Microsoft: "The multiple devices CSV file can have up to 500 rows of devices"."""
 
 _UNWRITABLE = re.compile(r'[,"\x00-\x1f\x7f-\x9f]')
+#: A cell beginning with one of these runs as a formula when the file is opened in a
+#: spreadsheet (OWASP ASVS 5.0 V1.2.10). csvsafe prefixes a quote; Intune's format has no
+#: quoting at all, so such a value is refused. The hardware hash is base64 and may begin with
+#: "+" legitimately (no function call can be spelled in base64), so it is not checked.
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
+_FORMULA_COLUMNS = frozenset({SERIAL, PRODUCT_ID, GROUP_TAG, USER})
 _OUTPUT_NAME = re.compile(r"autopilot-\d{3,}\.csv")
 
 
@@ -27,7 +34,7 @@ def format_intune_csv(records: Sequence[AutopilotRecord]) -> bytes:
         raise InputError(
             f"{len(records)} devices don't fit in one file; Intune takes {MAX_ROWS_PER_FILE}"
         )
-    _check_writable(records)
+    check_writable(records)
     return _encode(records)
 
 
@@ -37,7 +44,7 @@ def write_intune_csv(
     """Write autopilot-001.csv, -002.csv, ... of up to 500 devices each; all or nothing checked."""
     if not records:
         raise InputError("no devices to export")
-    _check_writable(records)
+    check_writable(records)
     out = Path(outdir)
     old = sorted(p for p in out.iterdir() if _OUTPUT_NAME.fullmatch(p.name)) if out.is_dir() else []
     if old and not overwrite:
@@ -46,31 +53,39 @@ def write_intune_csv(
             f"{out} already holds {names} from an earlier export; pass --overwrite to "
             "replace them, or pick an empty folder"
         )
-    paths: list[Path] = []
+    staged: list[tuple[Path, Path]] = []  # (temporary file, final name)
     try:
         out.mkdir(parents=True, exist_ok=True)
         for leftover in out.glob(".autopilot-*.tmp"):  # from an export killed mid-write
             leftover.unlink(missing_ok=True)
+        # Every file is written and synced under a temporary name first: a full disk or a
+        # failure half way leaves the folder as it was, not a partial export.
         for start in range(0, len(records), MAX_ROWS_PER_FILE):
-            path = out / f"autopilot-{len(paths) + 1:03d}.csv"
-            _write_atomic(path, _encode(records[start : start + MAX_ROWS_PER_FILE]))
-            paths.append(path)
+            path = out / f"autopilot-{len(staged) + 1:03d}.csv"
+            staged.append((_stage(out, _encode(records[start : start + MAX_ROWS_PER_FILE])), path))
+        for temporary, path in staged:
+            os.replace(temporary, path)
+        paths = [path for _, path in staged]
         for stale in sorted(set(old) - set(paths)):
             stale.unlink(missing_ok=True)
     except OSError as exc:
-        raise KnownError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+        for temporary, _path in staged:
+            temporary.unlink(missing_ok=True)
+        raise (
+            from_environment(exc) or KnownError(f"cannot write to {out}: {exc.strerror or exc}")
+        ) from exc
     log.info("wrote %d devices to %d files in %s", len(records), len(paths), out)
     return paths
 
 
-def _check_writable(records: Sequence[AutopilotRecord]) -> None:
+def check_writable(records: Sequence[AutopilotRecord]) -> None:
     """Raise InputError naming every value Intune would reject, before anything is written."""
     problems: list[Problem] = []
     seen: set[str] = set()
     for record in records:
         where = f"serial {record.serial!r}"
         for column, value in zip(HEADER, _intune_values(record), strict=True):
-            if reason := _unwritable(value) or CHECKS[column](value):
+            if reason := _unwritable(value) or _formula(column, value) or CHECKS[column](value):
                 problems.append(Problem(where, None, column, reason))
         if record.serial.upper() in seen:
             reason = "this serial appears more than once; Intune rejects duplicates"
@@ -78,6 +93,16 @@ def _check_writable(records: Sequence[AutopilotRecord]) -> None:
         seen.add(record.serial.upper())
     if problems:
         raise InputError(f"cannot write {len(problems)} values for Intune", problems=problems)
+
+
+def _formula(column: str, value: str) -> str | None:
+    if column in _FORMULA_COLUMNS and value.startswith(FORMULA_TRIGGERS):
+        return (
+            f"the value begins with {value[0]!r}: a spreadsheet opening the file would run it "
+            "as a formula, and an Intune CSV cannot quote it; correct the device's record "
+            "before exporting"
+        )
+    return None
 
 
 def _unwritable(value: str) -> str | None:
@@ -98,7 +123,15 @@ def _encode(records: Sequence[AutopilotRecord]) -> bytes:
     return "".join(line + "\r\n" for line in lines).encode("cp1252")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    # A crash leaves either the old file or the complete new one, never half an import file.
-    with atomic_write(path, binary=True, prefix=".autopilot-") as handle:
-        handle.write(data)
+def _stage(folder: Path, data: bytes) -> Path:
+    """`data` in a synced temporary file in `folder` (removed again if writing fails)."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".autopilot-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)

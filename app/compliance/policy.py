@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from app import jsonsafe
 from app.compliance.properties import (
     BETA_METADATA,
     BY_NAME,
@@ -35,9 +36,12 @@ from app.compliance.properties import (
 )
 from app.compliance.validate import Checker
 from app.errors import InputError
+from app.textsafe import lone_surrogate
 
 DEFAULT_RULE = "PasswordRequired"  # the ruleName Intune's own samples post
 TEMPLATES = ("baseline", "strict")
+#: An exported policy is a few kilobytes; a megabyte is not a policy.
+MAX_POLICY_CHARS = 1024 * 1024
 
 __all__ = [
     "Assignment",
@@ -123,14 +127,22 @@ def with_actions(
 
 def parse_graph_json(text: str, source_name: str) -> CompliancePolicy:
     """A policy from Graph JSON; InputError names every property that is wrong, and why."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        check = Checker(source_name)
-        check.fail(None, f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
-        check.raise_if_any()
-        raise AssertionError("unreachable") from exc
-    return parse_graph_document(document, source_name)
+    check = Checker(source_name)
+    if len(text) > MAX_POLICY_CHARS:
+        check.fail(None, f"is {len(text):,} characters; a policy is at most {MAX_POLICY_CHARS:,}")
+    elif (index := lone_surrogate(text)) is not None:
+        check.fail(None, f"holds a character that is not text at position {index + 1}")
+    else:
+        try:
+            document = jsonsafe.loads(text)
+        except json.JSONDecodeError as exc:
+            check.fail(None, f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+        except jsonsafe.JsonRefused as exc:
+            check.fail(None, f"refused: the JSON {exc.reason}")
+        else:
+            return parse_graph_document(document, source_name)
+    check.raise_if_any()
+    raise AssertionError("unreachable")
 
 
 def parse_graph_document(document: object, source_name: str) -> CompliancePolicy:

@@ -13,17 +13,30 @@ from dataclasses import dataclass, field
 from app.errors import Problem
 
 MAX_TEXT = 255  # names, models, versions: longer is not a Windows value
+#: A report lists a few volumes, profiles and products; a list this long is not a report,
+#: and reading it item by item would only multiply the problems (and the memory they take).
+MAX_ITEMS = 1000
+#: Problems kept per file: enough to fix a file; more only costs memory.
+MAX_PROBLEMS = 100
 
 
 @dataclass
 class Faults:
-    """The problems found in one file."""
+    """The problems found in one file (the first MAX_PROBLEMS, and how many more)."""
 
     file: str
     problems: list[Problem] = field(default_factory=list)
+    more: int = 0
 
     def add(self, where: str | None, reason: str) -> None:
-        self.problems.append(Problem(self.file, None, where, reason))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(self.file, None, where, reason))
+            return
+        self.more += 1
+        if self.more == 1:
+            self.problems.append(
+                Problem(self.file, None, None, "more problems follow: not all are listed")
+            )
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,11 @@ class Node:
             return None
         if not isinstance(value, list):
             self.wrong(key, "a list [...]", value)
+            return None
+        if len(value) > MAX_ITEMS:
+            self.faults.add(
+                self.where(key), f"lists {len(value):,} items; a report lists at most {MAX_ITEMS}"
+            )
             return None
         return value
 

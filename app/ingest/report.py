@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from app import jsonsafe
 from app.autopilot.fields import CHECKS, HASH, SERIAL
 from app.compliance.facts import DeviceFacts, FactSource
 from app.errors import InputError, Problem
@@ -100,12 +101,16 @@ def _load(path: Path, faults: Faults) -> Node | None:
         faults.problems.append(decoded)
         return None
     try:
-        data = json.loads(decoded.text)
+        data = jsonsafe.loads(decoded.text)
     except json.JSONDecodeError as exc:
         reason = f"isn't valid JSON: {exc.msg} at character {exc.colno}; the file is damaged"
         faults.problems.append(Problem(faults.file, exc.lineno, None, reason))
         return None
-    except (ValueError, RecursionError) as exc:
+    except jsonsafe.JsonRefused as exc:
+        reason = f"isn't a check-in report: the JSON can't be read (it {exc.reason})"
+        faults.problems.append(Problem(faults.file, exc.line, None, reason))
+        return None
+    except ValueError as exc:
         faults.add(None, f"isn't a check-in report: the JSON can't be read ({exc})")
         return None
     if not isinstance(data, dict):

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from app import jsonsafe
 from app.errors import InputError
 from app.security.secret import Secret
 from app.security.vault import KDF_BOUNDS, KDF_COST
@@ -41,6 +42,7 @@ VERSION = 1
 SIG_CONTEXT = b"joinery-bundle-v1\x00"
 SIG_BYTES = 64
 MAX_HEADER = 64 * 1024
+HEADER_DEPTH = 8  # the header nests 4 deep; package fields are flat
 CHUNK_SIZE = 1024 * 1024
 CHUNK_BOUNDS = (1024, 16 * 1024 * 1024)
 TAG_BYTES = 16
@@ -202,7 +204,7 @@ def read_header(handle: IO[bytes], size: int, source: str) -> Header:
         raise _damaged(source)
     body = handle.read(length)
     try:
-        document = json.loads(body.decode("utf-8"))
+        document = jsonsafe.loads(body.decode("utf-8"), max_depth=HEADER_DEPTH)
         header = _parse_header(start + body, document)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise _damaged(source) from None
@@ -318,8 +320,10 @@ class Encryptor:
     def feed(self, data: bytes) -> Iterator[bytes]:
         self._buffer += data
         size = self._enc.chunk_size
-        # Keep at least one byte back: only `finish` knows which chunk is the last.
-        while len(self._buffer) > size:
+        # Every full chunk goes out as not-last; `finish` seals what is left (possibly
+        # nothing). The format says the last chunk is always shorter than a full one, and the
+        # reader relies on it: content of exactly k chunks ends with an empty last chunk.
+        while len(self._buffer) >= size:
             yield self._seal(bytes(self._buffer[:size]), last=False)
             del self._buffer[:size]
 

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app import jsonsafe
+
 log = logging.getLogger(__name__)
 
 MAX_NAME = 1024
@@ -26,12 +28,16 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class Limits:
-    """What a bundle may hold; checked on the declared manifest and again while reading."""
+    """What a bundle may hold; checked on the declared manifest, before anything is written,
+    and sizes again while reading. A WCD project is a customizations.xml, a script and a
+    payload folder: these leave room for large projects, not for a bomb of folders."""
 
     max_members: int = 10_000
     max_member_bytes: int = 4 * 2**30
     max_total_bytes: int = 16 * 2**30
-    max_manifest_bytes: int = 4 * 2**20
+    max_manifest_bytes: int = 2 * 2**20  # 10,000 entries of 200 bytes
+    max_depth: int = 8  # parts of a member name: "payload/x.msi" has 2
+    max_folders: int = 1_000
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,9 @@ def fold(name: str) -> str:
 
 
 def manifest_problems(entries: Sequence[Entry], limits: Limits) -> list[str]:
-    """Everything unsafe about a list of entries: names, duplicates, sizes, counts."""
+    """Everything unsafe about a list of entries: names, duplicates, sizes, counts, depth and
+    the folders they would make. Stops at the first limit that a crafted list could use to
+    make this check itself costly (a folder set grows with depth times members)."""
     found: list[str] = []
     if len(entries) > limits.max_members:
         return [f"{len(entries)} members, more than the {limits.max_members} allowed"]
@@ -81,6 +89,9 @@ def manifest_problems(entries: Sequence[Entry], limits: Limits) -> list[str]:
         if reason := name_problem(entry.name):
             found.append(reason)
             continue
+        if entry.name.count("/") >= limits.max_depth:
+            found.append(f"{entry.name!r} is nested more than {limits.max_depth} levels deep")
+            continue
         key = fold(entry.name)
         parts = key.split("/")
         parents = {"/".join(parts[:i]) for i in range(1, len(parts))}
@@ -88,6 +99,8 @@ def manifest_problems(entries: Sequence[Entry], limits: Limits) -> list[str]:
             found.append(f"{entry.name!r} appears twice (or as both a file and a folder)")
         seen.add(key)
         folders |= parents
+        if len(folders) > limits.max_folders:
+            return [*found, f"the members would make more than {limits.max_folders} folders"]
         if entry.size > limits.max_member_bytes:
             found.append(f"{entry.name!r} is {entry.size} bytes, over the member limit")
         total += entry.size
@@ -101,11 +114,20 @@ def encode_manifest(entries: Sequence[Entry]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def decode_manifest(data: bytes) -> list[Entry] | str:
-    """The entries of a manifest, or the reason it cannot be read (a string)."""
+def decode_manifest(data: bytes, limits: Limits) -> list[Entry] | str:
+    """The entries of a manifest, or the reason it cannot be read (a string).
+
+    Its shape is checked before it is decoded: a document of `limits.max_members` objects
+    three levels deep, so a crafted manifest cannot make the decoder allocate more."""
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        document = jsonsafe.loads(
+            data.decode("utf-8"), max_depth=3, max_containers=limits.max_members + 2
+        )
+    except jsonsafe.JsonRefused as exc:
+        if exc.kind == "containers":
+            return f"the manifest lists more than the {limits.max_members} members allowed"
+        return f"the manifest {exc.reason}"
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError among them
         return "the manifest is not JSON"
     members = document.get("members") if isinstance(document, dict) else None
     if not isinstance(members, list) or set(document) != {"members"}:

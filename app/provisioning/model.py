@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import stat
 import string
 import uuid
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ class DeviceSetup:
     remove_preinstalled: bool = False
     #: The editions the package is for ("Windows 11 Pro"); () when the operator did not say.
     target_editions: tuple[str, ...] = ()
+    #: The license path as a customizations.xml gave it (see `App.from_xml`).
+    license_from_xml: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class App:
     restart_codes: tuple[int, ...] = DEFAULT_RESTART_CODES
     continue_after_failure: bool = False
     restart_required: bool = False
+    #: The installer path as a customizations.xml gave it; None when the operator chose it.
+    #: While `installer` is still that text, the file comes from the project folder only.
+    from_xml: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -153,6 +159,17 @@ class Certificate:
     name: str
     path: str
     certificate_name: str | None = None
+    from_xml: str | None = None  # as `App.from_xml`
+
+
+@dataclass(frozen=True)
+class PayloadFile:
+    """A file the package carries: the path it is read from, its name in payload/, and
+    whether a customizations.xml named it (then only the project folder may hold it)."""
+
+    source: str
+    name: str
+    from_project: bool
 
 
 @dataclass(frozen=True)
@@ -219,13 +236,27 @@ class PackageSpec:
         chosen = self.info.encrypt_ppkg
         return holds_secrets if chosen is None else chosen
 
-    def payload_files(self) -> list[tuple[str, str]]:
-        """(source path, file name in payload/) for every file the package carries."""
-        files = [(app.installer, app.file_name) for app in self.apps]
-        files += [(cert.path, file_name(cert.path)) for cert in self.certificates]
-        if self.device.license_file:
-            files.append((self.device.license_file, file_name(self.device.license_file)))
+    def payload_files(self) -> list[PayloadFile]:
+        """Every file the package carries, apps first, then certificates, then the license."""
+        files = [
+            PayloadFile(app.installer, app.file_name, _same(app.from_xml, app.installer))
+            for app in self.apps
+        ]
+        files += [
+            PayloadFile(cert.path, file_name(cert.path), _same(cert.from_xml, cert.path))
+            for cert in self.certificates
+        ]
+        device = self.device
+        if device.license_file:
+            from_project = _same(device.license_from_xml, device.license_file)
+            files.append(
+                PayloadFile(device.license_file, file_name(device.license_file), from_project)
+            )
         return files
+
+
+def _same(from_xml: str | None, path: str) -> bool:
+    return from_xml is not None and from_xml == path
 
 
 def file_stem(spec: PackageSpec) -> str:
@@ -238,12 +269,63 @@ def file_name(path: str) -> str:
     return PureWindowsPath(path).name
 
 
-def resolve(path: str, base_dir: Path | None) -> Path:
-    """Where a payload file is on this machine: as given, else in `base_dir` by name.
+def locate(payload: PayloadFile, base_dir: Path | None) -> Path | str:
+    """Where a payload file is on this machine, or why Joinery will not pack it (a reason).
 
-    A customizations.xml names files by the authoring machine's paths (C:\\pkgsrc\\7z.msi);
-    a project folder moved to another machine carries them beside the XML or in payload/.
+    A file the operator chose (in the wizard) is taken as given, or found in `base_dir`.
+    A file a customizations.xml names is looked for only inside the project folder
+    `base_dir`: at its relative path, beside the XML or in payload/, by name (WCD writes the
+    authoring machine's paths, C:\\pkgsrc\\7z.msi). An absolute path, a "..", or a link
+    leading out of the folder never reaches another file: a hostile XML could otherwise pack
+    the audit key or the bench's signing key into a package.
     """
+    if not payload.from_project:
+        return _chosen(payload.source, base_dir)
+    if base_dir is None:
+        return (
+            f"{payload.source} is named by a customizations.xml, but there is no project "
+            "folder to take it from."
+        )
+    root = base_dir.resolve()
+    windows = PureWindowsPath(payload.source)
+    outside = bool(windows.anchor) or Path(payload.source).is_absolute() or ".." in windows.parts
+    candidates = [] if outside else [[p for p in windows.parts if p != "."]]
+    candidates += [[payload.name], ["payload", payload.name]]
+    for relative in filter(None, candidates):
+        found = inside(root, relative)
+        if isinstance(found, str):
+            return f"{payload.source}: {found}"
+        if found is not None:
+            return found
+    where = "is outside the project folder" if outside else "is not in the project folder"
+    return (
+        f"{payload.source} {where} {root}. Joinery packs only files from the project folder "
+        "(beside customizations.xml or in its payload folder) or files you pick in the "
+        f"wizard: copy {payload.name} into {root / 'payload'}."
+    )
+
+
+def inside(root: Path, relative: list[str]) -> Path | str | None:
+    """`root` joined with `relative` if that is a regular file reached without following a
+    link; a reason if a link or something else is in the way; None if nothing is there."""
+    path = root
+    for index, part in enumerate(relative):
+        path = path / part
+        try:
+            info = path.lstat()
+        except OSError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return f"{path} is a link; copy the file itself into the project folder"
+        last = index == len(relative) - 1
+        if last and not stat.S_ISREG(info.st_mode):
+            return None if stat.S_ISDIR(info.st_mode) else f"{path} is not a regular file"
+        if not last and not stat.S_ISDIR(info.st_mode):
+            return None
+    return path
+
+
+def _chosen(path: str, base_dir: Path | None) -> Path:
     given = Path(path)
     if given.is_absolute() and given.is_file():
         return given

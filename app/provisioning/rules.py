@@ -29,8 +29,9 @@ from app.provisioning.model import (
     Network,
     PackageInfo,
     PackageSpec,
+    PayloadFile,
     WifiSecurity,
-    resolve,
+    locate,
     version_problem,
 )
 from app.timeutil import utcnow
@@ -82,15 +83,18 @@ def problems(
     are looked up in `base_dir`.
     """
     day = today or utcnow().date()
+    payloads = spec.payload_files()
+    license_file = payloads[-1] if spec.device.license_file else None
     found = _info(spec.info, spec.has_secrets)
-    found += _device(spec.device, base_dir)
+    found += _device(spec.device, license_file, base_dir)
     if spec.network is not None:
         found += _network(spec.network)
     found += _account(spec, day)
     for index, app in enumerate(spec.apps):
-        found += _app(f"apps[{index}]", app, base_dir)
+        found += _app(f"apps[{index}]", app, base_dir, payloads[index])
     for index, cert in enumerate(spec.certificates):
-        found += _certificate(f"certificates[{index}]", cert, base_dir)
+        payload = payloads[len(spec.apps) + index]
+        found += _certificate(f"certificates[{index}]", cert, base_dir, payload)
     found += _unique_names(spec)
     return found
 
@@ -191,7 +195,9 @@ def _info(info: PackageInfo, has_secrets: bool) -> list[Finding]:
     return found
 
 
-def _device(device: DeviceSetup, base_dir: Path | None) -> list[Finding]:
+def _device(
+    device: DeviceSetup, license_file: PayloadFile | None, base_dir: Path | None
+) -> list[Finding]:
     found: list[Finding] = []
     if device.name_template is not None and (
         reason := naming.template_problem(device.name_template)
@@ -207,8 +213,8 @@ def _device(device: DeviceSetup, base_dir: Path | None) -> list[Finding]:
         )
     if device.product_key is not None and device.license_file:
         found.append(("device.license_file", "Give a product key or a license file, not both."))
-    if device.license_file and not resolve(device.license_file, base_dir).is_file():
-        found.append(("device.license_file", f"{device.license_file} is not a file."))
+    if license_file is not None and (reason := _missing(license_file, base_dir)):
+        found.append(("device.license_file", reason))
     other = [e for e in device.target_editions if not _cleanpc_applies(e)]
     if device.remove_preinstalled and other:
         found.append(
@@ -225,6 +231,14 @@ def _cleanpc_applies(edition: str) -> bool:
     """Enterprise and Education (the CleanPC CSP's table); Pro Education is a Pro edition."""
     words = " ".join(edition.lower().split())
     return "pro education" not in words and any(name in words for name in CLEANPC_EDITIONS)
+
+
+def _missing(payload: PayloadFile, base_dir: Path | None) -> str | None:
+    """Why a payload file will not be packed (refused, or not a file), or None."""
+    found = locate(payload, base_dir)
+    if isinstance(found, str):
+        return found
+    return None if found.is_file() else f"{payload.source} is not a file."
 
 
 def _network(network: Network) -> list[Finding]:
@@ -347,14 +361,17 @@ def _user(field: str, user: str, *, allow_domain: bool) -> list[Finding]:
     return []
 
 
-def _app(where: str, app: App, base_dir: Path | None) -> list[Finding]:
+def _app(
+    where: str, app: App, base_dir: Path | None, payload: PayloadFile | None = None
+) -> list[Finding]:
+    payload = payload or PackageSpec(PackageInfo(""), apps=(app,)).payload_files()[0]
     found: list[Finding] = []
     if not _ITEM_NAME.fullmatch(app.name):
         found.append(
             (f"{where}.name", "An application name is 1-64 letters, digits, spaces, . _ or -.")
         )
-    if not resolve(app.installer, base_dir).is_file():
-        found.append((f"{where}.installer", f"{app.installer} is not a file."))
+    if reason := _missing(payload, base_dir):
+        found.append((f"{where}.installer", reason))
     line = app.effective_command_line()
     if not line and not app.file_name.lower().endswith(_SCRIPTS):
         found.append((f"{where}.command_line", "The installer needs a command line."))
@@ -383,13 +400,16 @@ def _silent(line: str) -> bool:
     return any(token.lower().startswith(_SILENT) for token in line.split()[1:] or line.split())
 
 
-def _certificate(where: str, cert: Certificate, base_dir: Path | None) -> list[Finding]:
+def _certificate(
+    where: str, cert: Certificate, base_dir: Path | None, payload: PayloadFile
+) -> list[Finding]:
     found: list[Finding] = []
     if not _ITEM_NAME.fullmatch(cert.name):
         found.append(
             (f"{where}.name", "A certificate name is 1-64 letters, digits, spaces, . _ or -.")
         )
-    if reason := certificate_problem(resolve(cert.path, base_dir)):
+    located = locate(payload, base_dir)
+    if reason := located if isinstance(located, str) else certificate_problem(located):
         found.append((f"{where}.path", reason))
     return found
 
@@ -415,7 +435,7 @@ def certificate_problem(path: Path) -> str | None:
 def _unique_names(spec: PackageSpec) -> list[Finding]:
     found: list[Finding] = []
     seen: set[str] = set()
-    for index, (_source, name) in enumerate(spec.payload_files()):
+    for index, name in enumerate(p.name for p in spec.payload_files()):
         if name.lower() in seen:
             found.append(
                 (

@@ -117,6 +117,7 @@ def _take_device(common: Element) -> DeviceSetup:
         name_template=name,
         product_key=Secret(key) if key is not None else None,
         license_file=license_file,
+        license_from_xml=license_file,
         shared_use=_take_leaf(common, "SharedPC/EnableSharedPCMode", only="true") is not None,
         remove_preinstalled=_take_leaf(
             common, "CleanPC/CleanPCWithoutRetainingUserData", only="true"
@@ -235,9 +236,11 @@ def _app(config: Element) -> App | None:
         restart = parse_codes(text_of(fields.get("ReturnCodeRestart")) or "3010")
     except InputError:
         return None
+    installer = text_of(fields["CommandFile"]) or ""
     return App(
         name=config.get("Name", ""),
-        installer=text_of(fields["CommandFile"]) or "",
+        installer=installer,
+        from_xml=installer,
         command_line=text_of(fields.get("CommandLine")) or "",
         success_codes=success,
         restart_codes=restart,
@@ -266,7 +269,8 @@ def _take_certificates(common: Element) -> list[Certificate]:
             continue
         key = cert.get("CertificateName")
         name = cert.get("Name") or key or ""
-        found.append(Certificate(name, text_of(path) or "", key if key != name else None))
+        text = text_of(path) or ""
+        found.append(Certificate(name, text, key if key != name else None, from_xml=text))
         chain[-1].remove(cert)
     prune(common, chain)
     return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -43,6 +44,7 @@ MASK = "••••"
 SECRET_NAMES = frozenset(
     {"BPRT", "SecurityKey", "UpgradeEditionWithProductKey", "ChangeProductKey", "ProductKey"}
 )
+_RANK = re.compile(r"[0-9]{1,9}")
 #: Attributes that name an entry of a list setting, shown in setting paths.
 KEY_ATTRIBUTES = ("Name", "SSID", "UserName", "Id")
 
@@ -351,7 +353,8 @@ def _read_config(config: Element | None) -> PackageConfig:
 
 def config_info(config: PackageConfig) -> PackageInfo:
     """PackageInfo from what PackageConfig holds; a bad rank reads as -1 so rules report it."""
-    rank = int(config.rank) if config.rank and config.rank.isdigit() else -1
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+    rank = int(config.rank) if config.rank and _RANK.fullmatch(config.rank) else -1
     if config.rank is None:
         rank = 0
     return wcd_spec.package_info(config.id, config.name, config.version, config.owner, rank)

@@ -16,11 +16,19 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
 from app.errors import InputError, Problem
+from app.textsafe import printable
 
 log = logging.getLogger(__name__)
 
 MAX_XML_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
+#: The encodings expat reads itself, and Windows' ANSI code page (a single-byte Python codec,
+#: which expat can use). WCD writes UTF-8; other names go to Python codecs that raise
+#: (multi-byte ones) or are not text encodings at all ("rot13", "idna").
+ENCODINGS = frozenset(
+    {"utf-8", "utf-16", "utf-16le", "utf-16be", "iso-8859-1", "us-ascii", "windows-1252"}
+)
+_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']{0,64})[\"']")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -35,6 +43,8 @@ def parse(data: bytes, source: str) -> Element:
             f"{source} is larger than {MAX_XML_BYTES // 2**20} MiB",
             [Problem(source, None, None, "too large for a customizations.xml")],
         )
+    if (encoding := declared_encoding(data)) is not None and encoding.lower() not in ENCODINGS:
+        raise _refused(source, 1, _encoding_reason(encoding))
     try:
         root: Element = safe_et.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
@@ -47,9 +57,28 @@ def parse(data: bytes, source: str) -> Element:
     except ParseError as exc:
         line = exc.position[0] if exc.position else None
         raise _refused(source, line, f"is not well-formed XML ({exc.msg})") from None
+    except (LookupError, ValueError, UnicodeError):
+        # A codec's own failure: an encoding expat hands to Python and Python cannot use.
+        raise _refused(source, 1, _encoding_reason(encoding or "unknown")) from None
     if depth(root) > MAX_DEPTH:
         raise _refused(source, None, f"nests elements more than {MAX_DEPTH} deep")
     return root
+
+
+def declared_encoding(data: bytes) -> str | None:
+    """The encoding named by the XML declaration, or None. NUL bytes are dropped first, so
+    the declaration of a UTF-16 file reads as ASCII."""
+    head = data[:512].replace(b"\x00", b"")
+    found = _DECLARED.match(head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\xff\xfe"))
+    return found.group(1).decode("ascii", "replace") if found else None
+
+
+def _encoding_reason(encoding: str) -> str:
+    shown = printable(encoding)
+    return (
+        f"declares the encoding {shown!r}, which Joinery does not read: save it as UTF-8 "
+        "(as Windows Configuration Designer does)"
+    )
 
 
 def _refused(source: str, line: int | None, reason: str) -> InputError:

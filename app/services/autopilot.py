@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from app.domain import (
     ImportReport,
     ProvisioningMethod,
 )
-from app.errors import Cancelled, InputError, Problem
+from app.errors import Cancelled, InputError, JoineryError, Problem
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress, local_admin
@@ -368,7 +369,13 @@ def export_autopilot(
     actor: Actor | None = None,
 ) -> ExportReport:
     """Write Intune-ready CSV files (500 devices each) for devices with a hardware hash; the
-    report names the devices in scope left out for want of one."""
+    report names the devices in scope left out for want of one.
+
+    Hardware hashes are sensitive, so they never reach a disk unaudited: the intent is
+    audited first (a locked database stops the export before a file is written), then the
+    files are written, then the outcome is audited. If that last entry cannot be written,
+    the files are removed again.
+    """
     who = actor or local_admin()
     who.require(Permission.EXPORT)
     with store.read_snapshot():  # the two lists from one reading of the database
@@ -386,21 +393,45 @@ def export_autopilot(
             "then import them",
             skipped,
         )
+    autopilot.check_writable(records)  # a refused value stops it before anything is recorded
     _check_for_tenant(store, records)
-    files = autopilot.write_intune_csv(records, outdir, overwrite=overwrite)
+    intent: dict[str, object] = {
+        "devices": len(records),
+        "group_tag": group_tag,
+        "skipped": len(skipped),
+    }
     with store.transaction():
-        store.append_audit(
-            who.audit_name,
-            AuditAction.AUTOPILOT_EXPORT,
-            str(outdir),
-            {
-                "files": [f.name for f in files],
-                "devices": len(records),
-                "group_tag": group_tag,
-                "skipped": len(skipped),
-            },
-        )
+        store.append_audit(who.audit_name, AuditAction.AUTOPILOT_EXPORT_START, str(outdir), intent)
+    try:
+        files = autopilot.write_intune_csv(records, outdir, overwrite=overwrite)
+    except BaseException as error:
+        _audit_failure(store, who, outdir, intent, error)
+        raise
+    try:
+        with store.transaction():
+            store.append_audit(
+                who.audit_name,
+                AuditAction.AUTOPILOT_EXPORT,
+                str(outdir),
+                {**intent, "files": [f.name for f in files]},
+            )
+    except BaseException:
+        for written in files:  # no hashes on disk without the entry that says so
+            written.unlink(missing_ok=True)
+        raise
     return ExportReport([str(f) for f in files], len(records), skipped)
+
+
+def _audit_failure(
+    store: Store, who: Actor, outdir: str | Path, intent: dict[str, object], error: BaseException
+) -> None:
+    """Best effort: say the export failed (the intent entry already says it was tried)."""
+    try:
+        with store.transaction():
+            details = {**intent, "ok": False, "reason": type(error).__name__}
+            store.append_audit(who.audit_name, AuditAction.AUTOPILOT_EXPORT, str(outdir), details)
+    except (JoineryError, sqlite3.Error, OSError) as again:
+        log.warning("could not audit the failed export: %s", type(again).__name__)
 
 
 def _named(serials: list[str], shown: int = 5) -> str:

@@ -141,6 +141,10 @@ def seed_demo_packages(store: Store, folder: Path, *, today: date | None = None)
     the bundles are real, signed and encrypted, but nobody needs to open them.
     """
     day = today or utcnow().date()
+    # Bundles of an earlier demo database (deleted to start the demo afresh): a build never
+    # replaces a file, and these are only ever the demo's own.
+    for stale in folder.glob("Contoso-bench-*.jbundle") if folder.is_dir() else []:
+        stale.unlink()
     keys = folder / "signing-key"
     existing = sorted(keys.glob("*.key")) if keys.exists() else []
     private = existing[0] if existing else new_signing_key(keys)[0]

@@ -7,23 +7,25 @@ Nothing here stores or logs a secret: the registry holds metadata, the audit nam
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app import paths, settings
+from app import leftovers, paths, settings
 from app.domain import Device, PackageBuild
-from app.errors import Cancelled, InputError, KnownError
+from app.errors import Cancelled, InputError, JoineryError, KnownError
 from app.provisioning import build as builder
-from app.provisioning import bundle, wcd_xml
-from app.provisioning.bundle_format import SUFFIX, load_private_key, load_public_keys
+from app.provisioning import bundle, signers, wcd_xml
+from app.provisioning.bundle_format import SUFFIX, load_private_key
 from app.provisioning.model import BulkToken, PackageSpec, bump_version, version_problem
 from app.provisioning.rules import TOKEN_WARN_DAYS
 from app.security import private
@@ -32,6 +34,7 @@ from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services.actors import CancelCheck, Progress, local_admin
 from app.store import Store
+from app.textsafe import printable
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -131,47 +134,81 @@ def build_and_record(
     today: date | None = None,
     kdf_cost: bundle.KdfCost = bundle.DEFAULT_COST,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
+    packed: Callable[[tuple[builder.PackedFile, ...]], None] | None = None,
 ) -> PackageBuild:
-    """Build `spec` with the core, then record it and its audit entry in one transaction.
+    """Build `spec` with the core and record it, its intent first.
 
-    Refuses an expired bulk token and a name and version built before (say which version
-    comes next). Cancelling before the registry row is written removes the output.
+    The registry gets a 'building' row before a byte is written, and a record in the data
+    folder's pending/ names the output; the row becomes 'built' with its audit entry in one
+    transaction once the output is complete. A failure removes the output and the row; a
+    crash leaves both for `sweep_unfinished`, which removes the output and marks the row
+    'unfinished'. Refuses an expired bulk token and a name and version built before (says
+    which version comes next). `packed` is told every file the build packed.
     """
     who = actor or local_admin()
     who.require(Permission.BUILD_PACKAGE)
     step = progress or (lambda _done, _total: None)
     stop = cancelled or (lambda: False)
     _refuse_expired(spec, today or utcnow().date())
+    sweep_unfinished(store)
     name, version = spec.info.name.strip(), spec.info.version
-    if store.package_build_by_version(name, version) is not None:
+    _refuse_built(store, name, version)
+    output = builder.output_path(spec, out_dir, signed=signing_key is not None)
+    if output.exists() or output.is_symlink():
         raise InputError(
-            f"{name} {version} was built before: build it as version {next_version(store, name)}."
+            f"{printable(output)} already exists: Joinery does not replace it. Move it away, "
+            "or build the package as another version."
         )
     step(0, BUILD_STEPS)
     if stop():
         raise Cancelled("The build was cancelled; nothing was written.")
-    record = builder.build_package(
-        spec,
-        out_dir,
-        signing_key,
-        kept=kept,
-        base_dir=base_dir,
-        today=today,
-        kdf_cost=kdf_cost,
-        kdf_bounds=kdf_bounds,
-    )
-    step(2, BUILD_STEPS)
-    try:
-        if stop():
-            raise Cancelled("The build was cancelled; its output was removed.")
-        build_id = _record(store, record, who)
-    except BaseException:
-        _remove(record.output)
-        raise
+    with leftovers.pending("build", db=_db_key(store), output=str(output.resolve())) as job:
+        job.add(output)
+        build_id = _intent(store, spec, output, who)
+        try:
+            record = builder.build_package(
+                spec,
+                out_dir,
+                signing_key,
+                kept=kept,
+                base_dir=base_dir,
+                today=today,
+                kdf_cost=kdf_cost,
+                kdf_bounds=kdf_bounds,
+            )
+            step(2, BUILD_STEPS)
+            if stop():
+                raise Cancelled("The build was cancelled; its output was removed.")
+            _record(store, record, who, build_id)
+        except BaseException:
+            _remove(output)
+            with store.transaction():
+                store.forget_package_build(build_id)
+            raise
+    if packed is not None:
+        packed(record.files)
     step(BUILD_STEPS, BUILD_STEPS)
     found = store.package_build(build_id)
     assert found is not None
     return found
+
+
+def _refuse_built(store: Store, name: str, version: str) -> None:
+    earlier = store.package_build_by_version(name, version)
+    if earlier is None:
+        return
+    following = next_version(store, name)
+    if earlier.state == "unfinished":
+        raise InputError(
+            f"An earlier build of {name} {version} did not finish (its output was removed): "
+            f"build it as version {following}."
+        )
+    if earlier.state == "building":
+        raise InputError(
+            f"{name} {version} is being built right now (another window or command): wait "
+            f"for it, or build version {following}."
+        )
+    raise InputError(f"{name} {version} was built before: build it as version {following}.")
 
 
 def _refuse_expired(spec: PackageSpec, day: date) -> None:
@@ -183,7 +220,34 @@ def _refuse_expired(spec: PackageSpec, day: date) -> None:
         )
 
 
-def _record(store: Store, record: builder.PackageRecord, who: Actor) -> int:
+def _intent(store: Store, spec: PackageSpec, output: Path, who: Actor) -> int:
+    """The registry row of a build about to start: 'building', no digest yet. The token's
+    account is recorded already: an interrupted build's token may still need revoking."""
+    info = spec.info
+    token = spec.account if isinstance(spec.account, BulkToken) else None
+    row: dict[str, object] = {
+        "package_id": str(info.package_id),
+        "name": info.name.strip(),
+        "version": info.version,
+        "owner": info.owner,
+        "rank": info.rank if type(info.rank) is int and 0 <= info.rank <= 99 else 0,
+        "created_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_by": who.audit_name,
+        "form": "project" if output.suffix != SUFFIX else "bundle",
+        "encrypted": int(info.password is not None),
+        "signer_key_id": None,
+        "sha256": "",
+        "output": str(output.resolve()),
+        "token_expires": token.expires.isoformat() if token and token.expires else None,
+        "token_account": builder.token_account(spec)[0],
+        "token_account_confirmed": int(builder.token_account(spec)[1]),
+        "state": "building",
+    }
+    with store.transaction():
+        return store.insert_package_build(row)
+
+
+def _record(store: Store, record: builder.PackageRecord, who: Actor, build_id: int) -> None:
     row: dict[str, object] = {
         "package_id": str(record.id),
         "name": record.name.strip(),
@@ -202,26 +266,86 @@ def _record(store: Store, record: builder.PackageRecord, who: Actor) -> int:
         "token_account_confirmed": int(record.token_account_confirmed),
     }
     with store.transaction():
-        build_id = store.insert_package_build(row)
+        if not store.finish_package_build(build_id, row):
+            raise KnownError(
+                f"{record.name} {record.version} was marked unfinished while it was being "
+                "built (a sweep took it for a crashed build): build it again as a new version."
+            )
         details = {k: v for k, v in row.items() if k not in ("created_by", "created_at")}
         details["build"] = build_id
+        details["files"] = [f.name for f in record.files]
         store.append_audit(
             who.audit_name, AuditAction.PACKAGE_BUILD, f"{record.name} {record.version}", details
         )
     log.info("package %s %s recorded as build %d", record.name, record.version, build_id)
-    return build_id
 
 
 def _remove(output: Path) -> None:
-    if output.is_dir():
+    if output.is_dir() and not output.is_symlink():
         shutil.rmtree(output, ignore_errors=True)
     else:
         output.unlink(missing_ok=True)
+    # A crash inside atomic_write leaves its temporary file beside the output.
+    for leftover in output.parent.glob(f".{glob.escape(output.name)}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def _db_key(store: Store) -> str:
+    return str(Path(store.path).resolve()) if store.path != ":memory:" else store.path
+
+
+def sweep_unfinished(store: Store, *, actor: Actor | None = None) -> list[PackageBuild]:
+    """Builds whose process died: their partial or unregistered output removed, their rows
+    marked 'unfinished' (audited). Live builds (another window, another command) are left
+    alone: their pending record is still locked. Returns the builds marked."""
+    who = (actor or local_admin()).audit_name
+    live: set[str] = set()
+    for path, document, fd in leftovers.records("build", include_live=True):
+        if document.get("db") != _db_key(store):
+            leftovers.release(fd)
+            continue
+        output = str(document.get("output", ""))
+        if fd < 0:  # its process is alive
+            live.add(output)
+            continue
+        if output and not _registered(store, output):
+            _remove(Path(output))
+        leftovers.done(path, fd)
+    marked = []
+    for build in store.package_builds_in_progress():
+        if build.output in live:
+            continue
+        _remove(Path(build.output))
+        with store.transaction():
+            if store.mark_package_unfinished(build.id):
+                store.append_audit(
+                    who,
+                    AuditAction.PACKAGE_BUILD_UNFINISHED,
+                    f"{build.name} {build.version}",
+                    {"build": build.id, "output": build.output, "removed": True},
+                )
+                marked.append(build)
+    if marked:
+        log.warning("marked %d interrupted package build(s) unfinished", len(marked))
+    return marked
+
+
+def _registered(store: Store, output: str) -> bool:
+    target = Path(output).resolve()
+    return any(b.built and Path(b.output).resolve() == target for b in store.package_builds())
 
 
 def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]:
     """What to do to withdraw a package, as numbered steps an operator can follow."""
     output = Path(build.output).name
+    unfinished = [
+        f"{build.name} {build.version} did not finish building: its output was removed "
+        "(or is being written now), so Joinery handed out no copy of it."
+    ]
+    if not build.built and build.token_account is None:
+        return [*unfinished, f"If a copy of {output} exists anywhere, delete it."]
+    if not build.built:
+        return unfinished + revoke_steps(replace(build, state="built"), today=today)[1:]
     if build.token_account is None:
         return [
             f"{build.name} {build.version} holds no bulk token: nothing to revoke in Entra.",
@@ -269,9 +393,7 @@ def record_provisioned(
     device = store.device_by_serial(serial)
     if device is None:
         raise InputError(f"no device has the serial number {serial}: enroll or import it first")
-    build = store.package_build(build_id)
-    if build is None:
-        raise InputError(f"there is no package build {build_id} in the registry")
+    build = _build(store, build_id)
     with store.transaction():
         store.set_device_package(device.id, build_id)
         store.append_audit(
@@ -293,12 +415,13 @@ def verify_package(
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Check a bundle (signature, signer, and its contents with the password); audited,
-    failures too. Says in the audit whether the file is one the registry recorded."""
+    failures too. Says in the audit whether the file is one the registry recorded. The
+    signer must be one of the bench's keys or `trust_keys` (BundleUntrusted otherwise)."""
     who = actor or local_admin()
     who.require(Permission.VIEW)
-    keys = load_public_keys(trust_keys) if trust_keys else None
     details: dict[str, object] = {"file": path.name, "with_password": password is not None}
     try:
+        keys = signer_keys(trust_keys or [], path)
         verdict = bundle.verify_bundle(path, keys, password, kdf_bounds=kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
@@ -318,24 +441,55 @@ def unpack_package(
     *,
     password: Secret | None = None,
     trust_keys: list[Path] | None = None,
+    any_signer: bool = False,
     actor: Actor | None = None,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Write a bundle's WCD project (secrets in the clear, for icd.exe) into a new private
-    folder; audited, failures too, since it is the one step that puts secrets on a disk."""
+    folder, if its signer is trusted (the bench's keys or `trust_keys`) or `any_signer`.
+
+    Audited before and after: the intent first, so secrets never reach a disk unaudited
+    (a crash after the rename still left the entry), then the outcome, failures too.
+    """
     who = actor or local_admin()
     who.require(Permission.BUILD_PACKAGE)
-    keys = load_public_keys(trust_keys) if trust_keys else None
     details: dict[str, object] = {"file": path.name, "to": str(out_dir)}
+    _audit(
+        store,
+        who,
+        AuditAction.PACKAGE_UNPACK_START,
+        path.name,
+        {**details, "any_signer": any_signer},
+    )
     try:
-        verdict = bundle.unpack_bundle(path, out_dir, password, keys, kdf_bounds=kdf_bounds)
-    except InputError as error:
+        keys = signer_keys(trust_keys or [], path, any_signer=any_signer)
+        verdict = bundle.unpack_bundle(
+            path, out_dir, password, keys, any_signer=any_signer, kdf_bounds=kdf_bounds
+        )
+    except JoineryError as error:
         details.update(ok=False, reason=type(error).__name__)
         _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
         raise
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
     _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
     return verdict
+
+
+def signer_keys(
+    pinned: list[Path], path: Path, *, any_signer: bool = False
+) -> list[Ed25519PublicKey] | None:
+    """The keys a bundle's signer must be one of: `pinned` and the bench's own. None only
+    with `any_signer`; with no key at all otherwise, BundleUntrusted says what to give
+    (after the signature is checked: a damaged file is said to be damaged first)."""
+    keys = signers.trusted_keys(pinned)
+    if keys or any_signer:
+        return keys or None
+    bundle.inspect_bundle(path)
+    raise bundle.BundleUntrusted(
+        f"{printable(path)}: this bench has no signing key of its own and no key was given "
+        "with --trust-key, so who signed the bundle cannot be checked. Give the public key "
+        "(.pub) of whoever built it."
+    )
 
 
 def export_package(
@@ -414,7 +568,11 @@ def _open_bundle(
     scratch = Path(tempfile.mkdtemp(prefix=REOPEN_PREFIX, dir=_scratch_root()))
     project = scratch / "project"
     try:
-        verdict = bundle.unpack_bundle(output, project, password, kdf_bounds=kdf_bounds)
+        # The signer is checked against the registry's, not against pinned keys: the
+        # registry recorded this build (and the file's digest matched it above).
+        verdict = bundle.unpack_bundle(
+            output, project, password, any_signer=True, kdf_bounds=kdf_bounds
+        )
         # Checked again on what was read: the file may have been swapped after the first look.
         _check_same(build, output, verdict)
         read = wcd_xml.read_customizations(project / builder.PROJECT_XML)
@@ -478,6 +636,13 @@ def sweep_scratch() -> int:
     return len(left)
 
 
+def sweep_interrupted(store: Store) -> int:
+    """What crashed builds and unpacks left behind, removed (the kiosk's start-up, after a
+    crash): unpack staging folders, and builds marked unfinished. How many were removed."""
+    staged = leftovers.sweep("unpack", bundle.STAGING_PREFIX)
+    return len(staged) + len(sweep_unfinished(store))
+
+
 def open_customizations(path: Path) -> OpenedPackage:
     """Any customizations.xml (the core reads it; what Joinery does not show is kept)."""
     read = wcd_xml.read_customizations(path)
@@ -501,6 +666,11 @@ def _build(store: Store, build_id: int) -> PackageBuild:
     build = store.package_build(build_id)
     if build is None:
         raise InputError(f"there is no package build {build_id} in the registry")
+    if not build.built:
+        raise InputError(
+            f"{build.name} {build.version} did not finish building ({build.state}): it has no "
+            "output to use. Build the package again as a new version."
+        )
     return build
 
 

@@ -13,7 +13,7 @@ from typing import Self
 from sqlite_utils import Database
 
 from app import paths
-from app.errors import JoineryError, KnownError, SchemaTooNewError
+from app.errors import JoineryError, KnownError, SchemaTooNewError, from_environment
 from app.security import private
 from app.store.schema import SCHEMA_VERSION, migrations, number_of
 
@@ -62,6 +62,8 @@ class StoreBase:
             for pragma in _PRAGMAS:
                 conn.execute(pragma)
         except sqlite3.DatabaseError as exc:
+            if "full" in str(exc):
+                raise (from_environment(exc, target) or KnownError(str(exc))) from exc
             raise KnownError(
                 f"Cannot open the database {target}: {exc}. "
                 "Check that the file is a Joinery database, or choose another with --db."
@@ -130,7 +132,8 @@ class StoreBase:
         except sqlite3.OperationalError as exc:
             self._after_commit.clear()
             self._rollback()
-            raise _busy(self.path, exc) from exc
+            # Busy, or the disk is full: said as what it is (from_environment tells them apart).
+            raise (from_environment(exc, self.path) or _busy(self.path, exc)) from exc
         self._run_after_commit()
 
     def after_commit(self, name: str, action: Callable[[], None]) -> None:

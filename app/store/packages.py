@@ -26,6 +26,7 @@ _COLUMNS = (
     "token_expires",
     "token_account",
     "token_account_confirmed",
+    "state",
 )
 _SELECT = ", ".join(f"p.{c}" for c in _COLUMNS)
 _DEVICES = "(SELECT count(*) FROM devices d WHERE d.package_build = p.id)"
@@ -40,13 +41,45 @@ def _build(row: Sequence[Any]) -> PackageBuild:
 
 class PackageMixin(StoreBase):
     def insert_package_build(self, row: dict[str, object]) -> int:
-        """Record one build (every column but `id`); call inside the audit's transaction."""
-        columns = [c for c in _COLUMNS if c != "id"]
+        """Record one build (every column but `id`; `state` defaults to built); call inside
+        the audit's transaction."""
+        defaulted = ("state", "token_account_confirmed")  # the schema's defaults stand
+        columns = [c for c in _COLUMNS if c != "id" and (c not in defaulted or c in row)]
         cursor = self.conn.execute(
             f"INSERT INTO packages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [row[c] for c in columns],
         )
         return int(cursor.lastrowid or 0)
+
+    def finish_package_build(self, build_id: int, row: dict[str, object]) -> bool:
+        """Mark a 'building' row built with what the build wrote; False if it is no longer
+        'building' (a sweep took it for a crashed build). Call inside the audit's
+        transaction."""
+        columns = [c for c in _COLUMNS if c in row and c not in ("id", "state")]
+        cursor = self.conn.execute(
+            f"UPDATE packages SET {', '.join(f'{c} = ?' for c in columns)}, state = 'built' "
+            "WHERE id = ? AND state = 'building'",
+            [*(row[c] for c in columns), build_id],
+        )
+        return cursor.rowcount == 1
+
+    def forget_package_build(self, build_id: int) -> None:
+        """Remove the intent of a build that failed cleanly (nothing of it is left)."""
+        self.conn.execute("DELETE FROM packages WHERE id = ? AND state = 'building'", [build_id])
+
+    def mark_package_unfinished(self, build_id: int) -> bool:
+        """A build whose process died: kept in the registry, marked; False if it had ended."""
+        cursor = self.conn.execute(
+            "UPDATE packages SET state = 'unfinished' WHERE id = ? AND state = 'building'",
+            [build_id],
+        )
+        return cursor.rowcount == 1
+
+    def package_builds_in_progress(self) -> list[PackageBuild]:
+        rows = self.conn.execute(
+            f"SELECT {_SELECT}, {_DEVICES} FROM packages p WHERE p.state = 'building' ORDER BY p.id"
+        )
+        return [_build(r) for r in rows]
 
     def package_builds(self, *, limit: int = 500) -> list[PackageBuild]:
         """Newest first, with the number of devices each provisioned."""

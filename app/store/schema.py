@@ -14,7 +14,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -539,6 +539,20 @@ def m010_intune_verdict(db: Database) -> None:
     db.execute(
         "INSERT INTO device_counts (key, n) SELECT 'verdict:' || compliance_state, count(*) "
         "FROM devices GROUP BY 1 ON CONFLICT (key) DO UPDATE SET n = excluded.n"
+    )
+
+
+@migrations()
+def m011_package_state(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- A build is registered before it writes anything (its intent), and marked built
+        -- only once its output is complete: a crash in between leaves a 'building' row that
+        -- the next sweep marks 'unfinished' (and whose partial output it removes).
+        ALTER TABLE packages ADD COLUMN state TEXT NOT NULL DEFAULT 'built'
+            CHECK (state IN ('building', 'built', 'unfinished'));
+        """,
     )
 
 

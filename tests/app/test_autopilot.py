@@ -463,14 +463,21 @@ users = st.none() | st.builds(
     st.lists(LABEL, min_size=1, max_size=3),
     st.from_regex(r"[A-Za-z]{2,6}", fullmatch=True),
 )
+
+
+def _no_formula(value: str | None) -> bool:
+    """Values the writer refuses (a spreadsheet would run them): tests/security covers them."""
+    return not (value or "").startswith(("=", "+", "-", "@"))
+
+
 records = st.lists(
     st.builds(
         AutopilotRecord,
-        serial=serials,
-        product_id=product_ids,
+        serial=serials.filter(_no_formula),
+        product_id=product_ids.filter(_no_formula),
         hardware_hash=hashes,
-        group_tag=group_tags,
-        assigned_user=users,
+        group_tag=group_tags.filter(_no_formula),
+        assigned_user=users.filter(_no_formula),
     ),
     max_size=12,
     unique_by=lambda r: r.serial.upper(),

@@ -64,6 +64,19 @@ def build(store: Store, spec: PackageSpec, out: Path, **kwargs: object) -> objec
     )  # type: ignore[arg-type]
 
 
+def public_key_file(folder: Path) -> Path:
+    """SIGNER's public key as a PEM file, to pin with trust_keys."""
+    from cryptography.hazmat.primitives import serialization
+
+    path = folder / "signer.pub"
+    path.write_bytes(
+        SIGNER.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return path
+
+
 def test_schema_has_the_registry(store: Store) -> None:
     assert store.schema_version == SCHEMA_VERSION  # whatever number the merge settles on
     assert "packages" in store.db.table_names()
@@ -132,14 +145,15 @@ def test_cancel_after_writing_removes_the_output(
 def test_failed_record_removes_the_output(
     store: Store, payload: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(row: dict[str, object]) -> int:
+    def broken(build_id: int, row: dict[str, object]) -> bool:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "insert_package_build", broken)
+    monkeypatch.setattr(store, "finish_package_build", broken)
     with pytest.raises(sqlite3.OperationalError):
         build(store, make_spec(payload), tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
     assert store.audit_entries(action="package.build") == []
+    assert store.package_builds() == []  # the build's intent went with it
 
 
 def test_listing_counts_days_and_revoke_steps(store: Store, payload: Path, tmp_path: Path) -> None:
@@ -171,15 +185,24 @@ def test_devices_record_which_package_provisioned_them(
 def test_verify_and_export_are_audited(store: Store, payload: Path, tmp_path: Path) -> None:
     build(store, make_spec(payload), tmp_path / "out")
     row = store.package_builds()[0]
+    pinned = [public_key_file(tmp_path)]
     verdict = services.verify_package(
-        store, Path(row.output), password=Secret(PASSWORD), kdf_bounds=CHEAP_BOUNDS
+        store,
+        Path(row.output),
+        password=Secret(PASSWORD),
+        trust_keys=pinned,
+        kdf_bounds=CHEAP_BOUNDS,
     )
     assert verdict.sha256 == row.sha256
     entry = store.audit_entries(action="package.verify")[0]
     assert entry.details["ok"] is True and entry.details["build"] == row.id
     with pytest.raises(InputError):
         services.verify_package(
-            store, Path(row.output), password=Secret("wrong" * 5), kdf_bounds=CHEAP_BOUNDS
+            store,
+            Path(row.output),
+            password=Secret("wrong" * 5),
+            trust_keys=pinned,
+            kdf_bounds=CHEAP_BOUNDS,
         )
     assert store.audit_entries(action="package.verify")[0].details["ok"] is False
     copy = services.export_package(store, row.id, tmp_path / "usb", actor=LEAD)

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
+from app.domain import PackageBuild
 from app.errors import JoineryError
 from app.provisioning import bundle
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services import OpenedPackage, PackageListing
 from app.store import Store
+from app.textsafe import printable
 from ui import changes, theme
 from ui.changes import Change
 from ui.ops import run_op
@@ -50,6 +52,12 @@ COLUMNS = (
     "Token expiry",
     "Devices",
 )
+
+
+STATE_TEXT = {
+    "building": "Being built…",
+    "unfinished": "Unfinished: interrupted, output removed",
+}
 
 
 def expiry_text(listing: PackageListing) -> str:
@@ -110,6 +118,8 @@ class PackagesScreen(QWidget):
         self.message = QLabel()
         self.message.setObjectName("fieldError")
         self.message.setWordWrap(True)
+        # Messages quote files (a bundle's name, an XML's values): never read as HTML.
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.hide()
 
         buttons = QHBoxLayout()
@@ -171,20 +181,30 @@ class PackagesScreen(QWidget):
 
     def _row(self, listing: PackageListing) -> list[QStandardItem]:
         build = listing.build
+        state = STATE_TEXT.get(build.state)
         texts = (
             build.name,
             build.version,
             {"ITAdmin": "IT Admin"}.get(build.owner, build.owner),
             str(build.rank),
             build.created_at.replace("T", " ").removesuffix("Z"),
-            (build.signer_key_id or "")[:16] or self.tr("unsigned"),
-            build.sha256[:12] + "…",
+            (build.signer_key_id or "")[:16] or ("—" if state else self.tr("unsigned")),
+            self.tr(state) if state else build.sha256[:12] + "…",
             expiry_text(listing),
             listing.devices_text,
         )
-        items = [QStandardItem(text) for text in texts]
+        # Names come from customizations.xml files: shown with control characters escaped.
+        items = [QStandardItem(printable(text)) for text in texts]
         items[5].setToolTip(build.signer_key_id or "")
         items[6].setToolTip(build.sha256)
+        if state:
+            # A build that did not finish reads as one at a glance: muted, marked, and not
+            # something to open or hand out.
+            for item in items:
+                item.setForeground(QBrush(theme.colour("muted")))
+            items[6].setForeground(QBrush(theme.colour("warning")))
+            items[6].setData(build.state, Qt.ItemDataRole.UserRole)
+            return items
         if listing.device_limit is not None:
             items[8].setToolTip(
                 self.tr(
@@ -219,12 +239,17 @@ class PackagesScreen(QWidget):
     def _show_detail(self) -> None:
         row = self.table.currentIndex().row()
         self.devices.clear()
-        self.open_wizard.setEnabled(0 <= row < len(self.listings))
+        self.open_wizard.setEnabled(
+            0 <= row < len(self.listings) and self.listings[row].build.built
+        )
         if not 0 <= row < len(self.listings):
             self.detail.setText("")
             return
         listing = self.listings[row]
         build = listing.build
+        if not build.built:
+            self._show_unfinished(build)
+            return
         lines = [
             f"<b>{_html(build.name)} {_html(build.version)}</b> · {{{build.package_id}}}",
             self.tr("Built {t} by {w} · {f}{e}").format(
@@ -245,6 +270,30 @@ class PackagesScreen(QWidget):
         if not build.devices:
             self.devices.addItem(self.tr("None recorded yet."))
 
+    def _show_unfinished(self, build: PackageBuild) -> None:
+        started = self.tr("Started {t} by {w}.").format(
+            t=build.created_at, w=_html(printable(build.created_by))
+        )
+        if build.state == "building":
+            state = self.tr(
+                "<b>Being built</b> by another window or command, or interrupted just now: "
+                "the next build or start of the kiosk tells which."
+            )
+        else:
+            state = self.tr(
+                "<b>Unfinished.</b> The build was interrupted (the kiosk or the command "
+                "stopped while writing it). Its partial output was removed; nothing of it "
+                "can be opened or handed out. Build the package again as a new version."
+            )
+        lines = [
+            f"<b>{_html(printable(build.name))} {_html(printable(build.version))}</b>",
+            started,
+            state,
+            self.tr("Output that was being written: {p}").format(p=_html(printable(build.output))),
+        ]
+        self.detail.setText("<br>".join(lines))
+        self.devices.addItem(self.tr("None: the build did not finish."))
+
     # -- re-opening --------------------------------------------------------------------------
 
     def _on_open_wizard_clicked(self) -> None:
@@ -252,6 +301,9 @@ class PackagesScreen(QWidget):
         if not 0 <= row < len(self.listings):
             return
         build = self.listings[row].build
+        if not build.built:
+            self._say(self.tr("This build did not finish: there is nothing to open."))
+            return
         actor = self._actor()
         if actor is None or not actor.may(Permission.BUILD_PACKAGE):
             self._say(self.tr("Your role cannot edit provisioning packages."))
@@ -304,7 +356,7 @@ class PackagesScreen(QWidget):
             self.open_file_requested.emit(Path(path))
 
     def _say(self, text: str) -> None:
-        self.message.setText(text)
+        self.message.setText("\n".join(printable(line) for line in text.split("\n")))
         self.message.setProperty("state", "error")
         self.message.show()
 

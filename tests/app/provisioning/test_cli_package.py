@@ -84,7 +84,8 @@ def test_build_inspect_verify_unpack(project: Path, keys: Path, tmp_path: Path) 
     assert record["token_account"].startswith("package_6aaa4dfa")
     path = record["output"]
 
-    code, out, _ = run("inspect", path, "--json")
+    pub = str(keys / "joinery-signing.pub")
+    code, out, _ = run("inspect", path, "--json", "--trust-key", pub)
     assert code == 0 and json.loads(out)["package"]["name"] == "My Provisioning Package"
 
     code, out, _ = run(
@@ -92,7 +93,9 @@ def test_build_inspect_verify_unpack(project: Path, keys: Path, tmp_path: Path) 
     )
     assert code == 0 and "trusted" in out and "3 checked" in out
 
-    code, out, _ = run("unpack", path, "-o", str(tmp_path / "private"), "--password-file", pw)
+    code, out, _ = run(
+        "unpack", path, "-o", str(tmp_path / "private"), "--password-file", pw, "--trust-key", pub
+    )
     assert code == 0
     assert (tmp_path / "private" / "build-ppkg.cmd").is_file()
 
@@ -113,7 +116,9 @@ def test_tampered_untrusted_and_wrong_password(project: Path, keys: Path, tmp_pa
     )
     path = Path(json.loads(out)["output"])
     (tmp_path / "wrong.txt").write_text("x" * 25)
-    code, _, err = run("verify", str(path), "--password-file", str(tmp_path / "wrong.txt"))
+    pub = str(keys / "joinery-signing.pub")
+    wrong = str(tmp_path / "wrong.txt")
+    code, _, err = run("verify", str(path), "--password-file", wrong, "--trust-key", pub)
     assert code == 1 and "password does not open" in err
 
     run("keygen", "-o", str(tmp_path / "other"))
@@ -205,10 +210,12 @@ def test_verify_under_joinery_is_audited(
     built = CliRunner().invoke(cli, [*build, *TOKEN_DATES])
     assert built.exit_code == 0, built.output
     bundle_path = json.loads(built.stdout)["output"]
-    verify = ["--db", str(db), "package", "verify", bundle_path]
+    pub = ["--trust-key", str(keys / "joinery-signing.pub")]
+    verify = ["--db", str(db), "package", "verify", bundle_path, *pub]
     result = CliRunner().invoke(cli, [*verify, "--password-file", str(tmp_path / "pw.txt")])
     assert result.exit_code == 0, result.output
     unpack = ["--db", str(db), "package", "unpack", bundle_path, "-o", str(tmp_path / "proj")]
+    unpack += pub
     unpacked = CliRunner().invoke(cli, [*unpack, "--password-file", str(tmp_path / "pw.txt")])
     assert unpacked.exit_code == 0, unpacked.output
     with Store.open(db) as store:

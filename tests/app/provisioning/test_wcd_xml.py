@@ -84,12 +84,16 @@ def test_a_written_spec_reads_back_equal(spec: PackageSpec) -> None:
         ),
         apps=tuple(
             dataclasses.replace(
-                a, installer=f"payload\\{a.file_name}", command_line=a.effective_command_line()
+                a,
+                installer=f"payload\\{a.file_name}",
+                command_line=a.effective_command_line(),
+                from_xml=f"payload\\{a.file_name}",  # read from a file: its folder only
             )
             for a in spec.apps
         ),
         certificates=tuple(
-            dataclasses.replace(c, path="payload\\root.cer") for c in spec.certificates
+            dataclasses.replace(c, path="payload\\root.cer", from_xml="payload\\root.cer")
+            for c in spec.certificates
         ),
     )
     assert back.spec == expected

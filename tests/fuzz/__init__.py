@@ -1,0 +1,1 @@
+"""The fuzz harness: structure-aware mutations of real fixtures through every parser."""
