@@ -54,7 +54,7 @@ def pin_problem(pin: str) -> str | None:
     """Why a PIN or password is too weak, or None: 6+ digits, or 8+ characters."""
     if not _is_text(pin):  # never quoted: it is the PIN
         return "it holds bytes that are not text (a garbled PIN): type it again"
-    if pin.isdigit():
+    if pin.isascii() and pin.isdigit():  # "²²²²²²".isdigit() is true: 0-9 only
         return None if len(pin) >= 6 else "a numeric PIN needs at least 6 digits"
     if len(pin) < 8:
         return "a password needs at least 8 characters (or use a PIN of 6 or more digits)"

@@ -336,3 +336,11 @@ def test_a_really_full_disk_is_said_plainly(tmp_path: Path, tiny_disk: Path) -> 
     assert result.exit_code == 1
     assert "busy" not in result.stderr and ("full" in result.stderr or "space" in result.stderr)
     assert GOLDEN.exists()
+
+
+def test_superscript_digits_are_no_pin() -> None:
+    """ "²²²²²²".isdigit() is true: six of them passed as a 6-digit PIN."""
+    from app.security.operators import pin_problem
+
+    assert pin_problem("²²²²²²") is not None  # 6 characters: too short as a password
+    assert pin_problem("482915") is None

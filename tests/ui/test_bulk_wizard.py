@@ -398,3 +398,13 @@ def test_the_token_account_and_the_two_passwords_are_told_apart(
     alt(Key.Key_Y)  # "Encr&ypt the .ppkg"
     wait_until(lambda: not finish.encrypt_ppkg.isChecked())
     assert finish._info().encrypt_ppkg is False
+
+
+def test_a_rank_typed_in_superscript_is_refused_not_a_crash(
+    qtbot: QtBot, wizard: BulkWizard
+) -> None:
+    walk_to(wizard, "finishPage")
+    alt(Key.Key_R)  # "&Rank (0-99)"
+    select_all_and_type("²")
+    assert "0 to 99" in wizard.finish_page.errors["rank"].text()
+    assert not next_enabled(wizard)

@@ -189,7 +189,7 @@ class FinishPage(CheckedPage):
 
     def _info(self) -> PackageInfo:
         text = self.rank.text().strip()
-        rank = int(text) if text.isdigit() else -1
+        rank = int(text) if text.isascii() and text.isdigit() else -1  # "²" is a digit too
         return replace(
             self.draft.info,
             name=self.name.text().strip(),
