@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from app import eligibility, naming
+from app import eligibility, naming, wifi
 from app.domain import ProvisioningMethod
 from app.errors import InputError
 
@@ -104,8 +104,8 @@ class Answers:
         if self.network not in ("wired", "wifi"):
             found.append(("network", "choose wired or Wi-Fi"))
         if self.network == "wifi":
-            if not self.wifi_ssid or len(self.wifi_ssid.encode()) > 32:
-                found.append(("wifi_ssid", "a Wi-Fi network name is 1 to 32 bytes"))
+            if reason := wifi.ssid_problem(self.wifi_ssid or ""):
+                found.append(("wifi_ssid", reason))
             if self.wifi_security not in WIFI_SECURITY:
                 found.append(("wifi_security", f"choose one of {', '.join(WIFI_SECURITY)}"))
         if self.management not in ("intune", "configurationManager", "coManaged"):

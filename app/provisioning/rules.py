@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from app import naming
+from app import naming, wifi
 from app.provisioning.model import (
     LOCAL_PASSWORD_DAYS,
     OWNER_TYPES,
@@ -30,7 +30,6 @@ from app.provisioning.model import (
     PackageInfo,
     PackageSpec,
     PayloadFile,
-    WifiSecurity,
     locate,
     version_problem,
 )
@@ -243,29 +242,12 @@ def _missing(payload: PayloadFile, base_dir: Path | None) -> str | None:
 
 def _network(network: Network) -> list[Finding]:
     found: list[Finding] = []
-    size = len(network.ssid.encode("utf-8", "surrogatepass"))
-    if not 1 <= size <= 32 or any(not c.isprintable() for c in network.ssid):
-        found.append(
-            ("network.ssid", "A network name (SSID) is 1 to 32 bytes of printable characters.")
-        )
+    if reason := wifi.ssid_problem(network.ssid):
+        found.append(("network.ssid", reason))
     key = network.key.reveal() if network.key else ""
-    if network.security is WifiSecurity.OPEN and key:
-        found.append(("network.key", "An Open network takes no key."))
-    elif network.security is WifiSecurity.WPA2_PERSONAL and not _psk_ok(key):
-        found.append(
-            (
-                "network.key",
-                "A WPA2-Personal key is 8 to 63 printable ASCII "
-                "characters (or 64 hexadecimal digits).",
-            )
-        )
+    if reason := wifi.key_problem(network.security.value, key):
+        found.append(("network.key", reason))
     return found
-
-
-def _psk_ok(key: str) -> bool:
-    if len(key) == 64:
-        return all(c in "0123456789abcdefABCDEF" for c in key)
-    return 8 <= len(key) <= 63 and all(" " <= c <= "~" for c in key)
 
 
 def _account(spec: PackageSpec, day: date) -> list[Finding]:

@@ -100,8 +100,12 @@ from app.services.packages import (
     verify_package,
 )
 from app.services.vault import VaultState, open_vault, vault_state
+from app.wifi import key_problem as wifi_key_problem
+from app.wifi import ssid_problem as wifi_ssid_problem
 
 __all__ = [
+    "wifi_key_problem",
+    "wifi_ssid_problem",
     "Enrolled",
     "enroll_with_labels",
     "TILES",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from app import eligibility, naming, settings
+from app import eligibility, naming, settings, wifi
 from app.autopilot.fields import CHECKS, USER
 from app.domain import Device, EnrollmentStatus, HistoryKind, ProvisioningMethod
 from app.enrollment import DEFAULT_PROFILE, Answers
@@ -128,8 +128,10 @@ def save_profile(
     who.require(Permission.MANAGE_PROFILES)
     problems = answers.problems()
     needs_key = answers.network == "wifi" and answers.wifi_security != "Open"
-    if needs_key and wifi_key is not None and not 8 <= len(wifi_key.reveal()) <= 63:
-        problems.append(("wifi_key", "a WPA2/WPA3-Personal key is 8 to 63 characters"))
+    if needs_key and wifi_key is not None:
+        security = answers.wifi_security or "WPA2-Personal"
+        if reason := wifi.key_problem(security, wifi_key.reveal()):
+            problems.append(("wifi_key", reason))
     if problems:
         raise InputError(
             f"the profile {name!r} has answers that cannot stand",
@@ -239,7 +241,12 @@ def _check_request(
         raise InputError(f"serial {serial!r}: {reason}")
     answers = request.answers or profile(store, request.profile)
     answers = answers.with_overrides(**dict(request.overrides))
-    if problems := answers.problems():
+    problems = answers.problems()
+    if request.wifi_key is not None and answers.network == "wifi":
+        security = answers.wifi_security or "WPA2-Personal"
+        if reason := wifi.key_problem(security, request.wifi_key.reveal()):
+            problems.append(("wifi_key", reason))
+    if problems:
         raise InputError(
             "some answers cannot stand",
             [Problem(serial, None, f, reason) for f, reason in problems],

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import services
 from app.enrollment import WIFI_SECURITY
 from app.security.secret import Secret
 from ui.enroll.page_base import EnrollPage
@@ -125,21 +126,17 @@ class NetworkPage(EnrollPage):
             self.wizard().next()
 
     def _problems(self) -> tuple[str | None, str | None]:
+        """The SSID's and the key's reasons, by the one Wi-Fi rule (app.wifi) that the
+        bulk wizard, the CLI and the enrollment service use too."""
         if not self.wifi.isChecked():
             return None, None
-        ssid = self.ssid.text().strip()
-        ssid_problem = (
-            None
-            if 1 <= len(ssid.encode()) <= 32
-            else self.tr("A Wi-Fi network name is 1 to 32 bytes.")
-        )
-        key = self.key.text()
+        ssid_problem = services.wifi_ssid_problem(self.ssid.text().strip())
+        key, security = self.key.text(), self.security.currentText()
         key_problem = None
-        if self.security.currentText() != "Open":
-            if not key and not self._profile_key:
-                key_problem = self.tr("Type the network's security key (8 to 63 characters).")
-            elif key and not 8 <= len(key) <= 63:
-                key_problem = self.tr("A WPA2/WPA3-Personal key is 8 to 63 characters.")
+        if security != "Open" and not key and not self._profile_key:
+            key_problem = self.tr("Type the network's security key (8 to 63 characters).")
+        elif key or security == "Open":
+            key_problem = services.wifi_key_problem(security, key)
         return ssid_problem, key_problem
 
     def _on_input_changed(self) -> None:
