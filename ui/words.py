@@ -67,7 +67,7 @@ def join_type(device: Device) -> str:
 def enrollment(device: Device) -> tuple[str, str]:
     """Where the device is on its way to a managed desktop, in one line, and what that
     means (a tooltip). A bench enrollment is only prepared until its join is confirmed."""
-    at = (device.enrolled_at or "").replace("T", " ")[:16]  # to the minute
+    at = when(device.enrolled_at, to="minute", empty="")
     if device.enrollment_status == EnrollmentStatus.PREPARED:
         return (
             _tr("Prepared at the bench {t}; join not confirmed yet").format(t=at),
@@ -83,3 +83,19 @@ def enrollment(device: Device) -> tuple[str, str]:
         )
     words = shown("enrollment_status", device.enrollment_status)
     return words, words
+
+
+def when(stamp: str | None, *, to: str = "second", empty: str = "—") -> str:
+    """A stored time ("2026-11-30T19:20:13Z", UTC as everything Joinery stores) as a person
+    reads it: "2026-11-30 19:20:13"; `to` "minute", "day" or "clock" (19:20:13) shorten it.
+    The one formatter of times on screen."""
+    if not stamp:
+        return empty
+    text = stamp.replace("T", " ").removesuffix("Z")
+    if to == "minute":
+        return text[:16]
+    if to == "day":
+        return text[:10]
+    if to == "clock":
+        return text[11:19]
+    return text[:19]

@@ -127,3 +127,21 @@ def test_control_outlines_and_disabled_text_are_readable(palette: str) -> None:
     assert contrast(colours["muted"], colours["text"]) >= 1.5
     # The sidebar and the page are distinct: their edge is drawn in a visible colour.
     assert contrast(colours["border"], colours["nav"]) >= 1.5
+
+
+def test_one_time_formatter() -> None:
+    """Every time on screen goes through ui.words.when (there were six formatters)."""
+    from ui.words import when
+
+    assert when("2026-11-30T19:20:13Z") == "2026-11-30 19:20:13"
+    assert when("2026-11-30T19:20:13.123456Z") == "2026-11-30 19:20:13"
+    assert when("2026-11-30T19:20:13Z", to="minute") == "2026-11-30 19:20"
+    assert when("2026-11-30T19:20:13Z", to="clock") == "19:20:13"
+    assert when(None) == "—" and when("", empty="") == ""
+    root = Path(__file__).resolve().parents[2] / "ui"
+    spelled = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.name != "words.py" and '.replace("T", " ")' in p.read_text(encoding="utf-8")
+    ]
+    assert spelled == []

@@ -31,6 +31,7 @@ from app.store.audit import AuditEntry, AuditQuery
 from ui import changes
 from ui.changes import Change
 from ui.widgets.messages import notify
+from ui.words import when
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class AuditScreen(QWidget):
         for offset, entry in enumerate(entries):
             details = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
             values = (
-                entry.at.replace("T", " ").removesuffix("Z"),
+                when(entry.at),
                 entry.actor,
                 self.tr(audit_actions.words(entry.action)),
                 entry.target or "",

@@ -16,7 +16,7 @@ from app.domain import Device, HistoryEntry
 from app.store.devices import LineageEntry
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.scrolling import scrolling_body
-from ui.words import enrollment, join_type, shown
+from ui.words import enrollment, join_type, shown, when
 
 _FIELDS = (
     ("serial", "Serial number"),
@@ -40,10 +40,6 @@ def _wrapping() -> QLabel:
     label = QLabel()
     label.setWordWrap(True)
     return label
-
-
-def _when(stamp: str | None) -> str:
-    return (stamp or "").replace("T", " ").removesuffix("Z")
 
 
 class DeviceDetailWidget(QFrame):
@@ -114,7 +110,7 @@ class DeviceDetailWidget(QFrame):
         self.title.setText(device.device_name or device.serial)
         for key, value in self._values.items():
             text = getattr(device, key)
-            words = _when(text) if key == "last_checkin" else (shown(key, text) or "—")
+            words = when(text) if key == "last_checkin" else (shown(key, text) or "—")
             tip = words
             if key == "enrollment_status":
                 words, meaning = enrollment(device)
@@ -127,7 +123,8 @@ class DeviceDetailWidget(QFrame):
             self.lineage.addItem(self.tr("No hardware hash recorded"))
         for entry in lineage:
             current = self.tr(" (current)") if entry.lineage == device.lineage else ""
-            item = f"#{entry.lineage}{current}  {_when(entry.first_seen)}  {entry.source or ''}"
+            seen = when(entry.first_seen, empty="")
+            item = f"#{entry.lineage}{current}  {seen}  {entry.source or ''}"
             self.lineage.addItem(item)
             self.lineage.item(self.lineage.count() - 1).setToolTip(
                 self.tr("hash {h}…").format(h=entry.hardware_hash[:16])
@@ -137,7 +134,7 @@ class DeviceDetailWidget(QFrame):
                 f"{key}: {shown(key, old) or '—'} → {shown(key, new) or '—'}"
                 for key, (old, new) in item.changes.items()
             )
-            text = f"{_when(item.at)}  {item.kind} by {item.actor}"
+            text = f"{when(item.at, empty='')}  {item.kind} by {item.actor}"
             if changes:
                 text += f"\n    {changes}"
             if item.note:

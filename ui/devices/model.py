@@ -29,7 +29,7 @@ from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
 from app.store import Store
 from ui.widgets.state_swatch import state_icon
-from ui.words import shown
+from ui.words import shown, when
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ class DeviceTableModel(QAbstractTableModel):
             # A state's colour, beside its words (the display role): never the colour alone.
             return state_icon(value) if key == STATE_KEY and value else None
         if key == "last_checkin" and value:
-            return str(value).replace("T", " ").removesuffix("Z")
+            return when(str(value))
         return shown(key, value)
 
     # -- rows ------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from ui.widgets.form import buddy, set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
 from ui.widgets.table_marks import mark_problem
+from ui.words import when
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +317,7 @@ class BatchEnrollScreen(QWidget):
     def _add_row(self, result: EnrollResult, *, labelled: bool) -> None:
         row = 0
         self.table.insertRow(row)
-        at = (result.device.enrolled_at or "")[11:19]
+        at = when(result.device.enrolled_at, to="clock", empty="")
         verb = self.tr("enrolled") if result.created else self.tr("updated")
         label = (
             self.tr("label queued")

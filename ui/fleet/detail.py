@@ -23,7 +23,7 @@ from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import set_state
 from ui.widgets.scrolling import scrolling_body
-from ui.words import enrollment, shown
+from ui.words import enrollment, shown, when
 
 IDENTITY = (
     ("serial", "Serial number"),
@@ -35,10 +35,6 @@ IDENTITY = (
     ("enrollment_status", "Enrollment"),
     ("last_checkin", "Last check-in"),
 )
-
-
-def when(stamp: str | None) -> str:
-    return (stamp or "—").replace("T", " ").removesuffix("Z")
 
 
 class FleetDetailWidget(QFrame):

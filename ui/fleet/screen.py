@@ -49,7 +49,7 @@ from ui.ops import run_op
 from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.state_swatch import STATES
-from ui.words import shown
+from ui.words import shown, when
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class FleetScreen(QWidget):
         self.live.setText(
             self.tr("● Live · last change {t}").format(t=QTime.currentTime().toString("HH:mm:ss"))
             if not self.paused
-            else self.tr("❚❚ Paused · showing {t}").format(t=self.board.at[11:19])
+            else self.tr("❚❚ Paused · showing {t}").format(t=when(self.board.at, to="clock"))
         )
 
     def _show_board(self, board: Dashboard) -> None:
@@ -310,7 +310,8 @@ class FleetScreen(QWidget):
         if not paused:
             self.refresh()
         elif self.board is not None:
-            self.live.setText(self.tr("❚❚ Paused · showing {t}").format(t=self.board.at[11:19]))
+            paused_at = when(self.board.at, to="clock")
+            self.live.setText(self.tr("❚❚ Paused · showing {t}").format(t=paused_at))
 
     def _on_as_of_changed(self, _day: QDate) -> None:
         self.refresh()

@@ -38,6 +38,7 @@ from ui import changes, theme
 from ui.changes import Change
 from ui.ops import run_op
 from ui.widgets.scrolling import scrolling_body
+from ui.words import when
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ class PackagesScreen(QWidget):
             build.version,
             {"ITAdmin": "IT Admin"}.get(build.owner, build.owner),
             str(build.rank),
-            build.created_at.replace("T", " ").removesuffix("Z"),
+            when(build.created_at),
             (build.signer_key_id or "")[:16] or ("—" if state else self.tr("unsigned")),
             self.tr(state) if state else build.sha256[:12] + "…",
             expiry_text(listing),
