@@ -7,20 +7,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +31,8 @@ from ui import changes
 from ui.changes import Change
 from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
-from ui.devices.model import COLUMNS, DeviceTableModel
+from ui.devices.model import DeviceTableModel
+from ui.devices.table import COLUMN_KEYS, DeviceTableView
 from ui.ops import run_op
 from ui.widgets.form import set_state
 from ui.widgets.label_printer import preview_and_print
@@ -94,24 +91,12 @@ class DevicesScreen(QWidget):
         self.message.setWordWrap(True)
 
         self.model = DeviceTableModel(self.store, self)
-        self.table = QTableView()
-        self.table.setObjectName("deviceTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
-        self.table.setColumnHidden(len(COLUMN_WIDTHS), True)  # manufacturer: the model says it
-        header = self.table.horizontalHeader()
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._on_header_menu_requested)
+        self.table = DeviceTableView(
+            self.model,
+            name="deviceTable",
+            widths=dict(zip(COLUMN_KEYS, COLUMN_WIDTHS, strict=False)),
+            hidden=("manufacturer",),  # the model says it
+        )
         self.detail = DeviceDetailWidget()
         self.empty = QLabel()
         self.empty.setObjectName("emptyList")
@@ -182,16 +167,6 @@ class DevicesScreen(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
-
-    def _on_header_menu_requested(self, position: QPoint) -> None:
-        """Right-click a column header to choose which columns show."""
-        menu = QMenu(self)
-        for column, (_key, title) in enumerate(COLUMNS):
-            action = menu.addAction(self.tr(title))
-            action.setCheckable(True)
-            action.setChecked(not self.table.isColumnHidden(column))
-            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
-        menu.popup(self.table.horizontalHeader().mapToGlobal(position))
 
     def apply_actor(self, actor: Actor) -> None:
         """Offer only what the role allows; the services check again regardless."""

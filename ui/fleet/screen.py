@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,7 +35,8 @@ from app.services import Dashboard
 from app.store import Store
 from ui import changes
 from ui.changes import Change
-from ui.devices.model import COLUMNS, STATE_KEY, DeviceTableModel
+from ui.devices.model import STATE_KEY, DeviceTableModel
+from ui.devices.table import COLUMN_KEYS, DeviceTableView
 from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 TOTAL = "total"
 STALE_TILE = "stale"
 STATE_COLUMN_PX = 150
-COLUMN_KEYS = [key for key, _ in COLUMNS]
 OVERVIEW, DEVICES, STALE = range(3)
 
 
@@ -206,23 +205,14 @@ class FleetScreen(QWidget):
     def _devices(self) -> QWidget:
         self.filters = FilterBarWidget()
         self.model = DeviceTableModel(self.store, self)
-        self.table = QTableView()
-        self.table.setObjectName("fleetTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setDefaultSectionSize(118)
-        for hidden in ("enrollment_status", "manufacturer"):  # the Devices screen has them
-            self.table.setColumnHidden(COLUMN_KEYS.index(hidden), True)
         # The state is what this list is about: right after the serial, seen at 1366 px.
-        header = self.table.horizontalHeader()
-        state_column = COLUMN_KEYS.index(STATE_KEY)
-        header.moveSection(header.visualIndex(state_column), 1)
-        self.table.setColumnWidth(state_column, STATE_COLUMN_PX)
+        self.table = DeviceTableView(
+            self.model,
+            name="fleetTable",
+            widths={key: 118 for key in COLUMN_KEYS} | {STATE_KEY: STATE_COLUMN_PX},
+            hidden=("enrollment_status", "manufacturer"),  # the Devices screen has them
+            second=STATE_KEY,
+        )
         self.count = QLabel()
         self.count.setObjectName("countLabel")
         self.detail = FleetDetailWidget()

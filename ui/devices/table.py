@@ -1,0 +1,64 @@
+"""The devices as a table, one view for the Devices and the Fleet screens.
+
+A paged DeviceTableModel behind it; sortable by any column; one row selected at a time;
+the columns a screen does not need hidden, and a right-click on the header to choose them
+again; Tab leaves the table (a keyboard person is never trapped among its cells).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from ui.devices.model import COLUMNS, DeviceTableModel
+
+COLUMN_KEYS = [key for key, _ in COLUMNS]
+
+
+class DeviceTableView(QTableView):
+    def __init__(
+        self,
+        model: DeviceTableModel,
+        *,
+        name: str,
+        widths: Mapping[str, int],
+        hidden: Sequence[str] = (),
+        second: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """`widths` by column key; `hidden` columns start hidden; `second` is shown right
+        after the serial (the Fleet screen's state: what that list is about)."""
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setModel(model)
+        self.setSortingEnabled(True)
+        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.setTabKeyNavigation(False)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(26)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for key, width in widths.items():
+            self.setColumnWidth(COLUMN_KEYS.index(key), width)
+        for key in hidden:
+            self.setColumnHidden(COLUMN_KEYS.index(key), True)
+        if second is not None:
+            header.moveSection(header.visualIndex(COLUMN_KEYS.index(second)), 1)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu_requested)
+
+    def _on_header_menu_requested(self, position: QPoint) -> None:
+        """Right-click a column header to choose which columns show."""
+        menu = QMenu(self)
+        for column, (_key, title) in enumerate(COLUMNS):
+            action = menu.addAction(self.tr(title))
+            action.setCheckable(True)
+            action.setChecked(not self.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: self.setColumnHidden(c, not on))
+        menu.popup(self.horizontalHeader().mapToGlobal(position))
