@@ -408,3 +408,19 @@ def test_a_rank_typed_in_superscript_is_refused_not_a_crash(
     select_all_and_type("²")
     assert "0 to 99" in wizard.finish_page.errors["rank"].text()
     assert not next_enabled(wizard)
+
+
+def test_delete_in_either_list_removes_the_selected_item(
+    qtbot: QtBot, wizard: BulkWizard, payload: Path
+) -> None:
+    """One list-editor page for applications and certificates (two copies before)."""
+    walk_to(wizard, "appsPage")
+    type_text(str(payload / "7z.msi"))
+    enter()  # adds, stays
+    qtbot.wait(20)
+    assert [a.name for a in wizard.draft.apps] == ["7z"]
+    tab_to("appList")
+    press(Key.Key_Down)
+    press(Key.Key_Delete)
+    assert wizard.draft.apps == []
+    assert "No applications yet" in wizard.apps_page.list.item(0).text()

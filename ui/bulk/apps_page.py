@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,7 +25,8 @@ from app.provisioning.model import (
     file_name,
     parse_codes,
 )
-from ui.bulk.page_base import CHECK_INFO, BulkPage, findings_for
+from ui.bulk.list_page import ListEditorPage
+from ui.bulk.page_base import CHECK_INFO, findings_for
 
 FIELD_NAME = "name"
 FIELD_INSTALLER = "installer"
@@ -40,9 +39,9 @@ def _codes(codes: tuple[int, ...]) -> str:
     return " ".join(str(code) for code in codes)
 
 
-class AppsPage(BulkPage):
+class AppsPage(ListEditorPage[App]):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("appList", "removeApp", "&Add application", "addApp")
         self.setObjectName("appsPage")
         self.set_section("Add applications")
         self.setTitle(self.tr("Add applications"))
@@ -52,11 +51,7 @@ class AppsPage(BulkPage):
                 "minutes. An MSI gets msiexec and its silent flag added."
             )
         )
-        self.list = QListWidget()
-        self.list.setObjectName("appList")
-        self.list.setMaximumHeight(110)
-        self.remove = QPushButton(self.tr("Re&move"))
-        self.remove.setObjectName("removeApp")
+        self.empty_words = self.tr("No applications yet (optional).")
         self.name = QLineEdit()
         self.name.setObjectName("appName")
         self.name.setPlaceholderText(self.tr("From the installer's file name"))
@@ -78,8 +73,6 @@ class AppsPage(BulkPage):
         self.continue_after.setObjectName("appContinue")
         self.restart_required = QCheckBox(self.tr("Restart &required after it"))
         self.restart_required.setObjectName("appRestart")
-        self.add = QPushButton(self.tr("&Add application"))
-        self.add.setObjectName("addApp")
         self.errors = {
             key: self.error_label(key)
             for key in (FIELD_NAME, FIELD_INSTALLER, FIELD_COMMAND, FIELD_SUCCESS, FIELD_RESTART)
@@ -113,32 +106,40 @@ class AppsPage(BulkPage):
         layout.addLayout(listed)
         layout.addLayout(form)
         layout.addStretch(1)
-        for edit in (self.name, self.installer, self.command, self.success, self.restart_codes):
-            edit.textChanged.connect(self._on_input_changed)
-            edit.returnPressed.connect(self._on_add_clicked)
-        self.add.clicked.connect(self._on_add_clicked)
-        self.remove.clicked.connect(self._on_remove_clicked)
+        self.watch((self.name, self.installer, self.command, self.success, self.restart_codes))
+        for box in (self.continue_after, self.restart_required):
+            box.toggled.connect(self._on_input_changed)
         self.browse.clicked.connect(self._on_browse_clicked)
-        self.list.currentRowChanged.connect(self._on_list_changed)
-        self._found: dict[str, str] = {}
-        self._just_added = False
-
-    def initializePage(self) -> None:  # noqa: N802
-        self._refresh_list()
-        self._clear_form()
 
     def first_field(self) -> QWidget:
         return self.installer
 
-    def isComplete(self) -> bool:  # noqa: N802
-        return not self._typing()
+    # -- ListEditorPage --------------------------------------------------------------------
 
-    def validatePage(self) -> bool:  # noqa: N802
-        # Enter in the form adds the application; the same key press must not also go on.
-        return not self._typing() and not self._just_added
+    def entries(self) -> list[App]:
+        return self.draft.apps
 
-    def _typing(self) -> bool:
+    def describe(self, item: App) -> str:
+        flags = [self.tr("restart")] if item.restart_required else []
+        if item.continue_after_failure:
+            flags.append(self.tr("continue on failure"))
+        extra = f"  [{', '.join(flags)}]" if flags else ""
+        return f"{item.name} — {item.effective_command_line()}{extra}"
+
+    def typing(self) -> bool:
         return bool(self.installer.text().strip())
+
+    def form_item(self) -> App | None:
+        app = self._app()
+        return app if isinstance(app, App) and app.installer else None
+
+    def clear_form(self) -> None:
+        for edit in (self.name, self.installer, self.command):
+            edit.clear()
+        self.success.setText(_codes(DEFAULT_SUCCESS_CODES))
+        self.restart_codes.setText(_codes(DEFAULT_RESTART_CODES))
+        self.continue_after.setChecked(False)
+        self.restart_required.setChecked(False)
 
     def _app(self) -> App | str:
         """The application in the form, or the reason a return-code field cannot be read."""
@@ -159,7 +160,7 @@ class AppsPage(BulkPage):
             restart_required=self.restart_required.isChecked(),
         )
 
-    def _on_input_changed(self) -> None:
+    def check_form(self) -> None:
         app = self._app()
         if isinstance(app, str):
             self._found = {FIELD_SUCCESS: app}
@@ -184,32 +185,6 @@ class AppsPage(BulkPage):
                 FIELD_RESTART: (self.errors[FIELD_RESTART], self.restart_codes),
             },
         )
-        self.add.setEnabled(self._typing() and not self._found)
-        self.completeChanged.emit()
-
-    def _on_add_clicked(self) -> None:
-        app = self._app()
-        self._on_input_changed()
-        if isinstance(app, str) or not app.installer or self._found:
-            return
-        self.draft.apps.append(app)
-        self._just_added = True
-        QTimer.singleShot(0, self._on_add_settled)
-        self._refresh_list()
-        self._clear_form()
-        self.installer.setFocus()
-
-    def _on_add_settled(self) -> None:
-        self._just_added = False
-
-    def _on_remove_clicked(self) -> None:
-        row = self.list.currentRow()
-        if 0 <= row < len(self.draft.apps):
-            del self.draft.apps[row]
-            self._refresh_list()
-
-    def _on_list_changed(self, row: int) -> None:
-        self.remove.setEnabled(row >= 0 and bool(self.draft.apps))
 
     def _on_browse_clicked(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -220,25 +195,3 @@ class AppsPage(BulkPage):
         )
         if path:
             self.installer.setText(path)
-
-    def _refresh_list(self) -> None:
-        self.list.clear()
-        for app in self.draft.apps:
-            flags = [self.tr("restart")] if app.restart_required else []
-            if app.continue_after_failure:
-                flags.append(self.tr("continue on failure"))
-            extra = f"  [{', '.join(flags)}]" if flags else ""
-            self.list.addItem(f"{app.name} — {app.effective_command_line()}{extra}")
-        self.remove.setEnabled(False)
-        if not self.draft.apps:
-            self.list.addItem(self.tr("No applications yet (optional)."))
-            self.list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
-
-    def _clear_form(self) -> None:
-        for edit in (self.name, self.installer, self.command):
-            edit.clear()
-        self.success.setText(_codes(DEFAULT_SUCCESS_CODES))
-        self.restart_codes.setText(_codes(DEFAULT_RESTART_CODES))
-        self.continue_after.setChecked(False)
-        self.restart_required.setChecked(False)
-        self._on_input_changed()

@@ -2,39 +2,36 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.provisioning.model import Certificate, PackageSpec, file_name
-from ui.bulk.page_base import CHECK_INFO, BulkPage, findings_for
+from ui.bulk.list_page import ListEditorPage
+from ui.bulk.page_base import CHECK_INFO, findings_for
 
 FIELD_NAME = "name"
 FIELD_PATH = "path"
 
 
-class CertificatesPage(BulkPage):
+class CertificatesPage(ListEditorPage[Certificate]):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(
+            "certificateList", "removeCertificate", "&Add certificate", "addCertificate"
+        )
         self.setObjectName("certificatesPage")
         self.set_section("Add certificates")
         self.setTitle(self.tr("Add certificates"))
         self.setSubTitle(
             self.tr("Root certificates the devices trust (X.509, .cer or .crt, PEM or DER).")
         )
-        self.list = QListWidget()
-        self.list.setObjectName("certificateList")
-        self.list.setMaximumHeight(110)
-        self.remove = QPushButton(self.tr("Re&move"))
-        self.remove.setObjectName("removeCertificate")
+        self.empty_words = self.tr("No certificates yet (optional).")
         self.name = QLineEdit()
         self.name.setObjectName("certificateName")
         self.name.setPlaceholderText(self.tr("From the file name"))
@@ -43,8 +40,6 @@ class CertificatesPage(BulkPage):
         self.path.setPlaceholderText(self.tr("Path to the .cer or .crt file"))
         self.browse = QPushButton(self.tr("&Browse…"))
         self.browse.setObjectName("certificateBrowse")
-        self.add = QPushButton(self.tr("&Add certificate"))
-        self.add.setObjectName("addCertificate")
         self.name_error = self.error_label(FIELD_NAME)
         self.path_error = self.error_label(FIELD_PATH)
         listed = QHBoxLayout()
@@ -63,38 +58,32 @@ class CertificatesPage(BulkPage):
         layout.addLayout(listed)
         layout.addLayout(form)
         layout.addStretch(1)
-        for edit in (self.name, self.path):
-            edit.textChanged.connect(self._on_input_changed)
-            edit.returnPressed.connect(self._on_add_clicked)
-        self.add.clicked.connect(self._on_add_clicked)
-        self.remove.clicked.connect(self._on_remove_clicked)
+        self.watch((self.name, self.path))
         self.browse.clicked.connect(self._on_browse_clicked)
-        self.list.currentRowChanged.connect(self._on_list_changed)
-        self._found: dict[str, str] = {}
-        self._just_added = False
-
-    def initializePage(self) -> None:  # noqa: N802
-        self._refresh_list()
-        self.name.clear()
-        self.path.clear()
-        self._on_input_changed()
 
     def first_field(self) -> QWidget:
         return self.path
 
-    def isComplete(self) -> bool:  # noqa: N802
-        return not self.path.text().strip()
+    # -- ListEditorPage --------------------------------------------------------------------
 
-    def validatePage(self) -> bool:  # noqa: N802
-        # Enter in the form adds the certificate; the same key press must not also go on.
-        return not self.path.text().strip() and not self._just_added
+    def entries(self) -> list[Certificate]:
+        return self.draft.certificates
 
-    def _certificate(self) -> Certificate:
-        path = self.path.text().strip()
-        stem = file_name(path).rsplit(".", 1)[0] if path else ""
-        return Certificate(self.name.text().strip() or stem, path)
+    def describe(self, item: Certificate) -> str:
+        return f"{item.name} — {file_name(item.path)}"
 
-    def _on_input_changed(self) -> None:
+    def typing(self) -> bool:
+        return bool(self.path.text().strip())
+
+    def form_item(self) -> Certificate | None:
+        cert = self._certificate()
+        return cert if cert.path else None
+
+    def clear_form(self) -> None:
+        self.name.clear()
+        self.path.clear()
+
+    def check_form(self) -> None:
         cert = self._certificate()
         self._found = {}
         if cert.path:
@@ -107,33 +96,11 @@ class CertificatesPage(BulkPage):
             self._found,
             {FIELD_NAME: (self.name_error, None), FIELD_PATH: (self.path_error, self.path)},
         )
-        self.add.setEnabled(bool(cert.path) and not self._found)
-        self.completeChanged.emit()
 
-    def _on_add_clicked(self) -> None:
-        cert = self._certificate()
-        self._on_input_changed()
-        if not cert.path or self._found:
-            return
-        self.draft.certificates.append(cert)
-        self._just_added = True
-        QTimer.singleShot(0, self._on_add_settled)
-        self._refresh_list()
-        self.name.clear()
-        self.path.clear()
-        self.path.setFocus()
-
-    def _on_add_settled(self) -> None:
-        self._just_added = False
-
-    def _on_remove_clicked(self) -> None:
-        row = self.list.currentRow()
-        if 0 <= row < len(self.draft.certificates):
-            del self.draft.certificates[row]
-            self._refresh_list()
-
-    def _on_list_changed(self, row: int) -> None:
-        self.remove.setEnabled(row >= 0 and bool(self.draft.certificates))
+    def _certificate(self) -> Certificate:
+        path = self.path.text().strip()
+        stem = file_name(path).rsplit(".", 1)[0] if path else ""
+        return Certificate(self.name.text().strip() or stem, path)
 
     def _on_browse_clicked(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -141,12 +108,3 @@ class CertificatesPage(BulkPage):
         )
         if path:
             self.path.setText(path)
-
-    def _refresh_list(self) -> None:
-        self.list.clear()
-        for cert in self.draft.certificates:
-            self.list.addItem(f"{cert.name} — {file_name(cert.path)}")
-        self.remove.setEnabled(False)
-        if not self.draft.certificates:
-            self.list.addItem(self.tr("No certificates yet (optional)."))
-            self.list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
