@@ -41,6 +41,9 @@ PRIVACY = (
 )
 SIGN_IN = ("password", "windows hello for business", "fido2 security key")
 WIFI_SECURITY = ("Open", "WPA2-Personal", "WPA3-Personal")
+#: The files a device can be given for its OOBE (app.devicefiles): the Autopilot profile
+#: file, the unattend.xml answer file and the per-device provisioning package.
+DEVICE_FILES = ("autopilot", "unattend", "package")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class Answers:
     mdm_user_scope: str = "all"  # none, some, all
     compliance_policy: str | None = None
     privacy: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(PRIVACY, False))
+    # The person who signs in is a local administrator of the device (Autopilot's "User
+    # account type"); by default a standard user, as bulk enrollment makes them.
+    user_local_admin: bool = False
+    # The device files this profile writes by default; empty: chosen from the method
+    # (app.devicefiles.default_files).
+    device_files: tuple[str, ...] = ()
 
     def method(self) -> ProvisioningMethod:
         return ProvisioningMethod(self.provisioning_method)
@@ -79,6 +88,7 @@ class Answers:
     def to_json(self) -> str:
         document = asdict(self)
         document["sign_in"] = list(self.sign_in)
+        document["device_files"] = list(self.device_files)
         return json.dumps(document, sort_keys=True, ensure_ascii=False)
 
     @classmethod
@@ -87,8 +97,9 @@ class Answers:
         document: dict[str, Any] = json.loads(text)
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in document.items() if k in known}
-        if "sign_in" in values:
-            values["sign_in"] = tuple(values["sign_in"])
+        for name in ("sign_in", "device_files"):
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
     def with_overrides(self, **overrides: object) -> Answers:
@@ -119,4 +130,6 @@ class Answers:
             found.append(("hello_pin_minimum", "a Windows Hello PIN is 4 to 127 characters"))
         if not self.sign_in or any(option not in SIGN_IN for option in self.sign_in):
             found.append(("sign_in", f"choose from {', '.join(SIGN_IN)}"))
+        if any(name not in DEVICE_FILES for name in self.device_files):
+            found.append(("device_files", f"choose from {', '.join(DEVICE_FILES)}"))
         return found

@@ -6,8 +6,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
+
+#: Files written inside `batched_sync()`, made durable together when it ends.
+_PENDING: ContextVar[list[Path] | None] = ContextVar("joinery_pending_sync", default=None)
 
 
 @contextmanager
@@ -19,8 +23,12 @@ def atomic_write(
     newline: str | None = None,
     prefix: str | None = None,
 ) -> Iterator[IO[Any]]:
-    """Write to a temporary file beside `path`, fsync it, then rename it over `path`."""
+    """Write to a temporary file beside `path`, fsync it, then rename it over `path`.
+
+    Inside `batched_sync()` the fsync waits for the end of the batch.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix or f".{path.name}.", suffix=".tmp")
+    pending = _PENDING.get()
     try:
         if binary:
             handle: IO[Any] = os.fdopen(fd, "wb")
@@ -29,8 +37,44 @@ def atomic_write(
         with handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if pending is None:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if pending is not None:
+        pending.append(path)
+
+
+@contextmanager
+def batched_sync() -> Iterator[list[Path]]:
+    """Many small files made durable at once: inside the block `atomic_write` skips its own
+    fsync; when the block ends without an error, every file it wrote is flushed together
+    (one sync of the file system where the OS has one, each file's fsync where it does not).
+
+    Only for files whose commit record is written afterwards (a signed manifest naming them):
+    until the block ends, a crash may leave any of them empty, and the record must tell.
+    """
+    pending: list[Path] = []
+    token = _PENDING.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING.reset(token)
+    flush(pending)
+
+
+def flush(paths: list[Path]) -> None:
+    """Make `paths` durable: os.sync() once on POSIX, else an fsync per file (Windows)."""
+    if not paths:
+        return
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -109,11 +109,13 @@ def build_and_record(
     today: date | None = None,
     kdf_cost: bundle.KdfCost = bundle.DEFAULT_COST,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
+    derived: bundle.DerivedKey | None = None,
 ) -> PackageBuild:
     """Build `spec` with the core, then record it and its audit entry in one transaction.
 
     Refuses an expired bulk token and a name and version built before (say which version
     comes next). Cancelling before the registry row is written removes the output.
+    `derived`: a key derived once from the password, for many packages built together.
     """
     who = actor or local_admin()
     who.require(Permission.BUILD_PACKAGE)
@@ -137,6 +139,7 @@ def build_and_record(
         today=today,
         kdf_cost=kdf_cost,
         kdf_bounds=kdf_bounds,
+        derived=derived,
     )
     step(2, BUILD_STEPS)
     try:
