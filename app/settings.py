@@ -65,7 +65,7 @@ class Setting:
         pattern, example = TEXT_KINDS[self.kind]
         match = pattern.fullmatch(value)
         if match is None:
-            raise InputError(f"{self.key} is {example}, not {text.strip()!r}")
+            raise InputError(f"{self.label} is {example}, not {text.strip()!r}")
         return match.group(match.lastindex or 0)
 
     def problem(self, text: str) -> str | None:
