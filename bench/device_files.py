@@ -140,7 +140,9 @@ def main() -> None:
         ours, plain = statistics.median(ours_times), statistics.median(plain_times)
         store.close()
     size = sum(len(data) for _, data in files)
-    report.line(f"device files, cart of {CART} ({len(files)} files, {size // 1024} KiB)", ours * 1000, "ms")
+    report.line(
+        f"device files, cart of {CART} ({len(files)} files, {size // 1024} KiB)", ours * 1000, "ms"
+    )
     report.line("plain writes + one SHA-256 each", plain * 1000, "ms")
     report.line("Argon2id, once per cart (excluded above)", kdf * 1000, "ms")
     report.line("device files ratio vs plain writes", ours / plain, "x", "<=", 3.0)

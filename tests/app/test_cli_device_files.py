@@ -35,9 +35,13 @@ def enrolled(db_path: Path) -> list[str]:
     return serials
 
 
-def test_write_prints_the_contract_document(db_path: Path, enrolled: list[str], tmp_path: Path) -> None:
+def test_write_prints_the_contract_document(
+    db_path: Path, enrolled: list[str], tmp_path: Path
+) -> None:
     out = tmp_path / "stick"
-    result = run(db_path, "device-files", *enrolled, "-o", str(out), "--only", "autopilot", "--json")
+    result = run(
+        db_path, "device-files", *enrolled, "-o", str(out), "--only", "autopilot", "--json"
+    )
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["manifest"] == str(out / "manifest.json")
@@ -59,7 +63,9 @@ def test_only_can_be_repeated_and_write_is_the_long_form(
     assert "joinery device-files verify" in result.stdout  # says how to check them
 
 
-def test_an_existing_folder_needs_replace(db_path: Path, enrolled: list[str], tmp_path: Path) -> None:
+def test_an_existing_folder_needs_replace(
+    db_path: Path, enrolled: list[str], tmp_path: Path
+) -> None:
     out = str(tmp_path / "stick")
     assert run(db_path, "device-files", enrolled[0], "-o", out).exit_code == 0
     refused = run(db_path, "device-files", enrolled[0], "-o", out, "--json")

@@ -41,6 +41,7 @@ def test_a_batch_flushes_once_at_its_end(tmp_path: Path, monkeypatch: pytest.Mon
 def test_a_failed_batch_flushes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     flushed: list[list[Path]] = []
     monkeypatch.setattr(fileutil, "flush", lambda paths: flushed.append(list(paths)))
+
     def failing_batch() -> None:
         with fileutil.batched_sync():
             with fileutil.atomic_write(tmp_path / "a", binary=True) as handle:

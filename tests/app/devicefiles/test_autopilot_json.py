@@ -111,7 +111,9 @@ def answers_for(admin: bool, privacy: str, network: str, first: str, second: str
 
 
 @pytest.mark.parametrize(("inputs", "expected"), TRUTH_TABLE)
-def test_oobe_config_truth_table(inputs: tuple[bool, str, str, str, str | None], expected: int) -> None:
+def test_oobe_config_truth_table(
+    inputs: tuple[bool, str, str, str, str | None], expected: int
+) -> None:
     assert oobe_config(answers_for(*inputs)) == expected
 
 
@@ -148,7 +150,10 @@ def test_a_device_without_a_user_gets_no_profile_file() -> None:
 @pytest.mark.parametrize(
     ("tenant", "setting"),
     [
-        (Tenant("{1537de22-988c-4e93-b8a5-83890f34a69b}", TENANT.domain, TENANT.profile_id), "tenant_id"),
+        (
+            Tenant("{1537de22-988c-4e93-b8a5-83890f34a69b}", TENANT.domain, TENANT.profile_id),
+            "tenant_id",
+        ),
         (Tenant(TENANT.tenant_id, "contoso", TENANT.profile_id), "tenant_domain"),
         (Tenant(TENANT.tenant_id, TENANT.domain, "not-a-guid"), "autopilot_profile_id"),
     ],

@@ -32,7 +32,9 @@ def make(root: Path, files: dict[str, bytes], key: Ed25519PrivateKey = KEY) -> N
 
 @pytest.fixture
 def cart(tmp_path: Path) -> Path:
-    make(tmp_path, {"A1/unattend.xml": b"<unattend/>", "A1/README.txt": b"x", "B2/README.txt": b"y"})
+    make(
+        tmp_path, {"A1/unattend.xml": b"<unattend/>", "A1/README.txt": b"x", "B2/README.txt": b"y"}
+    )
     return tmp_path
 
 

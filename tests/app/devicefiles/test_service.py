@@ -63,7 +63,9 @@ def test_a_cart_of_40_is_written_in_one_go(bench: Store, enroll: Enroll, tmp_pat
     assert len(builds) == 40 and all(b.encrypted for b in builds)
 
 
-def test_the_packages_open_with_the_cart_password(bench: Store, enroll: Enroll, tmp_path: Path) -> None:
+def test_the_packages_open_with_the_cart_password(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
     serials = enroll(2)
     result = write(bench, serials, tmp_path / "cart")
     bundles = [f.folder / f.files[2] for f in result.written]
@@ -208,14 +210,20 @@ def test_a_connected_tenant_overrides_the_settings(
 
     serials = enroll(1)
     tenant = Tenant(
-        "00000000-0000-4000-8000-000000000001", "fabrikam.onmicrosoft.com", "00000000-0000-4000-8000-000000000002"
+        "00000000-0000-4000-8000-000000000001",
+        "fabrikam.onmicrosoft.com",
+        "00000000-0000-4000-8000-000000000002",
     )
     result = write(bench, serials, tmp_path / "cart", only=["autopilot"], tenant=tenant)
-    document = json.loads((result.written[0].folder / "AutopilotConfigurationFile.json").read_text())
+    document = json.loads(
+        (result.written[0].folder / "AutopilotConfigurationFile.json").read_text()
+    )
     assert document["CloudAssignedTenantDomain"] == "fabrikam.onmicrosoft.com"
 
 
-def test_unknown_and_unenrolled_serials_are_listed(bench: Store, enroll: Enroll, tmp_path: Path) -> None:
+def test_unknown_and_unenrolled_serials_are_listed(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
     serials = enroll(1)
     with pytest.raises(InputError, match="2 of 3 devices cannot have device files") as caught:
         write(bench, [serials[0], "NOSUCH01", serials[0]], tmp_path / "cart")

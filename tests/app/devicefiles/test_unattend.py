@@ -36,9 +36,19 @@ SHELL_SETUP_OOBE = {
     "OOBE/UnattendEnableRetailDemo",
     "OOBE/VMModeOptimizations",
 }
-INTERNATIONAL_CORE = {"InputLocale", "SystemLocale", "UILanguage", "UILanguageFallback", "UserLocale"}
+INTERNATIONAL_CORE = {
+    "InputLocale",
+    "SystemLocale",
+    "UILanguage",
+    "UILanguageFallback",
+    "UserLocale",
+}
 ALLOWED = {
-    ("specialize", "Microsoft-Windows-Shell-Setup"): {"ComputerName", "TimeZone", "RegisteredOwner"},
+    ("specialize", "Microsoft-Windows-Shell-Setup"): {
+        "ComputerName",
+        "TimeZone",
+        "RegisteredOwner",
+    },
     ("specialize", "Microsoft-Windows-International-Core"): INTERNATIONAL_CORE,
     ("oobeSystem", "Microsoft-Windows-International-Core"): INTERNATIONAL_CORE,
     ("oobeSystem", "Microsoft-Windows-Shell-Setup"): SHELL_SETUP_OOBE | {"TimeZone"},
@@ -72,7 +82,12 @@ def settings_in(data: bytes) -> list[tuple[str, str, str, str]]:
             assert attributes["versionScope"] == "nonSxS"
             assert attributes["processorArchitecture"] in ARCHITECTURES
             found += [
-                (settings_element.attrib["pass"], attributes["name"], attributes["processorArchitecture"], path)
+                (
+                    settings_element.attrib["pass"],
+                    attributes["name"],
+                    attributes["processorArchitecture"],
+                    path,
+                )
                 for path in _paths(component, "")
             ]
     return found
