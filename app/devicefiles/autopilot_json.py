@@ -113,6 +113,9 @@ def document(answers: Answers, tenant: Tenant, device_name: str, comment: str) -
 
 
 def render(answers: Answers, tenant: Tenant, device_name: str, comment: str) -> bytes:
-    """The file's bytes: ASCII only (anything else \\u-escaped), no BOM, CRLF line ends."""
-    text = json.dumps(document(answers, tenant, device_name, comment), indent=4)
-    return (text.replace("\n", "\r\n") + "\r\n").encode("ascii")
+    """The file's bytes: ASCII only (anything else \\u-escaped), no BOM, CRLF line ends,
+    laid out as json.dumps(indent=4) lays it out (every value is a string or a number, so
+    each is encoded on its own, by the C encoder)."""
+    profile = document(answers, tenant, device_name, comment)
+    lines = [f"    {json.dumps(key)}: {json.dumps(value)}" for key, value in profile.items()]
+    return ("{\r\n" + ",\r\n".join(lines) + "\r\n}\r\n").encode("ascii")

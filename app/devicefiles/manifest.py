@@ -118,12 +118,31 @@ def render(
             "key_id": key_id(public),
             "public_key": base64.b64encode(raw).decode("ascii"),
         },
-        "devices": [asdict(d) for d in sorted(devices, key=lambda d: d.folder)],
-        "files": [asdict(f) for f in sorted(files, key=lambda f: f.path)],
+        "devices": [
+            {"serial": d.serial, "folder": d.folder, "device_name": d.device_name}
+            for d in sorted(devices, key=lambda d: d.folder)
+        ],
+        "files": [
+            {"path": f.path, "size": f.size, "sha256": f.sha256}
+            for f in sorted(files, key=lambda f: f.path)
+        ],
     }
     signature = key.sign(SIG_CONTEXT + _canonical(body))
     body["signature"] = base64.b64encode(signature).decode("ascii")
-    return (json.dumps(body, indent=2) + "\n").encode("ascii")
+    return _pretty(body).encode("ascii")
+
+
+def _pretty(body: dict[str, Any]) -> str:
+    """One key per line, one device or file per line: readable, and quick to write for a
+    cart (each piece goes through json's C encoder)."""
+    lines = []
+    for key, value in body.items():
+        if isinstance(value, list):
+            items = ",\n".join(f"    {json.dumps(item)}" for item in value)
+            lines.append(f'  "{key}": [\n{items}\n  ]' if value else f'  "{key}": []')
+        else:
+            lines.append(f'  "{key}": {json.dumps(value)}')
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def read(path: Path) -> Manifest:

@@ -55,7 +55,7 @@ def render(folder: Folder, answers: Answers, written_by: str, written_at: str) -
     else:
         lines.append("    No provisioning package for this device.")
     lines += ["", *_pages_left(answers, folder), ""]
-    return "\r\n".join(_ascii(line) for line in lines).encode("ascii")
+    return "\r\n".join(lines).encode("ascii", "replace")
 
 
 def _unattend_steps(step: int) -> list[str]:
@@ -124,7 +124,3 @@ def _pages_left(answers: Answers, folder: Folder) -> list[str]:
     for name in PRIVACY:
         lines.append(f"    {name}: {'on' if answers.privacy.get(name) else 'off'}")
     return lines
-
-
-def _ascii(text: str) -> str:
-    return text.encode("ascii", "replace").decode("ascii")

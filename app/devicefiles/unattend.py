@@ -11,6 +11,7 @@ an account or a password: the person signs in with their organizational account.
 
 from __future__ import annotations
 
+from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
 from app import naming
@@ -70,6 +71,7 @@ def render(answers: Answers, device_name: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+@cache
 def _component_start(name: str, architecture: str) -> str:
     return (
         f"    <component name={quoteattr(name)} processorArchitecture="

@@ -32,7 +32,7 @@ from app.devicefiles import (
 from app.devicefiles import manifest as signed
 from app.devicefiles import package as device_package
 from app.devicefiles.autopilot_json import Tenant
-from app.domain import Device
+from app.domain import Device, PackageBuild
 from app.enrollment import DEVICE_FILES, Answers
 from app.errors import InputError, Problem
 from app.fileutil import atomic_write, batched_sync
@@ -100,6 +100,7 @@ class _Plan:
     device: Device
     answers: Answers
     files: tuple[str, ...]
+    enrollment: str  # the recorded answers as stored (with the sealed key's reference)
     rendered: dict[str, bytes] = field(default_factory=dict)
     wifi_key: Secret | None = None
 
@@ -288,7 +289,8 @@ def _plans(store: Store, serials: Sequence[str], only: Iterable[str] | None) -> 
         folders.add(folder)
         answers = Answers.from_json(text)
         files = chosen if chosen is not None else default_files(answers)
-        plans.append(_Plan(device, answers, tuple(n for n in DEVICE_FILES if n in files)))
+        chosen_files = tuple(n for n in DEVICE_FILES if n in files)
+        plans.append(_Plan(device, answers, chosen_files, text))
     _refuse(problems, len(cleaned))
     return plans
 
@@ -367,8 +369,7 @@ def _render_one(plan: _Plan, tenant: Tenant | None) -> None:
 def _sealed_key(store: Store, plan: _Plan) -> tuple[str, str, str] | None:
     """Where the device's Wi-Fi key is sealed: its own (typed in the wizard) first, else its
     bench profile's; (table, row, token) for the vault, or None when neither has one."""
-    raw = store.enrollment_json(plan.device.id)
-    token = json.loads(raw).get("wifi_key_sealed") if raw else None
+    token = json.loads(plan.enrollment).get("wifi_key_sealed")
     if isinstance(token, str):
         return ("devices", plan.serial.upper(), token)
     if plan.device.profile:
@@ -433,8 +434,9 @@ def _write_folder(
             put(name, data)
         package, encrypted = None, False
         if PACKAGE in plan.files:
-            package, encrypted = _build_package(store, folder, plan, who, key, password, cart_key)
-            entries += _package_entries(out_dir, folder / package)
+            build = _build_package(store, folder, plan, who, key, password, cart_key)
+            package, encrypted = Path(build.output).name, build.encrypted
+            entries += _package_entries(out_dir, build)
         put(readme.FILE_NAME, _readme(plan, package, encrypted, who))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -447,12 +449,18 @@ def _write_folder(
     return DeviceFolder(plan.serial, plan.name, folder, tuple(names)), entries
 
 
-def _package_entries(out_dir: Path, output: Path) -> list[signed.Entry]:
-    files = sorted(p for p in output.rglob("*") if p.is_file()) if output.is_dir() else [output]
+def _package_entries(out_dir: Path, build: PackageBuild) -> list[signed.Entry]:
+    """A bundle's entry from what the build measured; a project folder's files hashed."""
+    output = Path(build.output)
+    if build.form == "bundle":
+        relative = output.relative_to(out_dir.resolve()).as_posix()
+        return [signed.Entry(relative, output.stat().st_size, build.sha256)]
+    files = sorted(p for p in output.rglob("*") if p.is_file())
     found = []
     for path in files:
         entry = signed.hash_file(path)
-        found.append(signed.Entry(path.relative_to(out_dir).as_posix(), entry.size, entry.sha256))
+        relative = path.relative_to(out_dir.resolve()).as_posix()
+        found.append(signed.Entry(relative, entry.size, entry.sha256))
     return found
 
 
@@ -489,10 +497,10 @@ def _build_package(
     key: Ed25519PrivateKey,
     password: Secret | None,
     cart_key: DerivedKey | None,
-) -> tuple[str, bool]:
-    """Build through the package service (registry and audit); (file or folder name,
-    encrypted). A package with a key is a signed, encrypted bundle; one without is the
-    plain WCD project, readable where icd.exe runs."""
+) -> PackageBuild:
+    """Build through the package service (registry and audit). A package with a key is a
+    signed, encrypted bundle; one without is the plain WCD project, readable where icd.exe
+    runs."""
     name = device_package.package_name(plan.serial)
     spec = device_package.spec(
         plan.serial,
@@ -503,7 +511,7 @@ def _build_package(
         password=password,
     )
     secret = spec.has_secrets
-    build = build_and_record(
+    return build_and_record(
         store,
         spec,
         folder,
@@ -511,7 +519,6 @@ def _build_package(
         actor=who,
         derived=cart_key if secret else None,
     )
-    return Path(build.output).name, build.encrypted
 
 
 def _seal(

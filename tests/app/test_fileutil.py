@@ -58,7 +58,26 @@ def test_flush_without_os_sync_fsyncs_each_file(
 ) -> None:
     (tmp_path / "a").write_bytes(b"a")
     calls: list[int] = []
+    monkeypatch.setattr(fileutil, "_syncfs", lambda: None)
     monkeypatch.delattr(os, "sync", raising=False)
     monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd))
     fileutil.flush([tmp_path / "a", tmp_path / "a"])
     assert len(calls) == 2
+
+
+def test_flush_syncs_each_file_system_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cart on a stick flushes the stick, not every disk of the bench."""
+    for folder in ("A", "B"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "f").write_bytes(b"x")
+    calls: list[int] = []
+    monkeypatch.setattr(fileutil, "_syncfs", lambda: lambda fd: calls.append(fd) or 0)
+    monkeypatch.setattr(os, "sync", lambda: pytest.fail("the whole machine was synced"))
+    fileutil.flush([tmp_path / "A" / "f", tmp_path / "B" / "f"])
+    assert len(calls) == 1  # both folders are on one file system
+
+
+def test_flush_skips_what_was_removed_since(tmp_path: Path) -> None:
+    """A device folder that failed half-way is removed before the batch ends."""
+    (tmp_path / "kept").write_bytes(b"x")
+    fileutil.flush([tmp_path / "gone" / "f", tmp_path / "kept"])
