@@ -61,9 +61,10 @@ def render(folder: Folder, answers: Answers, written_by: str, written_at: str) -
 def _unattend_steps(step: int) -> list[str]:
     return [
         f"{step}. {unattend.FILE_NAME}: names the device and answers the region, keyboard,",
-        "   license, OEM and privacy pages. Either put it at the root of the Windows",
-        "   installation media (Setup reads it there), or copy it to",
-        "   C:\\Windows\\Panther\\unattend.xml on an applied image before it first starts.",
+        "   license, OEM and privacy pages. Either copy it to C:\\Windows\\Panther\\ on the",
+        "   applied image before Windows first starts there, or put it at the root of a USB",
+        "   drive that is plugged in at that first start (Windows Setup looks for",
+        "   Unattend.xml at the root of removable drives).",
     ]
 
 
