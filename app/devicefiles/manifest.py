@@ -175,11 +175,17 @@ def read(path: Path) -> Manifest:
     return manifest
 
 
-def verify(root: Path, trust_keys: Sequence[Ed25519PublicKey] | None = None) -> Verdict:
+def verify(
+    root: Path,
+    trust_keys: Sequence[Ed25519PublicKey] | None = None,
+    *,
+    skip: frozenset[str] = frozenset(),
+) -> Verdict:
     """Check the manifest in `root` and every file it lists; raise at the first that fails.
 
     ManifestError: the manifest itself (altered, unreadable, untrusted signer).
     FileMismatch: the first file that is changed, missing, or in a device folder unlisted.
+    `skip`: device folders about to be replaced, whose files are not checked.
     """
     path = root / FILE_NAME
     manifest = read(path)
@@ -192,9 +198,12 @@ def verify(root: Path, trust_keys: Sequence[Ed25519PublicKey] | None = None) -> 
             )
         trusted = True
     for entry in manifest.files:
-        _check_entry(root, entry)
+        if entry.path.split("/")[0] not in skip:
+            _check_entry(root, entry)
     listed = {entry.path for entry in manifest.files}
     for device in manifest.devices:
+        if device.folder in skip:
+            continue
         for found in sorted((root / device.folder).rglob("*")):
             relative = found.relative_to(root).as_posix()
             if (found.is_file() or found.is_symlink()) and relative not in listed:

@@ -158,6 +158,22 @@ def test_a_tampered_folder_is_not_re_signed_by_the_next_write(
     assert not (out / second[0]).exists()
 
 
+def test_a_tampered_folder_can_be_replaced_and_the_rest_still_checks(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
+    serials = enroll(2)
+    out = tmp_path / "stick"
+    write(bench, serials, out, only=["unattend"])
+    (out / serials[0] / "unattend.xml").write_text("<unattend>planted</unattend>")
+    with pytest.raises(FileMismatch):
+        services.verify_device_files(bench, out, actor=ADA)
+    write(bench, serials[:1], out, only=["unattend"], replace=True)
+    services.verify_device_files(bench, out, actor=ADA)  # the planted file is gone
+    (out / serials[1] / "README.txt").write_text("changed")
+    with pytest.raises(FileMismatch, match=f"{serials[1]}/README.txt"):
+        write(bench, serials[:1], out, only=["unattend"], replace=True)  # not the other one
+
+
 def test_a_tampered_file_fails_verify_and_the_failure_is_audited(
     bench: Store, enroll: Enroll, tmp_path: Path
 ) -> None:
