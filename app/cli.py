@@ -17,6 +17,7 @@ from click.core import ParameterSource
 from app import demo, paths, services, settings
 from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
 from app.cli_compliance import fleet, policy, simulate, stale
+from app.cli_device_files import device_files
 from app.cli_package import package
 from app.compliance.words import state_words
 from app.domain import ComplianceState, DeviceQuery
@@ -491,7 +492,7 @@ def demo_autopilot_csv(
     click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
 
 
-for group in (policy, fleet, stale, package):
+for group in (policy, fleet, stale, package, device_files):
     cli.add_command(group)
 demo_group.add_command(simulate)
 

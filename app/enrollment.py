@@ -41,6 +41,9 @@ PRIVACY = (
 )
 SIGN_IN = ("password", "windows hello for business", "fido2 security key")
 WIFI_SECURITY = ("Open", "WPA2-Personal", "WPA3-Personal")
+#: The files a device can be given for its OOBE (app.devicefiles): the Autopilot profile
+#: file, the unattend.xml answer file and the per-device provisioning package.
+DEVICE_FILES = ("autopilot", "unattend", "package")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class Answers:
     mdm_user_scope: str = "all"  # none, some, all
     compliance_policy: str | None = None
     privacy: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(PRIVACY, False))
+    # The person who signs in is a local administrator of the device (Autopilot's "User
+    # account type"); by default a standard user, as bulk enrollment makes them.
+    user_local_admin: bool = False
+    # The device files this profile writes by default; empty: chosen from the method
+    # (app.devicefiles.default_files).
+    device_files: tuple[str, ...] = ()
 
     def method(self) -> ProvisioningMethod:
         return ProvisioningMethod(self.provisioning_method)
@@ -79,6 +88,7 @@ class Answers:
     def to_json(self) -> str:
         document = asdict(self)
         document["sign_in"] = list(self.sign_in)
+        document["device_files"] = list(self.device_files)
         return json.dumps(document, sort_keys=True, ensure_ascii=False)
 
     @classmethod
@@ -87,8 +97,9 @@ class Answers:
         document: dict[str, Any] = json.loads(text)
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in document.items() if k in known}
-        if "sign_in" in values:
-            values["sign_in"] = tuple(values["sign_in"])
+        for name in ("sign_in", "device_files"):
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
     def with_overrides(self, **overrides: object) -> Answers:
@@ -100,14 +111,7 @@ class Answers:
 
     def problems(self) -> list[tuple[str, str]]:
         """(field, reason) for every answer that cannot stand; empty when all is well."""
-        found: list[tuple[str, str]] = []
-        if self.network not in ("wired", "wifi"):
-            found.append(("network", "choose wired or Wi-Fi"))
-        if self.network == "wifi":
-            if reason := wifi.ssid_problem(self.wifi_ssid or ""):
-                found.append(("wifi_ssid", reason))
-            if self.wifi_security not in WIFI_SECURITY:
-                found.append(("wifi_security", f"choose one of {', '.join(WIFI_SECURITY)}"))
+        found = self._network_problems()
         if self.management not in ("intune", "configurationManager", "coManaged"):
             found.append(("management", "choose Intune, Configuration Manager or co-management"))
         for workload, authority in self.workloads.items():
@@ -121,4 +125,17 @@ class Answers:
             found.append(("sign_in", f"choose from {', '.join(SIGN_IN)}"))
         if reason := naming.template_problem(self.name_template, self.provisioning_method):
             found.append(("name_template", reason))
+        if any(name not in DEVICE_FILES for name in self.device_files):
+            found.append(("device_files", f"choose from {', '.join(DEVICE_FILES)}"))
+        return found
+
+    def _network_problems(self) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        if self.network not in ("wired", "wifi"):
+            found.append(("network", "choose wired or Wi-Fi"))
+        if self.network == "wifi":
+            if reason := wifi.ssid_problem(self.wifi_ssid or ""):
+                found.append(("wifi_ssid", reason))
+            if self.wifi_security not in WIFI_SECURITY:
+                found.append(("wifi_security", f"choose one of {', '.join(WIFI_SECURITY)}"))
         return found

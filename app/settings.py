@@ -16,24 +16,33 @@ from app.security.roles import Actor, Permission
 from app.store import Store
 
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_GUID = re.compile(r"\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?")
+#: What a one-value text setting holds: the check its value must pass and an example.
+TEXT_KINDS = {
+    "guid": (_GUID, "a GUID such as 00000000-0000-0000-0000-000000000000"),
+    "domain": (_DOMAIN, "a domain name such as contoso.onmicrosoft.com"),
+}
 
 
 @dataclass(frozen=True)
 class Setting:
     key: str
-    default: int | tuple[str, ...]
+    default: int | tuple[str, ...] | str
     label: str  # a few words for a form row
     description: str  # one sentence: what it does, and where its bounds come from
     minimum: int = 0
     maximum: int = 0
+    kind: str = ""  # a text setting (default ""): a key of TEXT_KINDS
 
     @property
     def is_flag(self) -> bool:
         """A yes/no setting, stored as 0 or 1."""
         return isinstance(self.default, int) and (self.minimum, self.maximum) == (0, 1)
 
-    def parse(self, text: str) -> int | tuple[str, ...]:
+    def parse(self, text: str) -> int | tuple[str, ...] | str:
         """The value typed by an admin, checked; InputError says what is wrong."""
+        if isinstance(self.default, str):
+            return self._parse_text(text)
         if isinstance(self.default, int):
             try:
                 value = int(text)
@@ -48,6 +57,17 @@ class Setting:
                 raise InputError(f"{domain!r} is not a domain name such as contoso.com")
         return domains
 
+    def _parse_text(self, text: str) -> str:
+        """One GUID (kept lowercase, without braces) or one domain; empty means not set."""
+        value = text.strip().lower()
+        if not value:
+            return ""
+        pattern, example = TEXT_KINDS[self.kind]
+        match = pattern.fullmatch(value)
+        if match is None:
+            raise InputError(f"{self.label} is {example}, not {text.strip()!r}")
+        return match.group(match.lastindex or 0)
+
     def problem(self, text: str) -> str | None:
         """Why `text` cannot be saved, as a form says it beside the field; None if it can."""
         try:
@@ -58,8 +78,8 @@ class Setting:
             return f"{str(exc)[0].upper()}{str(exc)[1:]}."
         return None
 
-    def show(self, value: int | tuple[str, ...]) -> str:
-        return str(value) if isinstance(value, int) else ",".join(value)
+    def show(self, value: int | tuple[str, ...] | str) -> str:
+        return ",".join(value) if isinstance(value, tuple) else str(value)
 
 
 SETTINGS = {
@@ -114,11 +134,35 @@ SETTINGS = {
             0,
             1,
         ),
+        Setting(
+            "tenant_id",
+            "",
+            "Tenant ID",
+            "The Microsoft Entra tenant's ID (a GUID, Entra admin center > Overview), written "
+            "into each device's AutopilotConfigurationFile.json.",
+            kind="guid",
+        ),
+        Setting(
+            "tenant_domain",
+            "",
+            "Tenant domain",
+            "The tenant's initial domain, such as contoso.onmicrosoft.com, written into each "
+            "device's AutopilotConfigurationFile.json.",
+            kind="domain",
+        ),
+        Setting(
+            "autopilot_profile_id",
+            "",
+            "Autopilot profile ID",
+            "The Autopilot deployment profile's ID (a GUID, Intune > Deployment profiles): "
+            "the ZtdCorrelationId of each device's AutopilotConfigurationFile.json.",
+            kind="guid",
+        ),
     )
 }
 
 
-def value(store: Store, key: str) -> int | tuple[str, ...]:
+def value(store: Store, key: str) -> int | tuple[str, ...] | str:
     setting = SETTINGS[key]
     raw = store.setting(key)
     if raw is None:
@@ -132,6 +176,13 @@ def value(store: Store, key: str) -> int | tuple[str, ...]:
 def get(store: Store, key: str) -> int:
     result = value(store, key)
     assert isinstance(result, int), key
+    return result
+
+
+def text(store: Store, key: str) -> str:
+    """A text setting's value; "" when it is not set."""
+    result = value(store, key)
+    assert isinstance(result, str), key
     return result
 
 

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.errors import InputError, Problem, from_environment
 from app.fileutil import atomic_write
 from app.provisioning import bundle, icd_script, rules, wcd_xml
-from app.provisioning.bundle_format import CHUNK_SIZE, SUFFIX, KdfCost, key_id
+from app.provisioning.bundle_format import CHUNK_SIZE, SUFFIX, DerivedKey, KdfCost, key_id
 from app.provisioning.model import BulkToken, PackageSpec, file_stem, locate
 from app.security.private import make_folder
 from app.timeutil import iso, utcnow
@@ -90,11 +90,13 @@ def build_package(
     kdf_cost: KdfCost = bundle.DEFAULT_COST,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
     chunk_size: int = CHUNK_SIZE,
+    derived: DerivedKey | None = None,
 ) -> PackageRecord:
     """Write `spec` to `out_dir`: a signed bundle if `signing_key`, else a project folder.
 
     `kept` is the rest of a re-opened customizations.xml (written back untouched);
-    relative payload paths are found in `base_dir`. InputError lists every problem.
+    relative payload paths are found in `base_dir`; `derived` is a key already derived
+    from the package password (one KDF for a cart). InputError lists every problem.
     """
     secret = holds_secrets(spec, kept)
     _check(spec, secret, signing_key, today, base_dir)
@@ -126,6 +128,7 @@ def build_package(
             kdf_cost=kdf_cost,
             kdf_bounds=kdf_bounds,
             chunk_size=chunk_size,
+            derived=derived,
         )
         digest, signer = written.sha256, written.key_id
     form = "project" if signing_key is None else "bundle"

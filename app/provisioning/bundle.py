@@ -31,6 +31,7 @@ from app.provisioning.bundle_format import (
     BundleRefused,
     BundleTampered,
     BundleUntrusted,
+    DerivedKey,
     Header,
     KdfBounds,
     KdfCost,
@@ -55,6 +56,7 @@ __all__ = [
     "BundleUntrusted",
     "PasswordRequired",
     "WrongPassword",
+    "DerivedKey",
     "KdfBounds",
     "KdfCost",
     "Limits",
@@ -143,10 +145,13 @@ def write_bundle(
     kdf_bounds: KdfBounds = DEFAULT_BOUNDS,
     chunk_size: int = fmt.CHUNK_SIZE,
     limits: Limits = DEFAULT_LIMITS,
+    derived: DerivedKey | None = None,
 ) -> Written:
     """Pack `members` into one signed file at `path` (atomically); encrypted if `password`.
 
     `package` is the header's metadata and must hold no secret: anyone can read it.
+    `derived` is a key already derived from `password` (`derive_once`), shared by the
+    bundles of one cart; without it the key is derived here with a new salt.
     """
     stamps = [_stamp(member) for member in members]
     entries = [_entry(member) for member in members]
@@ -154,14 +159,19 @@ def write_bundle(
         raise InputError(f"cannot pack these files: {found[0]}")
     enc = None
     if password is not None:
-        if not password or (problem := kdf_bounds.problem(kdf_cost)):
+        cost = derived.cost if derived is not None else kdf_cost
+        if not password or (problem := kdf_bounds.problem(cost)):
             raise ValueError(f"cannot encrypt: {'empty password' if not password else problem}")
-        enc = fmt.new_encryption(kdf_cost, chunk_size)
+        if derived is not None:
+            enc = derived.encryption(chunk_size)
+        else:
+            enc = fmt.new_encryption(kdf_cost, chunk_size)
     header_raw = fmt.encode_header(package, signing_key.public_key(), enc)
     header = fmt.read_header(io.BytesIO(header_raw), len(header_raw) + fmt.SIG_BYTES, "new")
     encryptor = None
     if password is not None and enc is not None:
-        encryptor = fmt.Encryptor(header, fmt.derive_key(password, enc))
+        data_key = derived.key if derived is not None else fmt.derive_key(password, enc)
+        encryptor = fmt.Encryptor(header, data_key)
     # One SHA-256 pass over the output serves twice: its digest before the signature is
     # what is signed, and continued over the signature it is the file's SHA-256.
     sha256, size = hashlib.sha256(), 0

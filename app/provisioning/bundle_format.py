@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn, SupportsIndex
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
@@ -134,6 +134,36 @@ class Header:
             "kdf": None if enc is None else {"alg": "argon2id", **enc.cost.__dict__},
             "chunk_size": None if enc is None else enc.chunk_size,
         }
+
+
+@dataclass(frozen=True, repr=False)
+class DerivedKey:
+    """A bundle key derived once from a password, with the salt and cost it was derived
+    with: the bundles written together from it (a cart of device packages) cost one KDF and
+    open with that one password. Each bundle still draws its own random nonce prefix, so no
+    (key, nonce) pair repeats: 40 bundles collide on a 56-bit prefix with odds below 2^-45.
+    """
+
+    cost: KdfCost
+    salt: bytes
+    key: bytes
+
+    def encryption(self, chunk_size: int) -> Encryption:
+        return Encryption(self.cost, self.salt, os.urandom(PREFIX_BYTES), chunk_size)
+
+    def __repr__(self) -> str:
+        return "DerivedKey(••••)"
+
+    # A pickle would carry the key to disk or another process in the clear.
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise TypeError("a derived key cannot be pickled")
+
+
+def derive_once(password: Secret, cost: KdfCost) -> DerivedKey:
+    """Argon2id over `password` with a new salt: the key for several bundles."""
+    salt = os.urandom(SALT_BYTES)
+    key = derive_key(password, Encryption(cost, salt, b"", CHUNK_SIZE))
+    return DerivedKey(cost, salt, key)
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

@@ -41,6 +41,16 @@ from app.services.demo import (
     prepare_demo_database,
     seed_demo,
 )
+from app.services.device_files import (
+    DeviceFolder,
+    WriteResult,
+    bench_signing_key,
+    default_files_for,
+    folders_in_the_way,
+    tenant_from_settings,
+    verify_device_files,
+    write_device_files,
+)
 from app.services.devices import ExactMatch, find_device, find_exact, list_devices
 from app.services.enroll import (
     EnrollPreview,
@@ -128,6 +138,14 @@ __all__ = [
     "DEMO_PIN",
     "DEMO_SIGN_IN_HINT",
     "DeviceCompliance",
+    "DeviceFolder",
+    "WriteResult",
+    "bench_signing_key",
+    "default_files_for",
+    "folders_in_the_way",
+    "tenant_from_settings",
+    "verify_device_files",
+    "write_device_files",
     "EnrollPreview",
     "EnrollRequest",
     "EnrollResult",

@@ -135,6 +135,7 @@ def build_and_record(
     kdf_cost: bundle.KdfCost = bundle.DEFAULT_COST,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
     packed: Callable[[tuple[builder.PackedFile, ...]], None] | None = None,
+    derived: bundle.DerivedKey | None = None,
 ) -> PackageBuild:
     """Build `spec` with the core and record it, its intent first.
 
@@ -144,6 +145,7 @@ def build_and_record(
     crash leaves both for `sweep_unfinished`, which removes the output and marks the row
     'unfinished'. Refuses an expired bulk token and a name and version built before (says
     which version comes next). `packed` is told every file the build packed.
+    `derived`: a key derived once from the password, for many packages built together.
     """
     who = actor or local_admin()
     who.require(Permission.BUILD_PACKAGE)
@@ -175,6 +177,7 @@ def build_and_record(
                 today=today,
                 kdf_cost=kdf_cost,
                 kdf_bounds=kdf_bounds,
+                derived=derived,
             )
             step(2, BUILD_STEPS)
             if stop():

@@ -55,6 +55,8 @@ REFUSALS: dict[str, Case] = {
         "import",
         file_with(t, "bad.csv", b"Device Serial Number,Windows Product ID,hardware hash\r\n"),
     ],
+    "device-files verify": lambda t: [*db(t), "device-files", "verify", str(t)],  # no manifest
+    "device-files write": lambda t: [*db(t), "device-files", "NOSUCH01", "-o", str(t / "out")],
     "devices list": lambda t: [*db(t), "--operator", "nobody", "devices", "list"],
     "enroll": lambda t: [*db(t), "enroll", "PF3KX1ZB", "--edition", "Windows 11 Home"],
     "fleet at": lambda t: [*db(t), "fleet", "at", "2020-01-01"],  # no snapshot that early

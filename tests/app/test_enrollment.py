@@ -46,3 +46,12 @@ def test_a_surface_serial_enrolls_with_the_default_profile(store: Store) -> None
     assert preview.name == "PC-012345678912"  # 15 bytes exactly
     result = services.enroll_device(store, EnrollRequest("012345678912"))
     assert result.device.device_name == "PC-012345678912"
+
+
+def test_the_device_file_answers_round_trip() -> None:
+    answers = Answers(user_local_admin=True, device_files=("autopilot", "package"))
+    again = Answers.from_json(answers.to_json())
+    assert again == answers and again.device_files == ("autopilot", "package")
+    assert Answers.from_json('{"region": "Germany"}').device_files == ()  # an older profile
+    bad = Answers(device_files=("ppkg",))
+    assert bad.problems() == [("device_files", "choose from autopilot, unattend, package")]

@@ -56,3 +56,22 @@ def test_problems_read_as_a_form_says_them() -> None:
     assert idle.problem("7") is None
     domains = settings.SETTINGS["tenant_domains"]
     assert domains.problem("contoso") == "'contoso' is not a domain name such as contoso.com."
+
+
+def test_tenant_settings_hold_one_guid_or_one_domain(store: Store) -> None:
+    tenant_id = settings.SETTINGS["tenant_id"]
+    assert tenant_id.parse("{1537DE22-988C-4E93-B8A5-83890F34A69B}") == (
+        "1537de22-988c-4e93-b8a5-83890f34a69b"  # braces dropped, as the Autopilot file wants
+    )
+    assert tenant_id.parse("  ") == ""  # empty: not set
+    assert tenant_id.problem("1537de22") == (
+        "Tenant ID is a GUID such as 00000000-0000-0000-0000-000000000000, not '1537de22'."
+    )
+    domain = settings.SETTINGS["tenant_domain"]
+    assert domain.parse("Contoso.OnMicrosoft.com") == "contoso.onmicrosoft.com"
+    assert domain.problem("contoso") is not None
+    assert settings.text(store, "autopilot_profile_id") == ""
+    settings.put(store, ADA, "autopilot_profile_id", "7F9E6025-1E13-45F3-BF82-A3E8C5B59EAC")
+    assert settings.text(store, "autopilot_profile_id") == "7f9e6025-1e13-45f3-bf82-a3e8c5b59eac"
+    same = {"autopilot_profile_id": "7f9e6025-1e13-45f3-bf82-a3e8c5b59eac"}
+    assert settings.put_many(store, ADA, same) == []

@@ -323,3 +323,33 @@ def test_a_member_rewritten_while_packing_stops_the_build(
     with pytest.raises(KnownError, match="changed while it was being packed"):
         make(target, [Member("payload/agent.msi", installer)])
     assert not target.exists()  # nothing half-written
+
+
+def test_bundles_of_one_derived_key_open_with_its_password(tmp_path: Path) -> None:
+    """A cart's packages share one Argon2id derivation, never a nonce prefix."""
+    import pickle
+
+    derived = bundle_format.derive_once(PASSWORD, CHEAP)
+    prefixes = set()
+    for n in range(5):
+        path = tmp_path / f"{n}.jbundle"
+        bundle.write_bundle(
+            path,
+            [Member("customizations.xml", b"<x>CANARY-shared</x>")],
+            PACKAGE,
+            SIGNER,
+            password=PASSWORD,
+            kdf_bounds=CHEAP_BOUNDS,
+            derived=derived,
+        )
+        verdict = read(path, tmp_path / f"out-{n}")
+        assert verdict.header.encryption is not None
+        assert verdict.header.encryption.salt == derived.salt
+        prefixes.add(verdict.header.encryption.prefix)
+        assert b"CANARY-shared" not in path.read_bytes()
+    assert len(prefixes) == 5
+    assert "••••" in repr(derived) and derived.key.hex() not in repr(derived)
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(derived)
+    with pytest.raises(bundle.WrongPassword):
+        read(tmp_path / "0.jbundle", password=Secret("another password"))
