@@ -18,6 +18,7 @@ from app import demo, paths, services, settings
 from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
 from app.cli_compliance import fleet, policy, simulate, stale
 from app.cli_package import package
+from app.cli_tenant import autopilot_upload, tenant
 from app.compliance.words import state_words
 from app.domain import ComplianceState, DeviceQuery
 from app.security import operators
@@ -487,8 +488,9 @@ def demo_autopilot_csv(
     click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
 
 
-for group in (policy, fleet, stale, package):
+for group in (policy, fleet, stale, package, tenant):
     cli.add_command(group)
+autopilot.add_command(autopilot_upload)
 demo_group.add_command(simulate)
 
 

@@ -93,9 +93,39 @@ from app.services.packages import (
     unpack_package,
     verify_package,
 )
+from app.services.tenant import (
+    ConnectRequest,
+    QueueReport,
+    TenantStatus,
+    autopilot_profiles,
+    connect_tenant,
+    device_tenant_facts,
+    drop_parked,
+    queue_device_change,
+    queue_policy,
+    queue_uploads,
+    retry_parked,
+    tenant_status,
+)
+from app.services.tenant_sync import SyncOptions, SyncReport, sync_once
 from app.services.vault import VaultState, open_vault, vault_state
 
 __all__ = [
+    "ConnectRequest",
+    "QueueReport",
+    "SyncOptions",
+    "SyncReport",
+    "TenantStatus",
+    "autopilot_profiles",
+    "connect_tenant",
+    "device_tenant_facts",
+    "drop_parked",
+    "queue_device_change",
+    "queue_policy",
+    "queue_uploads",
+    "retry_parked",
+    "sync_once",
+    "tenant_status",
     "Enrolled",
     "enroll_with_labels",
     "TILES",

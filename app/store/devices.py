@@ -36,6 +36,9 @@ DEVICE_COLUMNS = (
     "updated_at",
     "enrolled_at",
     "profile",
+    "origin",
+    "intune_state",
+    "intune_grace_until",
 )
 _SELECT = ", ".join(DEVICE_COLUMNS)
 _SEARCHED = ("serial", "device_name", "assigned_user")

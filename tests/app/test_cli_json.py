@@ -55,6 +55,7 @@ REFUSALS: dict[str, Case] = {
         "import",
         file_with(t, "bad.csv", b"Device Serial Number,Windows Product ID,hardware hash\r\n"),
     ],
+    "autopilot upload": lambda t: [*db(t), "autopilot", "upload", "--all"],  # no tenant
     "devices list": lambda t: [*db(t), "--operator", "nobody", "devices", "list"],
     "enroll": lambda t: [*db(t), "enroll", "PF3KX1ZB", "--edition", "Windows 11 Home"],
     "fleet at": lambda t: [*db(t), "fleet", "at", "2020-01-01"],  # no snapshot that early
@@ -69,6 +70,13 @@ REFUSALS: dict[str, Case] = {
         "-o",
         str(t / "out"),
     ],
+    "tenant connect": lambda t: [
+        *db(t),
+        *("tenant", "connect", "--tenant-id", "not a tenant", "--client-id", "x"),
+        "--device-code",
+    ],
+    "tenant status": lambda t: [*missing_db(t), "tenant", "status"],
+    "tenant sync": lambda t: [*db(t), "tenant", "sync"],  # no tenant connected
     "package from-xml": lambda t: [
         "package",
         "from-xml",
