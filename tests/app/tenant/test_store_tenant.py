@@ -68,12 +68,8 @@ def test_a_policy_is_pushed_only_when_the_setting_is_on(
         pushed["scheduledActionsForRule"][0]["scheduledActionConfigurations"][0]["actionType"]
         == "block"
     )
-    assert (
-        pol.parse_graph_json(
-            __import__("json").dumps({k: v for k, v in pushed.items() if k != "id"}), "pushed"
-        ).display_name
-        == name
-    )
+    body = json.dumps({k: v for k, v in pushed.items() if k != "id"})
+    assert pol.parse_graph_json(body, "pushed").display_name == name
 
 
 def test_deployment_profiles_are_read_behind_their_setting(
