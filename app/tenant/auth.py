@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import msal  # type: ignore[import-untyped]
+import msal
 import requests
 
 from app.security.secret import Secret
