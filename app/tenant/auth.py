@@ -178,6 +178,11 @@ class TokenSource:
     def _call(self, action: Callable[[], Any]) -> Any:
         try:
             return action()
+        except msal.exceptions.MsalServiceError as exc:
+            # MSAL raises this for an answer it cannot read as OAuth (a 5xx, a 429).
+            raise TenantUnreachable(
+                self.config.authority_host, f"Microsoft Entra answered {exc}"
+            ) from None
         except requests.RequestException as exc:
             raise TenantUnreachable(
                 self.config.authority_host,

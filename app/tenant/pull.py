@@ -13,7 +13,6 @@ from app.tenant import shapes
 from app.tenant.config import PERMISSIONS
 from app.tenant.graph import GraphClient
 
-
 #: Rows written to the staging table at once (pages are often 50 to 1,000 devices).
 STAGE_BATCH = 2_000
 

@@ -26,7 +26,7 @@ from app.errors import Cancelled
 from app.store import Store
 from app.tenant import shapes
 from app.tenant.config import PERMISSIONS, POLICY_PERMISSION
-from app.tenant.errors import GraphError, TenantUnreachable
+from app.tenant.errors import GraphError, TenantRefused, TenantUnreachable
 from app.tenant.graph import GraphClient
 from app.timeutil import now_iso
 
@@ -138,6 +138,7 @@ class Sender:
 
     def _send_batch(self, ready: list[tuple[OutboxItem, Any]]) -> None:
         ids = [item.id for item, _ in ready]
+        self.graph.tokens.token()  # a sign-in failure must not leave items "sending"
         with self.store.transaction():
             self.store.mark_outbox(ids, OutboxState.SENDING, now_iso(), sending=True)
         body = shapes.import_body(record for _, record in ready)
@@ -149,8 +150,8 @@ class Sender:
             for item, _ in ready:
                 self._park(item, exc.status, exc.reason)
             return
-        except TenantUnreachable as exc:
-            if not exc.maybe_sent:  # it never left: simply waiting again
+        except (TenantUnreachable, TenantRefused) as exc:
+            if not getattr(exc, "maybe_sent", False):  # it never left: waiting again
                 with self.store.transaction():
                     self.store.mark_outbox(ids, OutboxState.PENDING, now_iso())
             raise

@@ -12,8 +12,8 @@ from app.domain import OutboxState
 from app.errors import Cancelled
 from app.store import Store
 from app.tenant.errors import TenantRefused, TenantThrottled, TenantUnreachable
-from tests.helpers.fake_graph import FakeGraph
-from tests.helpers.tenant import Waits, import_devices
+from tests.helpers.fake_graph import TENANT, FakeGraph
+from tests.helpers.tenant import Waits, connect, import_devices
 
 IMPORT = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import"
 MANAGED = "/v1.0/deviceManagement/managedDevices"
@@ -357,3 +357,36 @@ def test_a_change_written_to_the_outbox_rolls_back_with_its_enrollment(
         enroll_then_fail()
     assert queued == [1]
     assert connected.outbox_items(["pending"]) == []
+
+
+def test_a_sign_in_that_fails_leaves_the_outbox_pending_not_sending(
+    store: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    graph.tenant.token_lifetime = 60  # the cached token is too close to expiry to use
+    connect(store, graph)
+    serials = import_devices(store, tmp_path, 2)
+    services.queue_uploads(store, serials)
+    graph.tenant.fail("POST", f"/{TENANT}/oauth2/v2.0/token", 503, times=20)
+
+    with pytest.raises(TenantUnreachable):
+        services.sync_once(store, options=quick)
+
+    assert set(states(store).values()) == {"pending"}
+    assert graph.tenant.import_posts == {}
+
+
+def test_a_revoked_secret_is_refused_and_leaves_the_outbox_pending(
+    store: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    graph.tenant.token_lifetime = 60
+    connect(store, graph)
+    serials = import_devices(store, tmp_path, 1)
+    services.queue_uploads(store, serials)
+    graph.tenant.client_secret = "rotated-in-entra"
+
+    with pytest.raises(TenantRefused, match="the client secret is wrong"):
+        services.sync_once(store, options=quick)
+
+    assert set(states(store).values()) == {"pending"}
+    status = services.tenant_status(store)
+    assert not status.connected and "client secret" in str(status.last_error)
