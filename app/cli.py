@@ -19,6 +19,7 @@ from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
 from app.cli_compliance import fleet, policy, simulate, stale
 from app.cli_device_files import device_files
 from app.cli_package import package
+from app.cli_tenant import autopilot_upload, tenant
 from app.compliance.words import state_words
 from app.domain import ComplianceState, DeviceQuery
 from app.security import operators
@@ -492,8 +493,9 @@ def demo_autopilot_csv(
     click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
 
 
-for group in (policy, fleet, stale, package, device_files):
+for group in (policy, fleet, stale, package, device_files, tenant):
     cli.add_command(group)
+autopilot.add_command(autopilot_upload)
 demo_group.add_command(simulate)
 
 

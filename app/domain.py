@@ -78,6 +78,14 @@ class EnrollmentStatus(StrEnum):
 BENCH_ENROLLED = frozenset({EnrollmentStatus.PREPARED, EnrollmentStatus.ENROLLED})
 
 
+class DeviceOrigin(StrEnum):
+    """Where a device Joinery did not create at the bench came from (None: the bench)."""
+
+    INTUNE_EXPORT = "intuneExport"  # a row of Intune's "All devices" export
+    TENANT_AUTOPILOT = "tenantAutopilot"  # the tenant's Autopilot devices (Microsoft Graph)
+    TENANT_INTUNE = "tenantIntune"  # the tenant's Intune managed devices (Microsoft Graph)
+
+
 class HistoryKind(StrEnum):
     IMPORTED = "imported"
     UPDATED = "updated"
@@ -86,12 +94,6 @@ class HistoryKind(StrEnum):
     JOIN_CONFIRMED = "join confirmed"
     CLEANUP = "marked for cleanup"
     DECOMMISSIONED = "decommissioned"
-
-
-class DeviceOrigin(StrEnum):
-    """Where a device Joinery did not create at the bench came from."""
-
-    INTUNE_EXPORT = "intuneExport"
 
 
 @dataclass(frozen=True)
@@ -258,3 +260,95 @@ class PackageBuild:
     @property
     def built(self) -> bool:
         return self.state == "built"
+
+
+# -- the tenant (Microsoft Graph): what the tenant says about a device, and the outbox --------
+
+
+class OutboxState(StrEnum):
+    """Where an item of the tenant outbox is on its way (docs/tenant.md, "The outbox")."""
+
+    PENDING = "pending"  # waiting to be sent
+    SENDING = "sending"  # being sent, or its fate unknown (a crash, a lost answer): the sender
+    # looks the serial up in the tenant before it sends again
+    IMPORTING = "importing"  # the tenant accepted the upload; its import is not finished yet
+    DONE = "done"  # the tenant's answer is recorded (success, or a per-device import error)
+    PARKED = "parked"  # refused for good (400, 403): waits for a lead to retry or drop it
+
+
+#: States the kiosk counts as "waiting" (not yet done, not parked).
+OUTBOX_WAITING = (OutboxState.PENDING, OutboxState.SENDING, OutboxState.IMPORTING)
+
+
+class OutboxKind(StrEnum):
+    UPLOAD = "autopilot.upload"  # a hardware hash for importedWindowsAutopilotDeviceIdentities
+    UPDATE = "autopilot.update"  # a group tag or user change (updateDeviceProperties)
+    POLICY = "policy.create"  # a compliance policy (deviceCompliancePolicies), behind a setting
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One change waiting for (or answered by) the tenant; never holds a secret."""
+
+    id: int
+    kind: str
+    device_id: int | None
+    serial: str | None
+    payload: dict[str, object]
+    state: str
+    attempts: int
+    not_before: str | None
+    remote_id: str | None
+    outcome: str | None
+    code: int | None
+    reason: str | None
+    created_at: str
+    created_by: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class AutopilotFacts:
+    """What the tenant's Autopilot says of one device (windowsAutopilotDeviceIdentity), and
+    how Joinery's upload of its hash went (importedWindowsAutopilotDeviceIdentity)."""
+
+    autopilot_id: str | None  # None: not (or no longer) listed in the tenant's Autopilot
+    group_tag: str | None
+    user_principal_name: str | None
+    profile_status: str | None  # deploymentProfileAssignmentStatus (beta only; None in v1.0)
+    enrollment_state: str | None  # enrolled, notContacted, pendingReset, failed, unknown
+    last_contacted: str | None
+    import_status: str | None  # unknown, pending, partial, complete, error
+    import_error_code: int | None
+    import_error: str | None  # the deviceErrorName and what it means, in words
+    imported_at: str | None
+    seen_at: str | None  # when the tenant last listed it
+
+
+@dataclass(frozen=True)
+class IntuneFacts:
+    """What Intune says of one device (managedDevice), as of its last sync with Intune."""
+
+    managed_id: str
+    compliance_state: str | None
+    grace_until: str | None
+    last_sync: str | None
+    is_encrypted: bool | None
+    os_version: str | None
+    user_principal_name: str | None
+    azure_ad_device_id: str | None
+    seen_at: str
+
+
+@dataclass(frozen=True)
+class TenantFacts:
+    """Everything the tenant told Joinery about one device, and what still waits for it."""
+
+    autopilot: AutopilotFacts | None
+    intune: IntuneFacts | None
+    waiting: tuple[OutboxItem, ...] = ()  # outbox items for this device not done yet
+    parked: tuple[OutboxItem, ...] = ()
+
+    @property
+    def in_autopilot(self) -> bool:
+        return self.autopilot is not None and self.autopilot.autopilot_id is not None

@@ -158,6 +158,24 @@ SETTINGS = {
             "the ZtdCorrelationId of each device's AutopilotConfigurationFile.json.",
             kind="guid",
         ),
+        Setting(
+            "tenant_push_policies",
+            0,
+            "Push compliance policies to the tenant",
+            "Ticked (1): a policy can be queued for Intune (POST deviceCompliancePolicies); "
+            "the app then also needs DeviceManagementConfiguration.ReadWrite.All.",
+            0,
+            1,
+        ),
+        Setting(
+            "tenant_read_profiles",
+            0,
+            "Read Autopilot deployment profiles",
+            "Ticked (1): each sync reads the tenant's Autopilot deployment profiles (a Graph "
+            "beta API), so a bench profile can name the one it expects.",
+            0,
+            1,
+        ),
     )
 }
 

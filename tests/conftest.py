@@ -13,6 +13,8 @@ import pytest  # noqa: E402
 
 from app.store import Store  # noqa: E402
 
+pytest_plugins = ["tests.helpers.tenant"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("JOINERY_FULL") == "1":

@@ -25,6 +25,7 @@ LOCKS = "Locks"
 SETTINGS = "Settings"
 VAULT = "Secrets vault"
 DEMO = "Demo data"
+TENANT = "Tenant (Microsoft Graph)"
 
 
 class AuditAction(StrEnum):
@@ -79,6 +80,11 @@ class AuditAction(StrEnum):
     SESSION_LOCK = "session.lock", LOCKS, "Kiosk locked"
     SETTINGS_CHANGE = "settings.change", SETTINGS, "Setting changed"
     DEMO_SEED = "demo.seed", DEMO, "Demo fleet created"
+    TENANT_CONNECT = "tenant.connect", TENANT, "Tenant connected"
+    TENANT_QUEUE = "tenant.queue", TENANT, "Queued for the tenant"
+    TENANT_SYNC = "tenant.sync", TENANT, "Synced with the tenant"
+    TENANT_RETRY = "tenant.retry", TENANT, "Parked tenant change retried"
+    TENANT_DROP = "tenant.drop", TENANT, "Parked tenant change dropped"
 
 
 def groups() -> list[tuple[str, list[AuditAction]]]:

@@ -29,9 +29,15 @@ class Permission(StrEnum):
     CHANGE_SETTINGS = "change settings"
     STALE_ACTIONS = "act on stale devices"
     SEED_DEMO = "seed demo data"
+    SYNC_TENANT = "sync with the tenant"
+    MANAGE_OUTBOX = "retry or drop parked tenant changes"
 
 
-_TECHNICIAN = frozenset({Permission.ENROLL, Permission.PRINT_LABEL, Permission.VIEW})
+# A technician's bench sends its outbox in the background while they work: syncing is
+# theirs too (connecting a tenant is an admin's, retrying a refused change a lead's).
+_TECHNICIAN = frozenset(
+    {Permission.ENROLL, Permission.PRINT_LABEL, Permission.VIEW, Permission.SYNC_TENANT}
+)
 _LEAD = _TECHNICIAN | {
     Permission.IMPORT,
     Permission.EXPORT,
@@ -39,6 +45,7 @@ _LEAD = _TECHNICIAN | {
     Permission.MANAGE_PROFILES,
     Permission.REVEAL_SECRET,
     Permission.VIEW_AUDIT,
+    Permission.MANAGE_OUTBOX,
 }
 _ADMIN = _LEAD | {
     Permission.MANAGE_POLICIES,

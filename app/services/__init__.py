@@ -109,6 +109,21 @@ from app.services.packages import (
     unpack_package,
     verify_package,
 )
+from app.services.tenant import (
+    ConnectRequest,
+    QueueReport,
+    TenantStatus,
+    autopilot_profiles,
+    connect_tenant,
+    device_tenant_facts,
+    drop_parked,
+    queue_device_change,
+    queue_policy,
+    queue_uploads,
+    retry_parked,
+    tenant_status,
+)
+from app.services.tenant_sync import SyncOptions, SyncReport, sync_once
 from app.services.vault import VaultState, open_vault, vault_state
 from app.wifi import key_problem as wifi_key_problem
 from app.wifi import ssid_problem as wifi_ssid_problem
@@ -116,6 +131,21 @@ from app.wifi import ssid_problem as wifi_ssid_problem
 __all__ = [
     "wifi_key_problem",
     "wifi_ssid_problem",
+    "ConnectRequest",
+    "QueueReport",
+    "SyncOptions",
+    "SyncReport",
+    "TenantStatus",
+    "autopilot_profiles",
+    "connect_tenant",
+    "device_tenant_facts",
+    "drop_parked",
+    "queue_device_change",
+    "queue_policy",
+    "queue_uploads",
+    "retry_parked",
+    "sync_once",
+    "tenant_status",
     "Enrolled",
     "enroll_with_labels",
     "TILES",

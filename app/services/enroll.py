@@ -21,6 +21,7 @@ from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
 from app.services.actors import local_admin
+from app.services.tenant import queue_device_change
 from app.store import Store
 from app.timeutil import now_iso
 
@@ -312,6 +313,9 @@ def _commit(
     )
     device = store.device(device_id)
     assert device is not None
+    # A group tag or user the tenant's Autopilot holds differently goes to the outbox, in
+    # this same transaction.
+    queue_device_change(store, existing, device, who.audit_name)
     return EnrollResult(device, verdict, created, _warnings(device))
 
 

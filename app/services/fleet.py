@@ -55,6 +55,8 @@ def fleet_summary(
         "stale": store.count_stale(stale.cutoff(moment, days)),
         "stale_days": days,
         "failing_settings": {k: n for k, n in sorted(failing.items()) if n > 0},
+        # Intune's own verdict (the tenant, Intune's export) beside Joinery's bench check.
+        "intune": dict(sorted(store.intune_state_counts().items())),
         "policies": assigned_policy_names(store),
         "at": iso(moment),
         "bench_states": _by_state(bench),

@@ -10,6 +10,8 @@ from app.store.operators import OperatorMixin
 from app.store.packages import PackageMixin
 from app.store.profiles import ProfileMixin
 from app.store.schema import SCHEMA_VERSION, SORTABLE
+from app.store.tenant import TenantMixin
+from app.store.tenant_facts import TenantFactsMixin
 from app.store.vault import VaultMixin
 
 __all__ = ["SCHEMA_VERSION", "SORTABLE", "Store"]
@@ -24,6 +26,9 @@ class Store(
     ComplianceMixin,
     PackageMixin,
     DashboardMixin,
+    TenantMixin,
+    TenantFactsMixin,
 ):
     """Devices and their history, the audit trail, operators, the vault, bench profiles,
-    compliance (policies, facts, states, snapshots) and the package registry."""
+    compliance (policies, facts, states, snapshots), the package registry and the tenant
+    (connection, outbox, what Autopilot and Intune say)."""

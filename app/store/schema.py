@@ -14,7 +14,7 @@ from app.domain import ComplianceState
 migrations = Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 #: Sortable device-list columns; each has an index so a page never sorts the fleet.
 SORTABLE = (
@@ -552,6 +552,112 @@ def m011_package_state(db: Database) -> None:
         -- the next sweep marks 'unfinished' (and whose partial output it removes).
         ALTER TABLE packages ADD COLUMN state TEXT NOT NULL DEFAULT 'built'
             CHECK (state IN ('building', 'built', 'unfinished'));
+        """,
+    )
+
+
+#: Columns of `devices` the tenant fills: the same names, types and meaning as the Intune
+#: verdict of the Intune-export work (issue 14), so either migration may come first.
+INTUNE_COLUMNS = ("origin", "intune_state", "intune_grace_until")
+
+
+@migrations()
+def m012_tenant(db: Database) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(devices)").fetchall()}
+    for column in INTUNE_COLUMNS:
+        if column not in present:
+            db.execute(f"ALTER TABLE devices ADD COLUMN {column} TEXT")
+    run_script(
+        db,
+        """
+        -- Intune's verdict per device, counted by state for `fleet summary`: an index over
+        -- the devices Intune has a verdict for only.
+        CREATE INDEX IF NOT EXISTS devices_intune_state ON devices (intune_state)
+        WHERE intune_state IS NOT NULL;
+
+        -- The one tenant this bench talks to. The client secret (or certificate) and MSAL's
+        -- token cache are sealed by the vault (table, column and row bound); never plain.
+        CREATE TABLE tenant_connection (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            tenant_id TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            auth TEXT NOT NULL CHECK (auth IN ('secret', 'certificate', 'deviceCode')),
+            authority_host TEXT NOT NULL,
+            graph_url TEXT NOT NULL,
+            credential TEXT,
+            token_cache TEXT,
+            account TEXT,
+            connected_at TEXT NOT NULL,
+            connected_by TEXT NOT NULL,
+            last_sync TEXT,
+            last_attempt TEXT,
+            offline_since TEXT,
+            last_error TEXT
+        );
+
+        -- Changes for the tenant, written in the transaction of the local change and sent
+        -- in id order. payload is JSON and never holds a secret.
+        CREATE TABLE tenant_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            device_id INTEGER REFERENCES devices(id) ON DELETE CASCADE,
+            serial TEXT COLLATE NOCASE,
+            payload TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sending', 'importing', 'done', 'parked')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT,
+            remote_id TEXT,
+            outcome TEXT,
+            code INTEGER,
+            reason TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT,
+            done_at TEXT
+        );
+        CREATE INDEX tenant_outbox_state ON tenant_outbox (state, id);
+        CREATE INDEX tenant_outbox_device ON tenant_outbox (device_id, state);
+
+        -- What the tenant's Autopilot says of a device, and how Joinery's upload went.
+        CREATE TABLE tenant_autopilot (
+            device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+            autopilot_id TEXT,
+            group_tag TEXT,
+            user_principal_name TEXT,
+            profile_status TEXT,
+            enrollment_state TEXT,
+            last_contacted TEXT,
+            managed_device_id TEXT,
+            import_status TEXT,
+            import_error_code INTEGER,
+            import_error TEXT,
+            imported_at TEXT,
+            seen_at TEXT
+        );
+
+        -- What Intune says of a device (managedDevice), as of its last sync with Intune.
+        CREATE TABLE tenant_managed (
+            device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+            managed_id TEXT NOT NULL,
+            compliance_state TEXT,
+            grace_until TEXT,
+            last_sync TEXT,
+            is_encrypted INTEGER,
+            os_version TEXT,
+            user_principal_name TEXT,
+            azure_ad_device_id TEXT,
+            seen_at TEXT NOT NULL
+        );
+
+        -- Autopilot deployment profiles, read when the setting tenant_read_profiles is on.
+        CREATE TABLE tenant_profiles (
+            id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            description TEXT,
+            seen_at TEXT NOT NULL
+        ) WITHOUT ROWID;
         """,
     )
 

@@ -57,6 +57,7 @@ REFUSALS: dict[str, Case] = {
     ],
     "device-files verify": lambda t: [*db(t), "device-files", "verify", str(t)],  # no manifest
     "device-files write": lambda t: [*db(t), "device-files", "NOSUCH01", "-o", str(t / "out")],
+    "autopilot upload": lambda t: [*db(t), "autopilot", "upload", "--all"],  # no tenant
     "devices list": lambda t: [*db(t), "--operator", "nobody", "devices", "list"],
     "enroll": lambda t: [*db(t), "enroll", "PF3KX1ZB", "--edition", "Windows 11 Home"],
     "fleet at": lambda t: [*db(t), "fleet", "at", "2020-01-01"],  # no snapshot that early
@@ -71,6 +72,13 @@ REFUSALS: dict[str, Case] = {
         "-o",
         str(t / "out"),
     ],
+    "tenant connect": lambda t: [
+        *db(t),
+        *("tenant", "connect", "--tenant-id", "not a tenant", "--client-id", "x"),
+        "--device-code",
+    ],
+    "tenant status": lambda t: [*missing_db(t), "tenant", "status"],
+    "tenant sync": lambda t: [*db(t), "tenant", "sync"],  # no tenant connected
     "package from-xml": lambda t: [
         "package",
         "from-xml",

@@ -18,7 +18,8 @@ def test_every_setting_is_declared_with_a_label_and_a_description() -> None:
         assert setting.label and setting.description.endswith(".")
         if isinstance(setting.default, int):
             assert setting.minimum <= setting.default <= setting.maximum
-    assert [k for k, s in settings.SETTINGS.items() if s.is_flag] == ["no_policy_compliant"]
+    flags = [k for k, s in settings.SETTINGS.items() if s.is_flag]
+    assert flags == ["no_policy_compliant", "tenant_push_policies", "tenant_read_profiles"]
 
 
 def test_put_many_checks_everything_before_writing_anything(store: Store) -> None:
