@@ -55,8 +55,9 @@ def fleet_summary(
         "stale": store.count_stale(stale.cutoff(moment, days)),
         "stale_days": days,
         "failing_settings": {k: n for k, n in sorted(failing.items()) if n > 0},
-        # Intune's own verdict (the tenant, Intune's export) beside Joinery's bench check.
-        "intune": dict(sorted(store.intune_state_counts().items())),
+        # Intune's own verdict (the tenant, Intune's export) beside Joinery's bench check:
+        # the states Intune gave, counted by the same triggers as `intune_states`.
+        "intune": {state: n for state, n in sorted(intune.items()) if n > 0},
         "policies": assigned_policy_names(store),
         "at": iso(moment),
         "bench_states": _by_state(bench),

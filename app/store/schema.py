@@ -570,11 +570,6 @@ def m012_tenant(db: Database) -> None:
     run_script(
         db,
         """
-        -- Intune's verdict per device, counted by state for `fleet summary`: an index over
-        -- the devices Intune has a verdict for only.
-        CREATE INDEX IF NOT EXISTS devices_intune_state ON devices (intune_state)
-        WHERE intune_state IS NOT NULL;
-
         -- The one tenant this bench talks to. The client secret (or certificate) and MSAL's
         -- token cache are sealed by the vault (table, column and row bound); never plain.
         CREATE TABLE tenant_connection (

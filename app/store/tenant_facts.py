@@ -101,14 +101,6 @@ class TenantFactsMixin(StoreBase):
         ).fetchone()
         return None if row is None or row[0] is None else str(row[0])
 
-    def intune_state_counts(self) -> dict[str, int]:
-        """Devices by Intune's verdict (a partial index: only devices Intune has judged)."""
-        rows = self.conn.execute(
-            "SELECT intune_state, count(*) FROM devices WHERE intune_state IS NOT NULL "
-            "GROUP BY intune_state"
-        )
-        return {str(state): int(n) for state, n in rows}
-
     # -- what an upload learnt ------------------------------------------------------------------
 
     def record_import(
