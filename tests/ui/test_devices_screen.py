@@ -234,6 +234,7 @@ def test_label_prints_through_qprinter(screen: DevicesScreen, qtbot: QtBot, tmp_
     assert any(device.serial in d.windowTitle() for d in dialogs)
     for dialog in dialogs:
         dialog.accept()
+    wait_for_writer()  # the print is recorded on the writer thread, off the GUI thread
     entries = screen.store.audit_entries(action="label.print")
     assert [e.target for e in entries] == [device.serial]
 

@@ -34,8 +34,9 @@ from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import DeviceTableModel
 from ui.devices.table import COLUMN_KEYS, DeviceTableView
 from ui.ops import run_op
+from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.form import set_state
-from ui.widgets.label_printer import preview_and_print
+from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, notify, open_now
 from ui.widgets.scan_field import ScanFieldWidget
 
@@ -84,6 +85,10 @@ class DevicesScreen(QWidget):
         self.export_button = QPushButton(self.tr("&Export for Intune…"))
         self.print_button = QPushButton(self.tr("&Print label…"))
         self.print_button.setEnabled(False)
+        self.files_button = QPushButton(self.tr("Device &files…"))
+        self.files_button.setObjectName("deviceFiles")
+        self.files_button.setToolTip(self.tr("What the selected device applies at its setup"))
+        self.files_button.setEnabled(False)
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         self.message = QLabel()
@@ -116,6 +121,7 @@ class DevicesScreen(QWidget):
         bar.addWidget(self.import_button)
         bar.addWidget(self.export_button)
         bar.addWidget(self.print_button)
+        bar.addWidget(self.files_button)
         self.list_stack = QStackedWidget()
         self.list_stack.addWidget(self.table)
         self.list_stack.addWidget(self.empty)
@@ -146,6 +152,7 @@ class DevicesScreen(QWidget):
         self.import_button.clicked.connect(self.choose_import)
         self.export_button.clicked.connect(self.choose_export)
         self.print_button.clicked.connect(self.print_label)
+        self.files_button.clicked.connect(self._on_files_clicked)
         self.model.ready.connect(self._on_model_ready)
         self.model.failed.connect(self._on_model_failed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
@@ -345,12 +352,18 @@ class DevicesScreen(QWidget):
         if not actor.may(Permission.PRINT_LABEL):
             self._say(self.tr("Your role cannot print labels."))
             return
-        dialog = preview_and_print(self, device)
-        dialog.accepted.connect(lambda: services.record_label_print(self.store, device, actor))
-        self._present(dialog)
+        print_and_record(self, self.db_path, device, actor, self._present)
+
+    def _on_files_clicked(self) -> None:
+        device = self.store.device(self._selected_id) if self._selected_id else None
+        actor = self._actor()
+        if device is None or actor is None:
+            return
+        open_device_files(self, self.db_path, [device.serial], actor, on_closed=self.table.setFocus)
 
     def _show(self, device: Device | None) -> None:
         self.print_button.setEnabled(device is not None)
+        self.files_button.setEnabled(device is not None and device.enrolled)
         if device is None:
             self.detail.show_device(None, [], [])
             return

@@ -34,6 +34,7 @@ from app.store import Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import run_op
+from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import buddy, set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
@@ -97,6 +98,11 @@ class CartEnrollWidget(QWidget):
             self.layout_choice.addItem(self.tr(words), key)
         self.sheet_button = QPushButton(self.tr("Save labels as PDF…"))
         self.sheet_button.setObjectName("saveSheet")
+        self.files_button = QPushButton(self.tr("Write &files for the cart…"))
+        self.files_button.setObjectName("cartDeviceFiles")
+        self.files_button.setToolTip(
+            self.tr("What each device applies at its setup, one folder per device")
+        )
         self.count = QLabel()
         self.count.setObjectName("countLabel")
 
@@ -112,6 +118,7 @@ class CartEnrollWidget(QWidget):
             self.clear_button,
             self.layout_choice,
             self.sheet_button,
+            self.files_button,
         ):
             flow.add(widget)
         layout = QVBoxLayout(self)
@@ -127,6 +134,7 @@ class CartEnrollWidget(QWidget):
         self.remove_button.clicked.connect(self._on_remove_clicked)
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.sheet_button.clicked.connect(self._on_sheet_clicked)
+        self.files_button.clicked.connect(self._on_files_clicked)
         self.profile.currentTextChanged.connect(self._on_profile_changed)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.commit)
@@ -283,6 +291,7 @@ class CartEnrollWidget(QWidget):
             ).format(s=", ".join(unhashed))
         self._say(text, error=bool(enrolled.label_problems or unhashed))
         self.sheet_button.setEnabled(True)
+        self.files_button.setEnabled(True)
         self.enrolled.emit(len(results))
         self.focus_scan()
 
@@ -310,6 +319,13 @@ class CartEnrollWidget(QWidget):
         dialog.selectFile(f"labels-{len(self.committed)}-devices.pdf")
         dialog.fileSelected.connect(self.save_sheet)
         dialog.open()
+
+    def _on_files_clicked(self) -> None:
+        """The files each device of the cart just enrolled applies at its setup."""
+        actor = self._actor()
+        if actor is None or not self.committed:
+            return
+        open_device_files(self, self.store.path, self.committed, actor, on_closed=self.focus_scan)
 
     def save_sheet(self, path: str) -> None:
         actor = self._actor()
@@ -362,6 +378,7 @@ class CartEnrollWidget(QWidget):
         )
         self.commit_button.setEnabled(bool(self.cart) and not self.busy)
         self.sheet_button.setEnabled(bool(self.committed))
+        self.files_button.setEnabled(bool(self.committed))
 
     def _template(self) -> str:
         try:
@@ -394,6 +411,7 @@ class CartEnrollWidget(QWidget):
         )
         self.commit_button.setEnabled(False)
         self.sheet_button.setEnabled(bool(self.committed))
+        self.files_button.setEnabled(bool(self.committed))
 
     def _add_row(self, *cells: str, problem: bool = False) -> None:
         row = self.table.rowCount()

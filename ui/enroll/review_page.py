@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -105,6 +106,10 @@ class ReviewPage(EnrollPage):
         group.addButton(self.queue)
         group.addButton(self.print_now)
         self.queue.setChecked(True)
+        self.write_files = QCheckBox(
+            self.tr("&Write the files the device applies at its setup (USB stick or share)")
+        )
+        self.write_files.setObjectName("writeDeviceFiles")
         self.profile_name = QLineEdit()
         self.profile_name.setObjectName("saveProfileName")
         self.profile_name.setPlaceholderText(self.tr("Bench profile name"))
@@ -122,6 +127,7 @@ class ReviewPage(EnrollPage):
         labels.addWidget(self.print_now)
         labels.addStretch(1)
         layout.addLayout(labels)
+        layout.addWidget(self.write_files)
         layout.addLayout(save_row)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -132,6 +138,8 @@ class ReviewPage(EnrollPage):
         for key, text in summary(self.draft).items():
             self.values[key].setText(text)
         self.say(self.message, None)
+        # A bench profile says which files its devices get; none chosen: not asked for.
+        self.write_files.setChecked(bool(self.draft.answers.device_files))
         wizard = self.enroll_wizard()
         self.save_profile.setEnabled(wizard.may_manage_profiles())
         self.profile_name.setEnabled(wizard.may_manage_profiles())

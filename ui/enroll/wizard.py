@@ -36,6 +36,7 @@ from ui.enroll.signin_page import SignInPage
 from ui.ops import run_op
 from ui.settings.hints import no_domain_hint
 from ui.widgets import label_printer
+from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.vault_prompt import ensure_vault_open
 from ui.widgets.wizard_shell import Button, WizardShell
 
@@ -174,10 +175,13 @@ class EnrollWizard(WizardShell):
 
     def _on_commit_done(self, enrolled: Enrolled, print_label: bool) -> None:
         (result,) = enrolled.results
+        write_files = self.review.write_files.isChecked()
         self._set_busy(False)
         self.last_result = result
         self.enrolled.emit(result)
         self.start_over()
+        if write_files:
+            self.write_device_files(result.device.serial)
         device = result.device
         done = self.tr("{s} is enrolled as {n}: prepared at the bench.").format(
             s=device.serial, n=device.device_name or "—"
@@ -200,6 +204,14 @@ class EnrollWizard(WizardShell):
                 done + " " + self.tr("Label queued: {p}. Scan the next device.").format(p=where),
                 "warning" if result.warnings else "ok",
             )
+
+    def write_device_files(self, serial: str) -> None:
+        """The device is enrolled: write what it applies at its setup (the dialog asks where);
+        the keyboard comes back to the serial field when the dialog closes."""
+        actor = self._actor()
+        if actor is None:
+            return
+        open_device_files(self, self.store.path, [serial], actor, on_closed=self.focus_page)
 
     def _on_label_printed(self, device: Device, done: str) -> None:
         actor = self._actor()

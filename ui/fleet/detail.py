@@ -43,6 +43,7 @@ class FleetDetailWidget(QFrame):
     reevaluate_clicked = Signal()
     print_clicked = Signal()
     cleanup_clicked = Signal()
+    files_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +78,8 @@ class FleetDetailWidget(QFrame):
         self.print_label = QPushButton(self.tr("Print label…"))
         self.cleanup = QPushButton(self.tr("Mark for cleanup…"))
         self.cleanup.setObjectName("markCleanup")
+        self.files = QPushButton(self.tr("Device files…"))
+        self.files.setObjectName("fleetDeviceFiles")
         for listing in (self.reasons, self.history):
             listing.setMinimumHeight(72)
         # What the pane says scrolls when the window is short (1024x640); it is never
@@ -93,12 +96,13 @@ class FleetDetailWidget(QFrame):
         content.addWidget(self.history, 2)
         actions = QWidget()
         flow = FlowLayout(actions)
-        for button in (self.reevaluate, self.print_label, self.cleanup):
+        for button in (self.reevaluate, self.print_label, self.files, self.cleanup):
             flow.add(button)
         layout.addWidget(actions)
         self.reevaluate.clicked.connect(self.reevaluate_clicked)
         self.print_label.clicked.connect(self.print_clicked)
         self.cleanup.clicked.connect(self.cleanup_clicked)
+        self.files.clicked.connect(self.files_clicked)
         self.show_nothing()
 
     def show_nothing(self, text: str = "") -> None:
@@ -110,7 +114,7 @@ class FleetDetailWidget(QFrame):
             value.setText("—")
         self.reasons.clear()
         self.history.clear()
-        for button in (self.reevaluate, self.print_label, self.cleanup):
+        for button in (self.reevaluate, self.print_label, self.cleanup, self.files):
             button.setEnabled(False)
 
     def show_compliance(self, found: DeviceCompliance, events: list[HistoryEntry]) -> None:
@@ -162,6 +166,7 @@ class FleetDetailWidget(QFrame):
             self.history.addItem(f"{when(at)}  {text}")
         for button in (self.reevaluate, self.print_label, self.cleanup):
             button.setEnabled(True)
+        self.files.setEnabled(device.enrolled)
 
     def _intune(self, device: Device) -> None:
         """Intune's own verdict beside the bench check above, when Intune gave one."""

@@ -46,7 +46,8 @@ from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
 from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
 from ui.ops import run_op
-from ui.widgets.label_printer import preview_and_print
+from ui.widgets.device_files_dialog import open_device_files
+from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.state_swatch import STATES
 from ui.words import shown, when
@@ -237,6 +238,7 @@ class FleetScreen(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.detail.reevaluate_clicked.connect(self._reevaluate)
         self.detail.print_clicked.connect(self._print_label)
+        self.detail.files_clicked.connect(self._device_files)
         self.detail.cleanup_clicked.connect(self._mark_selected_for_cleanup)
         return page
 
@@ -461,9 +463,15 @@ class FleetScreen(QWidget):
         actor = self._actor()
         if device is None or actor is None or not actor.may(Permission.PRINT_LABEL):
             return
-        dialog = preview_and_print(self, device)
-        dialog.accepted.connect(lambda: services.record_label_print(self.store, device, actor))
-        self._present(dialog)
+        print_and_record(self, self.store.path, device, actor, self._present)
+
+    def _device_files(self) -> None:
+        device = self.selected_device()
+        actor = self._actor()
+        if device is not None and actor is not None:
+            open_device_files(
+                self, self.store.path, [device.serial], actor, on_closed=self.table.setFocus
+            )
 
     def _mark_selected_for_cleanup(self) -> None:
         device = self.selected_device()

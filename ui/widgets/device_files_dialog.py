@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStorageInfo
+from PySide6.QtCore import QStorageInfo, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -467,3 +467,26 @@ class DeviceFilesDialog(QDialog):
             set_state(widget, "error" if text and widget is field else "")
         if text and field is not None:
             field.setFocus()
+
+
+def open_device_files(
+    parent: QWidget,
+    db_path: str,
+    serials: Sequence[str],
+    actor: Actor,
+    *,
+    on_closed: Callable[[], None] | None = None,
+) -> DeviceFilesDialog:
+    """The dialog for these devices, window-modal; `on_closed` once it is closed (the
+    caller puts the keyboard back where the person was)."""
+    dialog = DeviceFilesDialog(db_path, serials, actor, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def closed(_result: int) -> None:
+        parent.window().activateWindow()  # the person's window, with its focus back
+        if on_closed is not None:
+            on_closed()
+
+    dialog.finished.connect(closed)
+    dialog.open()
+    return dialog

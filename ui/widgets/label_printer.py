@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRectF, QSizeF, Qt
+from PySide6.QtCore import QCoreApplication, QRectF, QSizeF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
-from app import labels
+from app import labels, services
 from app.domain import Device
+from app.security.roles import Actor
 
 LABEL_MM = QSizeF(62, 29)  # the tape label app.labels renders by default
 
@@ -66,4 +67,32 @@ def print_label(
     if on_cancelled is not None:
         dialog.rejected.connect(on_cancelled)
     dialog.open()
+    return dialog
+
+
+def print_and_record(
+    parent: QWidget,
+    db_path: str,
+    device: Device,
+    actor: Actor,
+    present: Callable[[QDialog], None] | None = None,
+) -> QPrintPreviewDialog:
+    """The label's print preview; printing from it is audited on the writer thread."""
+    from ui.changes import Change  # the op runner's vocabulary: loaded with it
+    from ui.ops import run_op
+
+    dialog = preview_and_print(parent, device)
+
+    def record() -> None:
+        run_op(
+            db_path,
+            lambda store, _p, _c: services.record_label_print(store, device, actor),
+            on_done=lambda _result: None,
+            changes_made=Change.DEVICES | Change.AUDIT,
+            parent=parent,
+            what=QCoreApplication.translate("labels", "Recording the printed label"),
+        )
+
+    dialog.accepted.connect(record)
+    (present or QDialog.open)(dialog)
     return dialog
