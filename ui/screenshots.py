@@ -24,7 +24,7 @@ from app.security.secret import Secret
 from app.services import VaultState
 from ui import theme
 from ui.bulk.wizard import BulkWizard
-from ui.devices.import_flow import ImportResultDialog
+from ui.devices.import_flow import AutopilotImportFlow, ImportResultDialog
 from ui.enroll.screen import BATCH, CART, GUIDED
 from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
@@ -190,7 +190,9 @@ def _import_result(window: MainWindow, folder: Path) -> Path:
                     "reason": problem.reason,
                 }
             )
-    dialog = ImportResultDialog(report, window)
+    dialog = ImportResultDialog(
+        "Autopilot import", AutopilotImportFlow.outcome(window.devices.import_flow, report), window
+    )
     dialog.show()
     target = _save(dialog, folder / f"{len(SCREENS) + 1:02d}-import-result.png", [])
     dialog.close()

@@ -100,16 +100,18 @@ def test_rejected_rows_are_listed_and_can_be_skipped(
     with qtbot.waitSignal(screen.import_flow.finished, timeout=10_000):
         screen.import_files([path])
     dialog = screen.import_flow.result_dialog
-    assert dialog is not None and not dialog.report.committed
+    assert dialog is not None and not dialog.outcome.committed
     assert "Nothing was imported" in dialog.summary.text()
     assert dialog.table.rowCount() == 2
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["4", "8"]
     assert dialog.table.item(0, 2).text() == "Hardware Hash"
     assert dialog.skip_button is not None
-    with qtbot.waitSignal(screen.import_flow.finished, timeout=10_000):
+    with qtbot.waitSignal(screen.import_flow.finished, timeout=10_000) as done:
         qtbot.mouseClick(dialog.skip_button, Qt.MouseButton.LeftButton)
+    report = done.args[0]
+    assert report.committed and report.imported == 8
     second = screen.import_flow.result_dialog
-    assert second is not None and second.report.committed and second.report.imported == 8
+    assert second is not None and second.outcome.committed
     second.close()
 
 
