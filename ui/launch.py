@@ -146,24 +146,27 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
     app = application()
     install_excepthook()
     hint = ""
+    # Before anyone signs in, start-up work (the demo database, the crash sweep) is done by
+    # the OS user who started the kiosk: the machine's local administrator, named explicitly.
+    machine = services.local_admin()
     if demo:
         if not Path(db_path).exists():
             # The first start builds the demo fleet and a month of check-ins (~15 s).
             sys.stderr.write("Preparing the demo fleet (first start only)…\n")
-        services.prepare_demo_database(db_path)
+        services.prepare_demo_database(db_path, actor=machine)
         hint = services.DEMO_SIGN_IN_HINT
     lock = acquire_kiosk_lock(db_path)
     if removed := services.sweep_scratch():  # re-opened packages a crashed kiosk left in the clear
         logging.getLogger(__name__).warning("removed %d leftover package folder(s)", removed)
     with Store.open(db_path) as store:  # crashed unpacks (secrets in the clear) and builds
-        if removed := services.sweep_interrupted(store):
+        if removed := services.sweep_interrupted(store, actor=machine):
             logging.getLogger(__name__).warning("cleaned up %d interrupted job(s)", removed)
     try:
         window = MainWindow(str(db_path), demo=demo, sign_in_hint=hint)
         if screenshot_dir is not None:
             from ui.screenshots import capture_all
 
-            shown_as = Actor(services.DEMO_OPERATORS[0][0], Role.ADMIN) if demo else None
+            shown_as = Actor(services.DEMO_OPERATORS[0][0], Role.ADMIN) if demo else machine
             for path in capture_all(window, screenshot_dir, shown_as):
                 log.info("wrote %s", path)
             window.close()

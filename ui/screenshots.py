@@ -78,9 +78,10 @@ def _save_over(window: QWidget, dialog: QWidget, path: Path, written: list[Path]
 SIZES = ((1366, 768), (1024, 640), (1920, 1080))
 
 
-def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) -> list[Path]:
+def capture_all(window: MainWindow, folder: Path, actor: Actor) -> list[Path]:
     """Every screen in both palettes (the dark files are named *-dark.png), at the three
-    sizes for the main screens; what clips is logged (the layout tests fail on it)."""
+    sizes for the main screens, signed in as `actor`; what clips is logged (the layout
+    tests fail on it)."""
     folder.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -95,7 +96,7 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     return written
 
 
-def _capture_palette(window: MainWindow, folder: Path, actor: Actor | None) -> list[Path]:
+def _capture_palette(window: MainWindow, folder: Path, who: Actor) -> list[Path]:
     written: list[Path] = []
     window.resize(*SIZES[0])
     window.show()
@@ -103,7 +104,6 @@ def _capture_palette(window: MainWindow, folder: Path, actor: Actor | None) -> l
         window.lock()
         window.sign_in.show_sign_in()  # as a new day starts: nobody's name in the field
     _save(window, folder / "00-sign-in.png", written)
-    who = actor or services.local_admin()
     window.session.sign_in(who)
     devices = window.devices
     wait_until(lambda: not devices.model.loading)

@@ -1,6 +1,7 @@
 """Use cases. The CLI and the kiosk both call these; neither repeats their logic.
 
-Every use case takes the acting `Actor` (the local administrator when none is given) and
+Every use case takes the acting `Actor` as a required argument (there is no default: the
+CLI passes its local administrator or --operator, the kiosk its signed-in operator) and
 checks its permission itself: hiding a button is never the only guard.
 """
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from app import csvsafe
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
 from app.store import Store
 from app.store.audit import AuditEntry, AuditQuery
 
@@ -29,18 +28,15 @@ def audit_entries(
     *,
     limit: int = 500,
     before_id: int | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> list[AuditEntry]:
-    (actor or local_admin()).require(Permission.VIEW_AUDIT)
+    actor.require(Permission.VIEW_AUDIT)
     return store.audit_entries(query, limit=limit, before_id=before_id)
 
 
-def export_audit(
-    store: Store, path: str | Path, query: AuditQuery, *, actor: Actor | None = None
-) -> int:
+def export_audit(store: Store, path: str | Path, query: AuditQuery, *, actor: Actor) -> int:
     """The filtered trail as CSV (safe to open in Excel); the export is itself audited."""
-    who = actor or local_admin()
-    who.require(Permission.VIEW_AUDIT)
+    actor.require(Permission.VIEW_AUDIT)
 
     def rows() -> Iterator[tuple[object, ...]]:
         before: int | None = None
@@ -58,5 +54,7 @@ def export_audit(
 
     count = csvsafe.write(path, AUDIT_HEADER, rows())
     with store.transaction():
-        store.append_audit(who.audit_name, AuditAction.AUDIT_EXPORT, str(path), {"entries": count})
+        store.append_audit(
+            actor.audit_name, AuditAction.AUDIT_EXPORT, str(path), {"entries": count}
+        )
     return count

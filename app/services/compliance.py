@@ -21,7 +21,7 @@ from app.errors import Cancelled, InputError, Problem
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services import joins
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.store import Store
 from app.store.compliance import Cohort
 from app.timeutil import iso, parse_timestamp, utcnow
@@ -78,7 +78,7 @@ def import_policy(
     text: str,
     source_name: str,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> ImportedPolicy:
     """Import Graph JSON (as Intune exports it); a policy of the same name is replaced.
@@ -86,14 +86,13 @@ def import_policy(
     Its assignment stays as it was (a new policy is assigned to nobody): call `assign`,
     then `reevaluate`.
     """
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_POLICIES)
+    actor.require(Permission.MANAGE_POLICIES)
     policy = pol.parse_graph_json(text, source_name)
-    return _save(store, policy, text, source_name, who, now or utcnow())
+    return _save(store, policy, text, source_name, actor, now or utcnow())
 
 
 def import_template(
-    store: Store, name: str, *, actor: Actor | None = None, now: datetime | None = None
+    store: Store, name: str, *, actor: Actor, now: datetime | None = None
 ) -> ImportedPolicy:
     return import_policy(store, pol.template_text(name), f"{name}.json", actor=actor, now=now)
 
@@ -140,12 +139,10 @@ class ExportedPolicy:
     left_out: tuple[str, ...]  # beta-only properties a v1.0 body does not have
 
 
-def export_policy(
-    store: Store, name: str, *, beta: bool = False, actor: Actor | None = None
-) -> ExportedPolicy:
+def export_policy(store: Store, name: str, *, beta: bool = False, actor: Actor) -> ExportedPolicy:
     """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies: for
     v1.0 by default (beta-only settings left out and named), for /beta with `beta`."""
-    (actor or local_admin()).require(Permission.EXPORT)
+    actor.require(Permission.EXPORT)
     policy = _policy(store, name)
     api = "beta" if beta else "v1.0"
     left_out = () if beta else tuple(pol.beta_only(policy))
@@ -166,12 +163,11 @@ def assign(
     *,
     all_devices: bool = False,
     group_tags: Iterable[str] = (),
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> pol.CompliancePolicy:
     """Assign a policy to every device, or to devices with these group tags (replaces the
     previous assignment; neither means unassigned). Call `reevaluate` afterwards."""
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_POLICIES)
+    actor.require(Permission.MANAGE_POLICIES)
     tags = tuple(t.strip() for t in group_tags if t.strip())
     policy = _policy(store, name)
     row = store.policy_row(name)
@@ -179,7 +175,7 @@ def assign(
     with store.transaction():
         store.set_assignment(row.id, all_devices, tags)
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.POLICY_ASSIGN,
             policy.display_name,
             {"all_devices": all_devices, "group_tags": list(tags)},
@@ -203,15 +199,14 @@ def reevaluate(
     store: Store,
     *,
     now: datetime | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
     batch: int = REEVALUATE_BATCH,
 ) -> int:
     """Re-evaluate every device in set-based SQL, in one transaction; returns how many
     changed state. Cancelled (nothing kept) when `cancel()` turns true between batches."""
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_POLICIES)
+    actor.require(Permission.MANAGE_POLICIES)
     moment = now or utcnow()
     tenant = tenant_settings(store)
     changed = 0
@@ -230,7 +225,7 @@ def reevaluate(
             if progress is not None:
                 progress(end - low + 1, total)
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.COMPLIANCE_REEVALUATE,
             None,
             {"changed": changed},
@@ -267,7 +262,7 @@ def record_checkins(
     store: Store,
     facts: Iterable[DeviceFacts],
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     now: datetime | None = None,
     skip_unknown: bool = False,
 ) -> CheckinReport:
@@ -276,13 +271,12 @@ def record_checkins(
     A row for a serial the store does not know, or with an unreadable or future time, is
     reported by row number; without `skip_unknown` nothing is then written.
     """
-    who = actor or local_admin()
-    who.require(Permission.IMPORT)
+    actor.require(Permission.IMPORT)
     moment = now or utcnow()
     batch = list(facts)
     report = CheckinReport()
     with store.transaction():
-        writer = CheckinWriter(store, moment, who.audit_name)
+        writer = CheckinWriter(store, moment, actor.audit_name)
         known = store.device_ids_by_serial([f.serial.strip() for f in batch])
         rows: dict[int, dict[str, object]] = {}
         problems: list[Problem] = []
@@ -308,7 +302,7 @@ def record_checkins(
         report.hashes_recorded = writer.hashes_recorded
         report.joins_confirmed = writer.joins_confirmed
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.COMPLIANCE_CHECKINS,
             None,
             {

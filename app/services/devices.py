@@ -8,16 +8,15 @@ from dataclasses import dataclass, replace
 from app import labels
 from app.domain import Device, DeviceQuery
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
 from app.store import Store
 
 
 def list_devices(
-    store: Store, query: DeviceQuery, limit: int | None = None, *, actor: Actor | None = None
+    store: Store, query: DeviceQuery, limit: int | None = None, *, actor: Actor
 ) -> Iterator[Device]:
     """Matching devices in order, at most `limit`. The permission is checked by the call
     itself, before the first device is read (a JSON list must not start, then be refused)."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     return _at_most(store.iter_devices(query), limit)
 
 

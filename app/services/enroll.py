@@ -20,7 +20,6 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
-from app.services.actors import local_admin
 from app.store import Store
 from app.timeutil import now_iso
 
@@ -120,12 +119,11 @@ def save_profile(
     name: str,
     answers: Answers,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     wifi_key: Secret | None = None,
 ) -> None:
     """Save a bench profile; a Wi-Fi key is sealed in the vault, never stored in the clear."""
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_PROFILES)
+    actor.require(Permission.MANAGE_PROFILES)
     problems = answers.problems()
     needs_key = answers.network == "wifi" and answers.wifi_security != "Open"
     if needs_key and wifi_key is not None and not 8 <= len(wifi_key.reveal()) <= 63:
@@ -146,7 +144,7 @@ def save_profile(
             if token is not None or not needs_key:
                 store.set_profile_wifi_key(canonical, token)
             store.append_audit(
-                who.audit_name,
+                actor.audit_name,
                 AuditAction.PROFILE_SAVE,
                 canonical,
                 {"wifi_key": "sealed" if token else None},
@@ -156,10 +154,9 @@ def save_profile(
             vault.lock()
 
 
-def profile_wifi_key(store: Store, name: str, *, actor: Actor | None = None) -> Secret | None:
+def profile_wifi_key(store: Store, name: str, *, actor: Actor) -> Secret | None:
     """The profile's Wi-Fi key, unsealed for a package or a device; the reveal is audited."""
-    who = actor or local_admin()
-    who.require(Permission.REVEAL_SECRET)
+    actor.require(Permission.REVEAL_SECRET)
     canonical = store.profile_canonical_name(name)
     token = store.profile_wifi_key(canonical)
     if token is None:
@@ -168,7 +165,7 @@ def profile_wifi_key(store: Store, name: str, *, actor: Actor | None = None) -> 
         key = vault.unseal("profiles", "wifi_key", canonical, token)
     with store.transaction():
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.SECRET_REVEAL,
             f"profile {canonical}",
             {"secret": "wifi_key"},
@@ -197,23 +194,20 @@ def user_problem(store: Store, upn: str) -> str | None:
     return None
 
 
-def enroll_device(
-    store: Store, request: EnrollRequest, *, actor: Actor | None = None
-) -> EnrollResult:
+def enroll_device(store: Store, request: EnrollRequest, *, actor: Actor) -> EnrollResult:
     """Check everything, then write the device, its history and the audit entry at once."""
     return enroll_devices(store, [request], actor=actor)[0]
 
 
 def enroll_devices(
-    store: Store, requests: list[EnrollRequest], *, actor: Actor | None = None
+    store: Store, requests: list[EnrollRequest], *, actor: Actor
 ) -> list[EnrollResult]:
     """Cart mode: every device is checked first, then all are written in one transaction.
 
     Names are drawn one after the other inside the transaction, so two devices of the same
     cart never get the same name.
     """
-    who = actor or local_admin()
-    who.require(Permission.ENROLL)
+    actor.require(Permission.ENROLL)
     checked = [_check_request(store, request) for request in requests]
     serials = [serial for serial, *_ in checked]
     if len({s.casefold() for s in serials}) != len(serials):
@@ -223,7 +217,7 @@ def enroll_devices(
     try:
         with store.transaction():
             return [
-                _commit(store, request, serial, answers, verdict, user, who, vault)
+                _commit(store, request, serial, answers, verdict, user, actor, vault)
                 for request, (serial, answers, verdict, user) in zip(requests, checked, strict=True)
             ]
     finally:

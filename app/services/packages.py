@@ -32,7 +32,7 @@ from app.security import private
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.store import Store
 from app.textsafe import printable
 from app.timeutil import utcnow
@@ -108,11 +108,9 @@ def token_days_left(build: PackageBuild, today: date | None = None) -> int | Non
     return (date.fromisoformat(build.token_expires) - (today or utcnow().date())).days
 
 
-def list_packages(
-    store: Store, *, today: date | None = None, actor: Actor | None = None
-) -> list[PackageListing]:
+def list_packages(store: Store, *, today: date | None = None, actor: Actor) -> list[PackageListing]:
     """Every build, newest first, with its token's countdown and device allowance."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     limit = settings.get(store, "max_devices_per_user")
     return [
         PackageListing(b, token_days_left(b, today), limit if b.token_account else None)
@@ -128,7 +126,7 @@ def build_and_record(
     *,
     kept: Element | None = None,
     base_dir: Path | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancelled: CancelCheck | None = None,
     today: date | None = None,
@@ -145,12 +143,11 @@ def build_and_record(
     'unfinished'. Refuses an expired bulk token and a name and version built before (says
     which version comes next). `packed` is told every file the build packed.
     """
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     step = progress or (lambda _done, _total: None)
     stop = cancelled or (lambda: False)
     _refuse_expired(spec, today or utcnow().date())
-    sweep_unfinished(store)
+    sweep_unfinished(store, actor=actor)
     name, version = spec.info.name.strip(), spec.info.version
     _refuse_built(store, name, version)
     output = builder.output_path(spec, out_dir, signed=signing_key is not None)
@@ -164,7 +161,7 @@ def build_and_record(
         raise Cancelled("The build was cancelled; nothing was written.")
     with leftovers.pending("build", db=_db_key(store), output=str(output.resolve())) as job:
         job.add(output)
-        build_id = _intent(store, spec, output, who)
+        build_id = _intent(store, spec, output, actor)
         try:
             record = builder.build_package(
                 spec,
@@ -179,7 +176,7 @@ def build_and_record(
             step(2, BUILD_STEPS)
             if stop():
                 raise Cancelled("The build was cancelled; its output was removed.")
-            _record(store, record, who, build_id)
+            _record(store, record, actor, build_id)
         except BaseException:
             _remove(output)
             with store.transaction():
@@ -294,11 +291,11 @@ def _db_key(store: Store) -> str:
     return str(Path(store.path).resolve()) if store.path != ":memory:" else store.path
 
 
-def sweep_unfinished(store: Store, *, actor: Actor | None = None) -> list[PackageBuild]:
+def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
     """Builds whose process died: their partial or unregistered output removed, their rows
     marked 'unfinished' (audited). Live builds (another window, another command) are left
     alone: their pending record is still locked. Returns the builds marked."""
-    who = (actor or local_admin()).audit_name
+    who = actor.audit_name
     live: set[str] = set()
     for path, document, fd in leftovers.records("build", include_live=True):
         if document.get("db") != _db_key(store):
@@ -379,17 +376,14 @@ def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]
     ]
 
 
-def devices_of_package(store: Store, build_id: int, *, actor: Actor | None = None) -> list[Device]:
-    (actor or local_admin()).require(Permission.VIEW)
+def devices_of_package(store: Store, build_id: int, *, actor: Actor) -> list[Device]:
+    actor.require(Permission.VIEW)
     return store.devices_of_package(build_id)
 
 
-def record_provisioned(
-    store: Store, serial: str, build_id: int, *, actor: Actor | None = None
-) -> Device:
+def record_provisioned(store: Store, serial: str, build_id: int, *, actor: Actor) -> Device:
     """Say that the device `serial` was provisioned with the build `build_id` (audited)."""
-    who = actor or local_admin()
-    who.require(Permission.ENROLL)
+    actor.require(Permission.ENROLL)
     device = store.device_by_serial(serial)
     if device is None:
         raise InputError(f"no device has the serial number {serial}: enroll or import it first")
@@ -397,7 +391,7 @@ def record_provisioned(
     with store.transaction():
         store.set_device_package(device.id, build_id)
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.PACKAGE_PROVISIONED,
             device.serial,
             {"build": build_id, "package": build.name, "version": build.version},
@@ -411,26 +405,25 @@ def verify_package(
     *,
     password: Secret | None = None,
     trust_keys: list[Path] | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Check a bundle (signature, signer, and its contents with the password); audited,
     failures too. Says in the audit whether the file is one the registry recorded. The
     signer must be one of the bench's keys or `trust_keys` (BundleUntrusted otherwise)."""
-    who = actor or local_admin()
-    who.require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     details: dict[str, object] = {"file": path.name, "with_password": password is not None}
     try:
         keys = signer_keys(trust_keys or [], path)
         verdict = bundle.verify_bundle(path, keys, password, kdf_bounds=kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, AuditAction.PACKAGE_VERIFY, path.name, details)
+        _audit(store, actor, AuditAction.PACKAGE_VERIFY, path.name, details)
         raise
     known = [b for b in store.package_builds() if b.sha256 == verdict.sha256]
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
     details["build"] = known[0].id if known else None
-    _audit(store, who, AuditAction.PACKAGE_VERIFY, path.name, details)
+    _audit(store, actor, AuditAction.PACKAGE_VERIFY, path.name, details)
     return verdict
 
 
@@ -442,7 +435,7 @@ def unpack_package(
     password: Secret | None = None,
     trust_keys: list[Path] | None = None,
     any_signer: bool = False,
-    actor: Actor | None = None,
+    actor: Actor,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Write a bundle's WCD project (secrets in the clear, for icd.exe) into a new private
@@ -451,12 +444,11 @@ def unpack_package(
     Audited before and after: the intent first, so secrets never reach a disk unaudited
     (a crash after the rename still left the entry), then the outcome, failures too.
     """
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     details: dict[str, object] = {"file": path.name, "to": str(out_dir)}
     _audit(
         store,
-        who,
+        actor,
         AuditAction.PACKAGE_UNPACK_START,
         path.name,
         {**details, "any_signer": any_signer},
@@ -468,10 +460,10 @@ def unpack_package(
         )
     except JoineryError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
+        _audit(store, actor, AuditAction.PACKAGE_UNPACK, path.name, details)
         raise
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
-    _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
+    _audit(store, actor, AuditAction.PACKAGE_UNPACK, path.name, details)
     return verdict
 
 
@@ -492,12 +484,9 @@ def signer_keys(
     )
 
 
-def export_package(
-    store: Store, build_id: int, dest_dir: Path, *, actor: Actor | None = None
-) -> Path:
+def export_package(store: Store, build_id: int, dest_dir: Path, *, actor: Actor) -> Path:
     """Copy a built bundle to `dest_dir` (a USB stick), check the copy's SHA-256; audited."""
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     build = _build(store, build_id)
     source = Path(build.output)
     if build.form != "bundle":
@@ -519,7 +508,7 @@ def export_package(
             "the source or the stick is damaged; nothing was left at the destination."
         )
     details: dict[str, object] = {"build": build_id, "to": str(target), "sha256": digest}
-    _audit(store, who, AuditAction.PACKAGE_EXPORT, f"{build.name} {build.version}", details)
+    _audit(store, actor, AuditAction.PACKAGE_EXPORT, f"{build.name} {build.version}", details)
     return target
 
 
@@ -528,7 +517,7 @@ def open_package(
     build_id: int,
     *,
     password: Secret | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> OpenedPackage:
     """A registered build read back for editing; a bundle is unpacked into a private folder
@@ -538,8 +527,7 @@ def open_package(
     and encryption too), or a file swapped on a share or a stick would be rebuilt and signed
     with the bench's key as a genuine version, its planter's bulk token inside.
     """
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     build = _build(store, build_id)
     output = Path(build.output)
     target = f"{build.name} {build.version}"
@@ -552,10 +540,10 @@ def open_package(
             opened = _open_bundle(build, output, password, kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, AuditAction.PACKAGE_OPEN, target, details)
+        _audit(store, actor, AuditAction.PACKAGE_OPEN, target, details)
         raise
     details["ok"] = True
-    _audit(store, who, AuditAction.PACKAGE_OPEN, target, details)
+    _audit(store, actor, AuditAction.PACKAGE_OPEN, target, details)
     return opened
 
 
@@ -636,11 +624,11 @@ def sweep_scratch() -> int:
     return len(left)
 
 
-def sweep_interrupted(store: Store) -> int:
+def sweep_interrupted(store: Store, *, actor: Actor) -> int:
     """What crashed builds and unpacks left behind, removed (the kiosk's start-up, after a
     crash): unpack staging folders, and builds marked unfinished. How many were removed."""
     staged = leftovers.sweep("unpack", bundle.STAGING_PREFIX)
-    return len(staged) + len(sweep_unfinished(store))
+    return len(staged) + len(sweep_unfinished(store, actor=actor))
 
 
 def open_customizations(path: Path) -> OpenedPackage:

@@ -11,6 +11,7 @@ from app import demo, naming, services
 from app.enrollment import DEFAULT_NAME_TEMPLATE, Answers
 from app.services import EnrollRequest
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 
 def demo_serials() -> list[str]:
@@ -44,5 +45,5 @@ def test_a_surface_serial_enrolls_with_the_default_profile(store: Store) -> None
     preview = services.preview_enrollment(store, "012345678912", None)
     assert preview.ready, preview.problem
     assert preview.name == "PC-012345678912"  # 15 bytes exactly
-    result = services.enroll_device(store, EnrollRequest("012345678912"))
+    result = services.enroll_device(store, EnrollRequest("012345678912"), actor=ADMIN)
     assert result.device.device_name == "PC-012345678912"

@@ -28,6 +28,7 @@ from app.errors import Cancelled, JoineryError
 from app.services import ImportRejected
 from app.store import Store
 from ui.ops import Operation
+from ui.session import signed_in
 from ui.widgets.messages import notify
 from ui.widgets.progress import ScreenFlow, run_with_progress
 
@@ -140,7 +141,7 @@ class AutopilotImportFlow(ScreenFlow):
                 skip_invalid=skip_invalid,
                 progress=report_progress,
                 cancelled=cancelled,
-                actor=actor,
+                actor=signed_in(actor),
             )
 
         self.operation, self.progress = run_with_progress(

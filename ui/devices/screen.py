@@ -37,6 +37,7 @@ from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import COLUMNS, DeviceTableModel
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.widgets.form import set_state
 from ui.widgets.label_printer import preview_and_print
 from ui.widgets.messages import Present, confirm, notify, open_now
@@ -60,7 +61,7 @@ class DevicesScreen(QWidget):
         db_path: str,
         parent: QWidget | None = None,
         *,
-        actor: Callable[[], Actor | None] | None = None,
+        actor: Callable[[], Actor | None],
         present: Present = open_now,
         store: Store | None = None,
     ) -> None:
@@ -68,7 +69,7 @@ class DevicesScreen(QWidget):
         self.setObjectName("devicesScreen")
         self._present = present
         self.db_path = db_path
-        self._actor = actor or services.local_admin
+        self._actor = actor  # None while locked: nothing is done then
         # GUI-thread reads (one row at a time, microseconds): the window's connection if given.
         self._owns_store = store is None
         self.store = store if store is not None else Store.open(db_path)
@@ -433,7 +434,7 @@ class DevicesScreen(QWidget):
         run_op(
             self.db_path,
             lambda store, _p, _c: services.export_autopilot(
-                store, folder, overwrite=overwrite, actor=actor
+                store, folder, overwrite=overwrite, actor=signed_in(actor)
             ),
             on_done=self._on_export_done,
             on_failed=lambda error: self._on_export_failed(error, folder),

@@ -34,6 +34,7 @@ from app.store import Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import buddy, set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
@@ -318,7 +319,7 @@ class CartEnrollWidget(QWidget):
 
         def job(store: Store, progress: Callable[[int, int], None], cancelled: object) -> Path:
             return services.write_label_sheet(
-                store, serials, path, layout=layout, actor=actor, progress=progress
+                store, serials, path, layout=layout, actor=signed_in(actor), progress=progress
             )
 
         run_op(

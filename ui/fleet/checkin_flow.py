@@ -15,6 +15,7 @@ from app.errors import Cancelled, InputError, JoineryError
 from app.services import IngestReport
 from app.store import Store
 from ui.ops import Operation
+from ui.session import signed_in
 from ui.widgets.messages import notify
 from ui.widgets.progress import ScreenFlow, run_with_progress
 
@@ -45,7 +46,7 @@ class CheckinImportFlow(ScreenFlow):
                 store,
                 chosen,
                 skip_invalid=skip_invalid,
-                actor=actor,
+                actor=signed_in(actor),
                 progress=report,
                 cancel=cancelled,
             )
