@@ -46,7 +46,7 @@ def main() -> None:
         with Store.open(db) as store:
             for serial in serials:
                 start = time.perf_counter()
-                preview = services.preview_enrollment(store, serial, "Bench")
+                preview = services.preview_enrollment(store, serial, "Bench", actor=ADMIN)
                 assert preview.ready, preview.problem
                 services.enroll_device(store, services.EnrollRequest(serial, "Bench"), actor=ADMIN)
                 services.queue_label(store, serial, actor=ADMIN)

@@ -320,7 +320,7 @@ def _settings_dialogs(window: MainWindow, folder: Path) -> list[Path]:
     dialog.show()
     _save_over(window, dialog, folder / "settings-add-operator.png", written)
     dialog.close()
-    state = services.vault_state(window.store)  # what the vault row's button would open
+    state = services.vault_state(window.store, actor=who)  # what the vault row's button would open
     if not state.needs_passphrase:  # this computer has a keyring: show the bench's case
         state = VaultState(exists=True, method="passphrase", keyring=False, passphrase_given=False)
     prompt = VaultPromptDialog(window.store.path, state, who, "", window)

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 REEVALUATE_BATCH = 100_000  # device ids per statement: progress and Cancel in between
 
 
-def tenant_settings(store: Store) -> Tenant:
+def tenant_settings(store: Store, *, actor: Actor) -> Tenant:
+    """The tenant's compliance settings (validity period, stale days, no-policy verdict)."""
+    actor.require(Permission.VIEW)
     return Tenant(
         no_policy_compliant=bool(settings.get(store, "no_policy_compliant")),
         validity_days=settings.get(store, "compliance_validity_days"),
@@ -58,8 +60,9 @@ class ImportedPolicy:
         }
 
 
-def policies(store: Store) -> list[pol.CompliancePolicy]:
+def policies(store: Store, *, actor: Actor) -> list[pol.CompliancePolicy]:
     """Every stored policy with its assignment, by name."""
+    actor.require(Permission.VIEW)
     found = []
     for row in store.policy_rows():
         policy = pol.parse_graph_json(row.policy_json, row.name)
@@ -67,9 +70,10 @@ def policies(store: Store) -> list[pol.CompliancePolicy]:
     return found
 
 
-def assigned_policy_names(store: Store) -> list[str]:
+def assigned_policy_names(store: Store, *, actor: Actor) -> list[str]:
     """The policies assigned to any device, by name: from the rows, without parsing each
     policy (the dashboard asks on every refresh)."""
+    actor.require(Permission.VIEW)
     return [row.name for row in store.policy_rows() if row.assign_all or row.group_tags]
 
 
@@ -143,17 +147,17 @@ def export_policy(store: Store, name: str, *, beta: bool = False, actor: Actor) 
     """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies: for
     v1.0 by default (beta-only settings left out and named), for /beta with `beta`."""
     actor.require(Permission.EXPORT)
-    policy = _policy(store, name)
+    policy = _policy(store, name, actor)
     api = "beta" if beta else "v1.0"
     left_out = () if beta else tuple(pol.beta_only(policy))
     return ExportedPolicy(pol.to_graph_json(policy, api=api), api, left_out)
 
 
-def _policy(store: Store, name: str) -> pol.CompliancePolicy:
-    for policy in policies(store):
+def _policy(store: Store, name: str, actor: Actor) -> pol.CompliancePolicy:
+    for policy in policies(store, actor=actor):
         if policy.display_name.casefold() == name.casefold():
             return policy
-    known = ", ".join(p.display_name for p in policies(store)) or "none yet"
+    known = ", ".join(p.display_name for p in policies(store, actor=actor)) or "none yet"
     raise InputError(f"there is no compliance policy called {name!r} (known: {known})")
 
 
@@ -169,7 +173,7 @@ def assign(
     previous assignment; neither means unassigned). Call `reevaluate` afterwards."""
     actor.require(Permission.MANAGE_POLICIES)
     tags = tuple(t.strip() for t in group_tags if t.strip())
-    policy = _policy(store, name)
+    policy = _policy(store, name, actor)
     row = store.policy_row(name)
     assert row is not None
     with store.transaction():
@@ -208,10 +212,10 @@ def reevaluate(
     changed state. Cancelled (nothing kept) when `cancel()` turns true between batches."""
     actor.require(Permission.MANAGE_POLICIES)
     moment = now or utcnow()
-    tenant = tenant_settings(store)
+    tenant = tenant_settings(store, actor=actor)
     changed = 0
     with store.transaction():
-        groups = cohorts(policies(store))
+        groups = cohorts(policies(store, actor=actor))
         low, high = store.id_range()
         total = max(high - low + 1, 0)
         for start in range(low, high + 1, batch):
@@ -276,7 +280,7 @@ def record_checkins(
     batch = list(facts)
     report = CheckinReport()
     with store.transaction():
-        writer = CheckinWriter(store, moment, actor.audit_name)
+        writer = CheckinWriter(store, moment, actor)
         known = store.device_ids_by_serial([f.serial.strip() for f in batch])
         rows: dict[int, dict[str, object]] = {}
         problems: list[Problem] = []
@@ -326,13 +330,13 @@ class CheckinWriter:
     what they tell the record (a confirmed join, a hardware hash Joinery had none for), then
     those devices evaluated (policies and tenant settings read once)."""
 
-    def __init__(self, store: Store, moment: datetime, actor: str) -> None:
+    def __init__(self, store: Store, moment: datetime, actor: Actor) -> None:
         self.store = store
         self.moment = moment
-        self.actor = actor
+        self.actor = actor.audit_name  # who the history and audit entries name
         self.latest = iso(moment + CLOCK_SKEW)
-        self.groups = cohorts(policies(store))
-        self.tenant = tenant_settings(store)
+        self.groups = cohorts(policies(store, actor=actor))
+        self.tenant = tenant_settings(store, actor=actor)
         self.changed = 0
         self.joins_confirmed = 0
         self.hashes_recorded = 0

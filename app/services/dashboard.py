@@ -87,7 +87,7 @@ def dashboard(
     """The fleet now: tiles, the charts' data and the trend of the last `days` days."""
     actor.require(Permission.VIEW)
     moment = now or utcnow()
-    settings = tenant_settings(store)
+    settings = tenant_settings(store, actor=actor)
     before = stale.cutoff(moment, settings.stale_days)
     queries = {key: tile_query(key, before) for key, _ in TILES}
     tiles = {key: store.count_devices(query) for key, query in queries.items()}
@@ -109,7 +109,7 @@ def dashboard(
         builds=_ranked(store.counters("build:")),
         trend=store.snapshots_since(first_day.isoformat()),
         enrolled=enrolled,
-        policies=assigned_policy_names(store),
+        policies=assigned_policy_names(store, actor=actor),
         bench_states={s.value: bench.get(s.value, 0) for s in ComplianceState},
         intune_states={s.value: intune.get(s.value, 0) for s in ComplianceState},
     )
@@ -162,8 +162,8 @@ def reevaluate_device(
         raise InputError(f"there is no device with id {device_id}")
     with store.transaction():
         store.mark_for_evaluation([device_id])
-        tenant = tenant_settings(store)
-        for cohort, policy_set in cohorts(policies(store)):
+        tenant = tenant_settings(store, actor=actor)
+        for cohort, policy_set in cohorts(policies(store, actor=actor)):
             store.evaluate_cohort(cohort, policy_set, tenant, moment)
         store.append_audit(actor.audit_name, AuditAction.COMPLIANCE_REEVALUATE, device.serial, {})
         after = store.device(device_id)

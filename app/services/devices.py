@@ -27,8 +27,9 @@ def _at_most(devices: Iterator[Device], limit: int | None) -> Iterator[Device]:
             return
 
 
-def find_device(store: Store, scanned: str) -> Device | None:
+def find_device(store: Store, scanned: str, *, actor: Actor) -> Device | None:
     """What a scanner typed: a Joinery QR label, or a serial (a carton barcode)."""
+    actor.require(Permission.VIEW)
     text = scanned.strip()
     if not text:
         return None
@@ -59,15 +60,19 @@ class ExactMatch:
         return replace(base, text=self.term, exact=self.device is not None)
 
 
-def find_exact(store: Store, scanned: str) -> ExactMatch:
+def find_exact(store: Store, scanned: str, *, actor: Actor) -> ExactMatch:
     """An exact serial (or a Joinery label), device name or user, in that order of priority;
     case does not matter, as in the list's prefix search."""
+    actor.require(Permission.VIEW)
     text = scanned.strip()
     label = labels.parse_payload(text)
     term = label.serial if label is not None else text
     if not term:
         return ExactMatch("", None, None, 0)
-    device = find_device(store, text) if label is not None else store.device_by_serial(term)
+    if label is not None:
+        device = find_device(store, text, actor=actor)
+    else:
+        device = store.device_by_serial(term)
     field: str | None = "serial" if device is not None else None
     if device is None:
         first = store.devices_page(DeviceQuery(text=term, exact=True), 0, 1)

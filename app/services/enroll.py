@@ -102,8 +102,9 @@ def _warnings(device: Device) -> tuple[str, ...]:
     return ()
 
 
-def profile(store: Store, name: str | None) -> Answers:
+def profile(store: Store, name: str | None, *, actor: Actor) -> Answers:
     """A bench profile's answers; the built-in default when none is saved under that name."""
+    actor.require(Permission.VIEW)
     wanted = name or DEFAULT_PROFILE
     text = store.profile_answers(wanted)
     if text is not None:
@@ -173,8 +174,9 @@ def profile_wifi_key(store: Store, name: str, *, actor: Actor) -> Secret | None:
     return key
 
 
-def user_problem(store: Store, upn: str) -> str | None:
+def user_problem(store: Store, upn: str, *, actor: Actor) -> str | None:
     """Why this user cannot be assigned, or None."""
+    actor.require(Permission.VIEW)
     if reason := CHECKS[USER](upn):
         return reason
     domain = upn.rpartition("@")[2].lower()
@@ -208,7 +210,7 @@ def enroll_devices(
     cart never get the same name.
     """
     actor.require(Permission.ENROLL)
-    checked = [_check_request(store, request) for request in requests]
+    checked = [_check_request(store, request, actor) for request in requests]
     serials = [serial for serial, *_ in checked]
     if len({s.casefold() for s in serials}) != len(serials):
         raise InputError("the same serial number is in the list twice; remove one")
@@ -226,12 +228,12 @@ def enroll_devices(
 
 
 def _check_request(
-    store: Store, request: EnrollRequest
+    store: Store, request: EnrollRequest, actor: Actor
 ) -> tuple[str, Answers, eligibility.Verdict, str | None]:
     serial = request.serial.strip()
     if reason := CHECKS["Device Serial Number"](serial):
         raise InputError(f"serial {serial!r}: {reason}")
-    answers = request.answers or profile(store, request.profile)
+    answers = request.answers or profile(store, request.profile, actor=actor)
     answers = answers.with_overrides(**dict(request.overrides))
     if problems := answers.problems():
         raise InputError(
@@ -243,7 +245,7 @@ def _check_request(
         way_out = f" {verdict.way_out}" if verdict.way_out else ""
         raise InputError(f"{serial} cannot be Entra joined: {verdict.reason}{way_out}")
     user = None if answers.no_user else (request.user or None)
-    if user and (reason := user_problem(store, user)):
+    if user and (reason := user_problem(store, user, actor=actor)):
         raise InputError(f"assigned user {user}: {reason}")
     return serial, answers, verdict, user
 
@@ -421,10 +423,12 @@ class EnrollPreview:
         return self.problem is None
 
 
-def preview_enrollment(store: Store, serial: str, profile_name: str | None) -> EnrollPreview:
+def preview_enrollment(
+    store: Store, serial: str, profile_name: str | None, *, actor: Actor
+) -> EnrollPreview:
     """Check a scanned serial against a profile without writing anything."""
     serial = serial.strip()
-    answers = profile(store, profile_name)
+    answers = profile(store, profile_name, actor=actor)
     verdict = answers.verdict()
     existing = store.device_by_serial(serial) if serial else None
     problem = CHECKS["Device Serial Number"](serial)

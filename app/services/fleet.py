@@ -41,7 +41,7 @@ def fleet_summary(store: Store, *, now: datetime | None = None, actor: Actor) ->
     """
     actor.require(Permission.VIEW)
     moment = now or utcnow()
-    days = tenant_settings(store).stale_days
+    days = tenant_settings(store, actor=actor).stale_days
     verdicts = store.counters("verdict:")
     bench = store.counters("state:")
     intune = store.counters("intune:")
@@ -52,7 +52,7 @@ def fleet_summary(store: Store, *, now: datetime | None = None, actor: Actor) ->
         "stale": store.count_stale(stale.cutoff(moment, days)),
         "stale_days": days,
         "failing_settings": {k: n for k, n in sorted(failing.items()) if n > 0},
-        "policies": assigned_policy_names(store),
+        "policies": assigned_policy_names(store, actor=actor),
         "at": iso(moment),
         "bench_states": _by_state(bench),
         "intune_states": _by_state(intune),
@@ -97,11 +97,12 @@ def device_compliance(
         facts = DeviceFacts(**{**raw, "source": FactSource(raw["source"])})
     pset = next(
         p
-        for cohort, p in cohorts(policies(store))
+        for cohort, p in cohorts(policies(store, actor=actor))
         if cohort.rest or cohort.group_tag == device.group_tag
     )
     previous = Previous(stored.state, stored.noncompliant_since, stored.error_since)
-    verdict = evaluate_device(facts, pset, previous, now or utcnow(), tenant_settings(store))
+    tenant = tenant_settings(store, actor=actor)
+    verdict = evaluate_device(facts, pset, previous, now or utcnow(), tenant)
     # Conditional Access follows Intune's verdict where Intune gave one.
     access = ca_decision(device.verdict, require_compliant=require_compliant)
     return DeviceCompliance(device, stored, verdict, facts, store.state_history(device_id), access)
@@ -141,7 +142,9 @@ def stale_plan(
     kept). A plan only: nothing is changed."""
     actor.require(Permission.VIEW)
     moment = now or utcnow()
-    chosen = stale.check_days(days if days is not None else tenant_settings(store).stale_days)
+    chosen = stale.check_days(
+        days if days is not None else tenant_settings(store, actor=actor).stale_days
+    )
     before = stale.cutoff(moment, chosen)
     planned = (stale.plan_device(d, moment) for d in store.stale_devices(before, limit))
     return StalePlan(chosen, before, store.count_stale(before), planned)

@@ -92,7 +92,7 @@ def ingest_files(
     moment = utcnow()
     sizes = {p: _size(p) for p in exports}
     with store.transaction():
-        checkins = CheckinWriter(store, moment, actor.audit_name)
+        checkins = CheckinWriter(store, moment, actor)
         problems.add(_record_reports(store, checkins, batch, report))
         counts = [asdict(f) for f in batch.files]
         done = 0

@@ -88,8 +88,9 @@ class OpenedPackage:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def next_version(store: Store, name: str) -> str:
+def next_version(store: Store, name: str, *, actor: Actor) -> str:
     """The version the next build of `name` gets: one minor above the newest built."""
+    actor.require(Permission.VIEW)
     versions = [v for v in store.package_versions(name.strip()) if not version_problem(v)]
     if not versions:
         return "1.0"
@@ -97,8 +98,9 @@ def next_version(store: Store, name: str) -> str:
     return bump_version(newest)
 
 
-def devices_per_user(store: Store) -> int:
+def devices_per_user(store: Store, *, actor: Actor) -> int:
     """The tenant's Entra "Maximum number of devices" per user: it caps a bulk token too."""
+    actor.require(Permission.VIEW)
     return settings.get(store, "max_devices_per_user")
 
 
@@ -149,7 +151,7 @@ def build_and_record(
     _refuse_expired(spec, today or utcnow().date())
     sweep_unfinished(store, actor=actor)
     name, version = spec.info.name.strip(), spec.info.version
-    _refuse_built(store, name, version)
+    _refuse_built(store, name, version, actor)
     output = builder.output_path(spec, out_dir, signed=signing_key is not None)
     if output.exists() or output.is_symlink():
         raise InputError(
@@ -190,11 +192,11 @@ def build_and_record(
     return found
 
 
-def _refuse_built(store: Store, name: str, version: str) -> None:
+def _refuse_built(store: Store, name: str, version: str, actor: Actor) -> None:
     earlier = store.package_build_by_version(name, version)
     if earlier is None:
         return
-    following = next_version(store, name)
+    following = next_version(store, name, actor=actor)
     if earlier.state == "unfinished":
         raise InputError(
             f"An earlier build of {name} {version} did not finish (its output was removed): "
@@ -535,7 +537,7 @@ def open_package(
     try:
         if build.form == "project":
             _check_recorded(build, output / builder.PROJECT_XML)
-            opened = open_customizations(output / builder.PROJECT_XML)
+            opened = open_customizations(output / builder.PROJECT_XML, actor=actor)
         else:
             opened = _open_bundle(build, output, password, kdf_bounds)
     except InputError as error:
@@ -631,8 +633,10 @@ def sweep_interrupted(store: Store, *, actor: Actor) -> int:
     return len(staged) + len(sweep_unfinished(store, actor=actor))
 
 
-def open_customizations(path: Path) -> OpenedPackage:
-    """Any customizations.xml (the core reads it; what Joinery does not show is kept)."""
+def open_customizations(path: Path, *, actor: Actor) -> OpenedPackage:
+    """Any customizations.xml, to edit (the core reads it; what Joinery does not show is
+    kept); editing a package is building one."""
+    actor.require(Permission.BUILD_PACKAGE)
     read = wcd_xml.read_customizations(path)
     return OpenedPackage(read.spec, read.kept, path.parent, str(path))
 

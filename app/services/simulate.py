@@ -38,7 +38,7 @@ def simulate_checkins(
     device first, so the check-ins have something to be judged against.
     """
     actor.require(Permission.SEED_DEMO)
-    if not assigned_policy_names(store):
+    if not assigned_policy_names(store, actor=actor):
         import_template(store, "baseline", actor=actor, now=clock())
         assign(store, "Baseline", all_devices=True, actor=actor)
         # Every device judged once: the seeded states (made up) give way to real ones.

@@ -191,15 +191,18 @@ def test_an_autopilot_enrollment_without_a_hash_says_how_to_collect_it(store: St
     assert f"No hardware hash is recorded for {SERIAL}" in warning
     assert "Get-JoineryReport.ps1" in warning and "Get-WindowsAutopilotInfo" in warning
     assert result.as_json()["warnings"] == [warning]
-    preview = services.preview_enrollment(store, "PF4XK2QY", None)
+    preview = services.preview_enrollment(store, "PF4XK2QY", None, actor=ADMIN)
     assert preview.warning is None  # the Default profile is not Autopilot
 
 
 def test_an_autopilot_preview_warns_before_enter(store: Store) -> None:
     services.save_profile(
-        store, "AP", services.profile(store, None).with_overrides(**dict(AUTOPILOT)), actor=ADMIN
+        store,
+        "AP",
+        services.profile(store, None, actor=ADMIN).with_overrides(**dict(AUTOPILOT)),
+        actor=ADMIN,
     )
-    preview = services.preview_enrollment(store, SERIAL, "AP")
+    preview = services.preview_enrollment(store, SERIAL, "AP", actor=ADMIN)
     assert preview.ready and preview.warning is not None
     assert "No hardware hash" in preview.warning
 

@@ -111,11 +111,11 @@ def test_build_records_row_and_audit_without_secrets(
 
 
 def test_next_version_bumps_for_a_known_name(store: Store, payload: Path, tmp_path: Path) -> None:
-    assert services.next_version(store, "Bench-Entra") == "1.0"
+    assert services.next_version(store, "Bench-Entra", actor=ADMIN) == "1.0"
     build(store, make_spec(payload), tmp_path / "out")
-    assert services.next_version(store, "bench-entra") == "1.1"
+    assert services.next_version(store, "bench-entra", actor=ADMIN) == "1.1"
     build(store, make_spec(payload, version="1.9"), tmp_path / "out")
-    assert services.next_version(store, "Bench-Entra") == "1.10"
+    assert services.next_version(store, "Bench-Entra", actor=ADMIN) == "1.10"
     with pytest.raises(InputError, match="build it as version 1.10"):
         build(store, make_spec(payload), tmp_path / "out")
 
@@ -240,7 +240,7 @@ def test_reopen_a_bundle_keeps_the_spec_and_discards_the_scratch(
         opened.spec,
         info=dataclasses.replace(
             opened.spec.info,
-            version=services.next_version(store, row.name),
+            version=services.next_version(store, row.name, actor=ADMIN),
             password=Secret(PASSWORD),
         ),
         account=dataclasses.replace(

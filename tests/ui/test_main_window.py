@@ -242,7 +242,10 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
         3 * len(SCREENS) + 3 + 13 + 7 + 5 + 2
     )
     with Store.open(tmp_path / "d" / "demo.db") as demo_store:  # a demo worth looking at
-        assert [p.display_name for p in services.policies(demo_store)] == ["Baseline", "Strict"]
+        assert [p.display_name for p in services.policies(demo_store, actor=ADMIN)] == [
+            "Baseline",
+            "Strict",
+        ]
         assert len(services.list_packages(demo_store, actor=ADMIN)) == 2
         board = services.dashboard(demo_store, actor=ADMIN)
         assert board.tiles["stale"] > 0 and board.failing and len(board.trend) >= 30

@@ -145,7 +145,7 @@ def test_an_admin_sets_the_passphrase_from_settings(qtbot: QtBot, db_path: Path)
     wait_for_writer()
     window.close()
     with Store.open(db_path) as store:  # the kiosk closed: the passphrase is forgotten
-        assert services.vault_state(store).needs_passphrase
+        assert services.vault_state(store, actor=ADMIN).needs_passphrase
 
 
 def test_a_technician_is_told_an_admin_sets_it(

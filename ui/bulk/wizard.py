@@ -93,7 +93,10 @@ class BulkWizard(WizardShell):
     # -- what the pages ask of the kiosk ---------------------------------------------------
 
     def next_version(self, name: str) -> str:
-        version = services.next_version(self.store, name) if name else "1.0"
+        actor = self._actor()
+        version = "1.0"
+        if name and actor is not None:
+            version = services.next_version(self.store, name, actor=actor)
         opened = self.draft.opened
         if opened is not None and name.casefold() == opened.spec.info.name.casefold():
             bumped = bump_version(opened.spec.info.version)

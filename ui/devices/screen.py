@@ -231,7 +231,10 @@ class DevicesScreen(QWidget):
     def _on_search_scanned(self, text: str) -> None:
         """Enter: the exact serial (or label), device name or user, selected; else the list
         shows what starts with the text, and the message says nothing is exactly that."""
-        found = services.find_exact(self.store, text)
+        actor = self._actor()
+        if actor is None:
+            return
+        found = services.find_exact(self.store, text, actor=actor)
         if found.term != self.search.text().strip():
             self.search.setText(found.term)  # a scanned label: the box names its serial
         self.search.selectAll()  # the next scan replaces the text

@@ -99,7 +99,11 @@ class AccountPage(EnrollPage):
         existing = self.draft.existing
         if existing is not None and (existing.assigned_user or "").lower() == upn.lower():
             return None  # already theirs: this device is not one more for them
-        return services.user_problem(self.enroll_wizard().store, upn)
+        wizard = self.enroll_wizard()
+        actor = wizard._actor()
+        if actor is None:
+            return self.tr("The kiosk is locked: sign in to check the user.")
+        return services.user_problem(wizard.store, upn, actor=actor)
 
     def _check(self) -> None:
         self._timer.stop()

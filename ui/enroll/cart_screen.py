@@ -159,16 +159,19 @@ class CartEnrollWidget(QWidget):
     # -- building the cart -----------------------------------------------------------------
 
     def _on_scan_scanned(self, text: str) -> None:
-        if self.busy:
+        actor = self._actor()
+        if self.busy or actor is None:
             return
-        found = services.find_device(self.store, text)
+        found = services.find_device(self.store, text, actor=actor)
         serial = found.serial if found is not None else text.strip()
         self.scan.clear()
         if any(p.serial.casefold() == serial.casefold() for p in self.cart):
             self._say(self.tr("{s} is already in the cart.").format(s=serial), error=True)
             return
         try:
-            preview = services.preview_enrollment(self.store, serial, self.profile.currentText())
+            preview = services.preview_enrollment(
+                self.store, serial, self.profile.currentText(), actor=actor
+            )
         except JoineryError as error:
             self._say(str(error), error=True)
             return
@@ -200,11 +203,16 @@ class CartEnrollWidget(QWidget):
         self._refresh()
 
     def _on_profile_changed(self, _name: str) -> None:
+        actor = self._actor()
+        if actor is None:
+            return  # locked: the cart stays as it was checked
         serials = [p.serial for p in self.cart]
         self.cart = []
         for serial in serials:
             self.cart.append(
-                services.preview_enrollment(self.store, serial, self.profile.currentText())
+                services.preview_enrollment(
+                    self.store, serial, self.profile.currentText(), actor=actor
+                )
             )
         self._refresh()
 
@@ -366,7 +374,10 @@ class CartEnrollWidget(QWidget):
 
     def _template(self) -> str:
         try:
-            return services.profile(self.store, self.profile.currentText()).name_template
+            actor = signed_in(self._actor())
+            return services.profile(
+                self.store, self.profile.currentText(), actor=actor
+            ).name_template
         except JoineryError:
             return ""
 

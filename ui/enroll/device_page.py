@@ -20,6 +20,7 @@ from app.autopilot.fields import CHECKS
 from app.domain import Device, ProvisioningMethod
 from app.errors import JoineryError
 from ui.enroll.page_base import EnrollPage
+from ui.session import signed_in
 from ui.widgets.form import set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
@@ -158,8 +159,9 @@ class DevicePage(EnrollPage):
     # -- slots -----------------------------------------------------------------------------
 
     def _on_profile_current_text_changed(self, name: str) -> None:
+        wizard = self.enroll_wizard()
         try:
-            answers = services.profile(self.enroll_wizard().store, name)
+            answers = services.profile(wizard.store, name, actor=signed_in(wizard._actor()))
         except JoineryError as error:
             self.say(self.serial_error, str(error))
             return

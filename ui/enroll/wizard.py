@@ -34,6 +34,7 @@ from ui.enroll.review_page import ReviewPage
 from ui.enroll.setup_page import SetupKindPage
 from ui.enroll.signin_page import SignInPage
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.settings.hints import no_domain_hint
 from ui.widgets import label_printer
 from ui.widgets.vault_prompt import ensure_vault_open
@@ -98,7 +99,7 @@ class EnrollWizard(WizardShell):
         actor = self._actor()
         if actor is None:
             return []
-        return [p.display_name for p in services.policies(self.store)]
+        return [p.display_name for p in services.policies(self.store, actor=actor)]
 
     def open_vault_then(self, reason: str, go_on: Callable[[], None]) -> bool:
         """Make sure the secrets vault can open before a typed secret is carried further:
@@ -269,7 +270,8 @@ class EnrollWizard(WizardShell):
         self.draft = Draft(profile=profile)
         if profile is not None:
             try:
-                self.draft.answers = services.profile(self.store, profile)
+                actor = signed_in(self._actor())
+                self.draft.answers = services.profile(self.store, profile, actor=actor)
             except JoineryError:
                 self.draft.profile = None
         self.show_banner(None)

@@ -350,9 +350,11 @@ class FleetScreen(QWidget):
         board = self.board
         policy = self.filters.policy.currentData()
         tags: tuple[str, ...] = ()
-        if policy:
+        actor = self._actor()
+        if policy and actor is not None:
             found = next(
-                (p for p in services.policies(self.store) if p.display_name == policy), None
+                (p for p in services.policies(self.store, actor=actor) if p.display_name == policy),
+                None,
             )
             if found is not None and not found.assignment.all_devices:
                 tags = tuple(found.assignment.group_tags)

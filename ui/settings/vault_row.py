@@ -43,7 +43,10 @@ class VaultRow(QFrame):
         self.button.clicked.connect(self._on_button_clicked)
 
     def refresh(self) -> None:
-        state = services.vault_state(self.store)
+        actor = self._actor()
+        if actor is None:
+            return  # locked: read again when next shown signed in
+        state = services.vault_state(self.store, actor=actor)
         self.state_label.setText(self.describe(state))
         self.button.setVisible(state.needs_passphrase)
         self.button.setText(

@@ -63,7 +63,7 @@ def ensure_vault_open(
     `reason` says in a sentence what needs the vault ("The Wi-Fi key you typed is kept in
     the vault."). Reads two small rows on the GUI thread; the passphrase is checked off it.
     """
-    state = services.vault_state(store)
+    state = services.vault_state(store, actor=actor)
     if not state.needs_passphrase:
         on_open()
         return True
