@@ -16,7 +16,7 @@ import click
 
 from app import paths, services
 from app.errors import InputError, JoineryError, KnownError, from_environment
-from app.security import operators, private
+from app.security import private
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded
@@ -139,7 +139,7 @@ class Context:
             pin = pin_input(
                 PIN_ENV, f"PIN for {self.operator}", f"--operator {self.operator} needs a PIN"
             )
-            self._signed_in = operators.sign_in(store, self.operator, pin)
+            self._signed_in = services.sign_in(store, self.operator, pin)
         return self._signed_in
 
     @contextmanager

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from app import demo
+from app import autopilot, demo
 from app.domain import DeviceQuery
 from app.enrollment import Answers
 from app.provisioning.model import (
@@ -47,6 +48,30 @@ def seed_demo(
     """Add a demo fleet (admins only: demo devices mixed into real ones mislead)."""
     actor.require(Permission.SEED_DEMO)
     return demo.seed(store, count, seed=seed, progress=progress)
+
+
+#: A self-signed root certificate (DER) for samples; its key is thrown away.
+sample_certificate = demo.sample_certificate
+
+
+def demo_serials(count: int, *, seed: int) -> list[str]:
+    """Serial numbers of `count` made-up devices (what a scanner types, for a screenshot)."""
+    return [str(row["serial"]) for row in demo.devices(count, seed=seed)]
+
+
+def demo_rejections(folder: Path) -> tuple[str, list[dict[str, object]]]:
+    """A made-up hash file of four devices, two of them bad, written to `folder` and read as
+    an import reads it: the file's name and the rows refused (file, line, column, reason)."""
+    rows = demo.autopilot_rows(4, seed=3)
+    rows[1] = replace(rows[1], hardware_hash="not-base64!")
+    rows[2] = replace(rows[2], serial="PF3 BAD;SERIAL")
+    path = folder / "AutopilotHWID.csv"
+    path.write_bytes(demo.capture_csv(rows))
+    refused: list[dict[str, object]] = [
+        {"file": path.name, "line": p.line, "column": p.column, "reason": p.reason}
+        for p in autopilot.read_csv(path).problems
+    ]
+    return path.name, refused
 
 
 #: The demo database's operators share one PIN, shown on its sign-in screen. Only the demo

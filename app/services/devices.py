@@ -6,9 +6,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from app import labels
-from app.domain import Device, DeviceQuery
+from app.domain import Device, DeviceQuery, HistoryEntry
 from app.security.roles import Actor, Permission
 from app.store import Store
+from app.store.devices import LineageEntry
+
+__all__ = [
+    "ExactMatch",
+    "LineageEntry",
+    "device_history",
+    "device_lineage",
+    "find_device",
+    "find_exact",
+    "list_devices",
+]
 
 
 def list_devices(
@@ -82,3 +93,15 @@ def find_exact(store: Store, scanned: str, *, actor: Actor) -> ExactMatch:
             field = "device_name" if named else "assigned_user"
     count = store.count_devices(DeviceQuery(text=term, exact=True)) if device else 0
     return ExactMatch(term, field, device, count)
+
+
+def device_history(store: Store, device_id: int, *, actor: Actor) -> list[HistoryEntry]:
+    """What happened to a device (imported, enrolled, reimaged, ...), newest first."""
+    actor.require(Permission.VIEW)
+    return store.device_history(device_id)
+
+
+def device_lineage(store: Store, device_id: int, *, actor: Actor) -> list[LineageEntry]:
+    """The hardware hashes a device has had (one per motherboard), newest first."""
+    actor.require(Permission.VIEW)
+    return store.device_lineage(device_id)

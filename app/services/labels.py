@@ -21,6 +21,12 @@ from app.store import Store
 log = logging.getLogger(__name__)
 
 
+def label_png(device: Device, *, dpi: int = 300) -> bytes:
+    """One label as PNG for the kiosk's print preview; the print itself is recorded by
+    `record_label_print` once the print dialog is accepted."""
+    return labels.render_png(device, dpi=dpi)
+
+
 def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor) -> Path:
     """The device's label as PNG, SVG or PDF (by the file's suffix)."""
     actor.require(Permission.PRINT_LABEL)

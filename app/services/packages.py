@@ -633,6 +633,12 @@ def sweep_interrupted(store: Store, *, actor: Actor) -> int:
     return len(staged) + len(sweep_unfinished(store, actor=actor))
 
 
+#: The bundle's key-derivation cost and the bounds a bundle read back must stay within
+#: (a front end keeps them to pass on; tests make them cheap).
+KDF_COST = bundle.DEFAULT_COST
+KDF_BOUNDS = bundle.DEFAULT_BOUNDS
+
+
 def open_customizations(path: Path, *, actor: Actor) -> OpenedPackage:
     """Any customizations.xml, to edit (the core reads it; what Joinery does not show is
     kept); editing a package is building one."""
