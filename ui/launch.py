@@ -13,11 +13,9 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication, QLockFile
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app import paths, services
+from app import services
 from app.errors import KnownError
-from app.security import private
 from app.security.roles import Actor, Role
-from app.store import Store
 from ui import theme
 from ui.widgets.messages import notify
 
@@ -82,17 +80,12 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def log_path() -> Path:
-    return paths.data_dir() / "joinery.log"
+log_path = services.log_path
 
 
 def start_logging() -> None:
-    target = log_path()
-    private.make_own_folder(target.parent)
     # 0600: the log names devices, operators and files, and is nobody else's to read.
-    handler = private.PrivateRotatingFileHandler(
-        target, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
+    handler = services.log_handler(max_bytes=2_000_000, backups=3)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     root = logging.getLogger()
@@ -158,7 +151,7 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
     lock = acquire_kiosk_lock(db_path)
     if removed := services.sweep_scratch():  # re-opened packages a crashed kiosk left in the clear
         logging.getLogger(__name__).warning("removed %d leftover package folder(s)", removed)
-    with Store.open(db_path) as store:  # crashed unpacks (secrets in the clear) and builds
+    with services.open_store(db_path) as store:  # crashed unpacks (secrets in the clear) and builds
         if removed := services.sweep_interrupted(store, actor=machine):
             logging.getLogger(__name__).warning("cleaned up %d interrupted job(s)", removed)
     try:

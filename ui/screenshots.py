@@ -9,16 +9,14 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app import autopilot, demo, services
+from app import services
 from app.domain import ImportReport
-from app.provisioning import build as builder
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.services import VaultState
@@ -164,9 +162,9 @@ def _wizard_pages(window: MainWindow, folder: Path) -> list[Path]:
 def _cart(window: MainWindow, folder: Path) -> Path:
     window.enroll.show_mode(CART)
     cart = window.enroll.cart
-    for row in demo.devices(6, seed=41):
-        cart.scan.setText(str(row["serial"]))
-        cart.scan.scanned.emit(str(row["serial"]))
+    for serial in services.demo_serials(6, seed=41):
+        cart.scan.setText(serial)
+        cart.scan.scanned.emit(serial)
     target = _save(window, folder / "wizard-13-cart.png", [])
     cart.cart.clear()
     return target
@@ -174,22 +172,9 @@ def _cart(window: MainWindow, folder: Path) -> Path:
 
 def _import_result(window: MainWindow, folder: Path) -> Path:
     """The report an operator sees after a file with bad rows, from a real parse."""
-    rows = demo.autopilot_rows(4, seed=3)
-    rows[1] = replace(rows[1], hardware_hash="not-base64!")
-    rows[2] = replace(rows[2], serial="PF3 BAD;SERIAL")
-    report = ImportReport(files=["AutopilotHWID.csv"])
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "AutopilotHWID.csv"
-        path.write_bytes(demo.capture_csv(rows))
-        for problem in autopilot.read_csv(path).problems:
-            report.rejected.append(
-                {
-                    "file": path.name,
-                    "line": problem.line,
-                    "column": problem.column,
-                    "reason": problem.reason,
-                }
-            )
+        name, rejected = services.demo_rejections(Path(tmp))
+    report = ImportReport(files=[name], rejected=rejected)
     dialog = ImportResultDialog(report, window)
     dialog.show()
     target = _save(dialog, folder / f"{len(SCREENS) + 1:02d}-import-result.png", [])
@@ -221,8 +206,8 @@ def _bulk_pages(window: MainWindow, folder: Path) -> list[Path]:
     source.mkdir(mode=0o700)
     try:
         (source / "7z2301-x64.msi").write_bytes(b"MSI sample" * 100)
-        demo.sample_certificate(source / "contoso-root.cer")
-        private, _public = builder.keygen(source / "key")
+        services.sample_certificate(source / "contoso-root.cer")
+        private, _public = services.new_signing_key(source / "key")
         fill = {
             "devicePage": lambda: wizard.device_page.template.setText(BULK_INPUT["template"]),
             "networkPage": lambda: _fill_network(wizard),

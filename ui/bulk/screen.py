@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor
-from app.services import OpenedPackage
-from app.store import Store
+from app.services import OpenedPackage, Store
 from ui.bulk.wizard import BulkWizard
 from ui.session import signed_in
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Device, HistoryEntry
-from app.store.devices import LineageEntry
+from app.services import LineageEntry
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.scrolling import scrolling_body
 from ui.words import enrollment, join_type, shown

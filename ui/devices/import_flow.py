@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 from app import services
 from app.domain import ImportReport
 from app.errors import Cancelled, JoineryError
-from app.services import ImportRejected
-from app.store import Store
+from app.services import ImportRejected, Store
 from ui.ops import Operation
 from ui.session import signed_in
 from ui.widgets.messages import notify

@@ -29,8 +29,7 @@ from app import services
 from app.domain import Device
 from app.errors import JoineryError, TargetNotEmpty
 from app.security.roles import Actor, Permission
-from app.services import ExportReport
-from app.store import Store
+from app.services import ExportReport, Store, open_store
 from ui import changes
 from ui.changes import Change
 from ui.devices.detail import DeviceDetailWidget
@@ -72,7 +71,7 @@ class DevicesScreen(QWidget):
         self._actor = actor  # None while locked: nothing is done then
         # GUI-thread reads (one row at a time, microseconds): the window's connection if given.
         self._owns_store = store is None
-        self.store = store if store is not None else Store.open(db_path)
+        self.store = store if store is not None else open_store(db_path)
         self._pending: services.ExactMatch | None = None  # found by Enter, to select
         self._missed: str | None = None  # what Enter did not find, to say once listed
         self._selected_id: int | None = None
@@ -380,11 +379,14 @@ class DevicesScreen(QWidget):
 
     def _show(self, device: Device | None) -> None:
         self.print_button.setEnabled(device is not None)
-        if device is None:
+        actor = self._actor()
+        if device is None or actor is None:
             self.detail.show_device(None, [], [])
             return
         self.detail.show_device(
-            device, self.store.device_lineage(device.id), self.store.device_history(device.id)
+            device,
+            services.device_lineage(self.store, device.id, actor=actor),
+            services.device_history(self.store, device.id, actor=actor),
         )
 
     def selected_device(self) -> Device | None:

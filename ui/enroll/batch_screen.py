@@ -28,8 +28,7 @@ from app import locales, services
 from app.domain import EnrollmentStatus
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult
-from app.store import Store
+from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult, Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import run_op

@@ -29,8 +29,7 @@ from PySide6.QtWidgets import (
 from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollPreview, EnrollRequest
-from app.store import Store
+from app.services import Enrolled, EnrollPreview, EnrollRequest, Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import run_op

@@ -19,8 +19,7 @@ from app.domain import Device
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollRequest, EnrollResult
-from app.store import Store
+from app.services import Enrolled, EnrollRequest, EnrollResult, Store
 from ui.enroll.account_page import AccountPage
 from ui.enroll.device_page import DevicePage
 from ui.enroll.draft import Draft

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from app import services
 from app.errors import Cancelled, InputError, JoineryError
-from app.services import IngestReport
-from app.store import Store
+from app.services import IngestReport, Store
 from ui.ops import Operation
 from ui.session import signed_in
 from ui.widgets.messages import notify

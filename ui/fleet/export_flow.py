@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from app import services
 from app.domain import DeviceQuery
 from app.security.roles import Permission
-from app.services.fleet_export import ExportResult, Layout
-from app.store import Store
+from app.services import ExportResult, Layout, Store
 from ui.ops import run_op
 from ui.session import signed_in
 from ui.widgets.progress import ScreenFlow

@@ -32,8 +32,7 @@ from app import services
 from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Dashboard
-from app.store import Store
+from app.services import Dashboard, Store
 from ui import changes
 from ui.changes import Change
 from ui.devices.model import COLUMNS, STATE_KEY, DeviceTableModel
@@ -423,10 +422,11 @@ class FleetScreen(QWidget):
             if actor is None:
                 return
             found = services.device_compliance(self.store, device_id, actor=actor)
+            history = services.device_history(self.store, device_id, actor=actor)
         except JoineryError as error:
             self.detail.show_nothing(str(error))
             return
-        self.detail.show_compliance(found, self.store.device_history(device_id))
+        self.detail.show_compliance(found, history)
 
     def _write(
         self, job: Callable[[Store, Actor], object], on_done: Callable[[object], None]

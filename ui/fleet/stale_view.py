@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.compliance.stale import StaleDevice
+from app.services import StaleDevice
 from ui.fleet.detail import when
 
 SHOWN = 500  # the longest inactive first; the rest are in the export

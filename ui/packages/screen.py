@@ -28,11 +28,9 @@ from PySide6.QtWidgets import (
 from app import services
 from app.domain import PackageBuild
 from app.errors import JoineryError
-from app.provisioning import bundle
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.services import OpenedPackage, PackageListing
-from app.store import Store
+from app.services import OpenedPackage, PackageListing, Store
 from app.textsafe import printable
 from ui import changes, theme
 from ui.changes import Change
@@ -85,7 +83,7 @@ class PackagesScreen(QWidget):
         self.setObjectName("packagesScreen")
         self.store = store
         self._actor = actor
-        self.kdf_bounds = bundle.DEFAULT_BOUNDS
+        self.kdf_bounds = services.KDF_BOUNDS
         self.listings: list[PackageListing] = []
         title = QLabel(self.tr("Packages"))
         title.setObjectName("screenTitle")

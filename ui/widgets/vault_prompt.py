@@ -33,9 +33,7 @@ from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.security.vault import PASSPHRASE_MIN
-from app.services import VaultState
-from app.store import Store
+from app.services import PASSPHRASE_MIN, Store, VaultState
 from ui.navigation import shortcut
 from ui.ops import run_op
 from ui.widgets.form import set_state
