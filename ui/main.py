@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.database_label.setObjectName("databaseLabel")
         self.database_label.setToolTip(str(Path(db_path).resolve()))
         self.statusBar().addWidget(self.database_label)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
 
     def _database_words(self, db_path: str) -> str:
         """Which database, without the machine's path (it is in the tooltip): the data
@@ -127,9 +127,7 @@ class MainWindow(QMainWindow):
             self.screens[key] = screen
             self.stack.addWidget(screen)
             self.navigation.addItem(self.tr(TITLES[key]))
-            QShortcut(
-                QKeySequence(shortcut(key)), self, activated=lambda k=key: self.show_screen(k)
-            )
+            QShortcut(QKeySequence(shortcut(key)), self, lambda k=key: self.show_screen(k))
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.bulk.built.connect(self._on_bulk_built)
         self.packages.open_requested.connect(self._on_packages_open_requested)

@@ -146,7 +146,7 @@ def _wizard_pages(window: MainWindow, folder: Path) -> list[Path]:
     wizard = window.enroll.wizard
     wizard.start_over()
     wizard.device_page.serial.setText(WIZARD_INPUT["serial"])
-    written = []
+    written: list[Path] = []
     for number, page in enumerate(wizard.pages, start=1):
         if page.objectName() == "accountPage":
             page.user.setText(WIZARD_INPUT["user"])  # type: ignore[attr-defined]

@@ -127,8 +127,8 @@ class DeviceDetailWidget(QFrame):
             self.lineage.addItem(self.tr("No hardware hash recorded"))
         for entry in lineage:
             current = self.tr(" (current)") if entry.lineage == device.lineage else ""
-            item = f"#{entry.lineage}{current}  {_when(entry.first_seen)}  {entry.source or ''}"
-            self.lineage.addItem(item)
+            line = f"#{entry.lineage}{current}  {_when(entry.first_seen)}  {entry.source or ''}"
+            self.lineage.addItem(line)
             self.lineage.item(self.lineage.count() - 1).setToolTip(
                 self.tr("hash {h}…").format(h=entry.hardware_hash[:16])
             )

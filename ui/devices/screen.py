@@ -164,9 +164,9 @@ class DevicesScreen(QWidget):
         self.model.ready.connect(self._on_model_ready)
         self.model.failed.connect(self._on_model_failed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.choose_import)
-        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.choose_export)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
+        QShortcut(QKeySequence("Ctrl+I"), self, self.choose_import)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.choose_export)
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -129,7 +129,7 @@ class CartEnrollWidget(QWidget):
         self.sheet_button.clicked.connect(self._on_sheet_clicked)
         self.profile.currentTextChanged.connect(self._on_profile_changed)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.commit)
+            QShortcut(QKeySequence(keys), self, self.commit)
         self.table.installEventFilter(self)
         self.reload_profiles()
         changes.follow(self, store.path, Change.PROFILES, self.reload_profiles)

@@ -49,7 +49,7 @@ class EnrollScreen(QWidget):
             QShortcut(
                 QKeySequence(f"Alt+{number + 1}"),
                 self,
-                activated=lambda n=number: self.show_mode(n),
+                lambda n=number: self.show_mode(n),
             )
         self.wizard.enrolled.connect(self.enrolled)
         self.batch.enrolled.connect(self.enrolled)

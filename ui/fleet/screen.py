@@ -173,8 +173,8 @@ class FleetScreen(QWidget):
         self.export_entra.clicked.connect(lambda: self.exports.choose("entra", self.model.query))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
-        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.pause.toggle)
-        QShortcut(QKeySequence("Ctrl+Shift+I"), self, activated=self.choose_import)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.pause.toggle)
+        QShortcut(QKeySequence("Ctrl+Shift+I"), self, self.choose_import)
         self.checkins = CheckinImportFlow(
             self.store.path, self, actor=self._actor, present=self._present
         )
