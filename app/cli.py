@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from app import demo, paths, services, settings
+from app import demo, paths, services
 from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
 from app.cli_compliance import fleet, policy, simulate, stale
 from app.cli_device_files import device_files
@@ -22,8 +22,7 @@ from app.cli_package import package
 from app.cli_tenant import autopilot_upload, tenant
 from app.compliance.words import state_words
 from app.domain import ComplianceState, DeviceQuery
-from app.security import operators
-from app.security.roles import Permission, Role
+from app.security.roles import Role
 from app.security.secret import Secret
 from app.textsafe import printable
 
@@ -256,7 +255,7 @@ def operator_add(obj: Context, name: str, role: str) -> None:
     """Add an operator (PIN from JOINERY_NEW_PIN or asked twice)."""
     with obj.store() as store:
         actor = obj.actor(store)
-        operators.create_operator(store, actor, name, Role(role), _new_pin(name))
+        services.create_operator(store, name, Role(role), _new_pin(name), actor=actor)
     click.echo(f"Added {name} as {role}.")
 
 
@@ -266,7 +265,7 @@ def operator_add(obj: Context, name: str, role: str) -> None:
 def operator_reset_pin(obj: Context, name: str) -> None:
     """Give an operator a new PIN; clears their back-off and re-enables them."""
     with obj.store() as store:
-        operators.reset_pin(store, obj.actor(store), name, _new_pin(name))
+        services.reset_pin(store, name, _new_pin(name), actor=obj.actor(store))
     click.echo(f"New PIN set for {name}.")
 
 
@@ -276,7 +275,7 @@ def operator_reset_pin(obj: Context, name: str) -> None:
 def operator_disable(obj: Context, name: str) -> None:
     """Stop an operator from signing in (enable, or a new PIN, lets them back)."""
     with obj.store() as store:
-        operators.set_disabled(store, obj.actor(store), name, True)
+        services.set_operator_disabled(store, name, True, actor=obj.actor(store))
     click.echo(f"Disabled {name}.")
 
 
@@ -286,7 +285,7 @@ def operator_disable(obj: Context, name: str) -> None:
 def operator_enable(obj: Context, name: str) -> None:
     """Let a disabled operator sign in again (their failed attempts start from zero)."""
     with obj.store() as store:
-        operators.set_disabled(store, obj.actor(store), name, False)
+        services.set_operator_disabled(store, name, False, actor=obj.actor(store))
     click.echo(f"Enabled {name}.")
 
 
@@ -304,7 +303,7 @@ def operator_list(obj: Context, as_json: bool) -> None:
                 "locked_until": r.locked_until,
                 "disabled": r.disabled,
             }
-            for r in operators.list_operators(store, obj.actor(store))
+            for r in services.list_operators(store, actor=obj.actor(store))
         ]
     if as_json:
         emit_json(rows)
@@ -328,9 +327,9 @@ def settings_group() -> None:
 def settings_show(obj: Context) -> None:
     """Every setting, its value and what it means."""
     with obj.store() as store:
-        obj.actor(store).require(Permission.VIEW)
-        for key, setting in settings.SETTINGS.items():
-            shown = setting.show(settings.value(store, key))
+        values = services.settings_values(store, actor=obj.actor(store))
+        for key, setting in services.SETTINGS.items():
+            shown = setting.show(values[key])
             click.echo(f"{key} = {shown}    # {setting.description}")
 
 
@@ -341,7 +340,7 @@ def settings_show(obj: Context) -> None:
 def settings_set(obj: Context, key: str, value: str) -> None:
     """Change a setting (admins only; audited)."""
     with obj.store() as store:
-        settings.put(store, obj.actor(store), key, value)
+        services.save_settings(store, {key: value}, actor=obj.actor(store))
     click.echo(f"{key} = {value}")
 
 
@@ -359,8 +358,7 @@ def audit() -> None:
 def audit_verify(obj: Context, as_json: bool) -> None:
     """Check the hash chain: any edited, deleted, inserted or reordered entry is named."""
     with obj.store() as store:
-        obj.actor(store).require(Permission.VIEW_AUDIT)
-        verdict = store.verify_audit()
+        verdict = services.verify_audit(store, actor=obj.actor(store))
     if as_json:
         document = verdict.as_json()
         if not verdict.ok:

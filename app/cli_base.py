@@ -16,7 +16,7 @@ import click
 
 from app import paths, services
 from app.errors import InputError, JoineryError, KnownError, from_environment
-from app.security import operators, private
+from app.security import private
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded
@@ -110,6 +110,7 @@ class Context:
         self.explicit_db = db
         self.operator = operator
         self.db_source = db_source  # how the path was given: "--db" or "JOINERY_DB"
+        self._signed_in: Actor | None = None  # --operator's, once its PIN was checked
 
     @property
     def db_path(self) -> Path:
@@ -129,14 +130,17 @@ class Context:
         return path
 
     def actor(self, store: Store) -> Actor:
-        """The local administrator by default; with --operator, that signed-in operator."""
+        """The local administrator by default; with --operator, that signed-in operator
+        (signed in once per command, however many services the command calls)."""
         if self.operator is None:
             check_local_admin(self.db_path)
             return services.local_admin()
-        pin = pin_input(
-            PIN_ENV, f"PIN for {self.operator}", f"--operator {self.operator} needs a PIN"
-        )
-        return operators.sign_in(store, self.operator, pin)
+        if self._signed_in is None:
+            pin = pin_input(
+                PIN_ENV, f"PIN for {self.operator}", f"--operator {self.operator} needs a PIN"
+            )
+            self._signed_in = services.sign_in(store, self.operator, pin)
+        return self._signed_in
 
     @contextmanager
     def store(self) -> Iterator[Store]:

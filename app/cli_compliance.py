@@ -98,8 +98,7 @@ def policy_export(obj: Context, name: str, output: str, beta: bool) -> None:
 def policy_list(obj: Context, as_json: bool) -> None:
     """Stored policies, their grace periods and assignments."""
     with obj.store() as store:
-        obj.actor(store)
-        found = services.policies(store)
+        found = services.policies(store, actor=obj.actor(store))
     rows = [
         {
             "name": p.display_name,

@@ -243,7 +243,7 @@ def _notes(spec: PackageSpec, root: Context | None) -> None:
     limit = rules.DEFAULT_DEVICES_PER_USER
     if root is not None:
         with root.store() as store:
-            limit = services.devices_per_user(store)
+            limit = services.devices_per_user(store, actor=root.actor(store))
     for field, text in rules.warnings(spec, devices_per_user=limit):
         click.echo(f"joinery: note ({field}): {text}", err=True)
 

@@ -24,6 +24,8 @@ from app import demo, services
 from app.enrollment import Answers
 from app.store import Store
 
+ADMIN = services.local_admin()  # who the bench acts as: the CLI's default
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -36,16 +38,18 @@ def main() -> None:
         db = Path(tmp) / "bench.db"
         with Store.open(db) as store:
             demo.seed(store, fleet)
-            services.save_profile(store, "Bench", Answers(name_template="CTS-%SERIAL%"))
+            services.save_profile(
+                store, "Bench", Answers(name_template="CTS-%SERIAL%"), actor=ADMIN
+            )
         serials = [str(r["serial"]) + "X" for r in demo.devices(devices, seed=1234)]
         mine: list[float] = []
         with Store.open(db) as store:
             for serial in serials:
                 start = time.perf_counter()
-                preview = services.preview_enrollment(store, serial, "Bench")
+                preview = services.preview_enrollment(store, serial, "Bench", actor=ADMIN)
                 assert preview.ready, preview.problem
-                services.enroll_device(store, services.EnrollRequest(serial, "Bench"))
-                services.queue_label(store, serial)
+                services.enroll_device(store, services.EnrollRequest(serial, "Bench"), actor=ADMIN)
+                services.queue_label(store, serial, actor=ADMIN)
                 mine.append(time.perf_counter() - start)
         raw = sqlite3.connect(db, isolation_level=None)
         for pragma in ("journal_mode = WAL", "synchronous = FULL"):

@@ -30,6 +30,8 @@ from app.domain import DeviceQuery
 from app.store import Store
 from app.timeutil import iso
 
+ADMIN = services.local_admin()  # who the bench acts as: the CLI's default
+
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 BUILDS = ("10.0.19045", "10.0.26100")
 
@@ -52,9 +54,9 @@ def build(path: Path, count: int) -> None:
                 ids.append(device.id)
             store.mark_for_evaluation(ids)
             store.upsert_facts(rows)
-        services.import_template(store, "baseline", now=NOW)
-        services.assign(store, "Baseline", all_devices=True)
-        services.reevaluate(store, now=NOW)
+        services.import_template(store, "baseline", now=NOW, actor=ADMIN)
+        services.assign(store, "Baseline", all_devices=True, actor=ADMIN)
+        services.reevaluate(store, now=NOW, actor=ADMIN)
 
 
 def change_policy(path: Path, run: list[int]) -> None:
@@ -63,12 +65,14 @@ def change_policy(path: Path, run: list[int]) -> None:
     policy = pol.template("baseline")
     policy.settings["osMinimumVersion"] = BUILDS[run[0] % 2]
     with Store.open(path) as store:
-        services.import_policy(store, pol.to_graph_json(policy), "baseline.json", now=NOW)
+        services.import_policy(
+            store, pol.to_graph_json(policy), "baseline.json", now=NOW, actor=ADMIN
+        )
 
 
 def ours(path: Path) -> None:
     with Store.open(path) as store:
-        services.reevaluate(store, now=NOW)
+        services.reevaluate(store, now=NOW, actor=ADMIN)
 
 
 def baseline(path: Path, run: list[int]) -> None:

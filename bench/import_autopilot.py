@@ -21,6 +21,8 @@ from app import autopilot, demo, services
 from app.store import Store
 from app.timeutil import now_iso
 
+ADMIN = services.local_admin()  # who the bench acts as: the CLI's default
+
 
 def write_files(folder: Path, count: int) -> list[Path]:
     rows = demo.autopilot_rows(count, seed=42, group_tag="Bench")
@@ -63,7 +65,7 @@ def baseline(path: Path, records: list[autopilot.AutopilotRecord]) -> None:
 
 def ours(path: Path, files: list[Path]) -> None:
     with Store.open(path) as store:
-        report = services.import_autopilot(store, files)
+        report = services.import_autopilot(store, files, actor=ADMIN)
     assert report.committed
 
 

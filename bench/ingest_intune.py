@@ -59,7 +59,7 @@ def child(mode: str, export: Path, db: Path) -> None:
         from app.store import Store
 
         with Store.open(db) as store:
-            report = services.ingest_files(store, [export])
+            report = services.ingest_files(store, [export], actor=services.local_admin())
             result = {"recorded": report.recorded, "created": report.created}
     elif mode == "whole":
         text = export.read_bytes().decode("utf-8-sig")  # the file read whole, as before

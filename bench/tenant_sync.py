@@ -34,6 +34,7 @@ from app.services.tenant_sync import SyncOptions
 from app.store import Store
 from app.tenant import network, shapes
 from app.tenant.sender import PollPolicy
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import FakeGraph, FakeTenant
 from tests.helpers.tenant import connect
 from tests.helpers.tls import make_tls
@@ -116,7 +117,7 @@ def main() -> None:
     template = work / "connected.db"
     with Store.open(template) as store:
         connect(store, graph)
-    services.sync_once(Store.open(template), options=options)  # warm the page cache
+    services.sync_once(Store.open(template), options=options, actor=ADMIN)  # warm the page cache
     with Store.open(template) as store:
         store.conn.execute("DELETE FROM tenant_managed")
         store.conn.execute("DELETE FROM device_history")
@@ -138,7 +139,7 @@ def main() -> None:
 
     def pull() -> None:
         with Store.open(db) as store:
-            report = services.sync_once(store, options=options)
+            report = services.sync_once(store, options=options, actor=ADMIN)
         assert report.managed.listed == count, report.managed
 
     plain = work / "plain.db"

@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from app.store import Store
+from app.services import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class ChangeChannel(QObject):
     def __init__(self, db_path: str, *, interval_ms: int = POLL_MS) -> None:
         super().__init__()
         self.db_path = db_path
-        self._store: Store | None = Store.open(db_path)  # a read connection of its own
+        self._store: Store | None = open_store(db_path)  # a read connection of its own
         self._seen = self._store.data_version()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from app import paths
+from app import services
 from app.cli import cli
 from app.cli_base import Context, check_local_admin
 
@@ -29,7 +29,7 @@ def kiosk(obj: Context, demo: bool, screenshot_dir: str | None) -> None:
     """Open the kiosk window."""
     from ui.launch import run_kiosk  # Qt loads only for the command that needs it
 
-    db_path = paths.demo_db_path() if demo else obj.db_path
+    db_path = services.demo_db_path() if demo else obj.db_path
     if screenshot_dir and not demo:
         check_local_admin(db_path)  # screenshots render data without a sign-in
     code = run_kiosk(

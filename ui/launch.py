@@ -13,11 +13,9 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication, QLockFile
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app import paths, services
+from app import services
 from app.errors import KnownError
-from app.security import private
 from app.security.roles import Actor, Role
-from app.store import Store
 from ui import theme
 from ui.widgets.messages import notify
 
@@ -82,17 +80,12 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def log_path() -> Path:
-    return paths.data_dir() / "joinery.log"
+log_path = services.log_path
 
 
 def start_logging() -> None:
-    target = log_path()
-    private.make_own_folder(target.parent)
     # 0600: the log names devices, operators and files, and is nobody else's to read.
-    handler = private.PrivateRotatingFileHandler(
-        target, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
+    handler = services.log_handler(max_bytes=2_000_000, backups=3)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     root = logging.getLogger()
@@ -146,24 +139,27 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
     app = application()
     install_excepthook()
     hint = ""
+    # Before anyone signs in, start-up work (the demo database, the crash sweep) is done by
+    # the OS user who started the kiosk: the machine's local administrator, named explicitly.
+    machine = services.local_admin()
     if demo:
         if not Path(db_path).exists():
             # The first start builds the demo fleet and a month of check-ins (~15 s).
             sys.stderr.write("Preparing the demo fleet (first start only)…\n")
-        services.prepare_demo_database(db_path)
+        services.prepare_demo_database(db_path, actor=machine)
         hint = services.DEMO_SIGN_IN_HINT
     lock = acquire_kiosk_lock(db_path)
     if removed := services.sweep_scratch():  # re-opened packages a crashed kiosk left in the clear
         logging.getLogger(__name__).warning("removed %d leftover package folder(s)", removed)
-    with Store.open(db_path) as store:  # crashed unpacks (secrets in the clear) and builds
-        if removed := services.sweep_interrupted(store):
+    with services.open_store(db_path) as store:  # crashed unpacks (secrets in the clear) and builds
+        if removed := services.sweep_interrupted(store, actor=machine):
             logging.getLogger(__name__).warning("cleaned up %d interrupted job(s)", removed)
     try:
         window = MainWindow(str(db_path), demo=demo, sign_in_hint=hint)
         if screenshot_dir is not None:
             from ui.screenshots import capture_all
 
-            shown_as = Actor(services.DEMO_OPERATORS[0][0], Role.ADMIN) if demo else None
+            shown_as = Actor(services.DEMO_OPERATORS[0][0], Role.ADMIN) if demo else machine
             for path in capture_all(window, screenshot_dir, shown_as):
                 log.info("wrote %s", path)
             window.close()

@@ -18,12 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import paths, services, settings
+from app import services
 from app.domain import PackageBuild
 from app.security.roles import Actor
-from app.security.vault import forget_passphrases
 from app.services import OpenedPackage
-from app.store import Store
 from ui import changes
 from ui.audit.screen import AuditScreen
 from ui.bulk.screen import BulkScreen
@@ -62,9 +60,9 @@ class MainWindow(QMainWindow):
         self.resize(1366, 768)
         self.setMinimumSize(QSize(1024, 640))
         self.db_path = db_path
-        self.store = Store.open(db_path)  # GUI-thread reads and sign-ins: small and fast
+        self.store = services.open_store(db_path)  # GUI-thread reads and sign-ins: small and fast
         self._idle_ms = idle_ms  # fixed by the caller (tests), else the setting
-        self.session = Session(self._idle_setting_ms(), self)
+        self.session = Session(self._idle_setting_ms(None), self)
         self.session.locked.connect(self._on_session_locked)
         self.session.unlocked.connect(self._on_session_unlocked)
 
@@ -79,13 +77,13 @@ class MainWindow(QMainWindow):
         self.database_label.setObjectName("databaseLabel")
         self.database_label.setToolTip(str(Path(db_path).resolve()))
         self.statusBar().addWidget(self.database_label)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
 
     def _database_words(self, db_path: str) -> str:
         """Which database, without the machine's path (it is in the tooltip): the data
         folder is where the kiosk keeps it unless told otherwise."""
         path = Path(db_path).resolve()
-        if path.parent == paths.data_dir().resolve():
+        if path.parent == services.data_dir().resolve():
             return self.tr("Database: {n} in Joinery's data folder").format(n=path.name)
         return self.tr("Database: {n} in {f}").format(n=path.name, f=path.parent.name)
 
@@ -129,9 +127,7 @@ class MainWindow(QMainWindow):
             self.screens[key] = screen
             self.stack.addWidget(screen)
             self.navigation.addItem(self.tr(TITLES[key]))
-            QShortcut(
-                QKeySequence(shortcut(key)), self, activated=lambda k=key: self.show_screen(k)
-            )
+            QShortcut(QKeySequence(shortcut(key)), self, lambda k=key: self.show_screen(k))
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.bulk.built.connect(self._on_bulk_built)
         self.packages.open_requested.connect(self._on_packages_open_requested)
@@ -165,15 +161,19 @@ class MainWindow(QMainWindow):
         layout.addWidget(content, 1)
         return shell
 
-    def _idle_setting_ms(self) -> int:
+    def _idle_setting_ms(self, actor: Actor | None) -> int:
         if self._idle_ms is not None:
             return self._idle_ms
-        return settings.get(self.store, "idle_lock_minutes") * 60_000
+        if actor is None:  # nobody to read it for: the timer waits for a sign-in, which does
+            minutes = services.SETTINGS["idle_lock_minutes"].default
+            assert isinstance(minutes, int)
+            return minutes * 60_000
+        return services.setting_number(self.store, "idle_lock_minutes", actor=actor) * 60_000
 
     def _on_settings_changed(self, keys: list[str]) -> None:
         if "idle_lock_minutes" in keys:
             self._idle_ms = None  # an admin's choice now overrides the start-up value
-            self.session.set_idle_ms(self._idle_setting_ms())
+            self.session.set_idle_ms(self._idle_setting_ms(self.current_actor()))
 
     def _on_bulk_built(self, build: PackageBuild) -> None:
         self.packages.select(build.id)  # listed when the Packages screen shows it
@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         assert actor is not None
         role = actor.role.value + (", local administrator" if actor.local_admin else "")
         self.badge.setText(self.tr("Signed in: {n}\n{r}").format(n=actor.name, r=role))
-        self.session.set_idle_ms(self._idle_setting_ms())  # the CLI may have changed it
+        self.session.set_idle_ms(self._idle_setting_ms(actor))  # the CLI may have changed it
         self.devices.apply_actor(actor)
         self.audit.apply_actor(actor)
         self.settings.apply_actor(actor)
@@ -246,6 +246,6 @@ class MainWindow(QMainWindow):
         self.bulk.wizard.discard_opened()
         wait_for_writer()
         changes.close_all()
-        forget_passphrases()  # the vault passphrase lives no longer than the kiosk
+        services.forget_passphrases()  # the vault passphrase lives no longer than the kiosk
         self.store.close()
         super().closeEvent(event)

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.errors import JoineryError, from_environment
-from app.store import Store
+from app.services import Store, open_store
 from ui import changes
 from ui.changes import Change
 
@@ -73,7 +73,7 @@ class Operation(QRunnable):
 
     def run(self) -> None:
         try:
-            store = Store.open(self._db_path)
+            store = open_store(self._db_path)
             try:
                 result = self._job(store, self.signals.progress.emit, self._cancel.is_set)
             finally:

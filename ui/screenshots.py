@@ -9,16 +9,14 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app import autopilot, demo, services
+from app import services
 from app.domain import ImportReport
-from app.provisioning import build as builder
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.services import VaultState
@@ -78,9 +76,10 @@ def _save_over(window: QWidget, dialog: QWidget, path: Path, written: list[Path]
 SIZES = ((1366, 768), (1024, 640), (1920, 1080))
 
 
-def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) -> list[Path]:
+def capture_all(window: MainWindow, folder: Path, actor: Actor) -> list[Path]:
     """Every screen in both palettes (the dark files are named *-dark.png), at the three
-    sizes for the main screens; what clips is logged (the layout tests fail on it)."""
+    sizes for the main screens, signed in as `actor`; what clips is logged (the layout
+    tests fail on it)."""
     folder.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -95,7 +94,7 @@ def capture_all(window: MainWindow, folder: Path, actor: Actor | None = None) ->
     return written
 
 
-def _capture_palette(window: MainWindow, folder: Path, actor: Actor | None) -> list[Path]:
+def _capture_palette(window: MainWindow, folder: Path, who: Actor) -> list[Path]:
     written: list[Path] = []
     window.resize(*SIZES[0])
     window.show()
@@ -103,7 +102,6 @@ def _capture_palette(window: MainWindow, folder: Path, actor: Actor | None) -> l
         window.lock()
         window.sign_in.show_sign_in()  # as a new day starts: nobody's name in the field
     _save(window, folder / "00-sign-in.png", written)
-    who = actor or services.local_admin()
     window.session.sign_in(who)
     devices = window.devices
     wait_until(lambda: not devices.model.loading)
@@ -148,7 +146,7 @@ def _wizard_pages(window: MainWindow, folder: Path) -> list[Path]:
     wizard = window.enroll.wizard
     wizard.start_over()
     wizard.device_page.serial.setText(WIZARD_INPUT["serial"])
-    written = []
+    written: list[Path] = []
     for number, page in enumerate(wizard.pages, start=1):
         if page.objectName() == "accountPage":
             page.user.setText(WIZARD_INPUT["user"])  # type: ignore[attr-defined]
@@ -164,9 +162,9 @@ def _wizard_pages(window: MainWindow, folder: Path) -> list[Path]:
 def _cart(window: MainWindow, folder: Path) -> Path:
     window.enroll.show_mode(CART)
     cart = window.enroll.cart
-    for row in demo.devices(6, seed=41):
-        cart.scan.setText(str(row["serial"]))
-        cart.scan.scanned.emit(str(row["serial"]))
+    for serial in services.demo_serials(6, seed=41):
+        cart.scan.setText(serial)
+        cart.scan.scanned.emit(serial)
     target = _save(window, folder / "wizard-13-cart.png", [])
     cart.cart.clear()
     return target
@@ -174,22 +172,9 @@ def _cart(window: MainWindow, folder: Path) -> Path:
 
 def _import_result(window: MainWindow, folder: Path) -> Path:
     """The report an operator sees after a file with bad rows, from a real parse."""
-    rows = demo.autopilot_rows(4, seed=3)
-    rows[1] = replace(rows[1], hardware_hash="not-base64!")
-    rows[2] = replace(rows[2], serial="PF3 BAD;SERIAL")
-    report = ImportReport(files=["AutopilotHWID.csv"])
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "AutopilotHWID.csv"
-        path.write_bytes(demo.capture_csv(rows))
-        for problem in autopilot.read_csv(path).problems:
-            report.rejected.append(
-                {
-                    "file": path.name,
-                    "line": problem.line,
-                    "column": problem.column,
-                    "reason": problem.reason,
-                }
-            )
+        name, rejected = services.demo_rejections(Path(tmp))
+    report = ImportReport(files=[name], rejected=rejected)
     dialog = ImportResultDialog(
         "Autopilot import", AutopilotImportFlow.outcome(window.devices.import_flow, report), window
     )
@@ -223,8 +208,8 @@ def _bulk_pages(window: MainWindow, folder: Path) -> list[Path]:
     source.mkdir(mode=0o700)
     try:
         (source / "7z2301-x64.msi").write_bytes(b"MSI sample" * 100)
-        demo.sample_certificate(source / "contoso-root.cer")
-        private, _public = builder.keygen(source / "key")
+        services.sample_certificate(source / "contoso-root.cer")
+        private, _public = services.new_signing_key(source / "key")
         fill = {
             "devicePage": lambda: wizard.device_page.template.setText(BULK_INPUT["template"]),
             "networkPage": lambda: _fill_network(wizard),
@@ -322,7 +307,7 @@ def _settings_dialogs(window: MainWindow, folder: Path) -> list[Path]:
     dialog.show()
     _save_over(window, dialog, folder / "settings-add-operator.png", written)
     dialog.close()
-    state = services.vault_state(window.store)  # what the vault row's button would open
+    state = services.vault_state(window.store, actor=who)  # what the vault row's button would open
     if not state.needs_passphrase:  # this computer has a keyring: show the bench's case
         state = VaultState(exists=True, method="passphrase", keyring=False, passphrase_given=False)
     prompt = VaultPromptDialog(window.store.path, state, who, "", window)

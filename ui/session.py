@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from shiboken6 import isValid
 
+from app.errors import KnownError
 from app.security.roles import Actor
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,20 @@ def clear_secret_fields(root: QWidget | None = None) -> int:
             field.clear()
             cleared += 1
     return cleared
+
+
+class SessionLocked(KnownError):
+    """Work was asked for while nobody is signed in (the kiosk locked before it started)."""
+
+
+def signed_in(actor: Actor | None) -> Actor:
+    """The operator to act as, or SessionLocked: work is never done for nobody, and never
+    falls back to an administrator (the services have no default actor)."""
+    if actor is None:
+        raise SessionLocked(
+            "The kiosk locked before this could start, so nothing was done. Sign in and try again."
+        )
+    return actor
 
 
 class Session(QObject):

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import services
 from app.errors import JoineryError
-from app.security import operators
-from app.security.roles import Actor, Role
+from app.security.roles import Actor
 from app.security.secret import Secret
-from app.store import Store
+from app.services import Store
 from ui.changes import Change
 from ui.ops import failure_words, run_op
 
@@ -106,7 +106,7 @@ class SignInScreen(QWidget):
 
     @property
     def creating_first_admin(self) -> bool:
-        return operators.first_admin_needed(self.store)
+        return services.first_admin_needed(self.store)
 
     def refresh(self) -> None:
         if self.creating_first_admin:
@@ -194,8 +194,8 @@ class SignInScreen(QWidget):
             # Off the GUI thread: the PIN's hash costs tens of milliseconds, and counting the
             # attempt waits for the write lock another bench may hold.
             if creating:
-                operators.create_operator(store, None, name, Role.ADMIN, pin)
-            return operators.sign_in(store, name, pin)
+                services.create_first_admin(store, name, pin)
+            return services.sign_in(store, name, pin)
 
         self._set_checking(True)
         run_op(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from app.compliance.words import STATE_WORDS
 from app.domain import Device, EnrollmentStatus
+from app.services import STATE_WORDS
 
 _WORDS = {
     "compliance_state": {str(state): words for state, words in STATE_WORDS.items()},

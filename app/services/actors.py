@@ -15,7 +15,8 @@ CancelCheck = Callable[[], bool]
 def local_admin() -> Actor:
     """The machine's local administrator: the OS user running the CLI, with the admin role.
 
-    The CLI checks that this user owns the data (see app.cli); the audit trail names them.
+    The CLI checks that this user owns the data (see app.cli_base) and passes this actor
+    explicitly; no service falls back to it. The audit trail names them.
     """
     try:
         name = getpass.getuser()

@@ -1,4 +1,5 @@
-"""The audit trail as operators see it: lock events, filtered views, CSV export."""
+"""The audit trail as operators see it: lock events, filtered views, CSV export, and the
+check of its hash chain."""
 
 from __future__ import annotations
 
@@ -7,11 +8,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app import csvsafe
+from app.security import audit_actions
 from app.security.audit_actions import AuditAction
+from app.security.chain import Verdict as AuditVerdict
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
 from app.store import Store
 from app.store.audit import AuditEntry, AuditQuery
+
+__all__ = [
+    "AUDIT_HEADER",
+    "AuditAction",
+    "AuditEntry",
+    "AuditQuery",
+    "AuditVerdict",
+    "audit_action_groups",
+    "audit_action_words",
+    "audit_entries",
+    "export_audit",
+    "record_lock",
+    "verify_audit",
+]
+
+#: The actions by group, in declaration order (what a filter offers), and the words for a
+#: stored action code.
+audit_action_groups = audit_actions.groups
+audit_action_words = audit_actions.words
 
 
 def record_lock(store: Store, actor: Actor) -> None:
@@ -29,18 +50,15 @@ def audit_entries(
     *,
     limit: int = 500,
     before_id: int | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> list[AuditEntry]:
-    (actor or local_admin()).require(Permission.VIEW_AUDIT)
+    actor.require(Permission.VIEW_AUDIT)
     return store.audit_entries(query, limit=limit, before_id=before_id)
 
 
-def export_audit(
-    store: Store, path: str | Path, query: AuditQuery, *, actor: Actor | None = None
-) -> int:
+def export_audit(store: Store, path: str | Path, query: AuditQuery, *, actor: Actor) -> int:
     """The filtered trail as CSV (safe to open in Excel); the export is itself audited."""
-    who = actor or local_admin()
-    who.require(Permission.VIEW_AUDIT)
+    actor.require(Permission.VIEW_AUDIT)
 
     def rows() -> Iterator[tuple[object, ...]]:
         before: int | None = None
@@ -58,5 +76,13 @@ def export_audit(
 
     count = csvsafe.write(path, AUDIT_HEADER, rows())
     with store.transaction():
-        store.append_audit(who.audit_name, AuditAction.AUDIT_EXPORT, str(path), {"entries": count})
+        store.append_audit(
+            actor.audit_name, AuditAction.AUDIT_EXPORT, str(path), {"entries": count}
+        )
     return count
+
+
+def verify_audit(store: Store, *, actor: Actor) -> AuditVerdict:
+    """Walk the hash chain: any edited, deleted, inserted or reordered entry is named."""
+    actor.require(Permission.VIEW_AUDIT)
+    return store.verify_audit()

@@ -19,7 +19,7 @@ from app.domain import (
 from app.errors import Cancelled, InputError, JoineryError, Problem
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.store import Store
 from app.store.devices import KnownDevice
 from app.timeutil import now_iso
@@ -230,7 +230,7 @@ def import_autopilot(
     paths: Sequence[str | Path],
     *,
     skip_invalid: bool = False,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancelled: CancelCheck | None = None,
 ) -> ImportReport:
@@ -240,8 +240,7 @@ def import_autopilot(
     ImportRejected (nothing written) when rows were rejected without `skip_invalid`, and
     Cancelled when `cancelled()` turns true: the database is then as it was.
     """
-    who = actor or local_admin()
-    who.require(Permission.IMPORT)
+    actor.require(Permission.IMPORT)
     if not paths:
         raise InputError("no files to import: name one or more Autopilot CSV files")
     sizes = [_size(Path(p)) for p in paths]
@@ -249,7 +248,7 @@ def import_autopilot(
     report = ImportReport(files=[str(p) for p in paths])
     with store.transaction():
         run = _ImportRun(
-            store, who.audit_name, now_iso(), skip_invalid, report, store.next_device_id()
+            store, actor.audit_name, now_iso(), skip_invalid, report, store.next_device_id()
         )
         done = 0
         for path, size in zip(paths, sizes, strict=True):
@@ -275,7 +274,7 @@ def import_autopilot(
         if report.rejected and not skip_invalid:
             raise ImportRejected(report)
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.AUTOPILOT_IMPORT,
             None,
             {
@@ -366,7 +365,7 @@ def export_autopilot(
     *,
     group_tag: str | None = None,
     overwrite: bool = False,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> ExportReport:
     """Write Intune-ready CSV files (500 devices each) for devices with a hardware hash; the
     report names the devices in scope left out for want of one.
@@ -376,8 +375,7 @@ def export_autopilot(
     files are written, then the outcome is audited. If that last entry cannot be written,
     the files are removed again.
     """
-    who = actor or local_admin()
-    who.require(Permission.EXPORT)
+    actor.require(Permission.EXPORT)
     with store.read_snapshot():  # the two lists from one reading of the database
         records = list(store.autopilot_records(group_tag))
         skipped = list(store.serials_without_hash(group_tag))
@@ -401,16 +399,18 @@ def export_autopilot(
         "skipped": len(skipped),
     }
     with store.transaction():
-        store.append_audit(who.audit_name, AuditAction.AUTOPILOT_EXPORT_START, str(outdir), intent)
+        store.append_audit(
+            actor.audit_name, AuditAction.AUTOPILOT_EXPORT_START, str(outdir), intent
+        )
     try:
         files = autopilot.write_intune_csv(records, outdir, overwrite=overwrite)
     except BaseException as error:
-        _audit_failure(store, who, outdir, intent, error)
+        _audit_failure(store, actor, outdir, intent, error)
         raise
     try:
         with store.transaction():
             store.append_audit(
-                who.audit_name,
+                actor.audit_name,
                 AuditAction.AUTOPILOT_EXPORT,
                 str(outdir),
                 {**intent, "files": [f.name for f in files]},

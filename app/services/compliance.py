@@ -21,7 +21,7 @@ from app.errors import Cancelled, InputError, Problem
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services import joins
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.store import Store
 from app.store.compliance import Cohort
 from app.timeutil import iso, parse_timestamp, utcnow
@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 REEVALUATE_BATCH = 100_000  # device ids per statement: progress and Cancel in between
 
 
-def tenant_settings(store: Store) -> Tenant:
+def tenant_settings(store: Store, *, actor: Actor) -> Tenant:
+    """The tenant's compliance settings (validity period, stale days, no-policy verdict)."""
+    actor.require(Permission.VIEW)
     return Tenant(
         no_policy_compliant=bool(settings.get(store, "no_policy_compliant")),
         validity_days=settings.get(store, "compliance_validity_days"),
@@ -58,8 +60,9 @@ class ImportedPolicy:
         }
 
 
-def policies(store: Store) -> list[pol.CompliancePolicy]:
+def policies(store: Store, *, actor: Actor) -> list[pol.CompliancePolicy]:
     """Every stored policy with its assignment, by name."""
+    actor.require(Permission.VIEW)
     found = []
     for row in store.policy_rows():
         policy = pol.parse_graph_json(row.policy_json, row.name)
@@ -67,9 +70,10 @@ def policies(store: Store) -> list[pol.CompliancePolicy]:
     return found
 
 
-def assigned_policy_names(store: Store) -> list[str]:
+def assigned_policy_names(store: Store, *, actor: Actor) -> list[str]:
     """The policies assigned to any device, by name: from the rows, without parsing each
     policy (the dashboard asks on every refresh)."""
+    actor.require(Permission.VIEW)
     return [row.name for row in store.policy_rows() if row.assign_all or row.group_tags]
 
 
@@ -78,7 +82,7 @@ def import_policy(
     text: str,
     source_name: str,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> ImportedPolicy:
     """Import Graph JSON (as Intune exports it); a policy of the same name is replaced.
@@ -86,14 +90,13 @@ def import_policy(
     Its assignment stays as it was (a new policy is assigned to nobody): call `assign`,
     then `reevaluate`.
     """
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_POLICIES)
+    actor.require(Permission.MANAGE_POLICIES)
     policy = pol.parse_graph_json(text, source_name)
-    return _save(store, policy, text, source_name, who, now or utcnow())
+    return _save(store, policy, text, source_name, actor, now or utcnow())
 
 
 def import_template(
-    store: Store, name: str, *, actor: Actor | None = None, now: datetime | None = None
+    store: Store, name: str, *, actor: Actor, now: datetime | None = None
 ) -> ImportedPolicy:
     return import_policy(store, pol.template_text(name), f"{name}.json", actor=actor, now=now)
 
@@ -140,23 +143,21 @@ class ExportedPolicy:
     left_out: tuple[str, ...]  # beta-only properties a v1.0 body does not have
 
 
-def export_policy(
-    store: Store, name: str, *, beta: bool = False, actor: Actor | None = None
-) -> ExportedPolicy:
+def export_policy(store: Store, name: str, *, beta: bool = False, actor: Actor) -> ExportedPolicy:
     """The policy as Graph JSON for POST /deviceManagement/deviceCompliancePolicies: for
     v1.0 by default (beta-only settings left out and named), for /beta with `beta`."""
-    (actor or local_admin()).require(Permission.EXPORT)
-    policy = _policy(store, name)
+    actor.require(Permission.EXPORT)
+    policy = _policy(store, name, actor)
     api = "beta" if beta else "v1.0"
     left_out = () if beta else tuple(pol.beta_only(policy))
     return ExportedPolicy(pol.to_graph_json(policy, api=api), api, left_out)
 
 
-def _policy(store: Store, name: str) -> pol.CompliancePolicy:
-    for policy in policies(store):
+def _policy(store: Store, name: str, actor: Actor) -> pol.CompliancePolicy:
+    for policy in policies(store, actor=actor):
         if policy.display_name.casefold() == name.casefold():
             return policy
-    known = ", ".join(p.display_name for p in policies(store)) or "none yet"
+    known = ", ".join(p.display_name for p in policies(store, actor=actor)) or "none yet"
     raise InputError(f"there is no compliance policy called {name!r} (known: {known})")
 
 
@@ -166,20 +167,19 @@ def assign(
     *,
     all_devices: bool = False,
     group_tags: Iterable[str] = (),
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> pol.CompliancePolicy:
     """Assign a policy to every device, or to devices with these group tags (replaces the
     previous assignment; neither means unassigned). Call `reevaluate` afterwards."""
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_POLICIES)
+    actor.require(Permission.MANAGE_POLICIES)
     tags = tuple(t.strip() for t in group_tags if t.strip())
-    policy = _policy(store, name)
+    policy = _policy(store, name, actor)
     row = store.policy_row(name)
     assert row is not None
     with store.transaction():
         store.set_assignment(row.id, all_devices, tags)
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.POLICY_ASSIGN,
             policy.display_name,
             {"all_devices": all_devices, "group_tags": list(tags)},
@@ -203,20 +203,19 @@ def reevaluate(
     store: Store,
     *,
     now: datetime | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
     batch: int = REEVALUATE_BATCH,
 ) -> int:
     """Re-evaluate every device in set-based SQL, in one transaction; returns how many
     changed state. Cancelled (nothing kept) when `cancel()` turns true between batches."""
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_POLICIES)
+    actor.require(Permission.MANAGE_POLICIES)
     moment = now or utcnow()
-    tenant = tenant_settings(store)
+    tenant = tenant_settings(store, actor=actor)
     changed = 0
     with store.transaction():
-        groups = cohorts(policies(store))
+        groups = cohorts(policies(store, actor=actor))
         low, high = store.id_range()
         total = max(high - low + 1, 0)
         for start in range(low, high + 1, batch):
@@ -230,7 +229,7 @@ def reevaluate(
             if progress is not None:
                 progress(end - low + 1, total)
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.COMPLIANCE_REEVALUATE,
             None,
             {"changed": changed},
@@ -267,7 +266,7 @@ def record_checkins(
     store: Store,
     facts: Iterable[DeviceFacts],
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     now: datetime | None = None,
     skip_unknown: bool = False,
 ) -> CheckinReport:
@@ -276,13 +275,12 @@ def record_checkins(
     A row for a serial the store does not know, or with an unreadable or future time, is
     reported by row number; without `skip_unknown` nothing is then written.
     """
-    who = actor or local_admin()
-    who.require(Permission.IMPORT)
+    actor.require(Permission.IMPORT)
     moment = now or utcnow()
     batch = list(facts)
     report = CheckinReport()
     with store.transaction():
-        writer = CheckinWriter(store, moment, who.audit_name)
+        writer = CheckinWriter(store, moment, actor)
         known = store.device_ids_by_serial([f.serial.strip() for f in batch])
         rows: dict[int, dict[str, object]] = {}
         problems: list[Problem] = []
@@ -308,7 +306,7 @@ def record_checkins(
         report.hashes_recorded = writer.hashes_recorded
         report.joins_confirmed = writer.joins_confirmed
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.COMPLIANCE_CHECKINS,
             None,
             {
@@ -332,13 +330,13 @@ class CheckinWriter:
     what they tell the record (a confirmed join, a hardware hash Joinery had none for), then
     those devices evaluated (policies and tenant settings read once)."""
 
-    def __init__(self, store: Store, moment: datetime, actor: str) -> None:
+    def __init__(self, store: Store, moment: datetime, actor: Actor) -> None:
         self.store = store
         self.moment = moment
-        self.actor = actor
+        self.actor = actor.audit_name  # who the history and audit entries name
         self.latest = iso(moment + CLOCK_SKEW)
-        self.groups = cohorts(policies(store))
-        self.tenant = tenant_settings(store)
+        self.groups = cohorts(policies(store, actor=actor))
+        self.tenant = tenant_settings(store, actor=actor)
         self.changed = 0
         self.joins_confirmed = 0
         self.hashes_recorded = 0

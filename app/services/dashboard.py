@@ -17,7 +17,6 @@ from app.domain import ComplianceState, Device, DeviceQuery, EnrollmentStatus, H
 from app.errors import InputError
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
 from app.services.compliance import (
     assigned_policy_names,
     cohorts,
@@ -83,12 +82,12 @@ def tile_query(key: str, stale_before: str) -> DeviceQuery:
 
 
 def dashboard(
-    store: Store, *, now: datetime | None = None, days: int = 30, actor: Actor | None = None
+    store: Store, *, now: datetime | None = None, days: int = 30, actor: Actor
 ) -> Dashboard:
     """The fleet now: tiles, the charts' data and the trend of the last `days` days."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     moment = now or utcnow()
-    settings = tenant_settings(store)
+    settings = tenant_settings(store, actor=actor)
     before = stale.cutoff(moment, settings.stale_days)
     queries = {key: tile_query(key, before) for key, _ in TILES}
     tiles = {key: store.count_devices(query) for key, query in queries.items()}
@@ -110,15 +109,13 @@ def dashboard(
         builds=_ranked(store.counters("build:")),
         trend=store.snapshots_since(first_day.isoformat()),
         enrolled=enrolled,
-        policies=assigned_policy_names(store),
+        policies=assigned_policy_names(store, actor=actor),
         bench_states={s.value: bench.get(s.value, 0) for s in ComplianceState},
         intune_states={s.value: intune.get(s.value, 0) for s in ComplianceState},
     )
 
 
-def dashboard_at(
-    store: Store, date: str, *, days: int = 30, actor: Actor | None = None
-) -> Dashboard:
+def dashboard_at(store: Store, date: str, *, days: int = 30, actor: Actor) -> Dashboard:
     """The fleet as the snapshot of `date` (or the last one before it) recorded it.
 
     Only counts were kept then, so the tiles and charts show that day; the device list
@@ -153,44 +150,42 @@ def dashboard_at(
 
 
 def reevaluate_device(
-    store: Store, device_id: int, *, now: datetime | None = None, actor: Actor | None = None
+    store: Store, device_id: int, *, now: datetime | None = None, actor: Actor
 ) -> str:
     """Evaluate one device again from its latest facts; returns its state afterwards.
 
     A write (state, history, audit), so it needs what recording check-ins needs."""
-    who = actor or local_admin()
-    who.require(Permission.IMPORT)
+    actor.require(Permission.IMPORT)
     moment = now or utcnow()
     device = store.device(device_id)
     if device is None:
         raise InputError(f"there is no device with id {device_id}")
     with store.transaction():
         store.mark_for_evaluation([device_id])
-        tenant = tenant_settings(store)
-        for cohort, policy_set in cohorts(policies(store)):
+        tenant = tenant_settings(store, actor=actor)
+        for cohort, policy_set in cohorts(policies(store, actor=actor)):
             store.evaluate_cohort(cohort, policy_set, tenant, moment)
-        store.append_audit(who.audit_name, AuditAction.COMPLIANCE_REEVALUATE, device.serial, {})
+        store.append_audit(actor.audit_name, AuditAction.COMPLIANCE_REEVALUATE, device.serial, {})
         after = store.device(device_id)
     assert after is not None
     return after.compliance_state
 
 
 def mark_for_cleanup(
-    store: Store, device_id: int, *, now: datetime | None = None, actor: Actor | None = None
+    store: Store, device_id: int, *, now: datetime | None = None, actor: Actor
 ) -> None:
     """Record that an admin decided to clean this stale device up (the plan's steps follow
     outside Joinery, in Intune, Autopilot and Entra); audited and kept in its history."""
-    who = actor or local_admin()
-    who.require(Permission.STALE_ACTIONS)
+    actor.require(Permission.STALE_ACTIONS)
     device = store.device(device_id)
     if device is None:
         raise InputError(f"there is no device with id {device_id}")
     at = iso(now or utcnow())
     with store.transaction():
         store.insert_history(
-            [(device_id, at, HistoryKind.CLEANUP, device.lineage, who.audit_name, {}, None)]
+            [(device_id, at, HistoryKind.CLEANUP, device.lineage, actor.audit_name, {}, None)]
         )
-        store.append_audit(who.audit_name, AuditAction.STALE_MARK, device.serial, {"at": at})
+        store.append_audit(actor.audit_name, AuditAction.STALE_MARK, device.serial, {"at": at})
 
 
 @dataclass(frozen=True)
@@ -208,13 +203,12 @@ def decommission(
     *,
     confirm: str,
     now: datetime | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> Decommissioned:
     """Record that a device leaves the organization for good (retired, audited, in its
     history) and return Microsoft's deregistration steps. `confirm` must repeat the serial:
     this is the one action that leads to deleting an Autopilot record."""
-    who = actor or local_admin()
-    who.require(Permission.STALE_ACTIONS)
+    actor.require(Permission.STALE_ACTIONS)
     device = store.device(device_id)
     if device is None:
         raise InputError(f"there is no device with id {device_id}")
@@ -237,14 +231,14 @@ def decommission(
                     at,
                     HistoryKind.DECOMMISSIONED,
                     device.lineage,
-                    who.audit_name,
+                    actor.audit_name,
                     {"enrollment_status": [device.enrollment_status, "retired"]},
                     note,
                 )
             ]
         )
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.STALE_DECOMMISSION,
             device.serial,
             {"at": at, "steps": [s.step.value for s in steps]},

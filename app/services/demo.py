@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from app import demo
+from app import autopilot, demo
 from app.domain import DeviceQuery
 from app.enrollment import Answers
 from app.provisioning.model import (
@@ -21,7 +22,7 @@ from app.provisioning.model import (
 from app.security import operators
 from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
-from app.services.actors import Progress, local_admin
+from app.services.actors import Progress
 from app.services.compliance import assign, import_template, reevaluate
 from app.services.fleet import take_snapshot
 from app.services.packages import (
@@ -41,12 +42,36 @@ def seed_demo(
     count: int,
     *,
     seed: int = 7,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
 ) -> int:
     """Add a demo fleet (admins only: demo devices mixed into real ones mislead)."""
-    (actor or local_admin()).require(Permission.SEED_DEMO)
+    actor.require(Permission.SEED_DEMO)
     return demo.seed(store, count, seed=seed, progress=progress)
+
+
+#: A self-signed root certificate (DER) for samples; its key is thrown away.
+sample_certificate = demo.sample_certificate
+
+
+def demo_serials(count: int, *, seed: int) -> list[str]:
+    """Serial numbers of `count` made-up devices (what a scanner types, for a screenshot)."""
+    return [str(row["serial"]) for row in demo.devices(count, seed=seed)]
+
+
+def demo_rejections(folder: Path) -> tuple[str, list[dict[str, object]]]:
+    """A made-up hash file of four devices, two of them bad, written to `folder` and read as
+    an import reads it: the file's name and the rows refused (file, line, column, reason)."""
+    rows = demo.autopilot_rows(4, seed=3)
+    rows[1] = replace(rows[1], hardware_hash="not-base64!")
+    rows[2] = replace(rows[2], serial="PF3 BAD;SERIAL")
+    path = folder / "AutopilotHWID.csv"
+    path.write_bytes(demo.capture_csv(rows))
+    refused: list[dict[str, object]] = [
+        {"file": path.name, "line": p.line, "column": p.column, "reason": p.reason}
+        for p in autopilot.read_csv(path).problems
+    ]
+    return path.name, refused
 
 
 #: The demo database's operators share one PIN, shown on its sign-in screen. Only the demo
@@ -62,8 +87,10 @@ DEMO_SIGN_IN_HINT = (
 )
 
 
-def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
-    """The kiosk's --demo database: seeded on first use, left as it is after that."""
+def prepare_demo_database(path: str | Path, *, actor: Actor, devices: int = 5000) -> None:
+    """The kiosk's --demo database: seeded on first use, left as it is after that (by
+    `actor`, who launched the demo: the machine's local administrator)."""
+    actor.require(Permission.SEED_DEMO)
     with Store.open(path) as store:
         if store.count_devices() == 0:
             demo.seed(store, devices)
@@ -80,9 +107,9 @@ def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
             with store.transaction():
                 store.save_profile("Contoso laptops", bench.to_json(), now_iso())
         if not store.policy_rows():
-            seed_compliance_history(store)
-        if not list_packages(store):
-            seed_demo_packages(store, Path(path).parent / "demo-packages")
+            seed_compliance_history(store, actor=actor)
+        if not list_packages(store, actor=actor):
+            seed_demo_packages(store, Path(path).parent / "demo-packages", actor=actor)
         if operators.first_admin_needed(store):
             admin: Actor | None = None
             for name, role in DEMO_OPERATORS:
@@ -92,7 +119,7 @@ def prepare_demo_database(path: str | Path, devices: int = 5000) -> None:
 
 
 def seed_compliance_history(
-    store: Store, *, days: int = 30, seed: int = 11, now: datetime | None = None
+    store: Store, *, actor: Actor, days: int = 30, seed: int = 11, now: datetime | None = None
 ) -> None:
     """Policies and a month of check-ins for the demo fleet, with a snapshot each day.
 
@@ -101,13 +128,13 @@ def seed_compliance_history(
     writes each day's check-ins with that day's clock, so the trend, the reasons and the
     stale devices on the Fleet screen come from real evaluations, not made-up numbers.
     """
-    who = local_admin()
+    actor.require(Permission.SEED_DEMO)
     end = now or utcnow()
     start = end - timedelta(days=days)
-    import_template(store, "baseline", actor=who, now=start)
-    import_template(store, "strict", actor=who, now=start)
-    assign(store, "Baseline", all_devices=True, actor=who)
-    assign(store, "Strict", group_tags=["Executive"], actor=who)
+    import_template(store, "baseline", actor=actor, now=start)
+    import_template(store, "strict", actor=actor, now=start)
+    assign(store, "Baseline", all_devices=True, actor=actor)
+    assign(store, "Strict", group_tags=["Executive"], actor=actor)
     total = store.count_devices()
     for day in range(days + 1):
         moment = start + timedelta(days=day)
@@ -119,11 +146,11 @@ def seed_compliance_history(
             seed=seed + day,
             clock=_fixed(moment),
             sleep=_no_sleep,
-            actor=who,
+            actor=actor,
         )
-        take_snapshot(store, now=moment, actor=who)
-    reevaluate(store, now=end, actor=who)
-    take_snapshot(store, now=end, actor=who)
+        take_snapshot(store, now=moment, actor=actor)
+    reevaluate(store, now=end, actor=actor)
+    take_snapshot(store, now=end, actor=actor)
 
 
 def _fixed(moment: datetime) -> Callable[[], datetime]:
@@ -134,7 +161,9 @@ def _no_sleep(_seconds: float) -> None:
     return None
 
 
-def seed_demo_packages(store: Store, folder: Path, *, today: date | None = None) -> None:
+def seed_demo_packages(
+    store: Store, folder: Path, *, actor: Actor, today: date | None = None
+) -> None:
     """Two builds of a demo bulk-enrollment package, so the Packages screen has a registry.
 
     The token is a placeholder (no real tenant), the password is generated and discarded:
@@ -169,9 +198,9 @@ def seed_demo_packages(store: Store, folder: Path, *, today: date | None = None)
                 issued,
             ),
         )
-        build = build_and_record(store, spec, folder, key, today=issued)
+        build = build_and_record(store, spec, folder, key, today=issued, actor=actor)
     # The bulk-provisioned devices of the demo fleet say which package set them up.
     first = store.devices_page(DeviceQuery(), 0, 400)
     provisioned = [d for d in first if d.provisioning_method == "bulk"]
     for device in provisioned[:40]:
-        record_provisioned(store, device.serial, build.id)
+        record_provisioned(store, device.serial, build.id, actor=actor)

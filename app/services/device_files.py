@@ -50,7 +50,7 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.services.packages import build_and_record, next_version
 from app.store import Store
 from app.timeutil import utcnow
@@ -126,7 +126,7 @@ def bench_signing_key() -> tuple[Ed25519PrivateKey, Path]:
     return load_private_key(private), folder / builder.PUBLIC_KEY
 
 
-def tenant_from_settings(store: Store) -> Tenant:
+def _tenant_from_settings(store: Store) -> Tenant:
     """The tenant from the settings; InputError names the first one not set."""
     values = {key: settings.text(store, key) for key in TENANT_SETTINGS}
     for key, value in values.items():
@@ -138,9 +138,10 @@ def tenant_from_settings(store: Store) -> Tenant:
     return Tenant(values["tenant_id"], values["tenant_domain"], values["autopilot_profile_id"])
 
 
-def default_files_for(store: Store, serials: Iterable[str]) -> tuple[str, ...]:
+def default_files_for(store: Store, serials: Iterable[str], *, actor: Actor) -> tuple[str, ...]:
     """The files these devices' bench profiles write by default (for a dialog to preselect);
     serials not enrolled are left out here and refused by the write."""
+    actor.require(Permission.VIEW)
     chosen: set[str] = set()
     for serial in serials:
         device = store.device_by_serial(serial.strip())
@@ -161,7 +162,7 @@ def write_device_files(
     out_dir: Path,
     *,
     only: Iterable[str] | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancelled: CancelCheck | None = None,
     replace: bool = False,
@@ -179,7 +180,7 @@ def write_device_files(
     or none when `cart_key` is given); `tenant` overrides the tenant settings (a connected
     tenant). Cancelling stops between devices: those written are kept and signed.
     """
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.ENROLL)
     step = progress or (lambda _done, _total: None)
     stop = cancelled or (lambda: False)
@@ -195,7 +196,7 @@ def write_device_files(
             "write this cart into another folder."
         )
     if any(AUTOPILOT in plan.files for plan in plans):
-        tenant = tenant or tenant_from_settings(store)
+        tenant = tenant or _tenant_from_settings(store)
     _render(store, plans, tenant, who)
     if any(plan.wifi_key for plan in plans):
         _check_password(password)
@@ -235,10 +236,10 @@ def verify_device_files(
     folder: Path,
     *,
     trust_keys: Sequence[Path] | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> signed.Verdict:
     """Check a cart folder against its signed manifest; audited, a failure too."""
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.VIEW)
     keys = load_public_keys(list(trust_keys)) if trust_keys else None
     details: dict[str, object] = {"folder": str(folder)}
@@ -510,7 +511,7 @@ def _build_package(
         plan.serial,
         plan.answers,
         plan.name,
-        next_version(store, name),
+        next_version(store, name, actor=who),
         wifi_key=plan.wifi_key,
         password=password,
     )

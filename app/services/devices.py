@@ -6,18 +6,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from app import labels
-from app.domain import Device, DeviceQuery
+from app.domain import Device, DeviceQuery, HistoryEntry
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
 from app.store import Store
+from app.store.devices import LineageEntry
+
+__all__ = [
+    "ExactMatch",
+    "LineageEntry",
+    "device_history",
+    "device_lineage",
+    "find_device",
+    "find_exact",
+    "list_devices",
+]
 
 
 def list_devices(
-    store: Store, query: DeviceQuery, limit: int | None = None, *, actor: Actor | None = None
+    store: Store, query: DeviceQuery, limit: int | None = None, *, actor: Actor
 ) -> Iterator[Device]:
     """Matching devices in order, at most `limit`. The permission is checked by the call
     itself, before the first device is read (a JSON list must not start, then be refused)."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     return _at_most(store.iter_devices(query), limit)
 
 
@@ -28,8 +38,9 @@ def _at_most(devices: Iterator[Device], limit: int | None) -> Iterator[Device]:
             return
 
 
-def find_device(store: Store, scanned: str) -> Device | None:
+def find_device(store: Store, scanned: str, *, actor: Actor) -> Device | None:
     """What a scanner typed: a Joinery QR label, or a serial (a carton barcode)."""
+    actor.require(Permission.VIEW)
     text = scanned.strip()
     if not text:
         return None
@@ -60,15 +71,19 @@ class ExactMatch:
         return replace(base, text=self.term, exact=self.device is not None)
 
 
-def find_exact(store: Store, scanned: str) -> ExactMatch:
+def find_exact(store: Store, scanned: str, *, actor: Actor) -> ExactMatch:
     """An exact serial (or a Joinery label), device name or user, in that order of priority;
     case does not matter, as in the list's prefix search."""
+    actor.require(Permission.VIEW)
     text = scanned.strip()
     label = labels.parse_payload(text)
     term = label.serial if label is not None else text
     if not term:
         return ExactMatch("", None, None, 0)
-    device = find_device(store, text) if label is not None else store.device_by_serial(term)
+    if label is not None:
+        device = find_device(store, text, actor=actor)
+    else:
+        device = store.device_by_serial(term)
     field: str | None = "serial" if device is not None else None
     if device is None:
         first = store.devices_page(DeviceQuery(text=term, exact=True), 0, 1)
@@ -78,3 +93,15 @@ def find_exact(store: Store, scanned: str) -> ExactMatch:
             field = "device_name" if named else "assigned_user"
     count = store.count_devices(DeviceQuery(text=term, exact=True)) if device else 0
     return ExactMatch(term, field, device, count)
+
+
+def device_history(store: Store, device_id: int, *, actor: Actor) -> list[HistoryEntry]:
+    """What happened to a device (imported, enrolled, reimaged, ...), newest first."""
+    actor.require(Permission.VIEW)
+    return store.device_history(device_id)
+
+
+def device_lineage(store: Store, device_id: int, *, actor: Actor) -> list[LineageEntry]:
+    """The hardware hashes a device has had (one per motherboard), newest first."""
+    actor.require(Permission.VIEW)
+    return store.device_lineage(device_id)

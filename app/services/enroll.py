@@ -20,7 +20,6 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
-from app.services.actors import local_admin
 from app.services.tenant import queue_device_change
 from app.store import Store
 from app.timeutil import now_iso
@@ -104,8 +103,9 @@ def _warnings(device: Device) -> tuple[str, ...]:
     return ()
 
 
-def profile(store: Store, name: str | None) -> Answers:
+def profile(store: Store, name: str | None, *, actor: Actor) -> Answers:
     """A bench profile's answers; the built-in default when none is saved under that name."""
+    actor.require(Permission.VIEW)
     wanted = name or DEFAULT_PROFILE
     text = store.profile_answers(wanted)
     if text is not None:
@@ -121,12 +121,11 @@ def save_profile(
     name: str,
     answers: Answers,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     wifi_key: Secret | None = None,
 ) -> None:
     """Save a bench profile; a Wi-Fi key is sealed in the vault, never stored in the clear."""
-    who = actor or local_admin()
-    who.require(Permission.MANAGE_PROFILES)
+    actor.require(Permission.MANAGE_PROFILES)
     problems = answers.problems()
     needs_key = answers.network == "wifi" and answers.wifi_security != "Open"
     if needs_key and wifi_key is not None:
@@ -149,7 +148,7 @@ def save_profile(
             if token is not None or not needs_key:
                 store.set_profile_wifi_key(canonical, token)
             store.append_audit(
-                who.audit_name,
+                actor.audit_name,
                 AuditAction.PROFILE_SAVE,
                 canonical,
                 {"wifi_key": "sealed" if token else None},
@@ -159,10 +158,9 @@ def save_profile(
             vault.lock()
 
 
-def profile_wifi_key(store: Store, name: str, *, actor: Actor | None = None) -> Secret | None:
+def profile_wifi_key(store: Store, name: str, *, actor: Actor) -> Secret | None:
     """The profile's Wi-Fi key, unsealed for a package or a device; the reveal is audited."""
-    who = actor or local_admin()
-    who.require(Permission.REVEAL_SECRET)
+    actor.require(Permission.REVEAL_SECRET)
     canonical = store.profile_canonical_name(name)
     token = store.profile_wifi_key(canonical)
     if token is None:
@@ -171,7 +169,7 @@ def profile_wifi_key(store: Store, name: str, *, actor: Actor | None = None) -> 
         key = vault.unseal("profiles", "wifi_key", canonical, token)
     with store.transaction():
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.SECRET_REVEAL,
             f"profile {canonical}",
             {"secret": "wifi_key"},
@@ -179,8 +177,9 @@ def profile_wifi_key(store: Store, name: str, *, actor: Actor | None = None) -> 
     return key
 
 
-def user_problem(store: Store, upn: str) -> str | None:
+def user_problem(store: Store, upn: str, *, actor: Actor) -> str | None:
     """Why this user cannot be assigned, or None."""
+    actor.require(Permission.VIEW)
     if reason := CHECKS[USER](upn):
         return reason
     domain = upn.rpartition("@")[2].lower()
@@ -200,24 +199,21 @@ def user_problem(store: Store, upn: str) -> str | None:
     return None
 
 
-def enroll_device(
-    store: Store, request: EnrollRequest, *, actor: Actor | None = None
-) -> EnrollResult:
+def enroll_device(store: Store, request: EnrollRequest, *, actor: Actor) -> EnrollResult:
     """Check everything, then write the device, its history and the audit entry at once."""
     return enroll_devices(store, [request], actor=actor)[0]
 
 
 def enroll_devices(
-    store: Store, requests: list[EnrollRequest], *, actor: Actor | None = None
+    store: Store, requests: list[EnrollRequest], *, actor: Actor
 ) -> list[EnrollResult]:
     """Cart mode: every device is checked first, then all are written in one transaction.
 
     Names are drawn one after the other inside the transaction, so two devices of the same
     cart never get the same name.
     """
-    who = actor or local_admin()
-    who.require(Permission.ENROLL)
-    checked = [_check_request(store, request) for request in requests]
+    actor.require(Permission.ENROLL)
+    checked = [_check_request(store, request, actor) for request in requests]
     serials = [serial for serial, *_ in checked]
     if len({s.casefold() for s in serials}) != len(serials):
         raise InputError("the same serial number is in the list twice; remove one")
@@ -226,7 +222,7 @@ def enroll_devices(
     try:
         with store.transaction():
             return [
-                _commit(store, request, serial, answers, verdict, user, who, vault)
+                _commit(store, request, serial, answers, verdict, user, actor, vault)
                 for request, (serial, answers, verdict, user) in zip(requests, checked, strict=True)
             ]
     finally:
@@ -235,12 +231,12 @@ def enroll_devices(
 
 
 def _check_request(
-    store: Store, request: EnrollRequest
+    store: Store, request: EnrollRequest, actor: Actor
 ) -> tuple[str, Answers, eligibility.Verdict, str | None]:
     serial = request.serial.strip()
     if reason := CHECKS["Device Serial Number"](serial):
         raise InputError(f"serial {serial!r}: {reason}")
-    answers = request.answers or profile(store, request.profile)
+    answers = request.answers or profile(store, request.profile, actor=actor)
     answers = answers.with_overrides(**dict(request.overrides))
     problems = answers.problems()
     if request.wifi_key is not None and answers.network == "wifi":
@@ -257,7 +253,7 @@ def _check_request(
         way_out = f" {verdict.way_out}" if verdict.way_out else ""
         raise InputError(f"{serial} cannot be Entra joined: {verdict.reason}{way_out}")
     user = None if answers.no_user else (request.user or None)
-    if user and (reason := user_problem(store, user)):
+    if user and (reason := user_problem(store, user, actor=actor)):
         raise InputError(f"assigned user {user}: {reason}")
     return serial, answers, verdict, user
 
@@ -438,10 +434,12 @@ class EnrollPreview:
         return self.problem is None
 
 
-def preview_enrollment(store: Store, serial: str, profile_name: str | None) -> EnrollPreview:
+def preview_enrollment(
+    store: Store, serial: str, profile_name: str | None, *, actor: Actor
+) -> EnrollPreview:
     """Check a scanned serial against a profile without writing anything."""
     serial = serial.strip()
-    answers = profile(store, profile_name)
+    answers = profile(store, profile_name, actor=actor)
     verdict = answers.verdict()
     existing = store.device_by_serial(serial) if serial else None
     problem = CHECKS["Device Serial Number"](serial)

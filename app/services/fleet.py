@@ -21,7 +21,6 @@ from app.domain import ComplianceState, Device
 from app.errors import InputError
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
 from app.services.compliance import (
     assigned_policy_names,
     cohorts,
@@ -33,18 +32,16 @@ from app.store.compliance import ComplianceRow, StateChange
 from app.timeutil import iso, utcnow
 
 
-def fleet_summary(
-    store: Store, *, now: datetime | None = None, actor: Actor | None = None
-) -> dict[str, Any]:
+def fleet_summary(store: Store, *, now: datetime | None = None, actor: Actor) -> dict[str, Any]:
     """The `fleet summary --json` document (DESIGN.md): counts by state, stale, failing.
 
     `states` counts each device's verdict: Intune's own state where Intune gave one (its
     export), else Joinery's bench check. `bench_states` and `intune_states` split the two:
     the bench check of every device, and Intune's state of the devices that have one.
     """
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     moment = now or utcnow()
-    days = tenant_settings(store).stale_days
+    days = tenant_settings(store, actor=actor).stale_days
     verdicts = store.counters("verdict:")
     bench = store.counters("state:")
     intune = store.counters("intune:")
@@ -58,7 +55,7 @@ def fleet_summary(
         # Intune's own verdict (the tenant, Intune's export) beside Joinery's bench check:
         # the states Intune gave, counted by the same triggers as `intune_states`.
         "intune": {state: n for state, n in sorted(intune.items()) if n > 0},
-        "policies": assigned_policy_names(store),
+        "policies": assigned_policy_names(store, actor=actor),
         "at": iso(moment),
         "bench_states": _by_state(bench),
         "intune_states": _by_state(intune),
@@ -90,9 +87,9 @@ def device_compliance(
     *,
     now: datetime | None = None,
     require_compliant: bool = True,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> DeviceCompliance:
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     device = store.device(device_id)
     stored = store.compliance_row(device_id)
     if device is None or stored is None:
@@ -103,21 +100,22 @@ def device_compliance(
         facts = DeviceFacts(**{**raw, "source": FactSource(raw["source"])})
     pset = next(
         p
-        for cohort, p in cohorts(policies(store))
+        for cohort, p in cohorts(policies(store, actor=actor))
         if cohort.rest or cohort.group_tag == device.group_tag
     )
     previous = Previous(stored.state, stored.noncompliant_since, stored.error_since)
-    verdict = evaluate_device(facts, pset, previous, now or utcnow(), tenant_settings(store))
+    tenant = tenant_settings(store, actor=actor)
+    verdict = evaluate_device(facts, pset, previous, now or utcnow(), tenant)
     # Conditional Access follows Intune's verdict where Intune gave one.
     access = ca_decision(device.verdict, require_compliant=require_compliant)
     return DeviceCompliance(device, stored, verdict, facts, store.state_history(device_id), access)
 
 
 def ca_outcome(
-    store: Store, serial: str, *, require_compliant: bool = True, actor: Actor | None = None
+    store: Store, serial: str, *, require_compliant: bool = True, actor: Actor
 ) -> AccessOutcome:
     """What a "require compliant device" Conditional Access rule does to this device now."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     device = store.device_by_serial(serial)
     if device is None:
         raise InputError(f"there is no device with serial {serial!r}")
@@ -140,30 +138,29 @@ def stale_plan(
     days: int | None = None,
     now: datetime | None = None,
     limit: int | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> StalePlan:
     """Devices with no activity for `days` (the stale_days setting by default, at least 21)
     by Joinery's last check-in, and each one's default cleanup (disable; Autopilot records
     kept). A plan only: nothing is changed."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     moment = now or utcnow()
-    chosen = stale.check_days(days if days is not None else tenant_settings(store).stale_days)
+    chosen = stale.check_days(
+        days if days is not None else tenant_settings(store, actor=actor).stale_days
+    )
     before = stale.cutoff(moment, chosen)
     planned = (stale.plan_device(d, moment) for d in store.stale_devices(before, limit))
     return StalePlan(chosen, before, store.count_stale(before), planned)
 
 
-def take_snapshot(
-    store: Store, *, now: datetime | None = None, actor: Actor | None = None
-) -> dict[str, Any]:
+def take_snapshot(store: Store, *, now: datetime | None = None, actor: Actor) -> dict[str, Any]:
     """Record today's fleet summary (one per UTC day; a later one the same day replaces it)."""
-    who = actor or local_admin()
     moment = now or utcnow()
-    summary = fleet_summary(store, now=moment, actor=who)
+    summary = fleet_summary(store, now=moment, actor=actor)
     with store.transaction():
         store.save_snapshot(moment.date().isoformat(), iso(moment), summary, summary["stale_days"])
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.COMPLIANCE_SNAPSHOT,
             moment.date().isoformat(),
             {},
@@ -173,7 +170,7 @@ def take_snapshot(
 
 
 def daily_snapshot(
-    store: Store, *, now: datetime | None = None, actor: Actor | None = None
+    store: Store, *, now: datetime | None = None, actor: Actor
 ) -> dict[str, Any] | None:
     """Take today's snapshot if there is none yet: the services that change devices' states
     (check-ins, the simulator) call it, so the trend has a day for every day of writes."""
@@ -185,9 +182,9 @@ def daily_snapshot(
     return take_snapshot(store, now=moment, actor=actor)
 
 
-def fleet_at(store: Store, date: str, *, actor: Actor | None = None) -> dict[str, Any] | None:
+def fleet_at(store: Store, date: str, *, actor: Actor) -> dict[str, Any] | None:
     """The fleet as it was on `date` (YYYY-MM-DD): the latest snapshot on or before it."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     try:
         datetime.strptime(date, "%Y-%m-%d")
     except ValueError:

@@ -26,7 +26,7 @@ from app.domain import (
 from app.errors import Cancelled, InputError
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def export_devices_csv(
     path: str | Path,
     *,
     layout: Layout = "joinery",
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
 ) -> ExportResult:
@@ -174,8 +174,7 @@ def export_devices_csv(
     audit entry cannot be written.
     Raises Cancelled when `cancel()` turns true: then no file is written and nothing logged.
     """
-    who = actor or local_admin()
-    who.require(Permission.EXPORT)
+    actor.require(Permission.EXPORT)
     if layout not in LAYOUTS:
         raise InputError(f"unknown export layout {layout!r}; choose one of {sorted(LAYOUTS)}")
     header, to_row = LAYOUTS[layout]
@@ -189,7 +188,7 @@ def export_devices_csv(
         renamed = True
         with store.transaction():
             store.append_audit(
-                who.audit_name,
+                actor.audit_name,
                 AuditAction.FLEET_EXPORT,
                 str(target),
                 {"layout": layout, "devices": count, "query": asdict(query)},

@@ -17,7 +17,7 @@ from app.errors import Cancelled, InputError, Problem
 from app.ingest import IntuneRow
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.services.compliance import CheckinWriter, keep_newest
 from app.services.fleet import daily_snapshot
 from app.services.intune_export import IntuneWriter
@@ -76,13 +76,12 @@ def ingest_files(
     paths: Iterable[str | Path],
     *,
     skip_invalid: bool = False,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
 ) -> IngestReport:
     """Read and record every file in one transaction; InputError names each bad row."""
-    who = actor or local_admin()
-    who.require(Permission.IMPORT)
+    actor.require(Permission.IMPORT)
     files = ingest.collect_paths(paths)
     reports = [p for p in files if ingest.kind_of(p) == ingest.KIND_REPORT]
     exports = [p for p in files if ingest.kind_of(p) == ingest.KIND_INTUNE]
@@ -93,12 +92,12 @@ def ingest_files(
     moment = utcnow()
     sizes = {p: _size(p) for p in exports}
     with store.transaction():
-        checkins = CheckinWriter(store, moment, who.audit_name)
+        checkins = CheckinWriter(store, moment, actor)
         problems.add(_record_reports(store, checkins, batch, report))
         counts = [asdict(f) for f in batch.files]
         done = 0
         for path in exports:
-            writer = IntuneWriter(store, checkins, who.audit_name, path)
+            writer = IntuneWriter(store, checkins, actor.audit_name, path)
             count = _stream(path, writer, problems, skip_invalid, cancel, progress, done, sizes)
             counts.append(count)
             report.created += writer.created
@@ -120,7 +119,7 @@ def ingest_files(
         report.hashes_recorded = checkins.hashes_recorded
         report.rejected = [_problem(p) for p in problems.all()]
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.COMPLIANCE_CHECKINS,
             None,
             {
@@ -134,7 +133,7 @@ def ingest_files(
             },
             at=iso(moment),
         )
-    daily_snapshot(store, actor=who)
+    daily_snapshot(store, actor=actor)
     return report
 
 

@@ -14,17 +14,22 @@ from app.fileutil import atomic_write
 from app.security import private
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.services.enroll import EnrollRequest, EnrollResult, enroll_devices
 from app.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | None = None) -> Path:
+def label_png(device: Device, *, dpi: int = 300) -> bytes:
+    """One label as PNG for the kiosk's print preview; the print itself is recorded by
+    `record_label_print` once the print dialog is accepted."""
+    return labels.render_png(device, dpi=dpi)
+
+
+def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor) -> Path:
     """The device's label as PNG, SVG or PDF (by the file's suffix)."""
-    who = actor or local_admin()
-    who.require(Permission.PRINT_LABEL)
+    actor.require(Permission.PRINT_LABEL)
     device = store.device_by_serial(serial)
     if device is None:
         raise InputError(f"no device has the serial number {serial}: enroll or import it first")
@@ -32,7 +37,7 @@ def write_label(store: Store, serial: str, path: str | Path, *, actor: Actor | N
     labels.write_label(device, target)
     with store.transaction():
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.LABEL_PRINT,
             device.serial,
             {"file": target.name, "format": target.suffix.lstrip(".").lower()},
@@ -46,13 +51,12 @@ def write_label_sheet(
     path: str | Path,
     *,
     layout: str = "A4_3x10",
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancelled: CancelCheck | None = None,
 ) -> Path:
     """Labels of many devices as one PDF: a sheet grid (A4/Letter 3 x 10) or tape labels."""
-    who = actor or local_admin()
-    who.require(Permission.PRINT_LABEL)
+    actor.require(Permission.PRINT_LABEL)
     if layout not in labels.LAYOUTS:
         raise InputError(f"there is no label layout {layout!r}; choose {', '.join(labels.LAYOUTS)}")
     devices = []
@@ -74,7 +78,7 @@ def write_label_sheet(
         ) from exc
     with store.transaction():
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.LABEL_PRINT,
             f"{len(devices)} devices",
             {"file": target.name, "format": "pdf", "layout": layout, "serials": list(serials)},
@@ -82,17 +86,16 @@ def write_label_sheet(
     return target
 
 
-def record_label_print(store: Store, device: Device, actor: Actor | None = None) -> None:
+def record_label_print(store: Store, device: Device, actor: Actor) -> None:
     """A label went to a printer from the kiosk (the print dialog was accepted)."""
-    who = actor or local_admin()
-    who.require(Permission.PRINT_LABEL)
+    actor.require(Permission.PRINT_LABEL)
     with store.transaction():
         store.append_audit(
-            who.audit_name, AuditAction.LABEL_PRINT, device.serial, {"to": "printer"}
+            actor.audit_name, AuditAction.LABEL_PRINT, device.serial, {"to": "printer"}
         )
 
 
-def queue_label(store: Store, serial: str, *, actor: Actor | None = None) -> Path:
+def queue_label(store: Store, serial: str, *, actor: Actor) -> Path:
     """Queue a device's label as a PNG in the data directory's print queue folder."""
     folder = paths.data_dir() / "label-queue"
     private.make_own_folder(paths.data_dir())
@@ -100,9 +103,7 @@ def queue_label(store: Store, serial: str, *, actor: Actor | None = None) -> Pat
     return write_label(store, serial, folder / f"{_safe(serial)}.png", actor=actor)
 
 
-def queue_label_after_enroll(
-    store: Store, serial: str, *, actor: Actor | None = None
-) -> str | None:
+def queue_label_after_enroll(store: Store, serial: str, *, actor: Actor) -> str | None:
     """Queue the label of a device just enrolled; why it could not be, or None.
 
     The enrollment has already landed, so a label problem (a full disk, a printer folder
@@ -112,7 +113,7 @@ def queue_label_after_enroll(
     return queued if isinstance(queued, str) else None
 
 
-def _queue_after_enroll(store: Store, serial: str, *, actor: Actor | None) -> Path | str:
+def _queue_after_enroll(store: Store, serial: str, *, actor: Actor) -> Path | str:
     """The queued label's file, or why it could not be queued."""
     try:
         return queue_label(store, serial, actor=actor)
@@ -138,7 +139,7 @@ def enroll_with_labels(
     requests: list[EnrollRequest],
     *,
     labels: bool = True,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
 ) -> Enrolled:
     """Enroll (one transaction for all), then queue each label; a label problem is

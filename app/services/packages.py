@@ -32,7 +32,7 @@ from app.security import private
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.services.actors import CancelCheck, Progress, local_admin
+from app.services.actors import CancelCheck, Progress
 from app.store import Store
 from app.textsafe import printable
 from app.timeutil import utcnow
@@ -88,8 +88,9 @@ class OpenedPackage:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def next_version(store: Store, name: str) -> str:
+def next_version(store: Store, name: str, *, actor: Actor) -> str:
     """The version the next build of `name` gets: one minor above the newest built."""
+    actor.require(Permission.VIEW)
     versions = [v for v in store.package_versions(name.strip()) if not version_problem(v)]
     if not versions:
         return "1.0"
@@ -97,8 +98,9 @@ def next_version(store: Store, name: str) -> str:
     return bump_version(newest)
 
 
-def devices_per_user(store: Store) -> int:
+def devices_per_user(store: Store, *, actor: Actor) -> int:
     """The tenant's Entra "Maximum number of devices" per user: it caps a bulk token too."""
+    actor.require(Permission.VIEW)
     return settings.get(store, "max_devices_per_user")
 
 
@@ -108,11 +110,9 @@ def token_days_left(build: PackageBuild, today: date | None = None) -> int | Non
     return (date.fromisoformat(build.token_expires) - (today or utcnow().date())).days
 
 
-def list_packages(
-    store: Store, *, today: date | None = None, actor: Actor | None = None
-) -> list[PackageListing]:
+def list_packages(store: Store, *, today: date | None = None, actor: Actor) -> list[PackageListing]:
     """Every build, newest first, with its token's countdown and device allowance."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     limit = settings.get(store, "max_devices_per_user")
     return [
         PackageListing(b, token_days_left(b, today), limit if b.token_account else None)
@@ -128,7 +128,7 @@ def build_and_record(
     *,
     kept: Element | None = None,
     base_dir: Path | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancelled: CancelCheck | None = None,
     today: date | None = None,
@@ -147,14 +147,13 @@ def build_and_record(
     which version comes next). `packed` is told every file the build packed.
     `derived`: a key derived once from the password, for many packages built together.
     """
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     step = progress or (lambda _done, _total: None)
     stop = cancelled or (lambda: False)
     _refuse_expired(spec, today or utcnow().date())
-    sweep_unfinished(store)
+    sweep_unfinished(store, actor=actor)
     name, version = spec.info.name.strip(), spec.info.version
-    _refuse_built(store, name, version)
+    _refuse_built(store, name, version, actor)
     output = builder.output_path(spec, out_dir, signed=signing_key is not None)
     if output.exists() or output.is_symlink():
         raise InputError(
@@ -166,7 +165,7 @@ def build_and_record(
         raise Cancelled("The build was cancelled; nothing was written.")
     with leftovers.pending("build", db=_db_key(store), output=str(output.resolve())) as job:
         job.add(output)
-        build_id = _intent(store, spec, output, who)
+        build_id = _intent(store, spec, output, actor)
         try:
             record = builder.build_package(
                 spec,
@@ -182,7 +181,7 @@ def build_and_record(
             step(2, BUILD_STEPS)
             if stop():
                 raise Cancelled("The build was cancelled; its output was removed.")
-            _record(store, record, who, build_id)
+            _record(store, record, actor, build_id)
         except BaseException:
             _remove(output)
             with store.transaction():
@@ -196,11 +195,11 @@ def build_and_record(
     return found
 
 
-def _refuse_built(store: Store, name: str, version: str) -> None:
+def _refuse_built(store: Store, name: str, version: str, actor: Actor) -> None:
     earlier = store.package_build_by_version(name, version)
     if earlier is None:
         return
-    following = next_version(store, name)
+    following = next_version(store, name, actor=actor)
     if earlier.state == "unfinished":
         raise InputError(
             f"An earlier build of {name} {version} did not finish (its output was removed): "
@@ -297,11 +296,11 @@ def _db_key(store: Store) -> str:
     return str(Path(store.path).resolve()) if store.path != ":memory:" else store.path
 
 
-def sweep_unfinished(store: Store, *, actor: Actor | None = None) -> list[PackageBuild]:
+def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
     """Builds whose process died: their partial or unregistered output removed, their rows
     marked 'unfinished' (audited). Live builds (another window, another command) are left
     alone: their pending record is still locked. Returns the builds marked."""
-    who = (actor or local_admin()).audit_name
+    who = actor.audit_name
     live: set[str] = set()
     for path, document, fd in leftovers.records("build", include_live=True):
         if document.get("db") != _db_key(store):
@@ -382,17 +381,14 @@ def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]
     ]
 
 
-def devices_of_package(store: Store, build_id: int, *, actor: Actor | None = None) -> list[Device]:
-    (actor or local_admin()).require(Permission.VIEW)
+def devices_of_package(store: Store, build_id: int, *, actor: Actor) -> list[Device]:
+    actor.require(Permission.VIEW)
     return store.devices_of_package(build_id)
 
 
-def record_provisioned(
-    store: Store, serial: str, build_id: int, *, actor: Actor | None = None
-) -> Device:
+def record_provisioned(store: Store, serial: str, build_id: int, *, actor: Actor) -> Device:
     """Say that the device `serial` was provisioned with the build `build_id` (audited)."""
-    who = actor or local_admin()
-    who.require(Permission.ENROLL)
+    actor.require(Permission.ENROLL)
     device = store.device_by_serial(serial)
     if device is None:
         raise InputError(f"no device has the serial number {serial}: enroll or import it first")
@@ -400,7 +396,7 @@ def record_provisioned(
     with store.transaction():
         store.set_device_package(device.id, build_id)
         store.append_audit(
-            who.audit_name,
+            actor.audit_name,
             AuditAction.PACKAGE_PROVISIONED,
             device.serial,
             {"build": build_id, "package": build.name, "version": build.version},
@@ -414,26 +410,25 @@ def verify_package(
     *,
     password: Secret | None = None,
     trust_keys: list[Path] | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Check a bundle (signature, signer, and its contents with the password); audited,
     failures too. Says in the audit whether the file is one the registry recorded. The
     signer must be one of the bench's keys or `trust_keys` (BundleUntrusted otherwise)."""
-    who = actor or local_admin()
-    who.require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     details: dict[str, object] = {"file": path.name, "with_password": password is not None}
     try:
         keys = signer_keys(trust_keys or [], path)
         verdict = bundle.verify_bundle(path, keys, password, kdf_bounds=kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, AuditAction.PACKAGE_VERIFY, path.name, details)
+        _audit(store, actor, AuditAction.PACKAGE_VERIFY, path.name, details)
         raise
     known = [b for b in store.package_builds() if b.sha256 == verdict.sha256]
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
     details["build"] = known[0].id if known else None
-    _audit(store, who, AuditAction.PACKAGE_VERIFY, path.name, details)
+    _audit(store, actor, AuditAction.PACKAGE_VERIFY, path.name, details)
     return verdict
 
 
@@ -445,7 +440,7 @@ def unpack_package(
     password: Secret | None = None,
     trust_keys: list[Path] | None = None,
     any_signer: bool = False,
-    actor: Actor | None = None,
+    actor: Actor,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> bundle.Verdict:
     """Write a bundle's WCD project (secrets in the clear, for icd.exe) into a new private
@@ -454,12 +449,11 @@ def unpack_package(
     Audited before and after: the intent first, so secrets never reach a disk unaudited
     (a crash after the rename still left the entry), then the outcome, failures too.
     """
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     details: dict[str, object] = {"file": path.name, "to": str(out_dir)}
     _audit(
         store,
-        who,
+        actor,
         AuditAction.PACKAGE_UNPACK_START,
         path.name,
         {**details, "any_signer": any_signer},
@@ -471,10 +465,10 @@ def unpack_package(
         )
     except JoineryError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
+        _audit(store, actor, AuditAction.PACKAGE_UNPACK, path.name, details)
         raise
     details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
-    _audit(store, who, AuditAction.PACKAGE_UNPACK, path.name, details)
+    _audit(store, actor, AuditAction.PACKAGE_UNPACK, path.name, details)
     return verdict
 
 
@@ -495,12 +489,9 @@ def signer_keys(
     )
 
 
-def export_package(
-    store: Store, build_id: int, dest_dir: Path, *, actor: Actor | None = None
-) -> Path:
+def export_package(store: Store, build_id: int, dest_dir: Path, *, actor: Actor) -> Path:
     """Copy a built bundle to `dest_dir` (a USB stick), check the copy's SHA-256; audited."""
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     build = _build(store, build_id)
     source = Path(build.output)
     if build.form != "bundle":
@@ -522,7 +513,7 @@ def export_package(
             "the source or the stick is damaged; nothing was left at the destination."
         )
     details: dict[str, object] = {"build": build_id, "to": str(target), "sha256": digest}
-    _audit(store, who, AuditAction.PACKAGE_EXPORT, f"{build.name} {build.version}", details)
+    _audit(store, actor, AuditAction.PACKAGE_EXPORT, f"{build.name} {build.version}", details)
     return target
 
 
@@ -531,7 +522,7 @@ def open_package(
     build_id: int,
     *,
     password: Secret | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
 ) -> OpenedPackage:
     """A registered build read back for editing; a bundle is unpacked into a private folder
@@ -541,8 +532,7 @@ def open_package(
     and encryption too), or a file swapped on a share or a stick would be rebuilt and signed
     with the bench's key as a genuine version, its planter's bulk token inside.
     """
-    who = actor or local_admin()
-    who.require(Permission.BUILD_PACKAGE)
+    actor.require(Permission.BUILD_PACKAGE)
     build = _build(store, build_id)
     output = Path(build.output)
     target = f"{build.name} {build.version}"
@@ -550,15 +540,15 @@ def open_package(
     try:
         if build.form == "project":
             _check_recorded(build, output / builder.PROJECT_XML)
-            opened = open_customizations(output / builder.PROJECT_XML)
+            opened = open_customizations(output / builder.PROJECT_XML, actor=actor)
         else:
             opened = _open_bundle(build, output, password, kdf_bounds)
     except InputError as error:
         details.update(ok=False, reason=type(error).__name__)
-        _audit(store, who, AuditAction.PACKAGE_OPEN, target, details)
+        _audit(store, actor, AuditAction.PACKAGE_OPEN, target, details)
         raise
     details["ok"] = True
-    _audit(store, who, AuditAction.PACKAGE_OPEN, target, details)
+    _audit(store, actor, AuditAction.PACKAGE_OPEN, target, details)
     return opened
 
 
@@ -639,15 +629,23 @@ def sweep_scratch() -> int:
     return len(left)
 
 
-def sweep_interrupted(store: Store) -> int:
+def sweep_interrupted(store: Store, *, actor: Actor) -> int:
     """What crashed builds and unpacks left behind, removed (the kiosk's start-up, after a
     crash): unpack staging folders, and builds marked unfinished. How many were removed."""
     staged = leftovers.sweep("unpack", bundle.STAGING_PREFIX)
-    return len(staged) + len(sweep_unfinished(store))
+    return len(staged) + len(sweep_unfinished(store, actor=actor))
 
 
-def open_customizations(path: Path) -> OpenedPackage:
-    """Any customizations.xml (the core reads it; what Joinery does not show is kept)."""
+#: The bundle's key-derivation cost and the bounds a bundle read back must stay within
+#: (a front end keeps them to pass on; tests make them cheap).
+KDF_COST = bundle.DEFAULT_COST
+KDF_BOUNDS = bundle.DEFAULT_BOUNDS
+
+
+def open_customizations(path: Path, *, actor: Actor) -> OpenedPackage:
+    """Any customizations.xml, to edit (the core reads it; what Joinery does not show is
+    kept); editing a package is building one."""
+    actor.require(Permission.BUILD_PACKAGE)
     read = wcd_xml.read_customizations(path)
     return OpenedPackage(read.spec, read.kept, path.parent, str(path))
 

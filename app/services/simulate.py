@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from app.compliance import simulate
 from app.compliance.facts import DeviceFacts, FactSource
 from app.security.roles import Actor, Permission
-from app.services.actors import local_admin
 from app.services.compliance import (
     assign,
     assigned_policy_names,
@@ -31,20 +30,19 @@ def simulate_checkins(
     seed: int = 7,
     clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> simulate.Drift:
     """Write about `rate` check-ins a second for `seconds` (demo data: admins only).
 
     With no policy assigned yet, the Baseline template is imported and assigned to every
     device first, so the check-ins have something to be judged against.
     """
-    who = actor or local_admin()
-    who.require(Permission.SEED_DEMO)
-    if not assigned_policy_names(store):
-        import_template(store, "baseline", actor=who, now=clock())
-        assign(store, "Baseline", all_devices=True, actor=who)
+    actor.require(Permission.SEED_DEMO)
+    if not assigned_policy_names(store, actor=actor):
+        import_template(store, "baseline", actor=actor, now=clock())
+        assign(store, "Baseline", all_devices=True, actor=actor)
         # Every device judged once: the seeded states (made up) give way to real ones.
-        reevaluate(store, now=clock(), actor=who)
+        reevaluate(store, now=clock(), actor=actor)
     low, high = store.id_range()
     silent: set[int] = set()
 
@@ -68,8 +66,8 @@ def simulate_checkins(
         return simulate.drift(last, at, rng, drift)
 
     def write(batch: list[DeviceFacts], now: datetime) -> None:
-        record_checkins(store, batch, actor=who, now=now, skip_unknown=True)
-        daily_snapshot(store, now=now, actor=who)
+        record_checkins(store, batch, actor=actor, now=now, skip_unknown=True)
+        daily_snapshot(store, now=now, actor=actor)
 
     drift = simulate.Drift()
     done = simulate.run(

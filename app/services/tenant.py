@@ -29,7 +29,6 @@ from app.errors import InputError
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.vault import Vault
-from app.services.actors import local_admin
 from app.services.compliance import policies
 from app.store import Store
 from app.tenant import network
@@ -91,7 +90,8 @@ class TenantStatus:
         }
 
 
-def tenant_status(store: Store) -> TenantStatus:
+def tenant_status(store: Store, *, actor: Actor) -> TenantStatus:
+    actor.require(Permission.VIEW)
     counts = store.outbox_counts()
     outbox = {
         "pending": sum(counts.get(str(state), 0) for state in OUTBOX_WAITING),
@@ -137,14 +137,14 @@ def connect_tenant(
     store: Store,
     request: ConnectRequest,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     show: Callable[[str], None] | None = None,
     session: requests.Session | None = None,
 ) -> TenantStatus:
     """Check the settings by getting a token (MSAL), then store them, the secret and the
     token cache sealed, with an audit entry, in one transaction. Nothing is stored when the
     token cannot be had. `show` gets the device-code message (a URL and a code)."""
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.CHANGE_SETTINGS)
     if request.device_code:
         kind = AuthKind.DEVICE_CODE
@@ -197,7 +197,7 @@ def connect_tenant(
             )
     finally:
         vault.lock()
-    return tenant_status(store)
+    return tenant_status(store, actor=actor)
 
 
 def _sealed(vault: Vault, column: str, credential: Credential | None) -> str | None:
@@ -206,7 +206,7 @@ def _sealed(vault: Vault, column: str, credential: Credential | None) -> str | N
     return vault.seal("tenant_connection", column, SEALED_ROW, credential.secret)
 
 
-def tenant_config(store: Store) -> TenantConfig:
+def _tenant_config(store: Store) -> TenantConfig:
     row = store.tenant_connection()
     if row is None:
         raise TenantNotConnected()
@@ -227,14 +227,12 @@ class QueueReport:
         return {"queued": len(self.queued), "serials": self.queued, "skipped": self.skipped}
 
 
-def queue_uploads(
-    store: Store, serials: Sequence[str] | None, *, actor: Actor | None = None
-) -> QueueReport:
+def queue_uploads(store: Store, serials: Sequence[str] | None, *, actor: Actor) -> QueueReport:
     """Queue hardware hashes for the tenant's Autopilot, with one audit entry, atomically.
     `serials` None: every device with a hash the tenant does not have yet."""
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.IMPORT)
-    tenant_config(store)  # refuse before anything piles up for no tenant
+    _tenant_config(store)  # refuse before anything piles up for no tenant
     report = QueueReport()
     at = now_iso()
     with store.transaction():
@@ -287,18 +285,19 @@ def queue_device_change(store: Store, before: Device | None, after: Device, acto
     return True
 
 
-def queue_policy(store: Store, name: str, *, actor: Actor | None = None) -> int:
+def queue_policy(store: Store, name: str, *, actor: Actor) -> int:
     """Queue a compliance policy for Intune (the setting tenant_push_policies must be on)."""
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.MANAGE_POLICIES)
     if not settings.get(store, "tenant_push_policies"):
         raise InputError(
             "pushing compliance policies to the tenant is off: an admin turns on the setting "
             "tenant_push_policies first"
         )
-    tenant_config(store)
+    _tenant_config(store)
     chosen = next(
-        (p for p in policies(store) if p.display_name.casefold() == name.casefold()), None
+        (p for p in policies(store, actor=who) if p.display_name.casefold() == name.casefold()),
+        None,
     )
     if chosen is None:
         raise InputError(f"there is no compliance policy called {name!r}")
@@ -337,11 +336,9 @@ def queue_policy(store: Store, name: str, *, actor: Actor | None = None) -> int:
 # -- parked items -------------------------------------------------------------------------------
 
 
-def retry_parked(
-    store: Store, item_ids: Sequence[int] | None, *, actor: Actor | None = None
-) -> int:
+def retry_parked(store: Store, item_ids: Sequence[int] | None, *, actor: Actor) -> int:
     """Send parked items again at the next sync (`item_ids` None: every parked item)."""
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.MANAGE_OUTBOX)
     with store.transaction():
         chosen = _parked(store, item_ids)
@@ -356,9 +353,9 @@ def retry_parked(
     return len(chosen)
 
 
-def drop_parked(store: Store, item_ids: Sequence[int], *, actor: Actor | None = None) -> int:
+def drop_parked(store: Store, item_ids: Sequence[int], *, actor: Actor) -> int:
     """Forget parked items for good (the change stays in Joinery, not in the tenant)."""
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.MANAGE_OUTBOX)
     with store.transaction():
         chosen = _parked(store, item_ids)
@@ -389,9 +386,9 @@ def _parked(store: Store, item_ids: Sequence[int] | None) -> list[OutboxItem]:
 # -- one device ---------------------------------------------------------------------------------
 
 
-def device_tenant_facts(store: Store, device_id: int, *, actor: Actor | None = None) -> TenantFacts:
+def device_tenant_facts(store: Store, device_id: int, *, actor: Actor) -> TenantFacts:
     """What the tenant says of one device ("In Autopilot", "Intune says") and what waits."""
-    (actor or local_admin()).require(Permission.VIEW)
+    actor.require(Permission.VIEW)
     return TenantFacts(
         autopilot=store.autopilot_facts(device_id),
         intune=store.intune_facts(device_id),
@@ -400,7 +397,8 @@ def device_tenant_facts(store: Store, device_id: int, *, actor: Actor | None = N
     )
 
 
-def autopilot_profiles(store: Store) -> list[tuple[str, str, str | None, str]]:
+def autopilot_profiles(store: Store, *, actor: Actor) -> list[tuple[str, str, str | None, str]]:
     """(id, name, description, read at) of the tenant's Autopilot deployment profiles, as
     last read (the setting tenant_read_profiles)."""
+    actor.require(Permission.VIEW)
     return store.tenant_profiles()

@@ -23,8 +23,8 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.vault import Vault
 from app.services import joins
-from app.services.actors import CancelCheck, Progress, local_admin
-from app.services.tenant import SEALED_ROW, tenant_config
+from app.services.actors import CancelCheck, Progress
+from app.services.tenant import SEALED_ROW, _tenant_config
 from app.store import Store
 from app.store.tenant_facts import MergeCounts
 from app.tenant import network, pull
@@ -81,7 +81,7 @@ class SyncOptions:
 
 def sync_once(
     store: Store,
-    actor: Actor | None = None,
+    actor: Actor,
     progress: Progress | None = None,
     cancelled: CancelCheck | None = None,
     *,
@@ -92,10 +92,10 @@ def sync_once(
     Raises TenantNotConnected, TenantUnreachable (the outbox kept as it was, "offline since"
     recorded), TenantRefused (sign-in), Cancelled; what was answered before stays recorded.
     """
-    who = actor or local_admin()
+    who = actor
     who.require(Permission.SYNC_TENANT)
     opts = options or SyncOptions()
-    config = tenant_config(store)
+    config = _tenant_config(store)
     row = store.tenant_connection()
     assert row is not None
     stop = cancelled or (lambda: False)

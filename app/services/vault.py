@@ -51,7 +51,9 @@ class VaultState:
         return not self.exists
 
 
-def vault_state(store: Store) -> VaultState:
+def vault_state(store: Store, *, actor: Actor) -> VaultState:
+    """Asked by anyone signed in: whether to offer the passphrase is no secret."""
+    actor.require(Permission.VIEW)
     row = store.active_vault_key()
     given = remembered_passphrase(store) or Secret.from_env(PASSPHRASE_ENV)
     return VaultState(
@@ -69,7 +71,7 @@ def open_vault(store: Store, actor: Actor, passphrase: Secret) -> VaultState:
 
     Raises WrongPassphrase (beside the field), InputError (too short), PermissionDenied.
     """
-    state = vault_state(store)
+    state = vault_state(store, actor=actor)
     if not state.needs_passphrase:
         return state  # the keyring (or an earlier entry) already opens it: nothing to keep
     if state.creating:
@@ -96,4 +98,4 @@ def open_vault(store: Store, actor: Actor, passphrase: Secret) -> VaultState:
             store.append_audit(actor.audit_name, AuditAction.VAULT_UNLOCK, "secrets vault")
     remember_passphrase(store, passphrase)
     log.info("vault of %s: admin passphrase accepted for this session", store.path)
-    return vault_state(store)
+    return vault_state(store, actor=actor)

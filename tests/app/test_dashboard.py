@@ -13,6 +13,7 @@ from app.domain import DeviceQuery
 from app.errors import InputError
 from app.services.demo import seed_compliance_history
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -22,7 +23,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     path = tmp_path_factory.mktemp("fleet") / "fleet.db"
     with Store.open(path) as store:
         demo.seed(store, 400, seed=3)
-        seed_compliance_history(store, days=6, now=NOW)
+        seed_compliance_history(store, days=6, now=NOW, actor=ADMIN)
     opened = Store.open(path)
     yield opened
     opened.close()
@@ -33,7 +34,7 @@ def listed(store: Store, query: DeviceQuery) -> int:
 
 
 def test_every_tile_agrees_with_its_list(fleet: Store) -> None:
-    board = services.dashboard(fleet, now=NOW)
+    board = services.dashboard(fleet, now=NOW, actor=ADMIN)
     assert [key for key, _ in services.TILES] == list(board.tiles)
     for key, count in board.tiles.items():
         assert count == listed(fleet, board.queries[key]), key
@@ -44,7 +45,7 @@ def test_every_tile_agrees_with_its_list(fleet: Store) -> None:
 
 
 def test_failing_settings_and_builds_drill_down_exactly(fleet: Store) -> None:
-    board = services.dashboard(fleet, now=NOW)
+    board = services.dashboard(fleet, now=NOW, actor=ADMIN)
     assert board.failing, "the demo fleet has failing settings"
     for setting, count in board.failing:
         query = DeviceQuery(failing=setting)
@@ -57,7 +58,7 @@ def test_failing_settings_and_builds_drill_down_exactly(fleet: Store) -> None:
 
 
 def test_combined_filters_count_rows_and_agree(fleet: Store) -> None:
-    board = services.dashboard(fleet, now=NOW)
+    board = services.dashboard(fleet, now=NOW, actor=ADMIN)
     build = board.builds[0][0]
     narrowed = services.drill_down(board.queries["noncompliant"], build=build, text="")
     assert narrowed.verdict == "noncompliant" and narrowed.build == build
@@ -71,31 +72,31 @@ def test_combined_filters_count_rows_and_agree(fleet: Store) -> None:
 
 
 def test_trend_enrolled_and_the_past(fleet: Store) -> None:
-    board = services.dashboard(fleet, now=NOW, days=30)
+    board = services.dashboard(fleet, now=NOW, days=30, actor=ADMIN)
     assert len(board.enrolled) == 30 and board.enrolled[-1][0] == "2026-11-29"
     assert [d for d, _ in board.trend] == sorted(d for d, _ in board.trend)
     assert len(board.trend) == 7  # six days back and today
-    past = services.dashboard_at(fleet, board.trend[0][0])
+    past = services.dashboard_at(fleet, board.trend[0][0], actor=ADMIN)
     assert past.as_of == board.trend[0][0]
     assert past.states == {**dict.fromkeys(board.states, 0), **board.trend[0][1]}
     with pytest.raises(InputError, match="no snapshot"):
-        services.dashboard_at(fleet, "2001-01-01")
+        services.dashboard_at(fleet, "2001-01-01", actor=ADMIN)
     with pytest.raises(InputError, match="not a date"):
-        services.dashboard_at(fleet, "yesterday")
+        services.dashboard_at(fleet, "yesterday", actor=ADMIN)
 
 
 def test_daily_snapshot_is_taken_once_a_day(tmp_path: Path) -> None:
     with Store.open(tmp_path / "d.db") as store:
         demo.seed(store, 20, seed=1)
-        assert services.daily_snapshot(store, now=NOW) is not None
-        assert services.daily_snapshot(store, now=NOW) is None
+        assert services.daily_snapshot(store, now=NOW, actor=ADMIN) is not None
+        assert services.daily_snapshot(store, now=NOW, actor=ADMIN) is None
         assert store.snapshot_at("2026-11-29") is not None
 
 
 def test_counters_follow_writes(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
         demo.seed(store, 50, seed=2)
-        build = services.dashboard(store, now=NOW).builds[0][0]
+        build = services.dashboard(store, now=NOW, actor=ADMIN).builds[0][0]
         before = store.count_devices(DeviceQuery(build=build))
         device = next(store.iter_devices(DeviceQuery(build=build)))
         with store.transaction():

@@ -16,6 +16,7 @@ from app.errors import InputError
 from app.security.roles import Actor, PermissionDenied, Role
 from app.services import EnrollRequest
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 TECH = Actor("tom", Role.TECHNICIAN)
 
@@ -90,7 +91,7 @@ def test_imported_record_is_enrolled_not_duplicated(store: Store, tmp_path: Path
     rows = demo.autopilot_rows(1, group_tag="Sales")
     path = tmp_path / "a.csv"
     path.write_bytes(demo.capture_csv(rows))
-    services.import_autopilot(store, [path])
+    services.import_autopilot(store, [path], actor=ADMIN)
     result = services.enroll_device(store, EnrollRequest(rows[0].serial), actor=TECH)
     assert not result.created and store.count_devices() == 1
     assert result.device.group_tag == "Sales" and result.device.lineage == 1
@@ -190,11 +191,12 @@ def test_a_cart_lands_whole_or_not_at_all(tenant: Store) -> None:
 
 
 def test_wizard_answers_override_the_profile_entirely(store: Store) -> None:
-    services.save_profile(store, "Bench", Answers(second_keyboard="00000407"))
+    services.save_profile(store, "Bench", Answers(second_keyboard="00000407"), actor=ADMIN)
     answers = Answers(second_keyboard=None, hello_pin_minimum=8, edition="Windows 11 Education")
     result = services.enroll_device(
         store,
         EnrollRequest("WIZ00001", "Bench", answers=answers, manufacturer="Contoso", model="Book 3"),
+        actor=ADMIN,
     )
     stored = json.loads(store.enrollment_json(result.device.id) or "{}")
     assert stored["second_keyboard"] is None and stored["hello_pin_minimum"] == 8
@@ -203,29 +205,31 @@ def test_wizard_answers_override_the_profile_entirely(store: Store) -> None:
     assert result.device.profile == "Bench"
     with pytest.raises(InputError, match="Hello PIN"):
         services.enroll_device(
-            store, EnrollRequest("WIZ00002", answers=Answers(hello_pin_minimum=3))
+            store, EnrollRequest("WIZ00002", answers=Answers(hello_pin_minimum=3)), actor=ADMIN
         )
 
 
 def test_windows_server_joins_only_as_an_azure_vm(store: Store) -> None:
     server = Answers(edition="Windows Server 2022 Datacenter", build="10.0.20348")
     with pytest.raises(InputError, match="Azure"):
-        services.enroll_device(store, EnrollRequest("SRV00001", answers=server))
+        services.enroll_device(store, EnrollRequest("SRV00001", answers=server), actor=ADMIN)
     vm = Answers(edition="Windows Server 2022 Datacenter", build="10.0.20348", azure_vm=True)
-    result = services.enroll_device(store, EnrollRequest("SRV00001", answers=vm))
+    result = services.enroll_device(store, EnrollRequest("SRV00001", answers=vm), actor=ADMIN)
     assert "do not enroll in MDM" in result.verdict.reason
 
 
 def test_label_sheets_are_written_and_audited(store: Store, tmp_path: Path) -> None:
     serials = [f"SHEET{n:03d}" for n in range(31)]
-    services.enroll_devices(store, [EnrollRequest(s) for s in serials])
-    sheet = services.write_label_sheet(store, serials, tmp_path / "s.pdf", layout="A4_3x10")
+    services.enroll_devices(store, [EnrollRequest(s) for s in serials], actor=ADMIN)
+    sheet = services.write_label_sheet(
+        store, serials, tmp_path / "s.pdf", layout="A4_3x10", actor=ADMIN
+    )
     pages = re.findall(rb"/Type\s*/Page[^s]", sheet.read_bytes())
     assert len(pages) == 2  # 30 labels a sheet: the 31st starts a second page
     with pytest.raises(InputError, match="layout"):
-        services.write_label_sheet(store, serials, tmp_path / "x.pdf", layout="A5")
+        services.write_label_sheet(store, serials, tmp_path / "x.pdf", layout="A5", actor=ADMIN)
     with pytest.raises(InputError, match="NOPE"):
-        services.write_label_sheet(store, ["NOPE"], tmp_path / "y.pdf")
+        services.write_label_sheet(store, ["NOPE"], tmp_path / "y.pdf", actor=ADMIN)
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
     entry = store.audit_entries(action="label.print")[0]
     assert entry.details["layout"] == "A4_3x10" and entry.details["serials"] == serials

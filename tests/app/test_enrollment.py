@@ -11,6 +11,7 @@ from app import demo, naming, services
 from app.enrollment import DEFAULT_NAME_TEMPLATE, Answers
 from app.services import EnrollRequest
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 
 def demo_serials() -> list[str]:
@@ -41,10 +42,10 @@ def test_the_default_template_names_any_vendor_serial(vendor: demo.Vendor, seed:
 
 
 def test_a_surface_serial_enrolls_with_the_default_profile(store: Store) -> None:
-    preview = services.preview_enrollment(store, "012345678912", None)
+    preview = services.preview_enrollment(store, "012345678912", None, actor=ADMIN)
     assert preview.ready, preview.problem
     assert preview.name == "PC-012345678912"  # 15 bytes exactly
-    result = services.enroll_device(store, EnrollRequest("012345678912"))
+    result = services.enroll_device(store, EnrollRequest("012345678912"), actor=ADMIN)
     assert result.device.device_name == "PC-012345678912"
 
 

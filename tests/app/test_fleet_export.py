@@ -17,6 +17,7 @@ from app.errors import Cancelled
 from app.security.roles import Actor, PermissionDenied, Role
 from app.services.fleet_export import ENTRA_HEADER, JOINERY_HEADER, export_devices_csv
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 LEAD = Actor("lena", Role.LEAD)
 ENTRA_LINE = (
@@ -99,7 +100,7 @@ def test_entra_mappings(store: Store, tmp_path: Path) -> None:
         ),
     )
     out = tmp_path / "entra.csv"
-    export_devices_csv(store, DeviceQuery(), out, layout="entra")
+    export_devices_csv(store, DeviceQuery(), out, layout="entra", actor=ADMIN)
     rows = [dict(zip(ENTRA_HEADER, r, strict=True)) for r in read(out)[1:]]
     one, two, three = rows
     assert one["displayName"] == "ACME-PF1" and one["joinType (trustType)"] == "AzureAd"
@@ -115,7 +116,7 @@ def test_entra_mappings(store: Store, tmp_path: Path) -> None:
 
 def test_bom_present(fleet: Store, tmp_path: Path) -> None:
     out = tmp_path / "fleet.csv"
-    export_devices_csv(fleet, DeviceQuery(state="noncompliant"), out)
+    export_devices_csv(fleet, DeviceQuery(state="noncompliant"), out, actor=ADMIN)
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -130,14 +131,18 @@ def test_bom_present(fleet: Store, tmp_path: Path) -> None:
 )
 def test_list_and_count_agree(fleet: Store, tmp_path: Path, query: DeviceQuery) -> None:
     out = tmp_path / "fleet.csv"
-    result = export_devices_csv(fleet, query, out, layout="entra")
+    result = export_devices_csv(fleet, query, out, layout="entra", actor=ADMIN)
     assert result.devices == len(read(out)) - 1 == fleet.count_devices(query)
 
 
 def test_progress_reaches_the_total(fleet: Store, tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     export_devices_csv(
-        fleet, DeviceQuery(), tmp_path / "f.csv", progress=lambda d, t: seen.append((d, t))
+        fleet,
+        DeviceQuery(),
+        tmp_path / "f.csv",
+        progress=lambda d, t: seen.append((d, t)),
+        actor=ADMIN,
     )
     assert seen[0] == (0, 1300) and seen[-1] == (1300, 1300)
 
@@ -157,11 +162,11 @@ def test_formula_cells_are_neutralised(tmp_path: Path, prefix: str, rest: str, c
     with Store.memory() as store:
         add(store, device_row(1, "SER1", **{column: value}))
         out = tmp_path / "evil.csv"
-        export_devices_csv(store, DeviceQuery(), out, layout="joinery")
+        export_devices_csv(store, DeviceQuery(), out, layout="joinery", actor=ADMIN)
         cells = read(out)[1]
         assert "'" + value in cells
         assert not any(c.startswith(TRIGGERS) for c in cells)
-        export_devices_csv(store, DeviceQuery(), out, layout="entra")
+        export_devices_csv(store, DeviceQuery(), out, layout="entra", actor=ADMIN)
         cells = read(out)[1]
         assert column == "group_tag" or "'" + value in cells  # Entra has no group tag column
         assert not any(c.startswith(TRIGGERS) for c in cells)
@@ -171,7 +176,7 @@ def test_cancel_leaves_no_file_and_no_audit(fleet: Store, tmp_path: Path) -> Non
     out = tmp_path / "fleet.csv"
     calls = iter(range(100))
     with pytest.raises(Cancelled):
-        export_devices_csv(fleet, DeviceQuery(), out, cancel=lambda: next(calls) >= 2)
+        export_devices_csv(fleet, DeviceQuery(), out, cancel=lambda: next(calls) >= 2, actor=ADMIN)
     assert not out.exists()
     assert list(tmp_path.glob("*.tmp")) == list(tmp_path.glob(".*.tmp")) == []
     assert fleet.audit_entries(action="fleet.export") == []
@@ -181,7 +186,7 @@ def test_cancel_keeps_an_earlier_file(fleet: Store, tmp_path: Path) -> None:
     out = tmp_path / "fleet.csv"
     out.write_text("earlier", encoding="utf-8")
     with pytest.raises(Cancelled):
-        export_devices_csv(fleet, DeviceQuery(), out, cancel=lambda: True)
+        export_devices_csv(fleet, DeviceQuery(), out, cancel=lambda: True, actor=ADMIN)
     assert out.read_text(encoding="utf-8") == "earlier"
 
 

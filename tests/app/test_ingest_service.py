@@ -13,6 +13,7 @@ from app.cli import cli
 from app.errors import InputError
 from app.services import EnrollRequest
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 DATA = Path(__file__).parent.parent / "data"
 REPORT = DATA / "collector" / "sample-report.json"
@@ -22,12 +23,12 @@ SERIALS = ("PF4XK2QZ", "5CG3471KQD", "8H2KQ73", "0000-4411-3842-5177-0512-6601-2
 
 
 def enroll(store: Store, serials: tuple[str, ...] = SERIALS) -> None:
-    services.enroll_devices(store, [EnrollRequest(s) for s in serials])
+    services.enroll_devices(store, [EnrollRequest(s) for s in serials], actor=ADMIN)
 
 
 def test_reports_and_an_intune_export_are_recorded_at_once(store: Store) -> None:
     enroll(store)
-    report = services.ingest_files(store, [REPORT, PARTIAL, EXPORT])
+    report = services.ingest_files(store, [REPORT, PARTIAL, EXPORT], actor=ADMIN)
     assert report.read == report.recorded == 6  # 2 reports + 4 Windows rows
     assert [f["kind"] for f in report.files] == ["report", "report", "intuneExport"]
     assert report.rejected == []
@@ -42,7 +43,7 @@ def test_reports_and_an_intune_export_are_recorded_at_once(store: Store) -> None
 def test_a_report_of_an_unknown_serial_refuses_the_whole_batch(store: Store) -> None:
     enroll(store, SERIALS[:1])  # the partial report's 5CG3471KQD is not known
     with pytest.raises(InputError) as caught:
-        services.ingest_files(store, [REPORT, PARTIAL, EXPORT])
+        services.ingest_files(store, [REPORT, PARTIAL, EXPORT], actor=ADMIN)
     (problem,) = caught.value.problems
     assert problem.file == PARTIAL.name and "5CG3471KQD" in problem.reason
     device = store.device_by_serial("PF4XK2QZ")
@@ -52,7 +53,7 @@ def test_a_report_of_an_unknown_serial_refuses_the_whole_batch(store: Store) -> 
 
 def test_an_intune_export_creates_the_devices_it_does_not_know(store: Store) -> None:
     enroll(store, SERIALS[:1])
-    report = services.ingest_files(store, [EXPORT])
+    report = services.ingest_files(store, [EXPORT], actor=ADMIN)
     assert (report.recorded, report.created, report.rejected) == (4, 3, [])
     created = store.device_by_serial("8H2KQ73")
     assert created is not None and created.origin == "intuneExport"
@@ -62,7 +63,7 @@ def test_an_intune_export_creates_the_devices_it_does_not_know(store: Store) -> 
 
 def test_skip_invalid_records_the_good_ones(store: Store) -> None:
     enroll(store, SERIALS[:1])
-    report = services.ingest_files(store, [REPORT, PARTIAL, EXPORT], skip_invalid=True)
+    report = services.ingest_files(store, [REPORT, PARTIAL, EXPORT], skip_invalid=True, actor=ADMIN)
     assert report.recorded == 5  # one report and the export's four Windows rows
     assert [r["file"] for r in report.rejected] == [PARTIAL.name]
 

@@ -21,6 +21,7 @@ from app.services import EnrollRequest
 from app.store import Store
 from app.store.schema import migrations
 from app.timeutil import iso, now_iso, utcnow
+from tests.helpers.actors import ADMIN
 
 DATA = Path(__file__).parent.parent / "data"
 SAMPLE = json.loads((DATA / "collector" / "sample-report.json").read_text(encoding="utf-8"))
@@ -56,7 +57,7 @@ def intune_export(folder: Path, serial: str, at: str) -> Path:
 
 
 def bench(store: Store, serial: str = SERIAL, **kwargs: object) -> Device:
-    return services.enroll_device(store, EnrollRequest(serial, **kwargs)).device  # type: ignore[arg-type]
+    return services.enroll_device(store, EnrollRequest(serial, **kwargs), actor=ADMIN).device  # type: ignore[arg-type]
 
 
 def status(store: Store, serial: str = SERIAL) -> str:
@@ -76,7 +77,7 @@ def test_a_bench_enrollment_is_prepared_not_enrolled(store: Store) -> None:
 
 def test_a_report_saying_the_device_joined_confirms_it(store: Store, tmp_path: Path) -> None:
     bench(store)
-    ingested = services.ingest_files(store, [report(tmp_path, joined=True)])
+    ingested = services.ingest_files(store, [report(tmp_path, joined=True)], actor=ADMIN)
     assert ingested.joins_confirmed == 1
     assert status(store) == "enrolled"
     device = store.device_by_serial(SERIAL)
@@ -96,21 +97,26 @@ def test_a_report_that_does_not_say_joined_confirms_nothing(
     """A collector run at the OOBE (to collect the hash) proves the device booted, not that
     it joined; a 1.0 report does not say."""
     bench(store)
-    assert services.ingest_files(store, [report(tmp_path, joined=joined)]).joins_confirmed == 0
+    assert (
+        services.ingest_files(store, [report(tmp_path, joined=joined)], actor=ADMIN).joins_confirmed
+        == 0
+    )
     assert status(store) == "prepared"
 
 
 def test_a_check_in_from_before_the_bench_confirms_nothing(store: Store, tmp_path: Path) -> None:
     bench(store)
     earlier = iso(utcnow() - timedelta(days=2))
-    services.ingest_files(store, [report(tmp_path, at=earlier, joined=True)])
-    services.ingest_files(store, [intune_export(tmp_path, SERIAL, earlier)])
+    services.ingest_files(store, [report(tmp_path, at=earlier, joined=True)], actor=ADMIN)
+    services.ingest_files(store, [intune_export(tmp_path, SERIAL, earlier)], actor=ADMIN)
     assert status(store) == "prepared"
 
 
 def test_intune_listing_the_device_confirms_it(store: Store, tmp_path: Path) -> None:
     bench(store)
-    ingested = services.ingest_files(store, [intune_export(tmp_path, SERIAL, now_iso())])
+    ingested = services.ingest_files(
+        store, [intune_export(tmp_path, SERIAL, now_iso())], actor=ADMIN
+    )
     assert ingested.joins_confirmed == 1 and status(store) == "enrolled"
     device = store.device_by_serial(SERIAL)
     assert device is not None
@@ -120,13 +126,13 @@ def test_intune_listing_the_device_confirms_it(store: Store, tmp_path: Path) -> 
 def test_the_tenant_confirms_it(store: Store) -> None:
     bench(store)
     facts = DeviceFacts(SERIAL, now_iso(), FactSource.TENANT, reported_compliance="compliant")
-    assert services.record_checkins(store, [facts]).joins_confirmed == 1
+    assert services.record_checkins(store, [facts], actor=ADMIN).joins_confirmed == 1
     assert status(store) == "enrolled"
 
 
 def test_a_reimage_at_the_bench_prepares_the_device_again(store: Store, tmp_path: Path) -> None:
     bench(store)
-    services.ingest_files(store, [intune_export(tmp_path, SERIAL, now_iso())])
+    services.ingest_files(store, [intune_export(tmp_path, SERIAL, now_iso())], actor=ADMIN)
     assert status(store) == "enrolled"
     again = bench(store, update=True)
     assert again.enrollment_status == "prepared"
@@ -135,8 +141,8 @@ def test_a_reimage_at_the_bench_prepares_the_device_again(store: Store, tmp_path
 def test_registered_devices_stay_registered_at_a_check_in(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(1)
     (tmp_path / "hash.csv").write_bytes(demo.capture_csv(rows))
-    services.import_autopilot(store, [tmp_path / "hash.csv"])
-    services.ingest_files(store, [intune_export(tmp_path, rows[0].serial, now_iso())])
+    services.import_autopilot(store, [tmp_path / "hash.csv"], actor=ADMIN)
+    services.ingest_files(store, [intune_export(tmp_path, rows[0].serial, now_iso())], actor=ADMIN)
     assert status(store, rows[0].serial) == "registered"
 
 
@@ -180,20 +186,23 @@ def test_older_bench_enrollments_without_a_check_in_become_prepared(db_path: Pat
 
 
 def test_an_autopilot_enrollment_without_a_hash_says_how_to_collect_it(store: Store) -> None:
-    result = services.enroll_device(store, EnrollRequest(SERIAL, overrides=AUTOPILOT))
+    result = services.enroll_device(store, EnrollRequest(SERIAL, overrides=AUTOPILOT), actor=ADMIN)
     (warning,) = result.warnings
     assert f"No hardware hash is recorded for {SERIAL}" in warning
     assert "Get-JoineryReport.ps1" in warning and "Get-WindowsAutopilotInfo" in warning
     assert result.as_json()["warnings"] == [warning]
-    preview = services.preview_enrollment(store, "PF4XK2QY", None)
+    preview = services.preview_enrollment(store, "PF4XK2QY", None, actor=ADMIN)
     assert preview.warning is None  # the Default profile is not Autopilot
 
 
 def test_an_autopilot_preview_warns_before_enter(store: Store) -> None:
     services.save_profile(
-        store, "AP", services.profile(store, None).with_overrides(**dict(AUTOPILOT))
+        store,
+        "AP",
+        services.profile(store, None, actor=ADMIN).with_overrides(**dict(AUTOPILOT)),
+        actor=ADMIN,
     )
-    preview = services.preview_enrollment(store, SERIAL, "AP")
+    preview = services.preview_enrollment(store, SERIAL, "AP", actor=ADMIN)
     assert preview.ready and preview.warning is not None
     assert "No hardware hash" in preview.warning
 
@@ -201,10 +210,12 @@ def test_an_autopilot_preview_warns_before_enter(store: Store) -> None:
 def test_no_warning_when_the_hash_is_known_or_not_needed(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(1)
     (tmp_path / "hash.csv").write_bytes(demo.capture_csv(rows))
-    services.import_autopilot(store, [tmp_path / "hash.csv"])
-    hashed = services.enroll_device(store, EnrollRequest(rows[0].serial, overrides=AUTOPILOT))
+    services.import_autopilot(store, [tmp_path / "hash.csv"], actor=ADMIN)
+    hashed = services.enroll_device(
+        store, EnrollRequest(rows[0].serial, overrides=AUTOPILOT), actor=ADMIN
+    )
     assert hashed.warnings == ()
-    assert services.enroll_device(store, EnrollRequest("PF4XK2QY")).warnings == ()
+    assert services.enroll_device(store, EnrollRequest("PF4XK2QY"), actor=ADMIN).warnings == ()
 
 
 def test_enroll_json_carries_the_warning_and_the_status(db_path: Path) -> None:
@@ -218,14 +229,16 @@ def test_enroll_json_carries_the_warning_and_the_status(db_path: Path) -> None:
 
 
 def test_a_collector_report_gives_a_device_its_missing_hash(store: Store, tmp_path: Path) -> None:
-    device = services.enroll_device(store, EnrollRequest(SERIAL, overrides=AUTOPILOT)).device
+    device = services.enroll_device(
+        store, EnrollRequest(SERIAL, overrides=AUTOPILOT), actor=ADMIN
+    ).device
     assert not device.has_hash
-    ingested = services.ingest_files(store, [report(tmp_path)])
+    ingested = services.ingest_files(store, [report(tmp_path)], actor=ADMIN)
     assert ingested.hashes_recorded == 1
     (entry,) = store.device_lineage(device.id)
     assert entry.hardware_hash == SAMPLE["device"]["hardwareHash"]
     assert entry.source == "check-in report"
-    exported = services.export_autopilot(store, tmp_path / "intune")
+    exported = services.export_autopilot(store, tmp_path / "intune", actor=ADMIN)
     assert exported.devices == 1 and exported.skipped == []
     history = store.device_history(device.id)[0]
     assert history.note == "hardware hash from the device's check-in report"
@@ -235,8 +248,8 @@ def test_a_collector_report_gives_a_device_its_missing_hash(store: Store, tmp_pa
 def test_a_known_hash_is_not_replaced_by_a_report(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(1)
     (tmp_path / "hash.csv").write_bytes(demo.capture_csv(rows))
-    services.import_autopilot(store, [tmp_path / "hash.csv"])
-    services.ingest_files(store, [report(tmp_path, rows[0].serial)])
+    services.import_autopilot(store, [tmp_path / "hash.csv"], actor=ADMIN)
+    services.ingest_files(store, [report(tmp_path, rows[0].serial)], actor=ADMIN)
     device = store.device_by_serial(rows[0].serial)
     assert device is not None
     (entry,) = store.device_lineage(device.id)

@@ -28,6 +28,7 @@ from app.store import Store
 from app.store.schema import SCHEMA_VERSION
 from tests.app.provisioning.conftest import write_certificate
 from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS, SIGNER
+from tests.helpers.actors import ADMIN
 
 LEAD = Actor("lena", Role.LEAD)
 TECH = Actor("tom", Role.TECHNICIAN)
@@ -110,11 +111,11 @@ def test_build_records_row_and_audit_without_secrets(
 
 
 def test_next_version_bumps_for_a_known_name(store: Store, payload: Path, tmp_path: Path) -> None:
-    assert services.next_version(store, "Bench-Entra") == "1.0"
+    assert services.next_version(store, "Bench-Entra", actor=ADMIN) == "1.0"
     build(store, make_spec(payload), tmp_path / "out")
-    assert services.next_version(store, "bench-entra") == "1.1"
+    assert services.next_version(store, "bench-entra", actor=ADMIN) == "1.1"
     build(store, make_spec(payload, version="1.9"), tmp_path / "out")
-    assert services.next_version(store, "Bench-Entra") == "1.10"
+    assert services.next_version(store, "Bench-Entra", actor=ADMIN) == "1.10"
     with pytest.raises(InputError, match="build it as version 1.10"):
         build(store, make_spec(payload), tmp_path / "out")
 
@@ -158,9 +159,9 @@ def test_failed_record_removes_the_output(
 
 def test_listing_counts_days_and_revoke_steps(store: Store, payload: Path, tmp_path: Path) -> None:
     build(store, make_spec(payload), tmp_path / "out")
-    listing = services.list_packages(store, today=TODAY + dt.timedelta(days=80))[0]
+    listing = services.list_packages(store, today=TODAY + dt.timedelta(days=80), actor=ADMIN)[0]
     assert listing.days_left == 10 and listing.expiring and not listing.expired
-    later = services.list_packages(store, today=TODAY + dt.timedelta(days=95))[0]
+    later = services.list_packages(store, today=TODAY + dt.timedelta(days=95), actor=ADMIN)[0]
     assert later.expired
     steps = services.revoke_steps(listing.build, today=TODAY)
     assert any(listing.build.token_account in step for step in steps)  # type: ignore[operator]
@@ -175,7 +176,7 @@ def test_devices_record_which_package_provisioned_them(
     build_id = store.package_builds()[0].id
     serial = next(iter(store.iter_devices(DeviceQuery()))).serial
     services.record_provisioned(store, str(serial), build_id, actor=TECH)
-    assert [d.serial for d in services.devices_of_package(store, build_id)] == [serial]
+    assert [d.serial for d in services.devices_of_package(store, build_id, actor=ADMIN)] == [serial]
     assert store.package_builds()[0].devices == 1
     assert store.audit_entries(action="package.provisioned")[0].target == serial
     with pytest.raises(InputError, match="no device"):
@@ -192,6 +193,7 @@ def test_verify_and_export_are_audited(store: Store, payload: Path, tmp_path: Pa
         password=Secret(PASSWORD),
         trust_keys=pinned,
         kdf_bounds=CHEAP_BOUNDS,
+        actor=ADMIN,
     )
     assert verdict.sha256 == row.sha256
     entry = store.audit_entries(action="package.verify")[0]
@@ -203,6 +205,7 @@ def test_verify_and_export_are_audited(store: Store, payload: Path, tmp_path: Pa
             password=Secret("wrong" * 5),
             trust_keys=pinned,
             kdf_bounds=CHEAP_BOUNDS,
+            actor=ADMIN,
         )
     assert store.audit_entries(action="package.verify")[0].details["ok"] is False
     copy = services.export_package(store, row.id, tmp_path / "usb", actor=LEAD)
@@ -237,7 +240,7 @@ def test_reopen_a_bundle_keeps_the_spec_and_discards_the_scratch(
         opened.spec,
         info=dataclasses.replace(
             opened.spec.info,
-            version=services.next_version(store, row.name),
+            version=services.next_version(store, row.name, actor=ADMIN),
             password=Secret(PASSWORD),
         ),
         account=dataclasses.replace(

@@ -13,6 +13,7 @@ from app.errors import Cancelled, InputError
 from app.security.roles import Actor, PermissionDenied, Role
 from app.services import ImportRejected
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 LEAD = Actor("lena", Role.LEAD)
 TECHNICIAN = Actor("tom", Role.TECHNICIAN)
@@ -45,13 +46,13 @@ def test_import_creates_devices_lineage_history_and_audit(store: Store, tmp_path
 
 def test_reimport_updates_same_hash_and_records_reimage(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(10)
-    services.import_autopilot(store, [write(tmp_path / "first.csv", rows)])
+    services.import_autopilot(store, [write(tmp_path / "first.csv", rows)], actor=ADMIN)
     again = [
         replace(rows[0], group_tag="Finance"),
         rows[1],
         replace(rows[2], hardware_hash=demo.autopilot_rows(1, seed=99)[0].hardware_hash),
     ]
-    report = services.import_autopilot(store, [write(tmp_path / "second.csv", again)])
+    report = services.import_autopilot(store, [write(tmp_path / "second.csv", again)], actor=ADMIN)
     assert (report.imported, report.updated, report.unchanged, report.reimaged) == (0, 1, 1, 1)
     assert store.count_devices() == 10  # never a duplicate row
     reimaged = store.device_by_serial(rows[2].serial)
@@ -67,9 +68,9 @@ def test_reimport_updates_same_hash_and_records_reimage(store: Store, tmp_path: 
 
 def test_serial_matching_ignores_case(store: Store, tmp_path: Path) -> None:
     rows = [replace(r, serial=r.serial + "ab") for r in demo.autopilot_rows(3)]
-    services.import_autopilot(store, [write(tmp_path / "a.csv", rows)])
+    services.import_autopilot(store, [write(tmp_path / "a.csv", rows)], actor=ADMIN)
     upper = [replace(r, serial=r.serial.upper()) for r in rows]
-    report = services.import_autopilot(store, [write(tmp_path / "b.csv", upper)])
+    report = services.import_autopilot(store, [write(tmp_path / "b.csv", upper)], actor=ADMIN)
     assert report.unchanged == 3 and store.count_devices() == 3
 
 
@@ -81,7 +82,7 @@ def test_one_bad_row_rejects_the_whole_import(store: Store, tmp_path: Path) -> N
     bad = write(tmp_path / "bad.csv", bad_rows)
     before = snapshot(store)
     with pytest.raises(ImportRejected) as caught:
-        services.import_autopilot(store, [good, bad])
+        services.import_autopilot(store, [good, bad], actor=ADMIN)
     assert snapshot(store) == before
     (problem,) = caught.value.report.rejected
     assert problem["file"] == str(bad) and problem["line"] == 52
@@ -94,7 +95,7 @@ def test_skip_invalid_lands_valid_rows_and_reports_the_rest(store: Store, tmp_pa
     rows[3] = replace(rows[3], assigned_user="not-an-upn")
     rows[7] = replace(rows[7], serial="BAD,SERIAL")
     path = write(tmp_path / "mixed.csv", rows, encoding="utf-8")
-    report = services.import_autopilot(store, [path], skip_invalid=True)
+    report = services.import_autopilot(store, [path], skip_invalid=True, actor=ADMIN)
     assert report.imported == 18 and report.committed
     assert sorted(r["line"] for r in report.rejected) == [5, 9]
     assert store.device_by_serial(rows[3].serial) is None
@@ -107,14 +108,16 @@ def test_duplicate_serial_across_files_is_rejected(store: Store, tmp_path: Path)
     one = write(tmp_path / "one.csv", rows)
     two = write(tmp_path / "two.csv", [rows[2]])
     with pytest.raises(ImportRejected) as caught:
-        services.import_autopilot(store, [one, two])
+        services.import_autopilot(store, [one, two], actor=ADMIN)
     (problem,) = caught.value.report.rejected
     assert problem["file"] == str(two) and "line 4" in str(problem["reason"])
     assert store.count_devices() == 0
 
 
 def test_cancel_leaves_the_database_as_it_was(store: Store, tmp_path: Path) -> None:
-    services.import_autopilot(store, [write(tmp_path / "seed.csv", demo.autopilot_rows(5, seed=1))])
+    services.import_autopilot(
+        store, [write(tmp_path / "seed.csv", demo.autopilot_rows(5, seed=1))], actor=ADMIN
+    )
     before = snapshot(store)
     files = [
         write(tmp_path / f"f{i}.csv", demo.autopilot_rows(600, seed=100 + i)) for i in range(3)
@@ -126,7 +129,7 @@ def test_cancel_leaves_the_database_as_it_was(store: Store, tmp_path: Path) -> N
 
     with pytest.raises(Cancelled):
         services.import_autopilot(
-            store, files, progress=lambda d, t: seen.append(d), cancelled=cancelled
+            store, files, progress=lambda d, t: seen.append(d), cancelled=cancelled, actor=ADMIN
         )
     assert snapshot(store) == before
 
@@ -134,7 +137,7 @@ def test_cancel_leaves_the_database_as_it_was(store: Store, tmp_path: Path) -> N
 def test_progress_reaches_the_total(store: Store, tmp_path: Path) -> None:
     files = [write(tmp_path / f"f{i}.csv", demo.autopilot_rows(300, seed=i)) for i in range(2)]
     calls: list[tuple[int, int]] = []
-    services.import_autopilot(store, files, progress=lambda d, t: calls.append((d, t)))
+    services.import_autopilot(store, files, progress=lambda d, t: calls.append((d, t)), actor=ADMIN)
     total = sum(f.stat().st_size for f in files)
     assert calls[-1] == (total, total)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
@@ -142,13 +145,13 @@ def test_progress_reaches_the_total(store: Store, tmp_path: Path) -> None:
 
 def test_missing_file_is_an_input_error(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read the file"):
-        services.import_autopilot(store, [tmp_path / "nope.csv"])
+        services.import_autopilot(store, [tmp_path / "nope.csv"], actor=ADMIN)
 
 
 def test_export_round_trips_through_the_reader(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(1001, group_tag="Lab")
-    services.import_autopilot(store, [write(tmp_path / "in.csv", rows)])
-    report = services.export_autopilot(store, tmp_path / "out")
+    services.import_autopilot(store, [write(tmp_path / "in.csv", rows)], actor=ADMIN)
+    report = services.export_autopilot(store, tmp_path / "out", actor=ADMIN)
     assert report.devices == 1001
     assert [Path(f).name for f in report.files] == [
         "autopilot-001.csv",
@@ -164,14 +167,20 @@ def test_export_round_trips_through_the_reader(store: Store, tmp_path: Path) -> 
 
 def test_export_by_group_tag_and_nothing_to_export(store: Store, tmp_path: Path) -> None:
     services.import_autopilot(
-        store, [write(tmp_path / "a.csv", demo.autopilot_rows(4, seed=1, group_tag="A"))]
+        store,
+        [write(tmp_path / "a.csv", demo.autopilot_rows(4, seed=1, group_tag="A"))],
+        actor=ADMIN,
     )
     services.import_autopilot(
-        store, [write(tmp_path / "b.csv", demo.autopilot_rows(6, seed=2, group_tag="B"))]
+        store,
+        [write(tmp_path / "b.csv", demo.autopilot_rows(6, seed=2, group_tag="B"))],
+        actor=ADMIN,
     )
-    assert services.export_autopilot(store, tmp_path / "outb", group_tag="B").devices == 6
+    assert (
+        services.export_autopilot(store, tmp_path / "outb", group_tag="B", actor=ADMIN).devices == 6
+    )
     with pytest.raises(InputError, match="no devices with group tag 'C'"):
-        services.export_autopilot(store, tmp_path / "outc", group_tag="C")
+        services.export_autopilot(store, tmp_path / "outc", group_tag="C", actor=ADMIN)
 
 
 def test_export_refuses_non_ascii_tags_and_users_outside_the_tenant(
@@ -181,9 +190,11 @@ def test_export_refuses_non_ascii_tags_and_users_outside_the_tenant(
     rows[0] = replace(rows[0], group_tag="Köln")
     rows[1] = replace(rows[1], assigned_user="megan@fabrikam.com")
     rows[2] = replace(rows[2], assigned_user="alex@contoso.com")
-    services.import_autopilot(store, [write(tmp_path / "in.csv", rows)])
+    services.import_autopilot(store, [write(tmp_path / "in.csv", rows)], actor=ADMIN)
     with pytest.raises(InputError, match="cannot export 3 value") as caught:
-        services.export_autopilot(store, tmp_path / "out")  # no verified domains set yet
+        services.export_autopilot(
+            store, tmp_path / "out", actor=ADMIN
+        )  # no verified domains set yet
     assert sorted(
         (p.file, p.column, "ASCII" in p.reason or "not set" in p.reason)
         for p in caught.value.problems
@@ -197,19 +208,19 @@ def test_export_refuses_non_ascii_tags_and_users_outside_the_tenant(
     with store.transaction():
         store.set_setting("tenant_domains", "contoso.com")
     with pytest.raises(InputError, match="cannot export 2 value") as caught:
-        services.export_autopilot(store, tmp_path / "out")
+        services.export_autopilot(store, tmp_path / "out", actor=ADMIN)
     assert any("fabrikam.com is not one of" in p.reason for p in caught.value.problems)
     assert not (tmp_path / "out").exists()
 
 
 def test_export_after_reimage_writes_the_current_hash(store: Store, tmp_path: Path) -> None:
     rows = demo.autopilot_rows(2)
-    services.import_autopilot(store, [write(tmp_path / "a.csv", rows)])
+    services.import_autopilot(store, [write(tmp_path / "a.csv", rows)], actor=ADMIN)
     new_hash = demo.autopilot_rows(1, seed=5)[0].hardware_hash
     services.import_autopilot(
-        store, [write(tmp_path / "b.csv", [replace(rows[0], hardware_hash=new_hash)])]
+        store, [write(tmp_path / "b.csv", [replace(rows[0], hardware_hash=new_hash)])], actor=ADMIN
     )
-    report = services.export_autopilot(store, tmp_path / "out")
+    report = services.export_autopilot(store, tmp_path / "out", actor=ADMIN)
     back = {r.serial: r.hardware_hash for r in autopilot.read_csv(report.files[0]).records}
     assert back[rows[0].serial] == new_hash and len(back) == 2
 
@@ -228,7 +239,9 @@ def test_roles_are_enforced_by_the_services_themselves(store: Store, tmp_path: P
 
 
 def test_local_admin_is_named_in_history_and_audit(store: Store, tmp_path: Path) -> None:
-    services.import_autopilot(store, [write(tmp_path / "a.csv", demo.autopilot_rows(2))])
+    services.import_autopilot(
+        store, [write(tmp_path / "a.csv", demo.autopilot_rows(2))], actor=ADMIN
+    )
     who = services.local_admin()
     assert who.role is Role.ADMIN and who.local_admin
     (entry,) = store.audit_entries(action="autopilot.import")

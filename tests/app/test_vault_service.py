@@ -16,6 +16,7 @@ from app.security.secret import Secret
 from app.security.vault import Vault, WrongPassphrase
 from app.store import Store
 from tests.app.security.test_vault import FAST_KDF, MemoryKeyring
+from tests.helpers.actors import ADMIN
 
 PASSPHRASE = Secret("bench vault passphrase 2026")
 ADA = Actor("ada", Role.ADMIN)
@@ -28,7 +29,7 @@ def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_without_a_keyring_a_new_vault_needs_a_passphrase_from_an_admin(store: Store) -> None:
-    state = services.vault_state(store)
+    state = services.vault_state(store, actor=ADMIN)
     assert state.needs_passphrase and state.creating and not state.keyring
     with pytest.raises(PermissionDenied, match="may not change settings"):
         services.open_vault(store, TOM, PASSPHRASE)
@@ -44,23 +45,25 @@ def test_without_a_keyring_a_new_vault_needs_a_passphrase_from_an_admin(store: S
 
 def test_anyone_who_knows_the_passphrase_enters_it(store: Store) -> None:
     Vault.unlock(store, passphrase=PASSPHRASE).lock()
-    assert services.vault_state(store).needs_passphrase
+    assert services.vault_state(store, actor=ADMIN).needs_passphrase
     with pytest.raises(WrongPassphrase):
         services.open_vault(store, TOM, Secret("correct horse battery stapler"))
-    assert services.vault_state(store).needs_passphrase  # a wrong one is not remembered
+    assert services.vault_state(
+        store, actor=ADMIN
+    ).needs_passphrase  # a wrong one is not remembered
     services.open_vault(store, TOM, PASSPHRASE)  # typed by an admin at tom's session
-    assert not services.vault_state(store).needs_passphrase
+    assert not services.vault_state(store, actor=ADMIN).needs_passphrase
     actions = [(e.actor, e.action) for e in store.audit_entries() if e.action.startswith("vault")]
     assert actions == [("tom", "vault.unlock"), ("tom", "vault.unlock_refused")]
     vault.forget_passphrases()
-    assert services.vault_state(store).needs_passphrase
+    assert services.vault_state(store, actor=ADMIN).needs_passphrase
 
 
 def test_a_keyring_needs_nothing(store: Store) -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     try:
-        assert not services.vault_state(store).needs_passphrase
+        assert not services.vault_state(store, actor=ADMIN).needs_passphrase
         services.open_vault(store, TOM, PASSPHRASE)  # nothing to check, nothing kept
         assert store.active_vault_key() is None
         assert vault.remembered_passphrase(store) is None

@@ -18,6 +18,7 @@ from app import services
 from app.ingest.intune_csv import ExportReader
 from app.store import Store
 from tests.conformance.conftest import INTUNE_EXPORT, joinery, joinery_json
+from tests.helpers.actors import ADMIN
 
 
 def export_rows() -> tuple[list[str], list[list[str]]]:
@@ -42,7 +43,7 @@ def test_item14_an_export_lands_on_a_partial_registry_creating_the_unknown_devic
     with Store.open(db) as store:
         for serial in known:
             services.enroll_device(
-                store, services.EnrollRequest(serial, name=f"BENCH-{serial[-5:]}")
+                store, services.EnrollRequest(serial, name=f"BENCH-{serial[-5:]}"), actor=ADMIN
             )
     result = joinery(db, "ingest", str(INTUNE_EXPORT), "--json")
     assert result.exit_code == 0, result.stderr
@@ -94,7 +95,7 @@ def test_item15_intunes_verdict_is_counted_and_the_bench_check_kept_beside_it(
     assert summary["bench_states"] != states  # the export's facts are thinner than Intune's
 
     with Store.open(db) as store:
-        board = services.dashboard(store)
+        board = services.dashboard(store, actor=ADMIN)
         assert (board.tiles["compliant"], board.tiles["noncompliant"]) == (65, 40)
         assert board.tiles["inGracePeriod"] == 15
         header, rows = export_rows()

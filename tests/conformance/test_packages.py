@@ -31,6 +31,7 @@ from app.provisioning.model import (
 )
 from app.security.secret import Secret
 from tests.conformance.conftest import WCD_AUTHORED, joinery
+from tests.helpers.actors import ADMIN
 
 TODAY = dt.date(2026, 11, 30)
 MARKER = "#JOINERY-POWERSHELL#"
@@ -303,10 +304,13 @@ def test_item06_bulk_token_account_is_a_guess_its_bprt_opaque_and_its_device_cap
             today=TODAY,
             kdf_cost=CHEAP,
             kdf_bounds=CHEAP_BOUNDS,
+            actor=ADMIN,
         )
-        services.enroll_device(store, services.EnrollRequest("PF4XK2QZ", name="CTS-PF4XK2QZ"))
-        services.record_provisioned(store, "PF4XK2QZ", built.id)
-        [listing] = services.list_packages(store, today=TODAY)
+        services.enroll_device(
+            store, services.EnrollRequest("PF4XK2QZ", name="CTS-PF4XK2QZ"), actor=ADMIN
+        )
+        services.record_provisioned(store, "PF4XK2QZ", built.id, actor=ADMIN)
+        [listing] = services.list_packages(store, today=TODAY, actor=ADMIN)
         assert listing.devices_text == "1 of 50"
         assert built.token_account_confirmed is False
 

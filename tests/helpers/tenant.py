@@ -18,6 +18,7 @@ from app.tenant.config import AuthKind
 from app.tenant.credentials import Credential
 from app.tenant.retry import RetryPolicy
 from app.tenant.sender import PollPolicy
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import CLIENT, TENANT, FakeGraph
 from tests.helpers.tls import TlsFiles, make_tls
 
@@ -88,6 +89,7 @@ def connect(store: Store, graph: FakeGraph, credential: Credential | None = None
             TENANT, CLIENT, credential or secret_credential(graph.tenant.client_secret),
             graph.url, graph.url,
         ),
+        actor=ADMIN,
     )  # fmt: skip
 
 
@@ -97,7 +99,7 @@ def import_devices(
     rows = demo.autopilot_rows(count, seed=5, group_tag=group_tag)
     path = tmp_path / "hashes.csv"
     path.write_bytes(demo.capture_csv(rows))
-    services.import_autopilot(store, [path])
+    services.import_autopilot(store, [path], actor=ADMIN)
     return [row.serial for row in rows]
 
 

@@ -19,6 +19,7 @@ import time
 
 from app import services
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 
 def main(argv: list[str]) -> int:
@@ -26,11 +27,11 @@ def main(argv: list[str]) -> int:
     store = Store.open(db)
     print("ready", flush=True)
     if mode == "import":
-        services.import_autopilot(store, argv[2:])
+        services.import_autopilot(store, argv[2:], actor=ADMIN)
         print("committed", flush=True)
     elif mode == "per-file":
         for path in argv[2:]:
-            services.import_autopilot(store, [path])
+            services.import_autopilot(store, [path], actor=ADMIN)
     elif mode == "audit":
         count, name = int(argv[2]), argv[3]
         pause = float(argv[4]) / 1000 if len(argv) > 4 else 0.0

@@ -14,12 +14,15 @@ from app import services
 from app.services.tenant_sync import SyncOptions
 from app.store import Store
 from app.tenant.sender import PollPolicy
+from tests.helpers.actors import ADMIN
 
 
 def main(argv: list[str]) -> int:
     store = Store.open(argv[0])
     print("ready", flush=True)
-    services.sync_once(store, options=SyncOptions(poll=PollPolicy(interval=0.0, rounds=3)))
+    services.sync_once(
+        store, options=SyncOptions(poll=PollPolicy(interval=0.0, rounds=3)), actor=ADMIN
+    )
     print("done", flush=True)
     return 0
 

@@ -25,6 +25,7 @@ from app.security.roles import Role
 from app.security.secret import Secret
 from app.store import Store
 from app.store.audit import AuditQuery
+from tests.helpers.actors import ADMIN
 
 
 def encodings(canary: str) -> Iterator[bytes]:
@@ -100,7 +101,7 @@ def test_no_canary_outside_sealed_values(
     cli_run("--operator", "ada", "devices", "list", env={"JOINERY_PIN": canaries["wrong_pin"]})
     cli_run("autopilot", "export", str(tmp_path / "intune"))
     with Store.open(db_path) as store:
-        services.export_audit(store, tmp_path / "audit.csv", AuditQuery())
+        services.export_audit(store, tmp_path / "audit.csv", AuditQuery(), actor=ADMIN)
         entries = json.dumps([e.details for e in store.audit_entries(limit=10_000)])
         store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     outputs.append(entries)

@@ -37,6 +37,7 @@ from app import demo, services
 from app.errors import KnownError
 from app.security import keys
 from app.store import Store
+from tests.helpers.actors import ADMIN
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("_child.py")
@@ -247,7 +248,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     with pytest.MonkeyPatch.context() as monkeypatch:
         _hermetic(monkeypatch, data_dir)
         with Store.open(db) as store:
-            services.import_autopilot(store, [base_file])
+            services.import_autopilot(store, [base_file], actor=ADMIN)
             before = _table_counts(store.conn)
             name = store.witness_name()
         witness = keys.load_record(name)

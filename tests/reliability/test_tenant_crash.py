@@ -22,6 +22,7 @@ from app.domain import OutboxState
 from app.services.tenant_sync import SyncOptions
 from app.store import Store
 from app.tenant.sender import PollPolicy
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import FakeGraph
 from tests.helpers.tenant import connect, import_devices
 
@@ -54,7 +55,7 @@ def test_kill_between_sending_and_recording_sends_nothing_twice(
     with Store.open(db_path) as store:
         connect(store, graph)
         serials = import_devices(store, tmp_path, 5)
-        services.queue_uploads(store, serials)
+        services.queue_uploads(store, serials, actor=ADMIN)
     held, release = threading.Event(), threading.Event()
     if where == "import":
         graph.tenant.on_import = hold(held, release)
@@ -84,7 +85,7 @@ def test_kill_between_sending_and_recording_sends_nothing_twice(
         assert left == {"sending" if where == "import" else "importing"}
 
         report = services.sync_once(
-            store, options=SyncOptions(poll=PollPolicy(interval=0.0, rounds=3))
+            store, options=SyncOptions(poll=PollPolicy(interval=0.0, rounds=3)), actor=ADMIN
         )
 
         assert sorted(report.drain.uploaded) == sorted(serials)

@@ -18,6 +18,7 @@ from app import demo, services
 from app.errors import KnownError
 from app.store import Store
 from app.store import base as store_base
+from tests.helpers.actors import ADMIN
 
 DEVICES = 1200  # three files of at most 500
 
@@ -26,7 +27,7 @@ DEVICES = 1200  # three files of at most 500
 def fleet(store: Store, tmp_path: Path) -> Store:
     source = tmp_path / "hashes.csv"
     source.write_bytes(demo.capture_csv(demo.autopilot_rows(DEVICES, seed=9)))
-    services.import_autopilot(store, [source])
+    services.import_autopilot(store, [source], actor=ADMIN)
     return store
 
 
@@ -43,7 +44,7 @@ def test_a_locked_database_stops_the_export_before_a_file_is_written(
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock for the whole export
     try:
         with pytest.raises(KnownError, match="busy"):
-            services.export_autopilot(fleet, tmp_path / "usb")
+            services.export_autopilot(fleet, tmp_path / "usb", actor=ADMIN)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -64,12 +65,12 @@ def test_when_the_outcome_cannot_be_audited_the_files_are_removed(
 
     monkeypatch.setattr(fleet, "append_audit", append)
     with pytest.raises(KnownError):
-        services.export_autopilot(fleet, tmp_path / "usb")
+        services.export_autopilot(fleet, tmp_path / "usb", actor=ADMIN)
     assert _exported(tmp_path / "usb") == []
 
 
 def test_an_export_is_audited_before_and_after(fleet: Store, tmp_path: Path) -> None:
-    report = services.export_autopilot(fleet, tmp_path / "usb")
+    report = services.export_autopilot(fleet, tmp_path / "usb", actor=ADMIN)
     assert len(report.files) == 3
     actions = [e.action for e in fleet.audit_entries() if e.action.startswith("autopilot.export")]
     assert actions == ["autopilot.export", "autopilot.export.start"]  # newest first

@@ -16,6 +16,7 @@ import pytest
 from app import paths, services
 from app.store import Store
 from app.store.audit import AuditQuery
+from tests.helpers.actors import ADMIN
 from tests.security._state import fill
 
 
@@ -32,7 +33,7 @@ def test_the_data_folder_the_database_and_exports_are_private(tmp_path: Path) ->
         assert all(f.exists() for f in files)
         assert {f.name: oct(mode(f)) for f in files} == {f.name: "0o600" for f in files}
         export = tmp_path / "out" / "audit.csv"
-        services.export_audit(store, export, AuditQuery())
+        services.export_audit(store, export, AuditQuery(), actor=ADMIN)
         assert oct(mode(export)) == "0o600"  # (already so before: written through mkstemp)
     assert oct(mode(paths.data_dir())) == "0o700"
     assert oct(mode(paths.data_dir() / "keys")) == "0o700"

@@ -25,6 +25,7 @@ from app import services
 from app.provisioning import bundle, bundle_format
 from app.security.secret import Secret
 from app.store import Store
+from tests.helpers.actors import ADMIN
 from tests.security.files_support import (
     CANARIES,
     GOLDEN,
@@ -118,7 +119,7 @@ def test_kill_during_build(bench: Bench, capsys: pytest.CaptureFixture[str]) -> 
         delay = rng.uniform(*window)
         code = _kill_after(["--db", str(db), *_build(bench, f"out-{run}")], delay)
         with Store.open(db) as store:
-            services.sweep_interrupted(store)  # what the next start of the kiosk does
+            services.sweep_interrupted(store, actor=ADMIN)  # what the next start of the kiosk does
             builds = store.package_builds()
         states = Counter(b.state for b in builds)
         outcomes["finished" if code == 0 else "killed"] += 1
@@ -168,7 +169,7 @@ def test_kill_during_unpack(bench: Bench, capsys: pytest.CaptureFixture[str]) ->
         delay = rng.uniform(*window)
         code = _kill_after(_unpack(bench, db, out), delay)
         with Store.open(db) as store:
-            services.sweep_interrupted(store)
+            services.sweep_interrupted(store, actor=ADMIN)
             started = store.audit_entries(action="package.unpack.start")
         outcomes["finished" if code == 0 else "killed"] += 1
         problems = []

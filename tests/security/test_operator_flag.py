@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from app.cli_base import Context
 from app.security import operators
-from app.security.roles import Role
+from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.store import Store
 from tests.security._state import run
@@ -71,3 +72,18 @@ def test_signed_in_operators_get_their_answers_and_are_audited(db: Path) -> None
     with Store.open(db) as store:
         signed_in = [e.actor for e in store.audit_entries(action="operator.sign_in")]
     assert signed_in[:2] == ["tom", "ada"]
+
+
+def test_a_command_calling_several_services_signs_in_once(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every service now takes the actor, and some commands call two (`package build` reads
+    the devices-per-user limit, then builds): the operator's PIN is checked, and the sign-in
+    audited, once per command."""
+    monkeypatch.setenv("JOINERY_PIN", ADA)
+    context = Context(str(db), "ada")
+    with context.store() as store:
+        before = len(store.audit_entries(action="operator.sign_in"))
+        first, second = context.actor(store), context.actor(store)
+        assert first == second == Actor("ada", Role.ADMIN)
+        assert len(store.audit_entries(action="operator.sign_in")) == before + 1

@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from app import demo
 from app.store import Store
+from tests.helpers.actors import ADMIN
 from ui.devices.screen import DevicesScreen
 from ui.ops import wait_for_writer
 
@@ -21,7 +22,7 @@ def seeded_db(db_path: Path) -> Path:
 
 @pytest.fixture
 def screen(qtbot: QtBot, seeded_db: Path) -> Iterator[DevicesScreen]:
-    widget = DevicesScreen(str(seeded_db))
+    widget = DevicesScreen(str(seeded_db), actor=lambda: ADMIN)
     qtbot.addWidget(widget)
     widget.resize(1280, 720)
     widget.show()

@@ -15,6 +15,7 @@ from app import demo
 from app.domain import AutopilotRecord, Device, DeviceQuery
 from app.store import Store
 from tests.helpers import keyboard as kb
+from tests.helpers.actors import ADMIN
 from ui.devices.import_flow import ImportResultDialog
 from ui.devices.model import COLUMNS, PAGE_SIZE, DeviceTableModel
 from ui.devices.screen import DevicesScreen
@@ -168,7 +169,7 @@ def test_write_by_another_process_shows_up(
 
     with Store.open(screen.db_path) as other:
         services.import_autopilot(
-            other, [write(tmp_path / "x.csv", demo.autopilot_rows(3, seed=9))]
+            other, [write(tmp_path / "x.csv", demo.autopilot_rows(3, seed=9))], actor=ADMIN
         )
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1203, timeout=5000)
 
@@ -187,7 +188,7 @@ def test_live_refresh_keeps_selection_and_scroll(
     assert scroll > 0
     with Store.open(screen.db_path) as other:
         services.import_autopilot(
-            other, [write(tmp_path / "late.csv", demo.autopilot_rows(2, seed=31))]
+            other, [write(tmp_path / "late.csv", demo.autopilot_rows(2, seed=31))], actor=ADMIN
         )
     qtbot.waitUntil(lambda: model.rowCount() == 1202, timeout=5000)
     assert screen.table.verticalScrollBar().value() == scroll
@@ -197,7 +198,7 @@ def test_live_refresh_keeps_selection_and_scroll(
 
 
 def test_empty_registry_says_what_to_do(qtbot: QtBot, db_path: Path) -> None:
-    widget = DevicesScreen(str(db_path))
+    widget = DevicesScreen(str(db_path), actor=lambda: ADMIN)
     qtbot.addWidget(widget)
     widget.show()
     assert widget.model.rowCount() == 0
@@ -389,7 +390,7 @@ def test_the_intune_export_message_names_the_devices_it_left_out(
 
     with Store.open(screen.db_path) as other:  # enrolled at the bench, no hash captured
         for serial in ("NOHASH2", "NOHASH1"):
-            services.enroll_device(other, services.EnrollRequest(serial))
+            services.enroll_device(other, services.EnrollRequest(serial), actor=ADMIN)
     out = tmp_path / "intune"
     monkeypatch.setattr(
         "ui.devices.screen.QFileDialog.getExistingDirectory", lambda *a, **k: str(out)
@@ -411,7 +412,7 @@ def test_the_detail_says_prepared_until_the_join_is_confirmed(
     from app.timeutil import now_iso
 
     with Store.open(screen.db_path) as other:
-        services.enroll_device(other, services.EnrollRequest("PF9UXTST"))
+        services.enroll_device(other, services.EnrollRequest("PF9UXTST"), actor=ADMIN)
     to_search(screen)
     kb.type_text("PF9UXTST")
     enter_and_wait(qtbot, screen)
@@ -433,7 +434,7 @@ def test_the_detail_says_prepared_until_the_join_is_confirmed(
         encoding="utf-8-sig",
     )
     with Store.open(screen.db_path) as other:
-        services.ingest_files(other, [export])
+        services.ingest_files(other, [export], actor=ADMIN)
     qtbot.waitUntil(
         lambda: screen.detail._values["enrollment_status"].text().startswith("Enrolled"),
         timeout=5000,

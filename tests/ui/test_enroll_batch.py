@@ -12,6 +12,7 @@ from app.enrollment import Answers
 from app.security.roles import Actor, Role
 from app.store import Store
 from tests.helpers import keyboard as keys
+from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, alt, enter, focus_name, focused, press, tab_to
 from ui.enroll.batch_screen import BatchEnrollScreen
 from ui.ops import wait_for_writer
@@ -52,7 +53,7 @@ def choose_profile(name: str) -> None:
 def test_twenty_device_batch(qtbot: QtBot, db_path: Path, tmp_path: Path) -> None:
     with Store.open(db_path) as store:
         services.save_profile(
-            store, "Bench A", Answers(name_template="CTS-%SERIAL%", group_tag="Sales")
+            store, "Bench A", Answers(name_template="CTS-%SERIAL%", group_tag="Sales"), actor=ADMIN
         )
     screen, store = make_screen(qtbot, db_path)
     choose_profile("Bench A")
@@ -98,7 +99,9 @@ def test_duplicate_scan_in_the_batch_is_flagged(qtbot: QtBot, db_path: Path) -> 
 
 def test_ineligible_profile_refuses_beside_the_field(qtbot: QtBot, db_path: Path) -> None:
     with Store.open(db_path) as store:
-        services.save_profile(store, "Home laptops", Answers(edition="Windows 11 Home"))
+        services.save_profile(
+            store, "Home laptops", Answers(edition="Windows 11 Home"), actor=ADMIN
+        )
     screen, store = make_screen(qtbot, db_path)
     choose_profile("Home laptops")
     scan(qtbot, screen, "PF3KX1ZB")
@@ -112,7 +115,9 @@ def test_ineligible_profile_refuses_beside_the_field(qtbot: QtBot, db_path: Path
 
 def test_known_serial_asks_before_updating(qtbot: QtBot, db_path: Path) -> None:
     with Store.open(db_path) as store:
-        services.enroll_device(store, services.EnrollRequest("PF3KX1ZB", name="BENCH-01"))
+        services.enroll_device(
+            store, services.EnrollRequest("PF3KX1ZB", name="BENCH-01"), actor=ADMIN
+        )
     screen, store = make_screen(qtbot, db_path)
     scan(qtbot, screen, "PF3KX1ZB")
     assert "already enrolled as BENCH-01" in screen.message.text()
@@ -170,7 +175,10 @@ def test_an_autopilot_device_without_a_hash_is_told_how_to_collect_it(
 ) -> None:
     with Store.open(db_path) as store:
         services.save_profile(
-            store, "Autopilot", Answers(edition="Windows 11 Pro", provisioning_method="autopilot")
+            store,
+            "Autopilot",
+            Answers(edition="Windows 11 Pro", provisioning_method="autopilot"),
+            actor=ADMIN,
         )
     screen, store = make_screen(qtbot, db_path)
     choose_profile("Autopilot")

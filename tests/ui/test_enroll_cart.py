@@ -13,6 +13,7 @@ from app import demo, services
 from app.enrollment import Answers
 from app.security.roles import Actor, Role
 from app.store import Store
+from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import (
     Key,
     alt,
@@ -32,7 +33,7 @@ LEAD = Actor("lena", Role.LEAD)
 @pytest.fixture
 def screen(qtbot: QtBot, db_path: Path) -> Iterator[EnrollScreen]:
     store = Store.open(db_path)
-    services.save_profile(store, "Cart", Answers(name_template="LAB-%RAND:4%"))
+    services.save_profile(store, "Cart", Answers(name_template="LAB-%RAND:4%"), actor=ADMIN)
     widget = EnrollScreen(store, lambda: LEAD)
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
@@ -124,7 +125,7 @@ def test_cart_mode_commits_the_whole_cart_at_once(
 
 def test_a_cart_with_one_bad_device_writes_nothing(qtbot: QtBot, screen: EnrollScreen) -> None:
     cart, store = screen.cart, screen.cart.store
-    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"))
+    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
     cart.reload_profiles()
     choose_profile("Serial only")
     for serial in ("PF5KX2QA", "449226283938"):  # the second one makes an all-digit name
@@ -143,7 +144,7 @@ def test_a_cart_of_autopilot_devices_without_hashes_says_so(
     qtbot: QtBot, screen: EnrollScreen
 ) -> None:
     cart, store = screen.cart, screen.cart.store
-    services.save_profile(store, "Autopilot", Answers(provisioning_method="autopilot"))
+    services.save_profile(store, "Autopilot", Answers(provisioning_method="autopilot"), actor=ADMIN)
     cart.reload_profiles()
     choose_profile("Autopilot")
     for serial in ("PF5KX2QA", "PF5KX2QB"):

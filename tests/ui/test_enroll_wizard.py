@@ -16,6 +16,7 @@ from app import services, settings
 from app.enrollment import Answers
 from app.security.roles import Actor, Role
 from app.store import Store
+from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import (
     Key,
     alt,
@@ -380,7 +381,9 @@ def test_home_edition_is_refused_with_the_way_out(qtbot: QtBot, wizard: EnrollWi
 
 def test_an_enrolled_device_needs_the_reimage_box(qtbot: QtBot, wizard: EnrollWizard) -> None:
     services.enroll_device(
-        wizard.store, services.EnrollRequest("PF0LD123", name="OLD-NAME", user="bo@contoso.com")
+        wizard.store,
+        services.EnrollRequest("PF0LD123", name="OLD-NAME", user="bo@contoso.com"),
+        actor=ADMIN,
     )
     scan("PF0LD123")
     assert "Already enrolled as OLD-NAME" in wizard.device_page.record.text()
@@ -403,7 +406,7 @@ def test_saving_the_answers_as_a_bench_profile(qtbot: QtBot, wizard: EnrollWizar
     qtbot.waitUntil(lambda: "Saved as bench profile Cart 7" in wizard.review.message.text())
     assert wizard.currentPage() is wizard.review
     assert wizard.store.device_by_serial("PF5KX2QB") is None
-    assert services.profile(wizard.store, "Cart 7") == wizard.draft.answers
+    assert services.profile(wizard.store, "Cart 7", actor=ADMIN) == wizard.draft.answers
 
 
 def test_a_technician_cannot_save_profiles(qtbot: QtBot, db_path: Path) -> None:
@@ -420,6 +423,7 @@ def test_profile_answers_prefill_the_pages(qtbot: QtBot, wizard: EnrollWizard) -
         wizard.store,
         "Kiel",
         Answers(region="Germany", keyboard="00000407", edition="Windows 11 Education"),
+        actor=ADMIN,
     )
     wizard.start_over()
     alt(Key.Key_P)  # "Bench &profile"
@@ -435,7 +439,9 @@ def test_profile_answers_prefill_the_pages(qtbot: QtBot, wizard: EnrollWizard) -
 def test_enroll_screen_switches_modes_and_keeps_the_profile(qtbot: QtBot, db_path: Path) -> None:
     """Switching tabs reset the chosen bench profile to Default (wrong template, tag, edition)."""
     store = Store.open(db_path)
-    services.save_profile(store, "Contoso laptops", Answers(name_template="CTS-%SERIAL%"))
+    services.save_profile(
+        store, "Contoso laptops", Answers(name_template="CTS-%SERIAL%"), actor=ADMIN
+    )
     screen = EnrollScreen(store, lambda: LEAD)
     _show(qtbot, screen)
     screen.focus_current()
@@ -459,7 +465,7 @@ def test_enroll_screen_switches_modes_and_keeps_the_profile(qtbot: QtBot, db_pat
 
 
 def test_management_page_offers_the_tenants_policies(qtbot: QtBot, wizard: EnrollWizard) -> None:
-    services.import_template(wizard.store, "baseline")
+    services.import_template(wizard.store, "baseline", actor=ADMIN)
     scan("PF5KX2QD")
     walk_to(wizard, "managementPage")
     combo = wizard.currentPage().policy  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from app import services
 from app.compliance.facts import DeviceFacts, FactSource
 from app.store import Store
 from app.timeutil import now_iso
+from tests.helpers.actors import ADMIN
 from ui.fleet.detail import FleetDetailWidget
 
 
@@ -17,13 +18,13 @@ def shown(qtbot: QtBot, store: Store, serial: str) -> FleetDetailWidget:
     assert device is not None
     pane = FleetDetailWidget()
     qtbot.addWidget(pane)
-    pane.show_compliance(services.device_compliance(store, device.id), [])
+    pane.show_compliance(services.device_compliance(store, device.id, actor=ADMIN), [])
     return pane
 
 
 def test_a_bench_enrollment_shows_as_prepared_until_confirmed(qtbot: QtBot, store: Store) -> None:
     enrolled_at = services.enroll_device(
-        store, services.EnrollRequest("PF9UXTST")
+        store, services.EnrollRequest("PF9UXTST"), actor=ADMIN
     ).device.enrolled_at
     assert enrolled_at is not None
     at = enrolled_at.replace("T", " ")[:16]  # to the minute
@@ -33,6 +34,6 @@ def test_a_bench_enrollment_shows_as_prepared_until_confirmed(qtbot: QtBot, stor
     assert "Intune export" in row.toolTip()
 
     facts = DeviceFacts("PF9UXTST", now_iso(), FactSource.TENANT)
-    services.record_checkins(store, [facts])
+    services.record_checkins(store, [facts], actor=ADMIN)
     after = shown(qtbot, store, "PF9UXTST")
     assert after.values["enrollment_status"].text() == f"Enrolled (prepared at the bench {at})"

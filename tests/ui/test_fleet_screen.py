@@ -38,7 +38,7 @@ def screen(qtbot: QtBot, tmp_path: Path) -> Iterator[FleetScreen]:
     path = tmp_path / "fleet.db"
     with Store.open(path) as seeding:
         demo.seed(seeding, 200, seed=4)
-        seed_compliance_history(seeding, days=4)
+        seed_compliance_history(seeding, days=4, actor=ADMIN)
     store = Store.open(path)
     widget = FleetScreen(store, lambda: ADMIN)
     qtbot.addWidget(widget)
@@ -127,9 +127,12 @@ def test_another_process_writing_shows_up_and_keeps_the_selection(
     writer = (
         "import sys\n"
         "from app.store import Store\n"
+        "from app.services import local_admin\n"
         "from app.services.simulate import simulate_checkins\n"
         "with Store.open(sys.argv[1]) as store:\n"
-        "    simulate_checkins(store, rate=40, seconds=1, seed=5, sleep=lambda s: None)\n"
+        "    simulate_checkins(\n"
+        "        store, rate=40, seconds=1, seed=5, sleep=lambda s: None, actor=local_admin()\n"
+        "    )\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run(
@@ -149,7 +152,9 @@ def test_pause_holds_the_picture_until_resumed(qtbot: QtBot, screen: FleetScreen
     drawn = screen.refreshes
     with Store.open(screen.store.path) as other:  # another connection, like another bench
         device = next(other.iter_devices(DeviceQuery()))
-        services.reevaluate_device(other, device.id)  # a write the screen must not show yet
+        services.reevaluate_device(
+            other, device.id, actor=ADMIN
+        )  # a write the screen must not show yet
     qtbot.wait(3 * 500)
     assert screen.refreshes == drawn  # the channel told it; paused, it drew nothing
     qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
@@ -202,9 +207,25 @@ def test_export_the_filtered_view(qtbot: QtBot, screen: FleetScreen, tmp_path: P
     assert len(lines) - 1 == screen.board.tiles["noncompliant"]  # type: ignore[union-attr]
 
 
+def test_an_export_asked_for_once_locked_writes_nothing(
+    qtbot: QtBot, screen: FleetScreen, tmp_path: Path
+) -> None:
+    """A file chosen after the kiosk locked is not exported for nobody, nor as the local
+    administrator (the services once took a missing actor to mean them)."""
+    screen.exports._actor = lambda: None  # the kiosk locked while the file dialog was open
+    target = tmp_path / "entra.csv"
+    said: list[str] = []
+    screen.exports.message.connect(said.append)
+    screen.exports.export_to(str(target), "entra", screen.model.query)
+    qtbot.waitUntil(lambda: any("Sign in and try again" in s for s in said), timeout=10_000)
+    wait_for_writer()
+    assert not target.exists()
+    assert screen.store.audit_entries(action="fleet.export") == []
+
+
 def test_import_check_ins_with_progress(qtbot: QtBot, screen: FleetScreen) -> None:
     data = ROOT / "tests" / "data" / "collector" / "sample-report.json"
-    services.enroll_device(screen.store, services.EnrollRequest("PF4XK2QZ"))
+    services.enroll_device(screen.store, services.EnrollRequest("PF4XK2QZ"), actor=ADMIN)
     boxes: list[QMessageBox] = []
     screen.checkins._present = boxes.append  # type: ignore[method-assign]
     with qtbot.waitSignal(screen.checkins.finished, timeout=10_000) as done:

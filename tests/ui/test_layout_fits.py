@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app import services
+from tests.helpers.actors import ADMIN
 from ui import theme
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_for_writer
@@ -28,7 +29,7 @@ SIZES = ((1024, 640), (1366, 768), (1920, 1080))
 @pytest.fixture
 def window_db(db_path: Path) -> Path:
     """The demo kiosk's database (policies, history, profiles, packages) on a small fleet."""
-    services.prepare_demo_database(db_path, devices=300)
+    services.prepare_demo_database(db_path, devices=300, actor=ADMIN)
     return db_path
 
 

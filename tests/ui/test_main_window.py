@@ -20,6 +20,7 @@ from app.security import operators
 from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.store import Store
+from tests.helpers.actors import ADMIN
 from ui.launch import acquire_kiosk_lock
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_for_writer
@@ -241,9 +242,12 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
         3 * len(SCREENS) + 3 + 13 + 7 + 5 + 2
     )
     with Store.open(tmp_path / "d" / "demo.db") as demo_store:  # a demo worth looking at
-        assert [p.display_name for p in services.policies(demo_store)] == ["Baseline", "Strict"]
-        assert len(services.list_packages(demo_store)) == 2
-        board = services.dashboard(demo_store)
+        assert [p.display_name for p in services.policies(demo_store, actor=ADMIN)] == [
+            "Baseline",
+            "Strict",
+        ]
+        assert len(services.list_packages(demo_store, actor=ADMIN)) == 2
+        board = services.dashboard(demo_store, actor=ADMIN)
         assert board.tiles["stale"] > 0 and board.failing and len(board.trend) >= 30
 
 

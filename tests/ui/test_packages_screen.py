@@ -13,6 +13,7 @@ from app import services
 from app.provisioning.model import PackageInfo, PackageSpec
 from app.security.roles import Actor, Role
 from app.store import Store
+from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, focus_name, press
 from ui.packages.screen import PackagesScreen
 
@@ -46,7 +47,7 @@ def interrupted(store: Store, tmp_path: Path) -> Store:
     }
     with store.transaction():
         store.insert_package_build(row)
-    assert [b.version for b in services.sweep_unfinished(store)] == ["1.1"]
+    assert [b.version for b in services.sweep_unfinished(store, actor=ADMIN)] == ["1.1"]
     return store
 
 

@@ -189,7 +189,8 @@ def test_the_account_page_hint_points_to_settings(store: Store) -> None:
     tech_hint = no_domain_hint(store, Actor("tom", Role.TECHNICIAN))
     assert tech_hint is not None and "an admin adds them under Settings (Ctrl+7)" in tech_hint
     settings.put(store, Actor("ada", Role.ADMIN), "tenant_domains", "contoso.com")
-    assert no_domain_hint(store) is None
+    assert no_domain_hint(store, Actor("tom", Role.TECHNICIAN)) is None
+    assert no_domain_hint(store, None) is None  # locked: nobody to tell
 
 
 def test_unsaved_values_survive_the_idle_lock_for_the_same_admin(

@@ -20,6 +20,7 @@ from app.security.secret import Secret
 from app.security.vault import Vault
 from app.store import Store
 from tests.app.security.test_vault import FAST_KDF, MemoryKeyring
+from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, alt, ctrl, enter, focus_name, tab, type_text
 from tests.helpers.kiosk import ADMIN_PIN, add_operators, open_kiosk, sign_in
 from ui.enroll.batch_screen import BatchEnrollScreen
@@ -144,7 +145,7 @@ def test_an_admin_sets_the_passphrase_from_settings(qtbot: QtBot, db_path: Path)
     wait_for_writer()
     window.close()
     with Store.open(db_path) as store:  # the kiosk closed: the passphrase is forgotten
-        assert services.vault_state(store).needs_passphrase
+        assert services.vault_state(store, actor=ADMIN).needs_passphrase
 
 
 def test_a_technician_is_told_an_admin_sets_it(
@@ -181,7 +182,9 @@ def test_batch_with_a_wifi_profile_needs_no_passphrase(
     with Store.open(passphrase_vault) as store:
         vault.remember_passphrase(store, Secret(PASSPHRASE))
         wifi = Answers(network="wifi", wifi_ssid="Bench", wifi_security="WPA2-Personal")
-        services.save_profile(store, "Wi-Fi bench", wifi, wifi_key=Secret("bench-wifi-key"))
+        services.save_profile(
+            store, "Wi-Fi bench", wifi, wifi_key=Secret("bench-wifi-key"), actor=ADMIN
+        )
     vault.forget_passphrases()
     lead = Actor("lena", Role.LEAD)
     with Store.open(passphrase_vault) as store:

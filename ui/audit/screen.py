@@ -24,12 +24,11 @@ from PySide6.QtWidgets import (
 
 from app import services
 from app.errors import JoineryError
-from app.security import audit_actions
 from app.security.roles import Actor, Permission
-from app.store import Store
-from app.store.audit import AuditEntry, AuditQuery
+from app.services import AuditEntry, AuditQuery, Store
 from ui import changes
 from ui.changes import Change
+from ui.session import signed_in
 from ui.widgets.messages import notify
 from ui.words import when
 
@@ -117,7 +116,7 @@ class AuditScreen(QWidget):
         """Every declared action, under its group; a group's own entry selects all of it."""
         combo = self.action
         combo.addItem(self.tr("All actions"), ())
-        for group, actions in audit_actions.groups():
+        for group, actions in services.audit_action_groups():
             codes = tuple(str(a) for a in actions)
             combo.addItem(self.tr(group), codes)
             bold = combo.font()
@@ -186,7 +185,7 @@ class AuditScreen(QWidget):
             values = (
                 when(entry.at),
                 entry.actor,
-                self.tr(audit_actions.words(entry.action)),
+                self.tr(services.audit_action_words(entry.action)),
                 entry.target or "",
                 "" if details == "{}" else details,
             )
@@ -197,7 +196,7 @@ class AuditScreen(QWidget):
 
     def verify(self) -> None:
         try:
-            verdict = self.store.verify_audit()
+            verdict = services.verify_audit(self.store, actor=signed_in(self._actor()))
         except JoineryError as exc:
             notify(self, QMessageBox.Icon.Warning, self.tr("Audit trail"), str(exc))
             return

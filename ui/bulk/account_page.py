@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.provisioning import rules
+from app import services
 from app.provisioning.model import (
     TOKEN_MAX_DAYS,
     Account,
@@ -340,7 +340,7 @@ class AccountPage(CheckedPage):
             )
             account = self._account()
             spec = PackageSpec(info=CHECK_INFO, account=account)
-            warning = dict(rules.warnings(spec)).get("account.password", "")
+            warning = dict(services.package_warnings(spec)).get("account.password", "")
             self.local_warning.setText("⚠ " + warning if warning else "")
 
     def _on_token_file_clicked(self) -> None:

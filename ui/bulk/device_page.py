@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import eligibility, naming
-from app.provisioning import rules
+from app import eligibility, naming, services
 from app.provisioning.model import DeviceSetup, PackageSpec
 from app.security.secret import Secret
 from ui.bulk.page_base import CHECK_INFO, CheckedPage, findings_for
@@ -150,7 +149,9 @@ class DevicePage(CheckedPage):
                 FIELD_REMOVE: (self.remove_error, None),
             },
         )
-        notes = [reason for name, reason in rules.warnings(spec) if name.startswith("device.")]
+        notes = [
+            reason for name, reason in services.package_warnings(spec) if name.startswith("device.")
+        ]
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
         template = device.name_template

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
-from app.provisioning import rules
+from app import services
 from app.provisioning.model import PackageInfo, PackageSpec
 from app.timeutil import utcnow
 from ui.bulk.draft import BulkDraft
@@ -26,7 +26,8 @@ def findings_for(
 ) -> dict[str, str]:
     """The core's reasons about the fields under `prefix` ("device.", "apps[0].")."""
     found: dict[str, str] = {}
-    for name, reason in rules.problems(spec, today=day or utcnow().date(), base_dir=base_dir):
+    problems = services.package_problems(spec, today=day or utcnow().date(), base_dir=base_dir)
+    for name, reason in problems:
         if name.startswith(prefix):
             found.setdefault(name.removeprefix(prefix), reason)
     return found

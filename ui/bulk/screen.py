@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor
-from app.services import OpenedPackage
-from app.store import Store
+from app.services import OpenedPackage, Store
 from ui.bulk.wizard import BulkWizard
+from ui.session import signed_in
 
 
 class BulkScreen(QWidget):
@@ -34,6 +34,7 @@ class BulkScreen(QWidget):
         self.message.setObjectName("fieldError")
         self.message.setWordWrap(True)
         self.message.hide()
+        self._actor = actor
         self.wizard = BulkWizard(store, actor)
         head = QHBoxLayout()
         head.addWidget(title)
@@ -57,7 +58,7 @@ class BulkScreen(QWidget):
     def open_file(self, path: Path) -> bool:
         """Read a customizations.xml (any WCD project) into the wizard; False if refused."""
         try:
-            opened = services.open_customizations(path)
+            opened = services.open_customizations(path, actor=signed_in(self._actor()))
         except JoineryError as error:
             self.show_message(str(error))
             return False

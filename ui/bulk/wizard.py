@@ -17,14 +17,12 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from app import paths, services
+from app import services
 from app.domain import PackageBuild
 from app.errors import Cancelled, JoineryError
-from app.provisioning import bundle, wcd_xml
 from app.provisioning.model import bump_version
 from app.security.roles import Actor, Permission
-from app.services import OpenedPackage
-from app.store import Store
+from app.services import OpenedPackage, Store
 from ui.bulk.account_page import AccountPage
 from ui.bulk.apps_page import AppsPage
 from ui.bulk.certs_page import CertificatesPage
@@ -67,8 +65,8 @@ class BulkWizard(WizardShell):
         self.busy = False
         self.last_build: PackageBuild | None = None
         #: Argon2id cost of new bundles and what a re-open accepts (tests make them cheap).
-        self.kdf_cost = bundle.DEFAULT_COST
-        self.kdf_bounds = bundle.DEFAULT_BOUNDS
+        self.kdf_cost = services.KDF_COST
+        self.kdf_bounds = services.KDF_BOUNDS
         self._operation: Operation | None = None
         self.device_page = DevicePage()
         self.network_page = NetworkPage()
@@ -93,7 +91,10 @@ class BulkWizard(WizardShell):
     # -- what the pages ask of the kiosk ---------------------------------------------------
 
     def next_version(self, name: str) -> str:
-        version = services.next_version(self.store, name) if name else "1.0"
+        actor = self._actor()
+        version = "1.0"
+        if name and actor is not None:
+            version = services.next_version(self.store, name, actor=actor)
         opened = self.draft.opened
         if opened is not None and name.casefold() == opened.spec.info.name.casefold():
             bumped = bump_version(opened.spec.info.version)
@@ -104,12 +105,11 @@ class BulkWizard(WizardShell):
         return self.store.package_build_by_version(name, version) is not None
 
     def kept_secrets(self) -> bool:
-        return self.draft.kept is not None and bool(wcd_xml.secrets_in(self.draft.kept))
+        return self.draft.kept is not None and bool(services.kept_secrets(self.draft.kept))
 
     def kept_count(self) -> int:
         opened = self.draft.opened
-        common = wcd_xml.common_of(opened.kept) if opened is not None else None
-        return 0 if common is None else len(wcd_xml.settings_below(common))
+        return services.kept_settings(opened.kept) if opened is not None else 0
 
     def key_problem(self, path: str, *, required: bool) -> str | None:
         if not path:
@@ -125,14 +125,14 @@ class BulkWizard(WizardShell):
         return None
 
     def new_signing_key(self) -> tuple[Path, Path] | str:
-        folder = paths.data_dir() / "signing-keys" / uuid.uuid4().hex[:8]
+        folder = services.data_dir() / "signing-keys" / uuid.uuid4().hex[:8]
         try:
             return services.new_signing_key(folder)
         except (JoineryError, OSError) as error:
             return str(error)
 
     def default_output(self) -> Path:
-        return paths.data_dir() / "packages"
+        return services.data_dir() / "packages"
 
     # -- build ------------------------------------------------------------------------------
 

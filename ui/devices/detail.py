@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Device, HistoryEntry
-from app.store.devices import LineageEntry
+from app.services import LineageEntry
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.scrolling import scrolling_body
 from ui.words import enrollment, join_type, shown, when
@@ -124,8 +124,7 @@ class DeviceDetailWidget(QFrame):
         for entry in lineage:
             current = self.tr(" (current)") if entry.lineage == device.lineage else ""
             seen = when(entry.first_seen, empty="")
-            item = f"#{entry.lineage}{current}  {seen}  {entry.source or ''}"
-            self.lineage.addItem(item)
+            self.lineage.addItem(f"#{entry.lineage}{current}  {seen}  {entry.source or ''}")
             self.lineage.item(self.lineage.count() - 1).setToolTip(
                 self.tr("hash {h}…").format(h=entry.hardware_hash[:16])
             )

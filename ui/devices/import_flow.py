@@ -8,6 +8,7 @@ from app import services
 from app.domain import ImportReport
 from app.security.roles import Actor
 from app.services import ImportRejected
+from ui.session import signed_in
 from ui.widgets.import_flow import ImportOutcome, ImportResultDialog, Job, ReportingImportFlow
 
 __all__ = ["AutopilotImportFlow", "ImportResultDialog"]
@@ -24,7 +25,7 @@ class AutopilotImportFlow(ReportingImportFlow):
             skip_invalid=skip_invalid,
             progress=progress,
             cancelled=cancelled,
-            actor=actor,
+            actor=signed_in(actor),
         )
 
     def outcome(self, report: ImportReport) -> ImportOutcome:

@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 
 from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
-from app.store import Store
+from app.services import Store, open_store
 from ui.widgets.state_swatch import state_icon
 from ui.words import shown, when
 
@@ -74,7 +74,7 @@ class PageLoader(QObject):
 
     def _open(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self._db_path, migrate=False)
+            self._store = open_store(self._db_path, migrate=False)
         return self._store
 
     def interrupt(self) -> None:

@@ -25,8 +25,7 @@ from app import services
 from app.domain import Device
 from app.errors import JoineryError, TargetNotEmpty
 from app.security.roles import Actor, Permission
-from app.services import ExportReport
-from app.store import Store
+from app.services import ExportReport, Store, open_store
 from ui import changes
 from ui.changes import Change
 from ui.devices.detail import DeviceDetailWidget
@@ -34,6 +33,7 @@ from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import DeviceTableModel
 from ui.devices.table import COLUMN_KEYS, DeviceTableView
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.form import set_state
 from ui.widgets.label_printer import print_and_record
@@ -58,7 +58,7 @@ class DevicesScreen(QWidget):
         db_path: str,
         parent: QWidget | None = None,
         *,
-        actor: Callable[[], Actor | None] | None = None,
+        actor: Callable[[], Actor | None],
         present: Present = open_now,
         store: Store | None = None,
     ) -> None:
@@ -66,10 +66,10 @@ class DevicesScreen(QWidget):
         self.setObjectName("devicesScreen")
         self._present = present
         self.db_path = db_path
-        self._actor = actor or services.local_admin
+        self._actor = actor  # None while locked: nothing is done then
         # GUI-thread reads (one row at a time, microseconds): the window's connection if given.
         self._owns_store = store is None
-        self.store = store if store is not None else Store.open(db_path)
+        self.store = store if store is not None else open_store(db_path)
         self._pending: services.ExactMatch | None = None  # found by Enter, to select
         self._missed: str | None = None  # what Enter did not find, to say once listed
         self._selected_id: int | None = None
@@ -156,9 +156,9 @@ class DevicesScreen(QWidget):
         self.model.ready.connect(self._on_model_ready)
         self.model.failed.connect(self._on_model_failed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.choose_import)
-        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.choose_export)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
+        QShortcut(QKeySequence("Ctrl+I"), self, self.choose_import)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.choose_export)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -212,7 +212,10 @@ class DevicesScreen(QWidget):
     def _on_search_scanned(self, text: str) -> None:
         """Enter: the exact serial (or label), device name or user, selected; else the list
         shows what starts with the text, and the message says nothing is exactly that."""
-        found = services.find_exact(self.store, text)
+        actor = self._actor()
+        if actor is None:
+            return
+        found = services.find_exact(self.store, text, actor=actor)
         if found.term != self.search.text().strip():
             self.search.setText(found.term)  # a scanned label: the box names its serial
         self.search.selectAll()  # the next scan replaces the text
@@ -364,11 +367,14 @@ class DevicesScreen(QWidget):
     def _show(self, device: Device | None) -> None:
         self.print_button.setEnabled(device is not None)
         self.files_button.setEnabled(device is not None and device.enrolled)
-        if device is None:
+        actor = self._actor()
+        if device is None or actor is None:
             self.detail.show_device(None, [], [])
             return
         self.detail.show_device(
-            device, self.store.device_lineage(device.id), self.store.device_history(device.id)
+            device,
+            services.device_lineage(self.store, device.id, actor=actor),
+            services.device_history(self.store, device.id, actor=actor),
         )
 
     def selected_device(self) -> Device | None:
@@ -421,7 +427,7 @@ class DevicesScreen(QWidget):
         run_op(
             self.db_path,
             lambda store, _p, _c: services.export_autopilot(
-                store, folder, overwrite=overwrite, actor=actor
+                store, folder, overwrite=overwrite, actor=signed_in(actor)
             ),
             on_done=self._on_export_done,
             on_failed=lambda error: self._on_export_failed(error, folder),

@@ -7,7 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QVBoxLayout, QWidget
 
-from app import services, settings
+from app import services
 from ui.enroll.name_page import SECTION
 from ui.enroll.page_base import EnrollPage
 
@@ -52,10 +52,11 @@ class AccountPage(EnrollPage):
         existing = draft.existing
         self.user.setText(draft.user or (existing.assigned_user or "" if existing else ""))
         self.no_user.setChecked(draft.answers.no_user)
-        store = self.enroll_wizard().store
-        domains = settings.domains(store)
-        limit = settings.get(store, "max_devices_per_user")
-        hint = self.enroll_wizard().no_domain_hint()
+        wizard = self.enroll_wizard()
+        actor = wizard._actor()
+        domains = services.tenant_domains(wizard.store, actor=actor) if actor else ()
+        limit = services.devices_per_user(wizard.store, actor=actor) if actor else 0
+        hint = wizard.no_domain_hint()
         self.limits.setText(
             hint
             or self.tr(
@@ -99,7 +100,11 @@ class AccountPage(EnrollPage):
         existing = self.draft.existing
         if existing is not None and (existing.assigned_user or "").lower() == upn.lower():
             return None  # already theirs: this device is not one more for them
-        return services.user_problem(self.enroll_wizard().store, upn)
+        wizard = self.enroll_wizard()
+        actor = wizard._actor()
+        if actor is None:
+            return self.tr("The kiosk is locked: sign in to check the user.")
+        return services.user_problem(wizard.store, upn, actor=actor)
 
     def _check(self) -> None:
         self._timer.stop()

@@ -28,11 +28,11 @@ from app import locales, services
 from app.domain import EnrollmentStatus
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult
-from app.store import Store
+from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult, Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.form import buddy, set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
@@ -140,7 +140,7 @@ class BatchEnrollScreen(QWidget):
 
     def _on_profile_changed(self, name: str) -> None:
         try:
-            answers = services.profile(self.store, name)
+            answers = services.profile(self.store, name, actor=signed_in(self._actor()))
         except JoineryError as exc:
             self.values["profile"].setText(str(exc))
             return
@@ -165,9 +165,10 @@ class BatchEnrollScreen(QWidget):
         self.preview = None  # a changed serial must be checked again before it commits
 
     def _on_scan_scanned(self, text: str) -> None:
-        if self.busy:
+        actor = self._actor()
+        if self.busy or actor is None:
             return
-        serial = services.find_device(self.store, text)
+        serial = services.find_device(self.store, text, actor=actor)
         serial_text = serial.serial if serial is not None else text.strip()
         if self.preview is not None and self.preview.serial == serial_text:
             self.commit()  # the second Enter on a checked serial
@@ -180,7 +181,9 @@ class BatchEnrollScreen(QWidget):
 
     def _check(self, serial: str) -> None:
         try:
-            preview = services.preview_enrollment(self.store, serial, self.profile.currentText())
+            preview = services.preview_enrollment(
+                self.store, serial, self.profile.currentText(), actor=signed_in(self._actor())
+            )
         except JoineryError as exc:
             self._say(str(exc), error=True)
             return

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollPreview, EnrollRequest
-from app.store import Store
+from app.services import Enrolled, EnrollPreview, EnrollRequest, Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import buddy, set_state
@@ -137,7 +137,7 @@ class CartEnrollWidget(QWidget):
         self.files_button.clicked.connect(self._on_files_clicked)
         self.profile.currentTextChanged.connect(self._on_profile_changed)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.commit)
+            QShortcut(QKeySequence(keys), self, self.commit)
         self.table.installEventFilter(self)
         self.reload_profiles()
         changes.follow(self, store.path, Change.PROFILES, self.reload_profiles)
@@ -166,16 +166,19 @@ class CartEnrollWidget(QWidget):
     # -- building the cart -----------------------------------------------------------------
 
     def _on_scan_scanned(self, text: str) -> None:
-        if self.busy:
+        actor = self._actor()
+        if self.busy or actor is None:
             return
-        found = services.find_device(self.store, text)
+        found = services.find_device(self.store, text, actor=actor)
         serial = found.serial if found is not None else text.strip()
         self.scan.clear()
         if any(p.serial.casefold() == serial.casefold() for p in self.cart):
             self._say(self.tr("{s} is already in the cart.").format(s=serial), error=True)
             return
         try:
-            preview = services.preview_enrollment(self.store, serial, self.profile.currentText())
+            preview = services.preview_enrollment(
+                self.store, serial, self.profile.currentText(), actor=actor
+            )
         except JoineryError as error:
             self._say(str(error), error=True)
             return
@@ -207,11 +210,16 @@ class CartEnrollWidget(QWidget):
         self._refresh()
 
     def _on_profile_changed(self, _name: str) -> None:
+        actor = self._actor()
+        if actor is None:
+            return  # locked: the cart stays as it was checked
         serials = [p.serial for p in self.cart]
         self.cart = []
         for serial in serials:
             self.cart.append(
-                services.preview_enrollment(self.store, serial, self.profile.currentText())
+                services.preview_enrollment(
+                    self.store, serial, self.profile.currentText(), actor=actor
+                )
             )
         self._refresh()
 
@@ -334,7 +342,7 @@ class CartEnrollWidget(QWidget):
 
         def job(store: Store, progress: Callable[[int, int], None], cancelled: object) -> Path:
             return services.write_label_sheet(
-                store, serials, path, layout=layout, actor=actor, progress=progress
+                store, serials, path, layout=layout, actor=signed_in(actor), progress=progress
             )
 
         run_op(
@@ -382,7 +390,10 @@ class CartEnrollWidget(QWidget):
 
     def _template(self) -> str:
         try:
-            return services.profile(self.store, self.profile.currentText()).name_template
+            actor = signed_in(self._actor())
+            return services.profile(
+                self.store, self.profile.currentText(), actor=actor
+            ).name_template
         except JoineryError:
             return ""
 

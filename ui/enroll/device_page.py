@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import eligibility, services
-from app.autopilot.fields import CHECKS
 from app.domain import Device, ProvisioningMethod
 from app.errors import JoineryError
 from ui.enroll.page_base import EnrollPage
+from ui.session import signed_in
 from ui.widgets.form import set_state
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
@@ -138,7 +138,7 @@ class DevicePage(EnrollPage):
         return self.serial
 
     def isComplete(self) -> bool:  # noqa: N802
-        if CHECKS["Device Serial Number"](self.serial.text().strip()) is not None:
+        if services.serial_problem(self.serial.text().strip()) is not None:
             return False
         if self._already_enrolled() and not self.update_record.isChecked():
             return False
@@ -158,8 +158,9 @@ class DevicePage(EnrollPage):
     # -- slots -----------------------------------------------------------------------------
 
     def _on_profile_current_text_changed(self, name: str) -> None:
+        wizard = self.enroll_wizard()
         try:
-            answers = services.profile(self.enroll_wizard().store, name)
+            answers = services.profile(wizard.store, name, actor=signed_in(wizard._actor()))
         except JoineryError as error:
             self.say(self.serial_error, str(error))
             return
@@ -169,7 +170,7 @@ class DevicePage(EnrollPage):
 
     def _on_serial_text_changed(self, text: str) -> None:
         serial = text.strip()
-        problem = CHECKS["Device Serial Number"](serial) if serial else None
+        problem = services.serial_problem(serial) if serial else None
         self.say(self.serial_error, problem)
         self.serial.set_state("error" if problem else "")
         self._found = self.enroll_wizard().store.device_by_serial(serial) if serial else None

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app import naming
-from app.autopilot.fields import CHECKS, GROUP_TAG
+from app import naming, services
 from ui.enroll.page_base import EnrollPage
 
 FIELD_NAME = "device_name"
@@ -94,7 +93,7 @@ class NamePage(EnrollPage):
         ):
             name_problem = self._taken(name)
         tag = self.group_tag.text().strip()
-        tag_problem = CHECKS[GROUP_TAG](tag) if tag else None
+        tag_problem = services.group_tag_problem(tag) if tag else None
         self.say(self.template_error, template_problem or (None if typed else expand_problem))
         self.say(self.name_error, name_problem)
         self.say(self.group_tag_error, tag_problem)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.security.roles import Actor
-from app.store import Store
+from app.services import Store
 from ui.enroll.batch_screen import BatchEnrollScreen
 from ui.enroll.cart_screen import CartEnrollWidget
 from ui.enroll.wizard import EnrollWizard
@@ -49,7 +49,7 @@ class EnrollScreen(QWidget):
             QShortcut(
                 QKeySequence(f"Alt+{number + 1}"),
                 self,
-                activated=lambda n=number: self.show_mode(n),
+                lambda n=number: self.show_mode(n),
             )
         self.wizard.enrolled.connect(self.enrolled)
         self.batch.enrolled.connect(self.enrolled)

@@ -19,8 +19,7 @@ from app.domain import Device
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollRequest, EnrollResult
-from app.store import Store
+from app.services import Enrolled, EnrollRequest, EnrollResult, Store
 from ui.enroll.account_page import AccountPage
 from ui.enroll.device_page import DevicePage
 from ui.enroll.draft import Draft
@@ -34,6 +33,7 @@ from ui.enroll.review_page import ReviewPage
 from ui.enroll.setup_page import SetupKindPage
 from ui.enroll.signin_page import SignInPage
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.settings.hints import no_domain_hint
 from ui.widgets import label_printer
 from ui.widgets.device_files_dialog import open_device_files
@@ -99,7 +99,7 @@ class EnrollWizard(WizardShell):
         actor = self._actor()
         if actor is None:
             return []
-        return [p.display_name for p in services.policies(self.store)]
+        return [p.display_name for p in services.policies(self.store, actor=actor)]
 
     def open_vault_then(self, reason: str, go_on: Callable[[], None]) -> bool:
         """Make sure the secrets vault can open before a typed secret is carried further:
@@ -281,7 +281,8 @@ class EnrollWizard(WizardShell):
         self.draft = Draft(profile=profile)
         if profile is not None:
             try:
-                self.draft.answers = services.profile(self.store, profile)
+                actor = signed_in(self._actor())
+                self.draft.answers = services.profile(self.store, profile, actor=actor)
             except JoineryError:
                 self.draft.profile = None
         self.show_banner(None)

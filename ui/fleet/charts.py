@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QWidget
 
-from app.compliance.words import setting_words
+from app.services import setting_words
 from ui import theme
 from ui.fleet.chart_base import (
     BOTTOM,

@@ -9,6 +9,7 @@ from app import services
 from app.errors import InputError
 from app.security.roles import Actor
 from app.services import IngestReport
+from ui.session import signed_in
 from ui.widgets.import_flow import ImportOutcome, Job, ReportingImportFlow
 
 
@@ -21,7 +22,7 @@ class CheckinImportFlow(ReportingImportFlow):
             store,
             paths,
             skip_invalid=skip_invalid,
-            actor=actor,
+            actor=signed_in(actor),
             progress=progress,
             cancel=cancelled,
         )
@@ -48,7 +49,7 @@ class CheckinImportFlow(ReportingImportFlow):
         summary = self.tr(
             "{m}. Nothing was recorded: fix the rows below, or record the others only."
         ).format(m=error.args[0].rstrip("."))
-        rows = [
+        rows: list[dict[str, object]] = [
             {"file": p.file, "line": p.line, "column": p.column, "reason": p.reason}
             for p in error.problems
         ]

@@ -16,9 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.compliance.words import setting_words
 from app.domain import Device, HistoryEntry
-from app.services import DeviceCompliance
+from app.services import DeviceCompliance, setting_words
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import set_state

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QFileDialog
 from app import services
 from app.domain import DeviceQuery
 from app.security.roles import Permission
-from app.services.fleet_export import ExportResult, Layout
-from app.store import Store
+from app.services import ExportResult, Layout, Store
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.widgets.progress import ScreenFlow
 
 
@@ -47,7 +47,13 @@ class FleetExportFlow(ScreenFlow):
             store: Store, progress: Callable[[int, int], None], cancel: Callable[[], bool]
         ) -> ExportResult:
             return services.export_devices_csv(
-                store, query, path, layout=layout, actor=actor, progress=progress, cancel=cancel
+                store,
+                query,
+                path,
+                layout=layout,
+                actor=signed_in(actor),
+                progress=progress,
+                cancel=cancel,
             )
 
         run_op(

@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.compliance.words import setting_words, states_words
 from app.domain import ComplianceState
-from app.services import Dashboard
+from app.services import Dashboard, setting_words, states_words
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.state_swatch import state_icon
 from ui.words import shown

@@ -31,8 +31,7 @@ from app import services
 from app.domain import Device, DeviceQuery
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Dashboard
-from app.store import Store
+from app.services import Dashboard, Store
 from ui import changes
 from ui.changes import Change
 from ui.devices.model import STATE_KEY, DeviceTableModel
@@ -174,8 +173,8 @@ class FleetScreen(QWidget):
         self.export_entra.clicked.connect(lambda: self.exports.choose("entra", self.model.query))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
-        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.pause.toggle)
-        QShortcut(QKeySequence("Ctrl+Shift+I"), self, activated=self.choose_import)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.pause.toggle)
+        QShortcut(QKeySequence("Ctrl+Shift+I"), self, self.choose_import)
         self.checkins = CheckinImportFlow(
             self.store.path, self, actor=self._actor, present=self._present
         )
@@ -343,9 +342,11 @@ class FleetScreen(QWidget):
         board = self.board
         policy = self.filters.policy.currentData()
         tags: tuple[str, ...] = ()
-        if policy:
+        actor = self._actor()
+        if policy and actor is not None:
             found = next(
-                (p for p in services.policies(self.store) if p.display_name == policy), None
+                (p for p in services.policies(self.store, actor=actor) if p.display_name == policy),
+                None,
             )
             if found is not None and not found.assignment.all_devices:
                 tags = tuple(found.assignment.group_tags)
@@ -414,10 +415,11 @@ class FleetScreen(QWidget):
             if actor is None:
                 return
             found = services.device_compliance(self.store, device_id, actor=actor)
+            history = services.device_history(self.store, device_id, actor=actor)
         except JoineryError as error:
             self.detail.show_nothing(str(error))
             return
-        self.detail.show_compliance(found, self.store.device_history(device_id))
+        self.detail.show_compliance(found, history)
 
     def _write(
         self, job: Callable[[Store, Actor], object], on_done: Callable[[object], None]

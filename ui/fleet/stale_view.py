@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.compliance.stale import StaleDevice
-from ui.fleet.detail import when
+from app.services import StaleDevice
+from ui.words import when
 
 SHOWN = 500  # the longest inactive first; the rest are in the export
 

@@ -28,15 +28,14 @@ from PySide6.QtWidgets import (
 from app import services
 from app.domain import PackageBuild
 from app.errors import JoineryError
-from app.provisioning import bundle
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.services import OpenedPackage, PackageListing
-from app.store import Store
+from app.services import OpenedPackage, PackageListing, Store
 from app.textsafe import printable
 from ui import changes, theme
 from ui.changes import Change
 from ui.ops import run_op
+from ui.session import signed_in
 from ui.widgets.scrolling import scrolling_body
 from ui.words import when
 
@@ -85,7 +84,7 @@ class PackagesScreen(QWidget):
         self.setObjectName("packagesScreen")
         self.store = store
         self._actor = actor
-        self.kdf_bounds = bundle.DEFAULT_BOUNDS
+        self.kdf_bounds = services.KDF_BOUNDS
         self.listings: list[PackageListing] = []
         title = QLabel(self.tr("Packages"))
         title.setObjectName("screenTitle")
@@ -158,13 +157,18 @@ class PackagesScreen(QWidget):
         self.open_xml.clicked.connect(self._on_open_xml_clicked)
         self._wanted: int | None = None  # a build to select once it is listed
         # Builds from the wizard or the CLI, devices provisioned with them: any write.
-        changes.follow(self, store.path, Change.PACKAGES | Change.DEVICES, self.refresh)
+        changes.follow(
+            self, store.path, Change.PACKAGES | Change.DEVICES, self.refresh, load_when_shown=True
+        )
         self.refresh()
 
     def refresh(self) -> None:
         """Reload the registry (a short list: one row per build)."""
+        actor = self._actor()
+        if actor is None:
+            return  # locked: nothing is read for nobody; shown after sign-in, it loads
         current = self.current()
-        self.listings = services.list_packages(self.store)
+        self.listings = services.list_packages(self.store, actor=actor)
         self.model.removeRows(0, self.model.rowCount())
         for listing in self.listings:
             self.model.appendRow(self._row(listing))
@@ -266,7 +270,11 @@ class PackagesScreen(QWidget):
         steps = services.revoke_steps(build)
         lines += [f"{n}. {_html(step)}" for n, step in enumerate(steps, start=1)]
         self.detail.setText("<br>".join(lines))
-        for device in services.devices_of_package(self.store, build.id):
+        actor = self._actor()
+        provisioned = (
+            services.devices_of_package(self.store, build.id, actor=actor) if actor else []
+        )
+        for device in provisioned:
             self.devices.addItem(f"{device.serial}  {device.device_name or ''}".rstrip())
         if not build.devices:
             self.devices.addItem(self.tr("None recorded yet."))
@@ -329,7 +337,7 @@ class PackagesScreen(QWidget):
 
         def job(store: Store, _progress: object, _cancelled: object) -> OpenedPackage:
             return services.open_package(
-                store, build_id, password=password, actor=actor, kdf_bounds=bounds
+                store, build_id, password=password, actor=signed_in(actor), kdf_bounds=bounds
             )
 
         run_op(self.store.path, job, on_done=self._on_open_done, on_failed=self._on_open_failed)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from app import settings
+from app import services
 from app.security.roles import Actor, Permission
-from app.store import Store
+from app.services import Store
 from ui.navigation import shortcut
 
 
-def no_domain_hint(store: Store, actor: Actor | None = None) -> str | None:
+def no_domain_hint(store: Store, actor: Actor | None) -> str | None:
     """What to do when the tenant's verified domains are not set (no user can be checked
-    until they are), addressed to whoever is signed in; None once they are set."""
-    if settings.domains(store):
+    until they are), addressed to whoever is signed in; None once they are set (or while
+    locked: nobody to read them for, nobody to tell)."""
+    if actor is None or services.tenant_domains(store, actor=actor):
         return None
     where = shortcut("settings")
     if actor is not None and actor.may(Permission.CHANGE_SETTINGS):

@@ -29,12 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import services
 from app.errors import JoineryError
-from app.security import operators
-from app.security.operators import OperatorStatus
 from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
-from app.store import Store
+from app.services import OperatorStatus, Store
 from ui import theme
 from ui.ops import Job, run_op
 from ui.widgets.form import set_state
@@ -136,7 +135,7 @@ class OperatorDialog(QDialog):
         if self.adding and not name:
             self.show_error(self.tr("Type the operator's name."), self.name)
             return
-        if problem := operators.pin_problem(pin.reveal()):
+        if problem := services.pin_problem(pin.reveal()):
             self.show_error(self.tr("The PIN is too weak: {p}.").format(p=problem), self.pin)
             return
         if pin.reveal() != repeat:
@@ -147,11 +146,11 @@ class OperatorDialog(QDialog):
         if self.adding:
 
             def job(store: Store, _p: Any, _c: Any) -> None:
-                operators.create_operator(store, actor, name, role, pin)
+                services.create_operator(store, name, role, pin, actor=actor)
         else:
 
             def job(store: Store, _p: Any, _c: Any) -> None:
-                operators.reset_pin(store, actor, name, pin)
+                services.reset_pin(store, name, pin, actor=actor)
 
         self.busy = True
         self.ok.setEnabled(False)
@@ -255,7 +254,7 @@ class OperatorsPanel(QWidget):
             return
         chosen = select or (current.name if (current := self.selected()) else None)
         try:
-            self.rows = operators.list_operators(self.store, actor)
+            self.rows = services.list_operators(self.store, actor=actor)
         except JoineryError as exc:
             self.rows = []
             self._say(str(exc), error=True)
@@ -330,7 +329,7 @@ class OperatorsPanel(QWidget):
         name = operator.name
 
         def job(store: Store, _p: Any, _c: Any) -> None:
-            operators.set_disabled(store, actor, name, disable)
+            services.set_operator_disabled(store, name, disable, actor=actor)
 
         self.disable_button.setEnabled(False)
         run_op(

@@ -9,7 +9,7 @@ once). Other roles see the values read-only and are told why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import settings
+from app import services
 from app.errors import InputError, JoineryError
 from app.security.roles import Actor, Permission
-from app.store import Store
+from app.services import Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import run_op
@@ -61,7 +61,7 @@ class SettingsForm(QFrame):
         grid.setHorizontalSpacing(16)
         grid.setColumnStretch(1, 1)
         row = 0
-        for key, setting in settings.SETTINGS.items():
+        for key, setting in services.SETTINGS.items():
             editor = self._editor(setting)
             editor.setObjectName(f"setting_{key}")
             self.editors[key] = editor
@@ -83,7 +83,7 @@ class SettingsForm(QFrame):
             grid.setRowMinimumHeight(row + 3, 8)  # air between settings
             row += 4
 
-    def _editor(self, setting: settings.Setting) -> Editor:
+    def _editor(self, setting: services.Setting) -> Editor:
         if setting.is_flag:
             return QCheckBox(self.tr(setting.label))
         if isinstance(setting.default, int):
@@ -111,9 +111,9 @@ class SettingsForm(QFrame):
             return str(editor.value())
         return editor.text()
 
-    def load(self, store: Store) -> None:
+    def load(self, stored: Mapping[str, int | tuple[str, ...] | str]) -> None:
         for key, editor in self.editors.items():
-            value = settings.value(store, key)
+            value = stored[key]
             if isinstance(editor, QCheckBox):
                 editor.setChecked(bool(value))
             elif isinstance(editor, QSpinBox):
@@ -123,13 +123,13 @@ class SettingsForm(QFrame):
                 editor.setText(", ".join(value) if isinstance(value, tuple) else str(value))
             self.show_problem(key, None)
 
-    def edited(self, store: Store) -> bool:
+    def edited(self, stored: Mapping[str, int | tuple[str, ...] | str]) -> bool:
         """Whether a field holds a change not saved yet (kept across a lock and a return)."""
-        for key, setting in settings.SETTINGS.items():
-            stored = setting.show(settings.value(store, key))
+        for key, setting in services.SETTINGS.items():
+            saved = setting.show(stored[key])
             if setting.problem(self.text(key)) is not None:
                 return True
-            if setting.show(setting.parse(self.text(key))) != stored:
+            if setting.show(setting.parse(self.text(key))) != saved:
                 return True
         return False
 
@@ -221,7 +221,8 @@ class SettingsScreen(QWidget):
 
         self.form.submitted.connect(self.save)
         self.save_button.clicked.connect(self.save)
-        self.form.load(store)
+        if (stored := self._stored()) is not None:
+            self.form.load(stored)
         # Another bench or the CLI may change them: read again when shown after a change
         # (values typed and not saved yet stay).
         changes.follow(
@@ -238,11 +239,17 @@ class SettingsScreen(QWidget):
         label.setObjectName("sectionTitle")
         return label
 
+    def _stored(self) -> dict[str, int | tuple[str, ...] | str] | None:
+        """The saved values, or None while locked (nobody to read them for)."""
+        actor = self._actor()
+        return None if actor is None else services.settings_values(self.store, actor=actor)
+
     def reload(self, *, keep_edits: bool = True) -> None:
         """Read the settings, the vault and the operators again (another process may have
         changed them); values typed but not saved yet stay unless `keep_edits` is False."""
-        if not self.busy and not (keep_edits and self.form.edited(self.store)):
-            self.form.load(self.store)
+        stored = self._stored()
+        if stored is not None and not self.busy and not (keep_edits and self.form.edited(stored)):
+            self.form.load(stored)
         self.vault.refresh()
         self.operators.refresh()
 
@@ -289,7 +296,7 @@ class SettingsScreen(QWidget):
         changes = {key: self.form.text(key) for key in self.form.editors}
         first_bad = None
         for key, text in changes.items():
-            problem = settings.SETTINGS[key].problem(text)
+            problem = services.SETTINGS[key].problem(text)
             self.form.show_problem(key, self.tr(problem) if problem else None)
             if problem and first_bad is None:
                 first_bad = key
@@ -302,7 +309,7 @@ class SettingsScreen(QWidget):
         self._say(self.tr("Saving…"), error=False)
         run_op(
             self.store.path,
-            lambda store, _p, _c: settings.put_many(store, actor, changes),
+            lambda store, _p, _c: services.save_settings(store, changes, actor=actor),
             on_done=self._on_save_done,
             on_failed=self._on_save_failed,
         )
@@ -310,11 +317,12 @@ class SettingsScreen(QWidget):
     def _on_save_done(self, keys: list[str]) -> None:
         self.busy = False
         self.save_button.setEnabled(True)
-        self.form.load(self.store)
+        if (stored := self._stored()) is not None:
+            self.form.load(stored)
         if not keys:
             self._say(self.tr("Nothing to save: every value is as it was."), error=False)
             return
-        labels = ", ".join(self.tr(settings.SETTINGS[k].label) for k in keys)
+        labels = ", ".join(self.tr(services.SETTINGS[k].label) for k in keys)
         self._say(self.tr("Saved: {s}. The kiosk uses them from now on.").format(s=labels), False)
         self.changed.emit(keys)
 

@@ -10,9 +10,7 @@ from PySide6.QtWidgets import QFrame, QPushButton, QVBoxLayout, QWidget
 
 from app import services
 from app.security.roles import Actor
-from app.security.vault import PASSPHRASE_MIN
-from app.services import VaultState
-from app.store import Store
+from app.services import PASSPHRASE_MIN, Store, VaultState
 from ui.widgets.messages import Present, open_now
 from ui.widgets.note_label import NoteLabel
 from ui.widgets.vault_prompt import ensure_vault_open
@@ -43,7 +41,10 @@ class VaultRow(QFrame):
         self.button.clicked.connect(self._on_button_clicked)
 
     def refresh(self) -> None:
-        state = services.vault_state(self.store)
+        actor = self._actor()
+        if actor is None:
+            return  # locked: read again when next shown signed in
+        state = services.vault_state(self.store, actor=actor)
         self.state_label.setText(self.describe(state))
         self.button.setVisible(state.needs_passphrase)
         self.button.setText(

@@ -25,7 +25,7 @@ _SLACK = 1
 
 
 def _describe(widget: QWidget, text: str) -> str:
-    chain = []
+    chain: list[str] = []
     node: QWidget | None = widget
     while node is not None and len(chain) < 4:
         if node.objectName():

@@ -42,7 +42,6 @@ from app.enrollment import DEVICE_FILES
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.store import Store
 from ui.ops import Operation, run_op
 from ui.widgets.note_label import NoteLabel
 from ui.widgets.state import set_state
@@ -86,10 +85,10 @@ def _removable(root: str) -> bool:
     return root.startswith(("/media/", "/run/media/", "/mnt/", "/Volumes/"))
 
 
-def defaults_for(db_path: str, serials: Sequence[str]) -> tuple[str, ...]:
+def defaults_for(db_path: str, serials: Sequence[str], actor: Actor) -> tuple[str, ...]:
     """The files the devices' bench profiles write by default (a few small reads)."""
-    with Store.open(db_path) as store:
-        return services.default_files_for(store, serials)
+    with services.open_store(db_path) as store:
+        return services.default_files_for(store, serials, actor=actor)
 
 
 class DeviceFilesDialog(QDialog):
@@ -117,7 +116,7 @@ class DeviceFilesDialog(QDialog):
         self._operation: Operation | None = None
         self._replace = False
         self.result_value: services.WriteResult | None = None
-        chosen = defaults if defaults is not None else defaults_for(db_path, self.serials)
+        chosen = defaults if defaults is not None else defaults_for(db_path, self.serials, actor)
         self._build(drives)
         for name, box in self.files.items():
             box.setChecked(name in chosen)
@@ -204,9 +203,9 @@ class DeviceFilesDialog(QDialog):
             widget.setFixedWidth(TEXT_WIDTH)
             layout.addWidget(widget)
         layout.addLayout(self.form)
-        for widget in (self.error, self.replace_panel, self.progress, self.status, self.report):
-            widget.setFixedWidth(TEXT_WIDTH)
-            layout.addWidget(widget)
+        for extra in (self.error, self.replace_panel, self.progress, self.status, self.report):
+            extra.setFixedWidth(TEXT_WIDTH)
+            layout.addWidget(extra)
         layout.addWidget(self.buttons)
 
     def _build_status(self) -> None:
@@ -297,7 +296,7 @@ class DeviceFilesDialog(QDialog):
             self._ask_replace(in_the_way)
             return
         if "package" in self.chosen_files():
-            with Store.open(self._db_path) as store:
+            with services.open_store(self._db_path) as store:
                 ensure_vault_open(
                     self,
                     store,
@@ -357,7 +356,7 @@ class DeviceFilesDialog(QDialog):
         serials, out_dir, only = list(self.serials), self.out_dir(), self.chosen_files()
         actor, replace, write = self._actor, self._replace, self._write
 
-        def job(store: Store, progress: Callable[[int, int], None], cancelled: Any) -> Any:
+        def job(store: services.Store, progress: Callable[[int, int], None], cancelled: Any) -> Any:
             return write(
                 store,
                 serials,

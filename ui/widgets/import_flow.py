@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import Cancelled
 from app.security.roles import Actor
-from app.store import Store
+from app.services import Store
 from ui.ops import Operation, failure_words
 from ui.widgets.messages import notify
 from ui.widgets.progress import ScreenFlow, run_with_progress

@@ -9,7 +9,7 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QDialog, QWidget
 
-from app import labels, services
+from app import services
 from app.domain import Device
 from app.security.roles import Actor
 
@@ -27,7 +27,7 @@ def label_printer() -> QPrinter:
 def paint_label(printer: QPrinter, device: Device) -> None:
     """Draw the label image (rendered by app.labels at the printer's resolution) on a page."""
     dpi = max(150, min(printer.resolution(), 600))
-    image = QImage.fromData(labels.render_png(device, dpi=dpi))
+    image = QImage.fromData(services.label_png(device, dpi=dpi))
     painter = QPainter(printer)
     try:
         page = printer.pageRect(QPrinter.Unit.DevicePixel)

@@ -33,9 +33,7 @@ from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.security.vault import PASSPHRASE_MIN
-from app.services import VaultState
-from app.store import Store
+from app.services import PASSPHRASE_MIN, Store, VaultState
 from ui.navigation import shortcut
 from ui.ops import run_op
 from ui.widgets.form import set_state
@@ -63,7 +61,7 @@ def ensure_vault_open(
     `reason` says in a sentence what needs the vault ("The Wi-Fi key you typed is kept in
     the vault."). Reads two small rows on the GUI thread; the passphrase is checked off it.
     """
-    state = services.vault_state(store)
+    state = services.vault_state(store, actor=actor)
     if not state.needs_passphrase:
         on_open()
         return True

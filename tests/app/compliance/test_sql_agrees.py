@@ -17,6 +17,7 @@ from app.compliance.rules import RULES, Comparison
 from app.domain import ComplianceState, DeviceQuery
 from app.store import Store
 from app.timeutil import iso
+from tests.helpers.actors import ADMIN
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TAGS = ["Sales", "Lab", None]
@@ -106,17 +107,17 @@ def _assign(store: Store, chosen: list[int], assignments: list[Any]) -> None:
                 ]
             }
         ]
-        services.import_policy(store, json.dumps(doc), "p.json", now=T0)
+        services.import_policy(store, json.dumps(doc), "p.json", now=T0, actor=ADMIN)
         name = str(doc["displayName"])
         if target == "all":
-            services.assign(store, name, all_devices=True)
+            services.assign(store, name, all_devices=True, actor=ADMIN)
         else:
-            services.assign(store, name, group_tags=target)
+            services.assign(store, name, group_tags=target, actor=ADMIN)
 
 
 def _python_verdicts(store: Store, now: datetime, previous: dict[int, Previous]) -> dict[int, Any]:
-    found = services.policies(store)
-    tenant = services.tenant_settings(store)
+    found = services.policies(store, actor=ADMIN)
+    tenant = services.tenant_settings(store, actor=ADMIN)
     out = {}
     for device_id, before in previous.items():
         device = store.device(device_id)
@@ -180,12 +181,14 @@ def test_sql_and_python_agree(data: st.DataObject) -> None:
         batch = [data.draw(facts_for(devices[i].serial, now - age)) for i in reporting]  # type: ignore[union-attr]
         before = _snapshot(store, ids)
         if data.draw(st.booleans()):
-            services.record_checkins(store, batch, now=now)
+            services.record_checkins(store, batch, now=now, actor=ADMIN)
             expected = _python_verdicts(store, now, {i: before[i] for i in reporting})
         else:
-            services.record_checkins(store, batch, now=now)
+            services.record_checkins(store, batch, now=now, actor=ADMIN)
             before = _snapshot(store, ids)
-            services.reevaluate(store, now=now, batch=data.draw(st.sampled_from([1, 2, 1000])))
+            services.reevaluate(
+                store, now=now, batch=data.draw(st.sampled_from([1, 2, 1000])), actor=ADMIN
+            )
             expected = _python_verdicts(store, now, before)
         _check(store, expected)
     _check_counters(store, ids)

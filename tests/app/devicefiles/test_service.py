@@ -29,6 +29,7 @@ from tests.app.devicefiles.conftest import (
     Enroll,
     files_under,
 )
+from tests.helpers.actors import ADMIN
 
 ALL = ("autopilot", "unattend", "package")
 
@@ -204,14 +205,18 @@ def test_verify_with_the_bench_key_trusts_the_signer(
 ) -> None:
     write(bench, enroll(1), tmp_path / "cart", only=["unattend"])
     public = services.bench_signing_key()[1]
-    verdict = services.verify_device_files(bench, tmp_path / "cart", trust_keys=[public])
+    verdict = services.verify_device_files(
+        bench, tmp_path / "cart", trust_keys=[public], actor=ADMIN
+    )
     assert verdict.trusted is True
     other = tmp_path / "other"
     from app.provisioning.build import keygen
 
     _private, other_public = keygen(other)
     with pytest.raises(ManifestError, match="not a trusted signer"):
-        services.verify_device_files(bench, tmp_path / "cart", trust_keys=[other_public])
+        services.verify_device_files(
+            bench, tmp_path / "cart", trust_keys=[other_public], actor=ADMIN
+        )
 
 
 # -- refused before anything is written ------------------------------------------------------
@@ -387,5 +392,5 @@ def test_bench_profiles_say_which_files_they_write(bench: Store, tmp_path: Path)
 
 def test_default_files_for_a_dialog(bench: Store, enroll: Enroll) -> None:
     serials = enroll(1)
-    assert services.default_files_for(bench, serials) == ("unattend", "package")
-    assert services.default_files_for(bench, ["NOSUCH"]) == ()
+    assert services.default_files_for(bench, serials, actor=ADMIN) == ("unattend", "package")
+    assert services.default_files_for(bench, ["NOSUCH"], actor=ADMIN) == ()

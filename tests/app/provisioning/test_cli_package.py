@@ -14,6 +14,7 @@ from app import cli_package
 from app.provisioning import bundle, bundle_format
 from tests.app.provisioning.conftest import write_certificate
 from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS
+from tests.helpers.actors import ADMIN
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "provisioning"
 PASSWORD = "CANARY-cli-password-1234567"
@@ -183,7 +184,7 @@ def test_build_under_joinery_records_the_package(
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     with Store.open(db) as store:
-        listed = services.list_packages(store)
+        listed = services.list_packages(store, actor=ADMIN)
         assert [p.build.sha256 for p in listed] == [document["sha256"]]
         assert store.audit_entries(action="package.build")
 

@@ -18,6 +18,7 @@ from app.tenant.auth import TokenSource
 from app.tenant.config import AuthKind, TenantConfig
 from app.tenant.credentials import read_certificate_file, read_secret_file
 from app.tenant.errors import TenantRefused
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import CLIENT, TENANT, FakeGraph
 from tests.helpers.tenant import connect, secret_credential
 from tests.helpers.tls import make_app_certificate
@@ -39,7 +40,7 @@ def test_certificate_sign_in(store: Store, graph: FakeGraph, tmp_path: Path) -> 
     connect(store, graph, credential)
     row = store.tenant_connection()
     assert row is not None and row.auth == "certificate"
-    services.sync_once(store)  # the sealed key signs the assertion again
+    services.sync_once(store, actor=ADMIN)  # the sealed key signs the assertion again
     entries = store.audit_entries(limit=10)
     assert entries[-1].details.get("certificate_thumbprint") or any(
         e.details.get("certificate_thumbprint") == credential.thumbprint() for e in entries
@@ -71,6 +72,7 @@ def test_device_code_sign_in_then_syncs_with_the_cached_refresh_token(
         store,
         services.ConnectRequest(TENANT, CLIENT, None, graph.url, graph.url, device_code=True),
         show=shown.append,
+        actor=ADMIN,
     )
     assert shown and "FAKE-CODE" in shown[0]
     assert status.account == "lead@contoso.com" and status.auth == "deviceCode"
@@ -78,7 +80,9 @@ def test_device_code_sign_in_then_syncs_with_the_cached_refresh_token(
     assert row is not None and row.credential is None and row.token_cache
     graph.tenant.expire_tokens()
     graph.tenant.add_managed("MD0001")
-    report = services.sync_once(store)  # 401, then MSAL refreshes with the sealed refresh token
+    report = services.sync_once(
+        store, actor=ADMIN
+    )  # 401, then MSAL refreshes with the sealed refresh token
     assert report.managed.listed == 1
 
 
@@ -137,6 +141,6 @@ def test_only_an_admin_connects(store: Store, graph: FakeGraph) -> None:
 
 def test_the_token_cache_is_reused_across_syncs(connected: Store, graph: FakeGraph) -> None:
     before = graph.tenant.token_requests
-    services.sync_once(connected)
-    services.sync_once(connected)
+    services.sync_once(connected, actor=ADMIN)
+    services.sync_once(connected, actor=ADMIN)
     assert graph.tenant.token_requests == before

@@ -19,6 +19,7 @@ from app import services
 from app.cli import cli
 from app.store import Store
 from app.store.audit import AuditQuery
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import CLIENT, TENANT, FakeGraph
 from tests.helpers.tenant import import_devices
 from tests.helpers.tls import make_app_certificate
@@ -71,7 +72,7 @@ def test_no_tenant_secret_outside_the_vault(
     run("-v", "tenant", "connect", "--certificate-file", str(pem), *common)
     run("-v", "tenant", "sync")
     with Store.open(db_path) as store:
-        services.export_audit(store, tmp_path / "audit.csv", AuditQuery())
+        services.export_audit(store, tmp_path / "audit.csv", AuditQuery(), actor=ADMIN)
         outputs.append(json.dumps([e.details for e in store.audit_entries(limit=1000)]))
         store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     assert len(serials) == 2

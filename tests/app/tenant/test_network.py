@@ -15,6 +15,7 @@ from app.errors import KnownError
 from app.store import Store
 from app.tenant import network
 from app.tenant.errors import TenantUnreachable
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import FakeGraph
 from tests.helpers.tenant import connect
 from tests.helpers.tls import TlsFiles
@@ -92,7 +93,7 @@ def test_msal_and_graph_go_through_https_proxy(
     connect(store, graph)  # MSAL: OpenID configuration and the token, through the proxy
     assert proxy.tunnels and set(proxy.tunnels) == {f"127.0.0.1:{graph.port}"}
     before = len(proxy.tunnels)
-    services.sync_once(store)
+    services.sync_once(store, actor=ADMIN)
     assert len(proxy.tunnels) > before
 
 

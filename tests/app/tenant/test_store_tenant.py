@@ -16,6 +16,7 @@ from app.errors import InputError
 from app.store import Store
 from app.store.schema import migrations
 from app.tenant.errors import GraphAnswerInvalid
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import FakeGraph
 
 
@@ -49,14 +50,14 @@ def test_the_tenant_migration_keeps_the_intune_columns_m010_added(db_path: Path)
 def test_a_policy_is_pushed_only_when_the_setting_is_on(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions
 ) -> None:
-    services.import_template(connected, "baseline")
-    name = services.policies(connected)[0].display_name
+    services.import_template(connected, "baseline", actor=ADMIN)
+    name = services.policies(connected, actor=ADMIN)[0].display_name
     with pytest.raises(InputError, match="tenant_push_policies"):
-        services.queue_policy(connected, name)
+        services.queue_policy(connected, name, actor=ADMIN)
     settings.put(connected, services.local_admin(), "tenant_push_policies", "1")
-    services.queue_policy(connected, name)
+    services.queue_policy(connected, name, actor=ADMIN)
 
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert report.drain.policies == 1
     [pushed] = graph.tenant.policies
@@ -81,10 +82,10 @@ def test_deployment_profiles_are_read_behind_their_setting(
             "description": "user-driven",
         }
     )
-    assert services.sync_once(connected, options=quick).profiles is None
+    assert services.sync_once(connected, options=quick, actor=ADMIN).profiles is None
     settings.put(connected, services.local_admin(), "tenant_read_profiles", "1")
-    assert services.sync_once(connected, options=quick).profiles == 1
-    assert [p[1] for p in services.autopilot_profiles(connected)] == ["Sales laptops"]
+    assert services.sync_once(connected, options=quick, actor=ADMIN).profiles == 1
+    assert [p[1] for p in services.autopilot_profiles(connected, actor=ADMIN)] == ["Sales laptops"]
 
 
 def test_a_next_link_to_another_host_is_not_followed(
@@ -97,5 +98,5 @@ def test_a_next_link_to_another_host_is_not_followed(
         body={"value": [], "@odata.nextLink": "https://attacker.example/steal"},
     )
     with pytest.raises(GraphAnswerInvalid, match="not followed"):
-        services.sync_once(connected, options=quick)
-    assert services.tenant_status(connected).last_error
+        services.sync_once(connected, options=quick, actor=ADMIN)
+    assert services.tenant_status(connected, actor=ADMIN).last_error

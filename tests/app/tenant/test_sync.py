@@ -12,6 +12,7 @@ from app.domain import OutboxState
 from app.errors import Cancelled
 from app.store import Store
 from app.tenant.errors import TenantRefused, TenantThrottled, TenantUnreachable
+from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import TENANT, FakeGraph
 from tests.helpers.tenant import Waits, connect, import_devices
 
@@ -28,10 +29,10 @@ def test_upload_poll_then_autopilot_sync(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     serials = import_devices(connected, tmp_path, 3)
-    assert len(services.queue_uploads(connected, serials).queued) == 3
+    assert len(services.queue_uploads(connected, serials, actor=ADMIN).queued) == 3
     graph.tenant.polls_to_finish = 2  # pending at the first poll, complete at the second
 
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert sorted(report.drain.uploaded) == sorted(serials)
     assert report.drain.autopilot_synced and graph.tenant.sync_calls == 1
@@ -41,11 +42,11 @@ def test_upload_poll_then_autopilot_sync(
     assert set(states(connected).values()) == {"done"}
     device = connected.device_by_serial(serials[0])
     assert device is not None
-    facts = services.device_tenant_facts(connected, device.id)
+    facts = services.device_tenant_facts(connected, device.id, actor=ADMIN)
     assert facts.in_autopilot and facts.autopilot is not None
     assert facts.autopilot.import_status == "complete"
     assert facts.autopilot.group_tag == "Bench"
-    assert services.tenant_status(connected).as_json()["outbox"] == {
+    assert services.tenant_status(connected, actor=ADMIN).as_json()["outbox"] == {
         "pending": 0,
         "parked": 0,
         "done": 3,
@@ -56,10 +57,10 @@ def test_import_sends_the_documented_body(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     [serial] = import_devices(connected, tmp_path, 1)
-    services.queue_uploads(connected, [serial])
+    services.queue_uploads(connected, [serial], actor=ADMIN)
     sent: list[dict[str, object]] = []
     graph.tenant.on_import = lambda _: sent.extend(graph.tenant.imported.values())
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
     [identity] = sent
     record = connected.upload_record(connected.device_by_serial(serial).id)  # type: ignore[union-attr]
     assert record is not None
@@ -74,9 +75,9 @@ def test_import_ending_in_error_806_says_so_in_words(
 ) -> None:
     serials = import_devices(connected, tmp_path, 2)
     graph.tenant.error_serials[serials[1]] = (806, "ZtdDeviceAlreadyAssigned")
-    services.queue_uploads(connected, serials)
+    services.queue_uploads(connected, serials, actor=ADMIN)
 
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert report.drain.uploaded == [serials[0]]
     [failed] = report.drain.failed
@@ -85,7 +86,7 @@ def test_import_ending_in_error_806_says_so_in_words(
     assert "already registered in this tenant" in str(failed["reason"])
     device = connected.device_by_serial(serials[1])
     assert device is not None
-    autopilot = services.device_tenant_facts(connected, device.id).autopilot
+    autopilot = services.device_tenant_facts(connected, device.id, actor=ADMIN).autopilot
     assert autopilot is not None and autopilot.import_status == "error"
     assert autopilot.import_error_code == 806
 
@@ -95,12 +96,14 @@ def test_a_device_already_in_autopilot_is_not_queued_again(
 ) -> None:
     serials = import_devices(connected, tmp_path, 2)
     graph.tenant.add_autopilot(serials[0], groupTag="Lab")
-    services.sync_once(connected, options=quick)  # reads Autopilot: serials[0] is there
+    services.sync_once(
+        connected, options=quick, actor=ADMIN
+    )  # reads Autopilot: serials[0] is there
 
-    report = services.queue_uploads(connected, None)
+    report = services.queue_uploads(connected, None, actor=ADMIN)
 
     assert report.queued == [serials[1]]
-    report = services.queue_uploads(connected, [serials[0]])
+    report = services.queue_uploads(connected, [serials[0]], actor=ADMIN)
     assert report.skipped == [{"serial": serials[0], "reason": "already in the tenant's Autopilot"}]
 
 
@@ -108,9 +111,9 @@ def test_an_upload_of_a_device_already_present_ends_in_806(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     [serial] = import_devices(connected, tmp_path, 1)
-    services.queue_uploads(connected, [serial])
+    services.queue_uploads(connected, [serial], actor=ADMIN)
     graph.tenant.add_autopilot(serial)  # registered by another bench since the queueing
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
     assert report.drain.failed[0]["code"] == 806
 
 
@@ -123,7 +126,7 @@ def test_every_page_is_read_and_managed_devices_ask_only_what_is_used(
         graph.tenant.add_managed(f"MD{n:04d}", complianceState="noncompliant")
     graph.tenant.add_managed("IPHONE01", operatingSystem="iOS")
 
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert report.autopilot.listed == 10 and report.autopilot.created == 10
     assert report.managed.listed == 10 and report.managed.created == 10
@@ -144,7 +147,7 @@ def test_every_page_is_read_and_managed_devices_ask_only_what_is_used(
 def test_intune_says_becomes_the_intune_state_and_confirms_a_join(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions
 ) -> None:
-    services.enroll_device(connected, services.EnrollRequest("PF4GRACE1"))
+    services.enroll_device(connected, services.EnrollRequest("PF4GRACE1"), actor=ADMIN)
     prepared = connected.device_by_serial("PF4GRACE1")
     assert prepared is not None and prepared.enrollment_status == "prepared"
     graph.tenant.add_managed(
@@ -156,7 +159,7 @@ def test_intune_says_becomes_the_intune_state_and_confirms_a_join(
         isEncrypted=False,
     )
 
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert report.managed.created == 0 and report.managed.joins_confirmed == 1
     device = connected.device_by_serial("PF4GRACE1")
@@ -165,16 +168,16 @@ def test_intune_says_becomes_the_intune_state_and_confirms_a_join(
     assert device.intune_grace_until == "2099-03-04T05:06:07Z"
     assert device.enrollment_status == "enrolled"
     assert device.compliance_state == prepared.compliance_state  # the bench check stands
-    intune = services.device_tenant_facts(connected, device.id).intune
+    intune = services.device_tenant_facts(connected, device.id, actor=ADMIN).intune
     assert intune is not None and intune.last_sync == "2099-01-01T00:00:00Z"
     assert intune.is_encrypted is False and intune.os_version == "10.0.26100.4061"
     history = connected.device_history(device.id)
     assert any("the tenant lists the device" in (h.note or "") for h in history)
-    assert services.fleet_summary(connected)["intune"] == {"inGracePeriod": 1}
+    assert services.fleet_summary(connected, actor=ADMIN)["intune"] == {"inGracePeriod": 1}
 
     graph.tenant.managed.clear()  # retired from Intune: no Intune verdict any more
     graph.tenant._pages.clear()
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
     gone = connected.device_by_serial("PF4GRACE1")
     assert gone is not None and gone.intune_state is None
 
@@ -186,7 +189,7 @@ def test_429_waits_retry_after_and_503_backs_off(
     graph.tenant.fail("GET", MANAGED, 429, headers={"Retry-After": "7"})
     graph.tenant.fail("GET", AUTOPILOT, 503, times=2)
 
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert report.managed.listed == 1
     assert sum(waits.seconds) >= 7  # Retry-After honoured (in small cancellable steps)
@@ -197,28 +200,28 @@ def test_throttled_for_longer_than_a_sync_waits_is_unreachable_and_keeps_the_out
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     serials = import_devices(connected, tmp_path, 2)
-    services.queue_uploads(connected, serials)
+    services.queue_uploads(connected, serials, actor=ADMIN)
     graph.tenant.fail("POST", IMPORT, 429, headers={"Retry-After": "3600"})
     with pytest.raises(TenantThrottled, match="wait 3600 s"):
-        services.sync_once(connected, options=quick)
+        services.sync_once(connected, options=quick, actor=ADMIN)
     assert set(states(connected).values()) == {"pending"}
-    status = services.tenant_status(connected)
+    status = services.tenant_status(connected, actor=ADMIN)
     assert not status.connected and status.offline_since is not None
     assert status.outbox["pending"] == 2
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
     assert graph.tenant.import_posts == {s: 1 for s in serials}
-    assert services.tenant_status(connected).connected
+    assert services.tenant_status(connected, actor=ADMIN).connected
 
 
 def test_an_expired_token_is_refreshed_once(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions
 ) -> None:
     graph.tenant.add_managed("MD0001")
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
     before = graph.tenant.token_requests
     graph.tenant.expire_tokens()
 
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert graph.tenant.token_requests == before + 1
     refused = [p for m, p, q in graph.tenant.requests if p == AUTOPILOT]
@@ -231,54 +234,58 @@ def test_a_token_refused_after_refreshing_is_a_refusal(
     graph.tenant.token_lifetime = -10  # every token is born expired
     graph.tenant.expire_tokens()
     with pytest.raises(TenantRefused, match="refused Joinery's token twice"):
-        services.sync_once(connected, options=quick)
+        services.sync_once(connected, options=quick, actor=ADMIN)
 
 
 def test_403_parks_the_item_with_the_missing_permission(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     serials = import_devices(connected, tmp_path, 2)
-    services.queue_uploads(connected, serials)
+    services.queue_uploads(connected, serials, actor=ADMIN)
     graph.tenant.fail(
         "POST",
         IMPORT,
         403,
         body={"error": {"code": "Forbidden", "message": "Application is not authorized."}},
     )
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert {f["code"] for f in report.drain.failed} == {403}
-    status = services.tenant_status(connected)
+    status = services.tenant_status(connected, actor=ADMIN)
     assert status.outbox["parked"] == 2
     assert "DeviceManagementServiceConfig.ReadWrite.All" in str(status.parked[0].reason)
     assert graph.tenant.import_posts == {}  # refused: nothing was imported
 
-    assert services.retry_parked(connected, [status.parked[0].id]) == 1
-    services.sync_once(connected, options=quick)
+    assert services.retry_parked(connected, [status.parked[0].id], actor=ADMIN) == 1
+    services.sync_once(connected, options=quick, actor=ADMIN)
     assert graph.tenant.import_posts == {status.parked[0].serial: 1}
-    assert services.drop_parked(connected, [status.parked[1].id]) == 1
-    assert services.tenant_status(connected).outbox == {"pending": 0, "parked": 0, "done": 1}
+    assert services.drop_parked(connected, [status.parked[1].id], actor=ADMIN) == 1
+    assert services.tenant_status(connected, actor=ADMIN).outbox == {
+        "pending": 0,
+        "parked": 0,
+        "done": 1,
+    }
 
 
 def test_outage_then_recovery_uploads_each_device_once(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     serials = import_devices(connected, tmp_path, 4)
-    services.queue_uploads(connected, serials)
+    services.queue_uploads(connected, serials, actor=ADMIN)
     graph.stop()  # the bench is offline
 
     with pytest.raises(TenantUnreachable, match="cannot be reached"):
-        services.sync_once(connected, options=quick)
+        services.sync_once(connected, options=quick, actor=ADMIN)
     assert set(states(connected).values()) == {"pending"}
 
     graph.start()
     graph.tenant.fail("POST", IMPORT, drop=True)  # the tenant imports, the answer is lost
     with pytest.raises(TenantUnreachable):
-        services.sync_once(connected, options=quick)
+        services.sync_once(connected, options=quick, actor=ADMIN)
     assert set(states(connected).values()) == {"sending"}
     assert graph.tenant.import_posts == {s: 1 for s in serials}
 
-    report = services.sync_once(connected, options=quick)  # looks the serials up first
+    report = services.sync_once(connected, options=quick, actor=ADMIN)  # looks the serials up first
 
     assert sorted(report.drain.uploaded) == sorted(serials)
     assert graph.tenant.import_posts == {s: 1 for s in serials}
@@ -289,14 +296,14 @@ def test_a_lost_answer_after_the_import_completed_is_not_sent_again(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     [serial] = import_devices(connected, tmp_path, 1)
-    services.queue_uploads(connected, [serial])
+    services.queue_uploads(connected, [serial], actor=ADMIN)
     graph.tenant.fail("POST", IMPORT, drop=True)
     with pytest.raises(TenantUnreachable):
-        services.sync_once(connected, options=quick)
+        services.sync_once(connected, options=quick, actor=ADMIN)
     graph.tenant.imported.clear()  # the import record is gone; Autopilot has the device
     graph.tenant.add_autopilot(serial)
 
-    report = services.sync_once(connected, options=quick)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert report.drain.uploaded == [serial]
     assert graph.tenant.import_posts == {serial: 1}
@@ -306,7 +313,7 @@ def test_cancel_stops_between_steps_and_keeps_what_was_answered(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
     serials = import_devices(connected, tmp_path, 2)
-    services.queue_uploads(connected, serials)
+    services.queue_uploads(connected, serials, actor=ADMIN)
     seen: list[int] = []
 
     def cancelled() -> bool:
@@ -314,7 +321,11 @@ def test_cancel_stops_between_steps_and_keeps_what_was_answered(
 
     with pytest.raises(Cancelled):
         services.sync_once(
-            connected, None, lambda done, total: seen.append(done), cancelled, options=quick
+            connected,
+            ADMIN,
+            lambda done, total: seen.append(done),
+            cancelled,
+            options=quick,
         )
     assert graph.tenant.import_posts == {s: 1 for s in serials}
     assert "pending" not in states(connected).values()
@@ -324,15 +335,17 @@ def test_a_group_tag_changed_at_the_bench_goes_to_the_tenant(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions
 ) -> None:
     graph.tenant.add_autopilot("PF4TAG01", groupTag="Lab")
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
 
     services.enroll_device(
-        connected, services.EnrollRequest("PF4TAG01", overrides=(("group_tag", "Sales"),))
+        connected,
+        services.EnrollRequest("PF4TAG01", overrides=(("group_tag", "Sales"),)),
+        actor=ADMIN,
     )
     [item] = connected.outbox_items(["pending"])
     assert item.kind == "autopilot.update" and item.payload["group_tag"] == "Sales"
 
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
 
     assert graph.tenant.updates == [("updateDeviceProperties", {"groupTag": "Sales"})]
     assert graph.tenant.autopilot[0]["groupTag"] == "Sales"
@@ -343,13 +356,13 @@ def test_a_change_written_to_the_outbox_rolls_back_with_its_enrollment(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions
 ) -> None:
     graph.tenant.add_autopilot("PF4TAG02", groupTag="Lab")
-    services.sync_once(connected, options=quick)
+    services.sync_once(connected, options=quick, actor=ADMIN)
     request = services.EnrollRequest("PF4TAG02", overrides=(("group_tag", "Sales"),))
     queued: list[int] = []
 
     def enroll_then_fail() -> None:
         with connected.transaction():
-            services.enroll_device(connected, request)
+            services.enroll_device(connected, request, actor=ADMIN)
             queued.append(len(connected.outbox_items(["pending"])))
             raise RuntimeError("power cut")
 
@@ -365,11 +378,11 @@ def test_a_sign_in_that_fails_leaves_the_outbox_pending_not_sending(
     graph.tenant.token_lifetime = 60  # the cached token is too close to expiry to use
     connect(store, graph)
     serials = import_devices(store, tmp_path, 2)
-    services.queue_uploads(store, serials)
+    services.queue_uploads(store, serials, actor=ADMIN)
     graph.tenant.fail("POST", f"/{TENANT}/oauth2/v2.0/token", 503, times=20)
 
     with pytest.raises(TenantUnreachable):
-        services.sync_once(store, options=quick)
+        services.sync_once(store, options=quick, actor=ADMIN)
 
     assert set(states(store).values()) == {"pending"}
     assert graph.tenant.import_posts == {}
@@ -381,12 +394,12 @@ def test_a_revoked_secret_is_refused_and_leaves_the_outbox_pending(
     graph.tenant.token_lifetime = 60
     connect(store, graph)
     serials = import_devices(store, tmp_path, 1)
-    services.queue_uploads(store, serials)
+    services.queue_uploads(store, serials, actor=ADMIN)
     graph.tenant.client_secret = "rotated-in-entra"
 
     with pytest.raises(TenantRefused, match="the client secret is wrong"):
-        services.sync_once(store, options=quick)
+        services.sync_once(store, options=quick, actor=ADMIN)
 
     assert set(states(store).values()) == {"pending"}
-    status = services.tenant_status(store)
+    status = services.tenant_status(store, actor=ADMIN)
     assert not status.connected and "client secret" in str(status.last_error)
