@@ -412,10 +412,11 @@ class FleetScreen(QWidget):
             if actor is None:
                 return
             found = services.device_compliance(self.store, device_id, actor=actor)
+            facts = services.device_tenant_facts(self.store, device_id, actor=actor)
         except JoineryError as error:
             self.detail.show_nothing(str(error))
             return
-        self.detail.show_compliance(found, self.store.device_history(device_id))
+        self.detail.show_compliance(found, self.store.device_history(device_id), facts)
 
     def _write(
         self, job: Callable[[Store, Actor], object], on_done: Callable[[object], None]
