@@ -37,7 +37,11 @@ from ui.packages.screen import PackagesScreen
 from ui.session import Session
 from ui.settings.screen import SettingsScreen
 from ui.signin import SignInScreen
+from ui.tenant import words as tenant_words
+from ui.tenant.screen import TenantScreen
+from ui.tenant.sender import TenantSender
 from ui.widgets.focus import focus_first
+from ui.widgets.state import set_state
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +68,12 @@ class MainWindow(QMainWindow):
         self.db_path = db_path
         self.store = Store.open(db_path)  # GUI-thread reads and sign-ins: small and fast
         self._idle_ms = idle_ms  # fixed by the caller (tests), else the setting
+        self._synced_once = False
         self.session = Session(self._idle_setting_ms(), self)
         self.session.locked.connect(self._on_session_locked)
         self.session.unlocked.connect(self._on_session_unlocked)
+        # Syncs while locked too, as the operator who signed in last (nobody before that).
+        self.sender = TenantSender(db_path, self.store, lambda: self.session.actor, self)
 
         self.sign_in = SignInScreen(self.store, hint=sign_in_hint)
         self.sign_in.signed_in.connect(self.session.sign_in)
@@ -117,6 +124,11 @@ class MainWindow(QMainWindow):
             elif key == "packages":
                 self.packages = PackagesScreen(self.store, self.current_actor)
                 screen = self.packages
+            elif key == "tenant":
+                self.tenant = TenantScreen(
+                    self.store, self.current_actor, self.sender, present=self.session.present
+                )
+                screen = self.tenant
             elif key == "settings":
                 self.settings = SettingsScreen(
                     self.store, self.current_actor, present=self.session.present
@@ -145,6 +157,15 @@ class MainWindow(QMainWindow):
         self.lock_button = QPushButton(self.tr("Lock  (Ctrl+L)"))
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(self.lock)
+        self.tenant_line = QLabel()
+        self.tenant_line.setObjectName("tenantLine")
+        self.tenant_line.setWordWrap(True)
+        self.tenant_line.setToolTip(
+            self.tr("The tenant: details under {k}").format(k=shortcut("tenant"))
+        )
+        self.sender.status_changed.connect(self._show_tenant_line)
+        self.sender.progress.connect(lambda _d, _t: self._show_tenant_line())
+        self._show_tenant_line()
         side = QWidget()
         side.setObjectName("sideBar")
         side_layout = QVBoxLayout(side)
@@ -152,6 +173,7 @@ class MainWindow(QMainWindow):
         side_layout.setSpacing(0)
         side_layout.addWidget(brand)
         side_layout.addWidget(self.navigation, 1)
+        side_layout.addWidget(self.tenant_line)
         side_layout.addWidget(self.badge)
         side_layout.addWidget(self.lock_button)
         content = QWidget()
@@ -164,6 +186,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(side)
         layout.addWidget(content, 1)
         return shell
+
+    def _show_tenant_line(self, *_args: object) -> None:
+        """Two short lines in the sidebar while a tenant is connected; set_state shows
+        offline in the warning colour."""
+        status = self.sender.status
+        self.tenant_line.setVisible(status.configured)
+        if status.configured:
+            self.tenant_line.setText(tenant_words.side_line(status, self.sender.progress_now))
+            set_state(self.tenant_line, "error" if status.offline_since else "")
 
     def _idle_setting_ms(self) -> int:
         if self._idle_ms is not None:
@@ -235,11 +266,16 @@ class MainWindow(QMainWindow):
         self.devices.apply_actor(actor)
         self.audit.apply_actor(actor)
         self.settings.apply_actor(actor)
+        self.tenant.apply_actor(actor)
+        if not self._synced_once:  # the first sign-in since the kiosk started: sync soon
+            self._synced_once = True
+            self.sender.sync_soon()
         row = self.navigation.currentRow()  # before the shell shows and takes focus
         self.outer.setCurrentWidget(self.shell)
         self.show_screen(SCREENS[row] if row >= 0 else "devices")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.sender.shutdown()
         self.session.shutdown()
         self.devices.shutdown()
         self.fleet.shutdown()
