@@ -100,7 +100,9 @@ def test_offline_then_connected_and_parked_items_retried_and_dropped(
     space()  # Sync now
     assert focus_name() == "cancelSync"
     idle(qtbot, window)
+    assert focus_name() == "syncNow"  # the sync is over: back where it was started
     assert screen.headline.text().startswith("Connected · last sync ")
+    assert not screen.reason.isVisible()
     assert screen.counts.text().startswith("0 waiting · 3 parked")
     assert "3 parked" in window.tenant_line.text()
     assert screen.parked.count() == 3

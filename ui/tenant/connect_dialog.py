@@ -10,6 +10,7 @@ enrollment) that long. `joinery tenant connect --device-code` does it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -204,7 +205,9 @@ class ConnectDialog(QDialog):
         authority, graph = self.authority.text().strip(), self.graph.text().strip()
         actor = self._actor
 
-        def job(store: Store, _p: object, _c: object) -> TenantStatus:
+        def job(
+            store: Store, _p: Callable[[int, int], None], _c: Callable[[], bool]
+        ) -> TenantStatus:
             credential = read_secret_file(path) if kind == "secret" else read_certificate_file(path)
             request = ConnectRequest(tenant, client, credential, authority or None, graph or None)
             return services.connect_tenant(store, request, actor=actor)
@@ -216,7 +219,7 @@ class ConnectDialog(QDialog):
         set_state(self.error, "ok")
         run_op(
             self._db_path,
-            job,  # type: ignore[arg-type]
+            job,
             on_done=self._on_done,
             on_failed=self._on_failed,
             changes_made=Change.TENANT | Change.AUDIT,

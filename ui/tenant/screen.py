@@ -314,6 +314,8 @@ class TenantScreen(QWidget):
         status = self.sender.status
         running = self.sender.running
         self.sync_button.setEnabled(status.configured and not running and actor is not None)
+        if not running and self.cancel_button.hasFocus() and self.sync_button.isEnabled():
+            self.sync_button.setFocus()  # the sync is over: back where it was started
         self.cancel_button.setVisible(running)
         self.upload_button.setEnabled(status.configured)
         selected = bool(self._selected_ids())
