@@ -151,7 +151,7 @@ def _upload_state(facts: TenantFacts) -> str:
 
 
 def intune_words(device: Device, facts: TenantFacts | None) -> tuple[str, str] | None:
-    """ "Noncompliant (grace until …) · as of its last Intune sync …" and a tooltip, from
+    """ "Not compliant (grace until …) · as of its last Intune sync …" and a tooltip, from
     the device's Intune state (the tenant's or Intune's export, whichever came last) and
     what the last tenant sync read; None when Intune has said nothing."""
     intune = facts.intune if facts is not None else None
