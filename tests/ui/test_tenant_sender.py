@@ -148,3 +148,22 @@ def test_a_locked_vault_is_said_plainly_and_the_outbox_waits(
     assert sender.problem is not None and "passphrase" in sender.problem
     assert sender.status.outbox["pending"] == 1
     assert sender.status.offline_since is None  # the tenant was never asked
+
+
+def test_closing_the_kiosk_mid_sync_leaves_nothing_to_run_on_its_closed_connection(
+    qtbot: QtBot, connected: Store, graph: FakeGraph, tmp_path: Path
+) -> None:
+    [serial] = import_devices(connected, tmp_path, 1)
+    services.queue_uploads(connected, [serial], actor=LEAD)
+    graph.tenant.polls_to_finish = 10_000
+    patient = SyncOptions(poll=PollPolicy(interval=0.2, rounds=1_000), sleep=time.sleep)
+    window_store = Store.open(connected.path)  # the kiosk window's own connection
+    sender = TenantSender(connected.path, window_store, lambda: LEAD, options=patient)
+    assert sender.sync_now()
+    qtbot.waitUntil(lambda: bool(graph.tenant.polls), timeout=20_000)
+    sender.shutdown()  # as MainWindow.closeEvent does, before it closes its connection
+    window_store.close()
+    assert wait_for_writer(10_000)  # the sync stopped at its next step
+    qtbot.wait(100)  # its end is delivered: nothing reads the closed connection
+    assert sender.operation is None
+    assert connected.outbox_items(["importing"])[0].serial == serial  # polled at the next sync

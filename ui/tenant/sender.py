@@ -179,12 +179,14 @@ class TenantSender(QObject):
     # -- how it went --------------------------------------------------------------------------
 
     def _on_progress(self, done: int, total: int) -> None:
-        if self.operation is not None:
+        if self.operation is not None and not self._closed:
             self.progress_now = (done, total)
             self.progress.emit(done, total)
 
     def _on_done(self, report: SyncReport) -> None:
         self.operation = None
+        if self._closed:
+            return  # the kiosk closed (its database connection too) while this ran
         self.progress_now = None
         self.report = report
         self.problem = None
@@ -193,6 +195,8 @@ class TenantSender(QObject):
 
     def _on_failed(self, error: BaseException) -> None:
         operation, self.operation = self.operation, None
+        if self._closed:
+            return  # the kiosk closed (its database connection too) while this ran
         self.progress_now = None
         yielded = operation is not None and operation.yielded
         if isinstance(error, Cancelled) and yielded:
