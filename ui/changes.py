@@ -39,7 +39,8 @@ class Change(enum.Flag):
     OPERATORS = enum.auto()
     PROFILES = enum.auto()  # bench profiles
     AUDIT = enum.auto()  # every write of the kiosk adds an audit entry
-    ALL = DEVICES | PACKAGES | POLICIES | SETTINGS | OPERATORS | PROFILES | AUDIT
+    TENANT = enum.auto()  # the tenant's connection, its outbox and what it said of devices
+    ALL = DEVICES | PACKAGES | POLICIES | SETTINGS | OPERATORS | PROFILES | AUDIT | TENANT
 
 
 class ChangeChannel(QObject):

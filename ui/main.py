@@ -35,7 +35,11 @@ from ui.packages.screen import PackagesScreen
 from ui.session import Session
 from ui.settings.screen import SettingsScreen
 from ui.signin import SignInScreen
+from ui.tenant import words as tenant_words
+from ui.tenant.screen import TenantScreen
+from ui.tenant.sender import TenantSender
 from ui.widgets.focus import focus_first
+from ui.widgets.state import set_state
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +66,12 @@ class MainWindow(QMainWindow):
         self.db_path = db_path
         self.store = services.open_store(db_path)  # GUI-thread reads and sign-ins: small and fast
         self._idle_ms = idle_ms  # fixed by the caller (tests), else the setting
+        self._synced_once = False
         self.session = Session(self._idle_setting_ms(None), self)
         self.session.locked.connect(self._on_session_locked)
         self.session.unlocked.connect(self._on_session_unlocked)
+        # Syncs while locked too, as the operator who signed in last (nobody before that).
+        self.tenant_sender = TenantSender(db_path, self.store, lambda: self.session.actor, self)
 
         self.sign_in = SignInScreen(self.store, hint=sign_in_hint)
         self.sign_in.signed_in.connect(self.session.sign_in)
@@ -115,6 +122,11 @@ class MainWindow(QMainWindow):
             elif key == "packages":
                 self.packages = PackagesScreen(self.store, self.current_actor)
                 screen = self.packages
+            elif key == "tenant":
+                self.tenant = TenantScreen(
+                    self.store, self.current_actor, self.tenant_sender, present=self.session.present
+                )
+                screen = self.tenant
             elif key == "settings":
                 self.settings = SettingsScreen(
                     self.store, self.current_actor, present=self.session.present
@@ -141,6 +153,15 @@ class MainWindow(QMainWindow):
         self.lock_button = QPushButton(self.tr("Lock  (Ctrl+L)"))
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(self.lock)
+        self.tenant_line = QLabel()
+        self.tenant_line.setObjectName("tenantLine")
+        self.tenant_line.setWordWrap(True)
+        self.tenant_line.setToolTip(
+            self.tr("The tenant: details under {k}").format(k=shortcut("tenant"))
+        )
+        self.tenant_sender.status_changed.connect(self._show_tenant_line)
+        self.tenant_sender.progress.connect(lambda _d, _t: self._show_tenant_line())
+        self._show_tenant_line()
         side = QWidget()
         side.setObjectName("sideBar")
         side_layout = QVBoxLayout(side)
@@ -148,6 +169,7 @@ class MainWindow(QMainWindow):
         side_layout.setSpacing(0)
         side_layout.addWidget(brand)
         side_layout.addWidget(self.navigation, 1)
+        side_layout.addWidget(self.tenant_line)
         side_layout.addWidget(self.badge)
         side_layout.addWidget(self.lock_button)
         content = QWidget()
@@ -160,6 +182,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(side)
         layout.addWidget(content, 1)
         return shell
+
+    def _show_tenant_line(self, *_args: object) -> None:
+        """Two short lines in the sidebar while a tenant is connected; set_state shows
+        offline in the warning colour."""
+        status = self.tenant_sender.status
+        self.tenant_line.setVisible(status.configured)
+        if status.configured:
+            self.tenant_line.setText(
+                tenant_words.side_line(status, self.tenant_sender.progress_now)
+            )
+            set_state(self.tenant_line, "error" if status.offline_since else "")
 
     def _idle_setting_ms(self, actor: Actor | None) -> int:
         if self._idle_ms is not None:
@@ -235,11 +268,16 @@ class MainWindow(QMainWindow):
         self.devices.apply_actor(actor)
         self.audit.apply_actor(actor)
         self.settings.apply_actor(actor)
+        self.tenant.apply_actor(actor)
+        if not self._synced_once:  # the first sign-in since the kiosk started: sync soon
+            self._synced_once = True
+            self.tenant_sender.sync_soon()
         row = self.navigation.currentRow()  # before the shell shows and takes focus
         self.outer.setCurrentWidget(self.shell)
         self.show_screen(SCREENS[row] if row >= 0 else "devices")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.tenant_sender.shutdown()
         self.session.shutdown()
         self.devices.shutdown()
         self.fleet.shutdown()

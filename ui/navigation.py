@@ -1,8 +1,8 @@
-"""The kiosk's screens in navigation order: Ctrl+1 opens the first, Ctrl+7 the seventh."""
+"""The kiosk's screens in navigation order: Ctrl+1 opens the first, Ctrl+8 the eighth."""
 
 from __future__ import annotations
 
-SCREENS = ("enroll", "bulk", "devices", "fleet", "packages", "audit", "settings")
+SCREENS = ("enroll", "bulk", "devices", "fleet", "packages", "audit", "settings", "tenant")
 TITLES = {
     "enroll": "Enroll",
     "bulk": "Bulk provisioning",
@@ -11,6 +11,7 @@ TITLES = {
     "packages": "Packages",
     "audit": "Audit",
     "settings": "Settings",
+    "tenant": "Tenant",
 }
 
 

@@ -5,6 +5,10 @@ over the database, each with its own connection (connections never cross threads
 job succeeds, the change channel (ui/changes.py) tells the screens what it changed; when it
 fails, `on_failed` hears why, or, if the caller has nothing better to do, a message box says
 what happened, where, and what to do next (`report_failure`).
+
+A background job that needs no person (the tenant sender) `yields`: it waits behind every
+other job, and a job started while it runs cancels it at its next step, so a technician's
+enrollment never waits for the network. The job that yielded is started again by its owner.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.errors import JoineryError, from_environment
+from app.errors import Cancelled, JoineryError, from_environment
 from app.services import Store, open_store
 from ui import changes
 from ui.changes import Change
@@ -55,7 +59,7 @@ class OperationSignals(QObject):
 class Operation(QRunnable):
     """One job: `job(store, progress, cancelled)` on the writer thread."""
 
-    def __init__(self, db_path: str, job: Job) -> None:
+    def __init__(self, db_path: str, job: Job, *, yields: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)
         self.signals = OperationSignals()
@@ -63,6 +67,8 @@ class Operation(QRunnable):
         self._job = job
         self._cancel = threading.Event()
         self.done = threading.Event()
+        self.yields = yields  # steps aside for any other job (see `run_op`)
+        self.yielded = False  # it was cancelled for another job, not by a person
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -71,7 +77,16 @@ class Operation(QRunnable):
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def step_aside(self) -> None:
+        """Another job wants the writer: a yielding job stops at its next step."""
+        self.yielded = True
+        self._cancel.set()
+
     def run(self) -> None:
+        if self.yields and self.cancelled:  # stepped aside before it began: nothing to undo
+            self.signals.failed.emit(Cancelled("Stepped aside for another job before starting."))
+            self.done.set()
+            return
         try:
             store = open_store(self._db_path)
             try:
@@ -101,14 +116,22 @@ def run_op(
     changes_made: Change = Change.ALL,
     parent: QWidget | None = None,
     what: str = "",
+    yields: bool = False,
 ) -> Operation:
     """Start `job` on the writer thread; callbacks run on the GUI thread.
 
     On success the screens hear `changes_made` (what the job may have changed), then
     `on_done(result)` runs. On failure `on_failed(error)` runs, or `report_failure` tells
     the person (`what`: the work that failed, "Saving the settings").
+
+    `yields`: a background job that waits behind the others and is cancelled (`yielded`)
+    when another job starts; its `job` must stop when its cancel check turns true.
     """
-    operation = Operation(db_path, job)
+    operation = Operation(db_path, job, yields=yields)
+    if not yields:
+        for other in list(_running):
+            if other.yields:
+                other.step_aside()
     _running.add(operation)
 
     def succeeded(value: Any) -> None:
@@ -127,7 +150,8 @@ def run_op(
     operation.signals.failed.connect(failed)
     if on_progress is not None:
         operation.signals.progress.connect(on_progress)
-    writer_pool().start(operation)
+    # Higher runs first among queued jobs: a queued background job waits behind the rest.
+    writer_pool().start(operation, -1 if yields else 0)
     return operation
 
 

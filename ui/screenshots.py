@@ -16,10 +16,25 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app import services
-from app.domain import ImportReport
+from app.domain import (
+    AutopilotFacts,
+    Device,
+    ImportReport,
+    IntuneFacts,
+    OutboxItem,
+    OutboxKind,
+    TenantFacts,
+)
 from app.security.roles import Actor
 from app.security.secret import Secret
-from app.services import VaultState
+from app.services import (
+    DEFAULT_AUTHORITY_HOST,
+    DEFAULT_GRAPH_URL,
+    GraphError,
+    TenantStatus,
+    TenantUnreachable,
+    VaultState,
+)
 from ui import theme
 from ui.bulk.wizard import BulkWizard
 from ui.devices.import_flow import AutopilotImportFlow, ImportResultDialog
@@ -28,6 +43,8 @@ from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_until
 from ui.settings.operators import OperatorDialog
+from ui.tenant.connect_dialog import ConnectDialog
+from ui.tenant.words import autopilot_words, intune_words
 from ui.widgets.clipping import clipped_texts
 from ui.widgets.vault_prompt import VaultPromptDialog
 
@@ -128,6 +145,7 @@ def _capture_palette(window: MainWindow, folder: Path, who: Actor) -> list[Path]
     written.append(_cart(window, folder))
     written += _bulk_pages(window, folder)
     written += _fleet(window, folder)
+    written += _tenant(window, folder)
     written += _settings_dialogs(window, folder)
     return written
 
@@ -315,3 +333,123 @@ def _settings_dialogs(window: MainWindow, folder: Path) -> list[Path]:
     _save_over(window, prompt, folder / "vault-prompt.png", written)
     prompt.close()
     return written
+
+
+#: The tenant's screenshots: its status and a device's detail at the three sizes, the Fleet
+#: pane with what the tenant says, and the Connect dialog.
+TENANT_SHOTS = 2 * len(SIZES) + 2
+
+
+def tenant_example() -> TenantStatus:
+    """A bench that lost the tenant an hour ago with work waiting and two refused changes,
+    in the words the connector uses (shown when the database has no tenant of its own)."""
+    refused = GraphError(
+        403,
+        "Forbidden",
+        "Application is not authorized to perform this operation.",
+        needs="DeviceManagementServiceConfig.ReadWrite.All",
+    )
+    bad_user = GraphError(
+        400, "BadRequest", "The userPrincipalName adele.vance@contoso is invalid."
+    )
+    parked = (
+        _parked(41, OutboxKind.UPLOAD, "PF5KX2QA", refused.reason),
+        _parked(57, OutboxKind.UPDATE, "5CD1284WQ7", bad_user.reason),
+    )
+    offline = TenantUnreachable("graph.microsoft.com", "the connection timed out")
+    return TenantStatus(
+        True,
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "0d2b9c0a-7a34-4c51-b0f3-6a4c1e2f9b11",
+        "certificate",
+        DEFAULT_AUTHORITY_HOST,
+        DEFAULT_GRAPH_URL,
+        None,
+        {"pending": 12, "parked": len(parked), "done": 348},
+        parked,
+        "2025-03-03T08:12:40Z",
+        "2025-03-03T09:02:11Z",
+        offline.message,
+    )
+
+
+def _parked(item_id: int, kind: OutboxKind, serial: str, reason: str) -> OutboxItem:
+    return OutboxItem(
+        item_id, kind, None, serial, {}, "parked", 1, None, None, None, None, reason,
+        "2025-03-03T07:58:02Z", "lea", "2025-03-03T08:12:31Z",
+    )  # fmt: skip
+
+
+def tenant_facts_example(device: Device) -> TenantFacts:
+    """What the tenant says of a device it knows well, for the detail panes' screenshots."""
+    autopilot = AutopilotFacts(
+        "4d1e0c1f-2b61-4a8e-9d1c-6f0b2a7e5c33", device.group_tag, device.assigned_user,
+        "assignedInSync", "enrolled", "2025-03-03T07:41:09Z", "complete", None, None,
+        "2025-02-26T14:03:55Z", "2025-03-03T08:12:40Z",
+    )  # fmt: skip
+    intune = IntuneFacts(
+        "a1f2c3d4-0000-4000-8000-00000000c0de", "noncompliant", "2025-03-05T07:41:09Z",
+        "2025-03-03T07:41:09Z", False, device.os_version, device.assigned_user, None,
+        "2025-03-03T08:12:40Z",
+    )  # fmt: skip
+    return TenantFacts(autopilot, intune)
+
+
+def _tenant(window: MainWindow, folder: Path) -> list[Path]:
+    """The Tenant screen with the sidebar's line, a device's "In Autopilot" and "Intune
+    says" on the Devices and Fleet panes, and the Connect dialog. The database's own tenant
+    is shown when it has one; otherwise the example (nothing is written)."""
+    written: list[Path] = []
+    sender = window.tenant_sender
+    status = sender.status if sender.status.configured else tenant_example()
+    sender.status_changed.emit(status)
+    real = sender.status
+    sender.status = status  # the sidebar line reads it
+    window._show_tenant_line()
+    try:
+        for width, height in SIZES:
+            window.resize(width, height)
+            suffix = "" if (width, height) == SIZES[0] else f"-{width}"
+            window.show_screen("tenant")
+            window.tenant.show_status(status)
+            _save(window, folder / f"tenant-status{suffix}.png", written)
+            window.show_screen("devices")
+            device = window.devices.selected_device()
+            if device is not None:
+                window.devices.detail.show_tenant(device, _facts_to_show(window, device))
+            _save(window, folder / f"tenant-device{suffix}.png", written)
+        window.resize(*SIZES[0])
+        written.append(_tenant_fleet(window, folder))
+        window.show_screen("tenant")
+        who = window.session.actor
+        assert who is not None
+        dialog = ConnectDialog(window.store.path, who, status, window)
+        dialog.show()
+        _save_over(window, dialog, folder / "tenant-connect.png", written)
+        dialog.close()
+    finally:
+        sender.status = real
+        sender.status_changed.emit(real)
+        window._show_tenant_line()
+    return written
+
+
+def _facts_to_show(window: MainWindow, device: Device) -> TenantFacts:
+    who = window.session.actor or services.local_admin()
+    facts = services.device_tenant_facts(window.store, device.id, actor=who)
+    if autopilot_words(facts) or intune_words(device, facts):
+        return facts
+    return tenant_facts_example(device)
+
+
+def _tenant_fleet(window: MainWindow, folder: Path) -> Path:
+    fleet = window.fleet
+    window.show_screen("fleet")
+    fleet.show_tile("noncompliant")
+    wait_until(lambda: not fleet.model.loading)
+    if fleet.model.rowCount():
+        fleet.table.selectRow(0)
+    device = fleet.selected_device()
+    if device is not None:
+        fleet.detail.show_tenant(device, _facts_to_show(window, device))
+    return _save(window, folder / "tenant-fleet-device.png", [])

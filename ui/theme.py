@@ -28,6 +28,7 @@ _LIGHT = {
     "@nav_selected": "#2c3a4b",
     "@nav_hover": "#263242",
     "@nav_button_hover": "#34465a",
+    "@nav_alert": "#ffb59f",  # a warning on the sidebar (>= 4.5:1 against @nav)
     "@accent": "#0f6cbd",
     "@accent_dark": "#0c5a9e",
     "@on_accent": "#ffffff",
@@ -64,6 +65,7 @@ _DARK = {
     "@nav_selected": "#222c38",
     "@nav_hover": "#1a222c",
     "@nav_button_hover": "#283442",
+    "@nav_alert": "#f6a192",
     "@accent": "#2b7cd3",
     "@accent_dark": "#1f64b0",
     "@on_accent": "#ffffff",

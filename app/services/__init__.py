@@ -186,6 +186,9 @@ from app.services.tenant import (
 from app.services.tenant_sync import SyncOptions, SyncReport, sync_once
 from app.services.vault import VaultState, open_vault, vault_state
 from app.store import Store
+from app.tenant.config import CLOUDS, DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_URL
+from app.tenant.credentials import read_certificate_file, read_secret_file
+from app.tenant.errors import GraphError, TenantError, TenantUnreachable
 from app.wifi import key_problem as wifi_key_problem
 from app.wifi import ssid_problem as wifi_ssid_problem
 
@@ -198,10 +201,13 @@ __all__ = [
     "AuditEntry",
     "AuditQuery",
     "AuditVerdict",
+    "CLOUDS",
     "CancelCheck",
     "CheckinReport",
     "CheckinsRejected",
     "ConnectRequest",
+    "DEFAULT_AUTHORITY_HOST",
+    "DEFAULT_GRAPH_URL",
     "DEMO_OPERATORS",
     "DEMO_PIN",
     "DEMO_SIGN_IN_HINT",
@@ -216,6 +222,7 @@ __all__ = [
     "ExactMatch",
     "ExportReport",
     "ExportResult",
+    "GraphError",
     "ImportRejected",
     "ImportedPolicy",
     "IngestReport",
@@ -239,7 +246,9 @@ __all__ = [
     "SyncOptions",
     "SyncReport",
     "TILES",
+    "TenantError",
     "TenantStatus",
+    "TenantUnreachable",
     "VaultState",
     "WriteResult",
     "assign",
@@ -320,6 +329,8 @@ __all__ = [
     "queue_label_after_enroll",
     "queue_policy",
     "queue_uploads",
+    "read_certificate_file",
+    "read_secret_file",
     "record_checkins",
     "record_label_print",
     "record_lock",

@@ -19,7 +19,8 @@ from app import services
 from tests.helpers.actors import ADMIN
 from ui import theme
 from ui.main import SCREENS, MainWindow
-from ui.ops import wait_for_writer
+from ui.ops import wait_for_writer, wait_until
+from ui.screenshots import tenant_example, tenant_facts_example
 from ui.widgets.clipping import clipped_texts
 from ui.widgets.wizard_shell import WizardShell
 
@@ -63,9 +64,44 @@ def other_views(window: MainWindow) -> list[tuple[str, Callable[[], object]]]:
         views.append((f"fleet tab {tab}", on("fleet", lambda t=tab: fleet.tabs.setCurrentIndex(t))))
     views.append(("fleet noncompliant", on("fleet", lambda: fleet.show_tile("noncompliant"))))
     views.append(("devices selected", on("devices", lambda: window.devices._select_row(0))))
+    views += tenant_views(window)
     views.append(("locked", window.lock))
     views.append(("signed in again", lambda: window.session.sign_in(services.local_admin())))
     return views
+
+
+def tenant_views(window: MainWindow) -> list[tuple[str, Callable[[], object]]]:
+    """The tenant offline with work waiting and parked items (the sidebar's line too), and
+    what it says of a device on both detail panes; then the database's own status again."""
+
+    def offline() -> None:
+        window.tenant_sender.status = tenant_example()
+        window._show_tenant_line()
+        window.show_screen("tenant")
+        window.tenant.show_status(window.tenant_sender.status)
+
+    def device_facts() -> None:
+        window.show_screen("devices")
+        window.devices._select_row(0)
+        device = window.devices.selected_device()
+        assert device is not None
+        window.devices.detail.show_tenant(device, tenant_facts_example(device))
+
+    def fleet_facts() -> None:
+        window.show_screen("fleet")
+        window.fleet.show_tile("noncompliant")
+        wait_until(lambda: not window.fleet.model.loading)
+        window.fleet.table.selectRow(0)
+        device = window.fleet.selected_device()
+        assert device is not None
+        window.fleet.detail.show_tenant(device, tenant_facts_example(device))
+
+    return [
+        ("tenant offline", offline),
+        ("devices tenant facts", device_facts),
+        ("fleet tenant facts", fleet_facts),
+        ("tenant as stored", window.tenant_sender.refresh_status),
+    ]
 
 
 def wizard_pages(shell: WizardShell) -> Iterator[str]:

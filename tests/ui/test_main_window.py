@@ -24,7 +24,7 @@ from tests.helpers.actors import ADMIN
 from ui.launch import acquire_kiosk_lock
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_for_writer
-from ui.screenshots import capture_all
+from ui.screenshots import TENANT_SHOTS, capture_all
 
 PIN = "482915"
 
@@ -239,7 +239,7 @@ def test_kiosk_screenshot_command_end_to_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "d" / "demo.db").exists()  # the demo has a database of its own
     assert len(list((tmp_path / "shots").glob("*.png"))) == 2 * (
-        3 * len(SCREENS) + 3 + 13 + 7 + 5 + 2
+        3 * len(SCREENS) + 3 + 13 + 7 + 5 + TENANT_SHOTS + 2
     )
     with Store.open(tmp_path / "d" / "demo.db") as demo_store:  # a demo worth looking at
         assert [p.display_name for p in services.policies(demo_store, actor=ADMIN)] == [

@@ -1,4 +1,5 @@
-"""The selected device: its identity, its hardware-hash lineage and its history."""
+"""The selected device: its identity, what the tenant says of it, its hardware-hash lineage
+and its history."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import Device, HistoryEntry
+from app.domain import Device, HistoryEntry, TenantFacts
 from app.services import LineageEntry
+from ui.tenant.words import autopilot_words, intune_words
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.scrolling import scrolling_body
 from ui.words import enrollment, join_type, shown, when
@@ -71,6 +73,18 @@ class DeviceDetailWidget(QFrame):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._values[key] = value
             self._form.addRow(self.tr(label), value)
+        # What the tenant says: rows shown only when it has something to say.
+        self.autopilot = _wrapping()
+        self.autopilot.setObjectName("autopilotFacts")
+        self.intune = _wrapping()
+        self.intune.setObjectName("intuneFacts")
+        for label, value in (
+            (self.tr("In Autopilot"), self.autopilot),
+            (self.tr("Intune says"), self.intune),
+        ):
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._form.addRow(label, value)
+            self._form.setRowVisible(value, False)
         layout.addLayout(self._form)
         lineage_title = QLabel(self.tr("Hardware hash lineage"))
         lineage_title.setObjectName("sectionTitle")
@@ -98,12 +112,25 @@ class DeviceDetailWidget(QFrame):
         for widget in self._sections:
             widget.setVisible(visible)
 
+    def show_tenant(self, device: Device | None, facts: TenantFacts | None) -> None:
+        """ "In Autopilot" and "Intune says" (services.device_tenant_facts); a row shows only
+        when there is something to say."""
+        autopilot = autopilot_words(facts) if device is not None else None
+        intune = intune_words(device, facts) if device is not None else None
+        self.autopilot.setText(autopilot or "")
+        self.autopilot.setToolTip(autopilot or "")
+        self.intune.setText(intune[0] if intune else "")
+        self.intune.setToolTip(intune[1] if intune else "")
+        self._form.setRowVisible(self.autopilot, autopilot is not None)
+        self._form.setRowVisible(self.intune, intune is not None)
+
     def show_device(
         self, device: Device | None, lineage: list[LineageEntry], history: list[HistoryEntry]
     ) -> None:
         self.lineage.clear()
         self.history.clear()
         self._set_details_visible(device is not None)
+        self.show_tenant(device, None)  # the screen adds what the tenant says, if anything
         if device is None:
             self.title.setText(self.tr("No device selected"))
             return

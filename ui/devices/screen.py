@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.domain import Device
+from app.domain import Device, TenantFacts
 from app.errors import JoineryError, TargetNotEmpty
 from app.security.roles import Actor, Permission
 from app.services import ExportReport, Store, open_store
@@ -376,6 +376,18 @@ class DevicesScreen(QWidget):
             services.device_lineage(self.store, device.id, actor=actor),
             services.device_history(self.store, device.id, actor=actor),
         )
+        self.detail.show_tenant(device, self._tenant_facts(device))
+
+    def _tenant_facts(self, device: Device) -> TenantFacts | None:
+        """What the tenant said of the device (a few indexed rows); nothing while locked."""
+        actor = self._actor()
+        if actor is None:
+            return None
+        try:
+            return services.device_tenant_facts(self.store, device.id, actor=actor)
+        except JoineryError as error:
+            log.warning("the tenant's facts of %s could not be read: %s", device.serial, error)
+            return None
 
     def selected_device(self) -> Device | None:
         index = self.table.currentIndex()

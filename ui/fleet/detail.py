@@ -1,5 +1,5 @@
-"""The selected device on the Fleet screen: why it is in its state, since when, and what
-Conditional Access does to it; its history; actions."""
+"""The selected device on the Fleet screen: why it is in its state, since when, what Intune
+and Autopilot say of it, and what Conditional Access does to it; its history; actions."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import Device, HistoryEntry
+from app.domain import Device, HistoryEntry, TenantFacts
 from app.services import DeviceCompliance, setting_words
+from ui.tenant.words import autopilot_words, intune_words
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import set_state
@@ -54,6 +55,9 @@ class FleetDetailWidget(QFrame):
         self.intune = QLabel()
         self.intune.setObjectName("intuneVerdict")
         self.intune.setWordWrap(True)
+        self.autopilot = QLabel()
+        self.autopilot.setObjectName("autopilotFacts")
+        self.autopilot.setWordWrap(True)
         self.access = QLabel()
         self.access.setObjectName("accessOutcome")
         self.access.setWordWrap(True)
@@ -87,6 +91,7 @@ class FleetDetailWidget(QFrame):
         content = scrolling_body(self, layout)
         content.addWidget(self.state)
         content.addWidget(self.intune)
+        content.addWidget(self.autopilot)
         content.addWidget(self.access)
         content.addLayout(form)
         content.addWidget(QLabel(self.tr("Why (per setting)")))
@@ -106,8 +111,7 @@ class FleetDetailWidget(QFrame):
 
     def show_nothing(self, text: str = "") -> None:
         self.state.setText(text or self.tr("Select a device to see why it is in its state."))
-        self.intune.clear()
-        self.intune.setVisible(False)
+        self.show_tenant(None, None)
         self.access.clear()
         for value in self.values.values():
             value.setText("—")
@@ -116,7 +120,12 @@ class FleetDetailWidget(QFrame):
         for button in (self.reevaluate, self.print_label, self.cleanup, self.files):
             button.setEnabled(False)
 
-    def show_compliance(self, found: DeviceCompliance, events: list[HistoryEntry]) -> None:
+    def show_compliance(
+        self,
+        found: DeviceCompliance,
+        events: list[HistoryEntry],
+        facts: TenantFacts | None = None,
+    ) -> None:
         device = found.device
         self._identity(device)
         state = shown("compliance_state", found.stored.state)
@@ -128,7 +137,7 @@ class FleetDetailWidget(QFrame):
             extra = self.tr(" since {t}").format(t=when(since))
         self.state.setText(f"{state}{extra}")
         set_state(self.state, found.stored.state)
-        self._intune(device)
+        self.show_tenant(device, facts)
         self.access.setText(
             self.tr("Conditional Access (require compliant device): {r}").format(
                 r=found.access.reason
@@ -151,12 +160,12 @@ class FleetDetailWidget(QFrame):
         self.history.clear()
         lines = [(c.at, _change(c.from_state, c.to_state, c.why)) for c in found.history]
         if found.facts is not None:  # only the latest check-in's facts are kept
-            facts = found.facts
+            checkin = found.facts
             lines.append(
                 (
-                    facts.reported_at,
+                    checkin.reported_at,
                     self.tr("latest check-in ({s}, Windows {v})").format(
-                        s=facts.source.value, v=facts.os_version or "?"
+                        s=checkin.source.value, v=checkin.os_version or "?"
                     ),
                 )
             )
@@ -167,22 +176,27 @@ class FleetDetailWidget(QFrame):
             button.setEnabled(True)
         self.files.setEnabled(device.enrolled)
 
-    def _intune(self, device: Device) -> None:
-        """Intune's own verdict beside the bench check above, when Intune gave one."""
-        if not device.intune_state:
+    def show_tenant(self, device: Device | None, facts: TenantFacts | None) -> None:
+        """One "Intune says" line from both sources (the tenant's last sync, Intune's
+        export), beside the bench check above; "In Autopilot" below it. Each shows only
+        when there is something to say."""
+        intune = intune_words(device, facts) if device is not None else None
+        self.intune.setVisible(intune is not None)
+        if intune is None:
             self.intune.clear()
-            self.intune.setVisible(False)
-            return
-        until = ""
-        if device.intune_grace_until:
-            until = self.tr(" until {t}").format(t=when(device.intune_grace_until))
-        self.intune.setText(
-            self.tr(
-                "Intune says: {s}{u}. Intune's verdict is what the dashboard counts and "
-                "Conditional Access uses; the line above is Joinery's bench check."
-            ).format(s=shown("compliance_state", device.intune_state), u=until)
+        else:
+            self.intune.setText(
+                self.tr(
+                    "Intune says: {s}. Intune's verdict is what the dashboard counts and "
+                    "Conditional Access uses; the line above is Joinery's bench check."
+                ).format(s=intune[0])
+            )
+            self.intune.setToolTip(intune[1])
+        autopilot = autopilot_words(facts) if device is not None else None
+        self.autopilot.setVisible(autopilot is not None)
+        self.autopilot.setText(
+            self.tr("In Autopilot: {a}").format(a=autopilot) if autopilot else ""
         )
-        self.intune.setVisible(True)
 
     def _identity(self, device: Device) -> None:
         for key, _ in IDENTITY:

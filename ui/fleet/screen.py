@@ -416,10 +416,11 @@ class FleetScreen(QWidget):
                 return
             found = services.device_compliance(self.store, device_id, actor=actor)
             history = services.device_history(self.store, device_id, actor=actor)
+            facts = services.device_tenant_facts(self.store, device_id, actor=actor)
         except JoineryError as error:
             self.detail.show_nothing(str(error))
             return
-        self.detail.show_compliance(found, history)
+        self.detail.show_compliance(found, history, facts)
 
     def _write(
         self, job: Callable[[Store, Actor], object], on_done: Callable[[object], None]
