@@ -19,11 +19,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QCoreApplication,
     QEventLoop,
     QObject,
-    QRunnable,
     QThreadPool,
     Signal,
 )
@@ -56,12 +56,13 @@ class OperationSignals(QObject):
     failed = Signal(object)
 
 
-class Operation(QRunnable):
-    """One job: `job(store, progress, cancelled)` on the writer thread."""
+class Operation:
+    """One job: `job(store, progress, cancelled)` on the writer thread.
+
+    A plain object handed to the pool as a callable: the pool lets go of it once it ran
+    (a QRunnable subclass the pool would keep for ever)."""
 
     def __init__(self, db_path: str, job: Job, *, yields: bool = False) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
         self.signals = OperationSignals()
         self._db_path = db_path
         self._job = job
@@ -135,24 +136,46 @@ def run_op(
     _running.add(operation)
 
     def succeeded(value: Any) -> None:
-        _running.discard(operation)
+        _finish(operation)
         changes.announce(db_path, changes_made)
-        on_done(value)
+        if _alive(on_done):
+            on_done(value)
 
     def failed(error: BaseException) -> None:
-        _running.discard(operation)
+        _finish(operation)
         if on_failed is not None:
-            on_failed(error)
-        else:
+            if _alive(on_failed):
+                on_failed(error)
+        elif parent is not None and shiboken6.isValid(parent):
             report_failure(parent, what, error)
+        else:
+            report_failure(None, what, error)
 
     operation.signals.succeeded.connect(succeeded)
     operation.signals.failed.connect(failed)
     if on_progress is not None:
         operation.signals.progress.connect(on_progress)
     # Higher runs first among queued jobs: a queued background job waits behind the rest.
-    writer_pool().start(operation, -1 if yields else 0)
+    writer_pool().start(operation.run, -1 if yields else 0)
     return operation
+
+
+def _finish(operation: Operation) -> None:
+    """Forget a delivered operation: its signals let go of the callbacks (which hold the
+    operation), so nothing of it outlives the delivery."""
+    _running.discard(operation)
+    for signal in (operation.signals.succeeded, operation.signals.failed):
+        signal.disconnect()
+    if operation.signals.receivers("2progress(int,int)") > 0:
+        operation.signals.progress.disconnect()
+
+
+def _alive(callback: Callable[..., Any]) -> bool:
+    """Whether the Qt object a callback is a method of still exists: a screen or dialog
+    closed while its job ran is not called back (its widgets are gone); the change channel
+    still tells every other screen what the job wrote."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 def failure_words(error: BaseException, what: str = "") -> str:

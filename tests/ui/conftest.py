@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 
 from app import demo
@@ -30,6 +31,18 @@ def screen(qtbot: QtBot, seeded_db: Path) -> Iterator[DevicesScreen]:
     yield widget
     wait_for_writer()
     widget.shutdown()
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Around pytest-qt's closing of the test's widgets: first the test's last jobs finish
+    and land while their screens still exist; afterwards the closed windows are deleted
+    now, not at some event loop of the next test (where their timers and threads would
+    run against a database whose test has ended)."""
+    wait_for_writer()
+    QCoreApplication.processEvents()
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(autouse=True)

@@ -3,13 +3,20 @@ kiosk's own writes and steps aside when one starts, so a write never waits for i
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from pathlib import Path
 
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.errors import Cancelled
 from app.store import Store
+from ui import changes
+from ui.changes import Change
 from ui.ops import run_op, wait_for_writer
 
 
@@ -65,3 +72,47 @@ def test_a_queued_yielding_job_waits_behind_writes_and_never_starts_once_cancell
     assert order == ["first write", "second write"]  # the background job never ran
     assert queued.yielded and isinstance(failed[0], Cancelled)
     wait_for_writer()
+
+
+class _Screen(QLabel):
+    """A screen whose job outlives it: closed (and deleted) while the job runs."""
+
+    def on_done(self, value: object) -> None:
+        self.setText(f"done: {value}")  # touches the widget, as every screen's handler does
+
+    def on_failed(self, error: BaseException) -> None:
+        self.setText(f"failed: {error}")
+
+
+def test_a_screen_closed_while_its_job_runs_never_hears_of_it(qtbot: QtBot, db_path: Path) -> None:
+    Store.open(db_path).close()
+    gate = threading.Event()
+    heard: list[Change] = []
+    changes.channel(str(db_path)).changed.connect(heard.append)
+    screens = [_Screen(), _Screen()]
+    run_op(str(db_path), lambda _s, _p, _c: gate.wait(10), on_done=screens[0].on_done)
+
+    def boom(_s: Store, _p: object, _c: object) -> None:
+        raise ValueError("the disk went away")
+
+    run_op(str(db_path), boom, on_done=screens[1].on_done, on_failed=screens[1].on_failed)
+    for screen in screens:
+        screen.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not any(shiboken6.isValid(screen) for screen in screens)
+    gate.set()
+    wait_for_writer()
+    qtbot.waitUntil(lambda: bool(heard))  # the write still reaches every other screen
+    QCoreApplication.processEvents()  # the failure is delivered too, and nobody is left to hear it
+
+
+def test_finished_operations_are_released(qtbot: QtBot, db_path: Path) -> None:
+    Store.open(db_path).close()
+    done: list[object] = []
+    operation = run_op(str(db_path), lambda _s, _p, _c: "ok", on_done=done.append)
+    released = weakref.ref(operation)
+    qtbot.waitUntil(lambda: bool(done))
+    wait_for_writer()
+    del operation
+    gc.collect()
+    assert released() is None

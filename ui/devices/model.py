@@ -155,7 +155,9 @@ class DeviceTableModel(QAbstractTableModel):
     # -- lifecycle -------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop the loader thread; call before the model goes away."""
+        """Stop the loader thread; call before the model goes away. Answers still on their
+        way (queued before the thread stopped) are stale from now on and dropped."""
+        self._generation += 1
         if self._thread is not None and self._loader is not None and self._thread.isRunning():
             self._loader.interrupt()
             self._request_close.emit()
