@@ -10,7 +10,7 @@ T-DB-1b  The same harness and checks on a deliberately non-atomic importer (one 
 T-DB-7   Two writer processes append 1,000 audit entries each, at the same time: no busy
          error escapes, none is lost, and the hash chain still verifies.
 
-50 kills by default, 1,000 more in a `slow` run (JOINERY_FULL=1). JOINERY_CRASH_SEED
+12 kills by default, 1,000 more in a `slow` run (JOINERY_FULL=1). JOINERY_CRASH_SEED
 replays a kill schedule.
 The child process is tests/reliability/_child.py.
 """
@@ -283,7 +283,7 @@ def _seed() -> int:
 # -- T-DB-1 ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kill_runs", [50, pytest.param(1000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("kill_runs", [12, pytest.param(1000, marks=pytest.mark.slow)])
 def test_kill_during_import_leaves_all_or_nothing(
     prepared: Prepared,
     tmp_path: Path,
