@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app import services
 from app.domain import (
     AutopilotFacts,
+    ComplianceState,
     Device,
     ImportReport,
     IntuneFacts,
@@ -387,10 +388,13 @@ def tenant_facts_example(device: Device) -> TenantFacts:
         "assignedInSync", "enrolled", "2025-03-03T07:41:09Z", "complete", None, None,
         "2025-02-26T14:03:55Z", "2025-03-03T08:12:40Z",
     )  # fmt: skip
+    # Intune's word agrees with the device's own verdict (the list's Compliance column).
+    state = device.verdict
+    grace = "2025-03-05T07:41:09Z" if state == ComplianceState.IN_GRACE_PERIOD else None
     intune = IntuneFacts(
-        "a1f2c3d4-0000-4000-8000-00000000c0de", "noncompliant", "2025-03-05T07:41:09Z",
-        "2025-03-03T07:41:09Z", False, device.os_version, device.assigned_user, None,
-        "2025-03-03T08:12:40Z",
+        "a1f2c3d4-0000-4000-8000-00000000c0de", state, grace,
+        "2025-03-03T07:41:09Z", state == ComplianceState.COMPLIANT, device.os_version,
+        device.assigned_user, None, "2025-03-03T08:12:40Z",
     )  # fmt: skip
     return TenantFacts(autopilot, intune)
 

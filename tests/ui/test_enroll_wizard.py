@@ -559,3 +559,20 @@ def test_an_autopilot_device_without_a_hash_is_enrolled_with_the_way_to_collect_
     assert "hash" in wizard.banner.text().lower()
     assert wizard.banner.property("state") == "warning"
     assert focus_name() == "wizardSerial"
+
+
+@pytest.mark.parametrize("width", [1100, 760])
+def test_the_rail_shows_every_section_a_person_can_read(
+    qtbot: QtBot, wizard: EnrollWizard, width: int
+) -> None:
+    wizard.resize(width, 700)
+    qtbot.waitUntil(lambda: wizard.width() == width)
+    labels = wizard._rail_labels  # noqa: SLF001 - the rail's labels, as drawn
+    for name, label in labels.items():
+        assert label.isVisible()
+        shown = label.fontMetrics().horizontalAdvance(label.text())
+        assert label.contentsRect().width() >= shown, f"{name!r} is cut to {label.width()} px"
+    current = next(label for label in labels.values() if label.property("state") == "current")
+    assert "Device" in current.text()  # the current section always by name
+    if width >= 1100:
+        assert all(name in label.text() for name, label in labels.items())

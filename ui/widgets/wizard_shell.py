@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -137,8 +136,9 @@ class WizardShell(QWidget):
             label = QLabel()
             label.setObjectName("railSection")
             label.setToolTip(name)
-            # The rail never widens the window: when the names do not fit, it shortens them.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            # The rail never widens the window (a minimum of its own, not the text's): when
+            # the names do not fit, `_fit_rail` shortens them. (An Ignored policy drew none.)
+            label.setMinimumWidth(1)
             self._rail_labels[name] = label
             rail_row.addWidget(label)
         rail_row.addStretch(1)
