@@ -79,7 +79,10 @@ class Operation:
         return self._cancel.is_set()
 
     def step_aside(self) -> None:
-        """Another job wants the writer: a yielding job stops at its next step."""
+        """Another job wants the writer: a yielding job stops at its next step (a job that
+        already ended, or that a person cancelled, is left as it is)."""
+        if self.done.is_set() or self._cancel.is_set():
+            return
         self.yielded = True
         self._cancel.set()
 
@@ -168,6 +171,9 @@ def _finish(operation: Operation) -> None:
         signal.disconnect()
     if operation.signals.receivers("2progress(int,int)") > 0:
         operation.signals.progress.disconnect()
+    # Deleted here, on the GUI thread it belongs to: the pool may drop the last reference to
+    # the operation on the writer thread, which must not destroy a GUI-thread object.
+    operation.signals.deleteLater()
 
 
 def _alive(callback: Callable[..., Any]) -> bool:
