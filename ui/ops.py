@@ -119,6 +119,7 @@ def run_op(
     on_progress: Callable[[int, int], None] | None = None,
     changes_made: Change = Change.ALL,
     parent: QWidget | None = None,
+    owner: QObject | None = None,
     what: str = "",
     yields: bool = False,
 ) -> Operation:
@@ -127,6 +128,9 @@ def run_op(
     On success the screens hear `changes_made` (what the job may have changed), then
     `on_done(result)` runs. On failure `on_failed(error)` runs, or `report_failure` tells
     the person (`what`: the work that failed, "Saving the settings").
+
+    `owner`: the screen the callbacks belong to (a lambda's `self`); once it is deleted they
+    are not called (a bound method's own object counts without it).
 
     `yields`: a background job that waits behind the others and is cancelled (`yielded`)
     when another job starts; its `job` must stop when its cancel check turns true.
@@ -141,13 +145,13 @@ def run_op(
     def succeeded(value: Any) -> None:
         _finish(operation)
         changes.announce(db_path, changes_made)
-        if _alive(on_done):
+        if _alive(on_done, owner):
             on_done(value)
 
     def failed(error: BaseException) -> None:
         _finish(operation)
         if on_failed is not None:
-            if _alive(on_failed):
+            if _alive(on_failed, owner):
                 on_failed(error)
         elif parent is not None and shiboken6.isValid(parent):
             report_failure(parent, what, error)
@@ -176,12 +180,14 @@ def _finish(operation: Operation) -> None:
     operation.signals.deleteLater()
 
 
-def _alive(callback: Callable[..., Any]) -> bool:
+def _alive(callback: Callable[..., Any], owner: QObject | None = None) -> bool:
     """Whether the Qt object a callback is a method of still exists: a screen or dialog
     closed while its job ran is not called back (its widgets are gone); the change channel
     still tells every other screen what the job wrote."""
-    owner = getattr(callback, "__self__", None)
-    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
+    if owner is not None and not shiboken6.isValid(owner):
+        return False
+    bound = getattr(callback, "__self__", None)
+    return not isinstance(bound, QObject) or shiboken6.isValid(bound)
 
 
 def failure_words(error: BaseException, what: str = "") -> str:

@@ -116,3 +116,22 @@ def test_finished_operations_are_released(qtbot: QtBot, db_path: Path) -> None:
     del operation
     gc.collect()
     assert released() is None
+
+
+def test_a_lambda_of_a_closed_screen_is_not_called_when_the_screen_is_its_owner(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    Store.open(db_path).close()
+    gate = threading.Event()
+    screen = _Screen()
+    run_op(
+        str(db_path),
+        lambda _s, _p, _c: gate.wait(10),
+        owner=screen,
+        on_done=lambda value: screen.on_done(value),
+    )
+    screen.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gate.set()
+    wait_for_writer()
+    QCoreApplication.processEvents()  # a RuntimeError here, without the owner, fails the test

@@ -348,6 +348,7 @@ class CartEnrollWidget(QWidget):
         run_op(
             self.store.path,
             job,
+            owner=self,
             on_done=lambda target: self._say(
                 self.tr("Saved {n} labels to {p}.").format(n=len(serials), p=target), error=False
             ),

@@ -135,7 +135,7 @@ class EnrollWizard(WizardShell):
                 log.error("saving a bench profile failed unexpectedly", exc_info=error)
             done(str(error) if isinstance(error, JoineryError) else self.tr("Not saved."))
 
-        run_op(self.store.path, job, on_done=lambda _result: done(None), on_failed=failed)
+        run_op(self.store.path, job, owner=self, on_done=lambda _r: done(None), on_failed=failed)
 
     # -- commit ----------------------------------------------------------------------------
 
@@ -162,6 +162,7 @@ class EnrollWizard(WizardShell):
             lambda store, _p, _c: services.enroll_with_labels(
                 store, [request], labels=not print_label, actor=actor
             ),
+            owner=self,
             on_done=lambda enrolled: self._on_commit_done(enrolled, print_label),
             on_failed=self._on_commit_failed,
         )
@@ -227,6 +228,7 @@ class EnrollWizard(WizardShell):
         run_op(
             self.store.path,
             lambda store, _p, _c: services.record_label_print(store, device, actor),
+            owner=self,
             on_done=lambda _r: self.show_banner(
                 done + " " + self.tr("Label sent to the printer. Scan the next device.")
             ),
@@ -254,6 +256,7 @@ class EnrollWizard(WizardShell):
             lambda store, _p, _c: services.queue_label_after_enroll(
                 store, device.serial, actor=actor
             ),
+            owner=self,
             on_done=queued,
             on_failed=lambda error: self.show_banner(done + " " + str(error), "error"),
         )

@@ -440,6 +440,7 @@ class FleetScreen(QWidget):
         run_op(
             self.store.path,
             lambda store, _progress, _cancelled: job(store, actor),
+            owner=self,
             on_done=on_done,
             on_failed=failed,
         )

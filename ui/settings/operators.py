@@ -154,7 +154,13 @@ class OperatorDialog(QDialog):
 
         self.busy = True
         self.ok.setEnabled(False)
-        run_op(self._db_path, job, on_done=lambda _r: self._on_done(name), on_failed=self._failed)
+        run_op(
+            self._db_path,
+            job,
+            owner=self,
+            on_done=lambda _r: self._on_done(name),
+            on_failed=self._failed,
+        )
 
     def reject(self) -> None:
         if not self.busy:
@@ -335,6 +341,7 @@ class OperatorsPanel(QWidget):
         run_op(
             self.store.path,
             job,
+            owner=self,
             on_done=lambda _r: self._on_disable_done(name, disable),
             on_failed=self._on_disable_failed,
         )

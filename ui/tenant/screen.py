@@ -451,6 +451,7 @@ class TenantScreen(QWidget):
         run_op(
             self.store.path,
             lambda store, _p, _c: job(store, actor),
+            owner=self,
             on_done=done,
             on_failed=failed,
             changes_made=Change.TENANT | Change.AUDIT,
