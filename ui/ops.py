@@ -153,10 +153,9 @@ def run_op(
         if on_failed is not None:
             if _alive(on_failed, owner):
                 on_failed(error)
-        elif parent is not None and shiboken6.isValid(parent):
-            report_failure(parent, what, error)
         else:
-            report_failure(None, what, error)
+            shown = parent is not None and shiboken6.isValid(parent)
+            report_failure(parent if shown else None, what, error)
 
     operation.signals.succeeded.connect(succeeded)
     operation.signals.failed.connect(failed)
@@ -168,15 +167,11 @@ def run_op(
 
 
 def _finish(operation: Operation) -> None:
-    """Forget a delivered operation: its signals let go of the callbacks (which hold the
-    operation), so nothing of it outlives the delivery."""
+    """Forget a delivered operation. Its signals object is deleted on the GUI thread it
+    belongs to (the pool may drop the last reference to the operation on the writer thread,
+    which must not destroy a GUI-thread object); deleting it lets go of the callbacks, which
+    hold the operation, so nothing of it outlives the delivery."""
     _running.discard(operation)
-    for signal in (operation.signals.succeeded, operation.signals.failed):
-        signal.disconnect()
-    if operation.signals.receivers("2progress(int,int)") > 0:
-        operation.signals.progress.disconnect()
-    # Deleted here, on the GUI thread it belongs to: the pool may drop the last reference to
-    # the operation on the writer thread, which must not destroy a GUI-thread object.
     operation.signals.deleteLater()
 
 
