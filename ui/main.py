@@ -30,7 +30,7 @@ from ui.devices.screen import DevicesScreen
 from ui.enroll.screen import EnrollScreen
 from ui.fleet.screen import FleetScreen
 from ui.navigation import SCREENS, TITLES, shortcut
-from ui.ops import run_op, wait_for_writer
+from ui.ops import run_op, wait_for_reader, wait_for_writer
 from ui.packages.screen import PackagesScreen
 from ui.session import Session
 from ui.settings.screen import SettingsScreen
@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         self.fleet.shutdown()
         self.bulk.wizard.discard_opened()
         wait_for_writer()
+        wait_for_reader()
         changes.close_all()
         services.forget_passphrases()  # the vault passphrase lives no longer than the kiosk
         self.store.close()

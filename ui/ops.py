@@ -6,6 +6,10 @@ job succeeds, the change channel (ui/changes.py) tells the screens what it chang
 fails, `on_failed` hears why, or, if the caller has nothing better to do, a message box says
 what happened, where, and what to do next (`report_failure`).
 
+A read that a screen makes while a person may be typing or scrolling (the Fleet screen's
+live refresh) goes through `run_read`: one reader thread with one connection of its own, so
+the GUI thread only draws what was read, and a read never waits behind a write (WAL).
+
 A background job that needs no person (the tenant sender) `yields`: it waits behind every
 other job, and a job started while it runs cancels it at its next step, so a technician's
 enrollment never waits for the network. The job that yielded is started again by its owner.
@@ -207,6 +211,80 @@ def report_failure(parent: QWidget | None, what: str, error: BaseException) -> N
     from ui.widgets.messages import notify  # a dialog: loaded when first needed
 
     notify(parent, QMessageBox.Icon.Warning, what or "Joinery", text)
+
+
+_reader: QThreadPool | None = None
+READER_CACHE_KB = 8192  # the reader's page cache: what it reads is small, and memory counts
+_reading = threading.local()  # the reader thread's own connection, kept between reads
+
+
+def reader_pool() -> QThreadPool:
+    global _reader
+    if _reader is None:
+        _reader = QThreadPool()
+        _reader.setMaxThreadCount(1)
+        _reader.setExpiryTimeout(-1)  # keeps its thread, and so its connection
+        _reader.setObjectName("joinery-reader")
+    return _reader
+
+
+def _reader_store(db_path: str) -> Store:
+    """The reader thread's connection to `db_path` (one database at a time)."""
+    held: Store | None = getattr(_reading, "store", None)
+    if held is not None and held.path == db_path:
+        return held
+    if held is not None:
+        held.close()
+    _reading.store = None
+    store = _reading.store = open_store(db_path, migrate=False)
+    store.conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KB}")  # counters and first pages
+    return store
+
+
+class _Read:
+    """One read on the reader thread; like an Operation, a plain object the pool lets go of."""
+
+    def __init__(self, db_path: str, read: Callable[[Store], Any]) -> None:
+        self.signals = OperationSignals()
+        self._db_path = db_path
+        self._read = read
+
+    def run(self) -> None:
+        try:
+            result = self._read(_reader_store(self._db_path))
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never lost
+            log.debug("read failed: %r", exc)
+            self.signals.failed.emit(from_environment(exc, self._db_path) or exc)
+        else:
+            self.signals.succeeded.emit(result)
+
+
+def run_read(
+    db_path: str,
+    read: Callable[[Store], Any],
+    *,
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[BaseException], None],
+    owner: QObject | None = None,
+) -> None:
+    """Run `read(store)` on the reader thread; `on_done(result)` or `on_failed(error)` runs
+    on the GUI thread (not at all once `owner`, or a bound callback's object, is deleted).
+    `read` must not write: the reader's connection is a reading one."""
+    job = _Read(db_path, read)
+
+    def delivered(callback: Callable[[Any], None], value: Any) -> None:
+        job.signals.deleteLater()
+        if _alive(callback, owner):
+            callback(value)
+
+    job.signals.succeeded.connect(lambda value: delivered(on_done, value))
+    job.signals.failed.connect(lambda error: delivered(on_failed, error))
+    reader_pool().start(job.run)
+
+
+def wait_for_reader(msecs: int = 30_000) -> bool:
+    """Block until queued reads finish (shutdown and tests)."""
+    return reader_pool().waitForDone(msecs)
 
 
 def wait_for_writer(msecs: int = 30_000) -> bool:

@@ -11,7 +11,7 @@ from app import demo
 from app.store import Store
 from tests.helpers.actors import ADMIN
 from ui.devices.screen import DevicesScreen
-from ui.ops import wait_for_writer
+from ui.ops import wait_for_reader, wait_for_writer
 
 
 @pytest.fixture
@@ -40,6 +40,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     now, not at some event loop of the next test (where their timers and threads would
     run against a database whose test has ended)."""
     wait_for_writer()
+    wait_for_reader()
     QCoreApplication.processEvents()
     yield
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

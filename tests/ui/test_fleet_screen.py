@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,6 +145,35 @@ def test_another_process_writing_shows_up_and_keeps_the_selection(
     assert screen.selected_device().id == chosen.id  # type: ignore[union-attr]
     assert screen.tiles.tiles["total"].isChecked()
     assert "Live" in screen.live.text()
+
+
+def test_a_live_refresh_reads_nothing_on_the_gui_thread(
+    qtbot: QtBot, screen: FleetScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another bench's write is read on the reader and loader threads; the GUI thread only
+    draws it (a read there is a stall a person scrolling or typing would feel)."""
+    screen.show_tile("total")
+    wait_rows(qtbot, screen)
+    drawn = screen.refreshes
+    with Store.open(screen.store.path) as other:  # another connection, like another bench
+        device = next(other.iter_devices(DeviceQuery(verdict="compliant")))
+        other.update_devices([device.id], [{"compliance_state": "noncompliant"}])
+        noncompliant = other.count_devices(DeviceQuery(verdict="noncompliant"))
+    # The change channel notices at its next tick (not yet): from here every read counts.
+    on_gui: list[str] = []
+    for name in ("count_devices", "devices_page", "counters", "snapshots_since"):
+        real = getattr(Store, name)
+
+        def spy(self: Store, *args: object, _real: object = real, _name: str = name, **kw: object):
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(_name)
+            return _real(self, *args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(Store, name, spy)
+    qtbot.waitUntil(lambda: screen.refreshes > drawn, timeout=5_000)
+    wait_rows(qtbot, screen)
+    assert screen.board is not None and screen.board.tiles["noncompliant"] == noncompliant
+    assert on_gui == []
 
 
 def test_pause_holds_the_picture_until_resumed(qtbot: QtBot, screen: FleetScreen) -> None:

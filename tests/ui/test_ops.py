@@ -8,6 +8,7 @@ import threading
 import weakref
 from pathlib import Path
 
+import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QLabel
@@ -17,7 +18,7 @@ from app.errors import Cancelled
 from app.store import Store
 from ui import changes
 from ui.changes import Change
-from ui.ops import run_op, wait_for_writer
+from ui.ops import run_op, run_read, wait_for_reader, wait_for_writer
 
 
 def test_a_running_yielding_job_steps_aside_for_a_write(qtbot: QtBot, db_path: Path) -> None:
@@ -135,3 +136,51 @@ def test_a_lambda_of_a_closed_screen_is_not_called_when_the_screen_is_its_owner(
     gate.set()
     wait_for_writer()
     QCoreApplication.processEvents()  # a RuntimeError here, without the owner, fails the test
+
+
+def test_a_read_runs_off_the_gui_thread_and_its_answer_comes_back_on_it(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    Store.open(db_path).close()
+    read_on: list[bool] = []
+    answered_on: list[bool] = []
+
+    def read(store: Store) -> int:
+        read_on.append(threading.current_thread() is threading.main_thread())
+        return store.schema_version
+
+    def answered(version: int) -> None:
+        answered_on.append(threading.current_thread() is threading.main_thread())
+        assert version > 0
+
+    run_read(str(db_path), read, on_done=answered, on_failed=pytest.fail)
+    qtbot.waitUntil(lambda: bool(answered_on))
+    assert read_on == [False] and answered_on == [True]
+
+
+def test_a_failed_read_is_told_and_a_closed_screen_hears_nothing(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    Store.open(db_path).close()
+    failed: list[BaseException] = []
+
+    def boom(_store: Store) -> None:
+        raise ValueError("the disk went away")
+
+    run_read(str(db_path), boom, on_done=pytest.fail, on_failed=failed.append)
+    qtbot.waitUntil(lambda: bool(failed))
+    assert isinstance(failed[0], ValueError)
+    gate = threading.Event()
+    screen = _Screen()
+    run_read(
+        str(db_path),
+        lambda _s: gate.wait(10),
+        owner=screen,
+        on_done=screen.on_done,
+        on_failed=screen.on_failed,
+    )
+    screen.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gate.set()
+    wait_for_reader()
+    QCoreApplication.processEvents()  # a RuntimeError here fails the test

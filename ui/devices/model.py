@@ -51,6 +51,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 STATE_KEY = "compliance_state"
+DISPLAY = Qt.ItemDataRole.DisplayRole
+DECORATION = Qt.ItemDataRole.DecorationRole
+_ANSWERED = frozenset({DISPLAY, Qt.ItemDataRole.ToolTipRole, DECORATION})
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -176,12 +179,15 @@ class DeviceTableModel(QAbstractTableModel):
         self._reset_next = True
         self.refresh()
 
-    def refresh(self) -> None:
-        """Ask again for the count and first page; the current rows stay until they arrive."""
+    def refresh(self, *, live: bool = False) -> None:
+        """Ask again for the count and first page; the current rows stay until they arrive.
+
+        `live`: a refresh nobody asked for (someone wrote): even a cheap query is read on the
+        loader thread, so the GUI thread only draws the answer."""
         if self.loading and self._loader is not None:
             self._loader.interrupt()
         self._generation += 1
-        if _cheap(self._query):
+        if _cheap(self._query) and not live:
             total = self._store.count_devices(self._query)
             first = self._store.devices_page(self._query, 0, PAGE_SIZE, matching=total)
             self._on_loader_counted(self._generation, total, first)
@@ -189,6 +195,26 @@ class DeviceTableModel(QAbstractTableModel):
         self.loading = True
         self._start_loader()
         self._request_count.emit(self._generation, self._query)
+
+    def read_first_page(self, store: Store) -> tuple[DeviceQuery, int, list[Device]] | None:
+        """On another thread's `store` (the reader's): the count and first page of the query
+        shown now, if it is a cheap one (else None: the loader reads it), for `show_read`."""
+        query = self._query
+        if not _cheap(query):
+            return None
+        total = store.count_devices(query)
+        return query, total, store.devices_page(query, 0, PAGE_SIZE, matching=total)
+
+    def show_read(self, read: tuple[DeviceQuery, int, list[Device]] | None) -> None:
+        """Rows another thread read for a live refresh; asked again (off the GUI thread) if
+        the query changed meanwhile or was not a cheap one."""
+        if read is None or read[0] != self._query:
+            self.refresh(live=True)
+            return
+        if self.loading and self._loader is not None:
+            self._loader.interrupt()
+        self._generation += 1
+        self._on_loader_counted(self._generation, read[1], read[2])
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(COLUMNS):
@@ -211,19 +237,19 @@ class DeviceTableModel(QAbstractTableModel):
             return COLUMNS[section][1]
         return None
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.DecorationRole,
-        ):
+    def data(self, index: AnyIndex, role: int = DISPLAY) -> Any:
+        # Called for every role of every visible cell at each paint: the roles it never
+        # answers leave first, before anything else is looked at.
+        if role not in _ANSWERED:
             return None
-        device = self.device_at(index.row())
+        row = index.row()
+        device = self.device_at(row)
+        column = index.column()
         if device is None:
-            return "…" if index.column() == 0 and role == Qt.ItemDataRole.DisplayRole else None
-        key = COLUMNS[index.column()][0]
+            return "…" if column == 0 and role == DISPLAY else None
+        key = COLUMNS[column][0]
         value = getattr(device, key)
-        if role == Qt.ItemDataRole.DecorationRole:
+        if role == DECORATION:
             # A state's colour, beside its words (the display role): never the colour alone.
             return state_icon(value) if key == STATE_KEY and value else None
         if key == "last_checkin" and value:

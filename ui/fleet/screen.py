@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -44,7 +45,7 @@ from ui.fleet.filters import FilterBarWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
 from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
-from ui.ops import run_op
+from ui.ops import failure_words, run_op, run_read
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
@@ -57,6 +58,9 @@ TOTAL = "total"
 STALE_TILE = "stale"
 STATE_COLUMN_PX = 150
 OVERVIEW, DEVICES, STALE = range(3)
+
+
+_ASK = object()  # `_draw`: the table asks for its own rows
 
 
 def _utc_today() -> QDate:
@@ -83,6 +87,8 @@ class FleetScreen(QWidget):
         self.refreshes = 0  # how many times the screen was drawn from the database
         self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
         self._stale_shown: int | None = None  # the stale count the Stale tab was planned for
+        self._live_reading = False  # a live read is on the reader thread
+        self._live_again = False  # and something changed since it began
         self._build()
         changes.follow(
             self,
@@ -248,25 +254,68 @@ class FleetScreen(QWidget):
         actor = self._actor()
         if actor is None:
             return  # locked: nothing is read for nobody; the next change after sign-in does it
-        self.refreshes += 1
-        past = self.as_of.date() < _utc_today()
+        past = not self._showing_today()
         try:
             if past:
                 day = self.as_of.date().toString("yyyy-MM-dd")
-                self.board = services.dashboard_at(self.store, day, actor=actor)
+                board = services.dashboard_at(self.store, day, actor=actor)
             else:
-                self.board = services.dashboard(self.store, actor=actor)
+                board = services.dashboard(self.store, actor=actor)
         except JoineryError as error:
             self._say(str(error))
             return
-        self._show_board(self.board)
-        if not past:
+        self._draw(board)
+
+    def _draw(self, board: Dashboard, *, rows: Any = _ASK) -> None:
+        """Draw `board`; the table asks for its rows, or shows the `rows` read with the board
+        (`DeviceTableModel.read_first_page`)."""
+        self.refreshes += 1
+        self.board = board
+        self._show_board(board)
+        if board.as_of is None and rows is _ASK:
             self.model.refresh()
+        elif board.as_of is None:
+            self.model.show_read(rows)
         self.live.setText(
             self.tr("● Live · last change {t}").format(t=QTime.currentTime().toString("HH:mm:ss"))
             if not self.paused
-            else self.tr("❚❚ Paused · showing {t}").format(t=when(self.board.at, to="clock"))
+            else self.tr("❚❚ Paused · showing {t}").format(t=when(board.at, to="clock"))
         )
+
+    def _read_live(self) -> None:
+        """Someone wrote: the board is read on the reader thread and only drawn here; the
+        table asks its loader. One read at a time: changes that land while it runs are read
+        once more when it is back."""
+        if self._live_reading:
+            self._live_again = True
+            return
+        actor = self._actor()
+        if actor is None:
+            return
+        self._live_reading, self._live_again = True, False
+        model = self.model
+
+        def read(store: Store) -> tuple[Dashboard, object]:
+            return services.dashboard(store, actor=actor), model.read_first_page(store)
+
+        run_read(
+            self.store.path, read, on_done=self._on_live_read, on_failed=self._on_live_read_failed
+        )
+
+    def _on_live_read(self, read: tuple[Dashboard, Any]) -> None:
+        self._live_reading = False
+        if self._live_again:
+            self._read_live()  # newer than what came back: draw that instead
+        elif not self.paused and self._actor() is not None and self._showing_today():
+            board, rows = read
+            self._draw(board, rows=rows)
+
+    def _on_live_read_failed(self, error: BaseException) -> None:
+        self._live_reading = False
+        self._say(failure_words(error, self.tr("Reading the fleet")))
+
+    def _showing_today(self) -> bool:
+        return self.as_of.date() >= _utc_today()
 
     def _show_board(self, board: Dashboard) -> None:
         self.tiles.set_counts(board.tiles, board.tiles.get("total", 0))
@@ -291,8 +340,13 @@ class FleetScreen(QWidget):
 
     def _on_live_change(self) -> None:
         """The fleet changed (this kiosk or anyone else): draw it again, unless paused
-        (Resume draws it)."""
-        if not self.paused:
+        (Resume draws it). Today's board is read off the GUI thread; a past day's is one
+        snapshot row."""
+        if self.paused:
+            return
+        if self._showing_today():
+            self._read_live()
+        else:
             self.refresh()
 
     def _on_pause_toggled(self, paused: bool) -> None:
