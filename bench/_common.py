@@ -43,3 +43,36 @@ class Report:
 
     def exit(self) -> None:
         sys.exit(1 if self.missed else 0)
+
+
+PROBE_MS = 5
+
+
+class Probe:
+    """A 5 ms timer on the GUI thread: the longest gap beyond its interval is the longest
+    GUI-thread stall (Qt imported here, so only the GUI benches pay for it)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(self._on_timeout)
+        self.worst = 0
+        self.last = 0
+
+    def start(self) -> None:
+        self.clock.start()
+        self.last = self.clock.elapsed()
+        self.worst = 0
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return float(self.worst)
+
+    def _on_timeout(self) -> None:
+        now = self.clock.elapsed()
+        self.worst = max(self.worst, now - self.last - PROBE_MS)
+        self.last = now

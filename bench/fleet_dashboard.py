@@ -7,8 +7,8 @@ Figures, at 1,000,000 devices (--quick: 100,000):
 - drill-down = a filtered count and first page (a failing setting; a state and a build)
   (target <= 100 ms);
 - the GUI thread's longest stall while the open Fleet screen refreshes 20 times on writes
-  from another connection, measured by a 5 ms lag-probe timer (target <= 50 ms);
-- resident memory with the Fleet screen open, in a process of its own (target <= 300 MB).
+  from another process, measured by a 5 ms lag-probe timer (target <= 16 ms: one frame);
+- resident memory with the Fleet screen open, in a process of its own (target <= 150 MB).
 
 The fleet is `demo seed`; its compliance bookkeeping (failing settings) is written with
 plain SQL so the bench does not spend minutes simulating check-ins for a million devices.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -38,10 +39,12 @@ from app import demo, services  # noqa: E402
 from app.domain import DeviceQuery  # noqa: E402
 from app.security.roles import Actor, Role  # noqa: E402
 from app.store import Store  # noqa: E402
+from ui.launch import application  # noqa: E402
 from ui.ops import wait_until  # noqa: E402
 
 ADMIN = services.local_admin()  # who the bench acts as: the CLI's default
 
+SCREEN_RUNS = 5
 SETTINGS = ("bitLockerEnabled", "storageRequireEncryption", "secureBootEnabled", "tpmRequired")
 
 
@@ -73,7 +76,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     count = 100_000 if args.quick else 1_000_000
-    app = QApplication.instance() or QApplication([])
+    app = application()  # the kiosk's own style sheet and palette: they change the paint
     if args.write:  # the grandchild: another process writing
         write_twenty(Path(args.db))
         return
@@ -120,15 +123,32 @@ def main() -> None:
             )
             report.line(name, took * 1000, "ms", "<=", 100)
 
-        child = subprocess.run(
-            [sys.executable, __file__, "--db", str(path), "--screen"],
-            capture_output=True,
-            text=True,
-            check=True,
+        stalls, sizes = [], []
+        for _ in range(SCREEN_RUNS):  # each in a fresh process: the screen as a kiosk opens it
+            child = subprocess.run(
+                [sys.executable, __file__, "--db", str(path), "--screen"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            stall, rss = (float(x) for x in child.stdout.split()[-2:])
+            stalls.append(stall)
+            sizes.append(rss)
+        print(f"worst stall per run: {stalls} ms; resident: {sizes} MB", file=sys.stderr)
+        report.line(
+            f"longest GUI-thread stall during 20 live refreshes (median of {SCREEN_RUNS})",
+            statistics.median(stalls),
+            "ms",
+            "<=",
+            16,
         )
-        stall, rss = (float(x) for x in child.stdout.split()[-2:])
-        report.line("longest GUI-thread stall during 20 live refreshes", stall, "ms", "<=", 50)
-        report.line("resident memory with the Fleet screen open", rss, "MB", "<=", 300)
+        report.line(
+            "resident memory with the Fleet screen open (median)",
+            statistics.median(sizes),
+            "MB",
+            "<=",
+            150,
+        )
         store.close()
         raw.close()
     report.exit()
