@@ -21,8 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile

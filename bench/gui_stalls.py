@@ -95,11 +95,11 @@ def scroll_runs(path: Path, probe: Probe) -> list[float]:
     wait_until(lambda: not model.loading and model.rowCount() > 0, 120_000, slice_ms=5)
     wait_until(lambda: False, 500, slice_ms=5)  # the first paint is not a scroll
     worst = []
+    bar = table.verticalScrollBar()
     for _ in range(RUNS):
         table.setFocus()
         table.scrollToTop()
         table.setCurrentIndex(model.index(0, 0))
-        bar = table.verticalScrollBar()
         page_down = [lambda: press(Qt.Key.Key_PageDown)] * 200
         drag = [
             lambda v=value: bar.setValue(v)
@@ -135,7 +135,7 @@ def page_turn_runs(path: Path, probe: Probe) -> list[float]:
 
         seen: set[str] = set()
 
-        def forward() -> None:
+        def forward(seen: set[str] = seen) -> None:
             page = wizard.currentPage()
             seen.add(page.objectName())
             if page.objectName() == "accountPage" and not page.no_user.isChecked():  # type: ignore[attr-defined]
