@@ -31,8 +31,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import Report, median_time  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from _common import Probe, Report, median_time  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app import demo, services  # noqa: E402
@@ -188,23 +187,11 @@ def lag_during_live_refreshes(app: QApplication, store: Store, path: Path) -> fl
     wait_until(lambda: not screen.model.loading, 120_000, slice_ms=5)
     wait_until(lambda: False, 500, slice_ms=5)  # the window's first paint is not a refresh
     freeze_startup_objects()  # as the kiosk does once its window is up
-    clock = QElapsedTimer()
-    clock.start()
-    worst = [0]
-    last = [clock.elapsed()]
-
-    def probe() -> None:
-        now = clock.elapsed()
-        worst[0] = max(worst[0], now - last[0] - 5)
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(probe)
+    probe = Probe()
     before = screen.refreshes  # the change channel's watcher refreshes the screen
     # The writes come from another process, as another bench's or the simulator's would:
     # the GUI thread only notices and refreshes.
-    timer.start()
+    probe.start()
     writer = subprocess.Popen([sys.executable, __file__, "--db", str(path), "--write"])
     wait_until(
         lambda: (
@@ -214,11 +201,11 @@ def lag_during_live_refreshes(app: QApplication, store: Store, path: Path) -> fl
         slice_ms=5,
     )
     wait_until(lambda: False, 1000, slice_ms=5)  # the last refresh lands
-    timer.stop()
+    worst = probe.stop()
     print(f"refreshes seen: {screen.refreshes - before}", file=sys.stderr)
     screen.shutdown()
     app.processEvents()
-    return float(worst[0])
+    return worst
 
 
 if __name__ == "__main__":
