@@ -63,7 +63,6 @@ class BulkWizard(WizardShell):
         self._actor = actor
         self.draft = BulkDraft()
         self.busy = False
-        self.last_build: PackageBuild | None = None
         #: Argon2id cost of new bundles and what a re-open accepts (tests make them cheap).
         self.kdf_cost = services.KDF_COST
         self.kdf_bounds = services.KDF_BOUNDS
@@ -193,7 +192,6 @@ class BulkWizard(WizardShell):
         self.finish_page.forget_clipboard()
         self._operation = None
         self._set_busy(False)
-        self.last_build = build
         self.draft.info = replace(self.draft.info, password=None)
         self.summary_page.show_result(build, services.revoke_steps(build))
         self.button(Button.NEXT).setEnabled(False)
