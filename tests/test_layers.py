@@ -27,6 +27,16 @@ def test_the_import_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_no_dead_code() -> None:
+    """vulture finds nothing unused in app/ and ui/ but what pyproject.toml's [tool.vulture]
+    names, each with why (`.ci/run` runs it too)."""
+    vulture = Path(sys.executable).parent / "vulture"
+    result = subprocess.run(
+        [str(vulture), "app", "ui"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 #: Every module of app/ the kiosk may import, and why; anything else it reaches through
 #: app.services (pyproject.toml's import-linter contracts forbid the store, the formats and
 #: the security internals by name; this list also stops a module nobody thought of yet).
