@@ -35,7 +35,7 @@ from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.services import OperatorStatus, Store
 from ui import theme
-from ui.ops import Job, run_op
+from ui.ops import Job, failure_words, run_op
 from ui.widgets.form import set_state
 from ui.widgets.messages import Present, open_now
 from ui.widgets.note_label import NoteLabel
@@ -357,9 +357,7 @@ class OperatorsPanel(QWidget):
 
     def _on_disable_failed(self, error: BaseException) -> None:
         self._on_table_selection_changed()
-        if not isinstance(error, JoineryError):
-            log.error("disabling an operator failed unexpectedly", exc_info=error)
-        self._say(str(error) if isinstance(error, JoineryError) else self.tr("Nothing changed."))
+        self._say(failure_words(error, "disabling an operator", self.tr("Nothing changed.")))
 
     def _say(self, text: str, *, error: bool = True) -> None:
         self.status.setText(text)
