@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -201,3 +201,11 @@ def emit_json(document: object) -> None:
     overrides) and text UTF-8 cannot carry (a lone surrogate) are written as JSON escapes:
     never obeyed by the terminal, never a crash after a commit."""
     click.echo(json_printable(json.dumps(document, indent=2, ensure_ascii=False)))
+
+
+def echo_rejected(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Each rejected row on stderr: where (file and line, or the row) and why. Reasons quote
+    the files (a collector's own error text), so both are shown with controls escaped."""
+    for row in rows:
+        where = f"{row['file']}, line {row['line']}" if row["file"] else f"row {row['line']}"
+        click.echo(f"  rejected: {printable(where)}: {printable(row['reason'])}", err=True)
