@@ -46,14 +46,21 @@ class JoineryCommand(click.Command):
         try:
             return super().invoke(ctx)
         except (JoineryError, sqlite3.DatabaseError, OSError) as exc:
-            known = _known(ctx, exc)
-            if known is None:
-                raise
-            hint = _command_line_hint(known)
-            if ctx.params.get("as_json"):
-                emit_json({"error": known.message + hint, **known.details()})
-            click.echo(f"joinery: {shown(known)}{hint}", err=True)
-            ctx.exit(1)
+            _exit_if_known(ctx, exc)
+            raise
+
+
+def _exit_if_known(ctx: click.Context, exc: BaseException) -> None:
+    """Joinery's own error, or the environment's: said on stderr (and as the document of a
+    command's `--json`), then exit status 1. A bug is left to raise."""
+    known = _known(ctx, exc)
+    if known is None:
+        return
+    hint = _command_line_hint(known)
+    if ctx.params.get("as_json"):
+        emit_json({"error": known.message + hint, **known.details()})
+    click.echo(f"joinery: {shown(known)}{hint}", err=True)
+    ctx.exit(1)
 
 
 def _known(ctx: click.Context, exc: BaseException) -> JoineryError | None:
@@ -91,11 +98,8 @@ class JoineryGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (JoineryError, sqlite3.DatabaseError, OSError) as exc:
-            known = _known(ctx, exc)
-            if known is None:
-                raise
-            click.echo(f"joinery: {shown(known)}{_command_line_hint(known)}", err=True)
-            ctx.exit(1)
+            _exit_if_known(ctx, exc)
+            raise
 
 
 def _command_line_hint(exc: JoineryError) -> str:
