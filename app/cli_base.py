@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -207,7 +207,7 @@ def emit_json(document: object) -> None:
     click.echo(json_printable(json.dumps(document, indent=2, ensure_ascii=False)))
 
 
-def echo_rejected(rows: Iterable[Mapping[str, Any]]) -> None:
+def echo_rejected(rows: list[dict[str, object]]) -> None:
     """Each rejected row on stderr: where (file and line, or the row) and why. Reasons quote
     the files (a collector's own error text), so both are shown with controls escaped."""
     for row in rows:
