@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from app import demo, paths, services
-from app.cli_base import PIN_ENV, Context, JoineryGroup, emit_json, pin_input
+from app.cli_base import PIN_ENV, Context, JoineryGroup, echo_rejected, emit_json, pin_input
 from app.cli_compliance import fleet, policy, simulate, stale
 from app.cli_device_files import device_files
 from app.cli_package import package
@@ -85,8 +85,7 @@ def autopilot_import(
         f"{report.reimaged} reimage(s), {report.unchanged} unchanged, "
         f"{len(report.rejected)} rejected."
     )
-    for row in report.rejected:
-        click.echo(f"  rejected: {row['file']}, line {row['line']}: {row['reason']}", err=True)
+    echo_rejected(report.rejected)
 
 
 @autopilot.command("export")
@@ -405,9 +404,7 @@ def ingest(obj: Context, paths: tuple[str, ...], skip_invalid: bool, as_json: bo
     # Reasons quote the files (a collector's own error text): shown with controls escaped.
     for row in report.warnings:
         click.echo(f"  note: {printable(row['file'])}: {printable(row['reason'])}", err=True)
-    for row in report.rejected:
-        where = f"{row['file']}, line {row['line']}" if row["file"] else f"row {row['line']}"
-        click.echo(f"  rejected: {printable(where)}: {printable(row['reason'])}", err=True)
+    echo_rejected(report.rejected)
 
 
 @cli.group("demo")

@@ -46,14 +46,21 @@ class JoineryCommand(click.Command):
         try:
             return super().invoke(ctx)
         except (JoineryError, sqlite3.DatabaseError, OSError) as exc:
-            known = _known(ctx, exc)
-            if known is None:
-                raise
-            hint = _command_line_hint(known)
-            if ctx.params.get("as_json"):
-                emit_json({"error": known.message + hint, **known.details()})
-            click.echo(f"joinery: {shown(known)}{hint}", err=True)
-            ctx.exit(1)
+            _exit_if_known(ctx, exc)
+            raise
+
+
+def _exit_if_known(ctx: click.Context, exc: BaseException) -> None:
+    """Joinery's own error, or the environment's: said on stderr (and as the document of a
+    command's `--json`), then exit status 1. A bug is left to raise."""
+    known = _known(ctx, exc)
+    if known is None:
+        return
+    hint = _command_line_hint(known)
+    if ctx.params.get("as_json"):
+        emit_json({"error": known.message + hint, **known.details()})
+    click.echo(f"joinery: {shown(known)}{hint}", err=True)
+    ctx.exit(1)
 
 
 def _known(ctx: click.Context, exc: BaseException) -> JoineryError | None:
@@ -91,11 +98,8 @@ class JoineryGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (JoineryError, sqlite3.DatabaseError, OSError) as exc:
-            known = _known(ctx, exc)
-            if known is None:
-                raise
-            click.echo(f"joinery: {shown(known)}{_command_line_hint(known)}", err=True)
-            ctx.exit(1)
+            _exit_if_known(ctx, exc)
+            raise
 
 
 def _command_line_hint(exc: JoineryError) -> str:
@@ -201,3 +205,11 @@ def emit_json(document: object) -> None:
     overrides) and text UTF-8 cannot carry (a lone surrogate) are written as JSON escapes:
     never obeyed by the terminal, never a crash after a commit."""
     click.echo(json_printable(json.dumps(document, indent=2, ensure_ascii=False)))
+
+
+def echo_rejected(rows: list[dict[str, object]]) -> None:
+    """Each rejected row on stderr: where (file and line, or the row) and why. Reasons quote
+    the files (a collector's own error text), so both are shown with controls escaped."""
+    for row in rows:
+        where = f"{row['file']}, line {row['line']}" if row["file"] else f"row {row['line']}"
+        click.echo(f"  rejected: {printable(where)}: {printable(row['reason'])}", err=True)

@@ -50,12 +50,6 @@ class ProvisioningMethod(StrEnum):
     AUTOPILOT = "autopilot"
 
 
-class Ownership(StrEnum):
-    COMPANY = "company"
-    PERSONAL = "personal"
-    UNKNOWN = "unknown"
-
-
 class ManagementAuthority(StrEnum):
     INTUNE = "intune"
     CONFIGURATION_MANAGER = "configurationManager"
@@ -348,7 +342,3 @@ class TenantFacts:
     intune: IntuneFacts | None
     waiting: tuple[OutboxItem, ...] = ()  # outbox items for this device not done yet
     parked: tuple[OutboxItem, ...] = ()
-
-    @property
-    def in_autopilot(self) -> bool:
-        return self.autopilot is not None and self.autopilot.autopilot_id is not None

@@ -27,6 +27,16 @@ def test_the_import_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_no_dead_code() -> None:
+    """vulture finds nothing unused in app/ and ui/ but what pyproject.toml's [tool.vulture]
+    names, each with why (`.ci/run` runs it too)."""
+    vulture = Path(sys.executable).parent / "vulture"
+    result = subprocess.run(
+        [str(vulture), "app", "ui"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 #: Every module of app/ the kiosk may import, and why; anything else it reaches through
 #: app.services (pyproject.toml's import-linter contracts forbid the store, the formats and
 #: the security internals by name; this list also stops a module nobody thought of yet).
@@ -79,3 +89,29 @@ def test_sql_is_only_written_in_the_store() -> None:
         text = path.read_text(encoding="utf-8")
         for keyword in ("SELECT ", "INSERT INTO", "UPDATE devices", "DELETE FROM"):
             assert keyword not in text, f"{path} builds SQL ({keyword.strip()})"
+
+
+def _is_test_module(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last == "conftest" or last.startswith("test_")
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in tests/helpers: a test module or conftest.py never imports
+    from another one (pytest would collect its tests twice, or run its fixtures where
+    nobody asked for them)."""
+    offenders: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if not _is_test_module(path.stem):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            found = [n for n in names if n.startswith("tests.") and _is_test_module(n)]
+            if found:
+                offenders.setdefault(str(path.relative_to(ROOT)), []).extend(found)
+    assert offenders == {}

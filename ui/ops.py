@@ -189,12 +189,15 @@ def _alive(callback: Callable[..., Any], owner: QObject | None = None) -> bool:
     return not isinstance(bound, QObject) or shiboken6.isValid(bound)
 
 
-def failure_words(error: BaseException, what: str = "") -> str:
+def failure_words(error: BaseException, what: str = "", fallback: str = "") -> str:
     """What a person reads about a failed job: Joinery's own words for a known error (they
-    say what and where, and what to do); for anything else, that it was logged as a bug."""
+    say what and where, and what to do); for anything else, logged as a bug, `fallback` or
+    that it was logged."""
     if isinstance(error, JoineryError):
         return str(error)
     log.error("%s failed unexpectedly", what or "a background job", exc_info=error)
+    if fallback:
+        return fallback
     return QCoreApplication.translate(
         "ops",
         "{w} stopped on an unexpected error; nothing it was writing was saved. The log "

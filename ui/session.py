@@ -129,10 +129,6 @@ class Session(QObject):
         else:
             dialog.show()
 
-    def sign_out(self) -> None:
-        self.lock()
-        self.actor = None
-
     def shutdown(self) -> None:
         self._timer.stop()
         app = QApplication.instance()

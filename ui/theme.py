@@ -93,7 +93,6 @@ _DARK = {
 }
 
 PALETTES: dict[str, dict[str, str]] = {"light": _LIGHT, "dark": _DARK}
-PALETTE = _LIGHT  # the light palette under its old name, for existing callers
 
 
 def stylesheet(name: str = DEFAULT) -> str:

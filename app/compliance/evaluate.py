@@ -28,7 +28,7 @@ from app.compliance import merge
 from app.compliance.facts import DeviceFacts
 from app.compliance.policy import CompliancePolicy
 from app.compliance.properties import BY_NAME, is_configured
-from app.compliance.rules import BY_SETTING, NOT_APPLICABLE, Status, check, note_for
+from app.compliance.rules import BY_SETTING, Status, check, note_for
 from app.compliance.words import setting_words, state_words
 from app.domain import ComplianceState
 from app.timeutil import iso, parse_iso
@@ -177,7 +177,6 @@ class Verdict:
     grace_until: str | None = None
     error_since: str | None = None
     why: str = ""
-    not_applicable: tuple[str, ...] = field(default=NOT_APPLICABLE)
 
     @property
     def failing(self) -> dict[str, str]:

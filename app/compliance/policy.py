@@ -21,7 +21,6 @@ from app import jsonsafe
 from app.compliance.properties import (
     BETA_METADATA,
     BY_NAME,
-    MAX_GRACE_HOURS,
     METADATA,
     NAVIGATION,
     NO_TEMPLATE,
@@ -60,10 +59,6 @@ class Assignment:
     all_devices: bool = False
     group_tags: tuple[str, ...] = ()
 
-    @property
-    def assigned(self) -> bool:
-        return self.all_devices or bool(self.group_tags)
-
 
 @dataclass(frozen=True)
 class CompliancePolicy:
@@ -95,31 +90,6 @@ class CompliancePolicy:
     def unknown_properties(self) -> tuple[str, ...]:
         """Properties Joinery does not know (kept, and written back to beta)."""
         return tuple(self.extra)
-
-
-def with_actions(
-    policy: CompliancePolicy,
-    grace_days: int,
-    notifications: tuple[tuple[int, str, tuple[str, ...]], ...] = (),
-) -> CompliancePolicy:
-    """The policy with a grace period (0-365 days) and email notifications at (day, template,
-    cc groups); other actions (retire, ...) are kept."""
-    if not 0 <= grace_days <= MAX_GRACE_HOURS // 24:
-        raise InputError(f"the grace period is 0 to 365 days, not {grace_days}")
-    for day, _, _ in notifications:
-        if not 0 <= day <= MAX_GRACE_HOURS // 24:
-            raise InputError(f"a notification is sent 0 to 365 days after, not {day}")
-    kept = tuple(
-        a
-        for a in policy.actions
-        if a.action_type not in (ActionType.BLOCK, ActionType.NOTIFICATION)
-    )
-    block = ScheduledAction(ActionType.BLOCK.value, grace_days * 24)
-    sent = tuple(
-        ScheduledAction(ActionType.NOTIFICATION.value, day * 24, template, cc)
-        for day, template, cc in notifications
-    )
-    return replace(policy, actions=(block, *sent, *kept))
 
 
 # -- reading ---------------------------------------------------------------------------------

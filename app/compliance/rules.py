@@ -218,9 +218,6 @@ RULES: tuple[Rule, ...] = (
 )
 BY_SETTING = {r.setting: r for r in RULES}
 
-#: Settings that do not apply to a Windows desktop at all (Windows 10 Mobile).
-NOT_APPLICABLE = ("mobileOsMinimumVersion", "mobileOsMaximumVersion")
-
 #: The column holding the sortable key of each version fact (facts table).
 VERSION_KEYS = {"os_version": "os_version_key", "defender_version": "defender_version_key"}
 

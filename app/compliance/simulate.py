@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from app.compliance.facts import DeviceFacts, FactSource
@@ -123,14 +123,3 @@ def run(
         spent = (clock() - started).total_seconds()
         sleep(max(0.0, tick - spent))
     return report
-
-
-def stepping_clock(start: datetime, step: timedelta) -> Callable[[], datetime]:
-    """A clock that moves `step` on every call after the second (tests, --fast)."""
-    calls = [0]
-
-    def now() -> datetime:
-        calls[0] += 1
-        return start + step * (calls[0] // 2)
-
-    return now

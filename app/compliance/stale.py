@@ -31,7 +31,6 @@ from app.timeutil import iso, parse_iso
 
 #: Entra rewrites the activity timestamp only every 14 days (+-5): younger is no signal.
 MIN_STALE_DAYS = 21
-DEFAULT_STALE_DAYS = 90
 #: Microsoft's example: disable at 90 days, delete what is disabled and inactive at 120.
 DELETE_AFTER_DISABLE_DAYS = 30
 #: Which activity a stale device is judged by.

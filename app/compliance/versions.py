@@ -33,7 +33,3 @@ def version_key(text: str | None) -> str | None:
     if parts is None:
         return None
     return ".".join(f"{p:0{_PART_WIDTH}d}" for p in parts)
-
-
-def is_version(text: str) -> bool:
-    return parse_version(text) is not None

@@ -181,10 +181,6 @@ def _scan(
             return None
 
 
-def line_of(text: str, position: int) -> int:
-    return text.count("\n", 0, position) + 1
-
-
 def check_date(value: str) -> str | None:
     """Why `value` isn't an ISO date (YYYY-MM-DD), or None."""
     match = _DATE.fullmatch(value)

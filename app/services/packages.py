@@ -659,10 +659,6 @@ def new_signing_key(out_dir: Path) -> tuple[Path, Path]:
     return builder.keygen(out_dir)
 
 
-def is_bundle(path: Path) -> bool:
-    return path.name.endswith(SUFFIX)
-
-
 def _build(store: Store, build_id: int) -> PackageBuild:
     build = store.package_build(build_id)
     if build is None:

@@ -7,8 +7,9 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from sqlite_utils import Database
 
@@ -18,6 +19,13 @@ from app.security import private
 from app.store.schema import SCHEMA_VERSION, migrations, number_of
 
 log = logging.getLogger(__name__)
+
+
+def columns_of(record: Any) -> tuple[str, ...]:
+    """The columns a dataclass is read from, in its fields' order (its fields are named
+    after the columns): one list, so a SELECT and the record cannot drift apart."""
+    return tuple(f.name for f in fields(record))
+
 
 BUSY_TIMEOUT_MS = 5000
 BEGIN_ATTEMPTS = 4  # each waits up to the busy timeout

@@ -122,9 +122,6 @@ class ComplianceMixin(StoreBase):
             [(policy_id, tag) for tag in dict.fromkeys(group_tags)],
         )
 
-    def delete_policy(self, policy_id: int) -> None:
-        self.conn.execute("DELETE FROM compliance_policies WHERE id = ?", [policy_id])
-
     # -- facts --------------------------------------------------------------------------------
 
     def device_ids_by_serial(self, serials: Sequence[str]) -> dict[str, int]:

@@ -111,12 +111,6 @@ class PackageMixin(StoreBase):
             "UPDATE devices SET package_build = ? WHERE id = ?", [build_id, device_id]
         )
 
-    def device_package(self, device_id: int) -> PackageBuild | None:
-        row = self.conn.execute(
-            "SELECT package_build FROM devices WHERE id = ?", [device_id]
-        ).fetchone()
-        return None if row is None or row[0] is None else self.package_build(int(row[0]))
-
     def devices_of_package(self, build_id: int, *, limit: int = 1000) -> list[Device]:
         columns = ", ".join(DEVICE_COLUMNS)
         rows = self.conn.execute(

@@ -8,42 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain import AutopilotRecord, OutboxItem, OutboxState
-from app.store.base import StoreBase
+from app.store.base import StoreBase, columns_of
 
-_OUTBOX_COLUMNS = (
-    "id",
-    "kind",
-    "device_id",
-    "serial",
-    "payload",
-    "state",
-    "attempts",
-    "not_before",
-    "remote_id",
-    "outcome",
-    "code",
-    "reason",
-    "created_at",
-    "created_by",
-    "updated_at",
-)
+_OUTBOX_COLUMNS = columns_of(OutboxItem)
 _OUTBOX_SELECT = ", ".join(_OUTBOX_COLUMNS)
-_CONNECTION_COLUMNS = (
-    "tenant_id",
-    "client_id",
-    "auth",
-    "authority_host",
-    "graph_url",
-    "credential",
-    "token_cache",
-    "account",
-    "connected_at",
-    "connected_by",
-    "last_sync",
-    "last_attempt",
-    "offline_since",
-    "last_error",
-)
 
 
 @dataclass(frozen=True)
@@ -64,6 +32,9 @@ class ConnectionRow:
     last_attempt: str | None
     offline_since: str | None
     last_error: str | None
+
+
+_CONNECTION_COLUMNS = columns_of(ConnectionRow)
 
 
 def _item(row: Sequence[Any]) -> OutboxItem:

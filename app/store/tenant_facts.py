@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain import AutopilotFacts, DeviceOrigin, IntuneFacts
-from app.store.base import StoreBase
+from app.store.base import StoreBase, columns_of
 
 #: Staging columns, in the order of app.tenant.shapes' row tuples.
 AUTOPILOT_STAGE = (
@@ -34,30 +34,8 @@ MANAGED_STAGE = (
     "user_principal_name",
     "azure_ad_device_id",
 )
-_AUTOPILOT_FACTS = (
-    "autopilot_id",
-    "group_tag",
-    "user_principal_name",
-    "profile_status",
-    "enrollment_state",
-    "last_contacted",
-    "import_status",
-    "import_error_code",
-    "import_error",
-    "imported_at",
-    "seen_at",
-)
-_INTUNE_FACTS = (
-    "managed_id",
-    "compliance_state",
-    "grace_until",
-    "last_sync",
-    "is_encrypted",
-    "os_version",
-    "user_principal_name",
-    "azure_ad_device_id",
-    "seen_at",
-)
+_AUTOPILOT_FACTS = columns_of(AutopilotFacts)
+_INTUNE_FACTS = columns_of(IntuneFacts)
 
 
 #: The devices a pull listed (by serial, case-insensitively).

@@ -30,7 +30,7 @@ from app.autopilot import (
 from app.autopilot.fields import base64_size
 from app.domain import AutopilotRecord
 from app.errors import InputError, KnownError, Problem
-from tests.app.autopilot_corpus import fake_hash, make_csv, make_row, make_rows
+from tests.helpers.autopilot_corpus import fake_hash, make_csv, make_row, make_rows
 
 SERIAL, PRODUCT_ID, HASH, GROUP_TAG, USER = HEADER
 MANUFACTURER, MODEL = PARTNER_HEADER[3:]

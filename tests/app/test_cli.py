@@ -49,6 +49,21 @@ def test_rejected_import_exits_1_with_json_and_reason(db_path: Path, tmp_path: P
     assert "Hardware Hash" in err and "case-sensitive" in err
 
 
+def test_rows_skipped_in_an_import_are_printed_with_controls_escaped(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """As a terminal gets it (click strips ANSI escapes only when the output is not one): a
+    file named with a terminal escape cannot colour or clear the screen, for autopilot
+    import as for ingest (one way to print a rejected row)."""
+    bad = tmp_path / "x\x1b[31mred.csv"
+    bad.write_text("Device Serial Number,Windows Product ID,Hardware Hash\r\nX1,,AAAA\r\n")
+    argv = ["--db", str(db_path), "autopilot", "import", "--skip-invalid", str(bad)]
+    result = CliRunner().invoke(cli, argv, color=True)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stderr
+    assert "x\\x1b[31mred.csv, line 2:" in result.stderr
+
+
 def test_env_var_selects_the_database(db_path: Path, hashes: Path) -> None:
     files = [str(p) for p in hashes.iterdir()][:3]
     code, _, _ = run("autopilot", "import", *files, env={"JOINERY_DB": str(db_path)})

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from app import paths
 from app.store import Store
-from tests.app.security.test_audit_chain import fill, unprotect
+from tests.helpers.audit import fill, unprotect
 from ui.entry import cli  # app.cli's group with the kiosk command added
 
 Case = Callable[[Path], list[str]]

@@ -11,7 +11,7 @@ import pytest
 from app.compliance.facts import DeviceFacts, FactSource
 from app.errors import InputError
 from app.ingest import MAX_REPORT_BYTES, read_report, read_report_file
-from tests.app.ingest_corpus import (
+from tests.helpers.ingest_corpus import (
     PARTIAL_REPORT,
     SAMPLE_REPORT,
     edit,

@@ -9,7 +9,7 @@ import pytest
 
 from app.errors import Cancelled, InputError
 from app.ingest import FileCount, collect_paths, read_all
-from tests.app.ingest_corpus import (
+from tests.helpers.ingest_corpus import (
     PARTIAL_REPORT,
     SAMPLE_EXPORT,
     SAMPLE_REPORT,

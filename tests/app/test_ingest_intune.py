@@ -13,7 +13,7 @@ from app.compliance.facts import FactSource
 from app.domain import ComplianceState
 from app.errors import Problem
 from app.ingest import COMPLIANCE_TEXT, read_intune_export
-from tests.app.ingest_corpus import INTUNE_HEADER, SAMPLE_EXPORT, intune_csv, intune_row
+from tests.helpers.ingest_corpus import INTUNE_HEADER, SAMPLE_EXPORT, intune_csv, intune_row
 
 
 def write(tmp_path: Path, data: bytes, name: str = "DevicesWithInventory.csv") -> Path:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.ingest import SCHEMA, read_report, read_report_file
-from tests.app.ingest_corpus import edit, report_bytes, sample_report, volumes
+from tests.helpers.ingest_corpus import edit, report_bytes, sample_report, volumes
 
 
 def write(folder: Path, data: bytes) -> Path:

@@ -26,9 +26,8 @@ from app.security.roles import Actor, PermissionDenied, Role
 from app.security.secret import Secret
 from app.store import Store
 from app.store.schema import SCHEMA_VERSION
-from tests.app.provisioning.conftest import write_certificate
-from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS, SIGNER
 from tests.helpers.actors import ADMIN
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, SIGNER, write_certificate
 
 LEAD = Actor("lena", Role.LEAD)
 TECH = Actor("tom", Role.TECHNICIAN)

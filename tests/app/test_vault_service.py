@@ -15,8 +15,8 @@ from app.security.roles import Actor, PermissionDenied, Role
 from app.security.secret import Secret
 from app.security.vault import Vault, WrongPassphrase
 from app.store import Store
-from tests.app.security.test_vault import FAST_KDF, MemoryKeyring
 from tests.helpers.actors import ADMIN
+from tests.helpers.vault import FAST_KDF, MemoryKeyring
 
 PASSPHRASE = Secret("bench vault passphrase 2026")
 ADA = Actor("ada", Role.ADMIN)

@@ -20,7 +20,7 @@ from app.compliance.evaluate import (
 from app.compliance.facts import DeviceFacts, FactSource
 from app.domain import ComplianceState
 from app.ingest import read_report
-from tests.conformance.conftest import POLICY_EXPORT, joinery, joinery_json
+from tests.helpers.conformance import POLICY_EXPORT, joinery, joinery_json
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 COLLECTOR_SAMPLE = POLICY_EXPORT.parents[1] / "collector" / "sample-report.json"

@@ -17,8 +17,8 @@ from pathlib import Path
 from app import services
 from app.ingest.intune_csv import ExportReader
 from app.store import Store
-from tests.conformance.conftest import INTUNE_EXPORT, joinery, joinery_json
 from tests.helpers.actors import ADMIN
+from tests.helpers.conformance import INTUNE_EXPORT, joinery, joinery_json
 
 
 def export_rows() -> tuple[list[str], list[list[str]]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from app import eligibility
 from app.domain import ProvisioningMethod as M
 from app.enrollment import Answers
-from tests.conformance.conftest import DATA, joinery
+from tests.helpers.conformance import DATA, joinery
 
 AUTOPILOT_FILES = DATA.parent / "autopilot"
 

@@ -30,8 +30,8 @@ from app.provisioning.model import (
     PackageSpec,
 )
 from app.security.secret import Secret
-from tests.conformance.conftest import WCD_AUTHORED, joinery
 from tests.helpers.actors import ADMIN
+from tests.helpers.conformance import WCD_AUTHORED, joinery
 
 TODAY = dt.date(2026, 11, 30)
 MARKER = "#JOINERY-POWERSHELL#"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.store import Store
-from tests.conformance.conftest import joinery, joinery_json
+from tests.helpers.conformance import joinery, joinery_json
 
 DISABLE = {"disableEntraDevice", "disableInActiveDirectory"}
 NEVER_BY_DEFAULT = {"deleteAutopilotRecord", "unassignAutopilotUser", "deleteIntuneDevice"}

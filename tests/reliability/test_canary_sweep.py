@@ -7,7 +7,6 @@ Later flows (enrollment Wi-Fi keys, labels, packages) extend this sweep as they 
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import secrets
@@ -26,25 +25,7 @@ from app.security.secret import Secret
 from app.store import Store
 from app.store.audit import AuditQuery
 from tests.helpers.actors import ADMIN
-
-
-def encodings(canary: str) -> Iterator[bytes]:
-    raw = canary.encode("utf-8")
-    yield raw
-    yield canary.encode("utf-16-le")
-    yield raw.hex().encode()
-    yield raw.hex().upper().encode()
-    for shift in range(3):  # base64 of the canary at each alignment inside a longer blob
-        encoded = base64.b64encode(b"x" * shift + raw).decode()
-        yield encoded[4 if shift else 0 : -4].encode()
-
-
-def files_under(*roots: Path) -> Iterator[Path]:
-    for root in roots:
-        if root.is_file():
-            yield root
-        elif root.is_dir():
-            yield from (p for p in root.rglob("*") if p.is_file())
+from tests.helpers.canary import encodings, files_under
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import keyring
 from click.testing import CliRunner
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 from app.cli import cli
 from app.store import Store
+from tests.helpers.vault import MemoryKeyring
 
 TRIGGERS = {
     "audit_no_update": "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
@@ -22,30 +21,6 @@ TRIGGERS = {
     "audit_no_delete": "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
 }
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in this process: a real backend as far as keys.py can tell."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-# Left registered, keyring would make this double every later test's default backend.
-KeyringBackend._classes.discard(MemoryKeyring)
 
 
 @contextmanager

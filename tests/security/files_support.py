@@ -25,6 +25,7 @@ from app import services
 from app.cli import cli
 from app.demo import sample_certificate
 from app.provisioning import build, bundle, bundle_format
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -32,8 +33,6 @@ GOLDEN = DATA / "provisioning" / "golden-customizations.xml"
 #: The golden project's secrets, searched for wherever a secret must not be.
 CANARIES = ("CANARY-BPRT-7f3e9a", "CANARY-PSK-88b2")
 PASSWORD = "CANARY-files-password-0123456"
-CHEAP = bundle.KdfCost(m=8, t=1, p=1)
-CHEAP_BOUNDS = bundle.KdfBounds(m=(8, 1024), t=(1, 4), p=(1, 4))
 TODAY = datetime.now(UTC).date()
 TOKEN_DATES = ("--token-issued", str(TODAY), "--token-expires", str(TODAY + timedelta(days=60)))
 

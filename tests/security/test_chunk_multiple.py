@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.provisioning import bundle, bundle_format
 from app.provisioning.members import Entry, encode_manifest
 from app.security.secret import Secret
-from tests.security.files_support import CHEAP, CHEAP_BOUNDS, PACKAGE
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS
+from tests.security.files_support import PACKAGE
 
 CHUNK = 1024
 KEY = Ed25519PrivateKey.generate()

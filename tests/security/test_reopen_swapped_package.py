@@ -22,7 +22,7 @@ from app.provisioning.model import BulkToken, DeviceSetup, PackageInfo, PackageS
 from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.store import Store
-from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS, SIGNER
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, SIGNER
 
 LEAD = Actor("lena", Role.LEAD)
 TODAY = dt.date(2025, 6, 1)

@@ -22,8 +22,6 @@ from app.provisioning.model import (
 from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.store import Store
-from tests.app.provisioning.conftest import write_certificate
-from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS, SIGNER
 from tests.helpers.keyboard import (
     Key,
     alt,
@@ -36,6 +34,7 @@ from tests.helpers.keyboard import (
     type_text,
     wait_until,
 )
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, SIGNER, write_certificate
 from ui.bulk.wizard import BulkWizard
 from ui.ops import wait_for_writer
 from ui.packages.screen import PackagesScreen

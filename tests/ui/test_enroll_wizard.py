@@ -492,7 +492,7 @@ def test_the_vault_passphrase_is_asked_on_the_network_page_not_after_the_review(
     from app.security import vault
     from app.security.secret import Secret
     from app.security.vault import Vault
-    from tests.app.security.test_vault import FAST_KDF
+    from tests.helpers.vault import FAST_KDF
     from ui.widgets.vault_prompt import VaultPromptDialog
 
     monkeypatch.setattr(vault, "KDF_COST", dict(FAST_KDF))

@@ -472,3 +472,25 @@ def test_detail_shows_intune_says_beside_the_bench_check(qtbot: QtBot, screen: F
     assert intune.isVisibleTo(screen.detail)
     assert intune.text().startswith("Intune says: In grace period until ")
     assert "bench check" in intune.text()
+
+
+def test_an_unexpected_failure_of_a_write_is_said_in_words_not_as_a_repr(
+    qtbot: QtBot, screen: FleetScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("internals: row 17, token abc123")
+
+    monkeypatch.setattr(services, "reevaluate_device", broken)
+    screen.show_tile("noncompliant")
+    wait_rows(qtbot, screen)
+    screen.table.selectRow(0)
+    screen.table.setFocus()
+    kb.tab_to("reevaluate")
+    assert focus_name() == "reevaluate"
+    kb.space()
+    qtbot.waitUntil(lambda: "unexpected error" in screen.note.text(), timeout=10_000)
+    note = screen.note.text()
+    assert note.startswith("The change stopped on an unexpected error")
+    assert "joinery.log" in note  # where the details are, for a bug report
+    assert "RuntimeError" not in note and "abc123" not in note
+    assert focus_name() == "reevaluate"

@@ -19,10 +19,10 @@ from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.security.vault import Vault
 from app.store import Store
-from tests.app.security.test_vault import FAST_KDF, MemoryKeyring
 from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, alt, ctrl, enter, focus_name, tab, type_text
 from tests.helpers.kiosk import ADMIN_PIN, add_operators, open_kiosk, sign_in
+from tests.helpers.vault import FAST_KDF, MemoryKeyring
 from ui.enroll.batch_screen import BatchEnrollScreen
 from ui.ops import wait_for_writer
 from ui.widgets.vault_prompt import VaultPromptDialog, ensure_vault_open

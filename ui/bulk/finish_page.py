@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -305,6 +304,3 @@ class FinishPage(CheckedPage):
         folder = QFileDialog.getExistingDirectory(self, self.tr("Output folder"), "")
         if folder:
             self.output.setText(folder)
-
-    def output_dir(self) -> Path:
-        return Path(self.output.text().strip())

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Generic, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QListWidget, QPushButton, QWidget
 
 from ui.bulk.page_base import BulkPage
+from ui.widgets.keys import is_remove_press
 
 Item = TypeVar("Item")
 
@@ -121,12 +121,7 @@ class ListEditorPage(BulkPage, Generic[Item]):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Delete in the list removes the selected item, as in the cart's grid."""
-        if (
-            watched is self.list
-            and isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-        ):
+        if watched is self.list and is_remove_press(event):
             self._on_remove_clicked()
             return True
         return super().eventFilter(watched, event)

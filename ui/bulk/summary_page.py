@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QFormLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -84,14 +83,7 @@ class SummaryPage(BulkPage):
         self.setSubTitle(
             self.tr("Build writes the package, records it in the registry and audits it at once.")
         )
-        form = QFormLayout()
-        self.values: dict[str, QLabel] = {}
-        for key, words in ROWS:
-            value = QLabel()
-            value.setObjectName("summary_" + key)
-            value.setWordWrap(True)
-            self.values[key] = value
-            form.addRow(self.tr(words), value)
+        form, self.values = self.value_rows(ROWS, "summary_")
         self.progress = QProgressBar()
         self.progress.setObjectName("buildProgress")
         self.progress.hide()

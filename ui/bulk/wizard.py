@@ -8,7 +8,6 @@ customizations.xml fills the pages; what Joinery does not show is kept by the co
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,11 +30,8 @@ from ui.bulk.draft import BulkDraft
 from ui.bulk.finish_page import FinishPage
 from ui.bulk.network_page import NetworkPage
 from ui.bulk.summary_page import SummaryPage
-from ui.ops import Operation, run_op
+from ui.ops import Operation, failure_words, run_op
 from ui.widgets.wizard_shell import Button, WizardShell
-
-log = logging.getLogger(__name__)
-
 
 #: WCD's "Provision desktop devices" rail, in its words.
 SECTIONS = (
@@ -63,7 +59,6 @@ class BulkWizard(WizardShell):
         self._actor = actor
         self.draft = BulkDraft()
         self.busy = False
-        self.last_build: PackageBuild | None = None
         #: Argon2id cost of new bundles and what a re-open accepts (tests make them cheap).
         self.kdf_cost = services.KDF_COST
         self.kdf_bounds = services.KDF_BOUNDS
@@ -193,7 +188,6 @@ class BulkWizard(WizardShell):
         self.finish_page.forget_clipboard()
         self._operation = None
         self._set_busy(False)
-        self.last_build = build
         self.draft.info = replace(self.draft.info, password=None)
         self.summary_page.show_result(build, services.revoke_steps(build))
         self.button(Button.NEXT).setEnabled(False)
@@ -205,13 +199,9 @@ class BulkWizard(WizardShell):
         self._set_busy(False)
         if isinstance(error, Cancelled):
             self.summary_page.show_failure(self.tr("Build cancelled; nothing was kept."))
-        elif isinstance(error, JoineryError):
-            self.summary_page.show_failure(str(error))
         else:
-            log.error("package build failed unexpectedly", exc_info=error)
-            self.summary_page.show_failure(
-                self.tr("The build stopped on an unexpected error; nothing was recorded.")
-            )
+            unexpected = self.tr("The build stopped on an unexpected error; nothing was recorded.")
+            self.summary_page.show_failure(failure_words(error, "package build", unexpected))
 
     # -- re-opening --------------------------------------------------------------------------
 

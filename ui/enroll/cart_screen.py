@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -37,6 +37,7 @@ from ui.session import signed_in
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import buddy, set_state
+from ui.widgets.keys import is_remove_press
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
 from ui.widgets.table_marks import mark_problem
@@ -145,12 +146,7 @@ class CartEnrollWidget(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Delete (or Backspace) on the grid removes the selected devices from the cart."""
-        if (
-            watched is self.table
-            and isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-        ):
+        if watched is self.table and is_remove_press(event):
             self._on_remove_clicked()
             return True
         return super().eventFilter(watched, event)

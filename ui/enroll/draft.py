@@ -23,4 +23,3 @@ class Draft:
     device_name: str | None = None  # typed by the technician; None: from the template
     user: str | None = None
     wifi_key: Secret | None = None
-    personal_use_explained: bool = False

@@ -5,9 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -90,14 +88,7 @@ class ReviewPage(EnrollPage):
                 "written at once, then the label."
             )
         )
-        form = QFormLayout()
-        self.values: dict[str, QLabel] = {}
-        for key, words in ROWS:
-            value = QLabel()
-            value.setObjectName("review_" + key)
-            value.setWordWrap(True)
-            self.values[key] = value
-            form.addRow(self.tr(words), value)
+        form, self.values = self.value_rows(ROWS, "review_")
         self.queue = QRadioButton(self.tr("&Queue the label for the label printer"))
         self.queue.setObjectName("queueLabel")
         self.print_now = QRadioButton(self.tr("P&rint the label now (with preview)"))

@@ -19,7 +19,7 @@ from app.domain import Device
 from app.enrollment import DEFAULT_PROFILE
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollRequest, EnrollResult, Store
+from app.services import Enrolled, EnrollRequest, Store
 from ui.enroll.account_page import AccountPage
 from ui.enroll.device_page import DevicePage
 from ui.enroll.draft import Draft
@@ -61,7 +61,6 @@ class EnrollWizard(WizardShell):
         self._actor = actor
         self.draft = Draft()
         self.busy = False
-        self.last_result: EnrollResult | None = None
         self.device_page = DevicePage()
         self.review = ReviewPage()
         self.pages = (
@@ -178,7 +177,6 @@ class EnrollWizard(WizardShell):
         (result,) = enrolled.results
         write_files = self.review.write_files.isChecked()
         self._set_busy(False)
-        self.last_result = result
         self.enrolled.emit(result)
         self.start_over()
         if write_files:

@@ -8,7 +8,6 @@ read trigger-kept counters; the table pages its rows off the GUI thread.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -51,8 +50,6 @@ from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.state_swatch import STATES
 from ui.words import shown, when
-
-log = logging.getLogger(__name__)
 
 TOTAL = "total"
 STALE_TILE = "stale"
@@ -487,9 +484,7 @@ class FleetScreen(QWidget):
             return
 
         def failed(error: BaseException) -> None:
-            if not isinstance(error, JoineryError):
-                log.error("fleet write failed unexpectedly", exc_info=error)
-            self._say(str(error) if isinstance(error, JoineryError) else repr(error))
+            self._say(failure_words(error, self.tr("The change")))
 
         run_op(
             self.store.path,

@@ -25,7 +25,6 @@ class TileBarWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tiles: dict[str, QPushButton] = {}
-        self.active: str | None = None
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(8)
@@ -77,7 +76,6 @@ class TileBarWidget(QWidget):
 
     def select(self, key: str | None) -> None:
         """Highlight the tile whose devices the list shows; None: the list is no tile's."""
-        self.active = key
         for tile_key, tile in self.tiles.items():
             on = tile_key == key
             tile.setChecked(on)

@@ -3,7 +3,6 @@ the devices it provisioned, and re-opening a package in the bulk wizard."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,19 +26,16 @@ from PySide6.QtWidgets import (
 
 from app import services
 from app.domain import PackageBuild
-from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services import OpenedPackage, PackageListing, Store
 from app.textsafe import printable
 from ui import changes, theme
 from ui.changes import Change
-from ui.ops import run_op
+from ui.ops import failure_words, run_op
 from ui.session import signed_in
 from ui.widgets.scrolling import scrolling_body
 from ui.words import when
-
-log = logging.getLogger(__name__)
 
 COLUMNS = (
     "Name",
@@ -349,13 +345,8 @@ class PackagesScreen(QWidget):
 
     def _on_open_failed(self, error: BaseException) -> None:
         self.open_wizard.setEnabled(True)
-        if not isinstance(error, JoineryError):
-            log.error("re-opening a package failed unexpectedly", exc_info=error)
-        self._say(
-            str(error)
-            if isinstance(error, JoineryError)
-            else self.tr("The package could not be opened (an unexpected error; see the log).")
-        )
+        unexpected = self.tr("The package could not be opened (an unexpected error; see the log).")
+        self._say(failure_words(error, "re-opening a package", unexpected))
 
     def _on_open_xml_clicked(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(

@@ -6,7 +6,6 @@ tens of milliseconds) and is audited there; the services check the role themselv
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -35,12 +33,11 @@ from app.security.roles import Actor, Permission, Role
 from app.security.secret import Secret
 from app.services import OperatorStatus, Store
 from ui import theme
-from ui.ops import Job, run_op
+from ui.ops import Job, failure_words, run_op
 from ui.widgets.form import set_state
+from ui.widgets.job_dialog import JobDialog
 from ui.widgets.messages import Present, open_now
 from ui.widgets.note_label import NoteLabel
-
-log = logging.getLogger(__name__)
 
 HEADERS = ("Name", "Role", "State")
 ROLE_WORDS = {Role.TECHNICIAN: "Technician", Role.LEAD: "Lead", Role.ADMIN: "Admin"}
@@ -55,7 +52,7 @@ def _pin_field(name: str) -> QLineEdit:
     return field
 
 
-class OperatorDialog(QDialog):
+class OperatorDialog(JobDialog):
     """Add an operator (name, role, PIN twice) or give one a new PIN (`name` given).
     The write runs on the writer thread; its refusal shows beside the fields."""
 
@@ -75,7 +72,6 @@ class OperatorDialog(QDialog):
         self._db_path = db_path
         self._actor = actor
         self._name = name or ""
-        self.busy = False
         self.name = QLineEdit(self._name)
         self.name.setObjectName("newOperatorName")
         self.name.setMaxLength(64)
@@ -88,10 +84,6 @@ class OperatorDialog(QDialog):
         hint = QLabel(self.tr("At least 6 digits, or a password of 8 or more characters."))
         hint.setObjectName("pageHint")
         hint.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
-        self.error.hide()
         buttons = QDialogButtonBox()
         self.ok = buttons.addButton(
             self.tr("Add operator") if self.adding else self.tr("Set the new PIN"),
@@ -152,8 +144,7 @@ class OperatorDialog(QDialog):
             def job(store: Store, _p: Any, _c: Any) -> None:
                 services.reset_pin(store, name, pin, actor=actor)
 
-        self.busy = True
-        self.ok.setEnabled(False)
+        self.job_started()
         run_op(
             self._db_path,
             job,
@@ -162,30 +153,14 @@ class OperatorDialog(QDialog):
             on_failed=self._failed,
         )
 
-    def reject(self) -> None:
-        if not self.busy:
-            super().reject()
-
     def _on_done(self, name: str) -> None:
-        self.busy = False
-        self.accept()
+        self.job_done()
         self.saved.emit(name)
 
     def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        self.ok.setEnabled(True)
-        if not isinstance(error, JoineryError):
-            log.error("an operator change failed unexpectedly", exc_info=error)
-        message = str(error) if isinstance(error, JoineryError) else self.tr("Nothing changed.")
+        message = self.job_failed(error, "an operator change", self.tr("Nothing changed."))
         field = self.name if self.adding and "already exists" in message else self.pin
         self.show_error(message, field)
-
-    def show_error(self, text: str, field: QLineEdit) -> None:
-        self.error.setText(text)
-        self.error.show()
-        set_state(self.error, "error")
-        field.setFocus()
-        field.selectAll()
 
 
 class OperatorsPanel(QWidget):
@@ -357,9 +332,7 @@ class OperatorsPanel(QWidget):
 
     def _on_disable_failed(self, error: BaseException) -> None:
         self._on_table_selection_changed()
-        if not isinstance(error, JoineryError):
-            log.error("disabling an operator failed unexpectedly", exc_info=error)
-        self._say(str(error) if isinstance(error, JoineryError) else self.tr("Nothing changed."))
+        self._say(failure_words(error, "disabling an operator", self.tr("Nothing changed.")))
 
     def _say(self, text: str, *, error: bool = True) -> None:
         self.status.setText(text)

@@ -9,13 +9,11 @@ enrollment) that long. `joinery tenant connect --device-code` does it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.errors import JoineryError
 from app.security.roles import Actor
 from app.services import (
     CLOUDS,
@@ -41,9 +38,7 @@ from app.services import (
 )
 from ui.changes import Change
 from ui.ops import run_op
-from ui.widgets.state import set_state
-
-log = logging.getLogger(__name__)
+from ui.widgets.job_dialog import JobDialog
 
 KINDS = (
     ("secret", "Client secret (a file holding its value)"),
@@ -67,7 +62,7 @@ CLOUD_WORDS = (
 )
 
 
-class ConnectDialog(QDialog):
+class ConnectDialog(JobDialog):
     """`connected(status)` once the token was had and the settings stored."""
 
     connected = Signal(object)
@@ -80,7 +75,6 @@ class ConnectDialog(QDialog):
         self.setWindowTitle(self.tr("Connect the tenant"))
         self._db_path = db_path
         self._actor = actor
-        self.busy = False
         self.tenant_id = QLineEdit(status.tenant_id or "")
         self.tenant_id.setObjectName("tenantIdField")
         self.tenant_id.setPlaceholderText(self.tr("a GUID, or contoso.onmicrosoft.com"))
@@ -118,10 +112,6 @@ class ConnectDialog(QDialog):
         )
         hint.setObjectName("pageHint")
         hint.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
-        self.error.hide()
         for label in (hint, self.error):
             label.setFixedWidth(520)  # wrapped text sizes the dialog, never clips
         buttons = QDialogButtonBox()
@@ -216,11 +206,7 @@ class ConnectDialog(QDialog):
             request = ConnectRequest(tenant, client, credential, authority or None, graph or None)
             return services.connect_tenant(store, request, actor=actor)
 
-        self.busy = True
-        self.ok.setEnabled(False)
-        self.error.setText(self.tr("Signing in to the tenant…"))
-        self.error.show()
-        set_state(self.error, "ok")
+        self.job_started(self.tr("Signing in to the tenant…"))
         run_op(
             self._db_path,
             job,
@@ -229,21 +215,12 @@ class ConnectDialog(QDialog):
             changes_made=Change.TENANT | Change.AUDIT,
         )
 
-    def reject(self) -> None:
-        if not self.busy:
-            super().reject()
-
     def _on_done(self, status: TenantStatus) -> None:
-        self.busy = False
-        self.accept()
+        self.job_done()
         self.connected.emit(status)
 
     def _on_failed(self, error: BaseException) -> None:
-        self.busy = False
-        self.ok.setEnabled(True)
-        if not isinstance(error, JoineryError):
-            log.error("connecting the tenant failed unexpectedly", exc_info=error)
-        text = str(error) if isinstance(error, JoineryError) else self.tr("Nothing was stored.")
+        text = self.job_failed(error, "connecting the tenant", self.tr("Nothing was stored."))
         field = self._field_for(text)
         for option, words in FIELD_WORDS.items():
             text = text.replace(option, self.tr(words))
@@ -260,10 +237,3 @@ class ConnectDialog(QDialog):
         if "--graph-url" in text and self.graph.isEnabled():
             return self.graph
         return self.file
-
-    def show_error(self, text: str, field: QLineEdit) -> None:
-        self.error.setText(text)
-        self.error.show()
-        set_state(self.error, "error")
-        field.setFocus()
-        field.selectAll()

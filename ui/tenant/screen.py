@@ -9,7 +9,6 @@ through `run_op` on the writer thread.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -28,19 +27,16 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import DEFAULT_GRAPH_URL, QueueReport, Store, SyncReport, TenantStatus
 from ui.changes import Change
-from ui.ops import run_op
+from ui.ops import failure_words, run_op
 from ui.tenant import words
 from ui.tenant.connect_dialog import ConnectDialog
 from ui.tenant.sender import TenantSender
 from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.note_label import NoteLabel
 from ui.widgets.state import set_state
-
-log = logging.getLogger(__name__)
 
 AUTH_WORDS = {"secret": "client secret", "certificate": "certificate", "deviceCode": "a person"}
 
@@ -441,11 +437,8 @@ class TenantScreen(QWidget):
         def failed(error: BaseException) -> None:
             self.busy = False
             self._enable()
-            if not isinstance(error, JoineryError):
-                log.error("a tenant change failed unexpectedly", exc_info=error)
             self._say(
-                str(error) if isinstance(error, JoineryError) else self.tr("Nothing changed."),
-                error=True,
+                failure_words(error, "a tenant change", self.tr("Nothing changed.")), error=True
             )
 
         run_op(

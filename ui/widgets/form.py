@@ -3,7 +3,9 @@ reasons sit right below the fields they speak about."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.widgets.state import set_state
 from ui.widgets.wizard_shell import WizardPage
@@ -37,6 +39,21 @@ class FormPage(WizardPage):
         label.setObjectName("pageHint")
         label.setWordWrap(True)
         return label
+
+    def value_rows(
+        self, rows: Sequence[tuple[str, str]], prefix: str
+    ) -> tuple[QFormLayout, dict[str, QLabel]]:
+        """A form of values to read (a summary, a review): a wrapped label per (key, words)
+        row, named `prefix` + key; the labels by key, to fill in."""
+        form = QFormLayout()
+        values: dict[str, QLabel] = {}
+        for key, words in rows:
+            value = QLabel()
+            value.setObjectName(prefix + key)
+            value.setWordWrap(True)
+            values[key] = value
+            form.addRow(self.tr(words), value)
+        return form, values
 
     @staticmethod
     def buddy(text: str, field: QWidget) -> QLabel:

@@ -11,35 +11,30 @@ on the writer thread, and the app keeps it in memory until the kiosk closes.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLayout,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
 
 from app import services
-from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services import PASSPHRASE_MIN, Store, VaultState
 from ui.navigation import shortcut
 from ui.ops import run_op
 from ui.widgets.form import set_state
+from ui.widgets.job_dialog import JobDialog
 from ui.widgets.messages import Present, open_now
-
-log = logging.getLogger(__name__)
 
 TEXT_WIDTH = 480
 
@@ -93,7 +88,7 @@ def _secret_field(name: str) -> QLineEdit:
     return field
 
 
-class VaultPromptDialog(QDialog):
+class VaultPromptDialog(JobDialog):
     """Set (first use) or enter the admin passphrase; reasons show beside the field.
     Emits `opened` once the vault opens with it."""
 
@@ -109,7 +104,6 @@ class VaultPromptDialog(QDialog):
         self._db_path = db_path
         self._actor = actor
         self.creating = state.creating
-        self.busy = False
         self.allowed = not self.creating or actor.may(Permission.CHANGE_SETTINGS)
 
         self.heading = QLabel(
@@ -123,12 +117,7 @@ class VaultPromptDialog(QDialog):
         self.text.setWordWrap(True)
         self.passphrase = _secret_field("vaultPassphrase")
         self.repeat = _secret_field("vaultPassphraseRepeat")
-        self.error = QLabel()
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
-        self.error.hide()
         self.buttons = QDialogButtonBox()
-        self.ok: QPushButton | None = None
         if self.allowed:
             self.ok = self.buttons.addButton(
                 self.tr("Set passphrase") if self.creating else self.tr("Open the vault"),
@@ -188,23 +177,21 @@ class VaultPromptDialog(QDialog):
         self.passphrase.clear()
         self.repeat.clear()
         if not passphrase:
-            self.show_error(self.tr("Type the vault passphrase."))
+            self.tell(self.tr("Type the vault passphrase."))
             return
         if self.creating:
             if len(passphrase.reveal()) < PASSPHRASE_MIN:
-                self.show_error(
+                self.tell(
                     self.tr("The passphrase needs at least {n} characters.").format(
                         n=PASSPHRASE_MIN
                     )
                 )
                 return
             if passphrase.reveal() != repeat:
-                self.show_error(self.tr("The two passphrases differ: type the same one twice."))
+                self.tell(self.tr("The two passphrases differ: type the same one twice."))
                 return
-        self.busy = True
-        assert self.ok is not None
-        self.ok.setEnabled(False)
-        self.show_error(self.tr("Checking the passphrase…"), ok=True)
+        self.job_started()
+        self.tell(self.tr("Checking the passphrase…"), ok=True)
         actor = self._actor
         run_op(
             self._db_path,
@@ -213,29 +200,18 @@ class VaultPromptDialog(QDialog):
             on_failed=self._on_open_failed,
         )
 
-    def reject(self) -> None:
-        if not self.busy:  # the check under way finishes first (it may have opened the vault)
-            super().reject()
-
     def _on_open_done(self, _state: VaultState) -> None:
-        self.busy = False
-        self.accept()
+        self.job_done()
         self.opened.emit()
 
     def _on_open_failed(self, error: BaseException) -> None:
-        self.busy = False
-        assert self.ok is not None
-        self.ok.setEnabled(True)
-        if isinstance(error, JoineryError):  # wrong or short passphrase, not an admin, ...
-            self.show_error(str(error))
-        else:
-            log.error("opening the vault failed unexpectedly", exc_info=error)
-            self.show_error(self.tr("The vault did not open on an unexpected error."))
+        # A wrong or short passphrase, not an admin, ...: Joinery's own words.
+        unexpected = self.tr("The vault did not open on an unexpected error.")
+        self.tell(self.job_failed(error, "opening the vault", unexpected))
 
-    def show_error(self, text: str, *, ok: bool = False) -> None:
-        self.error.setText(text)
-        self.error.setVisible(bool(text))
-        set_state(self.error, "ok" if ok else "error")
+    def tell(self, text: str, *, ok: bool = False) -> None:
+        """A reason below the passphrase, which gets the keyboard (or, `ok`, what is under way)."""
+        self.say(text, ok=ok)
         set_state(self.passphrase, "" if ok else "error")
         if not ok:
             self.passphrase.setFocus()

@@ -20,7 +20,7 @@ from app.compliance.evaluate import (
 )
 from app.compliance.facts import DeviceFacts, FactSource
 from app.compliance.policy import Assignment
-from app.compliance.properties import ODATA_TYPE
+from app.compliance.properties import ODATA_TYPE, ActionType, ScheduledAction
 from app.domain import ComplianceState as S
 from app.timeutil import iso
 
@@ -31,7 +31,8 @@ TENANT = Tenant()
 def make_policy(name: str, grace_days: int = 3, **settings: Any) -> pol.CompliancePolicy:
     doc = {"@odata.type": ODATA_TYPE, "displayName": name, **settings}
     policy = pol.parse_graph_json(json.dumps(doc), f"{name}.json")
-    return replace(pol.with_actions(policy, grace_days), assignment=Assignment(all_devices=True))
+    block = ScheduledAction(ActionType.BLOCK.value, grace_days * 24)
+    return replace(policy, actions=(block,), assignment=Assignment(all_devices=True))
 
 
 BASE = make_policy("Baseline", bitLockerEnabled=True, osMinimumVersion="10.0.19045")

@@ -3,13 +3,13 @@ rows, permissions, snapshots and the stale plan."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app import demo, services
 from app.compliance.facts import DeviceFacts, FactSource
-from app.compliance.simulate import stepping_clock
 from app.domain import ComplianceState, DeviceQuery
 from app.errors import Cancelled, InputError
 from app.security.roles import Actor, PermissionDenied, Role
@@ -20,6 +20,17 @@ from tests.helpers.actors import ADMIN
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TECH = Actor("tess", Role.TECHNICIAN)
+
+
+def stepping_clock(start: datetime, step: timedelta) -> Callable[[], datetime]:
+    """A clock that moves `step` on every call after the second."""
+    calls = [0]
+
+    def now() -> datetime:
+        calls[0] += 1
+        return start + step * (calls[0] // 2)
+
+    return now
 
 
 @pytest.fixture

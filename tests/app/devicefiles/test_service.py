@@ -18,7 +18,8 @@ from app.provisioning import bundle, signers
 from app.security.roles import PermissionDenied
 from app.security.secret import Secret
 from app.store import Store
-from tests.app.devicefiles.conftest import (
+from tests.helpers.actors import ADMIN
+from tests.helpers.device_files import (
     ADA,
     CANARY,
     FAST,
@@ -29,7 +30,6 @@ from tests.app.devicefiles.conftest import (
     Enroll,
     files_under,
 )
-from tests.helpers.actors import ADMIN
 
 ALL = ("autopilot", "unattend", "package")
 

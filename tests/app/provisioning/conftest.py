@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from app.demo import sample_certificate
 from app.provisioning.model import (
     App,
     BulkToken,
@@ -19,17 +18,7 @@ from app.provisioning.model import (
     PackageSpec,
 )
 from app.security.secret import Secret
-
-TODAY = dt.date(2025, 6, 1)
-CANARIES = {
-    "token": "CANARY-BPRT-7f3e9a",
-    "psk": "CANARY-PSK-88b2",
-    "password": "CANARY-PACKAGE-PASSWORD-31",
-}
-
-
-def write_certificate(path: Path) -> Path:
-    return sample_certificate(path, "Joinery Test Root")
+from tests.helpers.provisioning import CANARIES, TODAY, write_certificate
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from app.provisioning import build, bundle, wcd_xml
 from app.provisioning.bundle_format import load_private_key, load_public_keys
 from app.provisioning.model import DeviceSetup, PackageInfo, PackageSpec
 from app.security.secret import Secret
-from tests.app.provisioning.conftest import CANARIES, TODAY
-from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS, SIGNER
+from tests.helpers.provisioning import CANARIES, CHEAP, CHEAP_BOUNDS, SIGNER, TODAY
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "provisioning"
 

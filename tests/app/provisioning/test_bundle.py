@@ -18,7 +18,6 @@ from app.provisioning.bundle import (
     BundleRefused,
     BundleTampered,
     BundleUntrusted,
-    KdfBounds,
     KdfCost,
     Limits,
     Member,
@@ -27,12 +26,10 @@ from app.provisioning.bundle import (
 )
 from app.provisioning.members import Entry, encode_manifest, name_problem
 from app.security.secret import Secret
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, SIGNER
 
-CHEAP = KdfCost(m=8, t=1, p=1)
-CHEAP_BOUNDS = KdfBounds(m=(8, 1024), t=(1, 4), p=(1, 4))
 PASSWORD = Secret("CANARY-bundle-password-0123")
 PACKAGE = {"id": "{1e4ed133-aae7-45f4-8ee1-881220aa52d5}", "name": "Bench", "version": "1.0"}
-SIGNER = Ed25519PrivateKey.generate()
 
 
 def make(

@@ -12,9 +12,8 @@ from click.testing import CliRunner
 
 from app import cli_package
 from app.provisioning import bundle, bundle_format
-from tests.app.provisioning.conftest import write_certificate
-from tests.app.provisioning.test_bundle import CHEAP, CHEAP_BOUNDS
 from tests.helpers.actors import ADMIN
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, write_certificate
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "provisioning"
 PASSWORD = "CANARY-cli-password-1234567"

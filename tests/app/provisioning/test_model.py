@@ -28,7 +28,7 @@ from app.provisioning.model import (
     version_problem,
 )
 from app.security.secret import Secret
-from tests.app.provisioning.conftest import CANARIES, TODAY
+from tests.helpers.provisioning import CANARIES, TODAY
 
 
 def fields(spec: PackageSpec) -> set[str]:

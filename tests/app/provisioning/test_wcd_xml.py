@@ -14,7 +14,7 @@ from app.errors import InputError
 from app.provisioning import wcd_xml, xmltree
 from app.provisioning.model import LocalAdmin, Network, PackageInfo, PackageSpec, WifiSecurity
 from app.security.secret import Secret
-from tests.app.provisioning.conftest import CANARIES
+from tests.helpers.provisioning import CANARIES
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "provisioning"
 PKG = f"{{{wcd_xml.PACKAGE_NS}}}"

@@ -14,18 +14,7 @@ from app.cli import cli
 from app.errors import KnownError
 from app.security import keys
 from app.store import Store
-
-
-def fill(store: Store, count: int) -> None:
-    with store.transaction():
-        for i in range(count):
-            store.append_audit(f"op{i % 7}", f"test.action{i % 5}", f"target-{i}", {"n": i})
-
-
-def unprotect(store: Store) -> None:
-    """What an attacker with the database file does first."""
-    store.conn.execute("DROP TRIGGER audit_no_update")
-    store.conn.execute("DROP TRIGGER audit_no_delete")
+from tests.helpers.audit import fill, unprotect
 
 
 def test_intact_log_verifies(store: Store) -> None:

@@ -16,9 +16,7 @@ import keyring
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 
 from app.errors import InputError
 from app.security import keys, vault
@@ -37,38 +35,11 @@ from app.security.vault import (
     remember_passphrase,
 )
 from app.store import Store
+from tests.helpers.vault import FAST_KDF, MemoryKeyring
 
 PASSPHRASE = Secret("correct horse battery staple")
-#: OWASP's floor: the cheapest cost the bounds accept, so tests stay fast and still realistic.
-FAST_KDF = {"m": 19456, "t": 2, "p": 1}
 #: Read at import, before any fixture lowers it: the cost that ships.
 SHIPPED_COST = dict(vault.KDF_COST)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in this process: a real backend as far as keys.py can tell."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-# keyring registers every concrete backend class and, on its first lazy get_keyring(), makes
-# the highest-priority one the process default: left registered, this test double would
-# become every other test's keyring (test_audit_chain expects key files, not a keyring).
-KeyringBackend._classes.discard(MemoryKeyring)
 
 
 @pytest.fixture(autouse=True)

@@ -20,10 +20,10 @@ from app.cli import cli
 from app.store import Store
 from app.store.audit import AuditQuery
 from tests.helpers.actors import ADMIN
+from tests.helpers.canary import encodings, files_under
 from tests.helpers.fake_graph import CLIENT, TENANT, FakeGraph
 from tests.helpers.tenant import import_devices
 from tests.helpers.tls import make_app_certificate
-from tests.reliability.test_canary_sweep import encodings, files_under
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_upload_poll_then_autopilot_sync(
     device = connected.device_by_serial(serials[0])
     assert device is not None
     facts = services.device_tenant_facts(connected, device.id, actor=ADMIN)
-    assert facts.in_autopilot and facts.autopilot is not None
+    assert facts.autopilot is not None and facts.autopilot.autopilot_id is not None
     assert facts.autopilot.import_status == "complete"
     assert facts.autopilot.group_tag == "Bench"
     assert services.tenant_status(connected, actor=ADMIN).as_json()["outbox"] == {

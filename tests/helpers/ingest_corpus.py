@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).parent.parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE_REPORT = DATA / "collector" / "sample-report.json"
 PARTIAL_REPORT = DATA / "collector" / "sample-report-partial.json"
 SAMPLE_EXPORT = DATA / "intune" / "DevicesWithInventory-sample.csv"
