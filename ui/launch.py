@@ -7,11 +7,12 @@ import gc
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QLockFile
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import services
 from app.errors import KnownError
@@ -127,6 +128,30 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+#: The cold-start bench's hook: once the sign-in screen has painted, print the time
+#: (time.monotonic, the clock the bench spawned the process by) and quit.
+EXIT_WHEN_PAINTED_ENV = "JOINERY_EXIT_WHEN_PAINTED"
+
+
+class _QuitWhenPainted(QObject):
+    """After the watched widget's first paint has finished: the time on stdout, then quit."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._painted)  # after this paint event is handled
+        return False
+
+    def _painted(self) -> None:
+        sys.stdout.write(f"painted {time.monotonic():.6f}\n")
+        sys.stdout.flush()
+        QCoreApplication.quit()
+
+
+def quit_when_painted(widget: QWidget) -> None:
+    widget.installEventFilter(_QuitWhenPainted(widget))
+
+
 def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None = None) -> int:
     from ui.main import MainWindow
 
@@ -165,6 +190,8 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
             window.close()
             return 0
         window.show()
+        if os.environ.get(EXIT_WHEN_PAINTED_ENV):
+            quit_when_painted(window.sign_in)
         freeze_startup_objects()
         return app.exec()
     finally:

@@ -8,6 +8,7 @@ resets it (NIST SP 800-63B's ceiling).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -98,10 +99,14 @@ def _matches(pin: Secret, phc: str) -> bool:
     return True
 
 
-# A hash to check against when the name is unknown, so both cases take the same time.
-_DECOY = Argon2id(
-    salt=b"joinery-decoy-16", length=32, ad=None, secret=None, **PIN_COST
-).derive_phc_encoded(b"not-a-pin")
+@functools.cache
+def _decoy() -> str:
+    """A hash to check against when the name is unknown, so both cases take the same time.
+    Made on the first sign-in, whatever the name (see `sign_in`), not at import: the kiosk's
+    start does not wait for an Argon2 hash (~30 ms)."""
+    return Argon2id(
+        salt=b"joinery-decoy-16", length=32, ad=None, secret=None, **PIN_COST
+    ).derive_phc_encoded(b"not-a-pin")
 
 
 @dataclass(frozen=True)
@@ -170,13 +175,14 @@ def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None
     same hashing work, so the answers do not tell which names exist.
     """
     moment = now or utcnow()
+    decoy = _decoy()  # before the look-up: the first attempt pays for it with any name
     typed = name.strip()
     if not typed or len(typed) > NAME_MAX:  # no operator can have such a name
         details: dict[str, object] = {"name_length": len(typed)}
         _audit(store, typed[:NAME_MAX] or "?", AuditAction.OPERATOR_SIGN_IN_FAILED, details)
         raise SignInFailed(MISMATCH)
     row, counted = _count_attempt(store, typed, moment)
-    phc = row.secret_hash if row is not None else _DECOY
+    phc = row.secret_hash if row is not None else decoy
     if problem := pin_hash_problem(phc):
         _audit(store, typed, AuditAction.OPERATOR_SIGN_IN_REFUSED, {"damaged_record": problem})
         raise SignInFailed(
