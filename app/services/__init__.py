@@ -170,9 +170,6 @@ if TYPE_CHECKING:
         record_provisioned,
         revoke_steps,
         signer_keys,
-        sweep_interrupted,
-        sweep_scratch,
-        sweep_unfinished,
         token_days_left,
         unpack_package,
         verify_package,
@@ -186,6 +183,7 @@ if TYPE_CHECKING:
         settings_values,
         tenant_domains,
     )
+    from app.services.sweeps import sweep_interrupted, sweep_scratch, sweep_unfinished
     from app.services.tenant import (
         ConnectRequest,
         QueueReport,
@@ -265,13 +263,13 @@ _FROM = {
         "KDF_BOUNDS KDF_COST OpenedPackage PackageListing build_and_record devices_of_package "
         "devices_per_user export_package list_packages load_signing_key new_signing_key "
         "next_version open_customizations open_package record_provisioned revoke_steps "
-        "signer_keys sweep_interrupted sweep_scratch sweep_unfinished token_days_left "
-        "unpack_package verify_package"
+        "signer_keys token_days_left unpack_package verify_package"
     ),
     "app.services.places": "data_dir demo_db_path log_handler log_path",
     "app.services.settings": (
         "SETTINGS Setting save_settings setting_number settings_values tenant_domains"
     ),
+    "app.services.sweeps": "sweep_interrupted sweep_scratch sweep_unfinished",
     "app.services.tenant": (
         "ConnectRequest QueueReport autopilot_profiles connect_tenant "
         "device_tenant_facts drop_parked queue_device_change queue_policy queue_uploads "

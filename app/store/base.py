@@ -38,7 +38,9 @@ class StoreBase:
 
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self.conn = conn
-        self.db = Database(conn)
+        # No sqlite-utils plugins: any installed package could register one to run on every
+        # connection, and looking them up read every package's metadata (~20 ms a start).
+        self.db = Database(conn, execute_plugins=False)
         self.path = path
         self._after_commit: dict[str, Callable[[], None]] = {}
 
