@@ -20,7 +20,6 @@ from app.errors import InputError, JoineryError, KnownError, from_environment
 from app.security import private
 from app.security.roles import Actor
 from app.security.secret import Secret
-from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded
 from app.store import Store
 from app.textsafe import json_printable, printable
 
@@ -122,6 +121,8 @@ class JoineryGroup(click.Group):
 
 def _command_line_hint(exc: JoineryError) -> str:
     """What only the command line can do about an error (the kiosk asks instead)."""
+    from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded  # the vault, when it spoke
+
     if isinstance(exc, PassphraseNeeded):
         return f" On the command line, give the passphrase in {PASSPHRASE_ENV}."
     return ""

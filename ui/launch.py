@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import gc
 import logging
 import os
@@ -53,6 +52,8 @@ def check_platform_libraries() -> None:
         return
     if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return
+    import ctypes.util  # only where xcb is used (it loads subprocess too)
+
     missing = [name for name in _XCB_LIBRARIES if ctypes.util.find_library(name) is None]
     if missing:
         packages = " ".join(_XCB_LIBRARIES[name] for name in missing)
@@ -122,7 +123,8 @@ def freeze_startup_objects() -> None:
 
     A full collection walking the kiosk's long-lived Qt wrappers took up to ~100 ms on the
     GUI thread (the Fleet bench's lag probe caught it); frozen, later collections only
-    walk new objects, and garbage made later is still collected.
+    walk new objects, and garbage made later is still collected. The kiosk calls it once
+    its first screen has painted, and again after each screen it builds on first use.
     """
     gc.collect()
     gc.freeze()
@@ -192,7 +194,8 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
         window.show()
         if os.environ.get(EXIT_WHEN_PAINTED_ENV):
             quit_when_painted(window.sign_in)
-        freeze_startup_objects()
+        QTimer.singleShot(0, freeze_startup_objects)  # once the loop runs: after the paint
+        window.screen_built.connect(lambda _key: QTimer.singleShot(0, freeze_startup_objects))
         return app.exec()
     finally:
         lock.unlock()

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -57,7 +57,13 @@ class _FollowsActor(Protocol):
 
 
 class MainWindow(QMainWindow):
-    """Nothing but the sign-in screen shows until an operator signs in."""
+    """Nothing but the sign-in screen shows until an operator signs in.
+
+    The other screens are built (and their modules imported) when first shown:
+    `screen_for`; `screen_built(key)` says when.
+    """
+
+    screen_built = Signal(str)
 
     def __init__(
         self,
@@ -163,6 +169,7 @@ class MainWindow(QMainWindow):
             actor = self.current_actor()
             if actor is not None and key in _ACTOR_SCREENS:
                 cast("_FollowsActor", screen).apply_actor(actor)
+            self.screen_built.emit(key)
         return screen
 
     def _build_screen(self, key: str) -> QWidget:  # noqa: C901 - one branch per screen

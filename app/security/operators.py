@@ -15,9 +15,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography.exceptions import InvalidKey
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
 from app.errors import InputError, JoineryError
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission, Role
@@ -70,7 +67,12 @@ def _is_text(pin: str) -> bool:
     return True
 
 
+# cryptography loads with the first PIN hashed or checked, not with the sign-in screen.
+
+
 def hash_pin(pin: Secret) -> str:
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
     kdf = Argon2id(salt=os.urandom(16), length=32, ad=None, secret=None, **PIN_COST)
     return kdf.derive_phc_encoded(pin.reveal().encode("utf-8"))
 
@@ -92,6 +94,9 @@ def _matches(pin: Secret, phc: str) -> bool:
     # surrogatepass: a PIN read from bytes that are not UTF-8 (JOINERY_PIN) holds lone
     # surrogates; strict encoding would raise an error quoting them. Such a PIN was never
     # stored (pin_problem refuses it), so it simply does not match.
+    from cryptography.exceptions import InvalidKey
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
     try:
         Argon2id.verify_phc_encoded(pin.reveal().encode("utf-8", "surrogatepass"), phc)
     except InvalidKey:
@@ -104,6 +109,8 @@ def _decoy() -> str:
     """A hash to check against when the name is unknown, so both cases take the same time.
     Made on the first sign-in, whatever the name (see `sign_in`), not at import: the kiosk's
     start does not wait for an Argon2 hash (~30 ms)."""
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
     return Argon2id(
         salt=b"joinery-decoy-16", length=32, ad=None, secret=None, **PIN_COST
     ).derive_phc_encoded(b"not-a-pin")

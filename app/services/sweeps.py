@@ -10,7 +10,6 @@ from pathlib import Path
 
 from app import leftovers, paths
 from app.domain import PackageBuild
-from app.provisioning.bundle import STAGING_PREFIX
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor
 from app.store import Store
@@ -92,5 +91,5 @@ def sweep_scratch() -> int:
 def sweep_interrupted(store: Store, *, actor: Actor) -> int:
     """What crashed builds and unpacks left behind, removed (the kiosk's start-up, after a
     crash): unpack staging folders, and builds marked unfinished. How many were removed."""
-    staged = leftovers.sweep("unpack", STAGING_PREFIX)
+    staged = leftovers.sweep("unpack", leftovers.UNPACK_STAGING_PREFIX)
     return len(staged) + len(sweep_unfinished(store, actor=actor))
