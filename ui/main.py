@@ -341,8 +341,11 @@ class MainWindow(QMainWindow):
             self._synced_once = True
             self.tenant_sender.sync_soon()
         row = self.navigation.currentRow()  # before the shell shows and takes focus
+        key = SCREENS[row] if row >= 0 else "devices"
+        # Chosen first: the list, shown with nothing chosen, would choose (and build) the first.
+        self.navigation.setCurrentRow(SCREENS.index(key))
         self.outer.setCurrentWidget(self.shell)
-        self.show_screen(SCREENS[row] if row >= 0 else "devices")
+        self.show_screen(key)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.tenant_sender.shutdown()
