@@ -163,7 +163,7 @@ def build_and_record(
     step(0, BUILD_STEPS)
     if stop():
         raise Cancelled("The build was cancelled; nothing was written.")
-    with leftovers.pending("build", db=db_key(store), output=str(output.resolve())) as job:
+    with leftovers.pending("build", db=db_key(store.path), output=str(output.resolve())) as job:
         job.add(output)
         build_id = _intent(store, spec, output, actor)
         try:

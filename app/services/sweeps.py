@@ -31,9 +31,9 @@ def remove_output(output: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def db_key(store: Store) -> str:
-    """Which database a build's leftover record belongs to."""
-    return str(Path(store.path).resolve()) if store.path != ":memory:" else store.path
+def db_key(path: str) -> str:
+    """Which database (a store's path) a build's leftover record belongs to."""
+    return str(Path(path).resolve()) if path != ":memory:" else path
 
 
 def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
@@ -43,7 +43,7 @@ def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
     who = actor.audit_name
     live: set[str] = set()
     for path, document, fd in leftovers.records("build", include_live=True):
-        if document.get("db") != db_key(store):
+        if document.get("db") != db_key(store.path):
             leftovers.release(fd)
             continue
         output = str(document.get("output", ""))
