@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
             self.screen_built.emit(key)
         return screen
 
-    def _build_screen(self, key: str) -> QWidget:  # noqa: C901 - one branch per screen
+    def _build_screen(self, key: str) -> QWidget:
         actor = self.current_actor
         if key == "devices":
             from ui.devices.screen import DevicesScreen
