@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -130,28 +131,34 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+class _AfterFirstPaint(QObject):
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)  # once this paint event has been handled
+        return False
+
+
+def after_first_paint(widget: QWidget, then: Callable[[], None]) -> None:
+    """Call `then` once `widget` has painted for the first time (work a person need not
+    wait for before seeing the screen). Watchers added later run first."""
+    _AfterFirstPaint(widget, then)
+
+
 #: The cold-start bench's hook: once the sign-in screen has painted, print the time
 #: (time.monotonic, the clock the bench spawned the process by) and quit.
 EXIT_WHEN_PAINTED_ENV = "JOINERY_EXIT_WHEN_PAINTED"
 
 
-class _QuitWhenPainted(QObject):
-    """After the watched widget's first paint has finished: the time on stdout, then quit."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._painted)  # after this paint event is handled
-        return False
-
-    def _painted(self) -> None:
-        sys.stdout.write(f"painted {time.monotonic():.6f}\n")
-        sys.stdout.flush()
-        QCoreApplication.quit()
-
-
-def quit_when_painted(widget: QWidget) -> None:
-    widget.installEventFilter(_QuitWhenPainted(widget))
+def report_painted_and_quit() -> None:
+    sys.stdout.write(f"painted {time.monotonic():.6f}\n")
+    sys.stdout.flush()
+    QCoreApplication.quit()
 
 
 def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None = None) -> int:
@@ -192,10 +199,10 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
             window.close()
             return 0
         window.show()
-        if os.environ.get(EXIT_WHEN_PAINTED_ENV):
-            quit_when_painted(window.sign_in)
-        QTimer.singleShot(0, freeze_startup_objects)  # once the loop runs: after the paint
+        after_first_paint(window.sign_in, freeze_startup_objects)
         window.screen_built.connect(lambda _key: QTimer.singleShot(0, freeze_startup_objects))
+        if os.environ.get(EXIT_WHEN_PAINTED_ENV):
+            after_first_paint(window.sign_in, report_painted_and_quit)
         return app.exec()
     finally:
         lock.unlock()
