@@ -14,12 +14,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from app import demo, paths, services
+from app import paths, services
 from app.cli_base import PIN_ENV, Context, JoineryGroup, echo_rejected, emit_json, pin_input
-from app.cli_compliance import fleet, policy, simulate, stale
-from app.cli_device_files import device_files
-from app.cli_package import package
-from app.cli_tenant import autopilot_upload, tenant
 from app.compliance.words import state_words
 from app.domain import ComplianceState, DeviceQuery
 from app.security.roles import Role
@@ -31,7 +27,22 @@ log = logging.getLogger(__name__)
 STATES = [s.value for s in ComplianceState]
 
 
-@click.group(cls=JoineryGroup, context_settings={"help_option_names": ["-h", "--help"]})
+#: Command groups defined in modules of their own: imported when named (JoineryGroup).
+LAZY_COMMANDS = {
+    "policy": "app.cli_compliance:policy",
+    "fleet": "app.cli_compliance:fleet",
+    "stale": "app.cli_compliance:stale",
+    "package": "app.cli_package:package",
+    "device-files": "app.cli_device_files:device_files",
+    "tenant": "app.cli_tenant:tenant",
+}
+
+
+@click.group(
+    cls=JoineryGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
@@ -59,7 +70,7 @@ def cli(ctx: click.Context, db: str | None, operator: str | None, verbose: bool)
 # -- autopilot ------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(lazy={"upload": "app.cli_tenant:autopilot_upload"})
 def autopilot() -> None:
     """Windows Autopilot hardware-hash CSV files."""
 
@@ -407,7 +418,7 @@ def ingest(obj: Context, paths: tuple[str, ...], skip_invalid: bool, as_json: bo
     echo_rejected(report.rejected)
 
 
-@cli.group("demo")
+@cli.group("demo", lazy={"simulate": "app.cli_compliance:simulate"})
 def demo_group() -> None:
     """A believable demo fleet, for trying Joinery out and for benchmarks."""
 
@@ -474,6 +485,8 @@ def demo_autopilot_csv(
     outdir: str, count: int, encoding: str, per_file: int, group_tag: str | None, seed_value: int
 ) -> None:
     """Write hardware-hash CSV files like Get-WindowsAutopilotInfo on COUNT new devices."""
+    from app import demo  # the demo fleet's generator: loaded for this command only
+
     target = Path(outdir)
     target.mkdir(parents=True, exist_ok=True)
     rows = demo.autopilot_rows(count, seed=seed_value, group_tag=group_tag)
@@ -486,12 +499,6 @@ def demo_autopilot_csv(
         (target / name).write_bytes(demo.capture_csv(chunk, encoding=encoding))
         written += 1
     click.echo(f"Wrote {count} device(s) in {written} file(s) to {target}.")
-
-
-for group in (policy, fleet, stale, package, device_files, tenant):
-    cli.add_command(group)
-autopilot.add_command(autopilot_upload)
-demo_group.add_command(simulate)
 
 
 def main() -> None:

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,6 @@ from app.errors import InputError, JoineryError, KnownError, from_environment
 from app.security import private
 from app.security.roles import Actor
 from app.security.secret import Secret
-from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded
 from app.store import Store
 from app.textsafe import json_printable, printable
 
@@ -89,10 +89,31 @@ def _wants_json(args: list[str]) -> bool:
 
 
 class JoineryGroup(click.Group):
-    """Turns Joinery's typed errors into a message on stderr and exit status 1."""
+    """Turns Joinery's typed errors into a message on stderr and exit status 1.
+
+    `lazy` names subcommands defined in modules of their own, {name: "module:attribute"},
+    imported only when that command runs or help lists them: `joinery kiosk` does not load
+    the package builder or the tenant client.
+    """
 
     command_class = JoineryCommand
     group_class = type  # subgroups are JoineryGroups too
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.lazy.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = where.split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command), where
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -104,6 +125,8 @@ class JoineryGroup(click.Group):
 
 def _command_line_hint(exc: JoineryError) -> str:
     """What only the command line can do about an error (the kiosk asks instead)."""
+    from app.security.vault import PASSPHRASE_ENV, PassphraseNeeded  # the vault, when it spoke
+
     if isinstance(exc, PassphraseNeeded):
         return f" On the command line, give the passphrase in {PASSPHRASE_ENV}."
     return ""

@@ -27,6 +27,10 @@ from app import paths
 
 log = logging.getLogger(__name__)
 
+#: What an unpack stages its files in, beside its output folder (`provisioning.bundle`): the
+#: names the start-up sweep of "unpack" jobs may delete (here, so the sweep needs no bundle).
+UNPACK_STAGING_PREFIX = ".joinery-unpack-"
+
 FOLDER = "pending"
 SUFFIX = ".pending.json"
 #: A record that cannot be read is being written right now, unless it is older than this.

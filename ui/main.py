@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,35 +20,50 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.domain import PackageBuild
 from app.security.roles import Actor
-from app.services import OpenedPackage
 from ui import changes
-from ui.audit.screen import AuditScreen
-from ui.bulk.screen import BulkScreen
 from ui.changes import Change
-from ui.devices.screen import DevicesScreen
-from ui.enroll.screen import EnrollScreen
-from ui.fleet.screen import FleetScreen
 from ui.navigation import SCREENS, TITLES, shortcut
 from ui.ops import run_op, wait_for_reader, wait_for_writer
-from ui.packages.screen import PackagesScreen
 from ui.session import Session
-from ui.settings.screen import SettingsScreen
 from ui.signin import SignInScreen
 from ui.tenant import words as tenant_words
-from ui.tenant.screen import TenantScreen
 from ui.tenant.sender import TenantSender
 from ui.widgets.focus import focus_first
 from ui.widgets.state import set_state
+
+if TYPE_CHECKING:  # the screens' modules load when a screen is first shown (`screen_for`)
+    from app.domain import PackageBuild
+    from app.services import OpenedPackage
+    from ui.audit.screen import AuditScreen
+    from ui.bulk.screen import BulkScreen
+    from ui.devices.screen import DevicesScreen
+    from ui.enroll.screen import EnrollScreen
+    from ui.fleet.screen import FleetScreen
+    from ui.packages.screen import PackagesScreen
+    from ui.settings.screen import SettingsScreen
+    from ui.tenant.screen import TenantScreen
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SCREENS", "MainWindow"]
 
+#: Screens whose widgets follow the signed-in operator's role (`apply_actor`).
+_ACTOR_SCREENS = ("devices", "audit", "settings", "tenant")
+
+
+class _FollowsActor(Protocol):
+    def apply_actor(self, actor: Actor) -> None: ...
+
 
 class MainWindow(QMainWindow):
-    """Nothing but the sign-in screen shows until an operator signs in."""
+    """Nothing but the sign-in screen shows until an operator signs in.
+
+    The other screens are built (and their modules imported) when first shown:
+    `screen_for`; `screen_built(key)` says when.
+    """
+
+    screen_built = Signal(str)
 
     def __init__(
         self,
@@ -98,52 +114,12 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(200)
-        self.stack = QStackedWidget()
+        self.stack = QStackedWidget()  # the screens built so far: each on its first showing
         self.screens: dict[str, QWidget] = {}
         for key in SCREENS:
-            screen: QWidget
-            if key == "devices":
-                self.devices = DevicesScreen(
-                    self.db_path,
-                    actor=self.current_actor,
-                    present=self.session.present,
-                    store=self.store,
-                )
-                screen = self.devices
-            elif key == "enroll":
-                self.enroll = EnrollScreen(self.store, self.current_actor)
-                screen = self.enroll
-            elif key == "audit":
-                self.audit = AuditScreen(self.store, self.current_actor)
-                screen = self.audit
-            elif key == "bulk":
-                self.bulk = BulkScreen(self.store, self.current_actor)
-                screen = self.bulk
-            elif key == "packages":
-                self.packages = PackagesScreen(self.store, self.current_actor)
-                screen = self.packages
-            elif key == "tenant":
-                self.tenant = TenantScreen(
-                    self.store, self.current_actor, self.tenant_sender, present=self.session.present
-                )
-                screen = self.tenant
-            elif key == "settings":
-                self.settings = SettingsScreen(
-                    self.store, self.current_actor, present=self.session.present
-                )
-                self.settings.changed.connect(self._on_settings_changed)
-                screen = self.settings
-            else:
-                self.fleet = FleetScreen(self.store, self.current_actor, self.session.present)
-                screen = self.fleet
-            self.screens[key] = screen
-            self.stack.addWidget(screen)
             self.navigation.addItem(self.tr(TITLES[key]))
             QShortcut(QKeySequence(shortcut(key)), self, lambda k=key: self.show_screen(k))
-        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self.bulk.built.connect(self._on_bulk_built)
-        self.packages.open_requested.connect(self._on_packages_open_requested)
-        self.packages.open_file_requested.connect(self._on_packages_open_file_requested)
+        self.navigation.currentRowChanged.connect(self._on_navigation_row_changed)
 
         brand = QLabel("Joinery")
         brand.setObjectName("brand")
@@ -182,6 +158,98 @@ class MainWindow(QMainWindow):
         layout.addWidget(side)
         layout.addWidget(content, 1)
         return shell
+
+    def screen_for(self, key: str) -> QWidget:
+        """The screen `key`, built (and its module imported) the first time it is needed:
+        the kiosk starts with the sign-in screen only."""
+        screen = self.screens.get(key)
+        if screen is None:
+            screen = self.screens[key] = self._build_screen(key)
+            self.stack.addWidget(screen)
+            actor = self.current_actor()
+            if actor is not None and key in _ACTOR_SCREENS:
+                cast("_FollowsActor", screen).apply_actor(actor)
+            self.screen_built.emit(key)
+        return screen
+
+    def _build_screen(self, key: str) -> QWidget:
+        actor = self.current_actor
+        if key == "devices":
+            from ui.devices.screen import DevicesScreen
+
+            return DevicesScreen(
+                self.db_path, actor=actor, present=self.session.present, store=self.store
+            )
+        if key == "enroll":
+            from ui.enroll.screen import EnrollScreen
+
+            return EnrollScreen(self.store, actor)
+        if key == "audit":
+            from ui.audit.screen import AuditScreen
+
+            return AuditScreen(self.store, actor)
+        if key == "bulk":
+            from ui.bulk.screen import BulkScreen
+
+            bulk = BulkScreen(self.store, actor)
+            bulk.built.connect(self._on_bulk_built)
+            return bulk
+        if key == "packages":
+            from ui.packages.screen import PackagesScreen
+
+            packages = PackagesScreen(self.store, actor)
+            packages.open_requested.connect(self._on_packages_open_requested)
+            packages.open_file_requested.connect(self._on_packages_open_file_requested)
+            return packages
+        if key == "tenant":
+            from ui.tenant.screen import TenantScreen
+
+            return TenantScreen(self.store, actor, self.tenant_sender, present=self.session.present)
+        if key == "settings":
+            from ui.settings.screen import SettingsScreen
+
+            settings = SettingsScreen(self.store, actor, present=self.session.present)
+            settings.changed.connect(self._on_settings_changed)
+            return settings
+        from ui.fleet.screen import FleetScreen
+
+        return FleetScreen(self.store, actor, self.session.present)
+
+    @property
+    def devices(self) -> DevicesScreen:
+        return cast("DevicesScreen", self.screen_for("devices"))
+
+    @property
+    def enroll(self) -> EnrollScreen:
+        return cast("EnrollScreen", self.screen_for("enroll"))
+
+    @property
+    def bulk(self) -> BulkScreen:
+        return cast("BulkScreen", self.screen_for("bulk"))
+
+    @property
+    def fleet(self) -> FleetScreen:
+        return cast("FleetScreen", self.screen_for("fleet"))
+
+    @property
+    def packages(self) -> PackagesScreen:
+        return cast("PackagesScreen", self.screen_for("packages"))
+
+    @property
+    def audit(self) -> AuditScreen:
+        return cast("AuditScreen", self.screen_for("audit"))
+
+    @property
+    def settings(self) -> SettingsScreen:
+        return cast("SettingsScreen", self.screen_for("settings"))
+
+    @property
+    def tenant(self) -> TenantScreen:
+        return cast("TenantScreen", self.screen_for("tenant"))
+
+    def _on_navigation_row_changed(self, row: int) -> None:
+        if row >= 0:
+            self.stack.setCurrentWidget(self.screen_for(SCREENS[row]))
 
     def _show_tenant_line(self, *_args: object) -> None:
         """Two short lines in the sidebar while a tenant is connected; set_state shows
@@ -223,8 +291,8 @@ class MainWindow(QMainWindow):
         return None if self.session.is_locked else self.session.actor
 
     def show_screen(self, key: str) -> None:
-        """Show a screen with the keyboard in its first field (Ctrl+1..7 come here)."""
-        self.navigation.setCurrentRow(SCREENS.index(key))
+        """Show a screen with the keyboard in its first field (Ctrl+1..8 come here)."""
+        self.navigation.setCurrentRow(SCREENS.index(key))  # built now if it is the first time
         if key == "devices":
             self.devices.focus_search()
         elif key == "enroll":
@@ -245,7 +313,8 @@ class MainWindow(QMainWindow):
         another bench can neither freeze the GUI nor leave the kiosk open."""
         self.outer.setCurrentWidget(self.sign_in)
         self.show()
-        self.bulk.wizard.finish_page.forget_clipboard()  # no package password left behind
+        if "bulk" in self.screens:
+            self.bulk.wizard.finish_page.forget_clipboard()  # no package password left behind
         actor = self.session.actor
         if actor is None:
             self.sign_in.refresh()
@@ -265,23 +334,28 @@ class MainWindow(QMainWindow):
         role = actor.role.value + (", local administrator" if actor.local_admin else "")
         self.badge.setText(self.tr("Signed in: {n}\n{r}").format(n=actor.name, r=role))
         self.session.set_idle_ms(self._idle_setting_ms(actor))  # the CLI may have changed it
-        self.devices.apply_actor(actor)
-        self.audit.apply_actor(actor)
-        self.settings.apply_actor(actor)
-        self.tenant.apply_actor(actor)
+        for key in _ACTOR_SCREENS:  # the others are given the actor when they are built
+            if key in self.screens:
+                cast("_FollowsActor", self.screens[key]).apply_actor(actor)
         if not self._synced_once:  # the first sign-in since the kiosk started: sync soon
             self._synced_once = True
             self.tenant_sender.sync_soon()
         row = self.navigation.currentRow()  # before the shell shows and takes focus
+        key = SCREENS[row] if row >= 0 else "devices"
+        # Chosen first: the list, shown with nothing chosen, would choose (and build) the first.
+        self.navigation.setCurrentRow(SCREENS.index(key))
         self.outer.setCurrentWidget(self.shell)
-        self.show_screen(SCREENS[row] if row >= 0 else "devices")
+        self.show_screen(key)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.tenant_sender.shutdown()
         self.session.shutdown()
-        self.devices.shutdown()
-        self.fleet.shutdown()
-        self.bulk.wizard.discard_opened()
+        if "devices" in self.screens:
+            self.devices.shutdown()
+        if "fleet" in self.screens:
+            self.fleet.shutdown()
+        if "bulk" in self.screens:
+            self.bulk.wizard.discard_opened()
         wait_for_writer()
         wait_for_reader()
         changes.close_all()

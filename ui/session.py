@@ -71,9 +71,6 @@ class Session(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(idle_ms)
         self._timer.timeout.connect(self.lock)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
 
     @property
     def idle_ms(self) -> int:
@@ -89,6 +86,15 @@ class Session(QObject):
             self._timer.start()
         return False
 
+    def _watch_input(self, on: bool) -> None:
+        """Every event of the application passes this filter, so it listens only while
+        someone is signed in (locked, no input restarts the idle timer)."""
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)  # never twice
+            if on:
+                app.installEventFilter(self)
+
     def sign_in(self, actor: Actor) -> None:
         """Unlock for `actor`. Dialogs hidden at lock come back only to the same person."""
         previous, self.actor = self.actor, actor
@@ -101,6 +107,7 @@ class Session(QObject):
             else:
                 widget.close()
         self.is_locked = False
+        self._watch_input(True)
         self._timer.start()
         self.unlocked.emit()
 
@@ -110,6 +117,7 @@ class Session(QObject):
             return
         self.is_locked = True
         self._timer.stop()
+        self._watch_input(False)
         for top in QApplication.topLevelWidgets():
             if top is not keep and top.isVisible() and top.isWindow():
                 self._hidden.append(top)
@@ -131,6 +139,4 @@ class Session(QObject):
 
     def shutdown(self) -> None:
         self._timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._watch_input(False)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
@@ -90,9 +91,13 @@ class SignInScreen(QWidget):
         inner.addWidget(self.button)
         inner.addWidget(self.switch)
         inner.addWidget(self.hint)
+        row = QHBoxLayout()  # the card in the middle; no Qt.AlignmentFlag (ui/widgets/focus.py)
+        row.addStretch(1)
+        row.addWidget(card)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
 
         self.button.clicked.connect(self._on_button_clicked)

@@ -279,7 +279,7 @@ def verify_bundle(
     return _open(path, _Read(trust_key, password, kdf_bounds, limits))
 
 
-STAGING_PREFIX = ".joinery-unpack-"
+STAGING_PREFIX = leftovers.UNPACK_STAGING_PREFIX
 
 
 def unpack_bundle(

@@ -8,14 +8,12 @@ resets it (NIST SP 800-63B's ceiling).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from cryptography.exceptions import InvalidKey
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from app.errors import InputError, JoineryError
 from app.security.audit_actions import AuditAction
@@ -69,7 +67,12 @@ def _is_text(pin: str) -> bool:
     return True
 
 
+# cryptography loads with the first PIN hashed or checked, not with the sign-in screen.
+
+
 def hash_pin(pin: Secret) -> str:
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
     kdf = Argon2id(salt=os.urandom(16), length=32, ad=None, secret=None, **PIN_COST)
     return kdf.derive_phc_encoded(pin.reveal().encode("utf-8"))
 
@@ -91,6 +94,9 @@ def _matches(pin: Secret, phc: str) -> bool:
     # surrogatepass: a PIN read from bytes that are not UTF-8 (JOINERY_PIN) holds lone
     # surrogates; strict encoding would raise an error quoting them. Such a PIN was never
     # stored (pin_problem refuses it), so it simply does not match.
+    from cryptography.exceptions import InvalidKey
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
     try:
         Argon2id.verify_phc_encoded(pin.reveal().encode("utf-8", "surrogatepass"), phc)
     except InvalidKey:
@@ -98,10 +104,16 @@ def _matches(pin: Secret, phc: str) -> bool:
     return True
 
 
-# A hash to check against when the name is unknown, so both cases take the same time.
-_DECOY = Argon2id(
-    salt=b"joinery-decoy-16", length=32, ad=None, secret=None, **PIN_COST
-).derive_phc_encoded(b"not-a-pin")
+@functools.cache
+def _decoy() -> str:
+    """A hash to check against when the name is unknown, so both cases take the same time.
+    Made on the first sign-in, whatever the name (see `sign_in`), not at import: the kiosk's
+    start does not wait for an Argon2 hash (~30 ms)."""
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    return Argon2id(
+        salt=b"joinery-decoy-16", length=32, ad=None, secret=None, **PIN_COST
+    ).derive_phc_encoded(b"not-a-pin")
 
 
 @dataclass(frozen=True)
@@ -170,13 +182,14 @@ def sign_in(store: Store, name: str, pin: Secret, *, now: datetime | None = None
     same hashing work, so the answers do not tell which names exist.
     """
     moment = now or utcnow()
+    decoy = _decoy()  # before the look-up: the first attempt pays for it with any name
     typed = name.strip()
     if not typed or len(typed) > NAME_MAX:  # no operator can have such a name
         details: dict[str, object] = {"name_length": len(typed)}
         _audit(store, typed[:NAME_MAX] or "?", AuditAction.OPERATOR_SIGN_IN_FAILED, details)
         raise SignInFailed(MISMATCH)
     row, counted = _count_attempt(store, typed, moment)
-    phc = row.secret_hash if row is not None else _DECOY
+    phc = row.secret_hash if row is not None else decoy
     if problem := pin_hash_problem(phc):
         _audit(store, typed, AuditAction.OPERATOR_SIGN_IN_REFUSED, {"damaged_record": problem})
         raise SignInFailed(

@@ -12,7 +12,6 @@ import logging
 import logging.handlers
 import os
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
@@ -146,6 +145,8 @@ def restrict_windows_acl(path: Path, *, folder: bool) -> None:
         log.warning("cannot restrict %s to its user: USERNAME is not set", path)
         return
     who = f"{domain}\\{user}" if domain else user
+    import subprocess  # Windows only: not loaded on every start elsewhere
+
     done = subprocess.run(  # noqa: S603 (a fixed program, our own arguments)
         windows_acl_command(path, who, folder=folder), capture_output=True, check=False
     )

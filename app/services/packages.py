@@ -7,7 +7,6 @@ Nothing here stores or logs a secret: the registry holds metadata, the audit nam
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import logging
 import shutil
@@ -33,6 +32,7 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services.actors import CancelCheck, Progress
+from app.services.sweeps import REOPEN_PREFIX, db_key, remove_output, sweep_unfinished
 from app.store import Store
 from app.textsafe import printable
 from app.timeutil import utcnow
@@ -163,7 +163,7 @@ def build_and_record(
     step(0, BUILD_STEPS)
     if stop():
         raise Cancelled("The build was cancelled; nothing was written.")
-    with leftovers.pending("build", db=_db_key(store), output=str(output.resolve())) as job:
+    with leftovers.pending("build", db=db_key(store.path), output=str(output.resolve())) as job:
         job.add(output)
         build_id = _intent(store, spec, output, actor)
         try:
@@ -183,7 +183,7 @@ def build_and_record(
                 raise Cancelled("The build was cancelled; its output was removed.")
             _record(store, record, actor, build_id)
         except BaseException:
-            _remove(output)
+            remove_output(output)
             with store.transaction():
                 store.forget_package_build(build_id)
             raise
@@ -280,61 +280,6 @@ def _record(store: Store, record: builder.PackageRecord, who: Actor, build_id: i
             who.audit_name, AuditAction.PACKAGE_BUILD, f"{record.name} {record.version}", details
         )
     log.info("package %s %s recorded as build %d", record.name, record.version, build_id)
-
-
-def _remove(output: Path) -> None:
-    if output.is_dir() and not output.is_symlink():
-        shutil.rmtree(output, ignore_errors=True)
-    else:
-        output.unlink(missing_ok=True)
-    # A crash inside atomic_write leaves its temporary file beside the output.
-    for leftover in output.parent.glob(f".{glob.escape(output.name)}.*.tmp"):
-        leftover.unlink(missing_ok=True)
-
-
-def _db_key(store: Store) -> str:
-    return str(Path(store.path).resolve()) if store.path != ":memory:" else store.path
-
-
-def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
-    """Builds whose process died: their partial or unregistered output removed, their rows
-    marked 'unfinished' (audited). Live builds (another window, another command) are left
-    alone: their pending record is still locked. Returns the builds marked."""
-    who = actor.audit_name
-    live: set[str] = set()
-    for path, document, fd in leftovers.records("build", include_live=True):
-        if document.get("db") != _db_key(store):
-            leftovers.release(fd)
-            continue
-        output = str(document.get("output", ""))
-        if fd < 0:  # its process is alive
-            live.add(output)
-            continue
-        if output and not _registered(store, output):
-            _remove(Path(output))
-        leftovers.done(path, fd)
-    marked = []
-    for build in store.package_builds_in_progress():
-        if build.output in live:
-            continue
-        _remove(Path(build.output))
-        with store.transaction():
-            if store.mark_package_unfinished(build.id):
-                store.append_audit(
-                    who,
-                    AuditAction.PACKAGE_BUILD_UNFINISHED,
-                    f"{build.name} {build.version}",
-                    {"build": build.id, "output": build.output, "removed": True},
-                )
-                marked.append(build)
-    if marked:
-        log.warning("marked %d interrupted package build(s) unfinished", len(marked))
-    return marked
-
-
-def _registered(store: Store, output: str) -> bool:
-    target = Path(output).resolve()
-    return any(b.built and Path(b.output).resolve() == target for b in store.package_builds())
 
 
 def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]:
@@ -608,32 +553,11 @@ def _changed(build: PackageBuild, path: Path, digest: str) -> str:
     )
 
 
-REOPEN_PREFIX = "joinery-reopen-"
-
-
 def _scratch_root() -> Path:
     root = paths.data_dir() / "scratch"
     private.make_own_folder(paths.data_dir())
     private.make_own_folder(root)
     return root
-
-
-def sweep_scratch() -> int:
-    """Remove re-opened package folders a crashed kiosk left behind; how many were removed."""
-    root = paths.data_dir() / "scratch"
-    if not root.exists():
-        return 0
-    left = [p for p in root.iterdir() if p.name.startswith(REOPEN_PREFIX)]
-    for folder in left:
-        shutil.rmtree(folder, ignore_errors=True)
-    return len(left)
-
-
-def sweep_interrupted(store: Store, *, actor: Actor) -> int:
-    """What crashed builds and unpacks left behind, removed (the kiosk's start-up, after a
-    crash): unpack staging folders, and builds marked unfinished. How many were removed."""
-    staged = leftovers.sweep("unpack", bundle.STAGING_PREFIX)
-    return len(staged) + len(sweep_unfinished(store, actor=actor))
 
 
 #: The bundle's key-derivation cost and the bounds a bundle read back must stay within

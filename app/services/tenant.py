@@ -30,6 +30,7 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.vault import Vault
 from app.services.compliance import policies
+from app.services.tenant_view import TenantStatus
 from app.store import Store
 from app.tenant import network
 from app.tenant.auth import TokenSource
@@ -45,49 +46,6 @@ SEALED_ROW = 1
 
 
 # -- status ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TenantStatus:
-    """What the kiosk's tenant line shows; read from the database only (no network, no vault)."""
-
-    configured: bool
-    tenant_id: str | None
-    client_id: str | None
-    auth: str | None
-    authority_host: str | None
-    graph_url: str | None
-    account: str | None  # who signed in (device code); None for the app itself
-    outbox: dict[str, int]  # pending (waiting to be sent or finished), parked, done
-    parked: tuple[OutboxItem, ...]
-    last_sync: str | None
-    offline_since: str | None  # the first failed contact since the last good one
-    last_error: str | None
-
-    @property
-    def connected(self) -> bool:
-        """Configured, and the last contact with the tenant went through."""
-        return self.configured and self.offline_since is None
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "connected": self.connected,
-            "configured": self.configured,
-            "tenant_id": self.tenant_id,
-            "client_id": self.client_id,
-            "auth": self.auth,
-            "authority_host": self.authority_host,
-            "graph_url": self.graph_url,
-            "account": self.account,
-            "outbox": dict(self.outbox),
-            "parked": [
-                {"id": i.id, "kind": i.kind, "serial": i.serial, "code": i.code, "reason": i.reason}
-                for i in self.parked
-            ],
-            "last_sync": self.last_sync,
-            "offline_since": self.offline_since,
-            "last_error": self.last_error,
-        }
 
 
 def tenant_status(store: Store, *, actor: Actor) -> TenantStatus:

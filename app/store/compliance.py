@@ -6,14 +6,15 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.compliance.evaluate import PolicySet, Tenant
 from app.compliance.facts import FACT_FIELDS
 from app.domain import Device
 from app.store.base import StoreBase
-from app.store.compliance_sql import compile_cohort
 from app.store.devices import _SELECT, _device
+
+if TYPE_CHECKING:  # the evaluator loads with the first evaluation, not with every store
+    from app.compliance.evaluate import PolicySet, Tenant
 
 _FACT_COLUMNS = ("device_id", *FACT_FIELDS, "os_version_key", "defender_version_key")
 _EVAL_COLUMNS = (
@@ -236,6 +237,8 @@ class ComplianceMixin(StoreBase):
         else:
             scope += " AND d.id BETWEEN :low AND :high"
             params.update(low=id_range[0], high=id_range[1])
+        from app.store.compliance_sql import compile_cohort  # the evaluator, on first use
+
         compiled = compile_cohort(policies, tenant, now, scope, params)
         self.conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS eval_result (device_id INTEGER PRIMARY KEY, "

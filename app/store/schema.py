@@ -6,12 +6,70 @@ import json
 import re
 import sqlite3
 import uuid
-
-from sqlite_utils import Database, Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from app.domain import ComplianceState
 
-migrations = Migrations("joinery")
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+Step = Callable[["Database"], None]
+
+
+class _Migrations:
+    """sqlite-utils' `Migrations("joinery")`, made the first time one is read or applied.
+
+    Steps register as with sqlite-utils (`@migrations()`), and `pending_names` answers "is
+    there anything to do?" with plain SQL, so opening an up-to-date database (every start
+    of the kiosk) does not import sqlite-utils (~40 ms). Everything else is sqlite-utils'
+    own object: `apply`, `applied`, `pending`.
+    """
+
+    #: Where sqlite-utils records the migrations applied (`Migrations.migrations_table`).
+    TABLE = "_sqlite_migrations"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._steps: list[tuple[Step, dict[str, Any]]] = []
+        self._loaded: Migrations | None = None
+
+    def __call__(self, **options: Any) -> Callable[[Step], Step]:
+        def register(step: Step) -> Step:
+            assert self._loaded is None, "migrations register when the schema module loads"
+            self._steps.append((step, options))
+            return step
+
+        return register
+
+    @property
+    def names(self) -> list[str]:
+        return [options.get("name") or step.__name__ for step, options in self._steps]
+
+    def pending_names(self, conn: sqlite3.Connection) -> list[str]:
+        """The registered migrations this database has not applied, in order."""
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [self.TABLE]
+        ).fetchone()
+        if found is None:
+            return self.names
+        rows = conn.execute(
+            f"SELECT name FROM {self.TABLE} WHERE migration_set = ?", [self.name]
+        ).fetchall()
+        applied = {row[0] for row in rows}
+        return [name for name in self.names if name not in applied]
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._loaded is None:
+            from sqlite_utils import Migrations
+
+            self._loaded = Migrations(self.name)
+            for step, options in self._steps:
+                self._loaded(**options)(step)
+        return getattr(self._loaded, attribute)
+
+
+migrations = _Migrations("joinery")
 
 #: The schema this code writes; `PRAGMA user_version` of a current database.
 SCHEMA_VERSION = 12

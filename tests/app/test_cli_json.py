@@ -20,8 +20,12 @@ Case = Callable[[Path], list[str]]
 
 
 def json_commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[str]:
-    """The path of every command under `group` that has a --json option."""
-    for name, command in group.commands.items():
+    """The path of every command under `group` that has a --json option (through click's
+    listing, as `--help` sees them: command groups of their own load when named)."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             yield from json_commands(command, (*path, name))
         elif any(isinstance(p, click.Option) and "--json" in p.opts for p in command.params):

@@ -266,7 +266,7 @@ def test_project_form_without_secrets(store: Store, payload: Path, tmp_path: Pat
 
 def test_leftover_reopened_folders_are_swept(tmp_path: Path) -> None:
     from app import paths
-    from app.services.packages import REOPEN_PREFIX, sweep_scratch
+    from app.services.sweeps import REOPEN_PREFIX, sweep_scratch
 
     scratch = paths.data_dir() / "scratch"
     (scratch / f"{REOPEN_PREFIX}abc" / "project").mkdir(parents=True)

@@ -216,3 +216,49 @@ def test_a_database_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) 
     blocker.write_text("not a folder")
     with pytest.raises(KnownError, match="Cannot create the database"):
         Store.open(blocker / "sub" / "joinery.db")
+
+
+def test_pending_names_agree_with_sqlite_utils(db_path: Path) -> None:
+    """The open of an up-to-date database asks "anything to migrate?" with plain SQL
+    (sqlite-utils is not loaded for it); the answer is sqlite-utils' own."""
+    from sqlite_utils import Database, Migrations
+
+    assert Migrations.migrations_table == migrations.TABLE
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    assert migrations.pending_names(conn) == migrations.names  # no table yet
+    migrations.apply(Database(conn), stop_before="m005_packages")
+    expected = [m.name for m in migrations.pending(Database(conn))]
+    assert expected[0] == "m005_packages"
+    assert migrations.pending_names(conn) == expected
+    conn.close()
+    Store.open(db_path).close()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    assert migrations.pending_names(conn) == []
+    # A migration another branch numbered lower, landing after the database was current.
+    conn.execute(f"DELETE FROM {migrations.TABLE} WHERE name = 'm009_prepared_at_bench'")
+    assert migrations.pending_names(conn) == ["m009_prepared_at_bench"]
+    assert [m.name for m in migrations.pending(Database(conn))] == ["m009_prepared_at_bench"]
+    conn.close()
+
+
+def test_no_sqlite_utils_plugin_runs_on_a_joinery_connection(db_path: Path) -> None:
+    """Any installed package may register a sqlite-utils plugin; none touches the kiosk's
+    database (and looking them up cost every start ~20 ms)."""
+    from sqlite_utils import hookimpl
+    from sqlite_utils.plugins import pm
+
+    prepared: list[object] = []
+
+    class Plugin:
+        @hookimpl
+        def prepare_connection(self, conn: sqlite3.Connection) -> None:
+            prepared.append(conn)
+
+    plugin = Plugin()
+    pm.register(plugin)
+    try:
+        with Store.open(db_path) as store, store.transaction():
+            store.append_audit("tester", "plugin.check")
+        assert prepared == []
+    finally:
+        pm.unregister(plugin)

@@ -96,7 +96,7 @@ def attempts(store: Store, name: str, count: int) -> tuple[list[str], int]:
 
     messages = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(operators.Argon2id, "verify_phc_encoded", staticmethod(counting))
+        patch.setattr(Argon2id, "verify_phc_encoded", staticmethod(counting))
         for _ in range(count):
             with pytest.raises(SignInFailed) as caught:
                 operators.sign_in(store, name, Secret("000000"))
@@ -183,7 +183,7 @@ def test_an_edited_pin_hash_cost_is_refused_before_deriving(ada: Store, kind: st
         real(key, phc, secret)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(operators.Argon2id, "verify_phc_encoded", staticmethod(guarded))
+        patch.setattr(Argon2id, "verify_phc_encoded", staticmethod(guarded))
         with pytest.raises(SignInFailed, match="reset") as caught:
             operators.sign_in(ada, "ada", PIN)
     assert derived == []

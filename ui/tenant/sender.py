@@ -14,18 +14,22 @@ the kiosk started, nothing is sent. Offline, the bench keeps working and the out
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app import services
 from app.errors import Cancelled, JoineryError
 from app.security.roles import Actor
-from app.services import Store, SyncOptions, SyncReport, TenantError, TenantStatus
 from ui import changes
 from ui.changes import Change
 from ui.ops import Operation, failure_words, run_op
+
+if TYPE_CHECKING:  # the tenant's services load on first use, not with the sign-in screen
+    from app.services import Store, SyncOptions, SyncReport, TenantStatus
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +41,17 @@ SOON_MS = 3_000
 SYNC_CHANGES = Change.DEVICES | Change.TENANT | Change.AUDIT
 
 
-#: Before anyone has signed in there is nobody to read the status for: nothing is shown.
-UNREAD = TenantStatus(False, None, None, None, None, None, None, {}, (), None, None, None)
+@functools.cache
+def unread() -> TenantStatus:
+    """Before anyone has signed in there is nobody to read the status for: nothing is shown."""
+    return services.TenantStatus(
+        False, None, None, None, None, None, None, {}, (), None, None, None
+    )
 
 
 def read_status(store: Store, actor: Actor | None) -> TenantStatus:
     """The tenant's status from the database only (no network, no vault): microseconds."""
-    return UNREAD if actor is None else services.tenant_status(store, actor=actor)
+    return unread() if actor is None else services.tenant_status(store, actor=actor)
 
 
 def queued_total(status: TenantStatus) -> int:
@@ -203,7 +211,7 @@ class TenantSender(QObject):
         yielded = operation is not None and operation.yielded
         if isinstance(error, Cancelled) and yielded:
             self._again = True  # it stepped aside for a write of this kiosk: on again soon
-        elif isinstance(error, TenantError):
+        elif isinstance(error, services.TenantError):
             self.problem = None  # the status says it: offline since, and why
         elif isinstance(error, JoineryError):
             self.problem = str(error)  # a person's Cancel, a locked vault, a permission

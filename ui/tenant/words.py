@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication
 
 from app.domain import Device, OutboxItem, OutboxKind, TenantFacts
-from app.services import TenantStatus
 from ui.words import shown, when
+
+if TYPE_CHECKING:  # the tenant's services load on first use, not with the sign-in screen
+    from app.services import TenantStatus
 
 #: Graph's deploymentProfileAssignmentStatus (beta: windowsAutopilotProfileAssignmentStatus).
 PROFILE_WORDS = {

