@@ -3,10 +3,11 @@
 Joinery checks 40 enrolled devices, renders AutopilotConfigurationFile.json and unattend.xml,
 builds each device's package through the package service (a registry row each, one crash
 record and one audit entry for the cart; signed and encrypted, as each holds a Wi-Fi key),
-writes README.txt, flushes the files (one syncfs) and signs one manifest.json. The baseline writes the same bytes with plain Python
-file writes and one SHA-256 each. The KDF (Argon2id, derived once per cart) is excluded from
-both sides: it is derived before timing starts; the vault opens through an in-process
-keyring, as it does through Windows Credential Manager at a bench.
+writes README.txt, flushes the files (one syncfs) and signs one manifest.json. The baseline
+writes the same bytes with plain Python file writes and one SHA-256 each. The KDF (Argon2id,
+derived once per cart) is excluded from both sides: it is derived before timing starts; the
+vault opens through an in-process keyring, as it does through Windows Credential Manager at
+a bench.
 
     python bench/device_files.py [--quick]
 

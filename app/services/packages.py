@@ -208,6 +208,7 @@ class CartBuild:
     def __init__(self, store: Store, outputs: Sequence[Path], *, actor: Actor) -> None:
         self.store = store
         self.outputs = [str(p.resolve()) for p in outputs]
+        self._named = {str(p) for p in outputs}  # as given: no second resolve per build
         self.actor = actor
         self._stack = ExitStack()
 
@@ -229,7 +230,7 @@ def _pending_build(store: Store, output: Path, cart: CartBuild | None) -> Iterat
     """The crash record naming `output` before it is written: the build's own, or the
     cart's (which names it already)."""
     if cart is not None:
-        if str(output.resolve()) not in cart.outputs:
+        if str(output) not in cart._named:
             raise AssertionError(f"{output} is not among the cart's outputs")
         yield
         return
