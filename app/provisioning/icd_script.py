@@ -28,6 +28,7 @@ folder is kept (so nothing is lost, in particular when the password was not capt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from importlib import resources
 
 from app.provisioning.model import PackageSpec, file_stem
@@ -131,6 +132,12 @@ def _ps(text: str) -> str:
 
 def _powershell(values: dict[str, str]) -> list[str]:
     """The PowerShell part: resources/provisioning/build-ppkg.ps1 with the package's values."""
-    text = (resources.files("resources") / "provisioning" / "build-ppkg.ps1").read_text("ascii")
     settings = "\n".join(f"${name} = {value}" for name, value in values.items())
-    return text.replace("\r\n", "\n").replace(VALUES, settings).strip("\n").split("\n")
+    return _template().replace(VALUES, settings).strip("\n").split("\n")
+
+
+@cache
+def _template() -> str:
+    """build-ppkg.ps1, read once a process (a cart builds 40 packages from it)."""
+    text = (resources.files("resources") / "provisioning" / "build-ppkg.ps1").read_text("ascii")
+    return text.replace("\r\n", "\n")

@@ -46,12 +46,13 @@ from app.provisioning.bundle_format import (
     load_private_key,
     load_public_keys,
 )
+from app.provisioning.model import PackageSpec
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
 from app.services.actors import CancelCheck, Progress
-from app.services.packages import build_and_record, next_version
+from app.services.packages import CartBuild, build_and_record, next_version
 from app.store import Store
 from app.timeutil import utcnow
 
@@ -204,27 +205,33 @@ def write_device_files(
         cart_key = cart_key or derive_once(password, kdf_cost or KdfCost())
     written: list[DeviceFolder] = []
     entries: list[signed.Entry] = []
+    builds: list[tuple[str, PackageBuild]] = []
     failure: BaseException | None = None
-    # One transaction: the packages' registry rows and audit entries, and the cart's own
-    # entry, commit once (each device in a savepoint of its own); the files are flushed
-    # together before the manifest, which names them, is signed and written.
+    # One transaction: the packages' registry rows and the cart's audit entry (naming every
+    # serial and build) commit once (each device in a savepoint of its own); the files are
+    # flushed together before the manifest, which names them, is signed and written.
     with store.transaction():
-        with batched_sync() as pending:
+        specs = _package_specs(store, out_dir, plans, who, password)
+        outputs = [_output(spec, out_dir / _folder_name(serial)) for serial, spec in specs.items()]
+        with CartBuild(store, outputs, actor=who) as cart, batched_sync() as pending:
             for index, plan in enumerate(plans):
                 step(index, len(plans))
                 if stop():
                     break
                 try:
                     with store.transaction():
-                        folder, found = _write_folder(
-                            store, out_dir, plan, who, key, password, cart_key, replace, pending
-                        )
+                        folder, found, build = _write_folder(
+                            out_dir, plan, specs.get(plan.serial), who, key, cart_key, replace,
+                            pending, cart,
+                        )  # fmt: skip
                 except BaseException as error:  # noqa: BLE001 - re-raised once the rest is signed
                     failure = error
                     break
                 written.append(folder)
                 entries += found
-        result = _seal(store, out_dir, plans, written, entries, previous, key, who, replace)
+                if build is not None:
+                    builds.append((plan.serial, build))
+        result = _seal(store, out_dir, plans, written, entries, previous, key, who, replace, builds)
     if failure is not None:
         raise failure
     step(len(written), len(plans))
@@ -408,16 +415,16 @@ def _folder_name(serial: str) -> str:
 
 
 def _write_folder(
-    store: Store,
     out_dir: Path,
     plan: _Plan,
+    spec: PackageSpec | None,
     who: Actor,
     key: Ed25519PrivateKey,
-    password: Secret | None,
     cart_key: DerivedKey | None,
     replace: bool,
     pending: list[Path],
-) -> tuple[DeviceFolder, list[signed.Entry]]:
+    cart: CartBuild,
+) -> tuple[DeviceFolder, list[signed.Entry], PackageBuild | None]:
     """One device's folder, new (an old one is moved aside and removed only once the new
     one is whole). Its files are plain writes into a folder nobody else has seen yet; they
     are flushed with the cart's, before the manifest that names them."""
@@ -437,9 +444,9 @@ def _write_folder(
         folder.mkdir(parents=True)
         for name, data in plan.rendered.items():
             put(name, data)
-        package, encrypted = None, False
-        if PACKAGE in plan.files:
-            build = _build_package(store, folder, plan, who, key, password, cart_key)
+        package, encrypted, build = None, False, None
+        if spec is not None:
+            build = _build_package(cart, folder, spec, who, key, cart_key)
             package, encrypted = Path(build.output).name, build.encrypted
             entries += _package_entries(out_dir, build)
         put(readme.FILE_NAME, _readme(plan, package, encrypted, who))
@@ -451,7 +458,7 @@ def _write_folder(
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
     names = [*plan.rendered, *([package] if package else []), readme.FILE_NAME]
-    return DeviceFolder(plan.serial, plan.name, folder, tuple(names)), entries
+    return DeviceFolder(plan.serial, plan.name, folder, tuple(names)), entries, build
 
 
 def _package_entries(out_dir: Path, build: PackageBuild) -> list[signed.Entry]:
@@ -494,35 +501,50 @@ def _move_aside(folder: Path) -> Path:
     return aside
 
 
+def _package_specs(
+    store: Store, out_dir: Path, plans: list[_Plan], who: Actor, password: Secret | None
+) -> dict[str, PackageSpec]:
+    """Each package of the cart, by serial, before any is built: the cart's crash record
+    names every output first. A package with a key is a signed, encrypted bundle; one
+    without is the plain WCD project, readable where icd.exe runs."""
+    specs = {}
+    for plan in plans:
+        if PACKAGE not in plan.files:
+            continue
+        name = device_package.package_name(plan.serial)
+        specs[plan.serial] = device_package.spec(
+            plan.serial,
+            plan.answers,
+            plan.name,
+            next_version(store, name, actor=who),
+            wifi_key=plan.wifi_key,
+            password=password,
+        )
+    return specs
+
+
+def _output(spec: PackageSpec, folder: Path) -> Path:
+    return builder.output_path(spec, folder, signed=spec.has_secrets)
+
+
 def _build_package(
-    store: Store,
+    cart: CartBuild,
     folder: Path,
-    plan: _Plan,
+    spec: PackageSpec,
     who: Actor,
     key: Ed25519PrivateKey,
-    password: Secret | None,
     cart_key: DerivedKey | None,
 ) -> PackageBuild:
-    """Build through the package service (registry and audit). A package with a key is a
-    signed, encrypted bundle; one without is the plain WCD project, readable where icd.exe
-    runs."""
-    name = device_package.package_name(plan.serial)
-    spec = device_package.spec(
-        plan.serial,
-        plan.answers,
-        plan.name,
-        next_version(store, name, actor=who),
-        wifi_key=plan.wifi_key,
-        password=password,
-    )
+    """Build through the package service (registry row; audited in the cart's entry)."""
     secret = spec.has_secrets
     return build_and_record(
-        store,
+        cart.store,
         spec,
         folder,
         key if secret else None,
         actor=who,
         derived=cart_key if secret else None,
+        cart=cart,
     )
 
 
@@ -536,6 +558,7 @@ def _seal(
     key: Ed25519PrivateKey,
     who: Actor,
     replace: bool,
+    builds: list[tuple[str, PackageBuild]],
 ) -> WriteResult:
     """Sign the manifest over what this write and the earlier ones left, then audit."""
     rewritten = {f.folder.name for f in written}
@@ -562,6 +585,18 @@ def _seal(
             "replace": replace,
             "wifi_key": "in encrypted bundles" if any(p.wifi_key for p in plans) else None,
             "signer": key_id(key.public_key()),
+            # The packages built, each a registry row: this entry is their audit record.
+            "packages": [
+                {
+                    "serial": serial,
+                    "build": build.id,
+                    "name": build.name,
+                    "version": build.version,
+                    "sha256": build.sha256,
+                    "encrypted": build.encrypted,
+                }
+                for serial, build in builds
+            ],
         },
     )
     if written or previous is not None:

@@ -11,7 +11,8 @@ import hashlib
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -136,6 +137,7 @@ def build_and_record(
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
     packed: Callable[[tuple[builder.PackedFile, ...]], None] | None = None,
     derived: bundle.DerivedKey | None = None,
+    cart: CartBuild | None = None,
 ) -> PackageBuild:
     """Build `spec` with the core and record it, its intent first.
 
@@ -146,12 +148,15 @@ def build_and_record(
     'unfinished'. Refuses an expired bulk token and a name and version built before (says
     which version comes next). `packed` is told every file the build packed.
     `derived`: a key derived once from the password, for many packages built together.
+    `cart`: one of many builds of a cart (device files), which swept once, holds one
+    pending record naming every output, and audits the builds in its own entry.
     """
     actor.require(Permission.BUILD_PACKAGE)
     step = progress or (lambda _done, _total: None)
     stop = cancelled or (lambda: False)
     _refuse_expired(spec, today or utcnow().date())
-    sweep_unfinished(store, actor=actor)
+    if cart is None:
+        sweep_unfinished(store, actor=actor)
     name, version = spec.info.name.strip(), spec.info.version
     _refuse_built(store, name, version, actor)
     output = builder.output_path(spec, out_dir, signed=signing_key is not None)
@@ -163,8 +168,7 @@ def build_and_record(
     step(0, BUILD_STEPS)
     if stop():
         raise Cancelled("The build was cancelled; nothing was written.")
-    with leftovers.pending("build", db=db_key(store.path), output=str(output.resolve())) as job:
-        job.add(output)
+    with _pending_build(store, output, cart):
         build_id = _intent(store, spec, output, actor)
         try:
             record = builder.build_package(
@@ -181,7 +185,7 @@ def build_and_record(
             step(2, BUILD_STEPS)
             if stop():
                 raise Cancelled("The build was cancelled; its output was removed.")
-            _record(store, record, actor, build_id)
+            _record(store, record, actor, build_id, audit=cart is None)
         except BaseException:
             remove_output(output)
             with store.transaction():
@@ -193,6 +197,45 @@ def build_and_record(
     found = store.package_build(build_id)
     assert found is not None
     return found
+
+
+class CartBuild:
+    """Many builds at once (a cart's device files), inside the caller's transaction: one
+    sweep before them, one pending record naming every output before the first is written
+    (two fsyncs for the cart, not two per package), and the builds audited by the caller."""
+
+    def __init__(self, store: Store, outputs: Sequence[Path], *, actor: Actor) -> None:
+        self.store = store
+        self.outputs = [str(p.resolve()) for p in outputs]
+        self._named = {str(p) for p in outputs}  # as given: no second resolve per build
+        self.actor = actor
+        self._stack = ExitStack()
+
+    def __enter__(self) -> CartBuild:
+        if self.outputs:
+            sweep_unfinished(self.store, actor=self.actor)
+            job = self._stack.enter_context(
+                leftovers.pending("build", db=db_key(self.store.path), outputs=self.outputs)
+            )
+            job.add_all([Path(p) for p in self.outputs])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
+@contextmanager
+def _pending_build(store: Store, output: Path, cart: CartBuild | None) -> Iterator[None]:
+    """The crash record naming `output` before it is written: the build's own, or the
+    cart's (which names it already)."""
+    if cart is not None:
+        if str(output) not in cart._named:
+            raise AssertionError(f"{output} is not among the cart's outputs")
+        yield
+        return
+    with leftovers.pending("build", db=db_key(store.path), output=str(output.resolve())) as job:
+        job.add(output)
+        yield
 
 
 def _refuse_built(store: Store, name: str, version: str, actor: Actor) -> None:
@@ -249,7 +292,9 @@ def _intent(store: Store, spec: PackageSpec, output: Path, who: Actor) -> int:
         return store.insert_package_build(row)
 
 
-def _record(store: Store, record: builder.PackageRecord, who: Actor, build_id: int) -> None:
+def _record(
+    store: Store, record: builder.PackageRecord, who: Actor, build_id: int, *, audit: bool = True
+) -> None:
     row: dict[str, object] = {
         "package_id": str(record.id),
         "name": record.name.strip(),
@@ -273,6 +318,8 @@ def _record(store: Store, record: builder.PackageRecord, who: Actor, build_id: i
                 f"{record.name} {record.version} was marked unfinished while it was being "
                 "built (a sweep took it for a crashed build): build it again as a new version."
             )
+        if not audit:  # a cart's build: the cart's own entry names it
+            return
         details = {k: v for k, v in row.items() if k not in ("created_by", "created_at")}
         details["build"] = build_id
         details["files"] = [f.name for f in record.files]

@@ -7,6 +7,7 @@ import glob
 import logging
 import shutil
 from pathlib import Path
+from typing import Any
 
 from app import leftovers, paths
 from app.domain import PackageBuild
@@ -46,12 +47,13 @@ def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
         if document.get("db") != db_key(store.path):
             leftovers.release(fd)
             continue
-        output = str(document.get("output", ""))
+        outputs = _outputs(document)
         if fd < 0:  # its process is alive
-            live.add(output)
+            live.update(outputs)
             continue
-        if output and not _registered(store, output):
-            remove_output(Path(output))
+        for output in outputs:
+            if not _registered(store, output):
+                remove_output(Path(output))
         leftovers.done(path, fd)
     marked = []
     for build in store.package_builds_in_progress():
@@ -70,6 +72,15 @@ def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
     if marked:
         log.warning("marked %d interrupted package build(s) unfinished", len(marked))
     return marked
+
+
+def _outputs(document: dict[str, Any]) -> list[str]:
+    """What a pending build record names: one build's `output`, or a cart's `outputs`."""
+    named = [document.get("output")]
+    many = document.get("outputs")
+    if isinstance(many, list):
+        named += many
+    return [o for o in named if isinstance(o, str) and o]
 
 
 def _registered(store: Store, output: str) -> bool:

@@ -43,6 +43,8 @@ DEVICE_COLUMNS = (
 _SELECT = ", ".join(DEVICE_COLUMNS)
 _SEARCHED = ("serial", "device_name", "assigned_user")
 _KNOWN_FIELDS = ("product_id", "group_tag", "assigned_user", "manufacturer", "model")
+# Rows per INSERT statement: 500 x 25 columns stays under SQLite's 32,766 parameters.
+_ROWS_PER_INSERT = 500
 _DIRECT_OFFSET = 1000  # below this, skipping whole rows is cheaper than a second lookup
 _TOP = "\U0010ffff"  # sorts after every character: `col < prefix + _TOP` means "starts with"
 
@@ -295,12 +297,28 @@ class DeviceMixin(StoreBase):
         return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM devices").fetchone()[0])
 
     def insert_devices(self, rows: Iterable[dict[str, object]]) -> None:
-        """Insert full device rows (every column of DEVICE_COLUMNS except none)."""
-        marks = ", ".join("?" * len(DEVICE_COLUMNS))
-        self.conn.executemany(
-            f"INSERT INTO devices ({_SELECT}) VALUES ({marks})",
-            ([row.get(c) for c in DEVICE_COLUMNS] for row in rows),
-        )
+        """Insert full device rows (a column a row leaves out is NULL), many to a statement.
+
+        The count triggers make each INSERT on `devices` keep a statement journal of every
+        page it touches (the table, ~16 index leaves and the counters: some 80 KB, spilled to
+        a temporary file). Executed once per row, that was 8 GB of writes for an import of
+        100,000 devices; one statement per `_ROWS_PER_INSERT` rows journals each page once.
+        """
+        one = "(" + ", ".join("?" * len(DEVICE_COLUMNS)) + ")"
+        batch: list[object] = []
+        count = 0
+        for row in rows:
+            batch.extend(map(row.get, DEVICE_COLUMNS))
+            count += 1
+            if count == _ROWS_PER_INSERT:
+                self._insert_device_rows(one, count, batch)
+                batch, count = [], 0
+        if count:
+            self._insert_device_rows(one, count, batch)
+
+    def _insert_device_rows(self, one: str, count: int, values: list[object]) -> None:
+        values_sql = ", ".join([one] * count)
+        self.conn.execute(f"INSERT INTO devices ({_SELECT}) VALUES {values_sql}", values)
 
     def update_devices(
         self, device_ids: Sequence[int], changes: Sequence[dict[str, object]]
@@ -342,7 +360,7 @@ class DeviceMixin(StoreBase):
             "INSERT INTO device_history (device_id, at, kind, lineage, actor, changes, note) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                (d, at, k, lin, actor, json.dumps(ch), note)
+                (d, at, k, lin, actor, json.dumps(ch) if ch else "{}", note)
                 for d, at, k, lin, actor, ch, note in rows
             ),
         )

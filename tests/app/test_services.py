@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import autopilot, demo, services
-from app.domain import AutopilotRecord
+from app.domain import AutopilotRecord, DeviceQuery
 from app.errors import Cancelled, InputError
 from app.security.roles import Actor, PermissionDenied, Role
 from app.services import ImportRejected
@@ -246,3 +246,65 @@ def test_local_admin_is_named_in_history_and_audit(store: Store, tmp_path: Path)
     assert who.role is Role.ADMIN and who.local_admin
     (entry,) = store.audit_entries(action="autopilot.import")
     assert entry.actor == f"{who.name} (local administrator)"
+
+
+def _device_indexes(store: Store) -> list[tuple[str, str]]:
+    return store.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'devices' "
+        "ORDER BY name"
+    ).fetchall()
+
+
+def _index_builds(store: Store, run: object) -> list[str]:
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        assert callable(run)
+        run()
+    finally:
+        store.conn.set_trace_callback(None)
+    return [s for s in statements if s.startswith("CREATE INDEX")]
+
+
+def test_an_import_larger_than_the_fleet_builds_the_indexes_once_after_the_rows(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each device row goes into some 16 indexes; a large import into a small fleet drops
+    them and sorts each once at the end, in the same transaction."""
+    monkeypatch.setattr("app.services.autopilot._BULK_MIN_ROWS", 10)
+    before = _device_indexes(store)
+    rows = demo.autopilot_rows(40, group_tag="Bulk")
+    path = write(tmp_path / "a.csv", rows)
+    builds = _index_builds(store, lambda: services.import_autopilot(store, [path], actor=ADMIN))
+    assert len(builds) == len([name for name, sql in before if sql is not None])
+    assert _device_indexes(store) == before
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert store.count_devices(DeviceQuery(group_tag="Bulk")) == 40
+    plan = store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM devices WHERE group_tag = 'Bulk'"
+    ).fetchall()
+    assert "devices_group_tag" in str(plan)
+
+
+def test_an_import_smaller_than_the_fleet_keeps_the_indexes(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.services.autopilot._BULK_MIN_ROWS", 10)
+    demo.seed(store, 300)
+    path = write(tmp_path / "a.csv", demo.autopilot_rows(40, seed=5))
+    builds = _index_builds(store, lambda: services.import_autopilot(store, [path], actor=ADMIN))
+    assert builds == []
+    assert store.count_devices() == 340
+
+
+def test_a_rejected_bulk_import_leaves_the_indexes_as_they_were(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.services.autopilot._BULK_MIN_ROWS", 10)
+    before = _device_indexes(store)
+    rows = demo.autopilot_rows(40)
+    rows[30] = replace(rows[30], hardware_hash="not base64!")
+    with pytest.raises(ImportRejected):
+        services.import_autopilot(store, [write(tmp_path / "a.csv", rows)], actor=ADMIN)
+    assert _device_indexes(store) == before
+    assert store.count_devices() == 0

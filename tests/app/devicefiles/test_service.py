@@ -394,3 +394,74 @@ def test_default_files_for_a_dialog(bench: Store, enroll: Enroll) -> None:
     serials = enroll(1)
     assert services.default_files_for(bench, serials, actor=ADMIN) == ("unattend", "package")
     assert services.default_files_for(bench, ["NOSUCH"], actor=ADMIN) == ()
+
+
+def test_a_carts_packages_are_audited_in_the_carts_own_entry(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
+    """One audit entry for the cart names every serial and every package build (its
+    registry row stays one per package), instead of an entry per package."""
+    serials = enroll(3)
+    write(bench, serials, tmp_path / "cart")
+    (entry,) = bench.audit_entries(action="device_files.write")
+    builds = {b.id: b for b in bench.package_builds() if b.name.startswith("Device ")}
+    packages = entry.details["packages"]
+    assert isinstance(packages, list)
+    assert [p["serial"] for p in packages] == serials
+    assert {p["build"] for p in packages} == set(builds)
+    for p in packages:
+        build = builds[p["build"]]
+        assert (p["name"], p["version"], p["sha256"]) == (build.name, build.version, build.sha256)
+        assert p["encrypted"] is True
+    assert bench.audit_entries(action="package.build") == []
+
+
+def test_one_crash_record_names_every_package_of_the_cart_before_the_first_is_built(
+    bench: Store, enroll: Enroll, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import leftovers
+    from app.provisioning import build as builder
+
+    serials = enroll(3)
+    seen: list[list[dict[str, object]]] = []
+    real = builder.build_package
+
+    def watching(*args: object, **kwargs: object) -> builder.PackageRecord:
+        live = leftovers.records("build", include_live=True)
+        seen.append([document for _, document, _ in live])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builder, "build_package", watching)
+    result = write(bench, serials, tmp_path / "cart")
+    outputs = sorted(str((f.folder / f.files[2]).resolve()) for f in result.written)
+    assert len(seen) == 3
+    for records in seen:  # the same single record while each package is built
+        (record,) = records
+        assert sorted(record["outputs"]) == outputs  # type: ignore[arg-type]
+    assert list(leftovers.records("build", include_live=True)) == []
+
+
+def test_a_crashed_carts_unregistered_packages_are_swept(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
+    """A cart killed mid-way leaves its record: the next sweep removes every output it names
+    that the registry does not list as built, and keeps those it does."""
+    from app import leftovers
+    from app.services.packages import sweep_unfinished
+
+    serials = enroll(1)
+    result = write(bench, serials, tmp_path / "cart")
+    built = (result.written[0].folder / result.written[0].files[2]).resolve()
+    orphan = tmp_path / "cart" / "PFX" / "Device-PFX-1.0.jbundle"
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"half a bundle")
+    record = leftovers.folder() / f"build-{'0' * 32}{leftovers.SUFFIX}"
+    document = {
+        "kind": "build",
+        "db": str(Path(bench.path).resolve()),
+        "outputs": [str(built), str(orphan.resolve())],
+        "targets": [str(built), str(orphan.resolve())],
+    }
+    record.write_text(json.dumps(document))  # unlocked: its process is gone
+    sweep_unfinished(bench, actor=ADA)
+    assert built.exists() and not orphan.exists() and not record.exists()
