@@ -26,6 +26,14 @@ def add_operators(db: Path) -> None:
         operators.create_operator(store, ada, "tom", Role.TECHNICIAN, Secret(TECH_PIN))
 
 
+def make_window(qtbot: QtBot, db: Path, **kwargs: object) -> MainWindow:
+    """The kiosk window, shown (not waited on)."""
+    window = MainWindow(str(db), **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
 def open_kiosk(qtbot: QtBot, db: Path) -> MainWindow:
     """The kiosk window, shown and active, with focus in the sign-in screen."""
     window = MainWindow(str(db))

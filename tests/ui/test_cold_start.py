@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.keyboard import ctrl, enter, focus_name, focused, tab_to, type_text
-from tests.ui.test_main_window import PIN, add_operators, make_window
+from tests.helpers.kiosk import ADMIN_PIN as PIN
+from tests.helpers.kiosk import add_operators, make_window
 from ui.main import SCREENS, MainWindow
 from ui.widgets.focus import first_focusable
 

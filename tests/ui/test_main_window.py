@@ -16,31 +16,15 @@ from pytestqt.qtbot import QtBot
 
 from app import services
 from app.errors import KnownError
-from app.security import operators
 from app.security.roles import Actor, Role
-from app.security.secret import Secret
 from app.store import Store
 from tests.helpers.actors import ADMIN
+from tests.helpers.kiosk import ADMIN_PIN as PIN
+from tests.helpers.kiosk import add_operators, make_window
 from ui.launch import acquire_kiosk_lock
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_for_writer
 from ui.screenshots import TENANT_SHOTS, capture_all
-
-PIN = "482915"
-
-
-def make_window(qtbot: QtBot, db: Path, **kwargs: object) -> MainWindow:
-    window = MainWindow(str(db), **kwargs)  # type: ignore[arg-type]
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def add_operators(db: Path) -> None:
-    with Store.open(db) as store:
-        operators.create_operator(store, None, "ada", Role.ADMIN, Secret(PIN))
-        ada = operators.sign_in(store, "ada", Secret(PIN))
-        operators.create_operator(store, ada, "tom", Role.TECHNICIAN, Secret("135791"))
 
 
 def sign_in(qtbot: QtBot, window: MainWindow, name: str, pin: str) -> None:
