@@ -1,4 +1,4 @@
-"""The kiosk's GUI thread during a tenant sync: it must never block for more than 50 ms.
+"""The kiosk's GUI thread during a tenant sync: it must never block for more than a frame.
 
 The kiosk window is open, signed in, on the Fleet screen (the screen that redraws most when
 devices change), with a tenant connected and hashes queued for upload. Its background
@@ -6,7 +6,9 @@ sender (ui/tenant/sender.py) runs `services.sync_once` on the writer thread: the
 are sent and polled, then Autopilot and Intune are read (100,000 managed devices in 2,000
 pages of 50; --quick: 10,000), staged and merged, and every screen hears of it. A 5 ms
 timer on the GUI thread measures how late it fires; the longest gap beyond its interval is
-the longest stall. The same probe over the same time with no sync is the baseline.
+the longest stall (target: 16 ms, one frame at 60 Hz). Each sync is one run; the figure is
+the median of the runs' longest stalls, with their spread. The same probe over the same
+time with no sync is the baseline. bench/batch_scan_sync.py adds a technician scanning.
 
 The local tenant (tests/helpers/fake_graph.py) runs in a process of its own, as a real
 tenant would be elsewhere: its threads do not compete with the kiosk's for the GIL.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +50,7 @@ PAGE = 50
 UPLOADS = 200
 PROBE_MS = 5
 RUNS = 3
+TARGET_MS = 16  # one frame at 60 Hz
 
 
 def serve(count: int, tls_dir: Path) -> None:
@@ -60,6 +64,22 @@ def serve(count: int, tls_dir: Path) -> None:
     print(graph.url, flush=True)
     sys.stdin.read()
     graph.stop()
+
+
+def isolate() -> Path:
+    """A data folder of its own, no proxy, no keyring, a quick vault: the bench's work dir."""
+    work = Path(tempfile.mkdtemp(prefix="joinery-bench-"))
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "CURL_CA_BUNDLE"):
+        os.environ.pop(name, None)
+    os.environ["JOINERY_DATA_DIR"] = str(work / "data")
+    os.environ[vault.PASSPHRASE_ENV] = "bench passphrase, not a secret"
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    vault.KDF_COST = {"m": 19456, "t": 2, "p": 1}
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    return work
 
 
 def start_tenant(count: int, work: Path) -> tuple[subprocess.Popen[str], str]:
@@ -128,23 +148,13 @@ def main() -> None:
         serve(args.serve, Path(args.tls))
         return
     count = 10_000 if args.quick else 100_000
-    work = Path(tempfile.mkdtemp(prefix="joinery-bench-"))
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "CURL_CA_BUNDLE"):
-        os.environ.pop(name, None)
-    os.environ["JOINERY_DATA_DIR"] = str(work / "data")
-    os.environ[vault.PASSPHRASE_ENV] = "bench passphrase, not a secret"
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    vault.KDF_COST = {"m": 19456, "t": 2, "p": 1}
-    import keyring
-    from keyring.backends import fail
-
-    keyring.set_keyring(fail.Keyring())
+    work = isolate()
     child, url = start_tenant(count, work)
     try:
         db = work / "joinery.db"
         prepare(db, url, work)
         app = QApplication.instance() or QApplication([])
-        stall, idle, took, report = measure(app, db)
+        stalls, idle, took, report = measure(app, db)
     finally:
         assert child.stdin is not None
         child.stdin.close()
@@ -153,13 +163,22 @@ def main() -> None:
     result.line(f"first sync in the kiosk: {count:,} Intune devices, {UPLOADS} uploads", took, "s")
     result.line("longest GUI-thread stall, idle kiosk (baseline)", idle, "ms")
     result.line(
-        f"longest GUI-thread stall during a tenant sync (worst of {RUNS})", stall, "ms", "<=", 50
+        f"longest GUI-thread stall during a tenant sync, median of {RUNS} ({spread(stalls)})",
+        statistics.median(stalls),
+        "ms",
+        "<=",
+        TARGET_MS,
     )
     print(f"sync report: {report}", file=sys.stderr)
     result.exit()
 
 
-def measure(app: QApplication, db: Path) -> tuple[float, float, float, object]:
+def spread(values: list[float]) -> str:
+    """The runs' range, as "min-max ms"."""
+    return f"runs {min(values):.0f}-{max(values):.0f} ms"
+
+
+def measure(app: QApplication, db: Path) -> tuple[list[float], float, float, object]:
     from ui.launch import freeze_startup_objects
     from ui.main import MainWindow
 
@@ -193,7 +212,6 @@ def measure(app: QApplication, db: Path) -> tuple[float, float, float, object]:
             raise SystemExit(f"the sync failed: {ended[0]}")
         first = first or ended[0]
     print(f"longest stall per sync: {stalls} ms", file=sys.stderr)
-    stall = max(stalls)
 
     probe.start()  # the same window, nothing syncing, for as long (at most 10 s)
     wait_until(lambda: False, int(min(took, 10.0) * 1000), slice_ms=5)
@@ -201,7 +219,7 @@ def measure(app: QApplication, db: Path) -> tuple[float, float, float, object]:
     report = first.as_json()  # type: ignore[attr-defined]
     window.close()
     app.processEvents()
-    return stall, idle, took, {k: report[k] for k in ("uploaded", "pulled", "created")}
+    return stalls, idle, took, {k: report[k] for k in ("uploaded", "pulled", "created")}
 
 
 if __name__ == "__main__":
