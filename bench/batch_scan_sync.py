@@ -35,7 +35,7 @@ from pathlib import Path
 from _common import Report
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-from tenant_sync_gui import PROBE_MS, TARGET_MS, Probe, isolate, prepare, spread, start_tenant
+from tenant_sync_gui import TARGET_MS, Probe, isolate, prepare, spread, start_tenant
 
 from app import demo
 from app.security.roles import Actor, Role
@@ -79,50 +79,6 @@ class TracingApp(QApplication):
             f" ms: {what}"
             for what, times in rows[:30]
         ]
-
-
-class WhereProbe(Probe):
-    """The probe, also saying where each stall over 16 ms went, from the kernel's account of
-    the GUI thread (/proc/thread-self/schedstat): running (work on the GUI thread), waiting
-    for a core (the machine is busy), or neither: blocked (the GIL, a lock, the disk)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stalls: list[tuple[float, float, float, float]] = []  # gap, run, queue, blocked
-        self._stat = (0, 0)
-
-    @staticmethod
-    def _schedstat() -> tuple[int, int]:
-        with open("/proc/thread-self/schedstat") as file:
-            run, queue, _ = file.read().split()
-        return int(run), int(queue)
-
-    def start(self) -> None:
-        self._stat = self._schedstat()
-        super().start()
-
-    def _on_timeout(self) -> None:
-        now = self.clock.elapsed()
-        stat = self._schedstat()
-        gap = now - self.last - PROBE_MS
-        if gap > TARGET_MS:
-            run = (stat[0] - self._stat[0]) / 1e6
-            queue = (stat[1] - self._stat[1]) / 1e6
-            self.stalls.append((gap, run, queue, max(0.0, gap + PROBE_MS - run - queue)))
-        self._stat = stat
-        super()._on_timeout()
-
-    def summary(self) -> str:
-        if not self.stalls:
-            return "no stall over 16 ms"
-        total = [sum(column) for column in zip(*self.stalls, strict=True)]
-        worst = max(self.stalls)
-        return (
-            f"{len(self.stalls)} stalls over {TARGET_MS} ms, {total[0]:.0f} ms in all: "
-            f"running {total[1]:.0f}, waiting for a core {total[2]:.0f}, blocked {total[3]:.0f}"
-            f"; the longest {worst[0]:.0f} ms: running {worst[1]:.0f}, waiting for a core "
-            f"{worst[2]:.0f}, blocked {worst[3]:.0f}"
-        )
 
 
 class Scanner:
@@ -205,15 +161,10 @@ def measure(db: Path, runs: int, profile: bool) -> tuple[list[float], int, float
     window.enroll.show_mode(BATCH)
     assert wait_until(lambda: QApplication.focusWidget() is window.enroll.batch.scan, 10_000)
     freeze_startup_objects()  # as the kiosk does once its window is up
-    import os
 
-    if "nofilter" in os.environ.get("EXP", ""):
-        app.removeEventFilter(window.session)
-    if "switch1" in os.environ.get("EXP", ""):
-        sys.setswitchinterval(0.001)
     serials = [str(row["serial"]) + "S" for row in demo.devices(500, seed=4321)]
     scanner = Scanner(serials)
-    probe = WhereProbe()
+    probe = Probe()
     profiler = cProfile.Profile() if profile else None
     ended: list[object] = []
     window.tenant_sender.finished.connect(ended.append)
@@ -242,7 +193,6 @@ def measure(db: Path, runs: int, profile: bool) -> tuple[list[float], int, float
             f"{time.process_time() - cpu_all - (time.thread_time() - cpu_gui):.1f} s",
             file=sys.stderr,
         )
-        probe.stalls.clear()
         if isinstance(ended[0], BaseException):
             raise SystemExit(f"the sync failed: {ended[0]}")
     assert window.enroll.batch.values["serial"].text() in serials  # the scans were checked
@@ -255,7 +205,6 @@ def measure(db: Path, runs: int, profile: bool) -> tuple[list[float], int, float
     span = int(min(took, 10.0) * 1000)
     idle = _baseline(probe, span)
     print(f"idle: {probe.summary()}", file=sys.stderr)
-    probe.stalls.clear()
     scanner.timer.start()
     scanning = _baseline(probe, span)
     scanner.timer.stop()
@@ -265,7 +214,7 @@ def measure(db: Path, runs: int, profile: bool) -> tuple[list[float], int, float
     return stalls, scans, idle, scanning, took
 
 
-def _baseline(probe: WhereProbe, span_ms: int) -> float:
+def _baseline(probe: Probe, span_ms: int) -> float:
     """The same window with no sync, for `span_ms`: its longest stall."""
     probe.start()
     wait_until(lambda: False, span_ms, slice_ms=5)
