@@ -28,7 +28,9 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEventLoop,
     QObject,
+    Qt,
     QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -298,9 +300,25 @@ def wait_for_writer(msecs: int = 30_000) -> bool:
 def wait_until(
     predicate: Callable[[], bool], timeout_ms: int = 10_000, *, slice_ms: int = 50
 ) -> bool:
-    """Spin the event loop until `predicate()` holds or the time is up (for screenshots and
-    benches, where nobody is waiting on the GUI); whether it holds."""
+    """Run the event loop until `predicate()` holds or the time is up (for screenshots and
+    benches, where nobody is waiting on the GUI); whether it holds. It looks every
+    `slice_ms` and sleeps between looks, as the kiosk's own loop does: a loop that spins
+    keeps a core busy and crowds out the threads it waits for (a GUI-thread stall in a
+    bench that no kiosk has)."""
+    if predicate():
+        return True
     deadline = time.monotonic() + timeout_ms / 1000
-    while not predicate() and time.monotonic() < deadline:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, slice_ms)
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(slice_ms)
+
+    def look() -> None:
+        if predicate() or time.monotonic() >= deadline:
+            loop.quit()
+
+    timer.timeout.connect(look)
+    timer.start()
+    loop.exec()
+    timer.stop()
     return predicate()

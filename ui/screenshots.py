@@ -128,6 +128,7 @@ def _capture_palette(window: MainWindow, folder: Path, who: Actor) -> list[Path]
     batch = window.enroll.batch
     batch.scan.setText("PF5KX2QA")
     batch.scan.scanned.emit("PF5KX2QA")  # a scan, previewed but not committed
+    wait_until(lambda: not batch.checking)
     for width, height in SIZES:
         window.resize(width, height)
         suffix = "" if (width, height) == SIZES[0] else f"-{width}"

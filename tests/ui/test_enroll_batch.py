@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def scan(qtbot: QtBot, screen: BatchEnrollScreen, serial: str) -> None:
     """A keyboard-wedge scanner types into whatever has focus: it must be the scan field."""
     assert focus_name() == "enrollScan"
     keys.scan(serial)
+    qtbot.waitUntil(lambda: not screen.checking)  # checked on the reader thread
 
 
 def choose_profile(name: str) -> None:
@@ -194,4 +196,68 @@ def test_an_autopilot_device_without_a_hash_is_told_how_to_collect_it(
     assert screen.message.property("state") == "error"
     assert focus_name() == "enrollScan"  # ready for the next scan all the same
     wait_for_writer()
+    store.close()
+
+
+def test_a_scan_is_checked_off_the_gui_thread(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check of a scan (find the device, preview it with the profile) reads on the
+    reader thread: during a tenant sync the writer thread holds the GIL for long stretches,
+    and every read on the GUI thread waited for it (a stall the technician's next scan
+    felt). The GUI thread only shows what was read; two Enters still commit."""
+    with Store.open(db_path) as store:
+        services.save_profile(store, "Bench A", Answers(name_template="CTS-%SERIAL%"), actor=ADMIN)
+        services.enroll_device(store, services.EnrollRequest("PF3KX1ZB", "Bench A"), actor=ADMIN)
+    screen, store = make_screen(qtbot, db_path)
+    choose_profile("Bench A")
+    on_gui: list[str] = []
+    for name in ("device", "device_by_serial", "profile_answers", "profile_names"):
+        real = getattr(Store, name)
+
+        def spy(self: Store, *args: object, _real: object = real, _name: str = name, **kw: object):
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(_name)
+            return _real(self, *args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(Store, name, spy)
+    scan(qtbot, screen, "PF5KX2QA")
+    assert screen.values["name"].text() == "CTS-PF5KX2QA"
+    assert screen.message.text() == "Press Enter to enroll PF5KX2QA as CTS-PF5KX2QA."
+    press(Key.Key_Escape)  # the field keeps a checked serial: Esc clears it
+    scan(qtbot, screen, "PF3KX1ZB")  # a known device: its record is read too
+    assert "already enrolled as" in screen.message.text()
+    assert on_gui == []
+    assert focus_name() == "enrollScan"
+
+
+def test_enter_before_the_check_is_back_commits_once_it_is(qtbot: QtBot, db_path: Path) -> None:
+    """A scanner's Enter and the technician's Enter can both come before the check of the
+    scan is back: the check lands first, then the second Enter commits it, once."""
+    screen, store = make_screen(qtbot, db_path)
+    keys.type_text("PF5KX2QA")
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+        enter()
+        enter()
+    qtbot.waitUntil(lambda: not screen.checking)
+    wait_for_writer()
+    assert store.count_devices() == 1
+    assert screen.table.rowCount() == 1
+    assert focus_name() == "enrollScan"
+    store.close()
+
+
+def test_a_check_for_a_serial_no_longer_in_the_field_is_not_shown(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    """The field changed while its last scan was being checked (Esc, the next serial): the
+    old check's preview must not come back over the new serial."""
+    screen, store = make_screen(qtbot, db_path)
+    keys.scan("PF5KX2QA")
+    press(Key.Key_Escape)  # before the check is back
+    keys.type_text("PF3KX1ZB")
+    qtbot.waitUntil(lambda: not screen.checking)
+    assert screen.preview is None  # nothing Enter could commit for the serial in the field
+    scan(qtbot, screen, "")  # the scanner's Enter for the serial typed
+    assert screen.values["serial"].text() == "PF3KX1ZB"
     store.close()

@@ -4,6 +4,7 @@ sending anything twice, and says why it stopped when the tenant is not the reaso
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,3 +168,36 @@ def test_closing_the_kiosk_mid_sync_leaves_nothing_to_run_on_its_closed_connecti
     qtbot.wait(100)  # its end is delivered: nothing reads the closed connection
     assert sender.operation is None
     assert connected.outbox_items(["importing"])[0].serial == serial  # polled at the next sync
+
+
+def test_a_burst_of_page_reports_is_told_to_the_screens_as_one(
+    qtbot: QtBot,
+    make_sender: object,
+    connected: Store,
+    quick: SyncOptions,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sync reports every page it reads (2,000 for 100,000 devices); every report the
+    screens heard redrew the sidebar's line on the GUI thread. They now hear the latest
+    step at most every PROGRESS_MS; the sender knows each step at once."""
+    release = threading.Event()
+
+    def pages(store: Store, *, progress: object, cancelled: object, **_kw: object) -> SyncReport:
+        for page in range(1, 501):
+            progress(page, 500)  # type: ignore[operator]
+        release.wait(10)
+        raise Cancelled("The test is over.")
+
+    monkeypatch.setattr(services, "sync_once", pages)
+    sender = make_sender(connected, LEAD, quick)  # type: ignore[operator]
+    told: list[tuple[int, int]] = []
+    sender.progress.connect(lambda done, total: told.append((done, total)))
+    assert sender.sync_now()
+    try:
+        qtbot.waitUntil(lambda: (500, 500) in told, timeout=10_000)
+    finally:
+        release.set()
+    assert sender.progress_now == (500, 500)
+    assert told[0] == (0, 0)  # the start is told at once
+    assert len(told) < 10  # not 501
+    idle(qtbot, sender)

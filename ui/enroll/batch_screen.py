@@ -3,6 +3,11 @@
 The technician's hands stay on the scanner: a keyboard-wedge scanner types the serial and
 presses Enter (the check and the name preview), one more Enter commits. A serial scanned
 twice in the batch is flagged; one already enrolled asks for a second Enter to update it.
+
+A scan is checked on the reader thread (`ui.ops.run_read`): a tenant sync or an import on the
+writer thread never makes the technician's scan wait for the GUI thread. Checks land in the
+order of the scans, so a second Enter that comes before the first check is back still
+commits once that check has shown its preview.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult, Store
 from ui import changes
 from ui.changes import Change
-from ui.ops import run_op
+from ui.ops import failure_words, run_op, run_read
 from ui.session import signed_in
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.form import buddy, set_state
@@ -60,6 +65,7 @@ class BatchEnrollScreen(QWidget):
         self.preview: EnrollPreview | None = None
         self.batch: list[str] = []
         self.busy = False
+        self.checks = 0  # checks asked for and not yet back
 
         intro = QLabel(
             self.tr(
@@ -157,6 +163,11 @@ class BatchEnrollScreen(QWidget):
 
     # -- scan, check, commit ---------------------------------------------------------------
 
+    @property
+    def checking(self) -> bool:
+        """A scan is being checked on the reader thread."""
+        return self.checks > 0
+
     def focus_scan(self) -> None:
         self.scan.setFocus()
         self.scan.selectAll()
@@ -165,28 +176,67 @@ class BatchEnrollScreen(QWidget):
         self.preview = None  # a changed serial must be checked again before it commits
 
     def _on_scan_scanned(self, text: str) -> None:
-        actor = self._actor()
-        if self.busy or actor is None:
+        """Enter in the scan field: what it names is found and checked on the reader
+        thread; `_on_checked` decides when it lands (a second Enter commits)."""
+        if self.busy or self._actor() is None:
             return
-        serial = services.find_device(self.store, text, actor=actor)
-        serial_text = serial.serial if serial is not None else text.strip()
-        if self.preview is not None and self.preview.serial == serial_text:
+        self._check(text, scanned=True)
+
+    def _check(self, text: str, *, scanned: bool = False) -> None:
+        """Find the device `text` names (a label or a serial) and preview its enrollment
+        with the chosen profile, on the reader thread; the GUI thread only shows it."""
+        actor = self._actor()
+        if actor is None:
+            return
+        profile = self.profile.currentText()
+
+        def read(store: Store) -> tuple[str, EnrollPreview | JoineryError]:
+            if scanned:
+                device = services.find_device(store, text, actor=actor)
+                serial = device.serial if device is not None else text.strip()
+            else:
+                serial = text
+            try:
+                preview = services.preview_enrollment(store, serial, profile, actor=actor)
+            except JoineryError as exc:
+                return serial, exc
+            return serial, preview
+
+        self.checks += 1
+        run_read(
+            self.store.path,
+            read,
+            on_done=lambda found: self._on_checked(text, found, scanned=scanned),
+            on_failed=self._on_check_failed,
+            owner=self,
+        )
+
+    def _on_checked(
+        self, text: str, found: tuple[str, EnrollPreview | JoineryError], *, scanned: bool
+    ) -> None:
+        self.checks -= 1
+        serial, checked = found
+        if self.busy or (scanned and self.scan.text().strip() != text.strip()):
+            return  # a commit is under way, or the field holds another serial by now
+        if not scanned and (self.preview is None or self.preview.serial != serial):
+            return  # a check again for another profile, but the serial has changed since
+        if scanned and self.preview is not None and self.preview.serial == serial:
             self.commit()  # the second Enter on a checked serial
             return
-        self._check(serial_text)
-        preview = self.preview
-        fresh = preview is not None and preview.existing is None and serial_text not in self.batch
-        if self.auto_commit.isChecked() and preview is not None and preview.ready and fresh:
+        if isinstance(checked, JoineryError):
+            self._say(str(checked), error=True)
+            return
+        self._show_check(checked)
+        fresh = checked.existing is None and serial not in self.batch
+        if scanned and self.auto_commit.isChecked() and checked.ready and fresh:
             self.commit()
 
-    def _check(self, serial: str) -> None:
-        try:
-            preview = services.preview_enrollment(
-                self.store, serial, self.profile.currentText(), actor=signed_in(self._actor())
-            )
-        except JoineryError as exc:
-            self._say(str(exc), error=True)
-            return
+    def _on_check_failed(self, error: BaseException) -> None:
+        self.checks -= 1
+        self._say(failure_words(error, self.tr("Checking the scanned device")), error=True)
+
+    def _show_check(self, preview: EnrollPreview) -> None:
+        serial = preview.serial
         self.preview = preview
         self._show_preview(preview)
         if serial in self.batch:

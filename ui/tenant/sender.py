@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 INTERVAL_MS = 5 * 60_000
 #: How soon after a write that queued something (or after stepping aside) it syncs.
 SOON_MS = 3_000
+#: How often, at most, the screens hear of a sync's progress: a read of 100,000 devices
+#: reports each of its thousands of pages, and every report redraws the sidebar's line.
+PROGRESS_MS = 200
 #: What a sync may change: the devices the tenant told of, the outbox, its audit entry.
 SYNC_CHANGES = Change.DEVICES | Change.TENANT | Change.AUDIT
 
@@ -97,6 +100,10 @@ class TenantSender(QObject):
         self._soon.setSingleShot(True)
         self._soon.setInterval(soon_ms)
         self._soon.timeout.connect(self._on_timer_timeout)
+        self._progress = QTimer(self)  # page reports that come faster are told as one
+        self._progress.setSingleShot(True)
+        self._progress.setInterval(PROGRESS_MS)
+        self._progress.timeout.connect(self._on_progress_timeout)
         self._channel = changes.channel(db_path)
         self._channel.changed.connect(self._on_channel_changed)
         self._timer.start()
@@ -135,6 +142,7 @@ class TenantSender(QObject):
         self._closed = True
         self._timer.stop()
         self._soon.stop()
+        self._progress.stop()
         self.cancel()
 
     # -- starting ----------------------------------------------------------------------------
@@ -189,12 +197,20 @@ class TenantSender(QObject):
     # -- how it went --------------------------------------------------------------------------
 
     def _on_progress(self, done: int, total: int) -> None:
+        """The writer's report of a step: kept at once, told at most every PROGRESS_MS (the
+        latest step then), so a sync's thousands of pages are not as many redraws."""
         if self.operation is not None and not self._closed:
             self.progress_now = (done, total)
-            self.progress.emit(done, total)
+            if not self._progress.isActive():
+                self._progress.start()
+
+    def _on_progress_timeout(self) -> None:
+        if self.operation is not None and self.progress_now is not None:
+            self.progress.emit(*self.progress_now)
 
     def _on_done(self, report: SyncReport) -> None:
         self.operation = None
+        self._progress.stop()  # `finished` says the rest
         if self._closed:
             return  # the kiosk closed (its database connection too) while this ran
         self.progress_now = None
@@ -205,6 +221,7 @@ class TenantSender(QObject):
 
     def _on_failed(self, error: BaseException) -> None:
         operation, self.operation = self.operation, None
+        self._progress.stop()
         if self._closed:
             return  # the kiosk closed (its database connection too) while this ran
         self.progress_now = None
