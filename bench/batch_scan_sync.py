@@ -32,10 +32,10 @@ import sys
 import time
 from pathlib import Path
 
-from _common import Report
+from _common import TARGET_MS, Probe, Report
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-from tenant_sync_gui import TARGET_MS, Probe, isolate, prepare, spread, start_tenant
+from tenant_sync_gui import isolate, prepare, spread, start_tenant
 
 from app import demo
 from app.security.roles import Actor, Role

@@ -29,8 +29,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import Report  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
+from _common import TARGET_MS, Probe, Report  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app import demo, services  # noqa: E402
@@ -48,9 +47,7 @@ from ui.ops import wait_until  # noqa: E402
 
 PAGE = 50
 UPLOADS = 200
-PROBE_MS = 5
 RUNS = 3
-TARGET_MS = 16  # one frame at 60 Hz
 
 
 def serve(count: int, tls_dir: Path) -> None:
@@ -112,72 +109,6 @@ def prepare(db: Path, url: str, work: Path) -> None:
         )
         services.connect_tenant(store, request, actor=admin)
         services.queue_uploads(store, None, actor=admin)
-
-
-class Probe:
-    """A 5 ms timer: the longest gap beyond its interval is the longest GUI-thread stall.
-
-    Each stall over 16 ms also says where it went, from the kernel's account of the GUI
-    thread (/proc/thread-self/schedstat, Linux): running (work on the GUI thread), waiting
-    for a core (the machine is busy: not the kiosk's to fix), or neither, blocked (the
-    interpreter's lock held by another thread, a lock, the disk)."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(PROBE_MS)
-        self.timer.timeout.connect(self._on_timeout)
-        self.worst = 0
-        self.last = 0
-        self.stalls: list[tuple[float, float, float, float]] = []  # gap, run, queue, blocked
-        self._stat = (0, 0)
-
-    def start(self) -> None:
-        self.clock.start()
-        self.last = self.clock.elapsed()
-        self.worst = 0
-        self.stalls.clear()
-        self._stat = _schedstat()
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return float(self.worst)
-
-    def _on_timeout(self) -> None:
-        now = self.clock.elapsed()
-        stat = _schedstat()
-        gap = now - self.last - PROBE_MS
-        if gap > TARGET_MS and stat != (0, 0):
-            run = (stat[0] - self._stat[0]) / 1e6
-            queue = (stat[1] - self._stat[1]) / 1e6
-            self.stalls.append((gap, run, queue, max(0.0, gap + PROBE_MS - run - queue)))
-        self._stat = stat
-        self.worst = max(self.worst, gap)
-        self.last = now
-
-    def summary(self) -> str:
-        if not self.stalls:
-            return f"no stall over {TARGET_MS} ms"
-        total = [sum(column) for column in zip(*self.stalls, strict=True)]
-        worst = max(self.stalls)
-        return (
-            f"{len(self.stalls)} stalls over {TARGET_MS} ms, {total[0]:.0f} ms in all: "
-            f"running {total[1]:.0f}, waiting for a core {total[2]:.0f}, blocked {total[3]:.0f}"
-            f"; the longest {worst[0]:.0f} ms: running {worst[1]:.0f}, waiting for a core "
-            f"{worst[2]:.0f}, blocked {worst[3]:.0f}"
-        )
-
-
-def _schedstat() -> tuple[int, int]:
-    """The calling thread's time on a core and waiting for one, in ns ((0, 0): unknown)."""
-    try:
-        with open("/proc/thread-self/schedstat") as file:
-            run, queue, _ = file.read().split()
-    except OSError:
-        return 0, 0
-    return int(run), int(queue)
 
 
 def main() -> None:
