@@ -28,7 +28,6 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEventLoop,
     QObject,
-    Qt,
     QThreadPool,
     QTimer,
     Signal,
@@ -307,6 +306,8 @@ def wait_until(
     bench that no kiosk has)."""
     if predicate():
         return True
+    from PySide6.QtCore import Qt  # not on the sign-in path: PySide builds Qt's namespace once
+
     deadline = time.monotonic() + timeout_ms / 1000
     loop = QEventLoop()
     timer = QTimer()
