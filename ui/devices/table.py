@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from ui.devices.model import COLUMNS, DeviceTableModel
@@ -31,6 +32,7 @@ class DeviceTableView(QTableView):
         """`widths` by column key; `hidden` columns start hidden; `second` is shown right
         after the serial (the Fleet screen's state: what that list is about)."""
         super().__init__(parent)
+        self.repeating = False  # a key held down is moving the current row
         self.setObjectName(name)
         self.setModel(model)
         self.setSortingEnabled(True)
@@ -52,6 +54,14 @@ class DeviceTableView(QTableView):
             header.moveSection(header.visualIndex(COLUMN_KEYS.index(second)), 1)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu_requested)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        # Whether the move under way comes from a key held down (see ui/widgets/settle.py).
+        self.repeating = event.isAutoRepeat()
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self.repeating = False
 
     def _on_header_menu_requested(self, position: QPoint) -> None:
         """Right-click a column header to choose which columns show."""

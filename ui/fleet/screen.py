@@ -48,6 +48,7 @@ from ui.ops import failure_words, run_op, run_read
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
+from ui.widgets.settle import Settle
 from ui.widgets.state_swatch import STATES
 from ui.words import shown, when
 
@@ -237,6 +238,7 @@ class FleetScreen(QWidget):
         self.filters.changed.connect(self._apply_filters)
         self.filters.cleared.connect(lambda: self.show_tile(TOTAL))
         self.model.ready.connect(self._on_model_ready)
+        self._detail_follows = Settle(self, self._show_current)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.detail.reevaluate_clicked.connect(self._reevaluate)
         self.detail.print_clicked.connect(self._print_label)
@@ -455,10 +457,13 @@ class FleetScreen(QWidget):
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         device = self.model.device_at(current.row()) if current.isValid() else None
         self._selected_id = device.id if device else None
-        if device is None:
+        self._detail_follows.moved(repeating=self.table.repeating)  # a held key: once let go
+
+    def _show_current(self) -> None:
+        if self._selected_id is None:
             self.detail.show_nothing()
-            return
-        self._show_detail(device.id)
+        else:
+            self._show_detail(self._selected_id)
 
     def _show_detail(self, device_id: int) -> None:
         try:
@@ -605,4 +610,5 @@ class FleetScreen(QWidget):
         self.note.setVisible(bool(text))
 
     def shutdown(self) -> None:
+        self._detail_follows.cancel()
         self.model.shutdown()
