@@ -242,6 +242,7 @@ def _reader_store(db_path: str) -> Store:
     _reading.store = None
     store = _reading.store = open_store(db_path, migrate=False)
     store.conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KB}")  # counters and first pages
+    store.conn.execute("PRAGMA query_only = ON")  # a read that tries to write fails loudly
     return store
 
 
@@ -314,12 +315,21 @@ def wait_until(
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(slice_ms)
 
+    raised: list[BaseException] = []
+
     def look() -> None:
-        if predicate() or time.monotonic() >= deadline:
+        try:
+            held = predicate()
+        except BaseException as exc:  # noqa: BLE001 - raised again below, out of the loop
+            raised.append(exc)
+            held = True
+        if held or time.monotonic() >= deadline:
             loop.quit()
 
     timer.timeout.connect(look)
     timer.start()
     loop.exec()
     timer.stop()
+    if raised:
+        raise raised[0]
     return predicate()

@@ -27,7 +27,7 @@ from tests.helpers.keyboard import focus_name, scan
 from ui import theme
 from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
 from ui.fleet.tiles import ACTIVE
-from ui.ops import wait_for_writer
+from ui.ops import wait_for_reader, wait_for_writer
 
 ADMIN = Actor("ada", Role.ADMIN)
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +174,37 @@ def test_a_live_refresh_reads_nothing_on_the_gui_thread(
     wait_rows(qtbot, screen)
     assert screen.board is not None and screen.board.tiles["noncompliant"] == noncompliant
     assert on_gui == []
+
+
+def test_a_live_read_older_than_the_last_drawing_is_not_drawn(
+    qtbot: QtBot, screen: FleetScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live read begun before a person's own refresh (Resume, a day) lands after it: the
+    screen keeps the newer drawing instead of going back to the older reading."""
+    gate, read_done = threading.Event(), threading.Event()
+    real = services.dashboard
+
+    def slow_on_the_reader(*args: object, **kwargs: object) -> object:
+        board = real(*args, **kwargs)  # type: ignore[arg-type]
+        if threading.current_thread() is not threading.main_thread():
+            read_done.set()
+            gate.wait(10)  # the reading is made; it lands late
+        return board
+
+    monkeypatch.setattr(services, "dashboard", slow_on_the_reader)
+    screen._on_live_change()  # a change seen: the board is read on the reader
+    assert read_done.wait(10)
+    with Store.open(screen.store.path) as other:  # meanwhile the fleet changes...
+        device = next(other.iter_devices(DeviceQuery(verdict="compliant")))
+        other.update_devices([device.id], [{"compliance_state": "noncompliant"}])
+        noncompliant = other.count_devices(DeviceQuery(verdict="noncompliant"))
+    screen.refresh()  # ...and the screen is drawn afresh (as Resume does)
+    assert screen.board is not None and screen.board.tiles["noncompliant"] == noncompliant
+    drawn = screen.refreshes
+    gate.set()
+    wait_for_reader()
+    QApplication.processEvents()  # the old reading lands
+    assert screen.refreshes == drawn or screen.board.tiles["noncompliant"] == noncompliant
 
 
 def test_pause_holds_the_picture_until_resumed(qtbot: QtBot, screen: FleetScreen) -> None:

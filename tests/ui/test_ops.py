@@ -18,7 +18,7 @@ from app.errors import Cancelled
 from app.store import Store
 from ui import changes
 from ui.changes import Change
-from ui.ops import run_op, run_read, wait_for_reader, wait_for_writer
+from ui.ops import run_op, run_read, wait_for_reader, wait_for_writer, wait_until
 
 
 def test_a_running_yielding_job_steps_aside_for_a_write(qtbot: QtBot, db_path: Path) -> None:
@@ -184,3 +184,28 @@ def test_a_failed_read_is_told_and_a_closed_screen_hears_nothing(
     gate.set()
     wait_for_reader()
     QCoreApplication.processEvents()  # a RuntimeError here fails the test
+
+
+def test_the_reader_cannot_write(qtbot: QtBot, db_path: Path) -> None:
+    Store.open(db_path).close()
+    failed: list[BaseException] = []
+
+    def write(store: Store) -> None:
+        store.conn.execute("CREATE TABLE sneaked (x)")
+
+    run_read(str(db_path), write, on_done=pytest.fail, on_failed=failed.append)
+    qtbot.waitUntil(lambda: bool(failed))
+    assert "readonly" in str(failed[0]).lower().replace(" ", "")
+
+
+def test_wait_until_passes_on_what_its_condition_raised(qtbot: QtBot) -> None:
+    calls: list[int] = []
+
+    def broken() -> bool:
+        calls.append(1)
+        if len(calls) > 1:  # false at first: the loop starts; then it breaks inside it
+            raise LookupError("the widget is gone")
+        return False
+
+    with pytest.raises(LookupError):
+        wait_until(broken, 60_000, slice_ms=5)  # raised at once, not after a minute

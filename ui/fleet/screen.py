@@ -87,6 +87,7 @@ class FleetScreen(QWidget):
         self._stale_shown: int | None = None  # the stale count the Stale tab was planned for
         self._live_reading = False  # a live read is on the reader thread
         self._live_again = False  # and something changed since it began
+        self._drawn = 0  # boards drawn: a live read older than the last drawing is dropped
         self._build()
         changes.follow(
             self,
@@ -269,6 +270,7 @@ class FleetScreen(QWidget):
         """Draw `board`; the table asks for its rows, or shows the `rows` read with the board
         (`DeviceTableModel.read_first_page`)."""
         self.refreshes += 1
+        self._drawn += 1
         self.board = board
         self._show_board(board)
         if board.as_of is None and rows is _ASK:
@@ -292,26 +294,45 @@ class FleetScreen(QWidget):
         if actor is None:
             return
         self._live_reading, self._live_again = True, False
-        model = self.model
+        model, drawn = self.model, self._drawn
 
         def read(store: Store) -> tuple[Dashboard, object]:
             return services.dashboard(store, actor=actor), model.read_first_page(store)
 
         run_read(
-            self.store.path, read, on_done=self._on_live_read, on_failed=self._on_live_read_failed
+            self.store.path,
+            read,
+            on_done=lambda answer: self._on_live_read(answer, drawn),
+            on_failed=self._on_live_read_failed,
+            owner=self,
         )
 
-    def _on_live_read(self, read: tuple[Dashboard, Any]) -> None:
+    def _on_live_read(self, read: tuple[Dashboard, Any], drawn: int) -> None:
         self._live_reading = False
         if self._live_again:
             self._read_live()  # newer than what came back: draw that instead
+        elif drawn != self._drawn:
+            pass  # drawn from the database since this read began (Resume, a day): older
         elif not self.paused and self._actor() is not None and self._showing_today():
             board, rows = read
             self._draw(board, rows=rows)
 
     def _on_live_read_failed(self, error: BaseException) -> None:
         self._live_reading = False
-        self._say(failure_words(error, self.tr("Reading the fleet")))
+        if self._live_again:
+            self._read_live()  # a change came in meanwhile: it is read afresh
+            return
+        self._say(
+            failure_words(
+                error,
+                "Reading the fleet",
+                self.tr(
+                    "The fleet could not be read; the screen shows the last reading. It tries "
+                    "again at the next change; the log (joinery.log in Joinery's data folder) "
+                    "has the details."
+                ),
+            )
+        )
 
     def _showing_today(self) -> bool:
         return self.as_of.date() >= _utc_today()
