@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app import demo, services
@@ -16,7 +19,7 @@ from tests.helpers import keyboard as keys
 from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, alt, enter, focus_name, focused, press, tab_to
 from ui.enroll.batch_screen import BatchEnrollScreen
-from ui.ops import wait_for_writer
+from ui.ops import reader_pool, wait_for_writer
 
 TECH = Actor("tom", Role.TECHNICIAN)
 
@@ -38,6 +41,32 @@ def scan(qtbot: QtBot, screen: BatchEnrollScreen, serial: str) -> None:
     assert focus_name() == "enrollScan"
     keys.scan(serial)
     qtbot.waitUntil(lambda: not screen.checking)  # checked on the reader thread
+
+
+@contextmanager
+def reader_held() -> Iterator[None]:
+    """A slow reader thread: every check asked for inside the block comes back after it."""
+    gate = threading.Event()
+    reader_pool().start(lambda: gate.wait(10))  # one reader thread: the checks queue behind
+    try:
+        yield
+    finally:
+        gate.set()
+
+
+def settle(qtbot: QtBot, screen: BatchEnrollScreen) -> None:
+    """Every check and every commit asked for has landed, its callback run on the GUI thread."""
+    qtbot.waitUntil(lambda: not screen.checking)
+    wait_for_writer()
+    QApplication.processEvents()  # the writer's last result, queued to the GUI thread
+
+
+def enrollments(store: Store, serial: str) -> tuple[int, int]:
+    """How often `serial` was enrolled (an update counts too): audit entries, history entries."""
+    audit = [e for e in store.audit_entries(action="device.enroll") if e.target == serial]
+    device = store.device_by_serial(serial)
+    history = [] if device is None else store.device_history(device.id)
+    return len(audit), sum(1 for h in history if h.kind == "enrolled")
 
 
 def choose_profile(name: str) -> None:
@@ -236,13 +265,78 @@ def test_enter_before_the_check_is_back_commits_once_it_is(qtbot: QtBot, db_path
     scan is back: the check lands first, then the second Enter commits it, once."""
     screen, store = make_screen(qtbot, db_path)
     keys.type_text("PF5KX2QA")
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000), reader_held():
+        enter()
+        enter()
+        assert screen.checks == 2 and screen.preview is None  # neither check is back
+    settle(qtbot, screen)
+    assert enrollments(store, "PF5KX2QA") == (1, 1)  # a second commit would be an update
+    assert screen.table.rowCount() == 1
+    assert focus_name() == "enrollScan"
+    store.close()
+
+
+def test_the_same_serial_scanned_again_needs_its_own_enter(qtbot: QtBot, db_path: Path) -> None:
+    """Scan, Esc, the same serial scanned again, all before the first check is back: that
+    check was for the scan put aside, and the second scan's Enter must not commit it. An
+    enrolled device still asks for a deliberate Enter before it is updated."""
+    with Store.open(db_path) as store:
+        services.enroll_device(
+            store, services.EnrollRequest("PF3KX1ZB", name="BENCH-01"), actor=ADMIN
+        )
+    screen, store = make_screen(qtbot, db_path)
+    with reader_held():
+        keys.scan("PF3KX1ZB")
+        press(Key.Key_Escape)
+        assert screen.scan.text() == ""
+        assert focus_name() == "enrollScan"
+        keys.scan("PF3KX1ZB")
+    settle(qtbot, screen)
+    assert "already enrolled as BENCH-01. Press Enter to update it" in screen.message.text()
+    assert screen.table.rowCount() == 0
+    assert enrollments(store, "PF3KX1ZB") == (1, 1)  # the enrollment before: no update yet
+    assert focus_name() == "enrollScan"
+    with qtbot.waitSignal(screen.enrolled, timeout=10_000):
+        enter()  # the deliberate Enter
+    settle(qtbot, screen)
+    assert enrollments(store, "PF3KX1ZB") == (2, 2)
+    assert "updated" in screen.table.item(0, 3).text()
+    store.close()
+
+
+@pytest.mark.parametrize("auto_commit", [True, False], ids=["auto-commit", "two-enters"])
+def test_a_profile_chosen_while_the_scan_is_checked_is_the_one_enrolled(
+    qtbot: QtBot, db_path: Path, auto_commit: bool
+) -> None:
+    """Another profile chosen before the scan's check is back: the check made with the
+    first profile is not enrolled with the second (a name and an edition the technician
+    never saw). The scan is checked again with the profile chosen and waits for Enter."""
+    with Store.open(db_path) as store:
+        services.save_profile(store, "Bench A", Answers(name_template="CTS-%SERIAL%"), actor=ADMIN)
+        services.save_profile(store, "Bench B", Answers(name_template="LAB-%SERIAL%"), actor=ADMIN)
+    screen, store = make_screen(qtbot, db_path)
+    choose_profile("Bench A")
+    if auto_commit:
+        tab_to("autoCommit")
+        keys.space()
+        tab_to("enrollScan")
+    with reader_held():
+        keys.scan("PF5KX2QA")
+        if not auto_commit:
+            enter()  # the technician's Enter, before the check is back
+        choose_profile("Bench B")
+        assert focus_name() == "enrollScan"
+    settle(qtbot, screen)
+    assert store.count_devices() == 0
+    assert screen.values["name"].text() == "LAB-PF5KX2QA"
+    assert screen.message.text() == "Press Enter to enroll PF5KX2QA as LAB-PF5KX2QA."
     with qtbot.waitSignal(screen.enrolled, timeout=10_000):
         enter()
-        enter()
-    qtbot.waitUntil(lambda: not screen.checking)
-    wait_for_writer()
-    assert store.count_devices() == 1
-    assert screen.table.rowCount() == 1
+    settle(qtbot, screen)
+    device = store.device_by_serial("PF5KX2QA")
+    assert device is not None
+    assert (device.profile, device.device_name) == ("Bench B", "LAB-PF5KX2QA")
+    assert enrollments(store, "PF5KX2QA") == (1, 1)
     assert focus_name() == "enrollScan"
     store.close()
 
@@ -253,9 +347,10 @@ def test_a_check_for_a_serial_no_longer_in_the_field_is_not_shown(
     """The field changed while its last scan was being checked (Esc, the next serial): the
     old check's preview must not come back over the new serial."""
     screen, store = make_screen(qtbot, db_path)
-    keys.scan("PF5KX2QA")
-    press(Key.Key_Escape)  # before the check is back
-    keys.type_text("PF3KX1ZB")
+    with reader_held():
+        keys.scan("PF5KX2QA")
+        press(Key.Key_Escape)  # before the check is back
+        keys.type_text("PF3KX1ZB")
     qtbot.waitUntil(lambda: not screen.checking)
     assert screen.preview is None  # nothing Enter could commit for the serial in the field
     scan(qtbot, screen, "")  # the scanner's Enter for the serial typed

@@ -7,13 +7,17 @@ twice in the batch is flagged; one already enrolled asks for a second Enter to u
 A scan is checked on the reader thread (`ui.ops.run_read`): a tenant sync or an import on the
 writer thread never makes the technician's scan wait for the GUI thread. Checks land in the
 order of the scans, so a second Enter that comes before the first check is back still
-commits once that check has shown its preview.
+commits once that check has shown its preview. A check counts only for the field as it was
+when the check was asked (every edit, Esc and clear makes the field another scan, checked
+again) and for the profile still chosen; Enter enrolls with the profile the preview shown
+was checked with.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -50,6 +54,14 @@ log = logging.getLogger(__name__)
 BATCH_HEADERS = ("Time", "Serial number", "Device name", "Result")
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A preview with the profile it was checked with: Enter enrolls exactly what was shown."""
+
+    preview: EnrollPreview
+    profile: str
+
+
 class BatchEnrollScreen(QWidget):
     """Emits `enrolled(serial)` after each commit (and its label) has landed."""
 
@@ -62,7 +74,8 @@ class BatchEnrollScreen(QWidget):
         self.setObjectName("enrollScreen")
         self.store = store
         self._actor = actor
-        self.preview: EnrollPreview | None = None
+        self.checked: Checked | None = None  # the preview shown, for the serial in the field
+        self.edits = 0  # every change to the scan field: a check asked before one is stale
         self.batch: list[str] = []
         self.busy = False
         self.checks = 0  # checks asked for and not yet back
@@ -131,7 +144,7 @@ class BatchEnrollScreen(QWidget):
         layout.addWidget(self.count)
 
         self.scan.scanned.connect(self._on_scan_scanned)
-        self.scan.textEdited.connect(self._on_scan_text_edited)
+        self.scan.textChanged.connect(self._on_scan_text_changed)
         self.profile.currentTextChanged.connect(self._on_profile_changed)
         self.reload_profiles()
         changes.follow(self, store.path, Change.PROFILES, self.reload_profiles)
@@ -158,10 +171,15 @@ class BatchEnrollScreen(QWidget):
             f"{network} · name {answers.name_template}"
             + (f" · tag {answers.group_tag}" if answers.group_tag else "")
         )
-        if self.preview is not None:
-            self._check(self.preview.serial)
+        if self.checked is not None:
+            self._check(self.checked.preview.serial)
 
     # -- scan, check, commit ---------------------------------------------------------------
+
+    @property
+    def preview(self) -> EnrollPreview | None:
+        """What Enter would enroll now, or None (nothing checked for the field yet)."""
+        return self.checked.preview if self.checked is not None else None
 
     @property
     def checking(self) -> bool:
@@ -172,8 +190,11 @@ class BatchEnrollScreen(QWidget):
         self.scan.setFocus()
         self.scan.selectAll()
 
-    def _on_scan_text_edited(self, _text: str) -> None:
-        self.preview = None  # a changed serial must be checked again before it commits
+    def _on_scan_text_changed(self, _text: str) -> None:
+        """Typing, Esc or a clear: the field holds another scan, checked before it commits
+        (the same serial scanned again too: its Enter must not commit the first one)."""
+        self.edits += 1
+        self.checked = None
 
     def _on_scan_scanned(self, text: str) -> None:
         """Enter in the scan field: what it names is found and checked on the reader
@@ -189,6 +210,7 @@ class BatchEnrollScreen(QWidget):
         if actor is None:
             return
         profile = self.profile.currentText()
+        edits = self.edits
 
         def read(store: Store) -> tuple[str, EnrollPreview | JoineryError]:
             if scanned:
@@ -206,27 +228,37 @@ class BatchEnrollScreen(QWidget):
         run_read(
             self.store.path,
             read,
-            on_done=lambda found: self._on_checked(text, found, scanned=scanned),
+            on_done=lambda found: self._on_checked(
+                found, profile=profile, edits=edits, scanned=scanned
+            ),
             on_failed=self._on_check_failed,
             owner=self,
         )
 
     def _on_checked(
-        self, text: str, found: tuple[str, EnrollPreview | JoineryError], *, scanned: bool
+        self,
+        found: tuple[str, EnrollPreview | JoineryError],
+        *,
+        profile: str,
+        edits: int,
+        scanned: bool,
     ) -> None:
         self.checks -= 1
         serial, checked = found
-        if self.busy or (scanned and self.scan.text().strip() != text.strip()):
-            return  # a commit is under way, or the field holds another serial by now
-        if not scanned and (self.preview is None or self.preview.serial != serial):
-            return  # a check again for another profile, but the serial has changed since
-        if scanned and self.preview is not None and self.preview.serial == serial:
+        if self.busy or edits != self.edits:
+            return  # a commit is under way, or the field has changed since the check was asked
+        if profile != self.profile.currentText():
+            self._check(serial)  # the profile changed meanwhile: shown again, Enter to commit
+            return
+        shown = self.checked
+        again = shown is not None and shown.preview.serial == serial and shown.profile == profile
+        if scanned and again:
             self.commit()  # the second Enter on a checked serial
             return
         if isinstance(checked, JoineryError):
             self._say(str(checked), error=True)
             return
-        self._show_check(checked)
+        self._show_check(Checked(checked, profile))
         fresh = checked.existing is None and serial not in self.batch
         if scanned and self.auto_commit.isChecked() and checked.ready and fresh:
             self.commit()
@@ -235,9 +267,10 @@ class BatchEnrollScreen(QWidget):
         self.checks -= 1
         self._say(failure_words(error, self.tr("Checking the scanned device")), error=True)
 
-    def _show_check(self, preview: EnrollPreview) -> None:
+    def _show_check(self, checked: Checked) -> None:
+        preview = checked.preview
         serial = preview.serial
-        self.preview = preview
+        self.checked = checked
         self._show_preview(preview)
         if serial in self.batch:
             self._say(
@@ -271,10 +304,12 @@ class BatchEnrollScreen(QWidget):
             )
 
     def commit(self) -> None:
-        preview = self.preview
+        """Enroll the serial shown, with the profile its preview was checked with."""
+        checked = self.checked
         actor = self._actor()
-        if preview is None or actor is None or self.busy:
+        if checked is None or actor is None or self.busy:
             return
+        preview = checked.preview
         if not preview.ready:
             self._say(preview.problem or "", error=True)
             return
@@ -282,7 +317,7 @@ class BatchEnrollScreen(QWidget):
             self._say(self.tr("Your role cannot enroll devices."), error=True)
             return
         update = preview.existing is not None and preview.existing.enrolled
-        request = EnrollRequest(preview.serial, self.profile.currentText(), update=update)
+        request = EnrollRequest(preview.serial, checked.profile, update=update)
         self.busy = True
         self.scan.setReadOnly(True)
         run_op(
@@ -320,7 +355,7 @@ class BatchEnrollScreen(QWidget):
                 ),
                 error=False,
             )
-        self.preview = None
+        self.checked = None
         self.scan.clear()
         self.scan.setFocus()
         self.enrolled.emit(serial)
