@@ -46,6 +46,12 @@ class Pending:
     fd: int
     details: dict[str, Any] = field(default_factory=dict)
     targets: list[str] = field(default_factory=list)
+    kept: bool = False
+
+    def keep(self) -> None:
+        """Leave the record when the block ends, unlocked: the next sweep acts on it (the
+        job could not clean up after an error itself)."""
+        self.kept = True
 
     def add(self, target: Path) -> None:
         """Record `target` (a file or folder) before the job creates it."""
@@ -82,6 +88,7 @@ def pending(kind: str, **details: Any) -> Iterator[Pending]:
     ends (the job cleans up its own files on an error: the record is for a crash)."""
     path = folder() / f"{kind}-{uuid.uuid4().hex}{SUFFIX}"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    record: Pending | None = None
     try:
         if not _try_lock(fd):
             raise AssertionError(f"a new record {path} is locked by someone else")
@@ -89,7 +96,10 @@ def pending(kind: str, **details: Any) -> Iterator[Pending]:
         record._write()
         yield record
     finally:
-        _forget(path, fd)
+        if record is not None and record.kept:
+            release(fd)
+        else:
+            _forget(path, fd)
 
 
 def _forget(path: Path, fd: int) -> None:

@@ -95,6 +95,19 @@ def groups() -> list[tuple[str, list[AuditAction]]]:
     return list(found.items())
 
 
+#: Actions of another group whose entries belong in a group too when they built packages
+#: (their details list them): a cart's device files build its packages and audit them in
+#: the cart's one entry, so the Packages group shows that entry as well.
+_ALSO_WHEN_BUILDING: dict[str, tuple[AuditAction, ...]] = {
+    PACKAGES: (AuditAction.DEVICE_FILES_WRITE,),
+}
+
+
+def also_when_building(group: str) -> tuple[AuditAction, ...]:
+    """The actions of other groups whose entries that built packages `group` shows too."""
+    return _ALSO_WHEN_BUILDING.get(group, ())
+
+
 def known(code: str) -> AuditAction | None:
     """The declared action with this stored code, or None."""
     return _BY_CODE.get(code)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         AuditEntry,
         AuditQuery,
         AuditVerdict,
+        audit_action_also,
         audit_action_groups,
         audit_action_words,
         audit_entries,
@@ -214,7 +215,8 @@ _FROM = {
     "app.security.vault": "PASSPHRASE_MIN forget_passphrases",
     "app.services.actors": "CancelCheck Progress local_admin",
     "app.services.audit": (
-        "AUDIT_HEADER AuditAction AuditEntry AuditQuery AuditVerdict audit_action_groups "
+        "AUDIT_HEADER AuditAction AuditEntry AuditQuery AuditVerdict audit_action_also "
+        "audit_action_groups "
         "audit_action_words audit_entries export_audit record_lock verify_audit"
     ),
     "app.services.autopilot": "ExportReport ImportRejected export_autopilot import_autopilot",
@@ -385,6 +387,7 @@ __all__ = [
     "VaultState",
     "WriteResult",
     "assign",
+    "audit_action_also",
     "audit_action_groups",
     "audit_action_words",
     "audit_entries",

@@ -21,6 +21,7 @@ __all__ = [
     "AuditEntry",
     "AuditQuery",
     "AuditVerdict",
+    "audit_action_also",
     "audit_action_groups",
     "audit_action_words",
     "audit_entries",
@@ -32,6 +33,8 @@ __all__ = [
 #: The actions by group, in declaration order (what a filter offers), and the words for a
 #: stored action code.
 audit_action_groups = audit_actions.groups
+#: The actions of other groups a group shows too, when their entry built packages.
+audit_action_also = audit_actions.also_when_building
 audit_action_words = audit_actions.words
 
 

@@ -97,6 +97,14 @@ class WriteResult:
         }
 
 
+@dataclass(frozen=True)
+class _Built:
+    """A package built for a cart: its registry row and the names of the files it packed."""
+
+    build: PackageBuild
+    files: tuple[str, ...]
+
+
 @dataclass
 class _Plan:
     """One device, checked: what it gets and the bytes already rendered."""
@@ -205,15 +213,17 @@ def write_device_files(
         cart_key = cart_key or derive_once(password, kdf_cost or KdfCost())
     written: list[DeviceFolder] = []
     entries: list[signed.Entry] = []
-    builds: list[tuple[str, PackageBuild]] = []
+    builds: list[tuple[str, _Built]] = []
     failure: BaseException | None = None
+    specs = _package_specs(store, out_dir, plans, who, password)
+    outputs = [_output(spec, out_dir / _folder_name(serial)) for serial, spec in specs.items()]
+    # The cart's crash record (CartBuild) outlasts the transaction: a kill before the commit
+    # leaves it, and the next sweep removes the packages whose registry rows rolled back.
     # One transaction: the packages' registry rows and the cart's audit entry (naming every
     # serial and build) commit once (each device in a savepoint of its own); the files are
     # flushed together before the manifest, which names them, is signed and written.
-    with store.transaction():
-        specs = _package_specs(store, out_dir, plans, who, password)
-        outputs = [_output(spec, out_dir / _folder_name(serial)) for serial, spec in specs.items()]
-        with CartBuild(store, outputs, actor=who) as cart, batched_sync() as pending:
+    with CartBuild(store, outputs, actor=who) as cart, store.transaction():
+        with batched_sync() as pending:
             for index, plan in enumerate(plans):
                 step(index, len(plans))
                 if stop():
@@ -424,7 +434,7 @@ def _write_folder(
     replace: bool,
     pending: list[Path],
     cart: CartBuild,
-) -> tuple[DeviceFolder, list[signed.Entry], PackageBuild | None]:
+) -> tuple[DeviceFolder, list[signed.Entry], _Built | None]:
     """One device's folder, new (an old one is moved aside and removed only once the new
     one is whole). Its files are plain writes into a folder nobody else has seen yet; they
     are flushed with the cart's, before the manifest that names them."""
@@ -447,8 +457,8 @@ def _write_folder(
         package, encrypted, build = None, False, None
         if spec is not None:
             build = _build_package(cart, folder, spec, who, key, cart_key)
-            package, encrypted = Path(build.output).name, build.encrypted
-            entries += _package_entries(out_dir, build)
+            package, encrypted = Path(build.build.output).name, build.build.encrypted
+            entries += _package_entries(out_dir, build.build)
         put(readme.FILE_NAME, _readme(plan, package, encrypted, who))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -534,10 +544,12 @@ def _build_package(
     who: Actor,
     key: Ed25519PrivateKey,
     cart_key: DerivedKey | None,
-) -> PackageBuild:
-    """Build through the package service (registry row; audited in the cart's entry)."""
+) -> _Built:
+    """Build through the package service (registry row; audited in the cart's entry), with
+    the names of the files it packed."""
     secret = spec.has_secrets
-    return build_and_record(
+    files: list[str] = []
+    build = build_and_record(
         cart.store,
         spec,
         folder,
@@ -545,7 +557,9 @@ def _build_package(
         actor=who,
         derived=cart_key if secret else None,
         cart=cart,
+        packed=lambda packed: files.extend(f.name for f in packed),
     )
+    return _Built(build, tuple(files))
 
 
 def _seal(
@@ -558,7 +572,7 @@ def _seal(
     key: Ed25519PrivateKey,
     who: Actor,
     replace: bool,
-    builds: list[tuple[str, PackageBuild]],
+    builds: list[tuple[str, _Built]],
 ) -> WriteResult:
     """Sign the manifest over what this write and the earlier ones left, then audit."""
     rewritten = {f.folder.name for f in written}
@@ -586,17 +600,7 @@ def _seal(
             "wifi_key": "in encrypted bundles" if any(p.wifi_key for p in plans) else None,
             "signer": key_id(key.public_key()),
             # The packages built, each a registry row: this entry is their audit record.
-            "packages": [
-                {
-                    "serial": serial,
-                    "build": build.id,
-                    "name": build.name,
-                    "version": build.version,
-                    "sha256": build.sha256,
-                    "encrypted": build.encrypted,
-                }
-                for serial, build in builds
-            ],
+            "packages": [_package_details(out_dir, serial, built) for serial, built in builds],
         },
     )
     if written or previous is not None:
@@ -606,6 +610,32 @@ def _seal(
     return WriteResult(
         tuple(written), target, key_id(key.public_key()), bool(not_written), not_written
     )
+
+
+def _package_details(out_dir: Path, serial: str, built: _Built) -> dict[str, object]:
+    """What a package build's own audit entry says (`packages._record`): the GUID a device
+    reports, the signer, the form, where it is (within the cart) and the files packed."""
+    build = built.build
+    output = Path(build.output)
+    try:
+        where = output.relative_to(out_dir.resolve()).as_posix()
+    except ValueError:
+        where = str(output)
+    return {
+        "serial": serial,
+        "build": build.id,
+        "package_id": build.package_id,
+        "name": build.name,
+        "version": build.version,
+        "form": build.form,
+        "output": where,
+        "files": list(built.files),
+        "sha256": build.sha256,
+        "encrypted": build.encrypted,
+        "signer_key_id": build.signer_key_id,
+        "owner": build.owner,
+        "rank": build.rank,
+    }
 
 
 def _audit(

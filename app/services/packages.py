@@ -33,7 +33,13 @@ from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.services.actors import CancelCheck, Progress
-from app.services.sweeps import REOPEN_PREFIX, db_key, remove_output, sweep_unfinished
+from app.services.sweeps import (
+    REOPEN_PREFIX,
+    db_key,
+    remove_output,
+    remove_unregistered,
+    sweep_unfinished,
+)
 from app.store import Store
 from app.textsafe import printable
 from app.timeutil import utcnow
@@ -200,9 +206,14 @@ def build_and_record(
 
 
 class CartBuild:
-    """Many builds at once (a cart's device files), inside the caller's transaction: one
-    sweep before them, one pending record naming every output before the first is written
-    (two fsyncs for the cart, not two per package), and the builds audited by the caller."""
+    """Many builds at once (a cart's device files): one sweep before them, one pending record
+    naming every output before the first is written (two fsyncs for the cart, not two per
+    package), and the builds audited by the caller.
+
+    Entered outside the caller's transaction, which commits the builds' registry rows: the
+    record lasts until that commit, so a crash anywhere before it leaves the record for the
+    next sweep (which removes the outputs the registry does not list). On an error the
+    transaction rolled back, so the outputs it would have registered are removed here."""
 
     def __init__(self, store: Store, outputs: Sequence[Path], *, actor: Actor) -> None:
         self.store = store
@@ -210,18 +221,29 @@ class CartBuild:
         self._named = {str(p) for p in outputs}  # as given: no second resolve per build
         self.actor = actor
         self._stack = ExitStack()
+        self._job: leftovers.Pending | None = None
 
     def __enter__(self) -> CartBuild:
+        if self.store.conn.in_transaction:
+            raise AssertionError("a cart's builds start outside a transaction (see CartBuild)")
         if self.outputs:
             sweep_unfinished(self.store, actor=self.actor)
-            job = self._stack.enter_context(
+            self._job = self._stack.enter_context(
                 leftovers.pending("build", db=db_key(self.store.path), outputs=self.outputs)
             )
-            job.add_all([Path(p) for p in self.outputs])
+            self._job.add_all([Path(p) for p in self.outputs])
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        try:
+            if kind is not None and self._job is not None:
+                try:
+                    remove_unregistered(self.store, self.outputs)
+                except Exception:  # the next sweep does it: the record is left for it
+                    log.exception("could not remove a failed cart's packages; left for a sweep")
+                    self._job.keep()
+        finally:
+            self._stack.close()
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import logging
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,7 @@ def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
         if fd < 0:  # its process is alive
             live.update(outputs)
             continue
-        for output in outputs:
-            if not _registered(store, output):
-                remove_output(Path(output))
+        remove_unregistered(store, outputs)
         leftovers.done(path, fd)
     marked = []
     for build in store.package_builds_in_progress():
@@ -83,9 +82,12 @@ def _outputs(document: dict[str, Any]) -> list[str]:
     return [o for o in named if isinstance(o, str) and o]
 
 
-def _registered(store: Store, output: str) -> bool:
-    target = Path(output).resolve()
-    return any(b.built and Path(b.output).resolve() == target for b in store.package_builds())
+def remove_unregistered(store: Store, outputs: Iterable[str]) -> None:
+    """Remove each of `outputs` that the registry does not list as built (committed)."""
+    built = {Path(b.output).resolve() for b in store.package_builds() if b.built}
+    for output in outputs:
+        if Path(output).resolve() not in built:
+            remove_output(Path(output))
 
 
 def sweep_scratch() -> int:

@@ -40,6 +40,8 @@ class AuditEntry:
 class AuditQuery:
     action: str | None = None  # exact action, or a prefix ending in "." ("autopilot.")
     actions: tuple[str, ...] = ()  # any of these (a group of the Audit screen's filter)
+    # ...and these, where the entry built packages (a cart's device files, in Packages)
+    building: tuple[str, ...] = ()
     actor: str | None = None
     text: str = ""  # anywhere in target or details
     since: str | None = None
@@ -276,9 +278,18 @@ def _audit_where(query: AuditQuery) -> tuple[list[str], list[object]]:
         else:
             where.append("action = ?")
             params.append(query.action)
+    chosen: list[str] = []
     if query.actions:
-        where.append(f"action IN ({', '.join('?' * len(query.actions))})")
+        chosen.append(f"action IN ({', '.join('?' * len(query.actions))})")
         params.extend(query.actions)
+    if query.building:
+        chosen.append(
+            f"(action IN ({', '.join('?' * len(query.building))}) "
+            "AND json_array_length(details, '$.packages') > 0)"
+        )
+        params.extend(query.building)
+    if chosen:
+        where.append(f"({' OR '.join(chosen)})")
     if query.actor:
         where.append("actor = ?")
         params.append(query.actor)

@@ -9,14 +9,17 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app import demo
-from app.security.audit_actions import PACKAGES, AuditAction, known
+from app.security.audit_actions import DEVICE_FILES, PACKAGES, AuditAction, known
 from app.security.roles import Actor, Role
 from app.store import Store
 from tests.helpers.audit_writes import scan
 from tests.helpers.keyboard import Key, alt, focus_name, press, type_text
-from ui.audit.screen import ACTION_COLUMN, AuditScreen
+from ui.audit.screen import ACTION_COLUMN, HEADERS, AuditScreen
 
 ADMIN = Actor("ada", Role.ADMIN)
+CART_PACKAGES = "cart that built packages"
+CART_FILES = "cart of answer files only"
+TARGET_COLUMN = HEADERS.index("Target")
 
 
 @pytest.fixture
@@ -34,6 +37,12 @@ def screen(qtbot: QtBot, db_path: Path) -> Iterator[AuditScreen]:
             (AuditAction.SESSION_LOCK, "ada"),
         ):
             store.append_audit("ada", action, target)
+        # Two carts of device files: one built a package (audited in the cart's entry).
+        package = {"serial": "PF5KX2QA", "build": 7, "name": "Device PF5KX2QA"}
+        store.append_audit(
+            "ada", AuditAction.DEVICE_FILES_WRITE, CART_PACKAGES, {"packages": [package]}
+        )
+        store.append_audit("ada", AuditAction.DEVICE_FILES_WRITE, CART_FILES, {"packages": []})
     widget = AuditScreen(store, lambda: ADMIN)
     qtbot.addWidget(widget)
     widget.resize(1166, 700)
@@ -47,6 +56,11 @@ def screen(qtbot: QtBot, db_path: Path) -> Iterator[AuditScreen]:
 def codes_shown(screen: AuditScreen) -> set[str]:
     table = screen.table
     return {table.item(r, ACTION_COLUMN).toolTip() for r in range(table.rowCount())}
+
+
+def targets_shown(screen: AuditScreen) -> set[str]:
+    table = screen.table
+    return {table.item(r, TARGET_COLUMN).text() for r in range(table.rowCount())}
 
 
 def test_every_action_any_service_writes_is_offered(screen: AuditScreen) -> None:
@@ -68,7 +82,7 @@ def test_choosing_a_group_by_keyboard_shows_only_its_actions(screen: AuditScreen
     assert focus_name() == "actionFilter"
     assert screen.action.currentText() == PACKAGES
     shown = codes_shown(screen)
-    assert shown and all(code.startswith("package.") for code in shown)
+    assert shown and all(code.startswith("package.") for code in shown - {"device_files.write"})
     press(Key.Key_Down)  # the first action of the group on its own
     assert focus_name() == "actionFilter"
     only = screen.action.currentData()
@@ -92,3 +106,22 @@ def test_operator_filter_by_keyboard(screen: AuditScreen) -> None:
     assert focus_name() == "operatorFilter"
     actors = {screen.table.item(r, 1).text() for r in range(screen.table.rowCount())}
     assert actors == {"demo"}
+
+
+def test_the_packages_group_shows_the_carts_that_built_packages(screen: AuditScreen) -> None:
+    """A cart's packages are audited in the cart's own entry (device_files.write): the
+    Packages group shows that entry, and not a cart that built none."""
+    alt(Key.Key_A)
+    assert focus_name() == "actionFilter"
+    press(Key.Key_Down, times=screen.action.findText(PACKAGES))
+    assert focus_name() == "actionFilter"
+    assert screen.action.currentText() == PACKAGES
+    assert "device_files.write" in codes_shown(screen)
+    assert CART_PACKAGES in targets_shown(screen) and CART_FILES not in targets_shown(screen)
+    press(Key.Key_Down)  # one package action on its own: no cart
+    assert focus_name() == "actionFilter"
+    assert "device_files.write" not in codes_shown(screen)
+    press(Key.Key_Down, times=screen.action.findText(DEVICE_FILES) - screen.action.currentIndex())
+    assert focus_name() == "actionFilter"
+    assert screen.action.currentText() == DEVICE_FILES
+    assert {CART_PACKAGES, CART_FILES} <= targets_shown(screen)

@@ -35,6 +35,8 @@ from ui.words import when
 log = logging.getLogger(__name__)
 
 PAGE = 500
+#: A group's item data: the actions of other groups it shows too, when they built packages.
+ALSO_ROLE = Qt.ItemDataRole.UserRole + 1
 INDENT = "\u2003"  # an em space: an action sits under its group in the list
 HEADERS = ("When (UTC)", "Who", "Action", "Target", "Details")
 ACTION_COLUMN = HEADERS.index("Action")
@@ -119,6 +121,9 @@ class AuditScreen(QWidget):
         for group, actions in services.audit_action_groups():
             codes = tuple(str(a) for a in actions)
             combo.addItem(self.tr(group), codes)
+            # Another group's entries that built packages (a cart's device files) too.
+            also = tuple(str(a) for a in services.audit_action_also(group))
+            combo.setItemData(combo.count() - 1, also, ALSO_ROLE)
             bold = combo.font()
             bold.setBold(True)
             combo.setItemData(combo.count() - 1, bold, Qt.ItemDataRole.FontRole)
@@ -145,6 +150,7 @@ class AuditScreen(QWidget):
         codes = self.action.currentData() or ()
         return AuditQuery(
             actions=tuple(codes),
+            building=tuple(self.action.currentData(ALSO_ROLE) or ()),
             actor=self.who.text().strip() or None,
             text=self.text.text().strip(),
         )

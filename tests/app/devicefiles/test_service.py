@@ -409,10 +409,18 @@ def test_a_carts_packages_are_audited_in_the_carts_own_entry(
     assert isinstance(packages, list)
     assert [p["serial"] for p in packages] == serials
     assert {p["build"] for p in packages} == set(builds)
-    for p in packages:
+    for serial, p in zip(serials, packages, strict=True):
         build = builds[p["build"]]
         assert (p["name"], p["version"], p["sha256"]) == (build.name, build.version, build.sha256)
         assert p["encrypted"] is True
+        # What a package's own entry says: the GUID a device reports, who signed it, its
+        # form, where it is in the cart and what it packed.
+        assert p["package_id"] == build.package_id and p["package_id"]
+        assert p["signer_key_id"] == build.signer_key_id and p["signer_key_id"]
+        assert p["form"] == "bundle"
+        assert p["output"] == f"{serial}/Device-{serial}-1.0.jbundle"
+        assert p["files"] == ["customizations.xml", "build-ppkg.cmd"]
+        assert (p["owner"], p["rank"]) == (build.owner, build.rank)
     assert bench.audit_entries(action="package.build") == []
 
 

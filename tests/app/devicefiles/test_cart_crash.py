@@ -1,0 +1,142 @@
+"""A cart killed (-9) after its packages are built but before its transaction commits: the
+registry rows roll back, so only the cart's crash record names the packages. Before, the
+record was deleted when the builds ended, ahead of the audit entry, the manifest and the
+commit: a kill there left working bundles that nothing named and no sweep removed. Now the
+record lasts until the commit, and the next sweep removes them; an error there (not a kill)
+removes them at once."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from app import leftovers
+from app.services import device_files
+from app.services.sweeps import sweep_unfinished
+from app.store import Store
+from tests.helpers.device_files import ADA, FAST, PASSWORD, Enroll
+from tests.security.files_support import spawn
+
+_KILLED = """
+import os, signal, sys
+from pathlib import Path
+from app import services
+from app.security import vault
+from app.services import device_files
+from app.store import Store
+from tests.helpers.device_files import ADA, FAST, PASSWORD
+from tests.helpers.vault import FAST_KDF
+
+vault.KDF_COST = dict(FAST_KDF)
+where, db, out, *serials = sys.argv[1:]
+real = getattr(device_files, where)
+
+
+def killed(*args, **kwargs):
+    if where == "_seal" or Path(args[0]).name == "manifest.json":
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9: no finally, no rollback handler runs
+    return real(*args, **kwargs)
+
+
+setattr(device_files, where, killed)
+with Store.open(db) as store:
+    services.write_device_files(
+        store, serials, Path(out), actor=ADA, password=PASSWORD, kdf_cost=FAST
+    )
+"""
+
+
+def _bundles(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*.jbundle"))
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "_seal",  # the builds are done: before the cart's audit entry
+        "atomic_write",  # the audit entry written, the signed manifest being written
+    ],
+)
+def test_a_cart_killed_before_its_commit_leaves_no_unregistered_package(
+    bench: Store, enroll: Enroll, tmp_path: Path, db_path: Path, where: str
+) -> None:
+    serials = enroll(2)
+    out = tmp_path / "cart"
+    child = spawn([where, str(db_path), str(out), *serials], script=_KILLED)
+    _stdout, stderr = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, stderr.decode(errors="replace")
+    assert len(_bundles(out)) == 2, "no package was built before the kill: no crash window"
+    assert not any(b.name.startswith("Device ") for b in bench.package_builds())  # rolled back
+    left = list(leftovers.records("build"))
+    for _path, _record, fd in left:
+        leftovers.release(fd)
+    assert len(left) == 1, "the dead cart left no crash record naming its packages"
+    assert len(left[0][1]["outputs"]) == 2
+
+    sweep_unfinished(bench, actor=ADA)  # what the kiosk's next start (or build) does
+    assert _bundles(out) == []
+    assert list(leftovers.records("build", include_live=True)) == []
+
+
+def test_a_cart_failing_before_its_commit_removes_its_packages(
+    bench: Store, enroll: Enroll, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serials = enroll(2)
+    out = tmp_path / "cart"
+
+    def failing(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(device_files, "_seal", failing)
+    with pytest.raises(OSError, match="No space left"):
+        device_files.write_device_files(
+            bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
+        )
+    assert not any(b.name.startswith("Device ") for b in bench.package_builds())
+    assert _bundles(out) == []  # the rows rolled back: the packages went with them
+    assert list(leftovers.records("build", include_live=True)) == []
+
+
+def test_a_committed_cart_keeps_its_packages_and_no_record(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
+    serials = enroll(2)
+    out = tmp_path / "cart"
+    device_files.write_device_files(
+        bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
+    )
+    assert len(_bundles(out)) == 2
+    assert list(leftovers.records("build", include_live=True)) == []
+    sweep_unfinished(bench, actor=ADA)
+    assert len(_bundles(out)) == 2
+    built = [b for b in bench.package_builds() if b.name.startswith("Device ")]
+    assert [b.state for b in built] == ["built", "built"]
+
+
+def test_a_failed_cart_that_cannot_clean_up_leaves_its_record_to_the_sweep(
+    bench: Store, enroll: Enroll, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import packages
+
+    serials = enroll(1)
+    out = tmp_path / "cart"
+
+    def failing(*_args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(device_files, "_seal", failing)
+    monkeypatch.setattr(packages, "remove_unregistered", failing)
+    with pytest.raises(OSError, match="Input/output"):
+        device_files.write_device_files(
+            bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
+        )
+    assert len(_bundles(out)) == 1
+    left = list(leftovers.records("build"))  # unlocked: this process is done with it
+    for _path, _record, fd in left:
+        leftovers.release(fd)
+    assert len(left) == 1
+    sweep_unfinished(bench, actor=ADA)
+    assert _bundles(out) == []
+    assert list(leftovers.records("build", include_live=True)) == []
