@@ -35,9 +35,9 @@ from app.security.secret import Secret
 from app.services.actors import CancelCheck, Progress
 from app.services.sweeps import (
     REOPEN_PREFIX,
+    _remove_unregistered,
     db_key,
     remove_output,
-    remove_unregistered,
     sweep_unfinished,
 )
 from app.store import Store
@@ -238,7 +238,7 @@ class CartBuild:
         try:
             if kind is not None and self._job is not None:
                 try:
-                    remove_unregistered(self.store, self.outputs)
+                    _remove_unregistered(self.store, self.outputs)
                 except Exception:  # the next sweep does it: the record is left for it
                     log.exception("could not remove a failed cart's packages; left for a sweep")
                     self._job.keep()

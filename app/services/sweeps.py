@@ -52,7 +52,7 @@ def sweep_unfinished(store: Store, *, actor: Actor) -> list[PackageBuild]:
         if fd < 0:  # its process is alive
             live.update(outputs)
             continue
-        remove_unregistered(store, outputs)
+        _remove_unregistered(store, outputs)
         leftovers.done(path, fd)
     marked = []
     for build in store.package_builds_in_progress():
@@ -82,7 +82,7 @@ def _outputs(document: dict[str, Any]) -> list[str]:
     return [o for o in named if isinstance(o, str) and o]
 
 
-def remove_unregistered(store: Store, outputs: Iterable[str]) -> None:
+def _remove_unregistered(store: Store, outputs: Iterable[str]) -> None:
     """Remove each of `outputs` that the registry does not list as built (committed)."""
     built = {Path(b.output).resolve() for b in store.package_builds() if b.built}
     for output in outputs:

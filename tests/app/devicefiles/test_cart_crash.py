@@ -127,7 +127,7 @@ def test_a_failed_cart_that_cannot_clean_up_leaves_its_record_to_the_sweep(
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(device_files, "_seal", failing)
-    monkeypatch.setattr(packages, "remove_unregistered", failing)
+    monkeypatch.setattr(packages, "_remove_unregistered", failing)
     with pytest.raises(OSError, match="Input/output"):
         device_files.write_device_files(
             bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
