@@ -30,7 +30,6 @@ from pathlib import Path
 
 from _common import Report, median_time
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from keyring.backend import KeyringBackend
 
 from app import services, settings
 from app.enrollment import Answers
@@ -38,29 +37,11 @@ from app.provisioning.bundle_format import KdfCost, derive_once
 from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.store import Store
+from tests.helpers.vault import MemoryKeyring  # Credential Manager's stand-in
 
 CART = 40
 ADA = Actor("ada", Role.ADMIN)
 PASSWORD = Secret("bench cart password, 24+ characters")
-
-
-class MemoryKeyring(KeyringBackend):
-    """Credential Manager's stand-in: the vault's key-encryption key without a passphrase."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 def prepare(store: Store) -> list[str]:

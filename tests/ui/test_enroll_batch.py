@@ -18,6 +18,7 @@ from app.store import Store
 from tests.helpers import keyboard as keys
 from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, alt, enter, focus_name, focused, press, tab_to
+from tests.helpers.threads import reads_on_the_gui_thread
 from ui.enroll.batch_screen import BatchEnrollScreen
 from ui.ops import reader_pool, wait_for_writer
 
@@ -240,16 +241,9 @@ def test_a_scan_is_checked_off_the_gui_thread(
         services.enroll_device(store, services.EnrollRequest("PF3KX1ZB", "Bench A"), actor=ADMIN)
     screen, store = make_screen(qtbot, db_path)
     choose_profile("Bench A")
-    on_gui: list[str] = []
-    for name in ("device", "device_by_serial", "profile_answers", "profile_names"):
-        real = getattr(Store, name)
-
-        def spy(self: Store, *args: object, _real: object = real, _name: str = name, **kw: object):
-            if threading.current_thread() is threading.main_thread():
-                on_gui.append(_name)
-            return _real(self, *args, **kw)  # type: ignore[operator]
-
-        monkeypatch.setattr(Store, name, spy)
+    on_gui = reads_on_the_gui_thread(
+        monkeypatch, ("device", "device_by_serial", "profile_answers", "profile_names")
+    )
     scan(qtbot, screen, "PF5KX2QA")
     assert screen.values["name"].text() == "CTS-PF5KX2QA"
     assert screen.message.text() == "Press Enter to enroll PF5KX2QA as CTS-PF5KX2QA."

@@ -24,6 +24,7 @@ from app.services.demo import seed_compliance_history
 from app.store import Store
 from tests.helpers import keyboard as kb
 from tests.helpers.keyboard import focus_name, scan
+from tests.helpers.threads import reads_on_the_gui_thread
 from ui import theme
 from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
 from ui.fleet.tiles import ACTIVE
@@ -160,16 +161,9 @@ def test_a_live_refresh_reads_nothing_on_the_gui_thread(
         other.update_devices([device.id], [{"compliance_state": "noncompliant"}])
         noncompliant = other.count_devices(DeviceQuery(verdict="noncompliant"))
     # The change channel notices at its next tick (not yet): from here every read counts.
-    on_gui: list[str] = []
-    for name in ("count_devices", "devices_page", "counters", "snapshots_since"):
-        real = getattr(Store, name)
-
-        def spy(self: Store, *args: object, _real: object = real, _name: str = name, **kw: object):
-            if threading.current_thread() is threading.main_thread():
-                on_gui.append(_name)
-            return _real(self, *args, **kw)  # type: ignore[operator]
-
-        monkeypatch.setattr(Store, name, spy)
+    on_gui = reads_on_the_gui_thread(
+        monkeypatch, ("count_devices", "devices_page", "counters", "snapshots_since")
+    )
     qtbot.waitUntil(lambda: screen.refreshes > drawn, timeout=5_000)
     wait_rows(qtbot, screen)
     assert screen.board is not None and screen.board.tiles["noncompliant"] == noncompliant

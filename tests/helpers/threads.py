@@ -1,0 +1,27 @@
+"""Which thread read: a spy on Store methods that lists the reads made on the GUI thread
+(a read there is a stall a person typing or scrolling feels)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import pytest
+
+from app.store import Store
+
+
+def reads_on_the_gui_thread(monkeypatch: pytest.MonkeyPatch, names: Iterable[str]) -> list[str]:
+    """From now on, each call of the Store methods `names` made on the main (GUI) thread is
+    appended, by name, to the list returned."""
+    on_gui: list[str] = []
+    for name in names:
+        real = getattr(Store, name)
+
+        def spy(self: Store, *args: object, _real: object = real, _name: str = name, **kw: object):
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(_name)
+            return _real(self, *args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(Store, name, spy)
+    return on_gui
