@@ -13,23 +13,14 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app import services, settings
-from app.enrollment import Answers
 from app.security import vault
-from app.security.roles import Actor, Role
+from app.security.roles import Actor
 from app.security.secret import Secret
 from app.store import Store
+from tests.helpers.device_files import ADA, TENANT, TOM, WIFI
 from tests.helpers.keyboard import Key, enter, focus_name, press, space, tab, tab_to, type_text
 from ui.ops import wait_for_writer
 from ui.widgets.device_files_dialog import SUBFOLDER, DeviceFilesDialog
-
-ADA = Actor("ada", Role.ADMIN)
-TOM = Actor("tom", Role.TECHNICIAN)
-TENANT = {
-    "tenant_id": "1537de22-988c-4e93-b8a5-83890f34a69b",
-    "tenant_domain": "contoso.onmicrosoft.com",
-    "autopilot_profile_id": "7f9e6025-1e13-45f3-bf82-a3e8c5b59eac",
-}
-WIFI = Answers(network="wifi", wifi_ssid="Bench", wifi_security="WPA2-Personal")
 
 
 @pytest.fixture
