@@ -35,7 +35,7 @@ from pathlib import Path
 from _common import TARGET_MS, Probe, Report
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-from tenant_sync_gui import isolate, prepare, spread, start_tenant
+from tenant_sync_gui import connected_kiosk, spread
 
 from app import demo
 from app.security.roles import Actor, Role
@@ -106,17 +106,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the GUI thread")
     args = parser.parse_args()
     count = 10_000 if args.quick else 100_000
-    work = isolate()
-    child, url = start_tenant(count, work)
-    try:
-        db = work / "joinery.db"
-        prepare(db, url, work)
+    with connected_kiosk(count) as db:
         app = TracingApp([]) if args.trace else QApplication([])
         figures = measure(db, args.runs, args.profile)
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(30)
     spent = os.times()
     print(
         f"the tenant's process: {spent.children_user + spent.children_system:.1f} s CPU",

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -82,6 +84,22 @@ def isolate() -> Path:
     return work
 
 
+@contextmanager
+def connected_kiosk(count: int) -> Iterator[Path]:
+    """A kiosk database connected to a local tenant of `count` managed devices (in a
+    process of its own) with uploads queued; the tenant stops when the block ends."""
+    work = isolate()
+    child, url = start_tenant(count, work)
+    try:
+        db = work / "joinery.db"
+        prepare(db, url, work)
+        yield db
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(30)
+
+
 def start_tenant(count: int, work: Path) -> tuple[subprocess.Popen[str], str]:
     tls = make_tls(work / "tls")  # ca.pem, server.pem, server.key: read again by the child
     child = subprocess.Popen(
@@ -121,17 +139,9 @@ def main() -> None:
         serve(args.serve, Path(args.tls))
         return
     count = 10_000 if args.quick else 100_000
-    work = isolate()
-    child, url = start_tenant(count, work)
-    try:
-        db = work / "joinery.db"
-        prepare(db, url, work)
+    with connected_kiosk(count) as db:
         app = QApplication.instance() or QApplication([])
         stalls, idle, took, report = measure(app, db)
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(30)
     result = Report()
     result.line(f"first sync in the kiosk: {count:,} Intune devices, {UPLOADS} uploads", took, "s")
     result.line("longest GUI-thread stall, idle kiosk (baseline)", idle, "ms")

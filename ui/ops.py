@@ -97,19 +97,28 @@ class Operation:
             self.done.set()
             return
         try:
-            store = open_store(self._db_path)
-            try:
-                result = self._job(store, self.signals.progress.emit, self._cancel.is_set)
-            finally:
-                store.close()
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never lost
-            log.debug("operation failed: %r", exc)
-            # A damaged database or a full disk reaches the screen as the KnownError it is.
-            self.signals.failed.emit(from_environment(exc, self._db_path) or exc)
-        else:
-            self.signals.succeeded.emit(result)
+            _deliver(self.signals, self._db_path, self._run_job)
         finally:
             self.done.set()
+
+    def _run_job(self) -> Any:
+        store = open_store(self._db_path)
+        try:
+            return self._job(store, self.signals.progress.emit, self._cancel.is_set)
+        finally:
+            store.close()
+
+
+def _deliver(signals: OperationSignals, db_path: str, work: Callable[[], Any]) -> None:
+    """Run `work` on this (pool) thread and hand its result or its error to the GUI thread."""
+    try:
+        result = work()
+    except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never lost
+        log.debug("background work failed: %r", exc)
+        # A damaged database or a full disk reaches the screen as the KnownError it is.
+        signals.failed.emit(from_environment(exc, db_path) or exc)
+    else:
+        signals.succeeded.emit(result)
 
 
 _running: set[Operation] = set()
@@ -218,7 +227,6 @@ def report_failure(parent: QWidget | None, what: str, error: BaseException) -> N
 
 
 _reader: QThreadPool | None = None
-READER_CACHE_KB = 8192  # the reader's page cache: what it reads is small, and memory counts
 _reading = threading.local()  # the reader thread's own connection, kept between reads
 
 
@@ -239,9 +247,8 @@ def _reader_store(db_path: str) -> Store:
         return held
     if held is not None:
         held.close()
-    _reading.store = None
+        _reading.store = None  # closed: not kept if the next open fails
     store = _reading.store = open_store(db_path, migrate=False)
-    store.conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KB}")  # counters and first pages
     store.conn.execute("PRAGMA query_only = ON")  # a read that tries to write fails loudly
     return store
 
@@ -255,13 +262,7 @@ class _Read:
         self._read = read
 
     def run(self) -> None:
-        try:
-            result = self._read(_reader_store(self._db_path))
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never lost
-            log.debug("read failed: %r", exc)
-            self.signals.failed.emit(from_environment(exc, self._db_path) or exc)
-        else:
-            self.signals.succeeded.emit(result)
+        _deliver(self.signals, self._db_path, lambda: self._read(_reader_store(self._db_path)))
 
 
 def run_read(

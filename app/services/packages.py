@@ -234,6 +234,10 @@ class CartBuild:
             self._job.add_all([Path(p) for p in self.outputs])
         return self
 
+    def names(self, output: Path) -> bool:
+        """Whether the cart's record names `output` (as the cart was given it)."""
+        return str(output) in self._named
+
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         try:
             if kind is not None and self._job is not None:
@@ -251,7 +255,7 @@ def _pending_build(store: Store, output: Path, cart: CartBuild | None) -> Iterat
     """The crash record naming `output` before it is written: the build's own, or the
     cart's (which names it already)."""
     if cart is not None:
-        if str(output) not in cart._named:
+        if not cart.names(output):
             raise AssertionError(f"{output} is not among the cart's outputs")
         yield
         return

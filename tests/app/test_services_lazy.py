@@ -13,6 +13,19 @@ from app import services
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def fresh_python(code: str) -> str:
+    """What `code` prints in an interpreter of its own (nothing imported before it)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return done.stdout
+
+
 def type_checked_imports() -> dict[str, tuple[str, str]]:
     """{name passed on: (module, name there)} from the facade's `if TYPE_CHECKING:` block."""
     tree = ast.parse(Path(services.__file__).read_text(encoding="utf-8"))
@@ -47,26 +60,10 @@ def test_a_submodule_loaded_later_does_not_hide_the_name_passed_on() -> None:
         "import app.services.fleet, app.services.dashboard, app.services.tenant\n"
         "print(callable(services.dashboard), callable(services.tenant_status))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PYTHONPATH": str(ROOT), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    assert done.stdout.split() == ["True", "True"]
+    assert fresh_python(code).split() == ["True", "True"]
 
 
 def test_importing_the_services_loads_none_of_them() -> None:
     code = "import json, sys; from app import services; print(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PYTHONPATH": str(ROOT), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    loaded = json.loads(done.stdout)
+    loaded = json.loads(fresh_python(code))
     assert sorted(m for m in loaded if m.startswith("app.") and m != "app.services") == []

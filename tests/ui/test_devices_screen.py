@@ -7,8 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QPushButton
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app import demo
@@ -440,3 +441,29 @@ def test_the_detail_says_prepared_until_the_join_is_confirmed(
         timeout=5000,
     )
     assert screen.detail._values["join_type"].text() == "Microsoft Entra joined"
+
+
+def test_a_held_page_down_moves_the_detail_once_the_key_is_let_go(
+    screen: DevicesScreen, qtbot: QtBot
+) -> None:
+    """A single press shows the row's detail at once; while Page Down repeats (a held key:
+    thirty rows a second), the pane waits for the row to rest, then shows where it stopped."""
+
+    def title_of(device: Device | None) -> str:
+        assert device is not None
+        return device.device_name or device.serial
+
+    screen.table.setFocus()
+    screen.table.selectRow(0)
+    assert kb.focus_name() == "deviceTable"
+    kb.press(kb.Key.Key_PageDown)  # one press: the pane follows at once
+    pressed = screen.selected_device()
+    assert screen.detail.title.text() == title_of(pressed)
+    for _ in range(2):  # the keyboard's repeats, marked as such
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, Qt.Key.Key_PageDown, Qt.KeyboardModifier.NoModifier, "", True)
+            QApplication.sendEvent(kb.focused(), event)
+    rested = screen.selected_device()
+    assert rested is not None and pressed is not None and rested.id != pressed.id
+    assert screen.detail.title.text() == title_of(pressed)  # not redrawn while held
+    qtbot.waitUntil(lambda: screen.detail.title.text() == title_of(rested), timeout=2000)

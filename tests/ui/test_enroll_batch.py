@@ -350,3 +350,24 @@ def test_a_check_for_a_serial_no_longer_in_the_field_is_not_shown(
     scan(qtbot, screen, "")  # the scanner's Enter for the serial typed
     assert screen.values["serial"].text() == "PF3KX1ZB"
     store.close()
+
+
+def test_a_check_that_breaks_says_so_as_a_read_and_only_for_the_scan_in_the_field(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen, store = make_screen(qtbot, db_path)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the disk hiccuped")
+
+    monkeypatch.setattr(services, "preview_enrollment", broken)
+    with reader_held():
+        keys.scan("PF5KX2QA")
+        press(Key.Key_Escape)  # before its check is back: that failure is about nothing shown
+    qtbot.waitUntil(lambda: not screen.checking)
+    assert screen.message.text() == ""
+    scan(qtbot, screen, "PF3KX1ZB")
+    assert screen.message.text().startswith("The scanned device could not be checked")
+    assert "writing" not in screen.message.text()  # a read: nothing was being written
+    assert store.count_devices() == 0
+    store.close()

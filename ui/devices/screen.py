@@ -39,7 +39,6 @@ from ui.widgets.form import set_state
 from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, notify, open_now
 from ui.widgets.scan_field import ScanFieldWidget
-from ui.widgets.settle import Settle
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +155,7 @@ class DevicesScreen(QWidget):
         self.files_button.clicked.connect(self._on_files_clicked)
         self.model.ready.connect(self._on_model_ready)
         self.model.failed.connect(self._on_model_failed)
-        self._detail_follows = Settle(self, self._show_current)
+        self.table.current_settled.connect(self._show_current)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
         QShortcut(QKeySequence("Ctrl+I"), self, self.choose_import)
@@ -168,7 +167,8 @@ class DevicesScreen(QWidget):
         if self._closed:
             return
         self._closed = True
-        self._detail_follows.cancel()
+        self.table.stop_settling()
+        self.table.current_settled.disconnect(self._show_current)
         self.table.selectionModel().currentRowChanged.disconnect(self._on_table_current_changed)
         self.model.shutdown()
         if self._owns_store:
@@ -349,7 +349,6 @@ class DevicesScreen(QWidget):
             self._selected_id = device.id
         self.print_button.setEnabled(device is not None)
         self.files_button.setEnabled(device is not None and device.enrolled)
-        self._detail_follows.moved(repeating=self.table.repeating)  # a held key: once let go
 
     def _show_current(self) -> None:
         self._show(self.selected_device())

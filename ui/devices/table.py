@@ -3,13 +3,19 @@
 A paged DeviceTableModel behind it; sortable by any column; one row selected at a time;
 the columns a screen does not need hidden, and a right-click on the header to choose them
 again; Tab leaves the table (a keyboard person is never trapped among its cells).
+
+`current_settled` is what a detail pane follows: at once for a click or a single key press,
+and while a key held down moves the current row (Page Down at thirty rows a second) only
+once the row has rested. Redrawing a pane for every row a held key passes made each of
+those frames miss its 16 ms (bench/gui_stalls.py), and nobody reads a pane that changes
+thirty times a second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
@@ -17,8 +23,13 @@ from ui.devices.model import COLUMNS, DeviceTableModel
 
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 
+#: How long a row moved by a held key must rest before `current_settled` says so.
+REST_MS = 120
+
 
 class DeviceTableView(QTableView):
+    current_settled = Signal()  # the current row, for a detail pane (see the module's text)
+
     def __init__(
         self,
         model: DeviceTableModel,
@@ -32,9 +43,14 @@ class DeviceTableView(QTableView):
         """`widths` by column key; `hidden` columns start hidden; `second` is shown right
         after the serial (the Fleet screen's state: what that list is about)."""
         super().__init__(parent)
-        self.repeating = False  # a key held down is moving the current row
+        self._repeating = False  # a key held down is moving the current row
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(REST_MS)
+        self._rest.timeout.connect(self.current_settled)
         self.setObjectName(name)
         self.setModel(model)
+        self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.setSortingEnabled(True)
         self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -56,12 +72,22 @@ class DeviceTableView(QTableView):
         header.customContextMenuRequested.connect(self._on_header_menu_requested)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        # Whether the move under way comes from a key held down (see ui/widgets/settle.py).
-        self.repeating = event.isAutoRepeat()
+        self._repeating = event.isAutoRepeat()  # the move under way comes from a held key
         try:
             super().keyPressEvent(event)
         finally:
-            self.repeating = False
+            self._repeating = False
+
+    def stop_settling(self) -> None:
+        """Forget a row still resting (the screen is closing)."""
+        self._rest.stop()
+
+    def _on_current_row_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._repeating:
+            self._rest.start()  # (re)started: told once the key is let go
+        else:
+            self._rest.stop()
+            self.current_settled.emit()
 
     def _on_header_menu_requested(self, position: QPoint) -> None:
         """Right-click a column header to choose which columns show."""

@@ -231,7 +231,7 @@ class BatchEnrollScreen(QWidget):
             on_done=lambda found: self._on_checked(
                 found, profile=profile, edits=edits, scanned=scanned
             ),
-            on_failed=self._on_check_failed,
+            on_failed=lambda error: self._on_check_failed(error, edits),
             owner=self,
         )
 
@@ -263,9 +263,15 @@ class BatchEnrollScreen(QWidget):
         if scanned and self.auto_commit.isChecked() and checked.ready and fresh:
             self.commit()
 
-    def _on_check_failed(self, error: BaseException) -> None:
+    def _on_check_failed(self, error: BaseException, edits: int) -> None:
         self.checks -= 1
-        self._say(failure_words(error, self.tr("Checking the scanned device")), error=True)
+        if edits != self.edits:
+            return  # about a scan no longer in the field
+        words = self.tr(
+            "The scanned device could not be checked; nothing was enrolled. Scan it again; "
+            "the log (joinery.log in Joinery's data folder) has the details."
+        )
+        self._say(failure_words(error, "Checking the scanned device", words), error=True)
 
     def _show_check(self, checked: Checked) -> None:
         preview = checked.preview

@@ -48,7 +48,6 @@ from ui.ops import failure_words, run_op, run_read
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
-from ui.widgets.settle import Settle
 from ui.widgets.state_swatch import STATES
 from ui.words import shown, when
 
@@ -56,9 +55,6 @@ TOTAL = "total"
 STALE_TILE = "stale"
 STATE_COLUMN_PX = 150
 OVERVIEW, DEVICES, STALE = range(3)
-
-
-_ASK = object()  # `_draw`: the table asks for its own rows
 
 
 def _utc_today() -> QDate:
@@ -239,7 +235,7 @@ class FleetScreen(QWidget):
         self.filters.changed.connect(self._apply_filters)
         self.filters.cleared.connect(lambda: self.show_tile(TOTAL))
         self.model.ready.connect(self._on_model_ready)
-        self._detail_follows = Settle(self, self._show_current)
+        self.table.current_settled.connect(self._show_current)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.detail.reevaluate_clicked.connect(self._reevaluate)
         self.detail.print_clicked.connect(self._print_label)
@@ -265,18 +261,15 @@ class FleetScreen(QWidget):
             self._say(str(error))
             return
         self._draw(board)
+        if not past:
+            self.model.refresh()
 
-    def _draw(self, board: Dashboard, *, rows: Any = _ASK) -> None:
-        """Draw `board`; the table asks for its rows, or shows the `rows` read with the board
-        (`DeviceTableModel.read_first_page`)."""
+    def _draw(self, board: Dashboard) -> None:
+        """Tiles, charts and the live line from `board` (the table is the caller's)."""
         self.refreshes += 1
         self._drawn += 1
         self.board = board
         self._show_board(board)
-        if board.as_of is None and rows is _ASK:
-            self.model.refresh()
-        elif board.as_of is None:
-            self.model.show_read(rows)
         self.live.setText(
             self.tr("● Live · last change {t}").format(t=QTime.currentTime().toString("HH:mm:ss"))
             if not self.paused
@@ -311,11 +304,13 @@ class FleetScreen(QWidget):
         self._live_reading = False
         if self._live_again:
             self._read_live()  # newer than what came back: draw that instead
-        elif drawn != self._drawn:
-            pass  # drawn from the database since this read began (Resume, a day): older
-        elif not self.paused and self._actor() is not None and self._showing_today():
+            return
+        # Drawn from the database since this read began (Resume, a day): this one is older.
+        current = drawn == self._drawn and self._showing_today()
+        if current and not self.paused and self._actor() is not None:
             board, rows = read
-            self._draw(board, rows=rows)
+            self._draw(board)
+            self.model.show_read(rows)
 
     def _on_live_read_failed(self, error: BaseException) -> None:
         self._live_reading = False
@@ -478,13 +473,13 @@ class FleetScreen(QWidget):
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         device = self.model.device_at(current.row()) if current.isValid() else None
         self._selected_id = device.id if device else None
-        self._detail_follows.moved(repeating=self.table.repeating)  # a held key: once let go
 
     def _show_current(self) -> None:
-        if self._selected_id is None:
+        device = self.selected_device()
+        if device is None:
             self.detail.show_nothing()
         else:
-            self._show_detail(self._selected_id)
+            self._show_detail(device.id)
 
     def _show_detail(self, device_id: int) -> None:
         try:
@@ -631,5 +626,5 @@ class FleetScreen(QWidget):
         self.note.setVisible(bool(text))
 
     def shutdown(self) -> None:
-        self._detail_follows.cancel()
+        self.table.stop_settling()
         self.model.shutdown()
