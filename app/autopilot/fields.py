@@ -156,6 +156,26 @@ def ansi_fault(what: str, value: str) -> str | None:
     return None
 
 
+#: A cell beginning with one of these runs as a formula when the file is opened in a
+#: spreadsheet (OWASP ASVS 5.0 V1.2.10). csvsafe prefixes a quote; Intune's format has no
+#: quoting at all, so such a value is refused, when read as when written. The hardware hash
+#: is base64 and may begin with "+" legitimately (no function call can be spelled in
+#: base64), so it is not checked.
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
+_FORMULA_COLUMNS = frozenset({SERIAL, PRODUCT_ID, GROUP_TAG, USER})
+
+
+def formula_fault(column: str, value: str) -> str | None:
+    """Why `value` cannot stand in `column` of an Intune CSV as a formula would, or None."""
+    if column in _FORMULA_COLUMNS and value.startswith(FORMULA_TRIGGERS):
+        return (
+            f"the value begins with {value[0]!r}: a spreadsheet opening the file would run it "
+            "as a formula, and an Intune CSV cannot quote it; correct the value in the file "
+            "or in the device's record"
+        )
+    return None
+
+
 CHECKS: dict[str, Callable[[str], str | None]] = {
     SERIAL: _check_serial,
     PRODUCT_ID: _check_product_id,

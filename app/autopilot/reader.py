@@ -26,6 +26,7 @@ from app.autopilot.fields import (
     PRODUCT_ID,
     SERIAL,
     USER,
+    formula_fault,
 )
 from app.domain import AutopilotRecord
 from app.errors import InputError, Problem
@@ -300,7 +301,9 @@ def _field(column: str, field: str) -> tuple[str, str | None]:
         if unquoted is None:
             return field, _QUOTES
         value = unquoted.strip(" \t")
-    return value, CHECKS[column](value)
+    # What Intune's CSV could not carry is refused here, where the file and line are known,
+    # not at the export (whatever is read can be written for Intune).
+    return value, CHECKS[column](value) or formula_fault(column, value)
 
 
 def _count_fault(found: int, expected: int) -> str:

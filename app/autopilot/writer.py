@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.autopilot.fields import CHECKS, GROUP_TAG, HEADER, PRODUCT_ID, SERIAL, USER, ansi_fault
+from app.autopilot.fields import CHECKS, HEADER, SERIAL, ansi_fault, formula_fault
 from app.domain import AutopilotRecord
 from app.errors import InputError, KnownError, Problem, TargetNotEmpty, from_environment
 
@@ -19,12 +19,6 @@ MAX_ROWS_PER_FILE = 500
 """Microsoft: "The multiple devices CSV file can have up to 500 rows of devices"."""
 
 _UNWRITABLE = re.compile(r'[,"\x00-\x1f\x7f-\x9f]')
-#: A cell beginning with one of these runs as a formula when the file is opened in a
-#: spreadsheet (OWASP ASVS 5.0 V1.2.10). csvsafe prefixes a quote; Intune's format has no
-#: quoting at all, so such a value is refused. The hardware hash is base64 and may begin with
-#: "+" legitimately (no function call can be spelled in base64), so it is not checked.
-FORMULA_TRIGGERS = ("=", "+", "-", "@")
-_FORMULA_COLUMNS = frozenset({SERIAL, PRODUCT_ID, GROUP_TAG, USER})
 _OUTPUT_NAME = re.compile(r"autopilot-\d{3,}\.csv")
 
 
@@ -85,7 +79,11 @@ def check_writable(records: Sequence[AutopilotRecord]) -> None:
     for record in records:
         where = f"serial {record.serial!r}"
         for column, value in zip(HEADER, _intune_values(record), strict=True):
-            if reason := _unwritable(value) or _formula(column, value) or CHECKS[column](value):
+            if (
+                reason := _unwritable(value)
+                or formula_fault(column, value)
+                or CHECKS[column](value)
+            ):
                 problems.append(Problem(where, None, column, reason))
         if record.serial.upper() in seen:
             reason = "this serial appears more than once; Intune rejects duplicates"
@@ -93,16 +91,6 @@ def check_writable(records: Sequence[AutopilotRecord]) -> None:
         seen.add(record.serial.upper())
     if problems:
         raise InputError(f"cannot write {len(problems)} values for Intune", problems=problems)
-
-
-def _formula(column: str, value: str) -> str | None:
-    if column in _FORMULA_COLUMNS and value.startswith(FORMULA_TRIGGERS):
-        return (
-            f"the value begins with {value[0]!r}: a spreadsheet opening the file would run it "
-            "as a formula, and an Intune CSV cannot quote it; correct the device's record "
-            "before exporting"
-        )
-    return None
 
 
 def _unwritable(value: str) -> str | None:

@@ -130,6 +130,23 @@ def test_ansi_and_utf8_group_tags_decode_correctly(
     assert result.records[0].group_tag == "Café-Zürich"
 
 
+@pytest.mark.parametrize("tag", ["=ab", "+1", "-Lab", "@SUM(1)"])
+def test_a_value_a_spreadsheet_would_run_is_refused_where_it_is_read(
+    tmp_path: Path, tag: str
+) -> None:
+    """Found by the mutation property: a flipped byte made a group tag begin with "=". It
+    was read, then refused by the Intune export; now it is refused with its line, and what
+    is read can always be written for Intune."""
+    rows = [make_row(RNG, 4, serial="PF1", group_tag=tag), make_row(RNG, 4, serial="PF2")]
+    result = read_csv(write(tmp_path, make_csv(rows)))
+
+    [problem] = result.problems
+    assert (problem.line, problem.column) == (2, "Group Tag")
+    assert "formula" in problem.reason
+    assert [r.serial for r in result.records] == ["PF2"]
+    format_intune_csv(result.records)
+
+
 def test_partner_layout(tmp_path: Path) -> None:
     rows = [["PF1", "00330-80000-00000-AA123", H, "Microsoft Corporation", "Surface Laptop 5"]]
     result = read_csv(write(tmp_path, make_csv(rows, header=PARTNER_HEADER, encoding="utf-8")))
