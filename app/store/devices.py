@@ -180,12 +180,13 @@ class DeviceMixin(StoreBase):
         where, params = _where(query)
         return int(self.conn.execute(f"SELECT count(*) FROM devices{where}", params).fetchone()[0])
 
-    def devices_page(
+    def device_rows(
         self, query: DeviceQuery, offset: int, limit: int, *, matching: int | None = None
-    ) -> list[Device]:
-        """Rows [offset, offset + limit) in the query's order; deep skips walk an index only.
-
-        `matching` is the query's count when the caller has it (it picks the plan)."""
+    ) -> list[tuple[Any, ...]]:
+        """`devices_page` as the stored rows (values in `row_columns` order), for a list that
+        keeps many pages: tuples of plain values are nothing to Python's cyclic collector,
+        where each Device was walked at every collection (a collection of the device
+        table's pages took 9 ms of the GUI thread; bench/gui_stalls.py)."""
         where, params = _where(query, walk=self._walk(query, matching))
         order = _order(query)
         if offset < _DIRECT_OFFSET:
@@ -195,8 +196,24 @@ class DeviceMixin(StoreBase):
                 f"SELECT {_SELECT} FROM devices WHERE id IN "
                 f"(SELECT id FROM devices{where}{order} LIMIT ? OFFSET ?){order}"
             )
-        rows = self.conn.execute(sql, [*params, limit, offset]).fetchall()
-        return [_device(r) for r in rows]
+        rows: list[tuple[Any, ...]] = self.conn.execute(sql, [*params, limit, offset]).fetchall()
+        return rows
+
+    def devices_page(
+        self, query: DeviceQuery, offset: int, limit: int, *, matching: int | None = None
+    ) -> list[Device]:
+        """Rows [offset, offset + limit) in the query's order; deep skips walk an index only.
+
+        `matching` is the query's count when the caller has it (it picks the plan)."""
+        return [_device(r) for r in self.device_rows(query, offset, limit, matching=matching)]
+
+    #: The order of a device row's values (`device_rows`).
+    row_columns = DEVICE_COLUMNS
+
+    @staticmethod
+    def device_from_row(row: Sequence[Any]) -> Device:
+        """The Device of a row `device_rows` returned."""
+        return _device(row)
 
     def _walk(self, query: DeviceQuery, matching: int | None = None) -> bool:
         """Whether a page should walk the sort order rather than sort the match: sorting n

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
@@ -21,6 +22,8 @@ from ui.devices.import_flow import ImportResultDialog
 from ui.devices.model import COLUMNS, PAGE_SIZE, DeviceTableModel
 from ui.devices.screen import DevicesScreen
 from ui.ops import wait_for_writer
+from ui.widgets.state_swatch import state_colour
+from ui.words import shown
 
 
 def write(path: Path, rows: list[AutopilotRecord]) -> str:
@@ -467,3 +470,88 @@ def test_a_held_page_down_moves_the_detail_once_the_key_is_let_go(
     assert rested is not None and pressed is not None and rested.id != pressed.id
     assert screen.detail.title.text() == title_of(pressed)  # not redrawn while held
     qtbot.waitUntil(lambda: screen.detail.title.text() == title_of(rested), timeout=2000)
+
+
+# -- what a frame costs (bench/gui_stalls.py finds the stalls; these keep them away) --------
+
+
+def test_a_screenful_is_painted_from_the_models_words(
+    screen: DevicesScreen, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each visible cell asks the model once for its words (Qt's own painting asked for
+    seven roles a cell, 1,300 calls a paint); the state's swatch and words are drawn."""
+    asked: Counter[str] = Counter()
+    cell, data = DeviceTableModel.cell, DeviceTableModel.data
+
+    def count_cell(model: DeviceTableModel, row: int, column: int) -> tuple[str | None, str | None]:
+        asked["cell"] += 1
+        return cell(model, row, column)
+
+    def count_data(model: DeviceTableModel, index: object, role: int = 0) -> object:
+        asked["data"] += 1
+        return data(model, index, role)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DeviceTableModel, "cell", count_cell)
+    monkeypatch.setattr(DeviceTableModel, "data", count_data)
+    table, model = screen.table, screen.model
+    table.viewport().repaint()
+    area = table.viewport().rect()
+    cells = [
+        (row, column)
+        for row in range(model.rowCount())
+        for column in range(model.columnCount())
+        if not table.isColumnHidden(column)
+        and table.visualRect(model.index(row, column)).intersects(area)
+    ]
+    assert asked["data"] == 0
+    assert asked["cell"] == len(cells) > 100
+    state_column = [key for key, _ in COLUMNS].index("compliance_state")
+    device = model.device_at(1)
+    assert device is not None and not table.isColumnHidden(state_column)
+    cell_rect = table.visualRect(model.index(1, state_column))
+    image = table.viewport().grab().toImage()
+    swatch = image.pixelColor(cell_rect.left() + 11, cell_rect.center().y())
+    assert swatch == state_colour(device.compliance_state)
+    words = model.cell(1, state_column)[0]
+    assert words == shown("compliance_state", device.compliance_state)
+
+
+def test_moving_the_row_leaves_the_column_titles_alone(screen: DevicesScreen, qtbot: QtBot) -> None:
+    """A row is selected whole; Qt's header redrew its titles (up to 5 ms with the style
+    sheet) at every row a key moved to."""
+    painted: list[int] = []
+
+    class Count(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                painted.append(1)
+            return False
+
+    counter = Count()
+    header = screen.table.horizontalHeader()
+    header.viewport().installEventFilter(counter)
+    screen.table.setFocus()
+    screen.table.selectRow(0)
+    qtbot.wait(50)
+    painted.clear()
+    for _ in range(3):
+        kb.press(kb.Key.Key_Down)
+        qtbot.wait(20)
+    assert screen.table.currentIndex().row() == 3
+    assert painted == []
+    header.viewport().removeEventFilter(counter)
+
+
+def test_loaded_pages_cost_the_cyclic_collector_nothing(
+    screen: DevicesScreen, qtbot: QtBot
+) -> None:
+    """The pages a list keeps are plain rows: Python's collector walked each Device of them
+    at every collection (9 ms of the GUI thread at a time while a million-device list
+    scrolled)."""
+    model = screen.model
+    assert model.device_at(900) is None
+    qtbot.waitUntil(lambda: model.device_at(900) is not None)
+    gc.collect()
+    rows = [row for page in model._pages.values() for row in page]
+    assert len(rows) == 2 * PAGE_SIZE
+    assert not any(gc.is_tracked(row) for row in rows)

@@ -51,6 +51,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 STATE_KEY = "compliance_state"
+Row = tuple[Any, ...]  # a device as stored (Store.row_columns): what a page keeps
+_ID = Store.row_columns.index("id")
+#: Each column's place in a row; the row's place of the state column.
+_AT = tuple(Store.row_columns.index(key) for key, _ in COLUMNS)
+_CHECKIN = Store.row_columns.index("last_checkin")
+_STATE = Store.row_columns.index(STATE_KEY)
+LOADING = "…"  # the first column of a row whose page is on its way
 DISPLAY = Qt.ItemDataRole.DisplayRole
 DECORATION = Qt.ItemDataRole.DecorationRole
 _ANSWERED = frozenset({DISPLAY, Qt.ItemDataRole.ToolTipRole, DECORATION})
@@ -90,7 +97,7 @@ class PageLoader(QObject):
         try:
             store = self._open()
             total = store.count_devices(query)
-            first = store.devices_page(query, 0, PAGE_SIZE, matching=total)
+            first = store.device_rows(query, 0, PAGE_SIZE, matching=total)
         except sqlite3.OperationalError as exc:  # interrupted, or the database went away
             self.failed.emit(generation, str(exc))
             return
@@ -102,7 +109,7 @@ class PageLoader(QObject):
     @Slot(int, object, int)
     def page(self, generation: int, query: DeviceQuery, number: int) -> None:
         try:
-            rows = self._open().devices_page(query, number * PAGE_SIZE, PAGE_SIZE)
+            rows = self._open().device_rows(query, number * PAGE_SIZE, PAGE_SIZE)
         except sqlite3.OperationalError as exc:
             self.page_failed.emit(generation, number, str(exc))
             return
@@ -130,7 +137,7 @@ class DeviceTableModel(QAbstractTableModel):
         self._query = DeviceQuery()
         self._generation = 0
         self._count = 0
-        self._pages: dict[int, list[Device]] = {}
+        self._pages: dict[int, list[Row]] = {}
         self._asked: set[int] = set()
         self._waiting: dict[int, None] = {}  # pages to fetch, oldest first
         self._in_flight = False
@@ -189,23 +196,23 @@ class DeviceTableModel(QAbstractTableModel):
         self._generation += 1
         if _cheap(self._query) and not live:
             total = self._store.count_devices(self._query)
-            first = self._store.devices_page(self._query, 0, PAGE_SIZE, matching=total)
+            first = self._store.device_rows(self._query, 0, PAGE_SIZE, matching=total)
             self._on_loader_counted(self._generation, total, first)
             return
         self.loading = True
         self._start_loader()
         self._request_count.emit(self._generation, self._query)
 
-    def read_first_page(self, store: Store) -> tuple[DeviceQuery, int, list[Device]] | None:
+    def read_first_page(self, store: Store) -> tuple[DeviceQuery, int, list[Row]] | None:
         """On another thread's `store` (the reader's): the count and first page of the query
         shown now, if it is a cheap one (else None: the loader reads it), for `show_read`."""
         query = self._query
         if not _cheap(query):
             return None
         total = store.count_devices(query)
-        return query, total, store.devices_page(query, 0, PAGE_SIZE, matching=total)
+        return query, total, store.device_rows(query, 0, PAGE_SIZE, matching=total)
 
-    def show_read(self, read: tuple[DeviceQuery, int, list[Device]] | None) -> None:
+    def show_read(self, read: tuple[DeviceQuery, int, list[Row]] | None) -> None:
         """Rows another thread read for a live refresh; asked again (off the GUI thread) if
         the query changed meanwhile or was not a cheap one."""
         if read is None or read[0] != self._query:
@@ -238,28 +245,40 @@ class DeviceTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = DISPLAY) -> Any:
-        # Called for every role of every visible cell at each paint: the roles it never
-        # answers leave first, before anything else is looked at.
+        # Called for every role of every visible cell by Qt's own painting and by assistive
+        # technology: the roles it never answers leave first, before anything else.
         if role not in _ANSWERED:
             return None
-        row = index.row()
-        device = self.device_at(row)
-        column = index.column()
-        if device is None:
-            return "…" if column == 0 and role == DISPLAY else None
-        key = COLUMNS[column][0]
-        value = getattr(device, key)
+        words, state = self.cell(index.row(), index.column())
         if role == DECORATION:
             # A state's colour, beside its words (the display role): never the colour alone.
-            return state_icon(value) if key == STATE_KEY and value else None
-        if key == "last_checkin" and value:
-            return when(str(value))
-        return shown(key, value)
+            return state_icon(state) if state else None
+        if words == LOADING and role != DISPLAY:
+            return None
+        return words
+
+    def cell(self, row: int, column: int) -> tuple[str | None, str | None]:
+        """What a cell shows: its words, and for the compliance column the state whose
+        colour is drawn beside them. While the row's page is on its way the first column
+        shows LOADING and the others nothing. The table paints from this directly
+        (ui/devices/table.py)."""
+        values = self._row(row)
+        if values is None:
+            return (LOADING if column == 0 else None), None
+        at = _AT[column]
+        value = values[at]
+        if at == _CHECKIN and value:
+            return when(str(value)), None
+        return shown(COLUMNS[column][0], value), (value if at == _STATE and value else None)
 
     # -- rows ------------------------------------------------------------------------------
 
     def device_at(self, row: int) -> Device | None:
         """The device at `row` if its page is loaded; otherwise ask for the page."""
+        values = self._row(row)
+        return None if values is None else self._store.device_from_row(values)
+
+    def _row(self, row: int) -> Row | None:
         if not 0 <= row < self._count:
             return None
         number = row // PAGE_SIZE
@@ -273,8 +292,8 @@ class DeviceTableModel(QAbstractTableModel):
     def row_of(self, device_id: int) -> int | None:
         """Row of a device among the loaded pages, or None."""
         for number, page in self._pages.items():
-            for offset, device in enumerate(page):
-                if device.id == device_id:
+            for offset, values in enumerate(page):
+                if values[_ID] == device_id:
                     return number * PAGE_SIZE + offset
         return None
 
@@ -303,7 +322,7 @@ class DeviceTableModel(QAbstractTableModel):
     # -- loader results --------------------------------------------------------------------
 
     @Slot(int, int, object)
-    def _on_loader_counted(self, generation: int, total: int, first: list[Device]) -> None:
+    def _on_loader_counted(self, generation: int, total: int, first: list[Row]) -> None:
         if generation != self._generation:
             return
         self.loading = False
@@ -319,7 +338,7 @@ class DeviceTableModel(QAbstractTableModel):
             self._update_in_place(total, first)
         self.ready.emit()
 
-    def _update_in_place(self, total: int, first: list[Device]) -> None:
+    def _update_in_place(self, total: int, first: list[Row]) -> None:
         """The same query, newer data: keep the view's selection, scroll position and sort.
 
         Rows are added or removed at the end and every row is marked changed; pages other than
@@ -340,7 +359,7 @@ class DeviceTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(total - 1, len(COLUMNS) - 1))
 
     @Slot(int, int, object)
-    def _on_loader_loaded(self, generation: int, number: int, rows: list[Device]) -> None:
+    def _on_loader_loaded(self, generation: int, number: int, rows: list[Row]) -> None:
         self._in_flight = False
         if generation != self._generation:
             self._pump()

@@ -344,11 +344,11 @@ class DevicesScreen(QWidget):
         self.table.scrollTo(index)
 
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        # The buttons follow the pane (`_show`, once the row has settled): enabled and
+        # disabled for each row a held key passed, they were redrawn every frame.
         device = self.model.device_at(current.row()) if current.isValid() else None
         if device is not None:
             self._selected_id = device.id
-        self.print_button.setEnabled(device is not None)
-        self.files_button.setEnabled(device is not None and device.enrolled)
 
     def _show_current(self) -> None:
         self._show(self.selected_device())

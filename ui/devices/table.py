@@ -14,17 +14,166 @@ thirty times a second.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from ui.devices.model import COLUMNS, DeviceTableModel
+from ui.widgets.state_swatch import SWATCH_PX, state_icon
 
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 
 #: How long a row moved by a held key must rest before `current_settled` says so.
 REST_MS = 120
+
+# Where Qt's own item layout put the words and the swatch, from a cell's leading edge (in
+# pixels; so the table looks as it always did): words 3 in (the style's focus-frame margin
+# and one), a swatch 5 in, and the words beside a swatch 24 in.
+_MARGIN = 3
+_SWATCH_AT = 5
+_BESIDE_SWATCH = 24
+_ELIDED_KEPT = 4096  # (words, width) pairs remembered before the memory starts over
+
+
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_FOCUSED = QStyle.StateFlag.State_HasFocus.value
+_ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate.value
+
+
+class _Look:
+    """What every cell of one paint shares, read from the view once per paint."""
+
+    __slots__ = (
+        "alternate",
+        "ascent",
+        "highlight",
+        "line",
+        "ltr",
+        "metrics",
+        "on_highlight",
+        "text",
+    )
+
+    def __init__(self, view: QWidget) -> None:
+        palette = view.palette()
+        if not view.isEnabled():
+            group = QPalette.ColorGroup.Disabled
+        elif view.isActiveWindow():
+            group = QPalette.ColorGroup.Active
+        else:
+            group = QPalette.ColorGroup.Inactive
+        self.highlight = palette.brush(group, QPalette.ColorRole.Highlight)
+        self.alternate = palette.brush(group, QPalette.ColorRole.AlternateBase)
+        self.text = palette.color(group, QPalette.ColorRole.Text)
+        self.on_highlight = palette.color(group, QPalette.ColorRole.HighlightedText)
+        self.metrics = view.fontMetrics()
+        self.line = self.metrics.height()
+        self.ascent = self.metrics.ascent()
+        self.ltr = view.layoutDirection() != Qt.LayoutDirection.RightToLeft
+
+
+class CellPainter(QStyledItemDelegate):
+    """Paints a device cell straight from the model's words: its background (selected,
+    alternate), the state's swatch, the words elided to the column.
+
+    Qt's own item painting asks the model for seven roles per cell and lays every text out
+    anew: 6 ms of the GUI thread for a screenful at 1366x768, and a paint is what each
+    Page Down and each step of a dragged scroll thumb costs; on a busy machine the same
+    paint took three times as long, over a frame (bench/gui_stalls.py). This one asks once
+    per cell, reads the colours once per paint (`begin`, from the view's paintEvent) and
+    remembers each elided text. Sizes and editing stay Qt's (it is a QStyledItemDelegate)."""
+
+    def __init__(self, model: DeviceTableModel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._view = parent
+        self._look: _Look | None = None
+        self._elided: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def begin(self) -> None:
+        """A paint of the view starts: read its colours, font and direction once."""
+        self._look = _Look(self._view)
+
+    def forget_text(self) -> None:
+        """The font changed: the elided texts are measured again."""
+        self._elided.clear()
+
+    def _fit(self, metrics: QFontMetrics, words: str, width: int) -> tuple[str, int]:
+        """`words` elided to `width`, and how wide they are drawn; remembered."""
+        if len(self._elided) > _ELIDED_KEPT:
+            self._elided.clear()
+        text, advance = words, metrics.horizontalAdvance(words)
+        if advance > width:
+            text = metrics.elidedText(words, Qt.TextElideMode.ElideRight, width)
+            advance = metrics.horizontalAdvance(text)
+        fitted = self._elided[words, width] = (text, advance)
+        return fitted
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        look = self._look or _Look(self._view)
+        words, state = self._model.cell(index.row(), index.column())
+        x, y, w, h = cast(tuple[int, int, int, int], option.rect.getRect())
+        flags = option.state.value
+        selected = flags & _SELECTED
+        if selected:
+            painter.fillRect(x, y, w, h, look.highlight)
+        elif option.features.value & _ALTERNATE:
+            painter.fillRect(x, y, w, h, look.alternate)
+        inset = _MARGIN  # from the cell's leading edge (its right one, right to left)
+        if state:
+            at = x + _SWATCH_AT if look.ltr else x + w - _SWATCH_AT - SWATCH_PX
+            swatch = QRect(at, y + (h - SWATCH_PX) // 2, SWATCH_PX, SWATCH_PX)
+            state_icon(state).paint(painter, swatch)
+            inset = _BESIDE_SWATCH
+        if words:
+            width = w - inset - _MARGIN
+            fitted = self._elided.get((words, width)) or self._fit(look.metrics, words, width)
+            painter.setPen(look.on_highlight if selected else look.text)
+            at = x + inset if look.ltr else x + w - inset - fitted[1]
+            painter.drawText(at, y + (h - look.line) // 2 + look.ascent, fitted[0])
+        if flags & _FOCUSED and not selected:
+            painter.setPen(look.highlight.color())
+            painter.drawRect(x, y, w - 1, h - 1)
+
+
+class _Header(QHeaderView):
+    """The column titles. They show no selection: Qt's header redraws the part of itself
+    a selection spans, and a row selected whole spans every column, so each row a key
+    moved to redrew the style sheet's sections (up to 5 ms, bench/gui_stalls.py)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setSectionsClickable(True)  # a click sorts (as QTableView's own header)
+        self.setHighlightSections(False)
+
+    def selectionChanged(self, selected: QItemSelection, deselected: QItemSelection) -> None:  # noqa: N802
+        """Nothing of the selection is drawn here."""
 
 
 class DeviceTableView(QTableView):
@@ -49,7 +198,10 @@ class DeviceTableView(QTableView):
         self._rest.setInterval(REST_MS)
         self._rest.timeout.connect(self.current_settled)
         self.setObjectName(name)
+        self.setHorizontalHeader(_Header(self))
         self.setModel(model)
+        self._cells = CellPainter(model, self)
+        self.setItemDelegate(self._cells)
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.setSortingEnabled(True)
         self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -70,6 +222,15 @@ class DeviceTableView(QTableView):
             header.moveSection(header.visualIndex(COLUMN_KEYS.index(second)), 1)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu_requested)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        self._cells.begin()
+        super().paintEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._cells.forget_text()
+        super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         self._repeating = event.isAutoRepeat()  # the move under way comes from a held key
