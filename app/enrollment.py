@@ -127,6 +127,8 @@ class Answers:
             found.append(("name_template", reason))
         if any(name not in DEVICE_FILES for name in self.device_files):
             found.append(("device_files", f"choose from {', '.join(DEVICE_FILES)}"))
+        if self.group_tag and (reason := _group_tag_problem(self.group_tag)):
+            found.append(("group_tag", reason))
         return found
 
     def _network_problems(self) -> list[tuple[str, str]]:
@@ -139,3 +141,17 @@ class Answers:
             if self.wifi_security not in WIFI_SECURITY:
                 found.append(("wifi_security", f"choose one of {', '.join(WIFI_SECURITY)}"))
         return found
+
+
+def _group_tag_problem(tag: str) -> str | None:
+    """A group tag goes to Autopilot (its CSV and the tenant) as it is: the rules of that
+    column, found when the profile or the answers are saved, not when an export refuses
+    every device that carries the tag."""
+    from app.autopilot.fields import CHECKS, FORMULA_TRIGGERS, GROUP_TAG  # not on start-up
+
+    if tag.startswith(FORMULA_TRIGGERS):
+        return (
+            f"a group tag cannot begin with {tag[0]!r}: a spreadsheet opening the Autopilot "
+            "CSV would run it as a formula, and Intune's CSV cannot quote it"
+        )
+    return CHECKS[GROUP_TAG](tag)

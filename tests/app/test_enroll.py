@@ -119,6 +119,29 @@ def test_profiles_are_saved_by_leads_and_used(store: Store) -> None:
         services.save_profile(store, "Bad", bad, actor=Actor("lena", Role.LEAD))
 
 
+@pytest.mark.parametrize(
+    ("tag", "reason"),
+    [
+        ('=HYPERLINK("http://x")', "cannot begin with '='"),
+        ("@SUM(1)", "cannot begin with '@'"),
+        ("Lab\x1b[31m", "control character"),
+        ("L" * 513, "at most 512"),
+    ],
+)
+def test_a_group_tag_autopilot_cannot_take_is_refused_when_the_profile_is_saved(
+    store: Store, tag: str, reason: str
+) -> None:
+    """Saved, it would reach every device enrolled with the profile, and the Autopilot CSV
+    export and upload would refuse each of them later."""
+    lead = Actor("lena", Role.LEAD)
+    with pytest.raises(InputError) as raised:
+        services.save_profile(store, "Tagged", Answers(group_tag=tag), actor=lead)
+    assert [p.column for p in raised.value.problems] == ["group_tag"]
+    assert reason in raised.value.problems[0].reason
+    assert store.profile_answers("Tagged") is None
+    services.save_profile(store, "Tagged", Answers(group_tag="Lab-2 (north)"), actor=lead)
+
+
 def test_cli_enroll_json_and_exit_codes(db_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(
