@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from app.store import Store
+from ui.ops import reader_pool
 
 
 def reads_on_the_gui_thread(monkeypatch: pytest.MonkeyPatch, names: Iterable[str]) -> list[str]:
@@ -25,3 +27,14 @@ def reads_on_the_gui_thread(monkeypatch: pytest.MonkeyPatch, names: Iterable[str
 
         monkeypatch.setattr(Store, name, spy)
     return on_gui
+
+
+@contextmanager
+def reader_held() -> Iterator[None]:
+    """A slow reader thread: every read asked for inside the block comes back after it."""
+    gate = threading.Event()
+    reader_pool().start(lambda: gate.wait(10))  # one reader thread: the reads queue behind
+    try:
+        yield
+    finally:
+        gate.set()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,9 +15,9 @@ from app.store import Store
 from tests.helpers import keyboard as keys
 from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, alt, enter, focus_name, focused, press, tab_to
-from tests.helpers.threads import reads_on_the_gui_thread
+from tests.helpers.threads import reader_held, reads_on_the_gui_thread
 from ui.enroll.batch_screen import BatchEnrollScreen
-from ui.ops import reader_pool, wait_for_writer
+from ui.ops import wait_for_writer
 
 TECH = Actor("tom", Role.TECHNICIAN)
 
@@ -42,17 +39,6 @@ def scan(qtbot: QtBot, screen: BatchEnrollScreen, serial: str) -> None:
     assert focus_name() == "enrollScan"
     keys.scan(serial)
     qtbot.waitUntil(lambda: not screen.checking)  # checked on the reader thread
-
-
-@contextmanager
-def reader_held() -> Iterator[None]:
-    """A slow reader thread: every check asked for inside the block comes back after it."""
-    gate = threading.Event()
-    reader_pool().start(lambda: gate.wait(10))  # one reader thread: the checks queue behind
-    try:
-        yield
-    finally:
-        gate.set()
 
 
 def settle(qtbot: QtBot, screen: BatchEnrollScreen) -> None:

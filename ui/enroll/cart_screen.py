@@ -1,8 +1,8 @@
 """Cart mode: scan a cart of devices, review them in one grid with their names, commit all.
 
-Every scan is checked at once (the same preview as batch mode); nothing is written until
-"Enroll all", which commits the whole cart in one transaction and queues the labels. The
-labels can then be saved as one PDF sheet for a sheet printer.
+Every scan is checked at once, on the reader thread (the same preview as batch mode);
+nothing is written until "Enroll all", which commits the whole cart in one transaction and
+queues the labels. The labels can then be saved as one PDF sheet for a sheet printer.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from app.security.roles import Actor, Permission
 from app.services import Enrolled, EnrollPreview, EnrollRequest, Store
 from ui import changes
 from ui.changes import Change
-from ui.ops import run_op
+from ui.ops import failure_words, run_op, run_read
 from ui.session import signed_in
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.flow_layout import FlowLayout
@@ -70,6 +70,9 @@ class CartEnrollWidget(QWidget):
         self.last_enrolled: Enrolled | None = None
         self._pending_update: str | None = None
         self.busy = False
+        self.checks = 0  # scans still being checked on the reader thread
+        self._templates = ("", "")  # (profile, its name template) as last read
+        self._commit_when_checked = False
 
         self.profile = ProfileChooserWidget()
         self.profile.setObjectName("cartProfile")
@@ -153,6 +156,7 @@ class CartEnrollWidget(QWidget):
 
     def reload_profiles(self) -> None:
         """The saved profiles again (one may have been saved meanwhile); the choice stays."""
+        self._templates = ("", "")  # a saved profile may name devices differently now
         self.profile.reload(self.store.profile_names())
 
     def focus_scan(self) -> None:
@@ -162,22 +166,80 @@ class CartEnrollWidget(QWidget):
     # -- building the cart -----------------------------------------------------------------
 
     def _on_scan_scanned(self, text: str) -> None:
-        actor = self._actor()
-        if self.busy or actor is None:
+        """Enter in the scan field: the field is ready for the next device at once; what it
+        named is found and checked on the reader thread (`_check`)."""
+        if self.busy or self._actor() is None:
             return
-        found = services.find_device(self.store, text, actor=actor)
-        serial = found.serial if found is not None else text.strip()
         self.scan.clear()
+        self._check(text)
+
+    def _check(self, text: str) -> None:
+        """Find the device `text` names (a label or a serial) and preview its enrollment
+        with the chosen profile on the reader thread: a tenant sync or an import on the
+        writer thread never makes a scan wait for the GUI thread, which only shows the
+        answer. Answers land in the order of the scans (`_on_checked`)."""
+        actor = self._actor()
+        if actor is None:
+            return
+        profile = self.profile.currentText()
+
+        def read(store: Store) -> tuple[str, EnrollPreview | JoineryError, str]:
+            found = services.find_device(store, text, actor=actor)
+            serial = found.serial if found is not None else text.strip()
+            try:
+                template = services.profile(store, profile, actor=actor).name_template
+                preview = services.preview_enrollment(store, serial, profile, actor=actor)
+            except JoineryError as exc:
+                return serial, exc, ""
+            return serial, preview, template
+
+        self.checks += 1
+        run_read(
+            self.store.path,
+            read,
+            on_done=lambda found: self._on_checked(found, profile),
+            on_failed=self._on_check_failed,
+            owner=self,
+        )
+
+    def _on_checked(
+        self, found: tuple[str, EnrollPreview | JoineryError, str], profile: str
+    ) -> None:
+        self.checks -= 1
+        serial, checked, template = found
+        if not isinstance(checked, JoineryError):
+            self._templates = (profile, template)
+        try:
+            if self._actor() is None:
+                return  # locked meanwhile: the cart stays as it was
+            # Never busy here: a commit waits for the checks under way (`commit`), and a
+            # scan made while a commit runs stays in the field.
+            if profile != self.profile.currentText():
+                self._check(serial)  # the profile changed meanwhile: checked again with it
+                return
+            self._add(serial, checked)
+        finally:
+            if self._commit_when_checked and not self.checks:
+                self._commit_when_checked = False
+                self.commit()  # Ctrl+Enter came before the last scans were back
+
+    def _on_check_failed(self, error: BaseException) -> None:
+        self.checks -= 1
+        self._commit_when_checked = False
+        words = self.tr(
+            "A scanned device could not be checked, so it is not in the cart. Scan it "
+            "again; the log (joinery.log in Joinery's data folder) has the details."
+        )
+        self._say(failure_words(error, "Checking the scanned device", words), error=True)
+
+    def _add(self, serial: str, checked: EnrollPreview | JoineryError) -> None:
         if any(p.serial.casefold() == serial.casefold() for p in self.cart):
             self._say(self.tr("{s} is already in the cart.").format(s=serial), error=True)
             return
-        try:
-            preview = services.preview_enrollment(
-                self.store, serial, self.profile.currentText(), actor=actor
-            )
-        except JoineryError as error:
-            self._say(str(error), error=True)
+        if isinstance(checked, JoineryError):
+            self._say(str(checked), error=True)
             return
+        preview = checked
         existing = preview.existing
         enrolled = existing is not None and existing.enrolled
         if enrolled and self._pending_update != serial:
@@ -236,7 +298,12 @@ class CartEnrollWidget(QWidget):
 
     def commit(self) -> None:
         actor = self._actor()
-        if self.busy or actor is None or not self.cart:
+        if self.busy or actor is None:
+            return
+        if self.checks:
+            self._commit_when_checked = True  # once the scans still being checked are in
+            return
+        if not self.cart:
             return
         if not actor.may(Permission.ENROLL):
             self._say(self.tr("Your role cannot enroll devices."), error=True)
@@ -386,13 +453,17 @@ class CartEnrollWidget(QWidget):
         self.files_button.setEnabled(bool(self.committed))
 
     def _template(self) -> str:
-        try:
-            actor = signed_in(self._actor())
-            return services.profile(
-                self.store, self.profile.currentText(), actor=actor
-            ).name_template
-        except JoineryError:
-            return ""
+        """The chosen profile's name template: as the last check read it, else read now
+        (once after the profile was chosen)."""
+        profile = self.profile.currentText()
+        if self._templates[0] != profile:
+            try:
+                actor = signed_in(self._actor())
+                template = services.profile(self.store, profile, actor=actor).name_template
+            except JoineryError:
+                template = ""
+            self._templates = (profile, template)
+        return self._templates[1]
 
     def _show_committed(self, enrolled: Enrolled) -> None:
         """The cart just enrolled, row by row, until the next cart's first scan."""
