@@ -184,9 +184,9 @@ class DeviceMixin(StoreBase):
         self, query: DeviceQuery, offset: int, limit: int, *, matching: int | None = None
     ) -> list[tuple[Any, ...]]:
         """`devices_page` as the stored rows (values in `row_columns` order), for a list that
-        keeps many pages: tuples of plain values are nothing to Python's cyclic collector,
-        where each Device was walked at every collection (a collection of the device
-        table's pages took 9 ms of the GUI thread; bench/gui_stalls.py)."""
+        keeps many pages: Python's cyclic collector stops walking a tuple of plain values
+        after its first collection, where each Device was walked at every one (a collection
+        over the device table's pages took 9 ms of the GUI thread; bench/gui_stalls.py)."""
         where, params = _where(query, walk=self._walk(query, matching))
         order = _order(query)
         if offset < _DIRECT_OFFSET:
@@ -210,10 +210,9 @@ class DeviceMixin(StoreBase):
     #: The order of a device row's values (`device_rows`).
     row_columns = DEVICE_COLUMNS
 
-    @staticmethod
-    def device_from_row(row: Sequence[Any]) -> Device:
-        """The Device of a row `device_rows` returned."""
-        return _device(row)
+    #: The Device of a row `device_rows` returned (for those that reach the store through
+    #: its class: ui/ keeps the rows).
+    device_from_row = staticmethod(device_from_row)
 
     def _walk(self, query: DeviceQuery, matching: int | None = None) -> bool:
         """Whether a page should walk the sort order rather than sort the match: sorting n

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -19,11 +19,10 @@ from app.store import Store
 from tests.helpers import keyboard as kb
 from tests.helpers.actors import ADMIN
 from ui.devices.import_flow import ImportResultDialog
-from ui.devices.model import COLUMNS, PAGE_SIZE, DeviceTableModel
+from ui.devices.model import COLUMNS, PAGE_SIZE, STATE_KEY, DeviceTableModel
 from ui.devices.screen import DevicesScreen
 from ui.ops import wait_for_writer
 from ui.widgets.state_swatch import state_colour
-from ui.words import shown
 
 
 def write(path: Path, rows: list[AutopilotRecord]) -> str:
@@ -505,15 +504,36 @@ def test_a_screenful_is_painted_from_the_models_words(
     ]
     assert asked["data"] == 0
     assert asked["cell"] == len(cells) > 100
-    state_column = [key for key, _ in COLUMNS].index("compliance_state")
-    device = model.device_at(1)
-    assert device is not None and not table.isColumnHidden(state_column)
-    cell_rect = table.visualRect(model.index(1, state_column))
     image = table.viewport().grab().toImage()
-    swatch = image.pixelColor(cell_rect.left() + 11, cell_rect.center().y())
-    assert swatch == state_colour(device.compliance_state)
-    words = model.cell(1, state_column)[0]
-    assert words == shown("compliance_state", device.compliance_state)
+    device = model.device_at(1)
+    assert device is not None
+    # The state's swatch: 12 px of its colour, 3 px in from the cell's edge.
+    state = table.visualRect(model.index(1, [key for key, _ in COLUMNS].index(STATE_KEY)))
+    middle = state.center().y()
+    colour = state_colour(device.compliance_state)
+    assert [image.pixelColor(state.left() + x, middle) == colour for x in (1, 5, 13, 17)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    # The serial's words: drawn 3 px in, as wide as the font makes them.
+    serial = table.visualRect(model.index(1, 0))
+    background = image.pixelColor(serial.right() - 1, serial.top() + 2)
+    inked = [
+        x
+        for x in range(serial.left(), serial.right())
+        for y in range(serial.top() + 1, serial.bottom())
+        if _far(image.pixelColor(x, y), background)
+    ]
+    assert inked, "the serial was not drawn"
+    width = table.viewport().fontMetrics().horizontalAdvance(device.serial)
+    assert abs(min(inked) - (serial.left() + 3)) <= 2
+    assert abs((max(inked) - min(inked) + 1) - width) <= 3
+
+
+def _far(one: QColor, other: QColor) -> bool:
+    return abs(one.red() - other.red()) + abs(one.green() - other.green()) > 150
 
 
 def test_moving_the_row_leaves_the_column_titles_alone(screen: DevicesScreen, qtbot: QtBot) -> None:
@@ -542,12 +562,12 @@ def test_moving_the_row_leaves_the_column_titles_alone(screen: DevicesScreen, qt
     header.viewport().removeEventFilter(counter)
 
 
-def test_loaded_pages_cost_the_cyclic_collector_nothing(
+def test_loaded_pages_leave_the_cyclic_collector_after_one_collection(
     screen: DevicesScreen, qtbot: QtBot
 ) -> None:
-    """The pages a list keeps are plain rows: Python's collector walked each Device of them
-    at every collection (9 ms of the GUI thread at a time while a million-device list
-    scrolled)."""
+    """The pages a list keeps are plain rows, which Python's collector stops walking after
+    their first collection: it walked each Device of them at every one (9 ms of the GUI
+    thread at a time while a million-device list scrolled)."""
     model = screen.model
     assert model.device_at(900) is None
     qtbot.waitUntil(lambda: model.device_at(900) is not None)

@@ -53,7 +53,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 STATE_KEY = "compliance_state"
 Row = tuple[Any, ...]  # a device as stored (Store.row_columns): what a page keeps
 _ID = Store.row_columns.index("id")
-#: Each column's place in a row; the row's place of the state column.
+#: Each column's place in a row; the places of the two columns shown specially: the
+#: check-in (as a time) and the state (with its colour).
 _AT = tuple(Store.row_columns.index(key) for key, _ in COLUMNS)
 _CHECKIN = Store.row_columns.index("last_checkin")
 _STATE = Store.row_columns.index(STATE_KEY)
@@ -245,16 +246,17 @@ class DeviceTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = DISPLAY) -> Any:
-        # Called for every role of every visible cell by Qt's own painting and by assistive
-        # technology: the roles it never answers leave first, before anything else.
+        # For tooltips, assistive technology and copying (the table paints from `cell`),
+        # asked role by role: the roles it never answers leave first.
         if role not in _ANSWERED:
             return None
-        words, state = self.cell(index.row(), index.column())
+        row = index.row()
+        words, state = self.cell(row, index.column())
         if role == DECORATION:
             # A state's colour, beside its words (the display role): never the colour alone.
             return state_icon(state) if state else None
-        if words == LOADING and role != DISPLAY:
-            return None
+        if role != DISPLAY and self._row(row) is None:
+            return None  # a row on its way has no tooltip
         return words
 
     def cell(self, row: int, column: int) -> tuple[str | None, str | None]:

@@ -13,6 +13,7 @@ thirty times a second.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import cast
 
@@ -22,12 +23,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
+    QPointF,
     QRect,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QFontMetrics, QFontMetricsF, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -49,10 +51,10 @@ REST_MS = 120
 
 # Where Qt's own item layout put the words and the swatch, from a cell's leading edge (in
 # pixels; so the table looks as it always did): words 3 in (the style's focus-frame margin
-# and one), a swatch 5 in, and the words beside a swatch 24 in.
+# and one), a swatch 3 in, and the words beside a swatch 21 in.
 _MARGIN = 3
-_SWATCH_AT = 5
-_BESIDE_SWATCH = 24
+_SWATCH_AT = 3
+_BESIDE_SWATCH = 21
 _ELIDED_KEPT = 4096  # (words, width) pairs remembered before the memory starts over
 
 
@@ -87,9 +89,14 @@ class _Look:
         self.alternate = palette.brush(group, QPalette.ColorRole.AlternateBase)
         self.text = palette.color(group, QPalette.ColorRole.Text)
         self.on_highlight = palette.color(group, QPalette.ColorRole.HighlightedText)
-        self.metrics = view.fontMetrics()
-        self.line = self.metrics.height()
-        self.ascent = self.metrics.ascent()
+        # The font the painter draws with: the viewport's (a style sheet may give the
+        # table another than the window's). Centred as Qt's text layout centres a line: its
+        # height rounded up, the baseline at the exact ascent below the line's top.
+        viewport = cast(QAbstractItemView, view).viewport()
+        self.metrics = viewport.fontMetrics()
+        exact = QFontMetricsF(viewport.font())
+        self.line = math.ceil(exact.height())
+        self.ascent = exact.ascent()
         self.ltr = view.layoutDirection() != Qt.LayoutDirection.RightToLeft
 
 
@@ -156,9 +163,12 @@ class CellPainter(QStyledItemDelegate):
             fitted = self._elided.get((words, width)) or self._fit(look.metrics, words, width)
             painter.setPen(look.on_highlight if selected else look.text)
             at = x + inset if look.ltr else x + w - inset - fitted[1]
-            painter.drawText(at, y + (h - look.line) // 2 + look.ascent, fitted[0])
-        if flags & _FOCUSED and not selected:
-            painter.setPen(look.highlight.color())
+            painter.drawText(QPointF(at, y + (h - look.line) // 2 + look.ascent), fitted[0])
+        if flags & _FOCUSED:
+            # The keyboard's cell: framed in a darker shade of the selection (as Fusion
+            # did), or in the selection's colour on a row not selected.
+            colour = look.highlight.color()
+            painter.setPen(colour.darker(130) if selected else colour)
             painter.drawRect(x, y, w - 1, h - 1)
 
 
