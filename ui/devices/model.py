@@ -280,6 +280,12 @@ class DeviceTableModel(QAbstractTableModel):
         values = self._row(row)
         return None if values is None else self._store.device_from_row(values)
 
+    def id_at(self, row: int) -> int | None:
+        """The id of the device at `row` if its page is loaded (no Device is made: a held
+        key passes thirty rows a second); otherwise ask for the page."""
+        values = self._row(row)
+        return None if values is None else int(values[_ID])
+
     def _row(self, row: int) -> Row | None:
         if not 0 <= row < self._count:
             return None

@@ -346,9 +346,9 @@ class DevicesScreen(QWidget):
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         # The buttons follow the pane (`_show`, once the row has settled): enabled and
         # disabled for each row a held key passed, they were redrawn every frame.
-        device = self.model.device_at(current.row()) if current.isValid() else None
-        if device is not None:
-            self._selected_id = device.id
+        device_id = self.model.id_at(current.row()) if current.isValid() else None
+        if device_id is not None:
+            self._selected_id = device_id
 
     def _show_current(self) -> None:
         self._show(self.selected_device())

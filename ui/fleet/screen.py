@@ -471,8 +471,7 @@ class FleetScreen(QWidget):
             self._show_detail(device_id)
 
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        device = self.model.device_at(current.row()) if current.isValid() else None
-        self._selected_id = device.id if device else None
+        self._selected_id = self.model.id_at(current.row()) if current.isValid() else None
 
     def _show_current(self) -> None:
         device = self.selected_device()
