@@ -42,7 +42,7 @@ from ui.devices.import_flow import AutopilotImportFlow, ImportResultDialog
 from ui.enroll.screen import BATCH, CART, GUIDED
 from ui.fleet.screen import OVERVIEW, STALE
 from ui.main import SCREENS, MainWindow
-from ui.ops import wait_until
+from ui.ops import wait_for_reader, wait_until
 from ui.settings.operators import OperatorDialog
 from ui.tenant.connect_dialog import ConnectDialog
 from ui.tenant.words import autopilot_words, intune_words
@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 
 def _settle(window: QWidget) -> None:
+    """What the screens asked for is in: reads on the reader thread (a selected row's
+    pane) back and drawn, layouts done."""
+    wait_for_reader()
     for _ in range(5):
         QCoreApplication.processEvents()
     window.repaint()
@@ -454,6 +457,7 @@ def _tenant_fleet(window: MainWindow, folder: Path) -> Path:
     wait_until(lambda: not fleet.model.loading)
     if fleet.model.rowCount():
         fleet.table.selectRow(0)
+    _settle(window)  # the pane's own read first: the example facts are drawn over it
     device = fleet.selected_device()
     if device is not None:
         fleet.detail.show_tenant(device, _facts_to_show(window, device))

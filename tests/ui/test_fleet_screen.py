@@ -89,10 +89,17 @@ def test_filters_narrow_and_counts_agree(qtbot: QtBot, screen: FleetScreen) -> N
     assert screen.model.rowCount() == board.tiles["total"]
 
 
+def pane_drawn() -> None:
+    """The detail pane's read is back from the reader thread and drawn."""
+    assert wait_for_reader()
+    QApplication.processEvents()  # its answer, queued to the GUI thread
+
+
 def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen) -> None:
     screen.show_tile("noncompliant")
     wait_rows(qtbot, screen)
     screen.table.selectRow(0)
+    pane_drawn()
     detail = screen.detail
     assert detail.state.text().startswith("Not compliant")
     assert "blocked" in detail.access.text()
@@ -103,6 +110,7 @@ def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen
     changes = []  # some devices were seeded noncompliant; others went there, saying why
     for row in range(min(screen.model.rowCount(), 20)):
         screen.table.selectRow(row)
+        pane_drawn()
         changes += [
             detail.history.item(i).text()
             for i in range(detail.history.count())
@@ -493,6 +501,7 @@ def test_detail_shows_intune_says_beside_the_bench_check(qtbot: QtBot, screen: F
     wait_rows(qtbot, screen)
     assert screen.model.rowCount() == 1
     screen.table.selectRow(0)
+    pane_drawn()
     intune = screen.detail.intune
     assert intune.isVisibleTo(screen.detail)
     assert intune.text().startswith("Intune says: In grace period until ")
@@ -519,3 +528,18 @@ def test_an_unexpected_failure_of_a_write_is_said_in_words_not_as_a_repr(
     assert "joinery.log" in note  # where the details are, for a bug report
     assert "RuntimeError" not in note and "abc123" not in note
     assert focus_name() == "reevaluate"
+
+
+def test_the_detail_pane_is_read_off_the_gui_thread(
+    qtbot: QtBot, screen: FleetScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Selecting a row, and each live refresh that redraws its pane, read the verdict, the
+    history and the tenant's facts on the reader thread; the GUI thread only draws them."""
+    screen.show_tile("noncompliant")
+    wait_rows(qtbot, screen)
+    on_gui = reads_on_the_gui_thread(
+        monkeypatch, ("device", "device_history", "autopilot_facts", "intune_facts")
+    )
+    screen.table.selectRow(1)
+    qtbot.waitUntil(lambda: screen.detail.state.text().startswith("Not compliant"))
+    assert on_gui == []

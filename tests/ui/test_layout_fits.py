@@ -19,7 +19,7 @@ from app import services
 from tests.helpers.actors import ADMIN
 from ui import theme
 from ui.main import SCREENS, MainWindow
-from ui.ops import wait_for_writer, wait_until
+from ui.ops import wait_for_reader, wait_for_writer, wait_until
 from ui.screenshots import tenant_example, tenant_facts_example
 from ui.widgets.clipping import clipped_texts
 from ui.widgets.wizard_shell import WizardShell
@@ -46,6 +46,8 @@ def window(qtbot: QtBot, window_db: Path) -> Iterator[MainWindow]:
 
 
 def settle() -> None:
+    """Reads on the reader thread (a selected row's pane) back and drawn, layouts done."""
+    wait_for_reader()
     for _ in range(3):
         QCoreApplication.processEvents()
 
@@ -83,6 +85,7 @@ def tenant_views(window: MainWindow) -> list[tuple[str, Callable[[], object]]]:
     def device_facts() -> None:
         window.show_screen("devices")
         window.devices._select_row(0)
+        settle()  # the pane's own read first: the example facts are drawn over it
         device = window.devices.selected_device()
         assert device is not None
         window.devices.detail.show_tenant(device, tenant_facts_example(device))
@@ -92,6 +95,7 @@ def tenant_views(window: MainWindow) -> list[tuple[str, Callable[[], object]]]:
         window.fleet.show_tile("noncompliant")
         wait_until(lambda: not window.fleet.model.loading)
         window.fleet.table.selectRow(0)
+        settle()  # the pane's own read first: the example facts are drawn over it
         device = window.fleet.selected_device()
         assert device is not None
         window.fleet.detail.show_tenant(device, tenant_facts_example(device))

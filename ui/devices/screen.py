@@ -22,17 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.domain import Device, TenantFacts
+from app.domain import Device, HistoryEntry, TenantFacts
 from app.errors import JoineryError, TargetNotEmpty
 from app.security.roles import Actor, Permission
-from app.services import ExportReport, Store, open_store
+from app.services import ExportReport, LineageEntry, Store, open_store
 from ui import changes
 from ui.changes import Change
 from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import DeviceTableModel
 from ui.devices.table import COLUMN_KEYS, DeviceTableView
-from ui.ops import run_op
+from ui.ops import failure_words, run_op, run_read
 from ui.session import signed_in
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.form import set_state
@@ -41,6 +41,20 @@ from ui.widgets.messages import Present, confirm, notify, open_now
 from ui.widgets.scan_field import ScanFieldWidget
 
 log = logging.getLogger(__name__)
+
+#: What the detail pane shows: the device, its hash lineage, its history and what the
+#: tenant said of it; None when the device is gone.
+_Pane = tuple[Device, list[LineageEntry], list[HistoryEntry], TenantFacts | None] | None
+
+
+def _tenant_facts(store: Store, device: Device, actor: Actor) -> TenantFacts | None:
+    """What the tenant said of the device (a few indexed rows); nothing if it cannot be read."""
+    try:
+        return services.device_tenant_facts(store, device.id, actor=actor)
+    except JoineryError as error:
+        log.warning("the tenant's facts of %s could not be read: %s", device.serial, error)
+        return None
+
 
 CSV_FILTER = "Autopilot hardware hash (*.csv);;All files (*)"
 # Compliance: swatch and words; Enrollment: "Prepared at the bench".
@@ -73,6 +87,7 @@ class DevicesScreen(QWidget):
         self._pending: services.ExactMatch | None = None  # found by Enter, to select
         self._missed: str | None = None  # what Enter did not find, to say once listed
         self._selected_id: int | None = None
+        self._showing = 0  # panes asked for: an answer for an older one is dropped
         self._closed = False
 
         self.search = ScanFieldWidget()
@@ -198,7 +213,7 @@ class DevicesScreen(QWidget):
         """Show what changed (the change channel calls it), keeping the selection."""
         self.model.refresh()
         if self._selected_id is not None:
-            self._show(self.store.device(self._selected_id))
+            self._show_id(self._selected_id)
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -227,7 +242,7 @@ class DevicesScreen(QWidget):
             self._missed = found.term
             self._selected_id = None
             self.table.setCurrentIndex(QModelIndex())
-            self._show(None)
+            self._show_id(None)
             self.search.set_state("error")
             self._say(self._missed_words(found.term, None), error=True)
         else:
@@ -351,7 +366,8 @@ class DevicesScreen(QWidget):
             self._selected_id = device_id
 
     def _show_current(self) -> None:
-        self._show(self.selected_device())
+        index = self.table.currentIndex()
+        self._show_id(self.model.id_at(index.row()) if index.isValid() else None)
 
     def print_label(self) -> None:
         """Preview the selected device's label and print it; the print is audited."""
@@ -371,30 +387,59 @@ class DevicesScreen(QWidget):
             return
         open_device_files(self, self.db_path, [device.serial], actor, on_closed=self.table.setFocus)
 
-    def _show(self, device: Device | None) -> None:
+    def _show_id(self, device_id: int | None) -> None:
+        """The pane for the device `device_id` (None: nothing selected). Its record,
+        lineage, history and what the tenant said are read on the reader thread and the
+        pane is drawn once, when they are back: a row that settled on a part of a
+        million-device file not read before waited on the disk, on the GUI thread (tens of
+        ms). An answer for a row left meanwhile is dropped."""
+        self._showing += 1
+        actor = self._actor()
+        if device_id is None or actor is None:
+            self._draw_pane(None)
+            return
+        showing = self._showing
+
+        def read(store: Store) -> _Pane:
+            found = store.device(device_id)
+            if found is None:
+                return None
+            lineage = services.device_lineage(store, device_id, actor=actor)
+            history = services.device_history(store, device_id, actor=actor)
+            return found, lineage, history, _tenant_facts(store, found, actor)
+
+        run_read(
+            self.store.path,
+            read,
+            on_done=lambda pane: self._on_pane_read(pane, showing),
+            on_failed=lambda error: self._on_pane_failed(error, showing),
+            owner=self,
+        )
+
+    def _on_pane_read(self, pane: _Pane, showing: int) -> None:
+        if showing == self._showing:
+            self._draw_pane(pane)
+
+    def _on_pane_failed(self, error: BaseException, showing: int) -> None:
+        if showing != self._showing:
+            return
+        self._draw_pane(None)
+        words = self.tr(
+            "The device's details could not be read. Select it again; the log (joinery.log "
+            "in Joinery's data folder) has the details."
+        )
+        self._say(failure_words(error, "Reading the device's details", words), error=True)
+
+    def _draw_pane(self, pane: _Pane) -> None:
+        device = pane[0] if pane is not None else None
         self.print_button.setEnabled(device is not None)
         self.files_button.setEnabled(device is not None and device.enrolled)
-        actor = self._actor()
-        if device is None or actor is None:
+        if pane is None:
             self.detail.show_device(None, [], [])
             return
-        self.detail.show_device(
-            device,
-            services.device_lineage(self.store, device.id, actor=actor),
-            services.device_history(self.store, device.id, actor=actor),
-        )
-        self.detail.show_tenant(device, self._tenant_facts(device))
-
-    def _tenant_facts(self, device: Device) -> TenantFacts | None:
-        """What the tenant said of the device (a few indexed rows); nothing while locked."""
-        actor = self._actor()
-        if actor is None:
-            return None
-        try:
-            return services.device_tenant_facts(self.store, device.id, actor=actor)
-        except JoineryError as error:
-            log.warning("the tenant's facts of %s could not be read: %s", device.serial, error)
-            return None
+        device, lineage, history, facts = pane
+        self.detail.show_device(device, lineage, history)
+        self.detail.show_tenant(device, facts)
 
     def selected_device(self) -> Device | None:
         index = self.table.currentIndex()

@@ -6,9 +6,9 @@ again; Tab leaves the table (a keyboard person is never trapped among its cells)
 
 `current_settled` is what a detail pane follows: at once for a click or a single key press,
 and while a key held down moves the current row (Page Down at thirty rows a second) only
-once the row has rested. Redrawing a pane for every row a held key passes made each of
-those frames miss its 16 ms (bench/gui_stalls.py), and nobody reads a pane that changes
-thirty times a second.
+once the row has rested; and again when the settled row's page arrives, if it was on its
+way. Redrawing a pane for every row a held key passes made each of those frames miss its
+16 ms (bench/gui_stalls.py), and nobody reads a pane that changes thirty times a second.
 """
 
 from __future__ import annotations
@@ -206,13 +206,15 @@ class DeviceTableView(QTableView):
         self._rest = QTimer(self)
         self._rest.setSingleShot(True)
         self._rest.setInterval(REST_MS)
-        self._rest.timeout.connect(self.current_settled)
+        self._rest.timeout.connect(self._settle)
+        self._awaited = False  # the settled row's page is on its way: said again when in
         self.setObjectName(name)
         self.setHorizontalHeader(_Header(self))
         self.setModel(model)
         self._cells = CellPainter(model, self)
         self.setItemDelegate(self._cells)
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        model.dataChanged.connect(self._on_rows_arrived)
         self.setSortingEnabled(True)
         self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -258,7 +260,18 @@ class DeviceTableView(QTableView):
             self._rest.start()  # (re)started: told once the key is let go
         else:
             self._rest.stop()
-            self.current_settled.emit()
+            self._settle()
+
+    def _settle(self) -> None:
+        index = self.currentIndex()
+        model = cast(DeviceTableModel, self.model())
+        self._awaited = index.isValid() and model.id_at(index.row()) is None
+        self.current_settled.emit()
+
+    def _on_rows_arrived(self, first: QModelIndex, last: QModelIndex) -> None:
+        """A row settled before its page arrived (Ctrl+End at a million): said again."""
+        if self._awaited and first.row() <= self.currentIndex().row() <= last.row():
+            self._settle()
 
     def _on_header_menu_requested(self, position: QPoint) -> None:
         """Right-click a column header to choose which columns show."""

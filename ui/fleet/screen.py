@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.domain import Device, DeviceQuery
+from app.domain import Device, DeviceQuery, HistoryEntry, TenantFacts
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Dashboard, Store
+from app.services import Dashboard, DeviceCompliance, Store
 from ui import changes
 from ui.changes import Change
 from ui.devices.model import STATE_KEY, DeviceTableModel
@@ -84,6 +84,7 @@ class FleetScreen(QWidget):
         self._live_reading = False  # a live read is on the reader thread
         self._live_again = False  # and something changed since it began
         self._drawn = 0  # boards drawn: a live read older than the last drawing is dropped
+        self._showing = 0  # detail panes asked for: an answer for an older one is dropped
         self._build()
         changes.follow(
             self,
@@ -474,24 +475,53 @@ class FleetScreen(QWidget):
         self._selected_id = self.model.id_at(current.row()) if current.isValid() else None
 
     def _show_current(self) -> None:
-        device = self.selected_device()
-        if device is None:
+        index = self.table.currentIndex()
+        device_id = self.model.id_at(index.row()) if index.isValid() else None
+        if device_id is None:
+            self._showing += 1  # an answer still on its way is for a row left
             self.detail.show_nothing()
         else:
-            self._show_detail(device.id)
+            self._show_detail(device_id)
 
     def _show_detail(self, device_id: int) -> None:
-        try:
-            actor = self._actor()
-            if actor is None:
-                return
-            found = services.device_compliance(self.store, device_id, actor=actor)
-            history = services.device_history(self.store, device_id, actor=actor)
-            facts = services.device_tenant_facts(self.store, device_id, actor=actor)
-        except JoineryError as error:
-            self.detail.show_nothing(str(error))
+        """The device's verdict, history and tenant facts, read on the reader thread and
+        drawn once back (an answer for a row left meanwhile is dropped): a live refresh
+        redraws the pane too, and its reads waited for the disk on the GUI thread."""
+        actor = self._actor()
+        if actor is None:
             return
-        self.detail.show_compliance(found, history, facts)
+        self._showing += 1
+        showing = self._showing
+
+        def read(store: Store) -> tuple[DeviceCompliance, list[HistoryEntry], TenantFacts]:
+            return (
+                services.device_compliance(store, device_id, actor=actor),
+                services.device_history(store, device_id, actor=actor),
+                services.device_tenant_facts(store, device_id, actor=actor),
+            )
+
+        run_read(
+            self.store.path,
+            read,
+            on_done=lambda found: self._on_detail_read(found, showing),
+            on_failed=lambda error: self._on_detail_failed(error, showing),
+            owner=self,
+        )
+
+    def _on_detail_read(
+        self, found: tuple[DeviceCompliance, list[HistoryEntry], TenantFacts], showing: int
+    ) -> None:
+        if showing == self._showing:
+            self.detail.show_compliance(*found)
+
+    def _on_detail_failed(self, error: BaseException, showing: int) -> None:
+        if showing != self._showing:
+            return
+        words = self.tr(
+            "The device's compliance could not be read. Select it again; the log (joinery.log "
+            "in Joinery's data folder) has the details."
+        )
+        self.detail.show_nothing(failure_words(error, "Reading the device's compliance", words))
 
     def _write(
         self, job: Callable[[Store, Actor], object], on_done: Callable[[object], None]
