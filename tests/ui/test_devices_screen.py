@@ -608,3 +608,25 @@ def test_the_detail_pane_is_read_off_the_gui_thread(
     qtbot.waitUntil(lambda: screen.detail.title.text() == (last.device_name or last.serial))
     assert screen.print_button.isEnabled()
     assert on_gui == []
+
+
+def test_a_search_that_hides_the_selected_device_clears_the_pane(
+    screen: DevicesScreen, qtbot: QtBot
+) -> None:
+    """Print label and Device files act on the row selected: with the device out of the
+    list, nothing is selected and they are off (they stayed on, for the hidden device);
+    clearing the search selects it again."""
+    screen._select_row(3)
+    pane_drawn()
+    chosen = screen.selected_device()
+    assert chosen is not None and screen.print_button.isEnabled()
+    to_search(screen)
+    kb.type_text("ZZZZNOTHING")
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 0, timeout=5000)
+    pane_drawn()
+    assert not screen.print_button.isEnabled() and not screen.files_button.isEnabled()
+    assert screen.detail.title.text() == "No device selected"
+    assert kb.focus_name() == "search"
+    kb.press(kb.Key.Key_A, kb.Mod.ControlModifier)
+    kb.press(kb.Key.Key_Backspace)  # the search emptied: the whole list again
+    qtbot.waitUntil(lambda: screen.selected_device() == chosen, timeout=5000)

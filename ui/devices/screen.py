@@ -313,6 +313,9 @@ class DevicesScreen(QWidget):
             row = self.model.row_of(self._selected_id)
             if row is not None:
                 self._select_row(row)
+                return
+        if not self.table.currentIndex().isValid():
+            self._show_id(None)  # the device the pane showed is not in the list now
 
     def _count_words(self, shown_rows: int, total: int) -> str:
         query = self.model.query
