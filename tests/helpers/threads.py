@@ -8,9 +8,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from app.store import Store
-from ui.ops import reader_pool
+from ui.ops import reader_pool, wait_for_reader
 
 
 def reads_on_the_gui_thread(monkeypatch: pytest.MonkeyPatch, names: Iterable[str]) -> list[str]:
@@ -38,3 +39,10 @@ def reader_held() -> Iterator[None]:
         yield
     finally:
         gate.set()
+
+
+def reads_drawn() -> None:
+    """Every read asked of the reader thread is back and its answer drawn (a selected
+    row's detail pane, a scan's check)."""
+    assert wait_for_reader()
+    QApplication.processEvents()  # the answers, queued to the GUI thread

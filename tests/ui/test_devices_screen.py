@@ -18,11 +18,11 @@ from app.domain import AutopilotRecord, Device, DeviceQuery
 from app.store import Store
 from tests.helpers import keyboard as kb
 from tests.helpers.actors import ADMIN
-from tests.helpers.threads import reads_on_the_gui_thread
+from tests.helpers.threads import reads_drawn, reads_on_the_gui_thread
 from ui.devices.import_flow import ImportResultDialog
 from ui.devices.model import COLUMNS, PAGE_SIZE, STATE_KEY, DeviceTableModel
 from ui.devices.screen import DevicesScreen
-from ui.ops import wait_for_reader, wait_for_writer
+from ui.ops import wait_for_writer
 from ui.widgets.state_swatch import state_colour
 
 
@@ -198,7 +198,7 @@ def test_live_refresh_keeps_selection_and_scroll(
     assert screen.table.verticalScrollBar().value() == scroll
     assert screen.table.currentIndex().row() == 700
     qtbot.waitUntil(lambda: model.device_at(700) is not None)
-    pane_drawn()
+    reads_drawn()
     assert screen.detail.title.text() == target.device_name
 
 
@@ -230,7 +230,7 @@ def test_label_prints_through_qprinter(screen: DevicesScreen, qtbot: QtBot, tmp_
     from ui.widgets.label_printer import label_printer, paint_label
 
     screen._select_row(3)
-    pane_drawn()
+    reads_drawn()
     device = screen.selected_device()
     assert device is not None and screen.print_button.isEnabled()
     printer = label_printer()
@@ -258,12 +258,6 @@ def to_search(screen: DevicesScreen) -> None:
     assert kb.focus_name() == "search"
 
 
-def pane_drawn() -> None:
-    """The detail pane's read is back from the reader thread and drawn."""
-    assert wait_for_reader()
-    QApplication.processEvents()  # its answer, queued to the GUI thread
-
-
 def enter_and_wait(qtbot: QtBot, screen: DevicesScreen) -> None:
     with qtbot.waitSignal(screen.model.ready, timeout=5000):
         kb.enter()
@@ -285,7 +279,7 @@ def test_enter_with_an_exact_serial_selects_it(screen: DevicesScreen, qtbot: QtB
     to_search(screen)
     kb.type_text(target.serial.lower())  # a scanner may send either case
     enter_and_wait(qtbot, screen)
-    pane_drawn()
+    reads_drawn()
     assert screen.selected_device() == target
     assert screen.detail.title.text() == target.device_name
     assert [d.id for d in listed(screen)] == [target.id]  # the list agrees with the box
@@ -429,7 +423,7 @@ def test_the_detail_says_prepared_until_the_join_is_confirmed(
     to_search(screen)
     kb.type_text("PF9UXTST")
     enter_and_wait(qtbot, screen)
-    pane_drawn()
+    reads_drawn()
     enrollment = screen.detail._values["enrollment_status"]
     assert enrollment.text().startswith("Prepared at the bench 20")
     assert enrollment.text().endswith("join not confirmed yet")
@@ -470,7 +464,7 @@ def test_a_held_page_down_moves_the_detail_once_the_key_is_let_go(
     screen.table.selectRow(0)
     assert kb.focus_name() == "deviceTable"
     kb.press(kb.Key.Key_PageDown)  # one press: the pane follows at once (its read is back)
-    pane_drawn()
+    reads_drawn()
     pressed = screen.selected_device()
     assert screen.detail.title.text() == title_of(pressed)
     for _ in range(2):  # the keyboard's repeats, marked as such
@@ -617,13 +611,13 @@ def test_a_search_that_hides_the_selected_device_clears_the_pane(
     list, nothing is selected and they are off (they stayed on, for the hidden device);
     clearing the search selects it again."""
     screen._select_row(3)
-    pane_drawn()
+    reads_drawn()
     chosen = screen.selected_device()
     assert chosen is not None and screen.print_button.isEnabled()
     to_search(screen)
     kb.type_text("ZZZZNOTHING")
     qtbot.waitUntil(lambda: screen.model.rowCount() == 0, timeout=5000)
-    pane_drawn()
+    reads_drawn()
     assert not screen.print_button.isEnabled() and not screen.files_button.isEnabled()
     assert screen.detail.title.text() == "No device selected"
     assert kb.focus_name() == "search"

@@ -24,7 +24,7 @@ from app.services.demo import seed_compliance_history
 from app.store import Store
 from tests.helpers import keyboard as kb
 from tests.helpers.keyboard import focus_name, scan
-from tests.helpers.threads import reads_on_the_gui_thread
+from tests.helpers.threads import reads_drawn, reads_on_the_gui_thread
 from ui import theme
 from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
 from ui.fleet.tiles import ACTIVE
@@ -89,17 +89,11 @@ def test_filters_narrow_and_counts_agree(qtbot: QtBot, screen: FleetScreen) -> N
     assert screen.model.rowCount() == board.tiles["total"]
 
 
-def pane_drawn() -> None:
-    """The detail pane's read is back from the reader thread and drawn."""
-    assert wait_for_reader()
-    QApplication.processEvents()  # its answer, queued to the GUI thread
-
-
 def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen) -> None:
     screen.show_tile("noncompliant")
     wait_rows(qtbot, screen)
     screen.table.selectRow(0)
-    pane_drawn()
+    reads_drawn()
     detail = screen.detail
     assert detail.state.text().startswith("Not compliant")
     assert "blocked" in detail.access.text()
@@ -110,7 +104,7 @@ def test_detail_pane_says_why_and_what_ca_does(qtbot: QtBot, screen: FleetScreen
     changes = []  # some devices were seeded noncompliant; others went there, saying why
     for row in range(min(screen.model.rowCount(), 20)):
         screen.table.selectRow(row)
-        pane_drawn()
+        reads_drawn()
         changes += [
             detail.history.item(i).text()
             for i in range(detail.history.count())
@@ -501,7 +495,7 @@ def test_detail_shows_intune_says_beside_the_bench_check(qtbot: QtBot, screen: F
     wait_rows(qtbot, screen)
     assert screen.model.rowCount() == 1
     screen.table.selectRow(0)
-    pane_drawn()
+    reads_drawn()
     intune = screen.detail.intune
     assert intune.isVisibleTo(screen.detail)
     assert intune.text().startswith("Intune says: In grace period until ")
