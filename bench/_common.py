@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -11,6 +12,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def fleet_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--quick` (100,000 devices instead of 1,000,000) and `--db` (a fleet to reuse):
+    what every bench of the million-device fleet takes."""
+    parser.add_argument("--quick", action="store_true", help="100,000 devices")
+    parser.add_argument("--db", help="reuse this fleet database (seeded if short)")
+
+
+def fleet_size(args: argparse.Namespace) -> int:
+    return 100_000 if args.quick else 1_000_000
+
+
+def ensure_fleet(path: Path, count: int) -> None:
+    """The demo fleet in `path`, seeded up to `count` devices (a reused one is topped up)."""
+    from app import demo
+    from app.store import Store
+
+    with Store.open(path) as store:
+        have = store.count_devices()
+        if have < count:
+            demo.seed(store, count - have)
 
 
 def median_time(

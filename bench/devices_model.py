@@ -19,23 +19,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import Report, median_time  # noqa: E402
+from _common import Report, ensure_fleet, fleet_arguments, fleet_size, median_time  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app import demo  # noqa: E402
 from app.domain import DeviceQuery  # noqa: E402
 from app.store import Store  # noqa: E402
 from app.store.devices import DEVICE_COLUMNS  # noqa: E402
 from ui.devices.model import PAGE_SIZE, DeviceTableModel  # noqa: E402
 from ui.ops import wait_until  # noqa: E402
-
-
-def ensure_fleet(path: Path, count: int) -> None:
-    with Store.open(path) as store:
-        have = store.count_devices()
-        if have < count:
-            demo.seed(store, count - have)
 
 
 def open_model(store: Store) -> DeviceTableModel:
@@ -47,10 +39,9 @@ def open_model(store: Store) -> DeviceTableModel:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="100,000 devices")
-    parser.add_argument("--db", help="reuse this fleet database (seeded if short)")
+    fleet_arguments(parser)
     args = parser.parse_args()
-    count = 100_000 if args.quick else 1_000_000
+    count = fleet_size(args)
     app = QApplication.instance() or QApplication([])
     report = Report()
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,10 +31,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import Probe, Report, median_time  # noqa: E402
+from _common import Probe, Report, ensure_fleet, fleet_arguments, fleet_size, median_time  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app import demo, services  # noqa: E402
+from app import services  # noqa: E402
 from app.domain import DeviceQuery  # noqa: E402
 from app.security.roles import Actor, Role  # noqa: E402
 from app.store import Store  # noqa: E402
@@ -47,11 +47,11 @@ SCREEN_RUNS = 5
 SETTINGS = ("bitLockerEnabled", "storageRequireEncryption", "secureBootEnabled", "tpmRequired")
 
 
-def ensure_fleet(path: Path, count: int) -> None:
+def ensure_fleet_with_failures(path: Path, count: int) -> None:
+    """The demo fleet (`ensure_fleet`), with the failing settings its noncompliant
+    devices are bookkept with."""
+    ensure_fleet(path, count)
     with Store.open(path) as store:
-        have = store.count_devices()
-        if have < count:
-            demo.seed(store, count - have)
         if store.conn.execute("SELECT count(*) FROM device_compliance").fetchone()[0]:
             return
         with store.transaction():
@@ -69,12 +69,11 @@ def ensure_fleet(path: Path, count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="100,000 devices")
-    parser.add_argument("--db", help="reuse this fleet database (seeded if short)")
+    fleet_arguments(parser)
     parser.add_argument("--screen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    count = 100_000 if args.quick else 1_000_000
+    count = fleet_size(args)
     app = application()  # the kiosk's own style sheet and palette: they change the paint
     if args.write:  # the grandchild: another process writing
         write_twenty(Path(args.db))
@@ -88,7 +87,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("JOINERY_DATA_DIR", str(Path(tmp) / "data"))
         path = Path(args.db) if args.db else Path(tmp) / "fleet.db"
-        ensure_fleet(path, count)
+        ensure_fleet_with_failures(path, count)
         raw = sqlite3.connect(path)
         store = Store.open(path)
         first = DeviceQuery()

@@ -31,13 +31,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import Probe, Report  # noqa: E402
+from _common import Probe, Report, ensure_fleet, fleet_arguments, fleet_size  # noqa: E402
 from PySide6.QtCore import QEvent, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QKeyEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app import demo, services  # noqa: E402
+from app import services  # noqa: E402
 from app.security.roles import Actor, Role  # noqa: E402
 from app.store import Store  # noqa: E402
 from ui.launch import application, freeze_startup_objects  # noqa: E402
@@ -46,13 +46,6 @@ from ui.ops import wait_for_writer, wait_until  # noqa: E402
 RUNS = 3
 KEY_REPEAT_MS = 33
 LEAD = Actor("bench", Role.LEAD)
-
-
-def ensure_fleet(path: Path, count: int) -> None:
-    with Store.open(path) as store:
-        have = store.count_devices()
-        if have < count:
-            demo.seed(store, count - have)
 
 
 def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
@@ -186,10 +179,9 @@ def focus() -> object:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="100,000 devices")
-    parser.add_argument("--db", help="reuse this fleet database (seeded if short)")
+    fleet_arguments(parser)
     args = parser.parse_args()
-    count = 100_000 if args.quick else 1_000_000
+    count = fleet_size(args)
     app = application()  # the kiosk's own style sheet and palette: they change the paint
     report = Report()
     with tempfile.TemporaryDirectory() as tmp:
