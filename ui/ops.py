@@ -288,6 +288,39 @@ def run_read(
     reader_pool().start(job.run)
 
 
+class NewestRead:
+    """Reads of which only the newest answer counts (a detail pane following the selected
+    row): each `read` makes those still on their way stale, `forget` does so without
+    asking again; a stale answer, success or failure, is dropped."""
+
+    def __init__(self, db_path: str, owner: QObject) -> None:
+        self._db_path, self._owner, self._asked = db_path, owner, 0
+
+    def read(
+        self,
+        job: Callable[[Store], Any],
+        *,
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[BaseException], None],
+    ) -> None:
+        self._asked += 1
+        asked = self._asked
+
+        def done(value: Any) -> None:
+            if asked == self._asked:
+                on_done(value)
+
+        def failed(error: BaseException) -> None:
+            if asked == self._asked:
+                on_failed(error)
+
+        run_read(self._db_path, job, on_done=done, on_failed=failed, owner=self._owner)
+
+    def forget(self) -> None:
+        """An answer still on its way is for something no longer shown."""
+        self._asked += 1
+
+
 def wait_for_reader(msecs: int = 30_000) -> bool:
     """Block until queued reads finish (shutdown and tests)."""
     return reader_pool().waitForDone(msecs)

@@ -16,9 +16,10 @@ from pytestqt.qtbot import QtBot
 
 from app.errors import Cancelled
 from app.store import Store
+from tests.helpers.threads import reader_held, reads_drawn
 from ui import changes
 from ui.changes import Change
-from ui.ops import run_op, run_read, wait_for_reader, wait_for_writer, wait_until
+from ui.ops import NewestRead, run_op, run_read, wait_for_reader, wait_for_writer, wait_until
 
 
 def test_a_running_yielding_job_steps_aside_for_a_write(qtbot: QtBot, db_path: Path) -> None:
@@ -209,3 +210,29 @@ def test_wait_until_passes_on_what_its_condition_raised(qtbot: QtBot) -> None:
 
     with pytest.raises(LookupError):
         wait_until(broken, 60_000, slice_ms=5)  # raised at once, not after a minute
+
+
+def test_only_the_newest_read_is_answered(qtbot: QtBot, db_path: Path) -> None:
+    """A pane that follows the selected row asks again for each row: an answer for a row
+    left meanwhile, success or failure, never lands over the newer one; `forget` drops
+    what is on its way without asking again."""
+    Store.open(db_path).close()
+    owner = QLabel()
+    qtbot.addWidget(owner)
+    newest = NewestRead(str(db_path), owner)
+    answers: list[object] = []
+
+    def fails(_store: Store) -> int:
+        raise RuntimeError("an older read that broke")
+
+    with reader_held():
+        newest.read(lambda _store: 1, on_done=answers.append, on_failed=answers.append)
+        newest.read(fails, on_done=answers.append, on_failed=answers.append)
+        newest.read(lambda _store: 3, on_done=answers.append, on_failed=answers.append)
+    reads_drawn()
+    assert answers == [3]
+    with reader_held():
+        newest.read(lambda _store: 4, on_done=answers.append, on_failed=answers.append)
+        newest.forget()
+    reads_drawn()
+    assert answers == [3]

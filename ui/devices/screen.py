@@ -32,7 +32,7 @@ from ui.devices.detail import DeviceDetailWidget
 from ui.devices.import_flow import AutopilotImportFlow
 from ui.devices.model import DeviceTableModel
 from ui.devices.table import COLUMN_KEYS, DeviceTableView
-from ui.ops import failure_words, run_op, run_read
+from ui.ops import NewestRead, failure_words, run_op
 from ui.session import signed_in
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.form import set_state
@@ -84,10 +84,10 @@ class DevicesScreen(QWidget):
         # GUI-thread reads (one row at a time, microseconds): the window's connection if given.
         self._owns_store = store is None
         self.store = store if store is not None else open_store(db_path)
+        self._pane_read = NewestRead(db_path, self)  # the detail pane's, for the row settled
         self._pending: services.ExactMatch | None = None  # found by Enter, to select
         self._missed: str | None = None  # what Enter did not find, to say once listed
         self._selected_id: int | None = None
-        self._showing = 0  # panes asked for: an answer for an older one is dropped
         self._closed = False
 
         self.search = ScanFieldWidget()
@@ -396,12 +396,11 @@ class DevicesScreen(QWidget):
         pane is drawn once, when they are back: a row that settled on a part of a
         million-device file not read before waited on the disk, on the GUI thread (tens of
         ms). An answer for a row left meanwhile is dropped."""
-        self._showing += 1
         actor = self._actor()
         if device_id is None or actor is None:
+            self._pane_read.forget()
             self._draw_pane(None)
             return
-        showing = self._showing
 
         def read(store: Store) -> _Pane:
             found = store.device(device_id)
@@ -411,21 +410,9 @@ class DevicesScreen(QWidget):
             history = services.device_history(store, device_id, actor=actor)
             return found, lineage, history, _tenant_facts(store, found, actor)
 
-        run_read(
-            self.store.path,
-            read,
-            on_done=lambda pane: self._on_pane_read(pane, showing),
-            on_failed=lambda error: self._on_pane_failed(error, showing),
-            owner=self,
-        )
+        self._pane_read.read(read, on_done=self._draw_pane, on_failed=self._on_pane_failed)
 
-    def _on_pane_read(self, pane: _Pane, showing: int) -> None:
-        if showing == self._showing:
-            self._draw_pane(pane)
-
-    def _on_pane_failed(self, error: BaseException, showing: int) -> None:
-        if showing != self._showing:
-            return
+    def _on_pane_failed(self, error: BaseException) -> None:
         self._draw_pane(None)
         words = self.tr(
             "The device's details could not be read. Select it again; the log (joinery.log "

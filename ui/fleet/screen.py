@@ -44,7 +44,7 @@ from ui.fleet.filters import FilterBarWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
 from ui.fleet.time_charts import DailyBarsWidget, TrendWidget
-from ui.ops import failure_words, run_op, run_read
+from ui.ops import NewestRead, failure_words, run_op, run_read
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
@@ -84,7 +84,7 @@ class FleetScreen(QWidget):
         self._live_reading = False  # a live read is on the reader thread
         self._live_again = False  # and something changed since it began
         self._drawn = 0  # boards drawn: a live read older than the last drawing is dropped
-        self._showing = 0  # detail panes asked for: an answer for an older one is dropped
+        self._detail_read = NewestRead(store.path, self)  # the pane's, for the row settled
         self._build()
         changes.follow(
             self,
@@ -478,7 +478,7 @@ class FleetScreen(QWidget):
         index = self.table.currentIndex()
         device_id = self.model.id_at(index.row()) if index.isValid() else None
         if device_id is None:
-            self._showing += 1  # an answer still on its way is for a row left
+            self._detail_read.forget()
             self.detail.show_nothing()
         else:
             self._show_detail(device_id)
@@ -490,8 +490,6 @@ class FleetScreen(QWidget):
         actor = self._actor()
         if actor is None:
             return
-        self._showing += 1
-        showing = self._showing
 
         def read(store: Store) -> tuple[DeviceCompliance, list[HistoryEntry], TenantFacts]:
             return (
@@ -500,23 +498,13 @@ class FleetScreen(QWidget):
                 services.device_tenant_facts(store, device_id, actor=actor),
             )
 
-        run_read(
-            self.store.path,
+        self._detail_read.read(
             read,
-            on_done=lambda found: self._on_detail_read(found, showing),
-            on_failed=lambda error: self._on_detail_failed(error, showing),
-            owner=self,
+            on_done=lambda found: self.detail.show_compliance(*found),
+            on_failed=self._on_detail_failed,
         )
 
-    def _on_detail_read(
-        self, found: tuple[DeviceCompliance, list[HistoryEntry], TenantFacts], showing: int
-    ) -> None:
-        if showing == self._showing:
-            self.detail.show_compliance(*found)
-
-    def _on_detail_failed(self, error: BaseException, showing: int) -> None:
-        if showing != self._showing:
-            return
+    def _on_detail_failed(self, error: BaseException) -> None:
         words = self.tr(
             "The device's compliance could not be read. Select it again; the log (joinery.log "
             "in Joinery's data folder) has the details."
