@@ -25,6 +25,12 @@ def fleet_size(args: argparse.Namespace) -> int:
     return 100_000 if args.quick else 1_000_000
 
 
+def remove_db(path: Path) -> None:
+    """A database file and its companions (write-ahead log, shared memory, journal)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def ensure_fleet(path: Path, count: int) -> None:
     """The demo fleet in `path`, seeded up to `count` devices (a reused one is topped up)."""
     from app import demo
@@ -104,6 +110,15 @@ class Probe:
     def stop(self) -> float:
         self.timer.stop()
         return float(self.worst)
+
+    def idle(self, ms: int) -> float:
+        """The longest stall over `ms` with nothing asked of the kiosk: the baseline (what
+        the machine itself adds)."""
+        from ui.ops import wait_until
+
+        self.start()
+        wait_until(lambda: False, ms, slice_ms=2)
+        return self.stop()
 
     def _on_timeout(self) -> None:
         now = self.clock.elapsed()

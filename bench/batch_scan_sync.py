@@ -195,22 +195,15 @@ def measure(db: Path, runs: int, profile: bool) -> tuple[list[float], int, float
         stats.sort_stats("tottime").print_stats(25)
     scans = scanner.scanned
     span = int(min(took, 10.0) * 1000)
-    idle = _baseline(probe, span)
+    idle = probe.idle(span)
     print(f"idle: {probe.summary()}", file=sys.stderr)
     scanner.timer.start()
-    scanning = _baseline(probe, span)
+    scanning = probe.idle(span)
     scanner.timer.stop()
     print(f"scanning, no sync: {probe.summary()}", file=sys.stderr)
     window.close()
     app.processEvents()
     return stalls, scans, idle, scanning, took
-
-
-def _baseline(probe: Probe, span_ms: int) -> float:
-    """The same window with no sync, for `span_ms`: its longest stall."""
-    probe.start()
-    wait_until(lambda: False, span_ms, slice_ms=5)
-    return probe.stop()
 
 
 if __name__ == "__main__":

@@ -86,12 +86,6 @@ def paced(steps: list[Callable[[], None]], every_ms: int) -> None:
     wait_until(lambda: not timer.isActive(), 600_000, slice_ms=2)
 
 
-def idle(probe: Probe, ms: int) -> float:
-    probe.start()
-    wait_until(lambda: False, ms, slice_ms=2)
-    return probe.stop()
-
-
 def scroll_runs(path: Path, probe: Probe) -> list[float]:
     from ui.devices.screen import DevicesScreen
 
@@ -190,7 +184,7 @@ def main() -> None:
         ensure_fleet(path, count)
         freeze_startup_objects()  # as the kiosk does once its window is up
         probe = Probe()
-        baseline = statistics.median(idle(probe, 3000) for _ in range(RUNS))
+        baseline = statistics.median(probe.idle(3000) for _ in range(RUNS))
         scroll = statistics.median(scroll_runs(path, probe))
         turn = statistics.median(page_turn_runs(Path(tmp) / "wizard.db", probe))
         app.processEvents()

@@ -15,7 +15,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from _common import Report, median_time
+from _common import Report, median_time, remove_db
 
 from app import autopilot, demo, services
 from app.store import Store
@@ -35,8 +35,7 @@ def write_files(folder: Path, count: int) -> list[Path]:
 
 
 def fresh(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+    remove_db(path)
     Store.open(path).close()  # the same schema, empty
 
 

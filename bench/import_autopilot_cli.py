@@ -29,9 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, Report
-
-from app import demo
+from _common import ROOT, Report, remove_db
+from import_autopilot import write_files
 
 FILES, ROWS = 200, 500
 
@@ -72,19 +71,8 @@ conn.close()
 """
 
 
-def write_files(folder: Path, files: int) -> list[Path]:
-    rows = demo.autopilot_rows(files * ROWS, seed=42, group_tag="Bench")
-    paths = []
-    for n in range(files):
-        path = folder / f"hwid-{n + 1:04d}.csv"
-        path.write_bytes(demo.capture_csv(rows[n * ROWS : (n + 1) * ROWS]))  # UTF-16LE + BOM
-        paths.append(path)
-    return paths
-
-
 def fresh(db: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    remove_db(db)
 
 
 def run_child(body: str, argv: list[str], workdir: Path, root: Path = ROOT) -> dict[str, float]:
@@ -128,7 +116,7 @@ def main() -> None:
     report = Report()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         folder = Path(tmp)
-        paths = [str(p) for p in write_files(folder, files)]
+        paths = [str(p) for p in write_files(folder, files * ROWS)]
         db = folder / "bench.db"
         ours: list[dict[str, float]] = []
         base: list[dict[str, float]] = []

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import Report, median_time
+from _common import Report, median_time, remove_db
 
 from app import services
 from app.security import vault
@@ -130,8 +130,7 @@ def main() -> None:
     shutil.copytree(data, saved)
 
     def fresh() -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        remove_db(db)
         shutil.copyfile(template, db)
         db.chmod(0o600)
         shutil.rmtree(data)

@@ -197,9 +197,7 @@ def measure(app: QApplication, db: Path) -> tuple[list[float], float, float, obj
         first = first or ended[0]
     print(f"longest stall per sync: {stalls} ms", file=sys.stderr)
 
-    probe.start()  # the same window, nothing syncing, for as long (at most 10 s)
-    wait_until(lambda: False, int(min(took, 10.0) * 1000), slice_ms=5)
-    idle = probe.stop()
+    idle = probe.idle(int(min(took, 10.0) * 1000))  # nothing syncing, as long (<= 10 s)
     print(f"idle: {probe.summary()}", file=sys.stderr)
     report = first.as_json()  # type: ignore[attr-defined]
     window.close()

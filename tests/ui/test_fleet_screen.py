@@ -28,7 +28,7 @@ from tests.helpers.threads import reads_drawn, reads_on_the_gui_thread
 from ui import theme
 from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
 from ui.fleet.tiles import ACTIVE
-from ui.ops import wait_for_reader, wait_for_writer
+from ui.ops import wait_for_writer
 
 ADMIN = Actor("ada", Role.ADMIN)
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,7 +164,8 @@ def test_a_live_refresh_reads_nothing_on_the_gui_thread(
         noncompliant = other.count_devices(DeviceQuery(verdict="noncompliant"))
     # The change channel notices at its next tick (not yet): from here every read counts.
     on_gui = reads_on_the_gui_thread(
-        monkeypatch, ("count_devices", "devices_page", "counters", "snapshots_since")
+        monkeypatch,
+        ("count_devices", "device_rows", "devices_page", "counters", "snapshots_since"),
     )
     qtbot.waitUntil(lambda: screen.refreshes > drawn, timeout=5_000)
     wait_rows(qtbot, screen)
@@ -198,8 +199,7 @@ def test_a_live_read_older_than_the_last_drawing_is_not_drawn(
     assert screen.board is not None and screen.board.tiles["noncompliant"] == noncompliant
     drawn = screen.refreshes
     gate.set()
-    wait_for_reader()
-    QApplication.processEvents()  # the old reading lands
+    reads_drawn()  # the old reading lands
     assert screen.refreshes == drawn or screen.board.tiles["noncompliant"] == noncompliant
 
 

@@ -210,8 +210,9 @@ class DevicesScreen(QWidget):
             )
 
     def refresh(self) -> None:
-        """Show what changed (the change channel calls it), keeping the selection."""
-        self.model.refresh()
+        """Show what changed (the change channel calls it), keeping the selection; read
+        off the GUI thread, as nobody at this kiosk asked for it."""
+        self.model.refresh(live=True)
         if self._selected_id is not None:
             self._show_id(self._selected_id)
 
