@@ -106,7 +106,7 @@ def build_package(
     script = icd_script.build_script(spec, secret, sizes)
     members = [bundle.Member(PROJECT_XML, xml), bundle.Member(SCRIPT, script), *payload]
     output = output_path(spec, out_dir, signed=signing_key is not None)
-    if output.exists() or output.is_symlink():
+    if os.path.lexists(output):
         raise InputError(
             f"{output} already exists: Joinery does not replace it. Move it away, or build "
             "the package as another version."

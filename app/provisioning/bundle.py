@@ -9,7 +9,6 @@ written where the caller asked until all of that passed.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import shutil
@@ -166,8 +165,8 @@ def write_bundle(
             enc = derived.encryption(chunk_size)
         else:
             enc = fmt.new_encryption(kdf_cost, chunk_size)
-    header_raw = fmt.encode_header(package, signing_key.public_key(), enc)
-    header = fmt.read_header(io.BytesIO(header_raw), len(header_raw) + fmt.SIG_BYTES, "new")
+    header = fmt.new_header(package, signing_key.public_key(), enc)
+    header_raw = header.raw
     encryptor = None
     if password is not None and enc is not None:
         data_key = derived.key if derived is not None else fmt.derive_key(password, enc)

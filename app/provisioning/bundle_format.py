@@ -224,6 +224,16 @@ def encode_header(
     return MAGIC + struct.pack(">I", len(body)) + body
 
 
+def new_header(
+    package: dict[str, Any], public_key: Ed25519PublicKey, enc: Encryption | None
+) -> Header:
+    """The header of a bundle about to be written, as `read_header` will find it."""
+    if enc is not None and not CHUNK_BOUNDS[0] <= enc.chunk_size <= CHUNK_BOUNDS[1]:
+        raise ValueError(f"chunk size {enc.chunk_size} is outside {CHUNK_BOUNDS}")
+    raw = encode_header(package, public_key, enc)
+    return Header(raw, package, key_id(public_key), public_key, enc)
+
+
 def read_header(handle: IO[bytes], size: int, source: str) -> Header:
     """The header at the start of `handle`; BundleTampered if it is not a v1 bundle header."""
     start = handle.read(len(MAGIC) + 4)

@@ -193,6 +193,7 @@ def write_device_files(
     who.require(Permission.ENROLL)
     step = progress or (lambda _done, _total: None)
     stop = cancelled or (lambda: False)
+    out_dir = out_dir.resolve()  # once: every path of the cart is made from it
     plans = _plans(store, serials, only)
     store.audit_key(create=True)  # a write that cannot be audited is refused before it starts
     if any(PACKAGE in plan.files for plan in plans):
@@ -475,13 +476,13 @@ def _package_entries(out_dir: Path, build: PackageBuild) -> list[signed.Entry]:
     """A bundle's entry from what the build measured; a project folder's files hashed."""
     output = Path(build.output)
     if build.form == "bundle":
-        relative = output.relative_to(out_dir.resolve()).as_posix()
+        relative = output.relative_to(out_dir).as_posix()
         return [signed.Entry(relative, output.stat().st_size, build.sha256)]
     files = sorted(p for p in output.rglob("*") if p.is_file())
     found = []
     for path in files:
         entry = signed.hash_file(path)
-        relative = path.relative_to(out_dir.resolve()).as_posix()
+        relative = path.relative_to(out_dir).as_posix()
         found.append(signed.Entry(relative, entry.size, entry.sha256))
     return found
 
@@ -618,7 +619,7 @@ def _package_details(out_dir: Path, serial: str, built: _Built) -> dict[str, obj
     build = built.build
     output = Path(build.output)
     try:
-        where = output.relative_to(out_dir.resolve()).as_posix()
+        where = output.relative_to(out_dir).as_posix()
     except ValueError:
         where = str(output)
     return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -166,7 +167,7 @@ def build_and_record(
     name, version = spec.info.name.strip(), spec.info.version
     _refuse_built(store, name, version, actor)
     output = builder.output_path(spec, out_dir, signed=signing_key is not None)
-    if output.exists() or output.is_symlink():
+    if os.path.lexists(output):
         raise InputError(
             f"{printable(output)} already exists: Joinery does not replace it. Move it away, "
             "or build the package as another version."
@@ -174,8 +175,9 @@ def build_and_record(
     step(0, BUILD_STEPS)
     if stop():
         raise Cancelled("The build was cancelled; nothing was written.")
-    with _pending_build(store, output, cart):
-        build_id = _intent(store, spec, output, actor)
+    where = _registered_path(output, cart)
+    with _pending_build(store, where, cart):
+        build_id = _intent(store, spec, output, where, actor)
         try:
             record = builder.build_package(
                 spec,
@@ -191,7 +193,7 @@ def build_and_record(
             step(2, BUILD_STEPS)
             if stop():
                 raise Cancelled("The build was cancelled; its output was removed.")
-            _record(store, record, actor, build_id, audit=cart is None)
+            _record(store, record, where, actor, build_id, audit=cart is None)
         except BaseException:
             remove_output(output)
             with store.transaction():
@@ -207,8 +209,9 @@ def build_and_record(
 
 class CartBuild:
     """Many builds at once (a cart's device files): one sweep before them, one pending record
-    naming every output before the first is written (two fsyncs for the cart, not two per
-    package), and the builds audited by the caller.
+    naming every output before the first is written (one fsync for the cart, not one per
+    package), and the builds audited by the caller. `outputs` are resolved paths (the
+    caller resolves the cart's folder once): the registry records them as given.
 
     Entered outside the caller's transaction, which commits the builds' registry rows: the
     record lasts until that commit, so a crash anywhere before it leaves the record for the
@@ -216,9 +219,11 @@ class CartBuild:
     transaction rolled back, so the outputs it would have registered are removed here."""
 
     def __init__(self, store: Store, outputs: Sequence[Path], *, actor: Actor) -> None:
+        if not all(p.is_absolute() for p in outputs):
+            raise AssertionError("a cart's outputs are resolved paths (see CartBuild)")
         self.store = store
-        self.outputs = [str(p.resolve()) for p in outputs]
-        self._named = {str(p) for p in outputs}  # as given: no second resolve per build
+        self.outputs = [str(p) for p in outputs]
+        self._named = set(self.outputs)
         self.actor = actor
         self._stack = ExitStack()
         self._job: leftovers.Pending | None = None
@@ -231,11 +236,10 @@ class CartBuild:
             self._job = self._stack.enter_context(
                 leftovers.pending("build", db=db_key(self.store.path), outputs=self.outputs)
             )
-            self._job.add_all([Path(p) for p in self.outputs])
         return self
 
     def names(self, output: Path) -> bool:
-        """Whether the cart's record names `output` (as the cart was given it)."""
+        """Whether the cart's record names `output`."""
         return str(output) in self._named
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
@@ -250,17 +254,24 @@ class CartBuild:
             self._stack.close()
 
 
+def _registered_path(output: Path, cart: CartBuild | None) -> str:
+    """Where the registry and the crash record say a build writes: `output` resolved (a
+    cart's outputs are resolved already)."""
+    if cart is None:
+        return str(output.resolve())
+    if not cart.names(output):
+        raise AssertionError(f"{output} is not among the cart's outputs")
+    return str(output)
+
+
 @contextmanager
-def _pending_build(store: Store, output: Path, cart: CartBuild | None) -> Iterator[None]:
+def _pending_build(store: Store, output: str, cart: CartBuild | None) -> Iterator[None]:
     """The crash record naming `output` before it is written: the build's own, or the
     cart's (which names it already)."""
     if cart is not None:
-        if not cart.names(output):
-            raise AssertionError(f"{output} is not among the cart's outputs")
         yield
         return
-    with leftovers.pending("build", db=db_key(store.path), output=str(output.resolve())) as job:
-        job.add(output)
+    with leftovers.pending("build", db=db_key(store.path), output=output):
         yield
 
 
@@ -291,7 +302,7 @@ def _refuse_expired(spec: PackageSpec, day: date) -> None:
         )
 
 
-def _intent(store: Store, spec: PackageSpec, output: Path, who: Actor) -> int:
+def _intent(store: Store, spec: PackageSpec, output: Path, where: str, who: Actor) -> int:
     """The registry row of a build about to start: 'building', no digest yet. The token's
     account is recorded already: an interrupted build's token may still need revoking."""
     info = spec.info
@@ -308,7 +319,7 @@ def _intent(store: Store, spec: PackageSpec, output: Path, who: Actor) -> int:
         "encrypted": int(info.password is not None),
         "signer_key_id": None,
         "sha256": "",
-        "output": str(output.resolve()),
+        "output": where,
         "token_expires": token.expires.isoformat() if token and token.expires else None,
         "token_account": builder.token_account(spec)[0],
         "token_account_confirmed": int(builder.token_account(spec)[1]),
@@ -319,7 +330,13 @@ def _intent(store: Store, spec: PackageSpec, output: Path, who: Actor) -> int:
 
 
 def _record(
-    store: Store, record: builder.PackageRecord, who: Actor, build_id: int, *, audit: bool = True
+    store: Store,
+    record: builder.PackageRecord,
+    where: str,
+    who: Actor,
+    build_id: int,
+    *,
+    audit: bool = True,
 ) -> None:
     row: dict[str, object] = {
         "package_id": str(record.id),
@@ -333,7 +350,7 @@ def _record(
         "encrypted": int(record.encrypted),
         "signer_key_id": record.signer_key_id,
         "sha256": record.sha256,
-        "output": str(record.output.resolve()),
+        "output": where,
         "token_expires": record.token_expires.isoformat() if record.token_expires else None,
         "token_account": record.token_account,
         "token_account_confirmed": int(record.token_account_confirmed),
