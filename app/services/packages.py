@@ -156,7 +156,8 @@ def build_and_record(
     which version comes next). `packed` is told every file the build packed.
     `derived`: a key derived once from the password, for many packages built together.
     `cart`: one of many builds of a cart (device files), which swept once, holds one
-    pending record naming every output, and audits the builds in its own entry.
+    pending record naming every output, commits the builds' rows together (so none needs
+    an intent row first) and audits them in its own entry.
     """
     actor.require(Permission.BUILD_PACKAGE)
     step = progress or (lambda _done, _total: None)
@@ -177,7 +178,9 @@ def build_and_record(
         raise Cancelled("The build was cancelled; nothing was written.")
     where = _registered_path(output, cart)
     with _pending_build(store, where, cart):
-        build_id = _intent(store, spec, output, where, actor)
+        # A cart's rows commit together at its end, so an intent row of its would never be
+        # seen by anyone: the cart's crash record is what a sweep goes by.
+        intent = _intent(store, spec, output, where, actor) if cart is None else None
         try:
             record = builder.build_package(
                 spec,
@@ -193,11 +196,12 @@ def build_and_record(
             step(2, BUILD_STEPS)
             if stop():
                 raise Cancelled("The build was cancelled; its output was removed.")
-            _record(store, record, where, actor, build_id, audit=cart is None)
+            build_id = _record(store, record, where, actor, intent)
         except BaseException:
             remove_output(output)
-            with store.transaction():
-                store.forget_package_build(build_id)
+            if intent is not None:
+                with store.transaction():
+                    store.forget_package_build(intent)
             raise
     if packed is not None:
         packed(record.files)
@@ -334,10 +338,11 @@ def _record(
     record: builder.PackageRecord,
     where: str,
     who: Actor,
-    build_id: int,
-    *,
-    audit: bool = True,
-) -> None:
+    intent: int | None,
+) -> int:
+    """The registry row of a finished build; its id. With its `intent`, that row marked
+    built and audited; without (a cart's build), a new row in the cart's transaction, which
+    the cart's own audit entry names."""
     row: dict[str, object] = {
         "package_id": str(record.id),
         "name": record.name.strip(),
@@ -355,21 +360,24 @@ def _record(
         "token_account": record.token_account,
         "token_account_confirmed": int(record.token_account_confirmed),
     }
+    if intent is None:
+        if not store.conn.in_transaction:
+            raise AssertionError("a cart's builds are recorded in the cart's transaction")
+        return store.insert_package_build(row)
     with store.transaction():
-        if not store.finish_package_build(build_id, row):
+        if not store.finish_package_build(intent, row):
             raise KnownError(
                 f"{record.name} {record.version} was marked unfinished while it was being "
                 "built (a sweep took it for a crashed build): build it again as a new version."
             )
-        if not audit:  # a cart's build: the cart's own entry names it
-            return
         details = {k: v for k, v in row.items() if k not in ("created_by", "created_at")}
-        details["build"] = build_id
+        details["build"] = intent
         details["files"] = [f.name for f in record.files]
         store.append_audit(
             who.audit_name, AuditAction.PACKAGE_BUILD, f"{record.name} {record.version}", details
         )
-    log.info("package %s %s recorded as build %d", record.name, record.version, build_id)
+    log.info("package %s %s recorded as build %d", record.name, record.version, intent)
+    return intent
 
 
 def revoke_steps(build: PackageBuild, *, today: date | None = None) -> list[str]:
