@@ -147,11 +147,6 @@ def _group_tag_problem(tag: str) -> str | None:
     """A group tag goes to Autopilot (its CSV and the tenant) as it is: the rules of that
     column, found when the profile or the answers are saved, not when an export refuses
     every device that carries the tag."""
-    from app.autopilot.fields import CHECKS, FORMULA_TRIGGERS, GROUP_TAG  # not on start-up
+    from app.autopilot.fields import GROUP_TAG, value_fault  # not on start-up
 
-    if tag.startswith(FORMULA_TRIGGERS):
-        return (
-            f"a group tag cannot begin with {tag[0]!r}: a spreadsheet opening the Autopilot "
-            "CSV would run it as a formula, and Intune's CSV cannot quote it"
-        )
-    return CHECKS[GROUP_TAG](tag)
+    return value_fault(GROUP_TAG, tag)

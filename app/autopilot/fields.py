@@ -158,22 +158,35 @@ def ansi_fault(what: str, value: str) -> str | None:
 
 #: A cell beginning with one of these runs as a formula when the file is opened in a
 #: spreadsheet (OWASP ASVS 5.0 V1.2.10). csvsafe prefixes a quote; Intune's format has no
-#: quoting at all, so such a value is refused, when read as when written. The hardware hash
+#: quoting at all, so such a value is refused wherever it could enter a record: read from a
+#: CSV, typed at enrollment, saved in a profile, and again when written. The hardware hash
 #: is base64 and may begin with "+" legitimately (no function call can be spelled in
 #: base64), so it is not checked.
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
-_FORMULA_COLUMNS = frozenset({SERIAL, PRODUCT_ID, GROUP_TAG, USER})
+_FORMULA_COLUMNS = {
+    SERIAL: "the serial number",
+    PRODUCT_ID: "the Windows Product ID",
+    GROUP_TAG: "the group tag",
+    USER: "the assigned user",
+}
 
 
 def formula_fault(column: str, value: str) -> str | None:
     """Why `value` cannot stand in `column` of an Intune CSV as a formula would, or None."""
     if column in _FORMULA_COLUMNS and value.startswith(FORMULA_TRIGGERS):
         return (
-            f"the value begins with {value[0]!r}: a spreadsheet opening the file would run it "
-            "as a formula, and an Intune CSV cannot quote it; correct the value in the file "
-            "or in the device's record"
+            f"{_FORMULA_COLUMNS[column]} cannot begin with {value[0]!r}: a spreadsheet "
+            "opening the Autopilot CSV would run it as a formula, and Intune's CSV cannot "
+            "quote it; begin it with a letter or a digit"
         )
     return None
+
+
+def value_fault(column: str, value: str) -> str | None:
+    """Why `value` cannot stand in `column` of an Autopilot CSV, or None: Intune's rules
+    for the column and the formula rule. The one check for a value read from a file,
+    typed into a form, enrolled, saved in a profile or written."""
+    return CHECKS[column](value) or formula_fault(column, value)
 
 
 CHECKS: dict[str, Callable[[str], str | None]] = {

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.autopilot.fields import (
-    CHECKS,
     GROUP_TAG,
     HASH,
     HEADER,
@@ -26,7 +25,7 @@ from app.autopilot.fields import (
     PRODUCT_ID,
     SERIAL,
     USER,
-    formula_fault,
+    value_fault,
 )
 from app.domain import AutopilotRecord
 from app.errors import InputError, Problem
@@ -303,7 +302,7 @@ def _field(column: str, field: str) -> tuple[str, str | None]:
         value = unquoted.strip(" \t")
     # What Intune's CSV could not carry is refused here, where the file and line are known,
     # not at the export (whatever is read can be written for Intune).
-    return value, CHECKS[column](value) or formula_fault(column, value)
+    return value, value_fault(column, value)
 
 
 def _count_fault(found: int, expected: int) -> str:

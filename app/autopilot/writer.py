@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.autopilot.fields import CHECKS, HEADER, SERIAL, ansi_fault, formula_fault
+from app.autopilot.fields import HEADER, SERIAL, ansi_fault, value_fault
 from app.domain import AutopilotRecord
 from app.errors import InputError, KnownError, Problem, TargetNotEmpty, from_environment
 
@@ -79,11 +79,7 @@ def check_writable(records: Sequence[AutopilotRecord]) -> None:
     for record in records:
         where = f"serial {record.serial!r}"
         for column, value in zip(HEADER, _intune_values(record), strict=True):
-            if (
-                reason := _unwritable(value)
-                or formula_fault(column, value)
-                or CHECKS[column](value)
-            ):
+            if reason := _unwritable(value) or value_fault(column, value):
                 problems.append(Problem(where, None, column, reason))
         if record.serial.upper() in seen:
             reason = "this serial appears more than once; Intune rejects duplicates"

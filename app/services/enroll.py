@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from app import eligibility, naming, settings, wifi
-from app.autopilot.fields import CHECKS, USER
+from app.autopilot.fields import SERIAL, USER, value_fault
 from app.domain import Device, EnrollmentStatus, HistoryKind, ProvisioningMethod
 from app.enrollment import DEFAULT_PROFILE, Answers
 from app.errors import InputError, Problem
@@ -180,7 +180,7 @@ def profile_wifi_key(store: Store, name: str, *, actor: Actor) -> Secret | None:
 def user_problem(store: Store, upn: str, *, actor: Actor) -> str | None:
     """Why this user cannot be assigned, or None."""
     actor.require(Permission.VIEW)
-    if reason := CHECKS[USER](upn):
+    if reason := value_fault(USER, upn):
         return reason
     domain = upn.rpartition("@")[2].lower()
     if domain in CONSUMER_DOMAINS:
@@ -234,7 +234,7 @@ def _check_request(
     store: Store, request: EnrollRequest, actor: Actor
 ) -> tuple[str, Answers, eligibility.Verdict, str | None]:
     serial = request.serial.strip()
-    if reason := CHECKS["Device Serial Number"](serial):
+    if reason := value_fault(SERIAL, serial):
         raise InputError(f"serial {serial!r}: {reason}")
     answers = request.answers or profile(store, request.profile, actor=actor)
     answers = answers.with_overrides(**dict(request.overrides))
@@ -442,7 +442,7 @@ def preview_enrollment(
     answers = profile(store, profile_name, actor=actor)
     verdict = answers.verdict()
     existing = store.device_by_serial(serial) if serial else None
-    problem = CHECKS["Device Serial Number"](serial)
+    problem = value_fault(SERIAL, serial)
     if problem is None and not verdict.eligible:
         problem = verdict.reason + (f" {verdict.way_out}" if verdict.way_out else "")
     name, name_problem = naming.preview(answers.name_template, serial)

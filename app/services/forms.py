@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from app.autopilot.fields import CHECKS, GROUP_TAG
+from app.autopilot.fields import GROUP_TAG, SERIAL, value_fault
 from app.provisioning import rules, wcd_xml
 
 __all__ = [
@@ -25,12 +25,12 @@ package_warnings = rules.warnings
 
 def serial_problem(serial: str) -> str | None:
     """Why text cannot be a device's serial number (Autopilot's rules), or None."""
-    return CHECKS["Device Serial Number"](serial)
+    return value_fault(SERIAL, serial)
 
 
 def group_tag_problem(tag: str) -> str | None:
     """Why text cannot be an Autopilot group tag, or None."""
-    return CHECKS[GROUP_TAG](tag)
+    return value_fault(GROUP_TAG, tag)
 
 
 def kept_secrets(kept: Element) -> list[str]:

@@ -78,6 +78,33 @@ def test_users_are_checked_against_the_tenant(tenant: Store) -> None:
             services.enroll_device(tenant, EnrollRequest("U2", user=upn), actor=TECH)
 
 
+@pytest.mark.parametrize(
+    ("request_", "column"),
+    [
+        (EnrollRequest("-1+cmd"), "the serial number"),
+        (EnrollRequest("+PF3KX1ZB"), "the serial number"),
+        (EnrollRequest("U3", user="-cmd@contoso.com"), "the assigned user"),
+    ],
+)
+def test_a_value_a_spreadsheet_would_run_is_refused_at_enrollment(
+    tenant: Store, request_: EnrollRequest, column: str
+) -> None:
+    """A serial or user beginning with = + - @ passes Intune's character rules; enrolled, it
+    was refused by the Autopilot export later (every device it reached). One check now."""
+    with pytest.raises(InputError, match=f"{column} cannot begin with"):
+        services.enroll_device(tenant, request_, actor=TECH)
+    assert tenant.count_devices() == 0
+    preview = services.preview_enrollment(tenant, request_.serial, "Default", actor=TECH)
+    assert request_.user or "cannot begin with" in (preview.problem or "")
+
+
+def test_the_forms_live_checks_apply_the_formula_rule() -> None:
+    """What the wizard says while a person types is what saving says (it said nothing)."""
+    assert "group tag cannot begin with '='" in (services.group_tag_problem("=1+1") or "")
+    assert "serial number cannot begin with '+'" in (services.serial_problem("+1") or "")
+    assert services.group_tag_problem("Lab-2") is None
+
+
 def test_device_limit_per_user(tenant: Store) -> None:
     with tenant.transaction():
         tenant.set_setting("max_devices_per_user", "2")
