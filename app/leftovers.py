@@ -58,11 +58,6 @@ class Pending:
         self.targets.append(str(target))
         self._write()
 
-    def add_all(self, targets: list[Path]) -> None:
-        """Record many targets at once (one write, one fsync) before the job creates any."""
-        self.targets.extend(str(target) for target in targets)
-        self._write()
-
     def note(self, **details: Any) -> None:
         self.details.update(details)
         self._write()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.errors import JoineryError
 from app.security.roles import Actor
 from app.security.secret import Secret
 from app.services import Store
@@ -223,10 +222,7 @@ class SignInScreen(QWidget):
 
     def _on_sign_in_failed(self, error: BaseException) -> None:
         self._set_checking(False)
-        if isinstance(error, JoineryError):
-            self._fail(str(error), self.pin)
-        else:
-            self._fail(failure_words(error, self.tr("Signing in")), self.pin)
+        self._fail(failure_words(error, self.tr("Signing in")), self.pin)
 
     def _fail(self, message: str, field: QLineEdit) -> None:
         self.error.setText(message)

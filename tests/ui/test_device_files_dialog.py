@@ -204,3 +204,22 @@ def test_an_empty_folder_is_asked_for(open_dialog: Any) -> None:
     enter()
     assert dialog.error.text() == "Type a folder, or choose a removable drive."
     assert focus_name() == "deviceFilesFolder"
+
+
+def test_an_unexpected_failure_is_said_in_words_and_logged(
+    qtbot: QtBot, open_dialog: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in the write is logged with its trace; the person reads what happened and where
+    the details are (the dialog showed the exception's own text: 'KeyError: 'tenant'')."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("tenant")
+
+    dialog = open_dialog(["CART0000"], write=broken)
+    type_text(str(tmp_path / "stick"))
+    enter()
+    qtbot.waitUntil(lambda: dialog.error.isVisible())
+    text = dialog.error.text()
+    assert "unexpected error" in text and "joinery.log" in text and "tenant" not in text
+    assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
+    assert focus_name() == "deviceFilesFolder"

@@ -517,17 +517,10 @@ class DevicesScreen(QWidget):
                 self._present,
             )
             return
-        if isinstance(error, JoineryError):
-            self._say(str(error))
-            notify(
-                self, QMessageBox.Icon.Warning, self.tr("Export failed"), str(error), self._present
-            )
-            return
-        log.error("export failed unexpectedly", exc_info=error)
-        notify(
-            self,
-            QMessageBox.Icon.Critical,
-            self.tr("Export failed"),
-            self.tr("The export stopped on an unexpected error."),
-            self._present,
-        )
+        known = isinstance(error, JoineryError)
+        words = self.tr("The export stopped on an unexpected error.")
+        text = failure_words(error, "Exporting for Intune", words)
+        if known:
+            self._say(text)
+        icon = QMessageBox.Icon.Warning if known else QMessageBox.Icon.Critical
+        notify(self, icon, self.tr("Export failed"), text, self._present)

@@ -15,7 +15,6 @@ was checked with.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,8 +47,6 @@ from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
 from ui.widgets.table_marks import mark_problem
 from ui.words import when
-
-log = logging.getLogger(__name__)
 
 BATCH_HEADERS = ("Time", "Serial number", "Device name", "Result")
 
@@ -369,14 +366,8 @@ class BatchEnrollScreen(QWidget):
     def _on_commit_failed(self, error: BaseException) -> None:
         self.busy = False
         self.scan.setReadOnly(False)
-        if not isinstance(error, JoineryError):
-            log.error("enrollment failed unexpectedly", exc_info=error)
-        self._say(
-            str(error)
-            if isinstance(error, JoineryError)
-            else self.tr("The enrollment stopped on an unexpected error; nothing was saved."),
-            error=True,
-        )
+        words = self.tr("The enrollment stopped on an unexpected error; nothing was saved.")
+        self._say(failure_words(error, "Enrollment", words), error=True)
         self.focus_scan()
 
     # -- display ---------------------------------------------------------------------------

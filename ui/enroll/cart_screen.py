@@ -7,7 +7,6 @@ queues the labels. The labels can then be saved as one PDF sheet for a sheet pri
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,8 +40,6 @@ from ui.widgets.keys import is_remove_press
 from ui.widgets.profile_chooser import ProfileChooserWidget
 from ui.widgets.scan_field import ScanFieldWidget
 from ui.widgets.table_marks import mark_problem
-
-log = logging.getLogger(__name__)
 
 CART_HEADERS = ("Serial number", "Device name", "Windows", "Check")
 LAYOUT_WORDS = {
@@ -369,13 +366,8 @@ class CartEnrollWidget(QWidget):
     def _on_commit_failed(self, error: BaseException) -> None:
         self.busy = False
         self.commit_button.setEnabled(True)
-        if not isinstance(error, JoineryError):
-            log.error("cart enrollment failed unexpectedly", exc_info=error)
-        text = (
-            str(error)
-            if isinstance(error, JoineryError)
-            else self.tr("The enrollment stopped on an unexpected error")
-        )
+        words = self.tr("The enrollment stopped on an unexpected error")
+        text = failure_words(error, "Cart enrollment", words)
         self._say(text + self.tr(" — nothing in the cart was saved."), error=True)
 
     # -- label sheet -----------------------------------------------------------------------

@@ -8,7 +8,6 @@ the wizard starts again on the serial field, with what was done said above the b
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
@@ -32,15 +31,13 @@ from ui.enroll.region_page import RegionPage
 from ui.enroll.review_page import ReviewPage
 from ui.enroll.setup_page import SetupKindPage
 from ui.enroll.signin_page import SignInPage
-from ui.ops import run_op
+from ui.ops import failure_words, run_op
 from ui.session import signed_in
 from ui.settings.hints import no_domain_hint
 from ui.widgets import label_printer
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.vault_prompt import ensure_vault_open
 from ui.widgets.wizard_shell import Button, WizardShell
-
-log = logging.getLogger(__name__)
 
 #: The rail above the pages, as the OOBE groups its pages.
 SECTIONS = ("Device", "Region", "Network", "Account", "Services", "Review")
@@ -130,9 +127,7 @@ class EnrollWizard(WizardShell):
             services.save_profile(store, name, answers, actor=actor, wifi_key=key)
 
         def failed(error: BaseException) -> None:
-            if not isinstance(error, JoineryError):
-                log.error("saving a bench profile failed unexpectedly", exc_info=error)
-            done(str(error) if isinstance(error, JoineryError) else self.tr("Not saved."))
+            done(failure_words(error, "Saving a bench profile", self.tr("Not saved.")))
 
         run_op(self.store.path, job, owner=self, on_done=lambda _r: done(None), on_failed=failed)
 
@@ -261,13 +256,8 @@ class EnrollWizard(WizardShell):
 
     def _on_commit_failed(self, error: BaseException) -> None:
         self._set_busy(False)
-        if not isinstance(error, JoineryError):
-            log.error("enrollment failed unexpectedly", exc_info=error)
-        self.review.show_failure(
-            str(error)
-            if isinstance(error, JoineryError)
-            else self.tr("The enrollment stopped on an unexpected error; nothing was saved.")
-        )
+        words = self.tr("The enrollment stopped on an unexpected error; nothing was saved.")
+        self.review.show_failure(failure_words(error, "Enrollment", words))
 
     # -- starting again ----------------------------------------------------------------------
 

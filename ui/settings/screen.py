@@ -8,7 +8,6 @@ once). Other roles see the values read-only and are told why.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt, Signal
@@ -33,14 +32,12 @@ from app.security.roles import Actor, Permission
 from app.services import Store
 from ui import changes
 from ui.changes import Change
-from ui.ops import run_op
+from ui.ops import failure_words, run_op
 from ui.settings.operators import OperatorsPanel
 from ui.settings.vault_row import VaultRow
 from ui.widgets.form import set_state
 from ui.widgets.messages import Present, open_now
 from ui.widgets.note_label import NoteLabel
-
-log = logging.getLogger(__name__)
 
 Editor = QLineEdit | QSpinBox | QCheckBox
 
@@ -333,8 +330,8 @@ class SettingsScreen(QWidget):
             for problem in error.problems:
                 self.form.show_problem(problem.file, problem.reason)
         if not isinstance(error, JoineryError):
-            log.error("saving settings failed unexpectedly", exc_info=error)
-            self._say(self.tr("Saving stopped on an unexpected error; nothing was saved."), True)
+            words = self.tr("Saving stopped on an unexpected error; nothing was saved.")
+            self._say(failure_words(error, "Saving settings", words), True)
             return
         self._say(self.tr("Nothing was saved: {e}").format(e=error), error=True)
 

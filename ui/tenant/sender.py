@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app import services
-from app.errors import Cancelled, JoineryError
+from app.errors import Cancelled
 from app.security.roles import Actor
 from ui import changes
 from ui.changes import Change
@@ -230,9 +230,7 @@ class TenantSender(QObject):
             self._again = True  # it stepped aside for a write of this kiosk: on again soon
         elif isinstance(error, services.TenantError):
             self.problem = None  # the status says it: offline since, and why
-        elif isinstance(error, JoineryError):
-            self.problem = str(error)  # a person's Cancel, a locked vault, a permission
-        else:
+        else:  # a person's Cancel, a locked vault, a permission; or a bug (logged)
             self.problem = failure_words(error, self.tr("The tenant sync"))
         self._after()
         self.finished.emit(error)

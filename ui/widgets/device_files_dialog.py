@@ -12,7 +12,6 @@ Wi-Fi key needs the vault, opened first through the vault prompt when the OS has
 from __future__ import annotations
 
 import ctypes
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,12 +41,10 @@ from app.enrollment import DEVICE_FILES
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from ui.ops import Operation, run_op
+from ui.ops import Operation, failure_words, run_op
 from ui.widgets.note_label import NoteLabel
 from ui.widgets.state import set_state
 from ui.widgets.vault_prompt import ensure_vault_open
-
-log = logging.getLogger(__name__)
 
 TEXT_WIDTH = 520
 STEPS = 1000
@@ -446,9 +443,12 @@ class DeviceFilesDialog(QDialog):
         self.close_button.setEnabled(True)
         self._replace = False
         if not isinstance(error, JoineryError):
-            log.error("writing device files failed unexpectedly", exc_info=error)
-            message = self.tr("The files were not written: {e}").format(e=error)
-            self.show_error(message, self.folder)
+            words = self.tr(
+                "Writing the device files stopped on an unexpected error; the folders finished "
+                "before it are signed in manifest.json. The log (joinery.log in Joinery's data "
+                "folder) has the details."
+            )
+            self.show_error(failure_words(error, "Writing device files", words), self.folder)
             return
         text = str(error)
         field: QWidget = self.folder
