@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import NamedTuple, cast
 
 from PySide6.QtCore import (
     QEvent,
     QItemSelection,
+    QLineF,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -29,7 +30,17 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QFontMetricsF, QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QFontMetricsF,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QRegion,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -56,6 +67,17 @@ _MARGIN = 3
 _SWATCH_AT = 3
 _BESIDE_SWATCH = 21
 _ELIDED_KEPT = 4096  # (words, width) pairs remembered before the memory starts over
+_Column = tuple[int, int, int]  # a column painted: logical index, x in the viewport, width
+
+
+class _Area(NamedTuple):
+    """What one paint covers: rows first to last, the columns, the dirty rectangle as
+    QTableView clips it (to the last row and column)."""
+
+    first: int
+    last: int
+    columns: list[_Column]
+    rect: QRect
 
 
 _SELECTED = QStyle.StateFlag.State_Selected.value
@@ -108,19 +130,16 @@ class CellPainter(QStyledItemDelegate):
     anew: 6 ms of the GUI thread for a screenful at 1366x768, and a paint is what each
     Page Down and each step of a dragged scroll thumb costs; on a busy machine the same
     paint took three times as long, over a frame (bench/gui_stalls.py). This one asks once
-    per cell, reads the colours once per paint (`begin`, from the view's paintEvent) and
-    remembers each elided text. Sizes and editing stay Qt's (it is a QStyledItemDelegate)."""
+    per cell, reads the colours once per paint (`_Look`) and remembers each elided text.
+    The view calls `paint_cell` for every cell of a paint itself (`DeviceTableView`);
+    `paint` is Qt's way in, for a cell painted alone. Sizes stay Qt's (it is a
+    QStyledItemDelegate)."""
 
     def __init__(self, model: DeviceTableModel, parent: QWidget) -> None:
         super().__init__(parent)
         self._model = model
         self._view = parent
-        self._look: _Look | None = None
         self._elided: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def begin(self) -> None:
-        """A paint of the view starts: read its colours, font and direction once."""
-        self._look = _Look(self._view)
 
     def forget_text(self) -> None:
         """The font changed: the elided texts are measured again."""
@@ -143,14 +162,31 @@ class CellPainter(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        look = self._look or _Look(self._view)
-        words, state = self._model.cell(index.row(), index.column())
-        x, y, w, h = cast(tuple[int, int, int, int], option.rect.getRect())
         flags = option.state.value
-        selected = flags & _SELECTED
+        x, y, w, h = cast(tuple[int, int, int, int], option.rect.getRect())
+        alternate = bool(option.features.value & _ALTERNATE)
+        cell = (x, y, w, h, bool(flags & _SELECTED), alternate, bool(flags & _FOCUSED))
+        self.paint_cell(painter, _Look(self._view), index.row(), index.column(), *cell)
+
+    def paint_cell(
+        self,
+        painter: QPainter,
+        look: _Look,
+        row: int,
+        column: int,
+        x: int,
+        y: int,
+        w: int,
+        h: int,
+        selected: bool,
+        alternate: bool,
+        focused: bool,
+    ) -> None:
+        """One cell in the rectangle (x, y, w, h), as Qt's item painting laid it out."""
+        words, state = self._model.cell(row, column)
         if selected:
             painter.fillRect(x, y, w, h, look.highlight)
-        elif option.features.value & _ALTERNATE:
+        elif alternate:
             painter.fillRect(x, y, w, h, look.alternate)
         inset = _MARGIN  # from the cell's leading edge (its right one, right to left)
         if state:
@@ -164,7 +200,7 @@ class CellPainter(QStyledItemDelegate):
             painter.setPen(look.on_highlight if selected else look.text)
             at = x + inset if look.ltr else x + w - inset - fitted[1]
             painter.drawText(QPointF(at, y + (h - look.line) // 2 + look.ascent), fitted[0])
-        if flags & _FOCUSED:
+        if focused:
             # The keyboard's cell: framed in a darker shade of the selection (as Fusion
             # did), or in the selection's colour on a row not selected.
             colour = look.highlight.color()
@@ -236,8 +272,104 @@ class DeviceTableView(QTableView):
         header.customContextMenuRequested.connect(self._on_header_menu_requested)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        self._cells.begin()
-        super().paintEvent(event)
+        """The cells and the grid, as QTableView paints them, in one pass.
+
+        Qt's paint calls into Python three times a cell (the model's row and column counts
+        to make its index, then the delegate, with a copy of the style option) and asks the
+        style sheet to fill each cell's background before the delegate fills it again:
+        about a third of a screenful's 3.6 ms. This paint walks the rows and columns
+        itself, as QTableView::paintEvent does for a table with no spans and no hidden or
+        moved rows, and paints each cell through `paint_cell`: the same pixels
+        (tests/ui/test_device_table.py compares them with Qt's own paint)."""
+        area = self._painted_area(event.rect())
+        if area is None:
+            return
+        painter = QPainter(self.viewport())
+        self._paint_rows(painter, event.region(), area)
+        if self.showGrid():
+            self._paint_grid(painter, area)
+
+    def _painted_area(self, dirty: QRect) -> _Area | None:
+        """The rows and columns `dirty` touches, as QTableView finds them; None when it
+        touches no cell."""
+        header, rows = self.horizontalHeader(), self.verticalHeader()
+        if header.count() == 0 or rows.count() == 0:
+            return None
+        ltr = self.isLeftToRight()
+        right_edge = header.length() - header.offset() - (1 if ltr else 0)
+        left, right = dirty.left(), dirty.right()
+        if ltr:
+            right = min(right, right_edge)
+        else:
+            left = max(left, self.viewport().width() - right_edge)
+        bottom = min(dirty.bottom(), rows.length() - rows.offset() - 1)
+        if right < left or bottom < dirty.top():
+            return None  # beyond the last column or row
+        start, end = header.visualIndexAt(left), header.visualIndexAt(right)
+        if not ltr:
+            start, end = end, start
+        end = header.count() - 1 if end == -1 else end
+        columns = []
+        for visual in range(max(start, 0), end + 1):
+            column = header.logicalIndex(visual)
+            if not header.isSectionHidden(column):
+                columns.append(
+                    (column, self.columnViewportPosition(column), self.columnWidth(column))
+                )
+        first, last = rows.visualIndexAt(dirty.top()), rows.visualIndexAt(bottom)
+        last = rows.count() - 1 if last == -1 else last
+        if first == -1 or first > last:
+            return None
+        return _Area(first, last, columns, QRect(QPoint(left, dirty.top()), QPoint(right, bottom)))
+
+    def _paint_rows(self, painter: QPainter, region: QRegion, area: _Area) -> None:
+        """Each cell of the area's rows that `region` touches."""
+        first, columns = area.first, area.columns
+        look = _Look(self)
+        gap = 1 if self.showGrid() else 0
+        shift = 1 if gap and not look.ltr else 0  # Qt's cell starts past the grid line
+        alternate = self.alternatingRowColors()
+        current = self.currentIndex()
+        viewport = self.viewport()
+        focused = (self.hasFocus() or viewport.hasFocus()) and current.isValid()
+        focus_at = (current.row(), current.column()) if focused else (-1, -1)
+        selection, root = self.selectionModel(), QModelIndex()
+        whole = region.rectCount() == 1  # else: skip the rows between its rectangles
+        width = viewport.width()
+        pitch = self.verticalHeader().defaultSectionSize()
+        height = pitch - gap
+        paint_cell = self._cells.paint_cell
+        shade = bool(first & 1) and alternate
+        y = self.rowViewportPosition(first)
+        for row in range(first, area.last + 1):
+            if whole or region.intersects(QRect(0, y, width, pitch)):
+                selected = selection.isRowSelected(row, root)
+                for column, x, w in columns:
+                    paint_cell(
+                        painter, look, row, column, x + shift, y, w - gap, height, selected,
+                        shade, (row, column) == focus_at,
+                    )  # fmt: skip
+            shade = not shade and alternate
+            y += pitch
+
+    def _paint_grid(self, painter: QPainter, area: _Area) -> None:
+        """The grid lines, where QTableView draws them: below each row, at each column's
+        trailing edge, in the style's grid colour."""
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        hint = self.style().styleHint(QStyle.StyleHint.SH_Table_GridLineColor, option, self)
+        painter.setPen(QPen(QColor.fromRgba(hint & 0xFFFFFFFF), 1, self.gridStyle()))
+        dirty = area.rect
+        left, right, top, bottom = dirty.left(), dirty.right(), dirty.top(), dirty.bottom()
+        pitch = self.verticalHeader().defaultSectionSize()
+        y = self.rowViewportPosition(area.first) + pitch - 1
+        for _row in range(area.first, area.last + 1):
+            painter.drawLine(QLineF(left, y, right, y).translated(0.5, 0.5))
+            y += pitch
+        ltr = self.isLeftToRight()
+        for _column, x, w in area.columns:
+            edge = x + w - 1 if ltr else x
+            painter.drawLine(QLineF(edge, top, edge, bottom).translated(0.5, 0.5))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
