@@ -209,3 +209,34 @@ def test_enroll_all_waits_for_the_scans_still_being_checked(
     assert signal.args == [3]
     wait_for_writer()
     assert all(store.device_by_serial(serial) is not None for serial in scanned)
+
+
+def test_choosing_another_profile_checks_the_cart_again_off_the_gui_thread(
+    qtbot: QtBot, screen: EnrollScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole cart is previewed again with the profile chosen (its names follow it), on
+    the reader thread: a cart of forty was forty previews on the GUI thread, each waiting
+    for the interpreter during a tenant sync. Ctrl+Enter meanwhile waits for the answers."""
+    cart, store = screen.cart, screen.cart.store
+    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
+    cart.reload_profiles()
+    choose_profile("Cart")
+    scanned = serials(3)
+    for serial in scanned:
+        scan(serial)
+    checked(qtbot, screen)
+    assert all(cart.table.item(row, 1).text().startswith("LAB-") for row in range(3))
+    on_gui = reads_on_the_gui_thread(
+        monkeypatch, ("device", "device_by_serial", "profile_answers", "profile_names")
+    )
+    with reader_held():
+        choose_profile("Serial only")
+        assert cart.checks > 0
+        assert cart.table.item(0, 1).text().startswith("LAB-")  # as checked, until back
+    checked(qtbot, screen)
+    assert on_gui == []
+    assert [cart.table.item(row, 1).text() for row in range(3)] == scanned
+    with qtbot.waitSignal(cart.enrolled, timeout=10_000):
+        ctrl(Key.Key_Return)
+    wait_for_writer()
+    assert [store.device_by_serial(s).device_name for s in scanned] == scanned  # type: ignore[union-attr]

@@ -1,8 +1,9 @@
 """Cart mode: scan a cart of devices, review them in one grid with their names, commit all.
 
-Every scan is checked at once, on the reader thread (the same preview as batch mode);
-nothing is written until "Enroll all", which commits the whole cart in one transaction and
-queues the labels. The labels can then be saved as one PDF sheet for a sheet printer.
+Every scan is checked at once, on the reader thread (the same preview as batch mode), and the
+whole cart again there when another profile is chosen; nothing is written until "Enroll all",
+which commits the whole cart in one transaction and queues the labels. The labels can then be
+saved as one PDF sheet for a sheet printer.
 """
 
 from __future__ import annotations
@@ -216,9 +217,13 @@ class CartEnrollWidget(QWidget):
                 return
             self._add(serial, checked)
         finally:
-            if self._commit_when_checked and not self.checks:
-                self._commit_when_checked = False
-                self.commit()  # Ctrl+Enter came before the last scans were back
+            self._check_landed()
+
+    def _check_landed(self) -> None:
+        """A check is back: Ctrl+Enter pressed before the last one enrolls now."""
+        if self._commit_when_checked and not self.checks:
+            self._commit_when_checked = False
+            self.commit()
 
     def _on_check_failed(self, error: BaseException) -> None:
         self.checks -= 1
@@ -265,18 +270,43 @@ class CartEnrollWidget(QWidget):
         self._refresh()
 
     def _on_profile_changed(self, _name: str) -> None:
+        """The cart checked again with the chosen profile, on the reader thread (a cart of
+        forty previews is a read of forty devices); the grid shows the answers once back,
+        and Ctrl+Enter meanwhile waits for them."""
         actor = self._actor()
-        if actor is None:
-            return  # locked: the cart stays as it was checked
+        if actor is None or not self.cart:
+            return  # locked: the cart stays as it was checked; empty: the next scan reads
+        profile = self.profile.currentText()
         serials = [p.serial for p in self.cart]
-        self.cart = []
-        for serial in serials:
-            self.cart.append(
-                services.preview_enrollment(
-                    self.store, serial, self.profile.currentText(), actor=actor
-                )
-            )
-        self._refresh()
+
+        def read(store: Store) -> tuple[str, list[EnrollPreview]]:
+            template = services.profile(store, profile, actor=actor).name_template
+            found = [services.preview_enrollment(store, s, profile, actor=actor) for s in serials]
+            return template, found
+
+        self.checks += 1
+        run_read(
+            self.store.path,
+            read,
+            on_done=lambda found: self._on_rechecked(found, profile),
+            on_failed=self._on_check_failed,
+            owner=self,
+        )
+
+    def _on_rechecked(self, found: tuple[str, list[EnrollPreview]], profile: str) -> None:
+        self.checks -= 1
+        try:
+            if self._actor() is None or profile != self.profile.currentText():
+                return  # locked meanwhile, or another profile chosen: its check counts
+            template, previews = found
+            self._templates = (profile, template)
+            again = {p.serial: p for p in previews}
+            # Devices removed meanwhile stay out; those scanned meanwhile were checked
+            # with this profile already (`_on_checked` checks again when it changed).
+            self.cart = [again.get(p.serial, p) for p in self.cart]
+            self._refresh()
+        finally:
+            self._check_landed()
 
     def _on_remove_clicked(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)

@@ -78,12 +78,12 @@ class FleetScreen(QWidget):
         self.board: Dashboard | None = None
         self.tile: str | None = None
         self.paused = False
-        self.refreshes = 0  # how many times the screen was drawn from the database
+        # Boards drawn from the database: a live read older than the last drawing is dropped.
+        self.refreshes = 0
         self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
         self._stale_shown: int | None = None  # the stale count the Stale tab was planned for
         self._live_reading = False  # a live read is on the reader thread
         self._live_again = False  # and something changed since it began
-        self._drawn = 0  # boards drawn: a live read older than the last drawing is dropped
         self._detail_read = NewestRead(store.path, self)  # the pane's, for the row settled
         self._build()
         changes.follow(
@@ -268,7 +268,6 @@ class FleetScreen(QWidget):
     def _draw(self, board: Dashboard) -> None:
         """Tiles, charts and the live line from `board` (the table is the caller's)."""
         self.refreshes += 1
-        self._drawn += 1
         self.board = board
         self._show_board(board)
         self.live.setText(
@@ -288,7 +287,7 @@ class FleetScreen(QWidget):
         if actor is None:
             return
         self._live_reading, self._live_again = True, False
-        model, drawn = self.model, self._drawn
+        model, drawn = self.model, self.refreshes
 
         def read(store: Store) -> tuple[Dashboard, object]:
             return services.dashboard(store, actor=actor), model.read_first_page(store)
@@ -307,7 +306,7 @@ class FleetScreen(QWidget):
             self._read_live()  # newer than what came back: draw that instead
             return
         # Drawn from the database since this read began (Resume, a day): this one is older.
-        current = drawn == self._drawn and self._showing_today()
+        current = drawn == self.refreshes and self._showing_today()
         if current and not self.paused and self._actor() is not None:
             board, rows = read
             self._draw(board)
