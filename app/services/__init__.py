@@ -102,6 +102,8 @@ if TYPE_CHECKING:
         EnrollPreview,
         EnrollRequest,
         EnrollResult,
+        ScanCheck,
+        check_scan,
         enroll_device,
         enroll_devices,
         preview_enrollment,
@@ -240,8 +242,8 @@ _FROM = {
         "ExactMatch LineageEntry device_history device_lineage find_device find_exact list_devices"
     ),
     "app.services.enroll": (
-        "EnrollPreview EnrollRequest EnrollResult enroll_device enroll_devices "
-        "preview_enrollment profile profile_wifi_key save_profile user_problem"
+        "EnrollPreview EnrollRequest EnrollResult ScanCheck check_scan enroll_device "
+        "enroll_devices preview_enrollment profile profile_wifi_key save_profile user_problem"
     ),
     "app.services.fleet": (
         "DeviceCompliance StalePlan ca_outcome daily_snapshot device_compliance fleet_at "
@@ -373,6 +375,7 @@ __all__ = [
     "QueueReport",
     "SETTINGS",
     "STATE_WORDS",
+    "ScanCheck",
     "Setting",
     "SignInFailed",
     "StaleDevice",
@@ -395,6 +398,7 @@ __all__ = [
     "bench_signing_key",
     "build_and_record",
     "ca_outcome",
+    "check_scan",
     "connect_tenant",
     "create_first_admin",
     "create_operator",

@@ -15,11 +15,12 @@ from app import eligibility, naming, settings, wifi
 from app.autopilot.fields import SERIAL, USER, value_fault
 from app.domain import Device, EnrollmentStatus, HistoryKind, ProvisioningMethod
 from app.enrollment import DEFAULT_PROFILE, Answers
-from app.errors import InputError, Problem
+from app.errors import InputError, JoineryError, Problem
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
+from app.services.devices import find_device
 from app.services.tenant import queue_device_change
 from app.store import Store
 from app.timeutil import now_iso
@@ -434,14 +435,41 @@ class EnrollPreview:
         return self.problem is None
 
 
+@dataclass(frozen=True)
+class ScanCheck:
+    """A scan checked for batch or cart mode: the serial it names, and its enrollment
+    previewed with the profile, or why none could be (an unknown profile, a role); the
+    profile's name template, for a screen that shows how names are drawn."""
+
+    serial: str
+    preview: EnrollPreview | JoineryError
+    name_template: str = ""
+
+
+def check_scan(store: Store, scanned: str, profile_name: str | None, *, actor: Actor) -> ScanCheck:
+    """What batch and cart mode show for a scan, read without writing: the device it names
+    (a Joinery label or a serial) previewed with the profile. A refusal is the answer, not
+    an exception: the screen shows it beside the scan."""
+    found = find_device(store, scanned, actor=actor)
+    serial = found.serial if found is not None else scanned.strip()
+    try:
+        answers = profile(store, profile_name, actor=actor)
+    except JoineryError as exc:
+        return ScanCheck(serial, exc)
+    return ScanCheck(serial, _preview(serial, answers, found), answers.name_template)
+
+
 def preview_enrollment(
     store: Store, serial: str, profile_name: str | None, *, actor: Actor
 ) -> EnrollPreview:
     """Check a scanned serial against a profile without writing anything."""
     serial = serial.strip()
     answers = profile(store, profile_name, actor=actor)
+    return _preview(serial, answers, store.device_by_serial(serial) if serial else None)
+
+
+def _preview(serial: str, answers: Answers, existing: Device | None) -> EnrollPreview:
     verdict = answers.verdict()
-    existing = store.device_by_serial(serial) if serial else None
     problem = value_fault(SERIAL, serial)
     if problem is None and not verdict.eligible:
         problem = verdict.reason + (f" {verdict.way_out}" if verdict.way_out else "")

@@ -283,3 +283,26 @@ def test_label_sheets_are_written_and_audited(store: Store, tmp_path: Path) -> N
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
     entry = store.audit_entries(action="label.print")[0]
     assert entry.details["layout"] == "A4_3x10" and entry.details["serials"] == serials
+
+
+def test_a_scan_is_checked_in_one_read_of_the_profile(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batch and cart mode check a scan the same way (`check_scan`): a printed label names
+    its serial, the profile is read once (the cart read it twice a scan, for the preview
+    and for its name template), and a refusal is the answer rather than an exception."""
+    from app import labels
+
+    services.save_profile(store, "Lab", Answers(name_template="LAB-%SERIAL%"), actor=ADMIN)
+    device = services.enroll_device(store, EnrollRequest("PF3KX1ZB"), actor=TECH).device
+    reads: list[str] = []
+    answers = store.profile_answers
+    monkeypatch.setattr(store, "profile_answers", lambda name: reads.append(name) or answers(name))
+    checked = services.check_scan(store, labels.payload(device), "Lab", actor=TECH)
+    assert checked.serial == "PF3KX1ZB" and reads == ["Lab"]
+    assert checked.name_template == "LAB-%SERIAL%"
+    assert not isinstance(checked.preview, Exception) and checked.preview.serial == "PF3KX1ZB"
+    fresh = services.check_scan(store, " PF9NEW01 ", "Lab", actor=TECH)
+    assert not isinstance(fresh.preview, Exception) and fresh.preview.name == "LAB-PF9NEW01"
+    refused = services.check_scan(store, "PF9NEW01", "Nope", actor=TECH)
+    assert isinstance(refused.preview, InputError) and "Nope" in str(refused.preview)

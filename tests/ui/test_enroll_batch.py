@@ -346,7 +346,7 @@ def test_a_check_that_breaks_says_so_as_a_read_and_only_for_the_scan_in_the_fiel
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the disk hiccuped")
 
-    monkeypatch.setattr(services, "preview_enrollment", broken)
+    monkeypatch.setattr(services, "check_scan", broken)
     with reader_held():
         keys.scan("PF5KX2QA")
         press(Key.Key_Escape)  # before its check is back: that failure is about nothing shown

@@ -36,7 +36,14 @@ from app import locales, services
 from app.domain import EnrollmentStatus
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollPreview, EnrollRequest, EnrollResult, Store
+from app.services import (
+    Enrolled,
+    EnrollPreview,
+    EnrollRequest,
+    EnrollResult,
+    ScanCheck,
+    Store,
+)
 from ui import changes
 from ui.changes import Change
 from ui.ops import failure_words, run_op, run_read
@@ -209,17 +216,8 @@ class BatchEnrollScreen(QWidget):
         profile = self.profile.currentText()
         edits = self.edits
 
-        def read(store: Store) -> tuple[str, EnrollPreview | JoineryError]:
-            if scanned:
-                device = services.find_device(store, text, actor=actor)
-                serial = device.serial if device is not None else text.strip()
-            else:
-                serial = text
-            try:
-                preview = services.preview_enrollment(store, serial, profile, actor=actor)
-            except JoineryError as exc:
-                return serial, exc
-            return serial, preview
+        def read(store: Store) -> ScanCheck:
+            return services.check_scan(store, text, profile, actor=actor)
 
         self.checks += 1
         run_read(
@@ -232,16 +230,9 @@ class BatchEnrollScreen(QWidget):
             owner=self,
         )
 
-    def _on_checked(
-        self,
-        found: tuple[str, EnrollPreview | JoineryError],
-        *,
-        profile: str,
-        edits: int,
-        scanned: bool,
-    ) -> None:
+    def _on_checked(self, found: ScanCheck, *, profile: str, edits: int, scanned: bool) -> None:
         self.checks -= 1
-        serial, checked = found
+        serial, checked = found.serial, found.preview
         if self.busy or edits != self.edits:
             return  # a commit is under way, or the field has changed since the check was asked
         if profile != self.profile.currentText():

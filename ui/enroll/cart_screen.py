@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Enrolled, EnrollPreview, EnrollRequest, Store
+from app.services import Enrolled, EnrollPreview, EnrollRequest, ScanCheck, Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import failure_words, run_op, run_read
@@ -181,15 +181,8 @@ class CartEnrollWidget(QWidget):
             return
         profile = self.profile.currentText()
 
-        def read(store: Store) -> tuple[str, EnrollPreview | JoineryError, str]:
-            found = services.find_device(store, text, actor=actor)
-            serial = found.serial if found is not None else text.strip()
-            try:
-                template = services.profile(store, profile, actor=actor).name_template
-                preview = services.preview_enrollment(store, serial, profile, actor=actor)
-            except JoineryError as exc:
-                return serial, exc, ""
-            return serial, preview, template
+        def read(store: Store) -> ScanCheck:
+            return services.check_scan(store, text, profile, actor=actor)
 
         self.checks += 1
         run_read(
@@ -200,13 +193,11 @@ class CartEnrollWidget(QWidget):
             owner=self,
         )
 
-    def _on_checked(
-        self, found: tuple[str, EnrollPreview | JoineryError, str], profile: str
-    ) -> None:
+    def _on_checked(self, found: ScanCheck, profile: str) -> None:
         self.checks -= 1
-        serial, checked, template = found
+        serial, checked = found.serial, found.preview
         if not isinstance(checked, JoineryError):
-            self._templates = (profile, template)
+            self._templates = (profile, found.name_template)
         try:
             if self._actor() is None:
                 return  # locked meanwhile: the cart stays as it was
