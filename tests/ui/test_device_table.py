@@ -106,6 +106,7 @@ CASES: dict[str, Setup] = {
         scroll(t, 10, 60),
     ),
     "no grid, no stripes": lambda t: (t.setShowGrid(False), t.setAlternatingRowColors(False)),
+    "a row hidden (painted by Qt)": lambda t: (t.setRowHidden(3, True), select(t, 5)),
     "a column hidden and one resized": lambda t: (
         t.setColumnHidden(2, True),
         t.setColumnWidth(1, 37),

@@ -278,9 +278,14 @@ class DeviceTableView(QTableView):
         to make its index, then the delegate, with a copy of the style option) and asks the
         style sheet to fill each cell's background before the delegate fills it again:
         about a third of a screenful's 3.6 ms. This paint walks the rows and columns
-        itself, as QTableView::paintEvent does for a table with no spans and no hidden or
-        moved rows, and paints each cell through `paint_cell`: the same pixels
-        (tests/ui/test_device_table.py compares them with Qt's own paint)."""
+        itself, as QTableView::paintEvent does for this table (no spans; rows of one height,
+        none hidden or moved: its row header is hidden), and paints each cell through
+        `paint_cell`: the same pixels (tests/ui/test_device_table.py compares them with Qt's
+        own paint). A table whose rows were hidden or moved is painted by Qt."""
+        rows = self.verticalHeader()
+        if rows.hiddenSectionCount() or rows.sectionsMoved():
+            super().paintEvent(event)
+            return
         area = self._painted_area(event.rect())
         if area is None:
             return
