@@ -193,7 +193,7 @@ def write_device_files(
     who.require(Permission.ENROLL)
     step = progress or (lambda _done, _total: None)
     stop = cancelled or (lambda: False)
-    out_dir = out_dir.resolve()  # once: every path of the cart is made from it
+    root = out_dir.resolve()  # the packages' place in the registry: resolved once a cart
     plans = _plans(store, serials, only)
     store.audit_key(create=True)  # a write that cannot be audited is refused before it starts
     if any(PACKAGE in plan.files for plan in plans):
@@ -214,10 +214,10 @@ def write_device_files(
         cart_key = cart_key or derive_once(password, kdf_cost or KdfCost())
     written: list[DeviceFolder] = []
     entries: list[signed.Entry] = []
-    builds: list[tuple[str, _Built]] = []
+    packages: list[dict[str, object]] = []  # each package built, as the audit says it
     failure: BaseException | None = None
-    specs = _package_specs(store, out_dir, plans, who, password)
-    outputs = [_output(spec, out_dir / _folder_name(serial)) for serial, spec in specs.items()]
+    specs = _package_specs(store, plans, who, password)
+    outputs = [_output(spec, root / _folder_name(serial)) for serial, spec in specs.items()]
     # The cart's crash record (CartBuild) outlasts the transaction: a kill before the commit
     # leaves it, and the next sweep removes the packages whose registry rows rolled back.
     # One transaction: the packages' registry rows and the cart's audit entry (naming every
@@ -232,8 +232,8 @@ def write_device_files(
                 try:
                     with store.transaction():
                         folder, found, build = _write_folder(
-                            out_dir, plan, specs.get(plan.serial), who, key, cart_key, replace,
-                            pending, cart,
+                            out_dir, root, plan, specs.get(plan.serial), who, key, cart_key,
+                            replace, pending, cart,
                         )  # fmt: skip
                 except BaseException as error:  # noqa: BLE001 - re-raised once the rest is signed
                     failure = error
@@ -241,8 +241,10 @@ def write_device_files(
                 written.append(folder)
                 entries += found
                 if build is not None:
-                    builds.append((plan.serial, build))
-        result = _seal(store, out_dir, plans, written, entries, previous, key, who, replace, builds)
+                    packages.append(_package_details(root, plan.serial, build))
+        result = _seal(
+            store, out_dir, plans, written, entries, previous, key, who, replace, packages
+        )
     if failure is not None:
         raise failure
     step(len(written), len(plans))
@@ -427,6 +429,7 @@ def _folder_name(serial: str) -> str:
 
 def _write_folder(
     out_dir: Path,
+    root: Path,
     plan: _Plan,
     spec: PackageSpec | None,
     who: Actor,
@@ -438,7 +441,8 @@ def _write_folder(
 ) -> tuple[DeviceFolder, list[signed.Entry], _Built | None]:
     """One device's folder, new (an old one is moved aside and removed only once the new
     one is whole). Its files are plain writes into a folder nobody else has seen yet; they
-    are flushed with the cart's, before the manifest that names them."""
+    are flushed with the cart's, before the manifest that names them. `root` is `out_dir`
+    resolved: where the package is registered."""
     folder = out_dir / _folder_name(plan.serial)
     aside = _move_aside(folder) if replace and folder.exists() else None
     entries: list[signed.Entry] = []
@@ -457,9 +461,9 @@ def _write_folder(
             put(name, data)
         package, encrypted, build = None, False, None
         if spec is not None:
-            build = _build_package(cart, folder, spec, who, key, cart_key)
+            build = _build_package(cart, root / folder.name, spec, who, key, cart_key)
             package, encrypted = Path(build.build.output).name, build.build.encrypted
-            entries += _package_entries(out_dir, build.build)
+            entries += _package_entries(root, build.build)
         put(readme.FILE_NAME, _readme(plan, package, encrypted, who))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -472,17 +476,17 @@ def _write_folder(
     return DeviceFolder(plan.serial, plan.name, folder, tuple(names)), entries, build
 
 
-def _package_entries(out_dir: Path, build: PackageBuild) -> list[signed.Entry]:
+def _package_entries(root: Path, build: PackageBuild) -> list[signed.Entry]:
     """A bundle's entry from what the build measured; a project folder's files hashed."""
     output = Path(build.output)
     if build.form == "bundle":
-        relative = output.relative_to(out_dir).as_posix()
+        relative = output.relative_to(root).as_posix()
         return [signed.Entry(relative, output.stat().st_size, build.sha256)]
     files = sorted(p for p in output.rglob("*") if p.is_file())
     found = []
     for path in files:
         entry = signed.hash_file(path)
-        relative = path.relative_to(out_dir).as_posix()
+        relative = path.relative_to(root).as_posix()
         found.append(signed.Entry(relative, entry.size, entry.sha256))
     return found
 
@@ -513,7 +517,7 @@ def _move_aside(folder: Path) -> Path:
 
 
 def _package_specs(
-    store: Store, out_dir: Path, plans: list[_Plan], who: Actor, password: Secret | None
+    store: Store, plans: list[_Plan], who: Actor, password: Secret | None
 ) -> dict[str, PackageSpec]:
     """Each package of the cart, by serial, before any is built: the cart's crash record
     names every output first. A package with a key is a signed, encrypted bundle; one
@@ -573,7 +577,7 @@ def _seal(
     key: Ed25519PrivateKey,
     who: Actor,
     replace: bool,
-    builds: list[tuple[str, _Built]],
+    packages: list[dict[str, object]],
 ) -> WriteResult:
     """Sign the manifest over what this write and the earlier ones left, then audit."""
     rewritten = {f.folder.name for f in written}
@@ -601,7 +605,7 @@ def _seal(
             "wifi_key": "in encrypted bundles" if any(p.wifi_key for p in plans) else None,
             "signer": key_id(key.public_key()),
             # The packages built, each a registry row: this entry is their audit record.
-            "packages": [_package_details(out_dir, serial, built) for serial, built in builds],
+            "packages": packages,
         },
     )
     if written or previous is not None:
@@ -613,13 +617,13 @@ def _seal(
     )
 
 
-def _package_details(out_dir: Path, serial: str, built: _Built) -> dict[str, object]:
+def _package_details(root: Path, serial: str, built: _Built) -> dict[str, object]:
     """What a package build's own audit entry says (`packages._record`): the GUID a device
     reports, the signer, the form, where it is (within the cart) and the files packed."""
     build = built.build
     output = Path(build.output)
     try:
-        where = output.relative_to(out_dir).as_posix()
+        where = output.relative_to(root).as_posix()
     except ValueError:
         where = str(output)
     return {

@@ -468,8 +468,27 @@ def test_a_crashed_carts_unregistered_packages_are_swept(
         "kind": "build",
         "db": str(Path(bench.path).resolve()),
         "outputs": [str(built), str(orphan.resolve())],
-        "targets": [str(built), str(orphan.resolve())],
+        "targets": [],  # a build's record names its outputs in `outputs` alone
     }
     record.write_text(json.dumps(document))  # unlocked: its process is gone
     sweep_unfinished(bench, actor=ADA)
     assert built.exists() and not orphan.exists() and not record.exists()
+
+
+def test_the_folder_is_shown_as_given_and_registered_resolved(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
+    """A person reads the folder they chose (a drive letter stays one; the result and the
+    audit showed the resolved path); the registry keeps the resolved one, as for any build."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "stick").symlink_to(real)
+    serials = enroll(1)
+    result = write(bench, serials, tmp_path / "stick" / "cart")
+    assert result.written[0].folder == tmp_path / "stick" / "cart" / serials[0]
+    assert result.manifest == tmp_path / "stick" / "cart" / "manifest.json"
+    entry = bench.audit_entries(action="device_files.write")[0]
+    assert entry.details["folder"] == str(tmp_path / "stick" / "cart")
+    assert entry.details["packages"][0]["output"].startswith(f"{serials[0]}/")
+    build = bench.package_build(entry.details["packages"][0]["build"])
+    assert build is not None and build.output.startswith(str(real.resolve() / "cart"))
