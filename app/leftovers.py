@@ -6,6 +6,11 @@ first writes a record in the data folder's `pending/` (what to delete should it 
 finish) and holds an OS lock on that record while it works. `sweep()` takes every record
 whose lock is free (its process is gone: the OS dropped the lock), deletes what it names,
 then the record. The kiosk sweeps at start-up; every unpack and build sweeps first.
+
+A build's record names its output in its details (`output`, or a cart's `outputs`), not in
+`targets`: `app.services.sweeps.sweep_unfinished` reads it against the package registry,
+which says which outputs were finished. `sweep()` is for records whose targets are all
+leftovers (an unpack's staging folder).
 """
 
 from __future__ import annotations

@@ -158,8 +158,10 @@ def ansi_fault(what: str, value: str) -> str | None:
 
 #: A cell beginning with one of these runs as a formula when the file is opened in a
 #: spreadsheet (OWASP ASVS 5.0 V1.2.10). csvsafe prefixes a quote; Intune's format has no
-#: quoting at all, so such a value is refused wherever it could enter a record: read from a
-#: CSV, typed at enrollment, saved in a profile, and again when written. The hardware hash
+#: quoting at all, so such a value is refused where a person or a hardware-hash file brings
+#: it (an Autopilot CSV read, a serial or user enrolled, a profile's group tag) and again
+#: when written. Intune's own rows (its export, check-ins) are kept: refusing them would
+#: lose their compliance data, and the writer still refuses the value at export. The hardware hash
 #: is base64 and may begin with "+" legitimately (no function call can be spelled in
 #: base64), so it is not checked.
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
@@ -177,7 +179,7 @@ def formula_fault(column: str, value: str) -> str | None:
         return (
             f"{_FORMULA_COLUMNS[column]} cannot begin with {value[0]!r}: a spreadsheet "
             "opening the Autopilot CSV would run it as a formula, and Intune's CSV cannot "
-            "quote it; begin it with a letter or a digit"
+            "quote it; correct it where it was typed or in the file it came from"
         )
     return None
 

@@ -49,13 +49,13 @@ def screen(qtbot: QtBot, db_path: Path) -> Iterator[EnrollScreen]:
     store.close()
 
 
-def choose_profile(name: str) -> None:
+def choose_profile(name: str, *, up: bool = False) -> None:
     alt(Key.Key_P)
     assert focus_name() == "cartProfile"
     for _ in range(5):
         if focused().currentText() == name:  # type: ignore[attr-defined]
             break
-        press(Key.Key_Down)
+        press(Key.Key_Up if up else Key.Key_Down)
     assert focused().currentText() == name  # type: ignore[attr-defined]
     tab_to("cartScan")
 
@@ -236,7 +236,69 @@ def test_choosing_another_profile_checks_the_cart_again_off_the_gui_thread(
     checked(qtbot, screen)
     assert on_gui == []
     assert [cart.table.item(row, 1).text() for row in range(3)] == scanned
-    with qtbot.waitSignal(cart.enrolled, timeout=10_000):
-        ctrl(Key.Key_Return)
+    with qtbot.waitSignal(cart.enrolled, timeout=10_000), reader_held():
+        choose_profile("Cart", up=True)
+        ctrl(Key.Key_Return)  # waits for the cart's new check
+        assert store.count_devices() == 0
     wait_for_writer()
-    assert [store.device_by_serial(s).device_name for s in scanned] == scanned  # type: ignore[union-attr]
+    names = [store.device_by_serial(s).device_name for s in scanned]  # type: ignore[union-attr]
+    assert all(name.startswith("LAB-") for name in names)
+
+
+def test_a_profile_chosen_while_locked_is_checked_before_the_cart_is_enrolled(
+    qtbot: QtBot, screen: EnrollScreen
+) -> None:
+    """Locked while the cart's new check was on its way, the answer was dropped and the
+    grid kept the old profile's verdicts: a device the new profile can name stayed "cannot
+    be enrolled", and Ctrl+Enter refused the cart. Now Ctrl+Enter checks the cart again
+    first, and enrolls it."""
+    cart, store = screen.cart, screen.cart.store
+    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
+    cart.reload_profiles()
+    choose_profile("Serial only")
+    for serial in ("PF5KX2QA", "449226283938"):  # all digits: no name with %SERIAL%
+        scan(serial)
+    checked(qtbot, screen)
+    assert "cannot be enrolled" in cart.table.item(1, 3).text()
+    signed_in = cart._actor
+    with reader_held():
+        choose_profile("Cart", up=True)
+        cart._actor = lambda: None  # locked before the answer lands
+    checked(qtbot, screen)
+    cart._actor = signed_in
+    with qtbot.waitSignal(cart.enrolled, timeout=10_000) as signal:
+        ctrl(Key.Key_Return)
+    assert signal.args == [2]
+    wait_for_writer()
+    assert store.device_by_serial("449226283938").device_name.startswith("LAB-")  # type: ignore[union-attr]
+
+
+def test_a_failed_check_of_the_cart_says_so_and_keeps_the_cart(
+    qtbot: QtBot, screen: EnrollScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cart's check with a new profile failed on an unexpected error: the message says
+    the cart was not checked with it (it said a scanned device was not in the cart, and
+    every device still was); Ctrl+Enter checks again rather than enrolling unchecked."""
+    cart, store = screen.cart, screen.cart.store
+    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
+    cart.reload_profiles()
+    choose_profile("Cart")
+    scanned = serials(2)
+    for serial in scanned:
+        scan(serial)
+    checked(qtbot, screen)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the disk hiccuped")
+
+    monkeypatch.setattr(services, "preview_enrollment", broken)
+    choose_profile("Serial only")
+    checked(qtbot, screen)
+    words = cart.message.text()
+    assert "could not be checked with the profile Serial only" in words, words
+    assert "not in the cart" not in words
+    assert [cart.table.item(row, 0).text() for row in range(2)] == scanned
+    ctrl(Key.Key_Return)  # checked again first: it fails again, nothing is enrolled
+    checked(qtbot, screen)
+    wait_for_writer()
+    assert store.count_devices() == 0

@@ -259,6 +259,7 @@ class DeviceTableView(QTableView):
         self.setTabKeyNavigation(False)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(26)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # one height
         header = self.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -281,9 +282,11 @@ class DeviceTableView(QTableView):
         itself, as QTableView::paintEvent does for this table (no spans; rows of one height,
         none hidden or moved: its row header is hidden), and paints each cell through
         `paint_cell`: the same pixels (tests/ui/test_device_table.py compares them with Qt's
-        own paint). A table whose rows were hidden or moved is painted by Qt."""
+        own paint). A table whose rows were hidden or moved, or that selects cells rather
+        than rows, is painted by Qt."""
         rows = self.verticalHeader()
-        if rows.hiddenSectionCount() or rows.sectionsMoved():
+        whole_rows = self.selectionBehavior() == QAbstractItemView.SelectionBehavior.SelectRows
+        if rows.hiddenSectionCount() or rows.sectionsMoved() or not whole_rows:
             super().paintEvent(event)
             return
         area = self._painted_area(event.rect())

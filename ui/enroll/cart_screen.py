@@ -70,6 +70,7 @@ class CartEnrollWidget(QWidget):
         self.busy = False
         self.checks = 0  # scans still being checked on the reader thread
         self._templates = ("", "")  # (profile, its name template) as last read
+        self._checked_with = ""  # the profile the cart's previews were made with
         self._commit_when_checked = False
 
         self.profile = ProfileChooserWidget()
@@ -206,6 +207,8 @@ class CartEnrollWidget(QWidget):
             if profile != self.profile.currentText():
                 self._check(serial)  # the profile changed meanwhile: checked again with it
                 return
+            if not self.cart:
+                self._checked_with = profile
             self._add(serial, checked)
         finally:
             self._check_landed()
@@ -261,12 +264,15 @@ class CartEnrollWidget(QWidget):
         self._refresh()
 
     def _on_profile_changed(self, _name: str) -> None:
+        self._recheck()
+
+    def _recheck(self) -> None:
         """The cart checked again with the chosen profile, on the reader thread (a cart of
         forty previews is a read of forty devices); the grid shows the answers once back,
         and Ctrl+Enter meanwhile waits for them."""
         actor = self._actor()
         if actor is None or not self.cart:
-            return  # locked: the cart stays as it was checked; empty: the next scan reads
+            return  # locked: checked again at Ctrl+Enter (`commit`); empty: the next scan
         profile = self.profile.currentText()
         serials = [p.serial for p in self.cart]
 
@@ -280,7 +286,7 @@ class CartEnrollWidget(QWidget):
             self.store.path,
             read,
             on_done=lambda found: self._on_rechecked(found, profile),
-            on_failed=self._on_check_failed,
+            on_failed=lambda error: self._on_recheck_failed(error, profile),
             owner=self,
         )
 
@@ -295,9 +301,20 @@ class CartEnrollWidget(QWidget):
             # Devices removed meanwhile stay out; those scanned meanwhile were checked
             # with this profile already (`_on_checked` checks again when it changed).
             self.cart = [again.get(p.serial, p) for p in self.cart]
+            self._checked_with = profile
             self._refresh()
         finally:
             self._check_landed()
+
+    def _on_recheck_failed(self, error: BaseException, profile: str) -> None:
+        self.checks -= 1
+        self._commit_when_checked = False
+        words = self.tr(
+            "The cart could not be checked with the profile {p}; the grid shows its last "
+            "check. Choose the profile again; the log (joinery.log in Joinery's data folder) "
+            "has the details."
+        ).format(p=profile)
+        self._say(failure_words(error, "Checking the cart", words), error=True)
 
     def _on_remove_clicked(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
@@ -322,6 +339,12 @@ class CartEnrollWidget(QWidget):
             self._commit_when_checked = True  # once the scans still being checked are in
             return
         if not self.cart:
+            return
+        if self._checked_with != self.profile.currentText():
+            # Checked with another profile (the screen was locked when this one was chosen,
+            # or its check failed): checked again first, and enrolled once it is back.
+            self._commit_when_checked = True
+            self._recheck()
             return
         if not actor.may(Permission.ENROLL):
             self._say(self.tr("Your role cannot enroll devices."), error=True)

@@ -444,9 +444,10 @@ class DeviceFilesDialog(QDialog):
         self._replace = False
         if not isinstance(error, JoineryError):
             words = self.tr(
-                "Writing the device files stopped on an unexpected error; the folders finished "
-                "before it are signed in manifest.json. The log (joinery.log in Joinery's data "
-                "folder) has the details."
+                "Writing the device files stopped on an unexpected error. Only what "
+                "manifest.json lists is signed: check the folder (joinery device-files verify "
+                "FOLDER), then write the cart again with Replace. The log (joinery.log in "
+                "Joinery's data folder) has the details."
             )
             self.show_error(failure_words(error, "Writing device files", words), self.folder)
             return
