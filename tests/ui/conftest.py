@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,11 +39,17 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     """Around pytest-qt's closing of the test's widgets: first the test's last jobs finish
     and land while their screens still exist; afterwards the closed windows are deleted
     now, not at some event loop of the next test (where their timers and threads would
-    run against a database whose test has ended)."""
+    run against a database whose test has ended). The test's garbage is collected here too,
+    on the GUI thread: left to the cyclic collector, a window of this test was collected
+    on a worker thread of a later one while that test walked the top-level windows (a
+    segfault, once in a few full runs)."""
     wait_for_writer()
     wait_for_reader()
     QCoreApplication.processEvents()
     yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    gc.freeze()  # what outlived it stays: the next test's collection walks only its own
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
