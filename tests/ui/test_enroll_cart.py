@@ -71,6 +71,21 @@ def serials(count: int) -> list[str]:
     return [s for s in found if not s.isdigit()][:count]
 
 
+def serial_named_profile(screen: EnrollScreen) -> None:
+    """A second profile to choose: it names each device by its serial."""
+    store = screen.cart.store
+    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
+    screen.cart.reload_profiles()
+
+
+def fill(qtbot: QtBot, screen: EnrollScreen, scanned: list[str], profile: str) -> None:
+    """The cart filled with `scanned` under `profile`, every check back."""
+    choose_profile(profile)
+    for serial in scanned:
+        scan(serial)
+    checked(qtbot, screen)
+
+
 def test_cart_mode_commits_the_whole_cart_at_once(
     qtbot: QtBot, screen: EnrollScreen, tmp_path: Path
 ) -> None:
@@ -218,13 +233,9 @@ def test_choosing_another_profile_checks_the_cart_again_off_the_gui_thread(
     the reader thread: a cart of forty was forty previews on the GUI thread, each waiting
     for the interpreter during a tenant sync. Ctrl+Enter meanwhile waits for the answers."""
     cart, store = screen.cart, screen.cart.store
-    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
-    cart.reload_profiles()
-    choose_profile("Cart")
+    serial_named_profile(screen)
     scanned = serials(3)
-    for serial in scanned:
-        scan(serial)
-    checked(qtbot, screen)
+    fill(qtbot, screen, scanned, "Cart")
     assert all(cart.table.item(row, 1).text().startswith("LAB-") for row in range(3))
     on_gui = reads_on_the_gui_thread(
         monkeypatch, ("device", "device_by_serial", "profile_answers", "profile_names")
@@ -253,12 +264,8 @@ def test_a_profile_chosen_while_locked_is_checked_before_the_cart_is_enrolled(
     be enrolled", and Ctrl+Enter refused the cart. Now Ctrl+Enter checks the cart again
     first, and enrolls it."""
     cart, store = screen.cart, screen.cart.store
-    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
-    cart.reload_profiles()
-    choose_profile("Serial only")
-    for serial in ("PF5KX2QA", "449226283938"):  # all digits: no name with %SERIAL%
-        scan(serial)
-    checked(qtbot, screen)
+    serial_named_profile(screen)
+    fill(qtbot, screen, ["PF5KX2QA", "449226283938"], "Serial only")  # all digits: no name
     assert "cannot be enrolled" in cart.table.item(1, 3).text()
     signed_in = cart._actor
     with reader_held():
@@ -280,13 +287,9 @@ def test_a_failed_check_of_the_cart_says_so_and_keeps_the_cart(
     the cart was not checked with it (it said a scanned device was not in the cart, and
     every device still was); Ctrl+Enter checks again rather than enrolling unchecked."""
     cart, store = screen.cart, screen.cart.store
-    services.save_profile(store, "Serial only", Answers(name_template="%SERIAL%"), actor=ADMIN)
-    cart.reload_profiles()
-    choose_profile("Cart")
+    serial_named_profile(screen)
     scanned = serials(2)
-    for serial in scanned:
-        scan(serial)
-    checked(qtbot, screen)
+    fill(qtbot, screen, scanned, "Cart")
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the disk hiccuped")
