@@ -42,6 +42,7 @@ from app.security.roles import Actor, Role
 from app.services import SyncOptions
 from app.tenant.sender import PollPolicy
 from tests.helpers import keyboard
+from ui.collector import install as install_collector
 from ui.ops import wait_until
 
 SCAN_MS = 300
@@ -108,6 +109,7 @@ def main() -> None:
     count = 10_000 if args.quick else 100_000
     with connected_kiosk(count) as db:
         app = TracingApp([]) if args.trace else QApplication([])
+        install_collector(app)  # as the kiosk's application() does
         figures = measure(db, args.runs, args.profile)
     spent = os.times()
     print(

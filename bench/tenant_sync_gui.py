@@ -45,6 +45,7 @@ from app.tenant.credentials import Credential  # noqa: E402
 from app.tenant.sender import PollPolicy  # noqa: E402
 from tests.helpers.fake_graph import CLIENT, TENANT, FakeGraph, FakeTenant  # noqa: E402
 from tests.helpers.tls import TlsFiles, make_tls  # noqa: E402
+from ui.collector import install as install_collector  # noqa: E402
 from ui.ops import wait_until  # noqa: E402
 
 PAGE = 50
@@ -141,6 +142,7 @@ def main() -> None:
     count = 10_000 if args.quick else 100_000
     with connected_kiosk(count) as db:
         app = QApplication.instance() or QApplication([])
+        install_collector(app)  # as the kiosk's application() does
         stalls, idle, took, report = measure(app, db)
     result = Report()
     result.line(f"first sync in the kiosk: {count:,} Intune devices, {UPLOADS} uploads", took, "s")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app import services
 from app.errors import KnownError
 from app.security.roles import Actor, Role
-from ui import theme
+from ui import collector, theme
 from ui.widgets.messages import notify
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ def application() -> QApplication:
         QCoreApplication.setOrganizationName("Joinery")
         app = QApplication(sys.argv[:1])
     theme.apply(app)
+    collector.install(app)  # the cyclic collector runs on this thread only
     return app
 
 

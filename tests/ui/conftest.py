@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app import demo
 from app.store import Store
 from tests.helpers.actors import ADMIN
+from ui.collector import install as install_collector
 from ui.devices.screen import DevicesScreen
 from ui.ops import wait_for_reader, wait_for_writer
 
@@ -51,6 +53,12 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     gc.collect()
     gc.freeze()  # what outlived it stays: the next test's collection walks only its own
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collector_on_the_gui_thread(qapp: QApplication) -> None:
+    """The cyclic collector runs on the GUI thread, as in the kiosk (ui/collector.py)."""
+    install_collector(qapp)
 
 
 @pytest.fixture(autouse=True)
