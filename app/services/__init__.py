@@ -106,6 +106,7 @@ if TYPE_CHECKING:
         check_scan,
         enroll_device,
         enroll_devices,
+        preview_cart,
         preview_enrollment,
         profile,
         profile_wifi_key,
@@ -243,7 +244,8 @@ _FROM = {
     ),
     "app.services.enroll": (
         "EnrollPreview EnrollRequest EnrollResult ScanCheck check_scan enroll_device "
-        "enroll_devices preview_enrollment profile profile_wifi_key save_profile user_problem"
+        "enroll_devices preview_cart preview_enrollment profile profile_wifi_key save_profile "
+        "user_problem"
     ),
     "app.services.fleet": (
         "DeviceCompliance StalePlan ca_outcome daily_snapshot device_compliance fleet_at "
@@ -461,6 +463,7 @@ __all__ = [
     "pin_problem",
     "policies",
     "prepare_demo_database",
+    "preview_cart",
     "preview_enrollment",
     "profile",
     "profile_wifi_key",

@@ -9,6 +9,7 @@ its history and the audit entry.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app import eligibility, naming, settings, wifi
@@ -457,6 +458,17 @@ def check_scan(store: Store, scanned: str, profile_name: str | None, *, actor: A
     except JoineryError as exc:
         return ScanCheck(serial, exc)
     return ScanCheck(serial, _preview(serial, answers, found), answers.name_template)
+
+
+def preview_cart(
+    store: Store, serials: Sequence[str], profile_name: str | None, *, actor: Actor
+) -> tuple[str, list[EnrollPreview]]:
+    """A cart checked again with another profile, read once: the profile's name template
+    and each serial's preview. InputError when there is no such profile."""
+    answers = profile(store, profile_name, actor=actor)
+    cleaned = [serial.strip() for serial in serials]
+    found = [_preview(s, answers, store.device_by_serial(s) if s else None) for s in cleaned]
+    return answers.name_template, found
 
 
 def preview_enrollment(

@@ -294,7 +294,7 @@ def test_a_failed_check_of_the_cart_says_so_and_keeps_the_cart(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the disk hiccuped")
 
-    monkeypatch.setattr(services, "preview_enrollment", broken)
+    monkeypatch.setattr(services, "preview_cart", broken)
     choose_profile("Serial only")
     checked(qtbot, screen)
     words = cart.message.text()

@@ -363,15 +363,14 @@ class DevicesScreen(QWidget):
         self.table.scrollTo(index)
 
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        # The buttons follow the pane (`_show`, once the row has settled): enabled and
+        # The buttons follow the pane (`_show_id`, once the row has settled): enabled and
         # disabled for each row a held key passed, they were redrawn every frame.
         device_id = self.model.id_at(current.row()) if current.isValid() else None
         if device_id is not None:
             self._selected_id = device_id
 
     def _show_current(self) -> None:
-        index = self.table.currentIndex()
-        self._show_id(self.model.id_at(index.row()) if index.isValid() else None)
+        self._show_id(self.table.current_id())
 
     def print_label(self) -> None:
         """Preview the selected device's label and print it; the print is audited."""

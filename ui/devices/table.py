@@ -71,11 +71,14 @@ _Column = tuple[int, int, int]  # a column painted: logical index, x in the view
 
 
 class _Area(NamedTuple):
-    """What one paint covers: rows first to last, the columns, the dirty rectangle as
-    QTableView clips it (to the last row and column)."""
+    """What one paint covers: rows first to last (the first at `top` in the viewport, each
+    `pitch` high with its grid line), the columns, and the dirty rectangle as QTableView
+    clips it (to the last row and column)."""
 
     first: int
     last: int
+    top: int
+    pitch: int
     columns: list[_Column]
     rect: QRect
 
@@ -328,7 +331,9 @@ class DeviceTableView(QTableView):
         last = rows.count() - 1 if last == -1 else last
         if first == -1 or first > last:
             return None
-        return _Area(first, last, columns, QRect(QPoint(left, dirty.top()), QPoint(right, bottom)))
+        top, pitch = self.rowViewportPosition(first), rows.defaultSectionSize()
+        rect = QRect(QPoint(left, dirty.top()), QPoint(right, bottom))
+        return _Area(first, last, top, pitch, columns, rect)
 
     def _paint_rows(self, painter: QPainter, region: QRegion, area: _Area) -> None:
         """Each cell of the area's rows that `region` touches."""
@@ -343,12 +348,11 @@ class DeviceTableView(QTableView):
         focus_at = (current.row(), current.column()) if focused else (-1, -1)
         selection, root = self.selectionModel(), QModelIndex()
         whole = region.rectCount() == 1  # else: skip the rows between its rectangles
-        width = viewport.width()
-        pitch = self.verticalHeader().defaultSectionSize()
+        width, pitch = viewport.width(), area.pitch
         height = pitch - gap
         paint_cell = self._cells.paint_cell
         shade = bool(first & 1) and alternate
-        y = self.rowViewportPosition(first)
+        y = area.top
         for row in range(first, area.last + 1):
             if whole or region.intersects(QRect(0, y, width, pitch)):
                 selected = selection.isRowSelected(row, root)
@@ -369,11 +373,10 @@ class DeviceTableView(QTableView):
         painter.setPen(QPen(QColor.fromRgba(hint & 0xFFFFFFFF), 1, self.gridStyle()))
         dirty = area.rect
         left, right, top, bottom = dirty.left(), dirty.right(), dirty.top(), dirty.bottom()
-        pitch = self.verticalHeader().defaultSectionSize()
-        y = self.rowViewportPosition(area.first) + pitch - 1
+        y = area.top + area.pitch - 1
         for _row in range(area.first, area.last + 1):
             painter.drawLine(QLineF(left, y, right, y).translated(0.5, 0.5))
-            y += pitch
+            y += area.pitch
         ltr = self.isLeftToRight()
         for _column, x, w in area.columns:
             edge = x + w - 1 if ltr else x
@@ -402,10 +405,15 @@ class DeviceTableView(QTableView):
             self._rest.stop()
             self._settle()
 
-    def _settle(self) -> None:
+    def current_id(self) -> int | None:
+        """The id of the device on the current row; None when no row is current or its
+        page is still on its way."""
         index = self.currentIndex()
         model = cast(DeviceTableModel, self.model())
-        self._awaited = index.isValid() and model.id_at(index.row()) is None
+        return model.id_at(index.row()) if index.isValid() else None
+
+    def _settle(self) -> None:
+        self._awaited = self.currentIndex().isValid() and self.current_id() is None
         self.current_settled.emit()
 
     def _on_rows_arrived(self, first: QModelIndex, last: QModelIndex) -> None:

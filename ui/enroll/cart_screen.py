@@ -69,8 +69,8 @@ class CartEnrollWidget(QWidget):
         self._pending_update: str | None = None
         self.busy = False
         self.checks = 0  # scans still being checked on the reader thread
-        self._templates = ("", "")  # (profile, its name template) as last read
-        self._checked_with = ""  # the profile the cart's previews were made with
+        # The profile the cart's previews were made with, and its name template.
+        self._checked = ("", "")
         self._commit_when_checked = False
 
         self.profile = ProfileChooserWidget()
@@ -154,9 +154,11 @@ class CartEnrollWidget(QWidget):
         return super().eventFilter(watched, event)
 
     def reload_profiles(self) -> None:
-        """The saved profiles again (one may have been saved meanwhile); the choice stays."""
-        self._templates = ("", "")  # a saved profile may name devices differently now
+        """The saved profiles again (one may have been saved meanwhile); the choice stays,
+        and the cart is checked again: a saved profile may name devices differently now."""
+        self._checked = ("", "")
         self.profile.reload(self.store.profile_names())
+        self._recheck()
 
     def focus_scan(self) -> None:
         self.scan.setFocus()
@@ -197,8 +199,6 @@ class CartEnrollWidget(QWidget):
     def _on_checked(self, found: ScanCheck, profile: str) -> None:
         self.checks -= 1
         serial, checked = found.serial, found.preview
-        if not isinstance(checked, JoineryError):
-            self._templates = (profile, found.name_template)
         try:
             if self._actor() is None:
                 return  # locked meanwhile: the cart stays as it was
@@ -207,8 +207,8 @@ class CartEnrollWidget(QWidget):
             if profile != self.profile.currentText():
                 self._check(serial)  # the profile changed meanwhile: checked again with it
                 return
-            if not self.cart:
-                self._checked_with = profile
+            if not self.cart and not isinstance(checked, JoineryError):
+                self._checked = (profile, found.name_template)
             self._add(serial, checked)
         finally:
             self._check_landed()
@@ -277,9 +277,7 @@ class CartEnrollWidget(QWidget):
         serials = [p.serial for p in self.cart]
 
         def read(store: Store) -> tuple[str, list[EnrollPreview]]:
-            template = services.profile(store, profile, actor=actor).name_template
-            found = [services.preview_enrollment(store, s, profile, actor=actor) for s in serials]
-            return template, found
+            return services.preview_cart(store, serials, profile, actor=actor)
 
         self.checks += 1
         run_read(
@@ -296,12 +294,11 @@ class CartEnrollWidget(QWidget):
             if self._actor() is None or profile != self.profile.currentText():
                 return  # locked meanwhile, or another profile chosen: its check counts
             template, previews = found
-            self._templates = (profile, template)
             again = {p.serial: p for p in previews}
             # Devices removed meanwhile stay out; those scanned meanwhile were checked
             # with this profile already (`_on_checked` checks again when it changed).
             self.cart = [again.get(p.serial, p) for p in self.cart]
-            self._checked_with = profile
+            self._checked = (profile, template)
             self._refresh()
         finally:
             self._check_landed()
@@ -340,9 +337,10 @@ class CartEnrollWidget(QWidget):
             return
         if not self.cart:
             return
-        if self._checked_with != self.profile.currentText():
+        if self._checked[0] != self.profile.currentText():
             # Checked with another profile (the screen was locked when this one was chosen,
-            # or its check failed): checked again first, and enrolled once it is back.
+            # its check failed, or a profile was saved since): checked again first, and
+            # enrolled once it is back.
             self._commit_when_checked = True
             self._recheck()
             return
@@ -489,17 +487,9 @@ class CartEnrollWidget(QWidget):
         self.files_button.setEnabled(bool(self.committed))
 
     def _template(self) -> str:
-        """The chosen profile's name template: as the last check read it, else read now
-        (once after the profile was chosen)."""
-        profile = self.profile.currentText()
-        if self._templates[0] != profile:
-            try:
-                actor = signed_in(self._actor())
-                template = services.profile(self.store, profile, actor=actor).name_template
-            except JoineryError:
-                template = ""
-            self._templates = (profile, template)
-        return self._templates[1]
+        """The name template of the profile the cart was checked with (the grid shows
+        that check's names)."""
+        return self._checked[1]
 
     def _show_committed(self, enrolled: Enrolled) -> None:
         """The cart just enrolled, row by row, until the next cart's first scan."""

@@ -474,8 +474,7 @@ class FleetScreen(QWidget):
         self._selected_id = self.model.id_at(current.row()) if current.isValid() else None
 
     def _show_current(self) -> None:
-        index = self.table.currentIndex()
-        device_id = self.model.id_at(index.row()) if index.isValid() else None
+        device_id = self.table.current_id()
         if device_id is None:
             self._detail_read.forget()
             self.detail.show_nothing()
