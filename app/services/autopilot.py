@@ -18,6 +18,7 @@ from app.domain import (
     ProvisioningMethod,
 )
 from app.errors import Cancelled, InputError, JoineryError, Problem
+from app.memory import collector_paused
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.services.actors import CancelCheck, Progress
@@ -249,7 +250,7 @@ def import_autopilot(
     sizes = [_size(Path(p)) for p in paths]
     total = sum(sizes)
     report = ImportReport(files=[str(p) for p in paths])
-    with store.transaction(), _index_strategy(store, total):
+    with collector_paused(), store.transaction(), _index_strategy(store, total):
         run = _ImportRun(
             store, actor.audit_name, now_iso(), skip_invalid, report, store.next_device_id()
         )

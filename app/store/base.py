@@ -29,6 +29,11 @@ def columns_of(record: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(record))
 
 
+# sqlite3 binds None through its adapter lookup, which, finding no adapter, raises and
+# clears two AttributeErrors to ask the object how to adapt itself: 0.3 s of 100,000
+# imported devices (thirteen NULL columns a row). Found at once, the lookup binds NULL.
+sqlite3.register_adapter(type(None), lambda value: value)
+
 BUSY_TIMEOUT_MS = 5000
 BEGIN_ATTEMPTS = 4  # each waits up to the busy timeout
 

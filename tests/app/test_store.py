@@ -33,6 +33,15 @@ def test_pragmas_on_every_connection(store: Store) -> None:
     assert pragma("secure_delete") == 1
 
 
+def test_none_binds_as_null_through_an_adapter_found_at_once(store: Store) -> None:
+    """Without one, sqlite3 raises and clears two AttributeErrors for every None it binds
+    (0.3 s of a 100,000-device import); with it, None still lands as NULL."""
+    adapter = sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol))
+    assert adapter is not None and adapter(None) is None
+    row = store.conn.execute("SELECT ? IS NULL, typeof(?)", (None, None)).fetchone()
+    assert row == (1, "null")
+
+
 def test_reopening_is_a_no_op(db_path: Path) -> None:
     Store.open(db_path).close()
     with Store.open(db_path) as again:
