@@ -237,6 +237,7 @@ def write_device_files(
                         )  # fmt: skip
                 except BaseException as error:  # noqa: BLE001 - re-raised once the rest is signed
                     failure = error
+                    cart.failed()
                     break
                 written.append(folder)
                 entries += found

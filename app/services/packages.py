@@ -220,7 +220,8 @@ class CartBuild:
     Entered outside the caller's transaction, which commits the builds' registry rows: the
     record lasts until that commit, so a crash anywhere before it leaves the record for the
     next sweep (which removes the outputs the registry does not list). On an error the
-    transaction rolled back, so the outputs it would have registered are removed here."""
+    transaction rolled back, so the outputs it would have registered are removed here; so
+    are a failed build's (`failed`) when the cart seals the others."""
 
     def __init__(self, store: Store, outputs: Sequence[Path], *, actor: Actor) -> None:
         if not all(p.is_absolute() for p in outputs):
@@ -231,6 +232,7 @@ class CartBuild:
         self.actor = actor
         self._stack = ExitStack()
         self._job: leftovers.Pending | None = None
+        self._failed = False
 
     def __enter__(self) -> CartBuild:
         if self.store.conn.in_transaction:
@@ -246,9 +248,15 @@ class CartBuild:
         """Whether the cart's record names `output`."""
         return str(output) in self._named
 
+    def failed(self) -> None:
+        """One build failed and the cart went on to seal the others: at exit, the outputs
+        the registry does not list are removed as after an error (the failed device's own
+        clean-up may not have removed its package: a file held open on Windows)."""
+        self._failed = True
+
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         try:
-            if kind is not None and self._job is not None:
+            if (kind is not None or self._failed) and self._job is not None:
                 try:
                     _remove_unregistered(self.store, self.outputs)
                 except Exception:  # the next sweep does it: the record is left for it

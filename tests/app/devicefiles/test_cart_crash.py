@@ -140,3 +140,35 @@ def test_a_failed_cart_that_cannot_clean_up_leaves_its_record_to_the_sweep(
     sweep_unfinished(bench, actor=ADA)
     assert _bundles(out) == []
     assert list(leftovers.records("build", include_live=True)) == []
+
+
+def test_a_device_failing_mid_cart_with_its_folder_locked_has_its_package_removed(
+    bench: Store, enroll: Enroll, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One device fails after its package is built, and its folder cannot be removed (an
+    antivirus holding the bundle, on Windows); the cart seals the devices before it and
+    ends. Before, it ended as a success for the crash record, which went with the bundle
+    it named still on disk and in no registry row: nothing would ever remove it."""
+    serials = enroll(2)
+    out = tmp_path / "cart"
+    real = device_files._readme
+
+    def failing(plan: device_files._Plan, *args: object) -> bytes:
+        if plan.serial == serials[1]:
+            raise OSError(28, "No space left on device")
+        return real(plan, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(device_files, "_readme", failing)
+    monkeypatch.setattr(device_files.shutil, "rmtree", lambda *_a, **_k: None)  # locked
+    with pytest.raises(OSError, match="No space left"):
+        device_files.write_device_files(
+            bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
+        )
+    built = [b.name for b in bench.package_builds() if b.name.startswith("Device ")]
+    assert built == [f"Device {serials[0]}"]
+    assert [Path(p).parent.name for p in _bundle_paths(out)] == [serials[0]]
+    assert list(leftovers.records("build", include_live=True)) == []
+
+
+def _bundle_paths(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.jbundle"))
