@@ -237,7 +237,6 @@ def write_device_files(
                         )  # fmt: skip
                 except BaseException as error:  # noqa: BLE001 - re-raised once the rest is signed
                     failure = error
-                    cart.failed()
                     break
                 written.append(folder)
                 entries += found
@@ -468,7 +467,11 @@ def _write_folder(
         put(readme.FILE_NAME, _readme(plan, package, encrypted, who))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
-        if aside is not None:
+        if folder.exists():  # a file held open (Windows): what is left goes as the cart ends
+            cart.failed()
+            if aside is not None:
+                log.warning("%s could not be removed; the folder it replaced is %s", folder, aside)
+        elif aside is not None:
             aside.rename(folder)
         raise
     if aside is not None:

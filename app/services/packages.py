@@ -229,6 +229,7 @@ class CartBuild:
         self.store = store
         self.outputs = [str(p) for p in outputs]
         self._named = set(self.outputs)
+        self._started: list[str] = []  # outputs a build began to write, in order
         self.actor = actor
         self._stack = ExitStack()
         self._job: leftovers.Pending | None = None
@@ -244,21 +245,26 @@ class CartBuild:
             )
         return self
 
-    def names(self, output: Path) -> bool:
-        """Whether the cart's record names `output`."""
-        return str(output) in self._named
+    def start(self, output: Path) -> str:
+        """`output` as registered, as a build begins to write it: one the cart's record
+        names. Only what was started is removed after a failure: a device the cart never
+        reached keeps what its folder held (another bench's package at the same path)."""
+        if str(output) not in self._named:
+            raise AssertionError(f"{output} is not among the cart's outputs")
+        self._started.append(str(output))
+        return str(output)
 
     def failed(self) -> None:
-        """One build failed and the cart went on to seal the others: at exit, the outputs
-        the registry does not list are removed as after an error (the failed device's own
-        clean-up may not have removed its package: a file held open on Windows)."""
+        """A device's clean-up could not remove what it wrote (a file held open on Windows)
+        and the cart goes on to seal the others: at exit, the started outputs the registry
+        does not list are removed, as after an error."""
         self._failed = True
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         try:
             if (kind is not None or self._failed) and self._job is not None:
                 try:
-                    _remove_unregistered(self.store, self.outputs)
+                    _remove_unregistered(self.store, self._started)
                 except Exception:  # the next sweep does it: the record is left for it
                     log.exception("could not remove a failed cart's packages; left for a sweep")
                     self._job.keep()
@@ -268,12 +274,10 @@ class CartBuild:
 
 def _registered_path(output: Path, cart: CartBuild | None) -> str:
     """Where the registry and the crash record say a build writes: `output` resolved (a
-    cart's outputs are resolved already)."""
+    cart's outputs are resolved already; the cart marks it started)."""
     if cart is None:
         return str(output.resolve())
-    if not cart.names(output):
-        raise AssertionError(f"{output} is not among the cart's outputs")
-    return str(output)
+    return cart.start(output)
 
 
 @contextmanager

@@ -83,10 +83,13 @@ def _outputs(document: dict[str, Any]) -> list[str]:
 
 
 def _remove_unregistered(store: Store, outputs: Iterable[str]) -> None:
-    """Remove each of `outputs` that the registry does not list as built (committed)."""
-    built = {Path(b.output).resolve() for b in store.package_builds() if b.built}
-    for output in outputs:
-        if Path(output).resolve() not in built:
+    """Remove each of `outputs` that the registry does not list as built (committed), among
+    all its builds; each is looked up as named and resolved (the registry records outputs
+    resolved)."""
+    named = {output: str(Path(output).resolve()) for output in outputs}
+    built = store.built_outputs({*named, *named.values()})
+    for output, resolved in named.items():
+        if output not in built and resolved not in built:
             remove_output(Path(output))
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.domain import Device, PackageBuild
@@ -87,6 +88,16 @@ class PackageMixin(StoreBase):
             f"SELECT {_SELECT}, {_DEVICES} FROM packages p ORDER BY p.id DESC LIMIT ?", [limit]
         )
         return [_build(r) for r in rows]
+
+    def built_outputs(self, outputs: Iterable[str]) -> set[str]:
+        """Which of `outputs` the registry lists as built (committed), however many builds
+        it holds."""
+        rows = self.conn.execute(
+            "SELECT output FROM packages WHERE state = 'built' "
+            "AND output IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(outputs))],
+        )
+        return {output for (output,) in rows}
 
     def package_build(self, build_id: int) -> PackageBuild | None:
         row = self.conn.execute(

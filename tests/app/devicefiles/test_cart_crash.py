@@ -172,3 +172,61 @@ def test_a_device_failing_mid_cart_with_its_folder_locked_has_its_package_remove
 
 def _bundle_paths(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.jbundle"))
+
+
+def test_a_cart_failing_at_its_first_device_leaves_the_folders_it_never_reached(
+    bench: Store, enroll: Enroll, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replacing a cart another database wrote (its packages at the very paths this one
+    plans): the first device fails, and the devices after it keep their folders. Before,
+    every output the cart planned and the registry did not list was removed, reached or
+    not."""
+    serials = enroll(3)
+    out = tmp_path / "cart"
+    device_files.write_device_files(
+        bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
+    )
+    before = _bundle_paths(out)
+    bench.conn.execute("DELETE FROM packages")  # another database: these are not its builds
+    real = device_files._readme
+
+    def failing(plan: device_files._Plan, *args: object) -> bytes:
+        if plan.serial == serials[0]:
+            raise OSError(28, "No space left on device")
+        return real(plan, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(device_files, "_readme", failing)
+    with pytest.raises(OSError, match="No space left"):
+        device_files.write_device_files(
+            bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST, replace=True
+        )
+    assert _bundle_paths(out) == before  # the first device's old folder was put back
+    assert list(leftovers.records("build", include_live=True)) == []
+
+
+def test_the_sweep_keeps_a_registered_package_however_old(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
+    """The registry was read for its newest 500 builds only: a cart of more than 500 killed
+    between its commit and its record's removal would have lost its first packages."""
+    from app.services.sweeps import _remove_unregistered
+
+    serials = enroll(1)
+    out = tmp_path / "cart"
+    device_files.write_device_files(
+        bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
+    )
+    (bundle,) = _bundle_paths(out)
+    (first,) = [b for b in bench.package_builds() if b.name.startswith("Device ")]
+    cursor = bench.conn.execute("SELECT * FROM packages WHERE id = ?", [first.id])
+    row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+    with bench.transaction():
+        for n in range(500):  # newer builds than it
+            later = {**row, "name": f"Later {n}", "output": str(tmp_path / f"later-{n}")}
+            later.pop("id")
+            bench.conn.execute(
+                f"INSERT INTO packages ({', '.join(later)}) VALUES ({', '.join('?' * len(later))})",
+                list(later.values()),
+            )
+    _remove_unregistered(bench, [str(bundle), str(tmp_path / "never-registered")])
+    assert bundle.exists()
