@@ -305,3 +305,52 @@ def test_a_failed_check_of_the_cart_says_so_and_keeps_the_cart(
     checked(qtbot, screen)
     wait_for_writer()
     assert store.count_devices() == 0
+
+
+def test_an_enrolled_device_scanned_in_passing_is_held_in_the_grid_not_dropped(
+    qtbot: QtBot, screen: EnrollScreen
+) -> None:
+    """A scanner keeps going: the warning about an enrolled device was replaced by the
+    next scan's message, and the device left out of the cart with nothing to show for it."""
+    cart, store = screen.cart, screen.cart.store
+    scanned = serials(4)
+    services.enroll_device(store, services.EnrollRequest(scanned[1]), actor=ADMIN)
+    for serial in [*scanned, scanned[0]]:  # the enrolled one in passing, then a re-scan
+        scan(serial)
+        checked(qtbot, screen)
+    assert "already in the cart" in cart.message.text()  # its warning is gone, as before
+    assert cart.table.rowCount() == 4
+    assert "already enrolled" in cart.table.item(1, 3).text()
+    assert "4 device(s) in the cart, 3 ready" in cart.count.text()
+
+    ctrl(Key.Key_Return)
+    checked(qtbot, screen)
+    assert f"{scanned[1]} already enrolled" in cart.message.text()
+    assert store.count_devices() == 1  # nothing enrolled while one is held
+
+    scan(scanned[1])  # scanned again: an update (after a reimage)
+    checked(qtbot, screen)
+    assert "added as an update" in cart.message.text()
+    assert "update: enrolled before" in cart.table.item(1, 3).text()
+    with qtbot.waitSignal(cart.enrolled, timeout=10_000) as signal:
+        ctrl(Key.Key_Return)
+    assert signal.args == [4]
+
+
+def test_removing_a_held_device_lets_the_cart_be_enrolled(
+    qtbot: QtBot, screen: EnrollScreen
+) -> None:
+    cart, store = screen.cart, screen.cart.store
+    scanned = serials(2)
+    services.enroll_device(store, services.EnrollRequest(scanned[0]), actor=ADMIN)
+    for serial in scanned:
+        scan(serial)
+        checked(qtbot, screen)
+    assert cart.table.rowCount() == 2
+    tab_to("cartTable")
+    press(Key.Key_Delete)  # the first row, current but not selected: the enrolled device
+    assert cart.table.rowCount() == 1
+    assert cart.table.item(0, 0).text() == scanned[1]
+    with qtbot.waitSignal(cart.enrolled, timeout=10_000) as signal:
+        ctrl(Key.Key_Return)
+    assert signal.args == [1]

@@ -66,7 +66,9 @@ class CartEnrollWidget(QWidget):
         self.committed: list[str] = []
         self.committed_shown = False  # the grid shows the cart just enrolled
         self.last_enrolled: Enrolled | None = None
-        self._pending_update: str | None = None
+        # Enrolled devices scanned once: in the cart, held until scanned again (an update,
+        # after a reimage) or removed; the cart is not enrolled while one is held.
+        self._held: set[str] = set()
         self.busy = False
         self.checks = 0  # scans still being checked on the reader thread
         # The profile the cart's previews were made with, and its name template.
@@ -229,39 +231,46 @@ class CartEnrollWidget(QWidget):
         self._say(failure_words(error, "Checking the scanned device", words), error=True)
 
     def _add(self, serial: str, checked: EnrollPreview | JoineryError) -> None:
-        if any(p.serial.casefold() == serial.casefold() for p in self.cart):
+        key = serial.casefold()
+        if key in self._held:
+            self._held.discard(key)
+            self._say(self.tr("{s} added as an update.").format(s=serial), error=False)
+            self._refresh()
+            return
+        if any(p.serial.casefold() == key for p in self.cart):
             self._say(self.tr("{s} is already in the cart.").format(s=serial), error=True)
             return
         if isinstance(checked, JoineryError):
             self._say(str(checked), error=True)
             return
         preview = checked
-        existing = preview.existing
-        enrolled = existing is not None and existing.enrolled
-        if enrolled and self._pending_update != serial:
-            self._pending_update = serial
-            assert existing is not None
-            self._say(
-                self.tr(
-                    "{s} is already enrolled as {n}. Scan it again to add it as an update "
-                    "(after a reimage)."
-                ).format(s=serial, n=existing.device_name),
-                error=True,
-            )
-            return
-        self._pending_update = None
         if self.committed and not self.cart:
             self.committed_shown = False  # the first scan of the next cart
         self.cart.append(preview)
-        self._say(
-            self.tr("{s} added.").format(s=serial)
-            if preview.ready
-            else self.tr("{s} added, but it cannot be enrolled: {p}").format(
-                s=serial, p=preview.problem
-            ),
-            error=not preview.ready,
-        )
+        if preview.existing is not None and preview.existing.enrolled:
+            # Held in the grid, not only said: the next scan replaces the message, and a
+            # device scanned in passing would be left out of the cart unseen.
+            self._held.add(key)
+            self._say(
+                self.tr(
+                    "{s} is already enrolled as {n}. Scan it again to add it as an update "
+                    "(after a reimage), or remove it."
+                ).format(s=serial, n=preview.existing.device_name),
+                error=True,
+            )
+        else:
+            self._say(
+                self.tr("{s} added.").format(s=serial)
+                if preview.ready
+                else self.tr("{s} added, but it cannot be enrolled: {p}").format(
+                    s=serial, p=preview.problem
+                ),
+                error=not preview.ready,
+            )
         self._refresh()
+
+    def _is_held(self, preview: EnrollPreview) -> bool:
+        return preview.serial.casefold() in self._held
 
     def _on_profile_changed(self, _name: str) -> None:
         self._recheck()
@@ -314,15 +323,20 @@ class CartEnrollWidget(QWidget):
         self._say(failure_words(error, "Checking the cart", words), error=True)
 
     def _on_remove_clicked(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
+        # The selected rows; else the current one (the grid just tabbed into shows its
+        # first row current, unselected: Delete removes what the person sees marked).
+        picked = self.table.selectedIndexes() or [self.table.currentIndex()]
+        rows = sorted({i.row() for i in picked if i.isValid()}, reverse=True)
         for row in rows:
             if row < len(self.cart):
+                self._held.discard(self.cart[row].serial.casefold())
                 del self.cart[row]
         self._refresh()
         self.focus_scan()
 
     def _on_clear_clicked(self) -> None:
         self.cart = []
+        self._held.clear()
         self._refresh()
         self.focus_scan()
 
@@ -346,6 +360,16 @@ class CartEnrollWidget(QWidget):
             return
         if not actor.may(Permission.ENROLL):
             self._say(self.tr("Your role cannot enroll devices."), error=True)
+            return
+        held = [p.serial for p in self.cart if self._is_held(p)]
+        if held:
+            self._say(
+                self.tr(
+                    "{s} already enrolled: scan each again to add it as an update, or remove "
+                    "it. Nothing was enrolled."
+                ).format(s=", ".join(held)),
+                error=True,
+            )
             return
         blocked = [p for p in self.cart if not p.ready]
         if blocked:
@@ -471,14 +495,18 @@ class CartEnrollWidget(QWidget):
                 if preview.warning
                 else self.tr("ready")
             )
+            if not preview.ready:
+                check = self.tr("cannot be enrolled: {p}").format(p=check)
+            elif self._is_held(preview):
+                check = self.tr("already enrolled: scan it again to update it, or remove it")
             self._add_row(
                 preview.serial,
                 name,
                 preview.verdict.windows,
-                check if preview.ready else self.tr("cannot be enrolled: {p}").format(p=check),
-                problem=not preview.ready,
+                check,
+                problem=not preview.ready or self._is_held(preview),
             )
-        ready = sum(p.ready for p in self.cart)
+        ready = sum(p.ready and not self._is_held(p) for p in self.cart)
         self.count.setText(
             self.tr("{n} device(s) in the cart, {r} ready").format(n=len(self.cart), r=ready)
         )
