@@ -397,6 +397,33 @@ def test_an_enrolled_device_needs_the_reimage_box(qtbot: QtBot, wizard: EnrollWi
     assert wizard.currentPage().name.isReadOnly()  # type: ignore[attr-defined]
 
 
+def test_a_serial_typed_past_another_devices_keeps_none_of_its_record(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    """Typed a key at a time, "PF0LD1234" passes "PF0LD123", a device on record: its maker
+    and model filled the fields and stayed there for the new device (and were saved on
+    it). What a person typed is kept."""
+    services.enroll_device(
+        wizard.store,
+        services.EnrollRequest("PF0LD123", manufacturer="Contoso", model="Laptop X"),
+        actor=ADMIN,
+    )
+    page = wizard.device_page
+    type_text("PF0LD123")
+    assert (page.manufacturer.text(), page.model.text()) == ("Contoso", "Laptop X")
+    type_text("4")
+    assert "Not in the registry yet" in page.record.text()
+    assert (page.manufacturer.text(), page.model.text()) == ("", "")
+
+    select_all_and_type("")  # Ctrl+A, then a maker typed before the serial
+    alt(Key.Key_F)
+    type_text("Fabrikam")
+    alt(Key.Key_S)
+    assert focus_name() == "wizardSerial"
+    type_text("PF0LD1234")
+    assert page.manufacturer.text() == "Fabrikam"
+
+
 def test_saving_the_answers_as_a_bench_profile(qtbot: QtBot, wizard: EnrollWizard) -> None:
     scan("PF5KX2QB")
     walk_to(wizard, "reviewPage")

@@ -118,6 +118,10 @@ class DevicePage(EnrollPage):
         self.method.currentIndexChanged.connect(self._recheck)
         self.azure_vm.toggled.connect(self._recheck)
         self._found: Device | None = None
+        # Manufacturer and model before a found record filled them, and as it filled them:
+        # a serial typed on past it (its prefix was another device's serial) puts back
+        # what was there, typed or empty.
+        self._filled: tuple[tuple[str, str], tuple[str, str]] | None = None
         self._verdict: eligibility.Verdict | None = None
 
     # -- WizardPage ------------------------------------------------------------------------
@@ -212,11 +216,20 @@ class DevicePage(EnrollPage):
         self.azure_vm.setChecked(answers.azure_vm)
         self._recheck()
 
+    def _maker(self) -> tuple[str, str]:
+        return self.manufacturer.text(), self.model.text()
+
     def _already_enrolled(self) -> bool:
         return self._found is not None and self._found.enrolled
 
     def _show_record(self, device: Device | None) -> None:
         self.update_record.setVisible(self._already_enrolled())
+        if self._filled is not None:
+            before, filled = self._filled
+            if filled == self._maker():  # another device's, not typed for this one
+                self.manufacturer.setText(before[0])
+                self.model.setText(before[1])
+        self._filled = None
         if device is None:
             self.record.setText(
                 self.tr("Not in the registry yet: a new device record will be made.")
@@ -224,8 +237,10 @@ class DevicePage(EnrollPage):
                 else ""
             )
             return
+        before = self._maker()
         self.manufacturer.setText(device.manufacturer or "")
         self.model.setText(device.model or "")
+        self._filled = (before, self._maker())
         if self._already_enrolled():
             since = (device.enrolled_at or device.created_at)[:10]
             self.record.setText(
