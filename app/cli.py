@@ -94,9 +94,9 @@ def autopilot_import(
     click.echo(
         f"Imported {report.imported} new, updated {report.updated}, recorded "
         f"{report.reimaged} reimage(s), {report.unchanged} unchanged, "
-        f"{len(report.rejected)} rejected."
+        f"{report.rejected_count} rejected."
     )
-    echo_rejected(report.rejected)
+    echo_rejected(report.rejected, more=report.more_rejected)
 
 
 @autopilot.command("export")

@@ -230,9 +230,12 @@ def emit_json(document: object) -> None:
     click.echo(json_printable(json.dumps(document, indent=2, ensure_ascii=False)))
 
 
-def echo_rejected(rows: list[dict[str, object]]) -> None:
-    """Each rejected row on stderr: where (file and line, or the row) and why. Reasons quote
-    the files (a collector's own error text), so both are shown with controls escaped."""
+def echo_rejected(rows: list[dict[str, object]], *, more: int = 0) -> None:
+    """Each rejected row on stderr: where (file and line, or the row) and why, and how many
+    more were only counted. Reasons quote the files (a collector's own error text), so both
+    are shown with controls escaped."""
     for row in rows:
         where = f"{row['file']}, line {row['line']}" if row["file"] else f"row {row['line']}"
         click.echo(f"  rejected: {printable(where)}: {printable(row['reason'])}", err=True)
+    if more:
+        click.echo(f"  ... and {more:,} more rejected row(s), not listed", err=True)

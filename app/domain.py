@@ -204,6 +204,11 @@ class DeviceQuery:
         return set_filters[0] if len(set_filters) == 1 else ("" if not set_filters else None)
 
 
+#: How many rejected rows an import report keeps, each with its file, line and reason; the
+#: rest are counted. A person fixes a file from its first problems, not its millionth.
+REJECTED_KEPT = 1000
+
+
 @dataclass
 class ImportReport:
     """What one Autopilot import did; `rejected` names file, line, column and reason."""
@@ -215,6 +220,20 @@ class ImportReport:
     rejected: list[dict[str, object]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     committed: bool = False
+    more_rejected: int = 0  # rejected rows beyond those `rejected` keeps (REJECTED_KEPT)
+
+    @property
+    def rejected_count(self) -> int:
+        """Every rejected row, those kept and those only counted."""
+        return len(self.rejected) + self.more_rejected
+
+    def reject(self, row: dict[str, object]) -> None:
+        """One rejected row: kept while fewer than REJECTED_KEPT are, else only counted (a
+        file of junk lines is millions of problems; kept, they took gigabytes)."""
+        if len(self.rejected) < REJECTED_KEPT:
+            self.rejected.append(row)
+        else:
+            self.more_rejected += 1
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -223,6 +242,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "reimaged": self.reimaged,
             "rejected": self.rejected,
+            "rejected_count": self.rejected_count,
             "files": self.files,
             "committed": self.committed,
         }

@@ -38,10 +38,11 @@ class ImportRejected(InputError):
     """An all-or-nothing import found bad rows; nothing was written."""
 
     def __init__(self, report: ImportReport) -> None:
-        count = len(report.rejected)
+        count = report.rejected_count
+        listed = f" (the first {len(report.rejected):,} are listed)" if report.more_rejected else ""
         super().__init__(
-            f"{count} row(s) were rejected, so nothing was imported. Fix them, or import the "
-            "valid rows alone with --skip-invalid.",
+            f"{count:,} row(s) were rejected{listed}, so nothing was imported. Fix them, or "
+            "import the valid rows alone with --skip-invalid.",
             [
                 Problem(str(r["file"]), _int(r["line"]), _str(r["column"]), str(r["reason"]))
                 for r in report.rejected
@@ -75,7 +76,7 @@ class _ImportRun:
     pending: list[AutopilotRecord] = field(default_factory=list)
 
     def reject(self, problem: Problem) -> None:
-        self.report.rejected.append(
+        self.report.reject(
             {
                 "file": problem.file,
                 "line": problem.line,
@@ -262,13 +263,14 @@ def import_autopilot(
                 if progress is not None:
                     progress(min(base + consumed, total), total)
 
-            for item in autopilot.iter_records(path, progress=tick):
+            for read, item in enumerate(autopilot.iter_records(path, progress=tick), 1):
+                if read % _CHUNK == 0:  # a file of nothing but bad rows is cancelled too
+                    _check_cancel(cancelled)
                 if isinstance(item, Problem):
                     run.reject(item)
                     continue
                 run.accept(item)
                 if len(run.pending) >= _CHUNK:
-                    _check_cancel(cancelled)
                     run.flush()
             run.flush()
             done = base + size
@@ -287,11 +289,11 @@ def import_autopilot(
                 "updated": report.updated,
                 "reimaged": report.reimaged,
                 "unchanged": report.unchanged,
-                "rejected": len(report.rejected),
+                "rejected": report.rejected_count,
             },
         )
     report.committed = True
-    log.info("autopilot import: %s", report.as_json() | {"rejected": len(report.rejected)})
+    log.info("autopilot import: %s", report.as_json() | {"rejected": report.rejected_count})
     return report
 
 

@@ -338,3 +338,39 @@ def test_the_cyclic_collector_is_paused_while_an_import_runs_and_restored_after(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_import_of_junk_keeps_the_first_problems_and_counts_the_rest(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rejected row was kept: a 4 MiB file of junk lines took 3 GB, 64 MiB ran the
+    machine out of memory (the kiosk imports through the same service)."""
+    monkeypatch.setattr("app.domain.REJECTED_KEPT", 5)
+    header = "Device Serial Number,Windows Product ID,Hardware Hash\n"
+    path = tmp_path / "junk.csv"
+    path.write_text(header + "x\n" * 55, encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught:
+        services.import_autopilot(store, [path], actor=ADMIN)
+    report = caught.value.report
+    assert [r["line"] for r in report.rejected] == [2, 3, 4, 5, 6]
+    assert report.rejected_count == 55 and report.as_json()["rejected_count"] == 55
+    assert "55 row(s) were rejected (the first 5 are listed)" in str(caught.value)
+    assert store.audit_entries(action="autopilot.import") == []  # nothing was imported
+
+
+def test_cancel_is_heard_in_a_file_of_nothing_but_bad_rows(store: Store, tmp_path: Path) -> None:
+    """The import looked at Cancel when it had rows to write or a file was done: a file of
+    bad rows was read to its end first (2.5 s and 400 MB for 2 MiB)."""
+    header = "Device Serial Number,Windows Product ID,Hardware Hash\n"
+    path = tmp_path / "junk.csv"
+    path.write_text(header + "x\n" * 100_000, encoding="utf-8")  # 200 KB: a few reads
+    read: list[int] = []
+    with pytest.raises(Cancelled):
+        services.import_autopilot(
+            store,
+            [path],
+            actor=ADMIN,
+            progress=lambda done, total: read.append(done),
+            cancelled=lambda: True,
+        )
+    assert max(read, default=0) < path.stat().st_size

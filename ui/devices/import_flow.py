@@ -33,7 +33,7 @@ class AutopilotImportFlow(ReportingImportFlow):
             summary = self.tr(
                 "Nothing was imported: {n} row(s) were rejected. Fix the rows below and import "
                 "again, or import the valid rows only."
-            ).format(n=len(report.rejected))
+            ).format(n=report.rejected_count)
         else:
             summary = self.tr(
                 "Imported {imported} new device(s), updated {updated}, recorded {reimaged} "
@@ -46,8 +46,10 @@ class AutopilotImportFlow(ReportingImportFlow):
             )
             if report.rejected:
                 summary += " " + self.tr("{n} row(s) were rejected and skipped:").format(
-                    n=len(report.rejected)
+                    n=report.rejected_count
                 )
+        if report.more_rejected:
+            summary += " " + self.tr("The first {k} are listed.").format(k=len(report.rejected))
         return ImportOutcome(summary, list(report.rejected), report.committed)
 
     def refused(self, error: BaseException) -> tuple[Any, ImportOutcome] | None:
