@@ -101,3 +101,31 @@ def wait_until(condition: Callable[[], object], timeout_ms: int = 5000) -> None:
         assert waited < timeout_ms, f"still waiting after {timeout_ms} ms"
         QTest.qWait(10)
         waited += 10
+
+
+def shared_alt_letters(root: QWidget) -> dict[str, list[str]]:
+    """The Alt letters that more than one visible control under `root` answers to, each
+    with the texts that claim it: Qt then moves focus between them on each press, and none
+    acts (a check box is not ticked, a button not pressed)."""
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabBar
+
+    claims: dict[str, list[str]] = {}
+
+    def claim(text: str) -> None:
+        marked = text.replace("&&", "").partition("&")[2]
+        if marked:
+            claims.setdefault(marked[0].lower(), []).append(text)
+
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisibleTo(root):
+            continue
+        if isinstance(widget, QAbstractButton) or (
+            isinstance(widget, QLabel) and widget.buddy() is not None
+        ):
+            claim(widget.text())
+        elif isinstance(widget, QGroupBox):
+            claim(widget.title())
+        elif isinstance(widget, QTabBar):
+            for tab in range(widget.count()):
+                claim(widget.tabText(tab))
+    return {letter: texts for letter, texts in claims.items() if len(texts) > 1}

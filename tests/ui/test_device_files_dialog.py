@@ -18,7 +18,17 @@ from app.security.roles import Actor
 from app.security.secret import Secret
 from app.store import Store
 from tests.helpers.device_files import ADA, TENANT, TOM, WIFI
-from tests.helpers.keyboard import Key, enter, focus_name, press, space, tab, tab_to, type_text
+from tests.helpers.keyboard import (
+    Key,
+    enter,
+    focus_name,
+    press,
+    shared_alt_letters,
+    space,
+    tab,
+    tab_to,
+    type_text,
+)
 from ui.ops import wait_for_writer
 from ui.widgets.device_files_dialog import SUBFOLDER, DeviceFilesDialog
 
@@ -75,6 +85,23 @@ def test_typing_a_folder_and_enter_writes_the_files(
         assert len(services.verify_device_files(store, out, actor=ADA).devices) == 6
     enter()  # Close
     qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_no_two_controls_of_the_dialog_share_an_alt_letter(
+    open_dialog: Any, bench: Path, tmp_path: Path
+) -> None:
+    """Alt+F belonged to "Folder" and "Answer file", Alt+W to "Package password" and
+    "Write files": each press moved focus between the two."""
+    out = tmp_path / "stick"
+    with Store.open(bench) as store:
+        services.write_device_files(store, ["CART0000"], out, actor=ADA)
+    dialog = open_dialog(["CART0000", "WIFI0001"])  # the package password shows
+    assert dialog.password.isVisible()
+    assert shared_alt_letters(dialog) == {}
+    type_text(str(out))
+    enter()
+    assert dialog.replace_panel.isVisible()  # Keep and Replace show too
+    assert shared_alt_letters(dialog) == {}
 
 
 def test_an_existing_folder_is_kept_unless_replace_is_chosen(

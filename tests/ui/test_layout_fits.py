@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from app import services
 from tests.helpers.actors import ADMIN
+from tests.helpers.keyboard import shared_alt_letters
 from ui import theme
 from ui.main import SCREENS, MainWindow
 from ui.ops import wait_for_reader, wait_for_writer, wait_until
@@ -137,6 +138,32 @@ def test_no_text_is_clipped_at_any_size(window: MainWindow, palette: str) -> Non
         window.show_screen("bulk")
         for name in wizard_pages(window.bulk.wizard):
             found += [f"{width}x{height} bulk {name}: {p}" for p in clipped_texts(window)]
+    assert not found, "\n".join(found)
+
+
+def test_no_two_controls_share_an_alt_letter(window: MainWindow) -> None:
+    """Alt+P on the sign-in page belonged to "Password" and "Self-service password reset":
+    Qt moved focus between them on each press and ticked neither."""
+    window.resize(1366, 768)
+    found: list[str] = []
+
+    def look(view: str) -> None:
+        settle()
+        found.extend(f"{view}: {k} {v}" for k, v in shared_alt_letters(window).items())
+
+    for key in SCREENS:
+        window.show_screen(key)
+        look(key)
+    for view, show in other_views(window):
+        show()
+        look(view)
+    window.show_screen("enroll")
+    window.enroll.show_mode(0)
+    for name in wizard_pages(window.enroll.wizard):
+        look(name)
+    window.show_screen("bulk")
+    for name in wizard_pages(window.bulk.wizard):
+        look(f"bulk {name}")
     assert not found, "\n".join(found)
 
 

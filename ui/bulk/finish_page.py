@@ -84,7 +84,7 @@ class FinishPage(CheckedPage):
         self.key.setPlaceholderText(self.tr("Ed25519 private key (.key, PEM)"))
         self.key_browse = QPushButton(self.tr("Bro&wse…"))
         self.key_browse.setObjectName("keyBrowse")
-        self.key_new = QPushButton(self.tr("New &key"))
+        self.key_new = QPushButton(self.tr("&Make a new key"))
         self.key_new.setObjectName("keyGenerate")
         self.key_note = self.hint("")
         self.output = QLineEdit()

@@ -35,7 +35,7 @@ class SignInPage(EnrollPage):
         self.pin_minimum.setObjectName("pinMinimum")
         self.pin_minimum.setRange(4, 127)
         self.reset = QCheckBox(
-            self.tr("Self-service &password reset and Hello PIN reset on the lock screen")
+            self.tr("Self-service password &reset and Hello PIN reset on the lock screen")
         )
         self.reset.setObjectName("selfServiceReset")
         form = QFormLayout()

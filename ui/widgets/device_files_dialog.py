@@ -53,7 +53,7 @@ Drives = Callable[[], list[tuple[str, str]]]
 Writer = Callable[..., services.WriteResult]
 FILE_LABELS = {
     "autopilot": "&Autopilot profile (AutopilotConfigurationFile.json)",
-    "unattend": "Answer &file (unattend.xml)",
+    "unattend": "Answer file (&unattend.xml)",
     "package": "Provisioning &package (the device's name and Wi-Fi)",
 }
 
@@ -189,7 +189,7 @@ class DeviceFilesDialog(QDialog):
         for box in self.files.values():
             files_box.addWidget(box)
         self.form.addRow(self.tr("Files"), files_box)
-        self.form.addRow(self.tr("Package pass&word"), self.password)
+        self.form.addRow(self.tr("Package pa&ssword"), self.password)
         self.form.addRow("", self.password_note)
         self._build_status()
         self._build_buttons()
