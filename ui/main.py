@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,6 +30,7 @@ from ui.signin import SignInScreen
 from ui.tenant import words as tenant_words
 from ui.tenant.sender import TenantSender
 from ui.widgets.focus import focus_first
+from ui.widgets.keys import is_plain_enter, pressable_button
 from ui.widgets.state import set_state
 
 if TYPE_CHECKING:  # the screens' modules load when a screen is first shown (`screen_for`)
@@ -346,6 +347,16 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(SCREENS.index(key))
         self.outer.setCurrentWidget(self.shell)
         self.show_screen(key)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Enter on a focused button presses it on every screen, as in a dialog and the
+        wizards: outside a dialog a button takes only Space, and Enter reached the window
+        unheard (a person tabs to "Export for Intune…" and presses Enter)."""
+        if is_plain_enter(event) and (button := pressable_button(self.focusWidget())):
+            event.accept()
+            button.click()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.tenant_sender.shutdown()

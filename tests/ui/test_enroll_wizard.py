@@ -283,6 +283,23 @@ def test_back_keeps_answers_and_escape_throws_nothing_away(
     assert wizard.device_page.serial.text() == "PF5KX2QG"
 
 
+def test_escape_clears_a_region_search_and_keeps_the_choice(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    """The README promised it; the search kept its text (and the list its filter)."""
+    scan("PF5KX2QJ")
+    on_page(wizard, "regionPage", "choiceSearch")
+    region = wizard.currentPage().region  # type: ignore[attr-defined]
+    type_text("Germ")
+    assert region.current_text() == "Germany" and region.proxy.rowCount() < 10
+    press(Key.Key_Escape)
+    assert focused().text() == "" and region.proxy.rowCount() > 10  # type: ignore[attr-defined]
+    assert region.current_text() == "Germany"
+    assert wizard.currentPage().objectName() == "regionPage"
+    press(Key.Key_Escape)  # an empty search: nothing more happens, nothing is lost
+    assert region.current_text() == "Germany"
+
+
 def test_start_over_asks_before_answers_are_lost(qtbot: QtBot, wizard: EnrollWizard) -> None:
     scan("PF5KX2QH")
     on_page(wizard, "regionPage", "choiceSearch")

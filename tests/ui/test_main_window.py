@@ -19,6 +19,7 @@ from app.errors import KnownError
 from app.security.roles import Actor, Role
 from app.store import Store
 from tests.helpers.actors import ADMIN
+from tests.helpers.keyboard import focused, press, tab_to
 from tests.helpers.kiosk import ADMIN_PIN as PIN
 from tests.helpers.kiosk import add_operators, make_window
 from ui.launch import acquire_kiosk_lock
@@ -137,6 +138,31 @@ def test_ctrl_number_switches_screens(qtbot: QtBot, seeded_db: Path) -> None:
         target = window.focusWidget() or window
         qtbot.keyClick(target, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
         assert window.stack.currentWidget() is window.screens[key]
+    window.close()
+
+
+def test_enter_on_a_focused_button_presses_it_on_every_screen(
+    qtbot: QtBot, seeded_db: Path
+) -> None:
+    """Outside a dialog a button took only Space: Enter on a Fleet tile did nothing."""
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    sign_in(qtbot, window, "ada", PIN)
+    qtbot.keyClick(
+        window.focusWidget() or window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier
+    )
+    fleet = window.screens["fleet"]
+    qtbot.waitUntil(lambda: fleet.board is not None, timeout=10_000)  # type: ignore[attr-defined]
+    tile = tab_to("tile")  # the first tile, "all devices", is the one shown
+    while tile.isChecked():  # type: ignore[attr-defined]
+        press(Qt.Key.Key_Tab)
+        tile = focused()
+    assert tile.objectName() == "tile"
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tile.isChecked())  # type: ignore[attr-defined]
+    assert fleet.tile == tile.property("tile")  # type: ignore[attr-defined]
     window.close()
 
 

@@ -23,7 +23,8 @@ _DATA = Qt.ItemDataRole.UserRole + 1
 
 
 class _SearchLine(QLineEdit):
-    """Sends the list's navigation keys to the list; everything else is typing."""
+    """Sends the list's navigation keys to the list; Esc clears what was typed; everything
+    else is typing."""
 
     def __init__(self, owner: ChoiceListWidget) -> None:
         super().__init__(owner)
@@ -31,6 +32,10 @@ class _SearchLine(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()
+        if key == Qt.Key.Key_Escape and self.text():
+            self.clear()  # the whole list again, the choice kept (clear() edits nothing)
+            self._owner._on_search_text_edited("")
+            return
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if key in _NAVIGATION or (plain and key in (Qt.Key.Key_Home, Qt.Key.Key_End)):
             if key in (Qt.Key.Key_Home, Qt.Key.Key_End) and self.text():

@@ -20,13 +20,10 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
@@ -34,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.widgets.focus import first_focusable
+from ui.widgets.keys import is_plain_enter, pressable_button
 from ui.widgets.state import set_state
 
 #: A widget with this property set does its own thing on Enter (the shell does not go on).
@@ -389,29 +387,17 @@ class WizardShell(QWidget):
     # -- keys ------------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & (
-            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-        ):
+        if is_plain_enter(event):
             event.accept()
             focus = self.focusWidget()
             if focus is not None and focus.property(HANDLES_ENTER):
                 return
-            if _is_push_button(focus):
-                assert isinstance(focus, QAbstractButton)
-                focus.click()  # Enter on a focused button presses it, as in a dialog
+            if (button := pressable_button(focus)) is not None:
+                button.click()  # Enter on a focused button presses it, as in a dialog
             else:
                 self.next()
             return
-        if key == Qt.Key.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape:
             event.accept()  # Escape clears a field; it never throws the answers away
             return
         super().keyPressEvent(event)
-
-
-def _is_push_button(widget: QWidget | None) -> bool:
-    return (
-        isinstance(widget, QAbstractButton)
-        and not isinstance(widget, (QCheckBox, QRadioButton))
-        and widget.isEnabled()
-    )
