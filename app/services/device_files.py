@@ -301,10 +301,7 @@ def _plans(store: Store, serials: Sequence[str], only: Iterable[str] | None) -> 
         device = store.device_by_serial(serial)
         text = store.enrollment_json(device.id) if device is not None else None
         if device is None or text is None or not device.device_name:
-            why = "no device has this serial" if device is None else "is not enrolled yet"
-            problems.append(
-                Problem(serial, None, None, f"{why}: enroll it first (its answers are the files)")
-            )
+            problems.append(Problem(serial, None, None, _not_ready(device, text)))
             continue
         folder = _folder_name(serial)
         if folder in folders:
@@ -317,6 +314,18 @@ def _plans(store: Store, serials: Sequence[str], only: Iterable[str] | None) -> 
         plans.append(_Plan(device, answers, chosen_files, text))
     _refuse(problems, len(cleaned))
     return plans
+
+
+def _not_ready(device: Device | None, enrollment: str | None) -> str:
+    """Why a device has no files to write, and what gives it some."""
+    if device is None:
+        return "no device has this serial: enroll it first (its answers are the files)"
+    if enrollment is None and device.enrolled:
+        return (
+            "was enrolled without the bench's answers (imported, or from Intune), and the "
+            "files are made of them: enroll it again at the bench, as an update"
+        )
+    return "is not enrolled yet: enroll it first (its answers are the files)"
 
 
 def _refuse(problems: list[Problem], total: int) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app import services, settings
+from app import demo, services, settings
 from app.devicefiles.manifest import FileMismatch, ManifestError
+from app.domain import DeviceQuery
 from app.enrollment import Answers
 from app.errors import InputError
 from app.provisioning import bundle, signers
@@ -263,6 +264,21 @@ def test_unknown_and_unenrolled_serials_are_listed(
         (serials[0], "is in the list twice"),
     ]
     assert not (tmp_path / "cart").exists()
+
+
+def test_a_device_enrolled_elsewhere_is_told_apart_from_one_not_enrolled(
+    bench: Store, tmp_path: Path
+) -> None:
+    """A device Intune or an import says is enrolled has no bench answers to make files
+    of; it was called "not enrolled yet", which the detail pane beside it contradicted."""
+    demo.seed(bench, 40)
+    device = next(d for d in bench.iter_devices(DeviceQuery()) if d.enrolled)
+    assert bench.enrollment_json(device.id) is None
+    with pytest.raises(InputError) as caught:
+        write(bench, [device.serial], tmp_path / "cart")
+    assert "was enrolled without the bench's answers" in str(caught.value)
+    assert "enroll it again at the bench, as an update" in str(caught.value)
+    assert "not enrolled yet" not in str(caught.value)
 
 
 def test_a_device_without_a_user_gets_no_autopilot_file(bench: Store, tmp_path: Path) -> None:
