@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Iterable, Sequence
@@ -162,7 +163,7 @@ def default_files_for(store: Store, serials: Iterable[str], *, actor: Actor) -> 
 
 def folders_in_the_way(out_dir: Path, serials: Iterable[str]) -> list[str]:
     """Serials whose folder already exists in `out_dir` (a dialog asks before replacing)."""
-    return [s.strip() for s in serials if (out_dir / _folder_name(s)).exists()]
+    return [s.strip() for s in serials if os.path.lexists(out_dir / _folder_name(s))]
 
 
 def write_device_files(
@@ -453,7 +454,7 @@ def _write_folder(
     are flushed with the cart's, before the manifest that names them. `root` is `out_dir`
     resolved: where the package is registered."""
     folder = out_dir / _folder_name(plan.serial)
-    aside = _move_aside(folder) if replace and folder.exists() else None
+    aside = _move_aside(folder) if replace and os.path.lexists(folder) else None
     entries: list[signed.Entry] = []
 
     def put(name: str, data: bytes) -> None:
@@ -483,7 +484,9 @@ def _write_folder(
         elif aside is not None:
             aside.rename(folder)
         raise
-    if aside is not None:
+    if aside is not None and aside.is_symlink():
+        aside.unlink()  # a link was in the way (rmtree refuses links): the link goes
+    elif aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
     names = [*plan.rendered, *([package] if package else []), readme.FILE_NAME]
     return DeviceFolder(plan.serial, plan.name, folder, tuple(names)), entries, build

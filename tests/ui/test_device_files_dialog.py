@@ -250,3 +250,47 @@ def test_an_unexpected_failure_is_said_in_words_and_logged(
     assert "unexpected error" in text and "joinery.log" in text and "tenant" not in text
     assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
     assert focus_name() == "deviceFilesFolder"
+
+
+def test_a_relative_folder_is_refused_beside_the_field(open_dialog: Any) -> None:
+    """It was written relative to the kiosk's own folder, and the result named it as typed:
+    nobody could tell where the files went."""
+    dialog = open_dialog(["CART0000"])
+    type_text("relative-dir")
+    enter()
+    assert "whole path" in dialog.error.text() and focus_name() == "deviceFilesFolder"
+    assert dialog.result_value is None
+
+
+def test_replace_is_asked_once_and_the_password_kept_when_a_write_is_refused(
+    qtbot: QtBot, open_dialog: Any, bench: Path, tmp_path: Path
+) -> None:
+    """Replace, then a password too short: the next Enter asked Replace again, and a
+    write refused for a folder that could not be made wiped the password typed."""
+    out = tmp_path / "stick"
+    with Store.open(bench) as store:
+        services.write_device_files(store, ["CART0000"], out, actor=ADA)
+    dialog = open_dialog(["CART0000", "WIFI0001"])
+    type_text(str(out))
+    enter()
+    assert focus_name() == "keepFolders"
+    tab_to("replaceFolders")
+    space()
+    qtbot.waitUntil(lambda: dialog.error.isVisible())
+    assert "password" in dialog.error.text() and focus_name() == "deviceFilesPassword"
+    type_text("a cart password, 24 chars")
+    enter()
+    qtbot.waitUntil(lambda: written(dialog))
+    assert dialog.password.text() == ""  # written: not kept in the field
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    again = open_dialog(["WIFI0001"])
+    type_text(str(blocked / "cart"))  # a folder under a file cannot be made
+    tab_to("deviceFilesPassword")
+    type_text("a cart password, 24 chars")
+    enter()
+    qtbot.waitUntil(lambda: again.error.isVisible())
+    assert "a part of the path is a file, not a folder" in again.error.text()
+    assert "unexpected" not in again.error.text()
+    assert again.password.text() == "a cart password, 24 chars"

@@ -146,7 +146,7 @@ class DeviceFilesDialog(QDialog):
         self.folder = QLineEdit()
         self.folder.setObjectName("deviceFilesFolder")
         self.folder.setPlaceholderText(self.tr("A folder, or choose a drive below"))
-        self.folder.textEdited.connect(lambda _text: self.show_error(""))
+        self.folder.textChanged.connect(self._on_folder_text_changed)
         self.browse = QPushButton(self.tr("&Browse…"))
         self.browse.setObjectName("deviceFilesBrowse")
         self.browse.setAutoDefault(False)  # Enter in the folder field writes, not browses
@@ -267,6 +267,11 @@ class DeviceFilesDialog(QDialog):
             self.folder.setText(str(Path(root) / SUBFOLDER))
             self.show_error("")
 
+    def _on_folder_text_changed(self, _text: str) -> None:
+        """Another folder: its own question about folders in the way, and no old error."""
+        self._replace = False
+        self.show_error("")
+
     def _on_browse_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(
             self, self.tr("Folder for the device files"), self.folder.text()
@@ -310,6 +315,14 @@ class DeviceFilesDialog(QDialog):
     def _problem(self) -> tuple[str, QWidget] | None:
         if not self.folder.text().strip():
             return self.tr("Type a folder, or choose a removable drive."), self.folder
+        if not self.out_dir().is_absolute():  # relative to the kiosk's own folder: unseen
+            return (
+                self.tr(
+                    "Type the folder's whole path (such as E:\\ or C:\\Users\\you\\Desktop"
+                    "\\cart), or choose it with Browse or a drive."
+                ),
+                self.folder,
+            )
         if self.out_dir().is_file():
             return self.tr("{p} is a file: choose a folder.").format(p=self.out_dir()), self.folder
         if not self.chosen_files():
@@ -348,8 +361,9 @@ class DeviceFilesDialog(QDialog):
 
     def _start(self) -> None:
         self.show_error("")
+        # The field keeps it until the files are written: a write refused for another reason
+        # (a folder that cannot be made) is tried again without typing it again.
         password = Secret(self.password.text()) if self.password.text() else None
-        self.password.clear()
         serials, out_dir, only = list(self.serials), self.out_dir(), self.chosen_files()
         actor, replace, write = self._actor, self._replace, self._write
 
@@ -429,6 +443,7 @@ class DeviceFilesDialog(QDialog):
         ]
         self.report.setPlainText("\n".join(lines))
         self.report.show()
+        self.password.clear()
         for widget in (self.folder, self.browse, self.drive, self.password, *self.files.values()):
             widget.setEnabled(False)  # done: what was chosen stays readable, not changeable
         self.write_button.hide()
@@ -441,7 +456,6 @@ class DeviceFilesDialog(QDialog):
         self._operation = None
         self._set_running(False)
         self.close_button.setEnabled(True)
-        self._replace = False
         if not isinstance(error, JoineryError):
             words = self.tr(
                 "Writing the device files stopped on an unexpected error. Only what "

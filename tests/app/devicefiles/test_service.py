@@ -508,3 +508,22 @@ def test_the_folder_is_shown_as_given_and_registered_resolved(
     assert entry.details["packages"][0]["output"].startswith(f"{serials[0]}/")
     build = bench.package_build(entry.details["packages"][0]["build"])
     assert build is not None and build.output.startswith(str(real.resolve() / "cart"))
+
+
+def test_a_dangling_link_where_a_device_folder_goes_is_in_the_way(
+    bench: Store, enroll: Enroll, tmp_path: Path
+) -> None:
+    """A link to nowhere was not "in the way" (Path.exists follows links), so the write
+    tried to make the folder over it and stopped on a raw FileExistsError."""
+    serials = enroll(2)
+    out = tmp_path / "cart"
+    out.mkdir()
+    (out / serials[1]).symlink_to(tmp_path / "nowhere")
+    assert services.folders_in_the_way(out, serials) == [serials[1]]
+    with pytest.raises(InputError, match=f"already has a folder for {serials[1]}"):
+        write(bench, serials, out)
+    result = write(bench, serials, out, replace=True)
+    assert [f.serial for f in result.written] == serials
+    assert (out / serials[1]).is_dir() and not (out / serials[1]).is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == sorted([*serials, "manifest.json"])
+    services.verify_device_files(bench, out, actor=ADA)
