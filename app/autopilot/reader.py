@@ -207,14 +207,15 @@ class _Reader:
                 problems.append(Problem(self.name, lineno, column, reason))
             else:
                 values[column] = value
-        if SERIAL in values:
-            first = seen.setdefault(values[SERIAL].upper(), lineno)
-            if first != lineno:
-                reason = f"serial {values[SERIAL]} already appears on line {first} of this file"
-                problems.append(Problem(self.name, lineno, SERIAL, reason))
+        if SERIAL in values and (first := seen.get(values[SERIAL].upper())) is not None:
+            reason = f"serial {values[SERIAL]} already appears on line {first} of this file"
+            problems.append(Problem(self.name, lineno, SERIAL, reason))
         if problems:
             yield from problems
         else:
+            # Only a row read whole takes its serial: a rejected row corrected further down
+            # the file is not a duplicate of itself (across files, the import does the same).
+            seen[values[SERIAL].upper()] = lineno
             yield _record(values, self.name, lineno)
 
 

@@ -392,6 +392,15 @@ def test_malformed_file_gives_one_specific_problem(
     assert len(records) == valid
 
 
+def test_a_rejected_row_corrected_further_down_the_file_is_read(tmp_path: Path) -> None:
+    """The bad row took its serial, so the corrected one was refused as its duplicate (in
+    two files, the corrected row was imported)."""
+    path = write(tmp_path, raw(HDR3, "PF1,,not base64!", f"PF2,,{H2}", f"PF1,,{H}"))
+    records, problems = split(path)
+    assert [r.serial for r in records] == ["PF2", "PF1"]
+    assert [(p.line, p.column) for p in problems] == [(2, HASH)]
+
+
 def test_bad_header_stops_the_file(tmp_path: Path) -> None:
     rows = "\r\n".join(f"PF{i},,{H}" for i in range(10))
     path = write(
