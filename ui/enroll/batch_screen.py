@@ -81,6 +81,7 @@ class BatchEnrollScreen(QWidget):
         self.checked: Checked | None = None  # the preview shown, for the serial in the field
         self.edits = 0  # every change to the scan field: a check asked before one is stale
         self.batch: list[str] = []
+        self._updating = False  # the enrollment under way updates a device (a reimage)
         self.busy = False
         self.checks = 0  # checks asked for and not yet back
 
@@ -272,7 +273,7 @@ class BatchEnrollScreen(QWidget):
                     "{s} was already enrolled in this batch (device {n}). Scan the "
                     "next device, or press Enter to enroll it again."
                 ).format(s=serial, n=self.batch.index(serial) + 1),
-                error=True,
+                warning=True,
             )
         elif not preview.ready:
             self._say(preview.problem or "", error=True)
@@ -282,14 +283,14 @@ class BatchEnrollScreen(QWidget):
                     "{s} is already enrolled as {n}. Press Enter to update it "
                     "(after a reimage), or scan the next device."
                 ).format(s=serial, n=preview.existing.device_name),
-                error=True,
+                warning=True,
             )
         elif preview.warning:  # Enter still enrolls; the hash is collected afterwards
             self._say(
                 self.tr("Press Enter to enroll {s} as {n}. {w}").format(
                     s=serial, n=preview.name, w=preview.warning
                 ),
-                error=True,
+                warning=True,
             )
         else:
             self._say(
@@ -311,6 +312,7 @@ class BatchEnrollScreen(QWidget):
             self._say(self.tr("Your role cannot enroll devices."), error=True)
             return
         update = preview.existing is not None and preview.existing.enrolled
+        self._updating = update
         request = EnrollRequest(preview.serial, checked.profile, update=update)
         self.busy = True
         self.scan.setReadOnly(True)
@@ -326,29 +328,25 @@ class BatchEnrollScreen(QWidget):
         self.busy = False
         self.scan.setReadOnly(False)
         serial = result.device.serial
-        self.batch.append(serial)
+        if serial not in self.batch:  # enrolled again (a reimage): still one device
+            self.batch.append(serial)
         self._add_row(result, labelled=enrolled.label_queued(serial))
-        if enrolled.label_problems:  # enrolled all the same: only the label needs a hand
+        done = (
+            self.tr("Updated {s} ({n})") if self._updating else self.tr("Enrolled {s} as {n}")
+        ).format(s=serial, n=result.device.device_name)
+        # Enrolled either way: what needs a hand is a warning, not an error.
+        if enrolled.label_problems:
             self._say(
-                self.tr("Enrolled {s} as {n}, but {p}").format(
-                    s=serial, n=result.device.device_name, p="; ".join(enrolled.label_problems)
-                ),
-                error=True,
+                self.tr("{d}, but {p}").format(d=done, p="; ".join(enrolled.label_problems)),
+                warning=True,
             )
-        elif result.warnings:  # enrolled; the device needs a hand before its setup
+        elif result.warnings:  # the device needs a hand before its setup
             self._say(
-                self.tr("Enrolled {s} as {n}; label queued. {w}").format(
-                    s=serial, n=result.device.device_name, w=" ".join(result.warnings)
-                ),
-                error=True,
+                self.tr("{d}; label queued. {w}").format(d=done, w=" ".join(result.warnings)),
+                warning=True,
             )
         else:
-            self._say(
-                self.tr("Enrolled {s} as {n}; label queued. Ready for the next scan.").format(
-                    s=serial, n=result.device.device_name
-                ),
-                error=False,
-            )
+            self._say(self.tr("{d}; label queued. Ready for the next scan.").format(d=done))
         self.checked = None
         self.scan.clear()
         self.scan.setFocus()
@@ -410,7 +408,10 @@ class BatchEnrollScreen(QWidget):
             self.table.setItem(row, column, item)
         self.count.setText(self.tr("{n} device(s) in this batch").format(n=len(self.batch)))
 
-    def _say(self, text: str, *, error: bool) -> None:
+    def _say(self, text: str, *, error: bool = False, warning: bool = False) -> None:
+        """What the last scan or enrollment came to: an error (the field framed too, as the
+        scan is what to correct), a warning (done, or Enter does it, with something to
+        mind), or fine."""
         self.message.setText(text)
-        set_state(self.message, "error" if error else "ok")
+        set_state(self.message, "error" if error else "warning" if warning else "ok")
         self.scan.set_state("error" if error else "")
