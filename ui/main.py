@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app import services
 from app.security.roles import Actor
@@ -84,6 +85,9 @@ class MainWindow(QMainWindow):
         self.store = services.open_store(db_path)  # GUI-thread reads and sign-ins: small and fast
         self._idle_ms = idle_ms  # fixed by the caller (tests), else the setting
         self._synced_once = False
+        self._locked_on_purpose = False  # Ctrl+L, not the idle timer
+        self._focus_at_lock: QWidget | None = None
+        self._actor_at_lock: str | None = None
         self.session = Session(self._idle_setting_ms(None), self)
         self.session.locked.connect(self._on_session_locked)
         self.session.unlocked.connect(self._on_session_unlocked)
@@ -306,12 +310,21 @@ class MainWindow(QMainWindow):
             focus_first(self.screens[key])
 
     def lock(self) -> None:
-        self.session.lock(keep=self)
+        """Ctrl+L: locked by the person (the idle timer locks through the session)."""
+        self._locked_on_purpose = True
+        try:
+            self.session.lock(keep=self)
+        finally:
+            self._locked_on_purpose = False
 
     def _on_session_locked(self) -> None:
         """Cover everything first (the session has hidden every other window); the lock's
         audit entry follows on the writer thread, so a write lock held by an import or
         another bench can neither freeze the GUI nor leave the kiosk open."""
+        # Where the keyboard was: the same operator carries on there after the PIN.
+        in_shell = self.outer.currentWidget() is self.shell
+        self._focus_at_lock = self.focusWidget() if in_shell else None
+        self._actor_at_lock = self.session.actor.name if self.session.actor else None
         self.outer.setCurrentWidget(self.sign_in)
         self.show()
         if "bulk" in self.screens:
@@ -320,7 +333,7 @@ class MainWindow(QMainWindow):
         if actor is None:
             self.sign_in.refresh()
             return
-        self.sign_in.show_locked(actor)
+        self.sign_in.show_locked(actor, idle=not self._locked_on_purpose)
         run_op(
             self.db_path,
             lambda store, _p, _c: services.record_lock(store, actor),
@@ -347,6 +360,16 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(SCREENS.index(key))
         self.outer.setCurrentWidget(self.shell)
         self.show_screen(key)
+        focus, self._focus_at_lock = self._focus_at_lock, None
+        if (
+            focus is not None
+            and isValid(focus)
+            and actor.name == self._actor_at_lock
+            and focus.isVisible()
+            and focus.isEnabled()
+            and self.screens[key].isAncestorOf(focus)
+        ):
+            focus.setFocus()  # where the keyboard was (the screen's first field otherwise)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Enter on a focused button presses it on every screen, as in a dialog and the

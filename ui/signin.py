@@ -136,14 +136,19 @@ class SignInScreen(QWidget):
             confirm=False,
         )
 
-    def show_locked(self, actor: Actor) -> None:
+    def show_locked(self, actor: Actor, *, idle: bool = True) -> None:
+        """Locked for `actor`: by the idle timer, or by them (Ctrl+L)."""
         self._locked_name = actor.name
+        why = (
+            self.tr("The kiosk locked itself after a while without input.")
+            if idle
+            else self.tr("The kiosk is locked.")
+        )
         self._mode(
             self.tr("Locked"),
-            self.tr(
-                "The kiosk locked itself after a while without input. {n}, enter "
-                "your PIN to carry on where you were."
-            ).format(n=actor.name),
+            self.tr("{w} {n}, enter your PIN to carry on where you were.").format(
+                w=why, n=actor.name
+            ),
             self.tr("Unlock"),
             confirm=False,
         )

@@ -537,3 +537,14 @@ def test_the_detail_pane_is_read_off_the_gui_thread(
     screen.table.selectRow(1)
     qtbot.waitUntil(lambda: screen.detail.state.text().startswith("Not compliant"))
     assert on_gui == []
+
+
+def test_ctrl_f_puts_the_keyboard_in_the_search_as_on_devices(
+    qtbot: QtBot, screen: FleetScreen
+) -> None:
+    """The README lists Ctrl+F for the search box; on the Fleet screen it did nothing."""
+    wait_rows(qtbot, screen)
+    screen.tabs.setCurrentIndex(0)  # the Overview: the search is on the Devices tab
+    screen.tabs.tabBar().setFocus()
+    kb.ctrl(Qt.Key.Key_F)
+    assert focus_name() == "fleetSearch" and screen.tabs.currentIndex() == DEVICES

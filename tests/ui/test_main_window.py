@@ -101,6 +101,7 @@ def test_idle_lock_covers_dialogs_and_clears_secrets(qtbot: QtBot, seeded_db: Pa
     assert not dialog.isVisible()
     assert secret_field.text() == ""
     assert window.sign_in.name.text() == "ada" and window.sign_in.name.isReadOnly()
+    assert "locked itself after a while without input" in window.sign_in.subtitle.text()
     assert window.current_actor() is None
     sign_in(qtbot, window, "ada", PIN)
     assert window.outer.currentWidget() is window.shell
@@ -163,6 +164,32 @@ def test_enter_on_a_focused_button_presses_it_on_every_screen(
     press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: tile.isChecked())  # type: ignore[attr-defined]
     assert fleet.tile == tile.property("tile")  # type: ignore[attr-defined]
+    window.close()
+
+
+def test_ctrl_l_says_so_and_the_same_operator_carries_on_where_the_keyboard_was(
+    qtbot: QtBot, seeded_db: Path
+) -> None:
+    """Ctrl+L was worded as the idle lock, and after the PIN the keyboard landed on the
+    Fleet's Pause button (a Space then paused live updates)."""
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    sign_in(qtbot, window, "ada", PIN)
+    qtbot.keyClick(
+        window.focusWidget() or window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier
+    )
+    qtbot.waitUntil(lambda: window.screens["fleet"].board is not None, timeout=10_000)  # type: ignore[attr-defined]
+    qtbot.keyClick(focused(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert focused().objectName() == "fleetSearch"
+    qtbot.keyClick(focused(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.outer.currentWidget() is window.sign_in
+    assert "The kiosk is locked." in window.sign_in.subtitle.text()
+    assert "after a while" not in window.sign_in.subtitle.text()
+    sign_in(qtbot, window, "ada", PIN)
+    assert window.outer.currentWidget() is window.shell
+    assert focused().objectName() == "fleetSearch"
     window.close()
 
 

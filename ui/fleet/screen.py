@@ -233,6 +233,7 @@ class FleetScreen(QWidget):
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addWidget(self.filters)
         layout.addWidget(split, 1)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)  # as on Devices
         self.filters.changed.connect(self._apply_filters)
         self.filters.cleared.connect(lambda: self.show_tile(TOTAL))
         self.model.ready.connect(self._on_model_ready)
@@ -377,6 +378,12 @@ class FleetScreen(QWidget):
         self.refresh()
 
     # -- drill-downs -----------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the Devices tab, its search selected for typing."""
+        self.tabs.setCurrentIndex(DEVICES)
+        self.filters.search.setFocus()
+        self.filters.search.selectAll()
 
     def show_tile(self, key: str) -> None:
         """The devices behind a tile (or a donut slice): its filter is written in the filter
