@@ -18,6 +18,7 @@ from app import services
 from app.errors import KnownError
 from app.security.roles import Actor, Role
 from ui import collector, theme
+from ui.widgets import alt_letters
 from ui.widgets.messages import notify
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
     theme.apply(app)
     collector.install(app)  # the cyclic collector runs on this thread only
+    alt_letters.install(app)  # an Alt+letter no control takes types nothing
     return app
 
 

@@ -31,7 +31,6 @@ from ui.signin import SignInScreen
 from ui.tenant import words as tenant_words
 from ui.tenant.sender import TenantSender
 from ui.widgets.focus import focus_first
-from ui.widgets.keys import is_plain_enter, pressable_button
 from ui.widgets.state import set_state
 
 if TYPE_CHECKING:  # the screens' modules load when a screen is first shown (`screen_for`)
@@ -375,6 +374,8 @@ class MainWindow(QMainWindow):
         """Enter on a focused button presses it on every screen, as in a dialog and the
         wizards: outside a dialog a button takes only Space, and Enter reached the window
         unheard (a person tabs to "Export for Intune…" and presses Enter)."""
+        from ui.widgets.keys import is_plain_enter, pressable_button  # not at start-up: Qt's enums
+
         if is_plain_enter(event) and (button := pressable_button(self.focusWidget())):
             event.accept()
             button.click()

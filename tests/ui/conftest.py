@@ -15,6 +15,7 @@ from tests.helpers.actors import ADMIN
 from ui.collector import install as install_collector
 from ui.devices.screen import DevicesScreen
 from ui.ops import wait_for_reader, wait_for_writer
+from ui.widgets import alt_letters
 
 
 @pytest.fixture
@@ -57,8 +58,10 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _collector_on_the_gui_thread(qapp: QApplication) -> None:
-    """The cyclic collector runs on the GUI thread, as in the kiosk (ui/collector.py)."""
+    """The cyclic collector runs on the GUI thread, and an Alt+letter no control answers
+    to types nothing, as in the kiosk (ui/launch.py's application)."""
     install_collector(qapp)
+    alt_letters.install(qapp)
 
 
 @pytest.fixture(autouse=True)

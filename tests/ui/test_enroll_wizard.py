@@ -300,6 +300,21 @@ def test_escape_clears_a_region_search_and_keeps_the_choice(
     assert region.current_text() == "Germany"
 
 
+def test_an_alt_letter_no_control_answers_to_types_nothing(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    """Alt+Q on the region page put a "q" in its search; Alt+Y meant for a prompt already
+    closed put a "y" in the name template."""
+    scan("PF5KX2QK")
+    on_page(wizard, "regionPage", "choiceSearch")
+    type_text("Ger")
+    alt(Key.Key_Q)
+    alt(Key.Key_Z)
+    assert focus_name() == "choiceSearch" and focused().text() == "Ger"  # type: ignore[attr-defined]
+    type_text("m")
+    assert focused().text() == "Germ"  # type: ignore[attr-defined]
+
+
 def test_start_over_asks_before_answers_are_lost(qtbot: QtBot, wizard: EnrollWizard) -> None:
     scan("PF5KX2QH")
     on_page(wizard, "regionPage", "choiceSearch")
