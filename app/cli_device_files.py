@@ -17,6 +17,7 @@ from app import services
 from app.cli_base import Context, JoineryGroup, emit_json
 from app.cli_package import read_password_file
 from app.enrollment import DEVICE_FILES
+from app.textsafe import printable
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 _TRUST = click.option(
@@ -103,8 +104,9 @@ def write_command(
 @_JSON
 @click.pass_obj
 def verify_command(obj: Context, folder: str, trust_keys: tuple[str, ...], as_json: bool) -> None:
-    """Check every file under FOLDER against its signed manifest.json; exit 1 naming the
-    first file that does not match (changed, missing, or added)."""
+    """Check every file under FOLDER's device folders against its signed manifest.json;
+    exit 1 naming the first that does not match (changed, missing, or added to a device
+    folder). What else FOLDER holds is named as not checked."""
     with obj.store() as store:
         verdict = services.verify_device_files(
             store,
@@ -124,3 +126,10 @@ def verify_command(obj: Context, folder: str, trust_keys: tuple[str, ...], as_js
         f"{verdict.path}: signature valid, signer {verdict.key_id}, {signer}; "
         f"{verdict.files} file(s) of {len(verdict.devices)} device(s) match."
     )
+    if verdict.unlisted:
+        shown = ", ".join(printable(name) for name in verdict.unlisted)
+        click.echo(
+            f"Not in the manifest, so not checked: {shown}. They are not from this write: "
+            "use only the device folders it lists.",
+            err=True,
+        )

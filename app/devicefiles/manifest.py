@@ -81,6 +81,9 @@ class Verdict:
     trusted: bool | None  # None: no trusted key was given to compare the signer with
     devices: tuple[DeviceRecord, ...]
     files: int
+    # Beside the manifest and the device folders it lists: not from this write, not checked
+    # (a stick's own files, or a folder planted to look like a device's); folders end in /.
+    unlisted: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -90,6 +93,7 @@ class Verdict:
             "trusted": self.trusted,
             "devices": [asdict(d) for d in self.devices],
             "files": self.files,
+            "unlisted": list(self.unlisted),
         }
 
 
@@ -212,7 +216,13 @@ def verify(
                     "were written. Do not use this folder; write the files again.",
                     relative,
                 )
-    return Verdict(path, manifest.key_id, trusted, manifest.devices, len(manifest.files))
+    folders = {device.folder for device in manifest.devices}
+    unlisted = tuple(
+        entry.name + ("/" if entry.is_dir() else "")
+        for entry in sorted(root.iterdir())
+        if entry.name != FILE_NAME and entry.name not in folders
+    )
+    return Verdict(path, manifest.key_id, trusted, manifest.devices, len(manifest.files), unlisted)
 
 
 def _check_entry(root: Path, entry: Entry) -> None:

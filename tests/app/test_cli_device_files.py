@@ -89,6 +89,25 @@ def test_verify_exits_1_naming_the_first_file_that_does_not_match(
     assert document["file"] == f"{enrolled[1]}/README.txt"
 
 
+def test_verify_names_what_lies_beside_the_device_folders_as_not_checked(
+    db_path: Path, enrolled: list[str], tmp_path: Path
+) -> None:
+    """A folder planted to look like a device's, or an answer file at the stick's root,
+    passed verify in silence, though the help said added files fail it."""
+    out = tmp_path / "stick"
+    assert run(db_path, "device-files", enrolled[0], "-o", str(out)).exit_code == 0
+    clean = json.loads(run(db_path, "device-files", "verify", str(out), "--json").stdout)
+    assert clean["unlisted"] == []
+    (out / "DF9").mkdir()
+    (out / "DF9" / "unattend.xml").write_text("<unattend/>")
+    (out / "Autounattend.xml").write_text("<unattend/>")
+    said = run(db_path, "device-files", "verify", str(out))
+    assert said.exit_code == 0  # the listed device folders still check out
+    assert "Not in the manifest, so not checked: Autounattend.xml, DF9/" in said.stderr
+    document = json.loads(run(db_path, "device-files", "verify", str(out), "--json").stdout)
+    assert document["unlisted"] == ["Autounattend.xml", "DF9/"]
+
+
 def test_verify_checks_the_signer_with_trust_key(
     db_path: Path, enrolled: list[str], tmp_path: Path
 ) -> None:
