@@ -142,10 +142,8 @@ def test_ctrl_number_switches_screens(qtbot: QtBot, seeded_db: Path) -> None:
     window.close()
 
 
-def test_enter_on_a_focused_button_presses_it_on_every_screen(
-    qtbot: QtBot, seeded_db: Path
-) -> None:
-    """Outside a dialog a button took only Space: Enter on a Fleet tile did nothing."""
+def fleet_signed_in(qtbot: QtBot, seeded_db: Path) -> MainWindow:
+    """The kiosk, ada signed in, on the Fleet screen (Ctrl+4) with its board drawn."""
     add_operators(seeded_db)
     window = make_window(qtbot, seeded_db)
     with qtbot.waitActive(window):
@@ -156,6 +154,15 @@ def test_enter_on_a_focused_button_presses_it_on_every_screen(
     )
     fleet = window.screens["fleet"]
     qtbot.waitUntil(lambda: fleet.board is not None, timeout=10_000)  # type: ignore[attr-defined]
+    return window
+
+
+def test_enter_on_a_focused_button_presses_it_on_every_screen(
+    qtbot: QtBot, seeded_db: Path
+) -> None:
+    """Outside a dialog a button took only Space: Enter on a Fleet tile did nothing."""
+    window = fleet_signed_in(qtbot, seeded_db)
+    fleet = window.screens["fleet"]
     tile = tab_to("tile")  # the first tile, "all devices", is the one shown
     while tile.isChecked():  # type: ignore[attr-defined]
         press(Qt.Key.Key_Tab)
@@ -172,15 +179,7 @@ def test_ctrl_l_says_so_and_the_same_operator_carries_on_where_the_keyboard_was(
 ) -> None:
     """Ctrl+L was worded as the idle lock, and after the PIN the keyboard landed on the
     Fleet's Pause button (a Space then paused live updates)."""
-    add_operators(seeded_db)
-    window = make_window(qtbot, seeded_db)
-    with qtbot.waitActive(window):
-        window.activateWindow()
-    sign_in(qtbot, window, "ada", PIN)
-    qtbot.keyClick(
-        window.focusWidget() or window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier
-    )
-    qtbot.waitUntil(lambda: window.screens["fleet"].board is not None, timeout=10_000)  # type: ignore[attr-defined]
+    window = fleet_signed_in(qtbot, seeded_db)
     qtbot.keyClick(focused(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert focused().objectName() == "fleetSearch"
     qtbot.keyClick(focused(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)

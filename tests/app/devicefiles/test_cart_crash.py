@@ -151,14 +151,7 @@ def test_a_device_failing_mid_cart_with_its_folder_locked_has_its_package_remove
     it named still on disk and in no registry row: nothing would ever remove it."""
     serials = enroll(2)
     out = tmp_path / "cart"
-    real = device_files._readme
-
-    def failing(plan: device_files._Plan, *args: object) -> bytes:
-        if plan.serial == serials[1]:
-            raise OSError(28, "No space left on device")
-        return real(plan, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(device_files, "_readme", failing)
+    fail_the_readme_of(serials[1], monkeypatch)
     monkeypatch.setattr(device_files.shutil, "rmtree", lambda *_a, **_k: None)  # locked
     with pytest.raises(OSError, match="No space left"):
         device_files.write_device_files(
@@ -172,6 +165,18 @@ def test_a_device_failing_mid_cart_with_its_folder_locked_has_its_package_remove
 
 def _bundle_paths(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.jbundle"))
+
+
+def fail_the_readme_of(serial: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The device `serial` fails as its README is written: after its package is built."""
+    real = device_files._readme
+
+    def failing(plan: device_files._Plan, *args: object) -> bytes:
+        if plan.serial == serial:
+            raise OSError(28, "No space left on device")
+        return real(plan, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(device_files, "_readme", failing)
 
 
 def test_a_cart_failing_at_its_first_device_leaves_the_folders_it_never_reached(
@@ -188,14 +193,7 @@ def test_a_cart_failing_at_its_first_device_leaves_the_folders_it_never_reached(
     )
     before = _bundle_paths(out)
     bench.conn.execute("DELETE FROM packages")  # another database: these are not its builds
-    real = device_files._readme
-
-    def failing(plan: device_files._Plan, *args: object) -> bytes:
-        if plan.serial == serials[0]:
-            raise OSError(28, "No space left on device")
-        return real(plan, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(device_files, "_readme", failing)
+    fail_the_readme_of(serials[0], monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         device_files.write_device_files(
             bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST, replace=True
