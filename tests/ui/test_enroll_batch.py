@@ -363,3 +363,20 @@ def test_a_check_that_breaks_says_so_as_a_read_and_only_for_the_scan_in_the_fiel
     assert "writing" not in screen.message.text()  # a read: nothing was being written
     assert store.count_devices() == 0
     store.close()
+
+
+def test_a_refused_serial_is_not_called_joinable_and_esc_clears_what_was_said(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    """Beside "the serial number contains '!'" the preview said "Can be joined", and Esc
+    emptied the field but left the error and the preview of the serial it no longer held."""
+    screen, store = make_screen(qtbot, db_path)
+    scan(qtbot, screen, "BAD SERIAL!")
+    assert "contains '!'" in screen.message.text()
+    assert screen.values["eligibility"].text() == "Refused"
+    keys.press(keys.Key.Key_Escape)
+    assert screen.scan.text() == "" and focus_name() == "enrollScan"
+    assert screen.message.text() == ""
+    assert screen.values["serial"].text() == "—"
+    assert store.count_devices() == 0
+    store.close()

@@ -150,6 +150,7 @@ class BatchEnrollScreen(QWidget):
 
         self.scan.scanned.connect(self._on_scan_scanned)
         self.scan.textChanged.connect(self._on_scan_text_changed)
+        self.scan.searched.connect(self._on_scan_searched)
         self.profile.currentTextChanged.connect(self._on_profile_changed)
         self.reload_profiles()
         changes.follow(self, store.path, Change.PROFILES, self.reload_profiles)
@@ -200,6 +201,12 @@ class BatchEnrollScreen(QWidget):
         (the same serial scanned again too: its Enter must not commit the first one)."""
         self.edits += 1
         self.checked = None
+
+    def _on_scan_searched(self, text: str) -> None:
+        """Esc emptied the field: what was said of the scan it held goes with it."""
+        if not text and not self.busy:
+            self._say("")
+            self._show_preview(None)
 
     def _on_scan_scanned(self, text: str) -> None:
         """Enter in the scan field: what it names is found and checked on the reader
@@ -369,8 +376,10 @@ class BatchEnrollScreen(QWidget):
         self.values["serial"].setText(preview.serial)
         self.values["name"].setText(preview.name or "—")
         self.values["windows"].setText(preview.verdict.windows or "—")
+        # Beside a refused scan (a serial that cannot be used) never "Can be joined".
+        joinable = preview.verdict.eligible and preview.ready
         self.values["eligibility"].setText(
-            self.tr("Can be joined") if preview.verdict.eligible else self.tr("Refused")
+            self.tr("Can be joined") if joinable else self.tr("Refused")
         )
         existing = preview.existing
         if existing is None:
