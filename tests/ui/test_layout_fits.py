@@ -167,6 +167,29 @@ def test_no_two_controls_share_an_alt_letter(window: MainWindow) -> None:
     assert not found, "\n".join(found)
 
 
+def test_the_sidebar_shows_when_the_keyboard_is_in_it(window: MainWindow) -> None:
+    """Tab from a screen's last field lands in the sidebar, which drew no focus at all:
+    a Down then switched screens unseen."""
+    theme.apply(QApplication.instance(), "dark")  # type: ignore[arg-type]
+    window.resize(1024, 640)
+    window.show_screen("devices")
+    settle()
+    navigation = window.navigation
+    item = navigation.visualItemRect(navigation.currentItem())
+
+    def outlined() -> int:
+        """Light pixels along the current entry's top edge (the sidebar is dark)."""
+        image = navigation.viewport().grab().toImage()
+        xs = range(item.left() + 8, item.right() - 8)
+        edges = (item.top(), item.top() + 1, item.bottom() - 1, item.bottom())
+        return max(sum(image.pixelColor(x, y).lightness() > 200 for x in xs) for y in edges)
+
+    assert outlined() < 4  # focus elsewhere (the search)
+    navigation.setFocus()
+    settle()
+    assert navigation.hasFocus() and outlined() > item.width() // 4
+
+
 def contrast(one: QColor, other: QColor) -> float:
     def luminance(colour: QColor) -> float:
         def channel(value: float) -> float:
