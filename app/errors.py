@@ -94,13 +94,6 @@ _FILE_FAULTS = {
     errno.EACCES: "permission was denied",
     errno.EPERM: "the operation is not permitted",
     errno.EFBIG: "the file is too large for the disk",
-    # A path a person gave that cannot be used as given: said so, not taken for a bug.
-    errno.ENOENT: "it, or a folder on its way, does not exist (is the drive there?)",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EISDIR: "it is a folder, not a file",
-    errno.EEXIST: "something of that name is already there",
-    errno.ENAMETOOLONG: "the path is too long",
-    errno.ELOOP: "its symbolic links go round in a loop",
 }
 
 

@@ -13,7 +13,7 @@ def collector_paused() -> Iterator[None]:
 
     An import of 100,000 devices allocates millions of short-lived objects, nearly all freed
     by their reference counts, and the collector walked them every few hundred allocations:
-    8% of the import's CPU, and a collection after it found nothing to free. Where the
+    about 4% of the import's time, and a collection after it found nothing to free. Where the
     collector is already off (the kiosk's, which collects on the GUI thread), this changes
     nothing.
     """

@@ -241,7 +241,8 @@ def import_autopilot(
 ) -> ImportReport:
     """Import hardware-hash CSV files in one transaction: all rows or none.
 
-    With `skip_invalid`, the valid rows land and every rejected row is reported. Raises
+    With `skip_invalid`, the valid rows land and every rejected row is reported (the first
+    REJECTED_KEPT with file, line and reason; all of them in `rejected_count`). Raises
     ImportRejected (nothing written) when rows were rejected without `skip_invalid`, and
     Cancelled when `cancelled()` turns true: the database is then as it was.
     """

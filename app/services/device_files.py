@@ -218,6 +218,7 @@ def write_device_files(
     packages: list[dict[str, object]] = []  # each package built, as the audit says it
     failure: BaseException | None = None
     specs = _package_specs(store, plans, who, password)
+    _make_folder(out_dir)
     outputs = [_output(spec, root / _folder_name(serial)) for serial, spec in specs.items()]
     # The cart's crash record (CartBuild) outlasts the transaction: a kill before the commit
     # leaves it, and the next sweep removes the packages whose registry rows rolled back.
@@ -337,6 +338,18 @@ def _refuse(problems: list[Problem], total: int) -> None:
             f"{len(problems)} of {total} devices cannot have device files yet; nothing was written",
             problems,
         )
+
+
+def _make_folder(out_dir: Path) -> None:
+    """The folder a person gave, made once every check passed: what is wrong with it is
+    said in their words (a file on its way, a drive not there), not taken for a bug."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"Cannot make the folder {out_dir}: {exc.strerror or exc}. Choose another folder "
+            "or a drive. Nothing was written."
+        ) from exc
 
 
 def _check_destination(out_dir: Path, plans: list[_Plan], replace: bool) -> signed.Manifest | None:
@@ -465,8 +478,10 @@ def _write_folder(
             signed.Entry(f"{folder.name}/{name}", len(data), hashlib.sha256(data).hexdigest())
         )
 
+    made = False
     try:
         folder.mkdir(parents=True)
+        made = True
         for name, data in plan.rendered.items():
             put(name, data)
         package, encrypted, build = None, False, None
@@ -476,13 +491,17 @@ def _write_folder(
             entries += _package_entries(root, build.build)
         put(readme.FILE_NAME, _readme(plan, package, encrypted, who))
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        if folder.exists():  # a file held open (Windows): what is left goes as the cart ends
-            cart.failed()
+        if made:  # else someone else made the folder meanwhile: not this write's to remove
+            shutil.rmtree(folder, ignore_errors=True)
+        if made and not folder.exists():
+            cart.forget_under(root / folder.name)  # gone, and what it replaced put back
             if aside is not None:
-                log.warning("%s could not be removed; the folder it replaced is %s", folder, aside)
-        elif aside is not None:
-            aside.rename(folder)
+                aside.rename(folder)
+        else:
+            if made:  # a file held open (Windows): what is left goes as the cart ends
+                cart.failed()
+            if aside is not None:  # verify names it, beside the device folders
+                log.warning("%s could not be put back; the old folder is %s", folder, aside)
         raise
     if aside is not None and aside.is_symlink():
         aside.unlink()  # a link was in the way (rmtree refuses links): the link goes

@@ -254,6 +254,12 @@ class CartBuild:
         self._started.append(str(output))
         return str(output)
 
+    def forget_under(self, folder: Path) -> None:
+        """What was started under `folder` is gone (removed, and the folder it replaced put
+        back there): not the cart's to remove any more."""
+        inside = str(folder) + os.sep
+        self._started = [o for o in self._started if not o.startswith(inside)]
+
     def failed(self) -> None:
         """A device's clean-up could not remove what it wrote (a file held open on Windows)
         and the cart goes on to seal the others: at exit, the started outputs the registry
@@ -267,6 +273,7 @@ class CartBuild:
                     _remove_unregistered(self.store, self._started)
                 except Exception:  # the next sweep does it: the record is left for it
                     log.exception("could not remove a failed cart's packages; left for a sweep")
+                    self._job.note(outputs=self._started)  # not those never reached
                     self._job.keep()
         finally:
             self._stack.close()

@@ -380,5 +380,5 @@ def test_write_label_refuses_other_suffixes(folder: Path, name: str) -> None:
 
 
 def test_write_label_to_a_missing_folder_is_a_known_error(tmp_path: Path) -> None:
-    with pytest.raises(KnownError, match="a folder on its way, does not exist"):
+    with pytest.raises(KnownError, match="could not save"):
         labels.write_label(DEVICES["normal"], tmp_path / "missing" / "label.png")

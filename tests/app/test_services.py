@@ -314,7 +314,7 @@ def test_a_rejected_bulk_import_leaves_the_indexes_as_they_were(
 def test_the_cyclic_collector_is_paused_while_an_import_runs_and_restored_after(
     store: Store, tmp_path: Path
 ) -> None:
-    """Collections walked the import's millions of short-lived objects (8% of its CPU) and
+    """Collections walked the import's millions of short-lived objects (4% of its time) and
     found nothing to free; paused for the import, the collector is back as it was after,
     a rejected import included."""
     seen: list[bool] = []

@@ -291,6 +291,6 @@ def test_replace_is_asked_once_and_the_password_kept_when_a_write_is_refused(
     type_text("a cart password, 24 chars")
     enter()
     qtbot.waitUntil(lambda: again.error.isVisible())
-    assert "a part of the path is a file, not a folder" in again.error.text()
+    assert f"Cannot make the folder {blocked / 'cart'}" in again.error.text()
     assert "unexpected" not in again.error.text()
     assert again.password.text() == "a cart password, 24 chars"

@@ -354,3 +354,25 @@ def test_removing_a_held_device_lets_the_cart_be_enrolled(
     with qtbot.waitSignal(cart.enrolled, timeout=10_000) as signal:
         ctrl(Key.Key_Return)
     assert signal.args == [1]
+
+
+def test_a_device_enrolled_elsewhere_after_its_scan_is_held_when_the_cart_is_checked_again(
+    qtbot: QtBot, screen: EnrollScreen
+) -> None:
+    """Only a scan could hold a device: one enrolled at another bench after it went into
+    the cart, found so by a check of the whole cart, would have been enrolled again as an
+    update without anyone scanning it twice."""
+    cart, store = screen.cart, screen.cart.store
+    scanned = serials(2)
+    for serial in scanned:
+        scan(serial)
+        checked(qtbot, screen)
+    assert "2 ready" in cart.count.text()
+    services.enroll_device(store, services.EnrollRequest(scanned[0]), actor=ADMIN)
+    serial_named_profile(screen)  # a profile saved: the cart is checked again
+    checked(qtbot, screen)
+    assert "already enrolled" in cart.table.item(0, 3).text()
+    ctrl(Key.Key_Return)
+    checked(qtbot, screen)
+    assert f"{scanned[0]} already enrolled" in cart.message.text()
+    assert store.count_devices() == 1

@@ -313,6 +313,12 @@ def test_an_alt_letter_no_control_answers_to_types_nothing(
     assert focus_name() == "choiceSearch" and focused().text() == "Ger"  # type: ignore[attr-defined]
     type_text("m")
     assert focused().text() == "Germ"  # type: ignore[attr-defined]
+    alt(Key.Key_Left)  # back to the device page: its Windows edition is an editable list
+    alt(Key.Key_W)
+    assert focus_name() == "edition"
+    before = focused().currentText()  # type: ignore[attr-defined]
+    alt(Key.Key_Q)
+    assert focused().currentText() == before  # type: ignore[attr-defined]
 
 
 def test_start_over_asks_before_answers_are_lost(qtbot: QtBot, wizard: EnrollWizard) -> None:

@@ -337,7 +337,7 @@ class BatchEnrollScreen(QWidget):
         serial = result.device.serial
         if serial not in self.batch:  # enrolled again (a reimage): still one device
             self.batch.append(serial)
-        self._add_row(result, labelled=enrolled.label_queued(serial))
+        self._add_row(result, labelled=enrolled.label_queued(serial), updated=self._updating)
         done = (
             self.tr("Updated {s} ({n})") if self._updating else self.tr("Enrolled {s} as {n}")
         ).format(s=serial, n=result.device.device_name)
@@ -397,11 +397,12 @@ class BatchEnrollScreen(QWidget):
             )
         self.values["record"].setText(record)
 
-    def _add_row(self, result: EnrollResult, *, labelled: bool) -> None:
+    def _add_row(self, result: EnrollResult, *, labelled: bool, updated: bool) -> None:
         row = 0
         self.table.insertRow(row)
         at = when(result.device.enrolled_at, to="clock", empty="")
-        verb = self.tr("enrolled") if result.created else self.tr("updated")
+        # An update is enrolling again (a reimage); a record Autopilot made is enrolled.
+        verb = self.tr("updated") if updated else self.tr("enrolled")
         label = (
             self.tr("label queued")
             if labelled

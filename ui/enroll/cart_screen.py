@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -66,9 +66,11 @@ class CartEnrollWidget(QWidget):
         self.committed: list[str] = []
         self.committed_shown = False  # the grid shows the cart just enrolled
         self.last_enrolled: Enrolled | None = None
-        # Enrolled devices scanned once: in the cart, held until scanned again (an update,
-        # after a reimage) or removed; the cart is not enrolled while one is held.
-        self._held: set[str] = set()
+        # Serials scanned a second time to be enrolled again (an update, after a reimage).
+        # An enrolled device in the cart without that is held: marked in the grid, and the
+        # cart is not enrolled while one is (a check of the whole cart may find it enrolled
+        # since its scan, too).
+        self._confirmed: set[str] = set()
         self.busy = False
         self.checks = 0  # scans still being checked on the reader thread
         # The profile the cart's previews were made with, and its name template.
@@ -151,7 +153,9 @@ class CartEnrollWidget(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Delete (or Backspace) on the grid removes the selected devices from the cart."""
         if watched is self.table and is_remove_press(event):
-            self._on_remove_clicked()
+            # The selected rows; else the current one (the grid just tabbed into shows
+            # its first row current, unselected: Delete removes what the person sees).
+            self._remove(self.table.selectedIndexes() or [self.table.currentIndex()])
             return True
         return super().eventFilter(watched, event)
 
@@ -232,13 +236,15 @@ class CartEnrollWidget(QWidget):
 
     def _add(self, serial: str, checked: EnrollPreview | JoineryError) -> None:
         key = serial.casefold()
-        if key in self._held:
-            self._held.discard(key)
-            self._say(self.tr("{s} added as an update.").format(s=serial), error=False)
-            self._refresh()
-            return
-        if any(p.serial.casefold() == key for p in self.cart):
-            self._say(self.tr("{s} is already in the cart.").format(s=serial), error=True)
+        index = next((i for i, p in enumerate(self.cart) if p.serial.casefold() == key), None)
+        if index is not None:
+            if isinstance(checked, EnrollPreview) and self._is_held(checked):
+                self.cart[index] = checked  # scanned again: this check is the one to enroll
+                self._confirmed.add(key)
+                self._say(self.tr("{s} added as an update.").format(s=serial), error=False)
+                self._refresh()
+            else:
+                self._say(self.tr("{s} is already in the cart.").format(s=serial), error=True)
             return
         if isinstance(checked, JoineryError):
             self._say(str(checked), error=True)
@@ -247,10 +253,9 @@ class CartEnrollWidget(QWidget):
         if self.committed and not self.cart:
             self.committed_shown = False  # the first scan of the next cart
         self.cart.append(preview)
-        if preview.existing is not None and preview.existing.enrolled:
+        if self._is_held(preview) and preview.existing is not None:
             # Held in the grid, not only said: the next scan replaces the message, and a
             # device scanned in passing would be left out of the cart unseen.
-            self._held.add(key)
             self._say(
                 self.tr(
                     "{s} is already enrolled as {n}. Scan it again to add it as an update "
@@ -270,7 +275,8 @@ class CartEnrollWidget(QWidget):
         self._refresh()
 
     def _is_held(self, preview: EnrollPreview) -> bool:
-        return preview.serial.casefold() in self._held
+        enrolled = preview.existing is not None and preview.existing.enrolled
+        return enrolled and preview.serial.casefold() not in self._confirmed
 
     def _on_profile_changed(self, _name: str) -> None:
         self._recheck()
@@ -323,20 +329,19 @@ class CartEnrollWidget(QWidget):
         self._say(failure_words(error, "Checking the cart", words), error=True)
 
     def _on_remove_clicked(self) -> None:
-        # The selected rows; else the current one (the grid just tabbed into shows its
-        # first row current, unselected: Delete removes what the person sees marked).
-        picked = self.table.selectedIndexes() or [self.table.currentIndex()]
-        rows = sorted({i.row() for i in picked if i.isValid()}, reverse=True)
-        for row in rows:
+        self._remove(self.table.selectedIndexes())
+
+    def _remove(self, picked: list[QModelIndex]) -> None:
+        for row in sorted({i.row() for i in picked if i.isValid()}, reverse=True):
             if row < len(self.cart):
-                self._held.discard(self.cart[row].serial.casefold())
+                self._confirmed.discard(self.cart[row].serial.casefold())
                 del self.cart[row]
         self._refresh()
         self.focus_scan()
 
     def _on_clear_clicked(self) -> None:
         self.cart = []
-        self._held.clear()
+        self._confirmed.clear()
         self._refresh()
         self.focus_scan()
 

@@ -228,3 +228,42 @@ def test_the_sweep_keeps_a_registered_package_however_old(
             )
     _remove_unregistered(bench, [str(bundle), str(tmp_path / "never-registered")])
     assert bundle.exists()
+
+
+def test_a_failed_carts_record_left_to_the_sweep_names_only_what_it_started(
+    bench: Store, enroll: Enroll, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record kept for the sweep listed every output the cart planned: the sweep then
+    removed the packages of devices the cart never reached (another database's, at the
+    same paths)."""
+    from app.services import packages
+
+    serials = enroll(3)
+    out = tmp_path / "cart"
+    device_files.write_device_files(
+        bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST
+    )
+    bench.conn.execute("DELETE FROM packages")  # another database: these are not its builds
+    fail_the_readme_of(serials[0], monkeypatch)
+    rmtree, remove = device_files.shutil.rmtree, packages._remove_unregistered
+    monkeypatch.setattr(device_files.shutil, "rmtree", lambda *_a, **_k: None)  # locked
+
+    def cannot(*_args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(packages, "_remove_unregistered", cannot)
+    with pytest.raises(OSError, match="No space left"):
+        device_files.write_device_files(
+            bench, serials, out, actor=ADA, password=PASSWORD, kdf_cost=FAST, replace=True
+        )
+    monkeypatch.setattr(device_files.shutil, "rmtree", rmtree)  # unlocked again
+    monkeypatch.setattr(packages, "_remove_unregistered", remove)
+    left = list(leftovers.records("build"))
+    for _path, _record, fd in left:
+        leftovers.release(fd)
+    (record,) = [r for _p, r, _f in left]
+    assert [Path(o).parent.name for o in record["outputs"]] == [serials[0]]
+    sweep_unfinished(bench, actor=ADA)
+    folders = [p.parent.name for p in _bundle_paths(out)]
+    assert [f for f in folders if not f.startswith(".")] == serials[1:]  # never reached: kept
+    assert [f for f in folders if f.startswith(f".{serials[0]}.replaced-")]  # the old, aside
