@@ -78,9 +78,13 @@ def serial_named_profile(screen: EnrollScreen) -> None:
     screen.cart.reload_profiles()
 
 
-def fill(qtbot: QtBot, screen: EnrollScreen, scanned: list[str], profile: str) -> None:
-    """The cart filled with `scanned` under `profile`, every check back."""
-    choose_profile(profile)
+def fill(
+    qtbot: QtBot, screen: EnrollScreen, scanned: list[str], profile: str | None = None
+) -> None:
+    """The cart filled with `scanned` under `profile` (None: the one chosen), every check
+    back."""
+    if profile is not None:
+        choose_profile(profile)
     for serial in scanned:
         scan(serial)
     checked(qtbot, screen)
@@ -315,9 +319,7 @@ def test_an_enrolled_device_scanned_in_passing_is_held_in_the_grid_not_dropped(
     cart, store = screen.cart, screen.cart.store
     scanned = serials(4)
     services.enroll_device(store, services.EnrollRequest(scanned[1]), actor=ADMIN)
-    for serial in [*scanned, scanned[0]]:  # the enrolled one in passing, then a re-scan
-        scan(serial)
-        checked(qtbot, screen)
+    fill(qtbot, screen, [*scanned, scanned[0]])  # the enrolled one in passing, a re-scan
     assert "already in the cart" in cart.message.text()  # its warning is gone, as before
     assert cart.table.rowCount() == 4
     assert "already enrolled" in cart.table.item(1, 3).text()
@@ -343,9 +345,7 @@ def test_removing_a_held_device_lets_the_cart_be_enrolled(
     cart, store = screen.cart, screen.cart.store
     scanned = serials(2)
     services.enroll_device(store, services.EnrollRequest(scanned[0]), actor=ADMIN)
-    for serial in scanned:
-        scan(serial)
-        checked(qtbot, screen)
+    fill(qtbot, screen, scanned)
     assert cart.table.rowCount() == 2
     tab_to("cartTable")
     press(Key.Key_Delete)  # the first row, current but not selected: the enrolled device
@@ -364,9 +364,7 @@ def test_a_device_enrolled_elsewhere_after_its_scan_is_held_when_the_cart_is_che
     update without anyone scanning it twice."""
     cart, store = screen.cart, screen.cart.store
     scanned = serials(2)
-    for serial in scanned:
-        scan(serial)
-        checked(qtbot, screen)
+    fill(qtbot, screen, scanned)
     assert "2 ready" in cart.count.text()
     services.enroll_device(store, services.EnrollRequest(scanned[0]), actor=ADMIN)
     serial_named_profile(screen)  # a profile saved: the cart is checked again
