@@ -204,8 +204,9 @@ class DeviceQuery:
         return set_filters[0] if len(set_filters) == 1 else ("" if not set_filters else None)
 
 
-#: How many rejected rows an import report keeps, each with its file, line and reason; the
-#: rest are counted. A person fixes a file from its first problems, not its millionth.
+#: How many rejected rows an import keeps, each with its file, line and reason (an Autopilot
+#: import's report, a check-in or Intune ingest's problems); the rest are counted. A person
+#: fixes a file from its first problems, not its millionth.
 REJECTED_KEPT = 1000
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from app import ingest
+from app import domain, ingest
 from app.errors import Cancelled, InputError, Problem
 from app.ingest import IntuneRow
 from app.security.audit_actions import AuditAction
@@ -27,7 +27,6 @@ from app.timeutil import iso, utcnow
 #: Export rows written per statement batch (and between progress reports and cancel checks).
 CHUNK = 2000
 #: Problems listed in full; the rest are counted (a broken file must not fill memory).
-MAX_LISTED = 1000
 
 
 @dataclass
@@ -48,7 +47,8 @@ class IngestReport:
 
 
 class _Problems:
-    """Problems of one ingest: the first MAX_LISTED kept, the rest counted."""
+    """Problems of one ingest: the first REJECTED_KEPT kept, the rest counted (as an
+    Autopilot import's report keeps its rejected rows)."""
 
     def __init__(self) -> None:
         self.listed: list[Problem] = []
@@ -56,7 +56,7 @@ class _Problems:
 
     def add(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
-            if len(self.listed) < MAX_LISTED:
+            if len(self.listed) < domain.REJECTED_KEPT:
                 self.listed.append(problem)
             else:
                 self.more += 1
