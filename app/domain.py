@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 
 class ComplianceState(StrEnum):
@@ -210,6 +211,18 @@ class DeviceQuery:
 REJECTED_KEPT = 1000
 
 
+T = TypeVar("T")
+
+
+def keep_first(kept: list[T], item: T) -> bool:
+    """Keep `item` while fewer than REJECTED_KEPT are kept; False when it is only to be
+    counted (a file of junk lines is millions of problems; kept, they took gigabytes)."""
+    if len(kept) < REJECTED_KEPT:
+        kept.append(item)
+        return True
+    return False
+
+
 @dataclass
 class ImportReport:
     """What one Autopilot import did; `rejected` names file, line, column and reason."""
@@ -229,11 +242,8 @@ class ImportReport:
         return len(self.rejected) + self.more_rejected
 
     def reject(self, row: dict[str, object]) -> None:
-        """One rejected row: kept while fewer than REJECTED_KEPT are, else only counted (a
-        file of junk lines is millions of problems; kept, they took gigabytes)."""
-        if len(self.rejected) < REJECTED_KEPT:
-            self.rejected.append(row)
-        else:
+        """One rejected row: kept, or only counted (`keep_first`)."""
+        if not keep_first(self.rejected, row):
             self.more_rejected += 1
 
     def as_json(self) -> dict[str, object]:

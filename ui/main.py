@@ -84,9 +84,7 @@ class MainWindow(QMainWindow):
         self.store = services.open_store(db_path)  # GUI-thread reads and sign-ins: small and fast
         self._idle_ms = idle_ms  # fixed by the caller (tests), else the setting
         self._synced_once = False
-        self._locked_on_purpose = False  # Ctrl+L, not the idle timer
-        self._focus_at_lock: QWidget | None = None
-        self._actor_at_lock: str | None = None
+        self._focus_at_lock: QWidget | None = None  # where the keyboard was at the lock
         self.session = Session(self._idle_setting_ms(None), self)
         self.session.locked.connect(self._on_session_locked)
         self.session.unlocked.connect(self._on_session_unlocked)
@@ -310,11 +308,7 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         """Ctrl+L: locked by the person (the idle timer locks through the session)."""
-        self._locked_on_purpose = True
-        try:
-            self.session.lock(keep=self)
-        finally:
-            self._locked_on_purpose = False
+        self.session.lock(keep=self)
 
     def _on_session_locked(self) -> None:
         """Cover everything first (the session has hidden every other window); the lock's
@@ -323,7 +317,6 @@ class MainWindow(QMainWindow):
         # Where the keyboard was: the same operator carries on there after the PIN.
         in_shell = self.outer.currentWidget() is self.shell
         self._focus_at_lock = self.focusWidget() if in_shell else None
-        self._actor_at_lock = self.session.actor.name if self.session.actor else None
         self.outer.setCurrentWidget(self.sign_in)
         self.show()
         if "bulk" in self.screens:
@@ -332,7 +325,7 @@ class MainWindow(QMainWindow):
         if actor is None:
             self.sign_in.refresh()
             return
-        self.sign_in.show_locked(actor, idle=not self._locked_on_purpose)
+        self.sign_in.show_locked(actor, idle=self.session.idle_locked)
         run_op(
             self.db_path,
             lambda store, _p, _c: services.record_lock(store, actor),
@@ -363,7 +356,7 @@ class MainWindow(QMainWindow):
         if (
             focus is not None
             and isValid(focus)
-            and actor.name == self._actor_at_lock
+            and self.session.returning
             and focus.isVisible()
             and focus.isEnabled()
             and self.screens[key].isAncestorOf(focus)

@@ -66,11 +66,13 @@ class Session(QObject):
         super().__init__(parent)
         self.actor: Actor | None = None
         self.is_locked = True
+        self.idle_locked = False  # the last lock was the idle timer's, not the person's
+        self.returning = False  # the last sign-in was by the operator who was signed in
         self._hidden: list[QWidget] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(idle_ms)
-        self._timer.timeout.connect(self.lock)
+        self._timer.timeout.connect(lambda: self.lock(idle=True))
 
     @property
     def idle_ms(self) -> int:
@@ -98,11 +100,12 @@ class Session(QObject):
     def sign_in(self, actor: Actor) -> None:
         """Unlock for `actor`. Dialogs hidden at lock come back only to the same person."""
         previous, self.actor = self.actor, actor
+        self.returning = previous is not None and previous.name == actor.name
         hidden, self._hidden = self._hidden, []
         for widget in hidden:
             if not isValid(widget):
                 continue  # finished and deleted while locked (a progress dialog, say)
-            if previous is not None and previous.name == actor.name:
+            if self.returning:
                 widget.show()
             else:
                 widget.close()
@@ -111,11 +114,13 @@ class Session(QObject):
         self._timer.start()
         self.unlocked.emit()
 
-    def lock(self, keep: QWidget | None = None) -> None:
-        """Cover everything: hide other windows and dialogs, clear secrets, ask for the PIN."""
+    def lock(self, keep: QWidget | None = None, *, idle: bool = False) -> None:
+        """Cover everything: hide other windows and dialogs, clear secrets, ask for the PIN.
+        `idle`: the idle timer locks, not the person."""
         if self.is_locked:
             return
         self.is_locked = True
+        self.idle_locked = idle
         self._timer.stop()
         self._watch_input(False)
         for top in QApplication.topLevelWidgets():

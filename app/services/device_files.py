@@ -491,17 +491,7 @@ def _write_folder(
             entries += _package_entries(root, build.build)
         put(readme.FILE_NAME, _readme(plan, package, encrypted, who))
     except BaseException:
-        if made:  # else someone else made the folder meanwhile: not this write's to remove
-            shutil.rmtree(folder, ignore_errors=True)
-        if made and not folder.exists():
-            cart.forget_under(root / folder.name)  # gone, and what it replaced put back
-            if aside is not None:
-                aside.rename(folder)
-        else:
-            if made:  # a file held open (Windows): what is left goes as the cart ends
-                cart.failed()
-            if aside is not None:  # verify names it, beside the device folders
-                log.warning("%s could not be put back; the old folder is %s", folder, aside)
+        _undo_folder(folder, aside, made, root, cart)
         raise
     if aside is not None and aside.is_symlink():
         aside.unlink()  # a link was in the way (rmtree refuses links): the link goes
@@ -509,6 +499,22 @@ def _write_folder(
         shutil.rmtree(aside, ignore_errors=True)
     names = [*plan.rendered, *([package] if package else []), readme.FILE_NAME]
     return DeviceFolder(plan.serial, plan.name, folder, tuple(names)), entries, build
+
+
+def _undo_folder(folder: Path, aside: Path | None, made: bool, root: Path, cart: CartBuild) -> None:
+    """A device's folder that failed half-way: removed and the one it replaced put back;
+    what cannot be removed (a file held open on Windows) goes as the cart ends. A folder
+    someone else made meanwhile (`made` false) is not this write's to remove."""
+    if made:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            cart.forget_under(root / folder.name)  # gone: no longer the cart's to remove
+            if aside is not None:
+                aside.rename(folder)
+            return
+        cart.failed()
+    if aside is not None:  # `verify` names it, beside the device folders
+        log.warning("%s could not be put back; the old folder is %s", folder, aside)
 
 
 def _package_entries(root: Path, build: PackageBuild) -> list[signed.Entry]:

@@ -26,7 +26,6 @@ from app.timeutil import iso, utcnow
 
 #: Export rows written per statement batch (and between progress reports and cancel checks).
 CHUNK = 2000
-#: Problems listed in full; the rest are counted (a broken file must not fill memory).
 
 
 @dataclass
@@ -56,9 +55,7 @@ class _Problems:
 
     def add(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
-            if len(self.listed) < domain.REJECTED_KEPT:
-                self.listed.append(problem)
-            else:
+            if not domain.keep_first(self.listed, problem):
                 self.more += 1
 
     def __bool__(self) -> bool:

@@ -81,7 +81,6 @@ class BatchEnrollScreen(QWidget):
         self.checked: Checked | None = None  # the preview shown, for the serial in the field
         self.edits = 0  # every change to the scan field: a check asked before one is stale
         self.batch: list[str] = []
-        self._updating = False  # the enrollment under way updates a device (a reimage)
         self.busy = False
         self.checks = 0  # checks asked for and not yet back
 
@@ -319,28 +318,26 @@ class BatchEnrollScreen(QWidget):
             self._say(self.tr("Your role cannot enroll devices."), error=True)
             return
         update = preview.existing is not None and preview.existing.enrolled
-        self._updating = update
         request = EnrollRequest(preview.serial, checked.profile, update=update)
         self.busy = True
         self.scan.setReadOnly(True)
         run_op(
             self.store.path,
             lambda store, _p, _c: services.enroll_with_labels(store, [request], actor=actor),
-            on_done=self._on_commit_done,
+            on_done=lambda enrolled: self._on_commit_done(enrolled, updated=update),
             on_failed=self._on_commit_failed,
         )
 
-    def _on_commit_done(self, enrolled: Enrolled) -> None:
+    def _on_commit_done(self, enrolled: Enrolled, *, updated: bool) -> None:
         (result,) = enrolled.results
         self.busy = False
         self.scan.setReadOnly(False)
         serial = result.device.serial
         if serial not in self.batch:  # enrolled again (a reimage): still one device
             self.batch.append(serial)
-        self._add_row(result, labelled=enrolled.label_queued(serial), updated=self._updating)
-        done = (
-            self.tr("Updated {s} ({n})") if self._updating else self.tr("Enrolled {s} as {n}")
-        ).format(s=serial, n=result.device.device_name)
+        self._add_row(result, labelled=enrolled.label_queued(serial), updated=updated)
+        done = self.tr("Updated {s} ({n})") if updated else self.tr("Enrolled {s} as {n}")
+        done = done.format(s=serial, n=result.device.device_name)
         # Enrolled either way: what needs a hand is a warning, not an error.
         if enrolled.label_problems:
             self._say(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -193,14 +194,7 @@ class CartEnrollWidget(QWidget):
         def read(store: Store) -> ScanCheck:
             return services.check_scan(store, text, profile, actor=actor)
 
-        self.checks += 1
-        run_read(
-            self.store.path,
-            read,
-            on_done=lambda found: self._on_checked(found, profile),
-            on_failed=self._on_check_failed,
-            owner=self,
-        )
+        self._read(read, lambda found: self._on_checked(found, profile), self._on_check_failed)
 
     def _on_checked(self, found: ScanCheck, profile: str) -> None:
         self.checks -= 1
@@ -294,14 +288,22 @@ class CartEnrollWidget(QWidget):
         def read(store: Store) -> tuple[str, list[EnrollPreview]]:
             return services.preview_cart(store, serials, profile, actor=actor)
 
-        self.checks += 1
-        run_read(
-            self.store.path,
+        self._read(
             read,
-            on_done=lambda found: self._on_rechecked(found, profile),
-            on_failed=lambda error: self._on_recheck_failed(error, profile),
-            owner=self,
+            lambda found: self._on_rechecked(found, profile),
+            lambda error: self._on_recheck_failed(error, profile),
         )
+
+    def _read(
+        self,
+        read: Callable[[Store], Any],
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[BaseException], None],
+    ) -> None:
+        """A check on the reader thread, counted until its answer lands (Ctrl+Enter waits
+        for every one: `_check_landed`)."""
+        self.checks += 1
+        run_read(self.store.path, read, on_done=on_done, on_failed=on_failed, owner=self)
 
     def _on_rechecked(self, found: tuple[str, list[EnrollPreview]], profile: str) -> None:
         self.checks -= 1

@@ -36,7 +36,7 @@ class _StrayAltLetters(QObject):
             new.installEventFilter(self)  # once: installed again, Qt keeps one
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() != _KEY_PRESS or not isinstance(watched, _TYPED_INTO):
+        if event.type() != _KEY_PRESS:  # installed only on _TYPED_INTO (`on_focus_changed`)
             return False
         if isinstance(watched, QComboBox) and not watched.isEditable():
             return False  # a list: a letter chooses an entry
