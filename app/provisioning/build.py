@@ -91,12 +91,15 @@ def build_package(
     kdf_bounds: bundle.KdfBounds = bundle.DEFAULT_BOUNDS,
     chunk_size: int = CHUNK_SIZE,
     derived: DerivedKey | None = None,
+    in_place: bool = False,
 ) -> PackageRecord:
     """Write `spec` to `out_dir`: a signed bundle if `signing_key`, else a project folder.
 
     `kept` is the rest of a re-opened customizations.xml (written back untouched);
     relative payload paths are found in `base_dir`; `derived` is a key already derived
-    from the package password (one KDF for a cart). InputError lists every problem.
+    from the package password (one KDF for a cart); `in_place`: `out_dir` is a folder
+    nobody else uses yet, so a bundle is written straight into it. InputError lists every
+    problem.
     """
     secret = holds_secrets(spec, kept)
     _check(spec, secret, signing_key, today, base_dir)
@@ -129,6 +132,7 @@ def build_package(
             kdf_bounds=kdf_bounds,
             chunk_size=chunk_size,
             derived=derived,
+            in_place=in_place,
         )
         digest, signer = written.sha256, written.key_id
     form = "project" if signing_key is None else "bundle"

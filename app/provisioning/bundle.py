@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from app import leftovers
 from app.errors import DiskFull, InputError, KnownError, from_environment
-from app.fileutil import atomic_write, open_beneath
+from app.fileutil import atomic_write, open_beneath, write_new
 from app.provisioning import bundle_format as fmt
 from app.provisioning.bundle_format import (
     BundleRefused,
@@ -145,12 +145,14 @@ def write_bundle(
     chunk_size: int = fmt.CHUNK_SIZE,
     limits: Limits = DEFAULT_LIMITS,
     derived: DerivedKey | None = None,
+    in_place: bool = False,
 ) -> Written:
     """Pack `members` into one signed file at `path` (atomically); encrypted if `password`.
 
     `package` is the header's metadata and must hold no secret: anyone can read it.
     `derived` is a key already derived from `password` (`derive_once`), shared by the
-    bundles of one cart; without it the key is derived here with a new salt.
+    bundles of one cart; without it the key is derived here with a new salt. `in_place`:
+    written straight to `path`, in a folder nobody else uses yet (`write_new`).
     """
     stamps = [_stamp(member) for member in members]
     entries = [_entry(member) for member in members]
@@ -174,17 +176,27 @@ def write_bundle(
     # One SHA-256 pass over the output serves twice: its digest before the signature is
     # what is signed, and continued over the signature it is the file's SHA-256.
     sha256, size = hashlib.sha256(), 0
-    with atomic_write(path, binary=True) as out:
+
+    def signed() -> Iterator[bytes]:
+        nonlocal size
         for piece in _sealed(header_raw, _content(entries, members, stamps), encryptor):
-            out.write(piece)
             sha256.update(piece)
             size += len(piece)
+            yield piece
         signature = signing_key.sign(fmt.SIG_CONTEXT + sha256.digest())
-        out.write(signature)
         sha256.update(signature)
+        size += len(signature)
+        yield signature
+
+    if in_place:
+        write_new(path, signed(), mode=0o600)
+    else:
+        with atomic_write(path, binary=True) as out:
+            for piece in signed():
+                out.write(piece)
     key = fmt.key_id(signing_key.public_key())
     log.info("bundle %s written: %d members, signer %s", path, len(entries), key)
-    return Written(path, sha256.hexdigest(), key, size + len(signature))
+    return Written(path, sha256.hexdigest(), key, size)
 
 
 def _sealed(

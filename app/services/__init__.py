@@ -169,6 +169,7 @@ if TYPE_CHECKING:
         load_signing_key,
         new_signing_key,
         next_version,
+        next_versions,
         open_customizations,
         open_package,
         record_provisioned,
@@ -268,8 +269,8 @@ _FROM = {
     "app.services.packages": (
         "KDF_BOUNDS KDF_COST OpenedPackage PackageListing build_and_record devices_of_package "
         "devices_per_user export_package list_packages load_signing_key new_signing_key "
-        "next_version open_customizations open_package record_provisioned revoke_steps "
-        "signer_keys token_days_left unpack_package verify_package"
+        "next_version next_versions open_customizations open_package record_provisioned "
+        "revoke_steps signer_keys token_days_left unpack_package verify_package"
     ),
     "app.services.places": "data_dir demo_db_path log_handler log_path",
     "app.services.settings": (
@@ -454,6 +455,7 @@ __all__ = [
     "mark_for_cleanup",
     "new_signing_key",
     "next_version",
+    "next_versions",
     "open_customizations",
     "open_package",
     "open_store",

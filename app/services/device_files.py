@@ -36,7 +36,7 @@ from app.devicefiles.autopilot_json import Tenant
 from app.domain import Device, PackageBuild
 from app.enrollment import DEVICE_FILES, Answers
 from app.errors import InputError, Problem
-from app.fileutil import atomic_write, batched_sync
+from app.fileutil import atomic_write, batched_sync, write_new
 from app.provisioning import build as builder
 from app.provisioning import signers
 from app.provisioning.bundle_format import (
@@ -53,7 +53,7 @@ from app.security.roles import Actor, Permission
 from app.security.secret import Secret
 from app.security.vault import Vault
 from app.services.actors import CancelCheck, Progress
-from app.services.packages import CartBuild, build_and_record, next_version
+from app.services.packages import CartBuild, build_and_record, next_versions
 from app.store import Store
 from app.timeutil import utcnow
 
@@ -226,7 +226,7 @@ def write_device_files(
     # serial and build) commit once (each device in a savepoint of its own); the files are
     # flushed together before the manifest, which names them, is signed and written.
     with CartBuild(store, outputs, actor=who) as cart, store.transaction():
-        with batched_sync() as pending:
+        with batched_sync():
             for index, plan in enumerate(plans):
                 step(index, len(plans))
                 if stop():
@@ -235,7 +235,7 @@ def write_device_files(
                     with store.transaction():
                         folder, found, build = _write_folder(
                             out_dir, root, plan, specs.get(plan.serial), who, key, cart_key,
-                            replace, pending, cart,
+                            replace, cart,
                         )  # fmt: skip
                 except BaseException as error:  # noqa: BLE001 - re-raised once the rest is signed
                     failure = error
@@ -295,13 +295,13 @@ def _plans(store: Store, serials: Sequence[str], only: Iterable[str] | None) -> 
     folders: set[str] = set()
     problems: list[Problem] = []
     plans: list[_Plan] = []
+    found = store.devices_with_answers(cleaned)
     for serial in cleaned:
         if serial.casefold() in seen:
             problems.append(Problem(serial, None, None, "is in the list twice"))
             continue
         seen.add(serial.casefold())
-        device = store.device_by_serial(serial)
-        text = store.enrollment_json(device.id) if device is not None else None
+        device, text = found.get(serial, (None, None))
         if device is None or text is None or not device.device_name:
             problems.append(Problem(serial, None, None, _not_ready(device, text)))
             continue
@@ -459,7 +459,6 @@ def _write_folder(
     key: Ed25519PrivateKey,
     cart_key: DerivedKey | None,
     replace: bool,
-    pending: list[Path],
     cart: CartBuild,
 ) -> tuple[DeviceFolder, list[signed.Entry], _Built | None]:
     """One device's folder, new (an old one is moved aside and removed only once the new
@@ -471,9 +470,7 @@ def _write_folder(
     entries: list[signed.Entry] = []
 
     def put(name: str, data: bytes) -> None:
-        with open(folder / name, "xb") as handle:
-            handle.write(data)
-        pending.append(folder / name)
+        write_new(folder / name, [data])
         entries.append(
             signed.Entry(f"{folder.name}/{name}", len(data), hashlib.sha256(data).hexdigest())
         )
@@ -563,16 +560,16 @@ def _package_specs(
     """Each package of the cart, by serial, before any is built: the cart's crash record
     names every output first. A package with a key is a signed, encrypted bundle; one
     without is the plain WCD project, readable where icd.exe runs."""
+    wanted = [plan for plan in plans if PACKAGE in plan.files]
+    names = [device_package.package_name(plan.serial) for plan in wanted]
+    versions = next_versions(store, names, actor=who)
     specs = {}
-    for plan in plans:
-        if PACKAGE not in plan.files:
-            continue
-        name = device_package.package_name(plan.serial)
+    for plan, name in zip(wanted, names, strict=True):
         specs[plan.serial] = device_package.spec(
             plan.serial,
             plan.answers,
             plan.name,
-            next_version(store, name, actor=who),
+            versions[name],
             wifi_key=plan.wifi_key,
             password=password,
         )

@@ -98,12 +98,21 @@ class OpenedPackage:
 
 def next_version(store: Store, name: str, *, actor: Actor) -> str:
     """The version the next build of `name` gets: one minor above the newest built."""
+    return next_versions(store, [name], actor=actor)[name]
+
+
+def next_versions(store: Store, names: Sequence[str], *, actor: Actor) -> dict[str, str]:
+    """`next_version` of each of `names` (a cart's packages), from one look at the registry."""
     actor.require(Permission.VIEW)
-    versions = [v for v in store.package_versions(name.strip()) if not version_problem(v)]
-    if not versions:
+    built = store.package_versions([name.strip() for name in names])
+    return {name: _bumped(built[name.strip()]) for name in names}
+
+
+def _bumped(versions: list[str]) -> str:
+    valid = [v for v in versions if not version_problem(v)]
+    if not valid:
         return "1.0"
-    newest = max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
-    return bump_version(newest)
+    return bump_version(max(valid, key=lambda v: tuple(int(p) for p in v.split("."))))
 
 
 def devices_per_user(store: Store, *, actor: Actor) -> int:
@@ -192,6 +201,7 @@ def build_and_record(
                 kdf_cost=kdf_cost,
                 kdf_bounds=kdf_bounds,
                 derived=derived,
+                in_place=cart is not None,  # into the device's new folder
             )
             step(2, BUILD_STEPS)
             if stop():
@@ -212,7 +222,9 @@ def build_and_record(
 
 
 class CartBuild:
-    """Many builds at once (a cart's device files): one sweep before them, one pending record
+    """Many builds at once (a cart's device files), each into a folder the caller made for
+    it (so a bundle is written in place, not through a temporary file): one sweep before
+    them, one pending record
     naming every output before the first is written (one fsync for the cart, not one per
     package), and the builds audited by the caller. `outputs` are resolved paths (the
     caller resolves the cart's folder once): the registry records them as given.

@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: Values per `IN (...)` query: well under SQLite's 32,766 parameters.
+IN_BATCH = 500
+
+
+def nocase(text: str) -> bytes:
+    """`text` as SQLite's NOCASE collation compares it: ASCII letters folded, nothing else
+    (bytes.lower folds ASCII only), for matching rows a `col IN (...)` query returned."""
+    return text.encode("utf-8", "surrogatepass").lower()
+
+
 def columns_of(record: Any) -> tuple[str, ...]:
     """The columns a dataclass is read from, in its fields' order (its fields are named
     after the columns): one list, so a SELECT and the record cannot drift apart."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.domain import Device, PackageBuild
-from app.store.base import StoreBase
+from app.store.base import IN_BATCH, StoreBase, nocase
 from app.store.devices import DEVICE_COLUMNS, device_from_row
 
 _COLUMNS = (
@@ -112,10 +112,19 @@ class PackageMixin(StoreBase):
         ).fetchone()
         return None if row is None else _build(row)
 
-    def package_versions(self, name: str) -> list[str]:
-        """Every version built under `name` (the name compared without case)."""
-        rows = self.conn.execute("SELECT version FROM packages WHERE name = ?", [name])
-        return [str(r[0]) for r in rows]
+    def package_versions(self, names: Sequence[str]) -> dict[str, list[str]]:
+        """Every version built under each of `names`, by the name as given (names compared
+        without case, as the registry compares them: ASCII letters only, like NOCASE)."""
+        found: dict[bytes, list[str]] = {}
+        for start in range(0, len(names), IN_BATCH):
+            batch = names[start : start + IN_BATCH]
+            rows = self.conn.execute(
+                f"SELECT name, version FROM packages WHERE name IN ({', '.join('?' * len(batch))})",
+                batch,
+            )
+            for name, version in rows:
+                found.setdefault(nocase(name), []).append(str(version))
+        return {name: found.get(nocase(name), []) for name in names}
 
     def set_device_package(self, device_id: int, build_id: int | None) -> None:
         self.conn.execute(

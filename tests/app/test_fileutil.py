@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,47 @@ def test_flush_skips_what_was_removed_since(tmp_path: Path) -> None:
     """A device folder that failed half-way is removed before the batch ends."""
     (tmp_path / "kept").write_bytes(b"x")
     fileutil.flush([tmp_path / "gone" / "f", tmp_path / "kept"])
+
+
+def test_write_new_writes_in_place_and_fsyncs_outside_a_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd))
+    fileutil.write_new(tmp_path / "a", [b"one ", b"two"], mode=0o600)
+    assert (tmp_path / "a").read_bytes() == b"one two" and len(calls) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name != "a"]  # no temporary file
+    if os.name == "posix":
+        assert (tmp_path / "a").stat().st_mode & 0o777 == 0o600
+
+
+def test_write_new_joins_a_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fsyncs: list[int] = []
+    flushed: list[list[Path]] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd))
+    monkeypatch.setattr(fileutil, "flush", lambda paths: flushed.append(list(paths)))
+    with fileutil.batched_sync():
+        fileutil.write_new(tmp_path / "a", [b"a"])
+    assert fsyncs == [] and flushed == [[tmp_path / "a"]]
+
+
+def test_write_new_refuses_what_is_there_and_leaves_it(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_bytes(b"theirs")
+    with pytest.raises(FileExistsError):
+        fileutil.write_new(tmp_path / "taken", [b"mine"])
+    assert (tmp_path / "taken").read_bytes() == b"theirs"
+    if os.name == "posix":
+        (tmp_path / "link").symlink_to(tmp_path / "elsewhere")  # a dangling link too
+        with pytest.raises(FileExistsError):
+            fileutil.write_new(tmp_path / "link", [b"mine"])
+        assert not (tmp_path / "elsewhere").exists()
+
+
+def test_write_new_removes_a_file_that_failed_half_way(tmp_path: Path) -> None:
+    def pieces() -> Iterator[bytes]:
+        yield b"half"
+        raise RuntimeError("the source went away")
+
+    with pytest.raises(RuntimeError):
+        fileutil.write_new(tmp_path / "a", pieces())
+    assert not (tmp_path / "a").exists()

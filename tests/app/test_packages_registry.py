@@ -119,6 +119,17 @@ def test_next_version_bumps_for_a_known_name(store: Store, payload: Path, tmp_pa
         build(store, make_spec(payload), tmp_path / "out")
 
 
+def test_next_versions_of_a_cart_agree_with_next_version(
+    store: Store, payload: Path, tmp_path: Path
+) -> None:
+    build(store, make_spec(payload), tmp_path / "out")
+    build(store, make_spec(payload, version="1.9"), tmp_path / "out")
+    names = ["bench-entra", "Never Built", " Bench-Entra "]
+    found = services.next_versions(store, names, actor=ADMIN)
+    assert found == {n: services.next_version(store, n, actor=ADMIN) for n in names}
+    assert found == {"bench-entra": "1.10", "Never Built": "1.0", " Bench-Entra ": "1.10"}
+
+
 def test_expired_token_refuses_a_new_build(store: Store, payload: Path, tmp_path: Path) -> None:
     spec = make_spec(payload)
     with pytest.raises(InputError, match="expired"):

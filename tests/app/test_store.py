@@ -291,3 +291,29 @@ def test_many_devices_go_in_a_few_statements_with_counters_kept(store: Store) ->
     assert sum(store.count_devices(DeviceQuery(state=s)) for s in states) == 1201
     got = store.conn.execute("SELECT id, serial FROM devices ORDER BY id").fetchall()
     assert got == [(r["id"], r["serial"]) for r in rows]
+
+
+def test_devices_with_answers_finds_serials_as_the_registry_compares_them(store: Store) -> None:
+    demo.seed(store, 1_200)  # more serials than one IN (...) query takes
+    serials = [row[0] for row in store.conn.execute("SELECT serial FROM devices ORDER BY id")]
+    store.conn.execute(
+        'UPDATE devices SET enrollment = \'{"region": "DE"}\' WHERE serial = ?', [serials[3]]
+    )
+    asked = [s.lower() for s in serials] + ["  " + serials[7] + " ", "NO-SUCH-SERIAL"]
+    found = store.devices_with_answers(asked)
+    assert len(found) == len(serials) + 1  # the unknown serial is left out
+    assert found[serials[3].lower()][1] == '{"region": "DE"}'
+    assert found[serials[4].lower()][1] is None
+    assert found["  " + serials[7] + " "][0].serial == serials[7]
+    assert all(found[s.lower()][0].serial == s for s in serials)
+
+
+def test_devices_with_answers_folds_case_as_sqlite_does(store: Store) -> None:
+    """NOCASE folds ASCII letters only: "ÉCOLE-1" is not "école-1" to the registry."""
+    demo.seed(store, 2)
+    for number, serial in enumerate(["ÉCOLE-1", "Pc-9"], start=1):
+        store.conn.execute("UPDATE devices SET serial = ? WHERE id = ?", [serial, number])
+    found = store.devices_with_answers(["école-1", "PC-9", "ÉCOLE-1"])
+    assert sorted(found) == ["PC-9", "ÉCOLE-1"]
+    single = store.device_by_serial("école-1")
+    assert single is None  # the one-serial lookup agrees
