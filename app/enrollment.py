@@ -40,6 +40,12 @@ PRIVACY = (
     "advertising ID",
 )
 SIGN_IN = ("password", "windows hello for business", "fido2 security key")
+#: How a person reads each sign-in method (the stored keys are lower case).
+SIGN_IN_NAMES = {
+    "password": "Password",
+    "windows hello for business": "Windows Hello for Business",
+    "fido2 security key": "FIDO2 security key",
+}
 WIFI_SECURITY = ("Open", "WPA2-Personal", "WPA3-Personal")
 #: The files a device can be given for its OOBE (app.devicefiles): the Autopilot profile
 #: file, the unattend.xml answer file and the per-device provisioning package.

@@ -96,6 +96,18 @@ def test_a_scan_stays_in_the_serial_field(qtbot: QtBot, wizard: EnrollWizard) ->
     assert wizard.device_page.serial.text() == "PF9UXTST"
 
 
+def test_enter_with_no_serial_says_what_is_missing(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    """Enter on an empty serial went nowhere and said nothing."""
+    on_page(wizard, "devicePage", "wizardSerial")
+    enter()
+    page = wizard.device_page
+    assert wizard.currentPage() is page
+    assert "serial number" in page.serial_error.text() and page.serial_error.isVisible()
+    assert focus_name() == "wizardSerial"
+    type_text("PF9UXTST")  # typing a serial puts the message away
+    assert page.serial_error.text() == ""
+
+
 def test_whole_wizard_enrolls_an_eligible_device(
     qtbot: QtBot, wizard: EnrollWizard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,7 +202,8 @@ def test_whole_wizard_enrolls_an_eligible_device(
     assert "Bench-WiFi" in review.values["network"].text()
     assert "key sealed" in review.values["network"].text()
     assert "adele@contoso.com" in review.values["user"].text()
-    assert "fido2" in review.values["sign_in"].text()
+    assert "FIDO2 security key" in review.values["sign_in"].text()  # as the page names it
+    assert "Windows Hello for Business" in review.values["sign_in"].text()
     with qtbot.waitSignal(wizard.enrolled, timeout=10_000) as signal:
         enter()  # Enter on the last page is "Enroll"
     assert not review.message.isVisible(), review.message.text()

@@ -148,6 +148,14 @@ class DevicePage(EnrollPage):
             return False
         return self._verdict is not None and self._verdict.eligible
 
+    def explain_incomplete(self) -> None:
+        if not self.serial.text().strip():  # every other gap is said as it opens
+            self.say(
+                self.serial_error,
+                self.tr("Scan the barcode on the box or type the serial number first."),
+            )
+            self.serial.setFocus()
+
     def validatePage(self) -> bool:  # noqa: N802
         draft = self.draft
         draft.serial = self.serial.text().strip()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import locales, naming
-from app.enrollment import Answers
+from app.enrollment import SIGN_IN_NAMES, Answers
 from ui.enroll.draft import Draft
 from ui.enroll.page_base import EnrollPage
 from ui.widgets.wizard_shell import HANDLES_ENTER
@@ -55,7 +55,7 @@ def summary(draft: Draft) -> dict[str, str]:
         "name": (draft.device_name or _from_template(draft))
         + (f" · group tag {a.group_tag}" if a.group_tag else ""),
         "user": "No user (self-deploying or pre-provisioned)" if a.no_user else draft.user or "",
-        "sign_in": ", ".join(a.sign_in)
+        "sign_in": ", ".join(SIGN_IN_NAMES.get(way, way) for way in a.sign_in)
         + (f" · PIN ≥ {a.hello_pin_minimum}" if "windows hello for business" in a.sign_in else "")
         + (" · self-service reset" if a.self_service_reset else ""),
         "management": {"intune": "Intune", "configurationManager": "Configuration Manager"}.get(

@@ -39,7 +39,7 @@ class SignInPage(EnrollPage):
         )
         self.reset.setObjectName("selfServiceReset")
         form = QFormLayout()
-        form.addRow(self.tr("Hello PIN: minimum length"), self.pin_minimum)
+        form.addRow(self.tr("Hello PIN: minimum length (4 to 127)"), self.pin_minimum)
         layout.addLayout(form)
         layout.addWidget(self.reset)
         self.error = self.error_label("sign_in")

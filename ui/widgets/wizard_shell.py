@@ -106,6 +106,10 @@ class WizardPage(QWidget):
         """Keep the answers and go on (True), or stay with a reason shown (False)."""
         return True
 
+    def explain_incomplete(self) -> None:
+        """Enter on a page not complete yet: say what is missing, where it is missing (a
+        page whose fields already say so need not)."""
+
     def first_field(self) -> QWidget | None:
         """Where the person's hands go on arrival; None: the first field in tab order."""
         return None
@@ -254,7 +258,10 @@ class WizardShell(QWidget):
         is the finish verb, which the page's `validatePage` carries out."""
         page = self.currentPage()
         button = self._buttons[Button.NEXT]
-        if not button.isEnabled() or not page.isComplete() or not page.validatePage():
+        if not page.isComplete():
+            page.explain_incomplete()  # Enter goes nowhere: the page says why
+            return False
+        if not button.isEnabled() or not page.validatePage():
             return False
         if self.is_last():
             return True
