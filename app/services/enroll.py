@@ -272,6 +272,8 @@ def _commit(
 ) -> EnrollResult:
     existing = store.device_by_serial(serial)
     _refuse_double_enrollment(existing, request.update)
+    if existing is not None:  # "pf5kx2qa" typed is the recorded PF5KX2QA, as recorded
+        serial = existing.serial
     name = _name(store, answers, serial, request.name, existing)
     at = now_iso()
     sealed = None

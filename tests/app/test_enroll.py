@@ -128,6 +128,23 @@ def test_imported_record_is_enrolled_not_duplicated(store: Store, tmp_path: Path
     assert again.device.id == result.device.id
 
 
+def test_a_serial_typed_in_lower_case_is_the_record_as_recorded(
+    store: Store, tmp_path: Path
+) -> None:
+    """Typed "pf…" for an imported "PF…": the name came out "CTS-pf…" and the audit named
+    a serial no list shows."""
+    rows = demo.autopilot_rows(1)
+    path = tmp_path / "a.csv"
+    path.write_bytes(demo.capture_csv(rows))
+    services.import_autopilot(store, [path], actor=ADMIN)
+    recorded = rows[0].serial
+    assert recorded != recorded.lower()
+    result = services.enroll_device(store, EnrollRequest(recorded.lower()), actor=TECH)
+    assert result.device.serial == recorded
+    assert result.device.device_name is not None and recorded in result.device.device_name
+    assert store.audit_entries(action="device.enroll")[0].target == recorded
+
+
 def test_profiles_are_saved_by_leads_and_used(store: Store) -> None:
     answers = Answers(
         name_template="CTS-%SERIAL%", group_tag="Lab", region="Germany", keyboard="00000407"

@@ -158,8 +158,9 @@ class DevicePage(EnrollPage):
 
     def validatePage(self) -> bool:  # noqa: N802
         draft = self.draft
-        draft.serial = self.serial.text().strip()
-        draft.existing = self._found
+        found = self._found  # a serial typed in another case is the record's, as recorded
+        draft.serial = found.serial if found is not None else self.serial.text().strip()
+        draft.existing = found
         draft.update = self._already_enrolled() and self.update_record.isChecked()
         draft.manufacturer = self.manufacturer.text().strip()
         draft.model = self.model.text().strip()
