@@ -33,6 +33,7 @@ from tests.helpers.keyboard import (
     type_text,
     wait_until,
 )
+from ui.enroll.account_page import AccountPage
 from ui.enroll.screen import EnrollScreen
 from ui.enroll.wizard import EnrollWizard
 from ui.ops import wait_for_writer
@@ -106,6 +107,35 @@ def test_enter_with_no_serial_says_what_is_missing(qtbot: QtBot, wizard: EnrollW
     assert focus_name() == "wizardSerial"
     type_text("PF9UXTST")  # typing a serial puts the message away
     assert page.serial_error.text() == ""
+
+
+def test_a_bare_user_name_takes_the_tenants_one_domain(qtbot: QtBot, wizard: EnrollWizard) -> None:
+    """The field says "Email or user name"; a user name alone was refused."""
+    type_text("PF9UXTST")
+    walk_to(wizard, "accountPage")
+    on_page(wizard, "accountPage", "userUpn")
+    page = wizard.currentPage()
+    assert isinstance(page, AccountPage)
+    type_text("adele")
+    wait_until(lambda: "adele@contoso.com" in page.user_error.text())
+    enter()
+    on_page(wizard, "signInPage", "signIn_password")
+    assert wizard.draft.user == "adele@contoso.com"
+    assert page.user.text() == "adele@contoso.com"  # Back shows the whole account
+
+
+def test_a_bare_user_name_asks_which_domain_when_there_are_several(
+    qtbot: QtBot, wizard: EnrollWizard
+) -> None:
+    settings.put(wizard.store, services.local_admin(), "tenant_domains", "contoso.com,fabrikam.com")
+    type_text("PF9UXTST")
+    walk_to(wizard, "accountPage")
+    page = wizard.currentPage()
+    assert isinstance(page, AccountPage)
+    type_text("adele")
+    enter()
+    assert wizard.currentPage() is page and page.user.text() == "adele"
+    assert "Add the domain: adele@contoso.com" in page.user_error.text()
 
 
 def test_whole_wizard_enrolls_an_eligible_device(

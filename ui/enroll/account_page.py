@@ -43,9 +43,10 @@ class AccountPage(EnrollPage):
         self._timer.setInterval(200)
         self._timer.timeout.connect(self._check)
         self.user.textChanged.connect(self._on_input_changed)
-        self.user.returnPressed.connect(self._check)  # before Enter reaches the shell
+        self.user.returnPressed.connect(self._on_user_return_pressed)  # before the shell's
         self.no_user.toggled.connect(self._on_no_user_toggled)
         self._problem: str | None = None
+        self._domains: tuple[str, ...] = ()
 
     def initializePage(self) -> None:  # noqa: N802
         draft = self.draft
@@ -55,6 +56,7 @@ class AccountPage(EnrollPage):
         wizard = self.enroll_wizard()
         actor = wizard._actor()
         domains = services.tenant_domains(wizard.store, actor=actor) if actor else ()
+        self._domains = tuple(domains)
         limit = services.devices_per_user(wizard.store, actor=actor) if actor else 0
         hint = wizard.no_domain_hint()
         self.limits.setText(
@@ -77,7 +79,7 @@ class AccountPage(EnrollPage):
         if self._problem is not None:
             return False
         no_user = self.no_user.isChecked()
-        self.draft.user = None if no_user else self.user.text().strip()
+        self.draft.user = None if no_user else self._upn()
         self.draft.answers = replace(self.draft.answers, no_user=no_user)
         return True
 
@@ -87,16 +89,35 @@ class AccountPage(EnrollPage):
         self._timer.start()
         self.completeChanged.emit()
 
+    def _on_user_return_pressed(self) -> None:
+        """Enter on a bare user name puts the tenant's one domain after it (in the field too:
+        Back shows what was recorded)."""
+        if (upn := self._upn()) != self.user.text().strip():
+            self.user.setText(upn)
+        self._check()
+
+    def _upn(self) -> str:
+        """What was typed; a bare user name ("adele") with the tenant's domain when it has
+        only one (OOBE's work-or-school sign-in wants the whole account)."""
+        typed = self.user.text().strip()
+        if typed and "@" not in typed and len(self._domains) == 1:
+            return f"{typed}@{self._domains[0]}"
+        return typed
+
     def _on_no_user_toggled(self, no_user: bool) -> None:
         self.user.setEnabled(not no_user)
         self._check()
 
     def _problem_now(self) -> str | None:
-        upn = self.user.text().strip()
+        upn = self._upn()
         if self.no_user.isChecked():
             return None
         if not upn:
             return self.tr("Type the user's account, or tick “No user”.")
+        if "@" not in upn and self._domains:
+            return self.tr("Add the domain: {u}@{d}, for example.").format(
+                u=upn, d=self._domains[0]
+            )
         existing = self.draft.existing
         if existing is not None and (existing.assigned_user or "").lower() == upn.lower():
             return None  # already theirs: this device is not one more for them
@@ -110,6 +131,10 @@ class AccountPage(EnrollPage):
         self._timer.stop()
         upn = self.user.text().strip()
         self._problem = self._problem_now()
-        self.say(self.user_error, self._problem if upn or self.no_user.isChecked() else None)
+        completed = self._upn()
+        if self._problem is None and completed != upn and not self.no_user.isChecked():
+            self.say(self.user_error, self.tr("Signs in as {u}.").format(u=completed), ok=True)
+        else:
+            self.say(self.user_error, self._problem if upn or self.no_user.isChecked() else None)
         self.mark(self.user, bool(self._problem and upn))
         self.completeChanged.emit()
