@@ -37,6 +37,8 @@ MAX_LINE_CHARS = 64 * 1024  # the longest valid row is about 22,700 characters
 _PROGRESS_EVERY = 200  # lines
 _SCAN_CHUNK = 1024 * 1024
 _TEXT_CHUNK = 64 * 1024
+_NOTE_LINES = 10  # line numbers a note lists before it only counts the rest
+MIXED = "utf-8+cp1252"
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
@@ -70,25 +72,33 @@ class AutopilotFile:
     """Everything read from one CSV: the good rows, and what was wrong with the rest."""
 
     path: Path
-    encoding: str | None  # utf-16-le, utf-16-be, utf-8-sig, utf-8 or cp1252
+    encoding: str | None  # utf-16-le, utf-16-be, utf-8-sig, utf-8, cp1252 or MIXED
     layout: str | None  # 3-column, 4-column, 5-column or partner; None if the header is bad
     records: list[AutopilotRecord]
     problems: list[Problem]
+    # Worth a look, though nothing was refused: the lines of a MIXED file read as ANSI.
+    notes: tuple[Problem, ...] = ()
 
 
 def iter_records(
-    path: str | Path, *, progress: Callable[[int], None] | None = None
+    path: str | Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    noted: Callable[[Problem], None] | None = None,
 ) -> Iterator[AutopilotRecord | Problem]:
     """Stream one file: a record per valid row, a Problem per fault in its content.
 
     `progress(bytes_read)` is called every few hundred lines; an unreadable file raises InputError.
+    A note is not a fault, so it is not in the stream: `noted(problem)` hears it, once the
+    file is read (the lines of a MIXED file read as ANSI), and it is logged.
     """
-    return _Reader(path, progress).items()
+    return _Reader(path, progress, noted).items()
 
 
 def read_csv(path: str | Path) -> AutopilotFile:
     """Read one file whole; raises InputError only if it can't be opened or read."""
-    reader = _Reader(path, None)
+    notes: list[Problem] = []
+    reader = _Reader(path, None, notes.append)
     records: list[AutopilotRecord] = []
     problems: list[Problem] = []
     for item in reader.items():
@@ -97,18 +107,27 @@ def read_csv(path: str | Path) -> AutopilotFile:
         else:
             records.append(item)
     log.debug("%s: %d records, %d problems", path, len(records), len(problems))
-    return AutopilotFile(Path(path), reader.encoding, reader.layout, records, problems)
+    return AutopilotFile(
+        Path(path), reader.encoding, reader.layout, records, problems, tuple(notes)
+    )
 
 
 class _Reader:
     """One pass over one file; remembers its encoding and layout for `read_csv`."""
 
-    def __init__(self, path: str | Path, progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        progress: Callable[[int], None] | None,
+        noted: Callable[[Problem], None] | None,
+    ) -> None:
         self.path = Path(path)
         self.name = str(path)
         self.progress = progress
+        self.noted = noted
         self.encoding: str | None = None
         self.layout: str | None = None
+        self._by_line: _LineByLine | None = None
 
     def items(self) -> Iterator[AutopilotRecord | Problem]:
         try:
@@ -133,6 +152,10 @@ class _Reader:
         if nul_line is not None:
             yield Problem(self.name, nul_line, None, _NUL)
             return
+        if codec == "cp1252":
+            # Not UTF-8 as a whole: each line chooses its own encoding (_LineByLine). latin-1
+            # keeps every byte as one character, so lines split and measure as in cp1252.
+            self._by_line, codec = _LineByLine(), "latin-1"
         with io.TextIOWrapper(binary, encoding=codec, errors=_ESCAPE, newline="") as text:
             # Decoded 64 KiB at a time rather than 8 KiB: a row is ~8 KB in UTF-16, and
             # readline() then costs half as much.
@@ -180,15 +203,28 @@ class _Reader:
                 yield Problem(self.name, lineno, None, reason)
                 continue
             line = line.rstrip("\r\n")
+            if self._by_line is not None and not line.isascii():
+                line = self._by_line.decode(lineno, line)
             if not line.isascii() and (bad := _ESCAPED.search(line)):
                 yield Problem(self.name, lineno, None, self._undecodable(ord(bad.group()) - 0xDC00))
             elif line.strip():
                 yield lineno, line
         if self.progress:
             self.progress(binary.tell())
+        if self._by_line is not None:
+            self._settle(self._by_line)
+
+    def _settle(self, by_line: _LineByLine) -> None:
+        """Name the encoding found line by line; note a MIXED file's ANSI lines."""
+        self.encoding = by_line.encoding()
+        if self.encoding == MIXED:
+            note = Problem(self.name, None, None, by_line.note())
+            log.warning("%s", note)
+            if self.noted is not None:
+                self.noted(note)
 
     def _undecodable(self, byte: int) -> str:
-        if self.encoding == "cp1252":
+        if self._by_line is not None:  # only an ANSI line can hold a byte that isn't text
             return f"byte 0x{byte:02X} isn't ANSI (Windows-1252) text; remove it or save as UTF-8"
         return f"byte 0x{byte:02X} isn't valid {self.encoding} text; export the file again"
 
@@ -217,6 +253,61 @@ class _Reader:
             # the file is not a duplicate of itself (across files, the import does the same).
             seen[values[SERIAL].upper()] = lineno
             yield _record(values, self.name, lineno)
+
+
+class _LineByLine:
+    """Decodes the lines of a BOM-less file that isn't valid UTF-8 as a whole.
+
+    The rule: a line that is valid UTF-8 is read as UTF-8, any other as ANSI (Windows-1252);
+    an ASCII line reads the same either way (docs/formats.md, "Which encoding").
+    Known: a line that isn't valid UTF-8 wasn't written as UTF-8. Assumed: a mixed file
+    is files joined by hand (`copy a.csv+b.csv`, `type *.csv >`) or a line appended by
+    another tool; `Get-WindowsAutopilotInfo -Append` rewrites the whole file in one encoding.
+    Assumed: an ANSI line whose bytes happen to be valid UTF-8 doesn't occur in real files.
+    Each byte above 0x7F would have to fall in a UTF-8 sequence, as in "Ã©" (C3 A9) or "Â"
+    and a no-break space (C2 A0): an accented capital then a symbol, which is what UTF-8
+    text looks like misread as ANSI, not what anyone types. Such a line reads as UTF-8 ("é"),
+    as a whole file like that always has. So a file none of whose non-ASCII lines is valid
+    UTF-8 reads exactly as when the whole file was decoded as cp1252.
+    """
+
+    def __init__(self) -> None:
+        self._utf8 = False  # a line with non-ASCII text read as UTF-8
+        self._ansi: list[int] = []  # the first _NOTE_LINES lines read as ANSI
+        self._ansi_count = 0
+
+    def decode(self, lineno: int, line: str) -> str:
+        """`line` holds one byte per character (latin-1) and isn't ASCII."""
+        data = line.encode("latin-1")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self._ansi_count += 1
+            if len(self._ansi) < _NOTE_LINES:
+                self._ansi.append(lineno)
+            return data.decode("cp1252", _ESCAPE)
+        self._utf8 = True
+        return text
+
+    def encoding(self) -> str:
+        if self._utf8:
+            # Without an ANSI line, the bytes that weren't UTF-8 were in a line too long to read.
+            return MIXED if self._ansi_count else "utf-8"
+        return "cp1252"
+
+    def note(self) -> str:
+        lines = ", ".join(map(str, self._ansi))
+        if (more := self._ansi_count - len(self._ansi)) > 0:
+            lines += f" and {more:,} more"
+        if self._ansi_count == 1:
+            return (
+                f"line {lines} isn't UTF-8 like the rest of the file: it was read as ANSI "
+                "(Windows-1252); check its accented letters"
+            )
+        return (
+            f"lines {lines} aren't UTF-8 like the rest of the file: they were read as ANSI "
+            "(Windows-1252); check their accented letters"
+        )
 
 
 def _sniff(binary: io.BufferedReader) -> tuple[str, str, int | None]:

@@ -130,6 +130,138 @@ def test_ansi_and_utf8_group_tags_decode_correctly(
     assert result.records[0].group_tag == "Café-Zürich"
 
 
+# --- a file whose lines are in different encodings --------------------------------------------
+# Get-WindowsAutopilotInfo -Append run on several machines builds one file: PowerShell 7 appends
+# UTF-8, Windows PowerShell 5.1's Add-Content (or Out-File -Append -Encoding Default) ANSI.
+
+
+def lines_in(*lines: tuple[str, str], newline: str = "\r\n") -> bytes:
+    """A file of (text, encoding) lines, each encoded on its own."""
+    return b"".join((text + newline).encode(encoding) for text, encoding in lines)
+
+
+def tags(result: autopilot.AutopilotFile) -> list[tuple[str, str | None, int]]:
+    return [(r.serial, r.group_tag, r.line) for r in result.records]
+
+
+def test_an_ansi_line_appended_to_a_utf8_file_is_read_as_ansi(tmp_path: Path) -> None:
+    """The whole file was read as ANSI because one line wasn't UTF-8: "Café" on the UTF-8
+    lines silently became "CafÃ©"."""
+    data = lines_in(
+        (HDR4, "utf-8"),
+        (f"PF1,,{H},Café", "utf-8"),
+        (f"PF2,,{H},Müller", "cp1252"),
+        (f"PF3,,{H},Zürich", "utf-8"),
+    )
+
+    result = read_csv(write(tmp_path, data))
+
+    assert result.problems == []
+    assert tags(result) == [("PF1", "Café", 2), ("PF2", "Müller", 3), ("PF3", "Zürich", 4)]
+    assert result.encoding == "utf-8+cp1252"
+
+
+def test_a_utf8_line_appended_to_an_ansi_file_is_read_as_utf8(tmp_path: Path) -> None:
+    data = lines_in((HDR4, "cp1252"), (f"PF1,,{H},Müller", "cp1252"), (f"PF2,,{H},Café", "utf-8"))
+
+    result = read_csv(write(tmp_path, data))
+
+    assert result.problems == []
+    assert tags(result) == [("PF1", "Müller", 2), ("PF2", "Café", 3)]
+    assert result.encoding == "utf-8+cp1252"
+
+
+def test_a_mixed_file_names_the_lines_read_as_ansi(tmp_path: Path) -> None:
+    data = lines_in(
+        (HDR4, "utf-8"),
+        (f"PF1,,{H},Café", "utf-8"),
+        (f"PF2,,{H},Müller", "cp1252"),
+        (f"PF3,,{H},Lab", "cp1252"),  # ASCII: the same in both
+        (f"PF4,,{H},Ärzte", "cp1252"),
+    )
+    path = write(tmp_path, data)
+
+    result = read_csv(path)
+
+    [note] = result.notes
+    assert (note.file, note.line, note.column) == (str(path), None, None)
+    assert note.reason.startswith("lines 3, 5 aren't UTF-8 like the rest of the file")
+    assert "read as ANSI (Windows-1252)" in note.reason
+    assert result.problems == []
+
+
+def test_the_note_lists_the_first_ansi_lines_and_counts_the_rest(tmp_path: Path) -> None:
+    rows = [(f"PF{i},,{H},Müller", "cp1252") for i in range(25)]
+    data = lines_in((HDR4, "utf-8"), (f"PFU,,{H},Café", "utf-8"), *rows)
+
+    [note] = read_csv(write(tmp_path, data)).notes
+
+    assert note.reason.startswith("lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 15 more aren't")
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_a_file_in_one_encoding_has_no_note(tmp_path: Path, encoding: str) -> None:
+    data = lines_in((HDR4, encoding), (f"PF1,,{H},Café", encoding), (f"PF2,,{H},Müller", encoding))
+    result = read_csv(write(tmp_path, data))
+    assert (result.encoding, result.notes, result.problems) == (encoding, (), [])
+
+
+def test_an_ansi_file_reads_as_before(tmp_path: Path) -> None:
+    """Every non-ASCII line invalid UTF-8: all of it ANSI, the faults and the lone CR too."""
+    data = raw(HDR4, f"PF1,,{H},Café-Zürich", f"PF2,,{H},Caf\x81", "", f"PF3,,{H},Lab") + raw(
+        f"PF4,,{H},Müller", f"PF5,,{H},\xa0Ä", newline="\r"
+    )
+
+    result = read_csv(write(tmp_path, data))
+
+    assert result.encoding == "cp1252"
+    assert tags(result) == [
+        ("PF1", "Café-Zürich", 2), ("PF3", "Lab", 5), ("PF4", "Müller", 6), ("PF5", "\xa0Ä", 7)
+    ]  # fmt: skip
+    [problem] = result.problems
+    assert (problem.line, problem.column) == (3, None)
+    assert problem.reason == "byte 0x81 isn't ANSI (Windows-1252) text; remove it or save as UTF-8"
+
+
+def test_a_utf8_file_reads_as_before(tmp_path: Path) -> None:
+    data = lines_in((HDR4, "utf-8"), (f"PF1,,{H},Café-Zürich", "utf-8"), (f"PF2,,{H},€", "utf-8"))
+    result = read_csv(write(tmp_path, data))
+    assert (result.encoding, result.problems) == ("utf-8", [])
+    assert tags(result) == [("PF1", "Café-Zürich", 2), ("PF2", "€", 3)]
+
+
+def test_an_ansi_line_that_is_also_valid_utf8_reads_as_utf8(tmp_path: Path) -> None:
+    """The rule's known limit, as for a whole file: cp1252 "Ã©" is the bytes of UTF-8 "é"."""
+    data = lines_in((HDR4, "cp1252"), (f"PF1,,{H},CafÃ©", "cp1252"), (f"PF2,,{H},Müller", "cp1252"))
+    result = read_csv(write(tmp_path, data))
+    assert tags(result) == [("PF1", "Café", 2), ("PF2", "Müller", 3)]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 4096])
+def test_lines_and_characters_across_chunk_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Small chunks put a boundary inside every CRLF and every UTF-8 character somewhere."""
+    monkeypatch.setattr(autopilot.reader, "_TEXT_CHUNK", chunk)
+    monkeypatch.setattr(autopilot.reader, "_SCAN_CHUNK", chunk)
+    short = fake_hash(random.Random(chunk), 1100)
+    data = (
+        lines_in((HDR4, "utf-8"), (f"PF1,,{short},Café€", "utf-8"))
+        + lines_in((f"PF2,,{short},Müller", "cp1252"), newline="\n")
+        + lines_in((f"PF3,,{short},Zürich", "utf-8"), newline="\r")
+        + lines_in((f"PF4,,{short},Ärzte", "cp1252"), (f"PF5,,{short},Señor", "utf-8"))
+    )
+
+    result = read_csv(write(tmp_path, data))
+
+    assert result.problems == []
+    assert tags(result) == [
+        ("PF1", "Café€", 2), ("PF2", "Müller", 3), ("PF3", "Zürich", 4), ("PF4", "Ärzte", 5),
+        ("PF5", "Señor", 6),
+    ]  # fmt: skip
+    assert result.encoding == "utf-8+cp1252"
+
+
 @pytest.mark.parametrize("tag", ["=ab", "+1", "-Lab", "@SUM(1)"])
 def test_a_value_a_spreadsheet_would_run_is_refused_where_it_is_read(
     tmp_path: Path, tag: str
@@ -516,7 +648,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def looks_like_utf8(data: bytes) -> bool:
-    """ANSI text such as "Ã©" is also valid UTF-8; a BOM-less file like that reads as UTF-8."""
+    """ANSI text such as "Ã©" is also valid UTF-8; a line like that reads as UTF-8."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -533,7 +665,7 @@ def test_ansi_that_is_also_valid_utf8_reads_as_utf8(tmp_path: Path) -> None:
 @given(devices=records)
 def test_written_records_read_back_equal(scratch: Path, devices: list[AutopilotRecord]) -> None:
     data = format_intune_csv(devices)
-    assume(not looks_like_utf8(data))
+    assume(not any(looks_like_utf8(line) for line in data.split(b"\r\n")))
     scratch.write_bytes(data)
 
     result = read_csv(scratch)
@@ -544,6 +676,38 @@ def test_written_records_read_back_equal(scratch: Path, devices: list[AutopilotR
     ]
     assert b'"' not in data
     assert data.count(b"\r\n") == data.count(b"\n") == len(devices) + 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(devices=records, in_utf8=st.integers(0, 2**14 - 1))
+def test_lines_each_in_utf8_or_ansi_read_back_equal(
+    scratch: Path, devices: list[AutopilotRecord], in_utf8: int
+) -> None:
+    """Line i is UTF-8 if bit i of `in_utf8` is set, else ANSI (as Intune's export writes it)."""
+    lines = format_intune_csv(devices).split(b"\r\n")
+    utf8 = [bool(in_utf8 >> i & 1) for i in range(len(lines))]
+    ansi = [i for i, line in enumerate(lines, 1) if not utf8[i - 1] and not line.isascii()]
+    assume(not any(looks_like_utf8(lines[i - 1]) for i in ansi))
+    lines = [
+        line.decode("cp1252").encode("utf-8") if u else line
+        for line, u in zip(lines, utf8, strict=True)
+    ]
+    scratch.write_bytes(b"\r\n".join(lines))
+
+    result = read_csv(scratch)
+
+    assert result.problems == []
+    assert result.records == [
+        replace(d, source=str(scratch), line=i) for i, d in enumerate(devices, 2)
+    ]
+    mixed = bool(ansi) and any(
+        u and not line.isascii() for line, u in zip(lines, utf8, strict=True)
+    )
+    assert result.encoding == ("utf-8+cp1252" if mixed else "cp1252" if ansi else "utf-8")
+    assert len(result.notes) == mixed
+    if mixed:
+        listed = ", ".join(map(str, ansi[:10])) + (f" and {len(ansi) - 10} more" * (len(ansi) > 10))
+        assert result.notes[0].reason.startswith(f"line{'s' * (len(ansi) > 1)} {listed} ")
 
 
 def assert_well_formed(path: Path, data: bytes) -> None:
