@@ -96,6 +96,8 @@ def autopilot_import(
         f"{report.reimaged} reimage(s), {report.unchanged} unchanged, "
         f"{report.rejected_count} rejected."
     )
+    for row in report.warnings:  # as `ingest` shows its notes
+        click.echo(f"  note: {printable(row['file'])}: {printable(row['reason'])}", err=True)
     echo_rejected(report.rejected, more=report.more_rejected)
 
 

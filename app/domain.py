@@ -235,6 +235,7 @@ class ImportReport:
     files: list[str] = field(default_factory=list)
     committed: bool = False
     more_rejected: int = 0  # rejected rows beyond those `rejected` keeps (REJECTED_KEPT)
+    warnings: list[dict[str, object]] = field(default_factory=list)  # one a file at most
 
     @property
     def rejected_count(self) -> int:
@@ -254,6 +255,7 @@ class ImportReport:
             "reimaged": self.reimaged,
             "rejected": self.rejected,
             "rejected_count": self.rejected_count,
+            "warnings": self.warnings,
             "files": self.files,
             "committed": self.committed,
         }

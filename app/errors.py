@@ -37,6 +37,10 @@ class Problem:
             where += f", column {self.column!r}"
         return f"{where}: {self.reason}"
 
+    def as_json(self) -> dict[str, object]:
+        """As a report lists it: file, line, column, reason."""
+        return {"file": self.file, "line": self.line, "column": self.column, "reason": self.reason}
+
 
 class InputError(JoineryError):
     """A file, field or argument was rejected; says where and why."""

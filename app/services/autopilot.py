@@ -76,14 +76,11 @@ class _ImportRun:
     pending: list[AutopilotRecord] = field(default_factory=list)
 
     def reject(self, problem: Problem) -> None:
-        self.report.reject(
-            {
-                "file": problem.file,
-                "line": problem.line,
-                "column": problem.column,
-                "reason": problem.reason,
-            }
-        )
+        self.report.reject(problem.as_json())
+
+    def note(self, problem: Problem) -> None:
+        """Worth a look, though nothing was refused (lines of a file read as ANSI)."""
+        self.report.warnings.append(problem.as_json())
 
     def accept(self, record: AutopilotRecord) -> None:
         key = record.serial.casefold()
@@ -264,7 +261,8 @@ def import_autopilot(
                 if progress is not None:
                     progress(min(base + consumed, total), total)
 
-            for read, item in enumerate(autopilot.iter_records(path, progress=tick), 1):
+            records = autopilot.iter_records(path, progress=tick, noted=run.note)
+            for read, item in enumerate(records, 1):
                 if read % _CHUNK == 0:  # a file of nothing but bad rows is cancelled too
                     _check_cancel(cancelled)
                 if isinstance(item, Problem):

@@ -218,9 +218,4 @@ def _size(path: Path) -> int:
 
 
 def _problem(problem: Problem) -> dict[str, object]:
-    return {
-        "file": problem.file,
-        "line": problem.line,
-        "column": problem.column,
-        "reason": problem.reason,
-    }
+    return problem.as_json()

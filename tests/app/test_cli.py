@@ -40,6 +40,36 @@ def test_import_json_then_list(db_path: Path, hashes: Path) -> None:
     assert len(json.loads(out)) == 5
 
 
+def test_an_import_says_which_lines_of_a_mixed_file_were_read_as_ansi(
+    db_path: Path, hashes: Path, tmp_path: Path
+) -> None:
+    """Lines joined from a UTF-8 capture and an ANSI one: both read, and the person told."""
+    first, second = sorted(hashes.iterdir())[:2]
+    utf8 = first.read_text("utf-16").splitlines()
+    ansi = second.read_text("utf-16").splitlines()[1:]
+    header = utf8[0] + ",Group Tag"
+    body = [utf8[1] + ",Café", *(line + ",Müller" for line in ansi)]
+    joined = tmp_path / "joined.csv"
+    joined.write_bytes(
+        (header + "\r\n" + body[0] + "\r\n").encode("utf-8")
+        + "".join(line + "\r\n" for line in body[1:]).encode("cp1252")
+    )
+    code, out, err = run("--db", str(db_path), "autopilot", "import", str(joined), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["imported"] == 2 and report["rejected"] == []
+    [warning] = report["warnings"]
+    assert warning["file"] == str(joined) and "line 3 isn't UTF-8" in warning["reason"]
+    tags = {
+        d["group_tag"]
+        for d in json.loads(run("--db", str(db_path), "devices", "list", "--json")[1])
+    }
+    assert tags == {"Café", "Müller"}
+    again = ["--db", str(db_path), "autopilot", "import", str(joined)]
+    code, _, err = run(*again)
+    assert code == 0 and "note: " in err and "read as ANSI" in err
+
+
 def test_rejected_import_exits_1_with_json_and_reason(db_path: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("Device Serial Number,Windows Product ID,hardware hash\r\nX1,,AAAA\r\n")

@@ -95,6 +95,24 @@ def test_import_through_the_dialog_path(
     dialog.close()
 
 
+def test_the_result_says_which_lines_were_read_as_ansi(
+    screen: DevicesScreen, qtbot: QtBot, tmp_path: Path
+) -> None:
+    rows = demo.autopilot_rows(2, seed=79)
+    utf8 = demo.capture_csv(rows[:1]).decode("utf-16").replace("\r\n", ",Café\r\n", 2)
+    utf8 = utf8.replace("Hardware Hash,Café", "Hardware Hash,Group Tag", 1)
+    ansi = demo.capture_csv(rows[1:]).decode("utf-16").splitlines()[1] + ",Müller\r\n"
+    path = tmp_path / "joined.csv"
+    path.write_bytes(utf8.encode("utf-8") + ansi.encode("cp1252"))
+    with qtbot.waitSignal(screen.import_flow.finished, timeout=10_000):
+        screen.import_files([path])
+    dialog = screen.import_flow.result_dialog
+    assert dialog is not None and dialog.outcome.committed
+    assert "Imported 2 new device(s)" in dialog.summary.text()
+    assert "Note: joined.csv: line 3 isn't UTF-8" in dialog.summary.text()
+    dialog.close()
+
+
 def test_rejected_rows_are_listed_and_can_be_skipped(
     screen: DevicesScreen, qtbot: QtBot, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from app import services
@@ -50,6 +51,10 @@ class AutopilotImportFlow(ReportingImportFlow):
                 )
         if report.more_rejected:
             summary += " " + self.tr("The first {k} are listed.").format(k=len(report.rejected))
+        for warning in report.warnings:  # nothing refused, yet worth a look
+            summary += "\n" + self.tr("Note: {file}: {reason}.").format(
+                file=Path(str(warning["file"])).name, reason=warning["reason"]
+            )
         return ImportOutcome(summary, list(report.rejected), report.committed)
 
     def refused(self, error: BaseException) -> tuple[Any, ImportOutcome] | None:

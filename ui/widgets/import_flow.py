@@ -61,7 +61,7 @@ class ImportResultDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("importResult")
         self.setWindowTitle(title)
-        self.resize(860, 460)
+        self.resize(860, 460 if outcome.rejected else 160)  # no table: the summary alone
         self.outcome = outcome
         layout = QVBoxLayout(self)
         self.summary = QLabel(outcome.summary)
@@ -90,6 +90,8 @@ class ImportResultDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setVisible(bool(outcome.rejected))
         layout.addWidget(self.table, 1)
+        if not outcome.rejected:
+            layout.addStretch(1)  # the summary at the top, not floating mid-dialog
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         copy = QPushButton(self.tr("Copy problems"))
