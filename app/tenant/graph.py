@@ -108,6 +108,7 @@ class GraphClient:
         already carries the query) until a page has none."""
         url: str | None = self.url(path, version)
         query = params
+        followed: set[str] = set()
         for number in range(1, MAX_PAGES + 1):
             assert url is not None
             response = self.send("GET", url, params=query, needs=needs)
@@ -126,6 +127,12 @@ class GraphClient:
                     f"Graph's page {number} of {path} links to {str(url)[:80]!r}, outside "
                     f"{self.config.graph_url}: not followed."
                 )
+            if url in followed:  # a page that links back: the same pages, for ever
+                raise GraphAnswerInvalid(
+                    f"Graph's page {number} of {path} links to a page read before: "
+                    "stopped reading (try again later)."
+                )
+            followed.add(url)
             query = None
         raise GraphAnswerInvalid(f"{path} has more than {MAX_PAGES} pages: stopped reading.")
 
@@ -207,7 +214,10 @@ _JSON = "application/json"
 
 
 def _same_service(url: str, graph_url: str) -> bool:
-    return urlsplit(url).netloc.lower() == urlsplit(graph_url).netloc.lower()
+    """Whether a link Graph gave leads back to Graph itself, over HTTPS: the token goes with
+    every request, so never to another host, and never in clear text."""
+    link, own = urlsplit(url), urlsplit(graph_url)
+    return link.scheme.lower() == "https" and link.netloc.lower() == own.netloc.lower()
 
 
 def _json_object(response: requests.Response, path: str) -> dict[str, Any]:

@@ -100,3 +100,27 @@ def test_a_next_link_to_another_host_is_not_followed(
     with pytest.raises(GraphAnswerInvalid, match="not followed"):
         services.sync_once(connected, options=quick, actor=ADMIN)
     assert services.tenant_status(connected, actor=ADMIN).last_error
+
+
+def test_a_next_link_in_clear_text_is_not_followed(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions
+) -> None:
+    """Same host and port, http://: the link passed, and the token went out unencrypted."""
+    path = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
+    plain = graph.url.replace("https://", "http://") + path + "?$skiptoken=2"
+    graph.tenant.fail("GET", path, 200, body={"value": [], "@odata.nextLink": plain})
+    with pytest.raises(GraphAnswerInvalid, match="not followed"):
+        services.sync_once(connected, options=quick, actor=ADMIN)
+    assert graph.tenant.paths("GET").count(path) == 1
+
+
+def test_a_next_link_back_to_a_page_read_before_stops_the_reading(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions
+) -> None:
+    """A page linking to itself was read again until MAX_PAGES (100,000 requests)."""
+    path = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
+    again = graph.url + path + "?$skiptoken=same"
+    graph.tenant.fail("GET", path, 200, body={"value": [], "@odata.nextLink": again}, times=50)
+    with pytest.raises(GraphAnswerInvalid, match="read before"):
+        services.sync_once(connected, options=quick, actor=ADMIN)
+    assert graph.tenant.paths("GET").count(path) == 2
