@@ -193,3 +193,34 @@ def _syncfs() -> Any:
         return ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
         return None
+
+
+def try_lock(fd: int) -> bool:
+    """Take an exclusive lock on `fd` without waiting; the OS drops it when the process dies
+    (kill -9 too) or closes the file."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextmanager
+def held(lock_file: Path) -> Iterator[bool]:
+    """An exclusive lock on `lock_file` (made if missing) for the block, without waiting:
+    yields whether it is this block's (False: another process or thread holds it)."""
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        yield try_lock(fd)
+    finally:
+        os.close(fd)  # the lock goes with it

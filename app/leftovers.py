@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from app import paths
+from app.fileutil import try_lock
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def pending(kind: str, **details: Any) -> Iterator[Pending]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     record: Pending | None = None
     try:
-        if not _try_lock(fd):
+        if not try_lock(fd):
             raise AssertionError(f"a new record {path} is locked by someone else")
         record = Pending(path, kind, fd, dict(details))
         record._write()
@@ -125,7 +126,7 @@ def records(
             fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
         except FileNotFoundError:
             continue  # its job just finished
-        if not _try_lock(fd):
+        if not try_lock(fd):
             document = _read(fd) if include_live else None
             os.close(fd)
             if document is not None:
@@ -199,22 +200,3 @@ def _read(fd: int) -> dict[str, Any] | None:
         return None
     document["targets"] = [t for t in document["targets"] if isinstance(t, str)]
     return document
-
-
-def _try_lock(fd: int) -> bool:
-    """Take an exclusive lock on `fd` without waiting; the OS drops it when the process dies."""
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True

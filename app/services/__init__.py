@@ -208,7 +208,7 @@ if TYPE_CHECKING:
     from app.store import Store
     from app.tenant.config import CLOUDS, DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_URL
     from app.tenant.credentials import read_certificate_file, read_secret_file
-    from app.tenant.errors import GraphError, TenantError, TenantUnreachable
+    from app.tenant.errors import GraphError, TenantBusy, TenantError, TenantUnreachable
     from app.wifi import key_problem as wifi_key_problem
     from app.wifi import ssid_problem as wifi_ssid_problem
 
@@ -288,7 +288,7 @@ _FROM = {
     "app.store": "Store",
     "app.tenant.config": "CLOUDS DEFAULT_AUTHORITY_HOST DEFAULT_GRAPH_URL",
     "app.tenant.credentials": "read_certificate_file read_secret_file",
-    "app.tenant.errors": "GraphError TenantError TenantUnreachable",
+    "app.tenant.errors": "GraphError TenantBusy TenantError TenantUnreachable",
 }
 #: Names passed on under another name: (module, name there).
 _RENAMED = {
@@ -389,6 +389,7 @@ __all__ = [
     "TILES",
     "TenantError",
     "TenantStatus",
+    "TenantBusy",
     "TenantUnreachable",
     "VaultState",
     "WriteResult",

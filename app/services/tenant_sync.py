@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 
@@ -19,6 +20,7 @@ from app import settings
 from app.compliance.facts import FactSource
 from app.domain import EnrollmentStatus, HistoryKind
 from app.errors import Cancelled
+from app.fileutil import held
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
 from app.security.vault import Vault
@@ -30,7 +32,7 @@ from app.store.tenant_facts import MergeCounts
 from app.tenant import network, pull
 from app.tenant.auth import TokenSource
 from app.tenant.credentials import Credential
-from app.tenant.errors import TenantError
+from app.tenant.errors import TenantBusy, TenantError
 from app.tenant.graph import GraphClient
 from app.tenant.retry import RetryPolicy
 from app.tenant.sender import DrainReport, PollPolicy, Sender
@@ -90,11 +92,27 @@ def sync_once(
     """Send the outbox, then read the tenant's Autopilot devices and Intune managed devices.
 
     Raises TenantNotConnected, TenantUnreachable (the outbox kept as it was, "offline since"
-    recorded), TenantRefused (sign-in), Cancelled; what was answered before stays recorded.
+    recorded), TenantRefused (sign-in), TenantBusy (another sync of this database runs: one
+    at a time, or both would send the same items), Cancelled; what was answered before stays
+    recorded.
     """
     who = actor
     who.require(Permission.SYNC_TENANT)
-    opts = options or SyncOptions()
+    with held(Path(f"{store.path}.sync.lock")) as mine:
+        if not mine:
+            raise TenantBusy()
+        return _sync_alone(store, who, progress, cancelled, options or SyncOptions())
+
+
+def _sync_alone(
+    store: Store,
+    who: Actor,
+    progress: Progress | None,
+    cancelled: CancelCheck | None,
+    opts: SyncOptions,
+) -> SyncReport:
+    """`sync_once`, the only one running for this database: an item found 'sending' was
+    left so by a sync that died, not one still waiting for its answer."""
     config = _tenant_config(store)
     row = store.tenant_connection()
     assert row is not None

@@ -45,6 +45,17 @@ class TenantThrottled(TenantUnreachable):
         self.seconds = seconds
 
 
+class TenantBusy(TenantError):
+    """Another sync of the same database is running: one at a time sends the outbox."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another sync with the tenant is running for this database (the kiosk's, or a "
+            "`joinery tenant sync`): this one sent nothing. That one sends the outbox; try "
+            "again once it has finished."
+        )
+
+
 class TenantRefused(TenantError):
     """Microsoft Entra or Graph refused who Joinery is (sign-in, consent, a revoked secret)."""
 

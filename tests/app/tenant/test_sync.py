@@ -3,7 +3,9 @@ expired token, import errors, parking, outages without a duplicate upload, and t
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +13,7 @@ from app import services
 from app.domain import OutboxState
 from app.errors import Cancelled
 from app.store import Store
-from app.tenant.errors import TenantRefused, TenantThrottled, TenantUnreachable
+from app.tenant.errors import TenantBusy, TenantRefused, TenantThrottled, TenantUnreachable
 from tests.helpers.actors import ADMIN
 from tests.helpers.fake_graph import TENANT, FakeGraph
 from tests.helpers.tenant import Waits, connect, import_devices
@@ -307,6 +309,119 @@ def test_a_lost_answer_after_the_import_completed_is_not_sent_again(
 
     assert report.drain.uploaded == [serial]
     assert graph.tenant.import_posts == {serial: 1}
+
+
+def test_one_sync_at_a_time_sends_the_outbox(
+    connected: Store,
+    graph: FakeGraph,
+    quick: services.SyncOptions,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kiosk's sync and a `joinery tenant sync` at once: the second took the first's
+    rows, in flight, for a crashed send and POSTed every device again."""
+    serials = import_devices(connected, tmp_path, 3)
+    services.queue_uploads(connected, serials, actor=ADMIN)
+    arrived, release = threading.Event(), threading.Event()
+    handle = graph.tenant.handle
+
+    def held_import(method: str, target: str, headers: Any, body: bytes) -> object:
+        if method == "POST" and target.startswith(IMPORT):
+            arrived.set()
+            release.wait(10)
+        return handle(method, target, headers, body)
+
+    monkeypatch.setattr(graph.tenant, "handle", held_import)
+    failures: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with Store.open(connected.path) as store:
+                services.sync_once(store, options=quick, actor=ADMIN)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert arrived.wait(10)  # the first sync's POST is in flight
+        with Store.open(connected.path) as other, pytest.raises(TenantBusy):
+            services.sync_once(other, options=quick, actor=ADMIN)
+    finally:
+        release.set()
+        thread.join(10)
+    assert failures == []
+    assert graph.tenant.import_posts == {s: 1 for s in serials}
+    assert set(states(connected).values()) == {"done"}
+    assert services.tenant_status(connected, actor=ADMIN).last_error is None
+    services.sync_once(connected, options=quick, actor=ADMIN)  # the lock went with the sync
+
+
+def test_a_finished_imports_record_is_deleted(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    """As Microsoft's module does after every import: a record left would answer for a
+    later upload of the serial."""
+    serials = import_devices(connected, tmp_path, 3)
+    services.queue_uploads(connected, serials, actor=ADMIN)
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    assert graph.tenant.imported == {} and graph.tenant.deleted_imports == 3
+    assert set(states(connected).values()) == {"done"}
+
+
+@pytest.mark.parametrize("old", ["complete", "error"])
+def test_an_older_import_record_of_the_serial_does_not_answer_for_this_upload(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path, old: str
+) -> None:
+    """A record left by another tool (another hash: the device before a reimage) was taken
+    for this upload, in doubt after a 500: recorded 'complete' (or last month's 806) with
+    nothing sent, and the device could not be queued again."""
+    [serial] = import_devices(connected, tmp_path, 1)
+    graph.tenant.imported["old"] = {
+        "id": "old",
+        "serialNumber": serial,
+        "hardwareIdentifier": "T2xkZXIgaGFzaA==",
+        "state": {"deviceImportStatus": old, "deviceErrorCode": 806 if old == "error" else 0},
+    }
+    services.queue_uploads(connected, [serial], actor=ADMIN)
+    graph.tenant.fail("POST", IMPORT, 500)  # not carried out
+    with pytest.raises(TenantUnreachable):
+        services.sync_once(connected, options=quick, actor=ADMIN)
+
+    services.sync_once(connected, options=quick, actor=ADMIN)
+
+    assert graph.tenant.import_posts == {serial: 1}
+    [item] = connected.outbox_items(list(OutboxState))
+    assert (item.state, item.outcome) == ("done", "complete")
+    assert "old" in graph.tenant.imported  # not Joinery's to delete
+
+
+def test_a_503_to_the_import_is_looked_up_not_sent_again(
+    connected: Store,
+    graph: FakeGraph,
+    quick: services.SyncOptions,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A gateway's 503 after the import was carried out: retried as if it had not been,
+    every device of the batch was POSTed twice."""
+    serials = import_devices(connected, tmp_path, 2)
+    services.queue_uploads(connected, serials, actor=ADMIN)
+    handle, answered = graph.tenant.handle, []
+
+    def done_then_503(method: str, target: str, headers: Any, body: bytes) -> object:
+        answer = handle(method, target, headers, body)
+        if method == "POST" and target.startswith(IMPORT) and not answered:
+            answered.append(answer)
+            return 503, {"Content-Type": "application/json"}, b'{"error": {"code": "x"}}'
+        return answer
+
+    monkeypatch.setattr(graph.tenant, "handle", done_then_503)
+    with pytest.raises(TenantUnreachable, match="may have done it"):
+        services.sync_once(connected, options=quick, actor=ADMIN)
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    assert graph.tenant.import_posts == {s: 1 for s in serials}
+    assert set(states(connected).values()) == {"done"}
 
 
 def test_cancel_stops_between_steps_and_keeps_what_was_answered(
