@@ -96,6 +96,14 @@ class GraphClient:
             return None
         return _json_object(response, path)
 
+    def delete(self, path: str, *, needs: str | None = None) -> None:
+        """Delete what `path` names; gone already (404) is done too."""
+        try:
+            self.send("DELETE", self.url(path), idempotent=True, needs=needs)
+        except GraphError as exc:
+            if exc.status != 404:
+                raise
+
     def pages(
         self,
         path: str,
@@ -178,7 +186,10 @@ class GraphClient:
                 continue
             if status in REFUSED_FOR_NOW and not patient:
                 raise _error(response, needs)
-            if status in REFUSED_FOR_NOW or (status in MAYBE_DONE and repeatable):
+            # A 503 can come from a gateway after the service carried the request out: one
+            # not safe to repeat (an import) is looked up at the next sync, not sent again.
+            unsure = status in MAYBE_DONE or (status == 503 and not repeatable)
+            if (status in REFUSED_FOR_NOW and not unsure) or (unsure and repeatable):
                 attempt += 1
                 wait = retry_after(response.headers.get("Retry-After"), self.clock())
                 if attempt >= self.policy.attempts:
@@ -187,7 +198,7 @@ class GraphClient:
                     raise TenantUnreachable(where, f"Graph answered {status} {attempt} times")
                 self._back_off(attempt, wait, where)
                 continue
-            if status in MAYBE_DONE:
+            if unsure:
                 raise TenantUnreachable(
                     where, f"Graph answered {status} and may have done it", maybe_sent=True
                 )

@@ -9,7 +9,9 @@ tenant has neither.
 
 Uploads: POST .../importedWindowsAutopilotDeviceIdentities/import in batches, then each
 imported identity is polled until its deviceImportStatus is complete or error; what is
-still importing after the poll budget waits for the next sync. Then (beta only)
+still importing after the poll budget waits for the next sync. A finished import's record
+is then deleted, as Microsoft's WindowsAutopilotIntune module does after every import: an
+old record of the serial must not answer for a later upload. Then (beta only)
 windowsAutopilotSettings/sync. Group-tag and user changes: updateDeviceProperties.
 Compliance policies (behind a setting): POST deviceCompliancePolicies.
 """
@@ -26,7 +28,7 @@ from app.errors import Cancelled
 from app.store import Store
 from app.tenant import shapes
 from app.tenant.config import PERMISSIONS, POLICY_PERMISSION
-from app.tenant.errors import GraphError, TenantRefused, TenantUnreachable
+from app.tenant.errors import GraphError, TenantError, TenantRefused, TenantUnreachable
 from app.tenant.graph import GraphClient
 from app.timeutil import now_iso
 
@@ -75,6 +77,7 @@ class Sender:
         self.cancelled = cancelled or (lambda: False)
         self.progress = progress
         self.report = DrainReport()
+        self._finished: list[str] = []  # import records whose outcome is recorded
 
     def drain(self) -> DrainReport:
         self._total = sum(
@@ -84,6 +87,7 @@ class Sender:
         self._reconcile_uploads()
         self._send_uploads()
         self._poll_imports()
+        self._clean_up_imports()
         if self.report.uploaded:
             self._sync_autopilot()
         self._send_updates()
@@ -100,7 +104,7 @@ class Sender:
         imported = self._imported_by_serial()
         for item in unsure:
             self._check_cancel()
-            found = imported.get((item.serial or "").casefold())
+            found = self._upload_among(item, imported.get((item.serial or "").casefold(), []))
             if found is not None:
                 log.info("outbox %d: the tenant already has the upload of %s", item.id, item.serial)
                 with self.store.transaction():
@@ -112,6 +116,28 @@ class Sender:
                     self._finish(item, "complete", autopilot_id=autopilot_id)
                 else:
                     self.store.mark_outbox([item.id], OutboxState.PENDING, now_iso())
+
+    def _upload_among(
+        self, item: OutboxItem, records: list[shapes.ImportedIdentity]
+    ) -> shapes.ImportedIdentity | None:
+        """The tenant's record of this item's upload among the serial's: its hash too, and
+        one still importing before one finished (an older upload's, left by another tool)."""
+        record = self.store.upload_record(item.device_id) if item.device_id else None
+        sent_hash = record.hardware_hash if record is not None else None
+        mine = [r for r in records if r.is_upload_of(item.serial or "", sent_hash)]
+        return next((r for r in mine if not r.done), mine[0] if mine else None)
+
+    def _clean_up_imports(self) -> None:
+        """Delete the import records whose outcome is recorded; one the tenant does not let
+        go of now stays for the portal (logged), and is never taken for a later upload of
+        another hash."""
+        for identity in self._finished:
+            try:
+                self.graph.delete(f"{shapes.IMPORT_PATH}/{identity}", needs=AUTOPILOT_PERMISSION)
+            except TenantError as exc:
+                log.warning("import record %s not deleted (%s): left in the tenant", identity, exc)
+                break
+        self._finished.clear()
 
     def _send_uploads(self) -> None:
         while True:
@@ -216,6 +242,7 @@ class Sender:
             )
 
     def _finish_identity(self, item: OutboxItem, identity: shapes.ImportedIdentity) -> None:
+        self._finished.append(identity.id)
         if identity.status == "complete":
             self._finish(item, "complete", remote_id=identity.id)
         else:
@@ -373,15 +400,15 @@ class Sender:
 
     # -- lookups -------------------------------------------------------------------------------
 
-    def _imported_by_serial(self) -> dict[str, shapes.ImportedIdentity]:
+    def _imported_by_serial(self) -> dict[str, list[shapes.ImportedIdentity]]:
         """Every imported identity the tenant holds (they are few: import records)."""
-        found: dict[str, shapes.ImportedIdentity] = {}
+        found: dict[str, list[shapes.ImportedIdentity]] = {}
         pages = self.graph.pages(shapes.IMPORT_PATH, needs=AUTOPILOT_PERMISSION)
         for number, page in enumerate(pages, start=1):
             for index, element in enumerate(page):
                 where = f"imported identities page {number}, element {index + 1}"
                 identity = shapes.imported_identity(element, where)
-                found[identity.serial.casefold()] = identity
+                found.setdefault(identity.serial.casefold(), []).append(identity)
         return found
 
     def _autopilot_id(self, serial: str) -> str | None:

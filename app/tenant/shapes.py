@@ -108,6 +108,14 @@ class ImportedIdentity:
     status: str  # deviceImportStatus
     error_code: int | None
     error_name: str | None
+    hardware_hash: str | None = None  # hardwareIdentifier, when Graph lists it
+
+    def is_upload_of(self, serial: str, hardware_hash: str | None) -> bool:
+        """Whether this record is an upload of this device: its serial, and its hash where
+        both are known (an older record of the serial may be another hash: a reimage)."""
+        if self.serial.casefold() != serial.casefold():
+            return False
+        return not (self.hardware_hash and hardware_hash) or self.hardware_hash == hardware_hash
 
     @property
     def done(self) -> bool:
@@ -134,6 +142,7 @@ def imported_identity(element: Any, where: str) -> ImportedIdentity:
         # Graph reports 0 while nothing went wrong.
         error_code=code if code else None,
         error_name=_text(state, "deviceErrorName", where) or None,
+        hardware_hash=_text(item, "hardwareIdentifier", where) or None,
     )
 
 

@@ -67,6 +67,7 @@ class FakeTenant:
         self.policies: list[dict[str, Any]] = []
         self.profiles: list[dict[str, Any]] = []
         self.import_posts: Counter[str] = Counter()  # serial -> times POSTed to import
+        self.deleted_imports = 0  # import records deleted (after their outcome)
         self.error_serials: dict[str, tuple[int, str]] = {}
         self.sync_calls = 0
         self.updates: list[tuple[str, dict[str, Any]]] = []
@@ -315,8 +316,8 @@ class FakeTenant:
             return self._import(json.loads(body))
         if method == "GET" and rest == imported:
             return self._page(imported, list(self.imported.values()), query)
-        if method == "GET" and rest.startswith(f"{imported}/"):
-            return self._poll(rest.split("/", 1)[1])
+        if rest.startswith(f"{imported}/") and method in ("GET", "DELETE"):
+            return (self._poll if method == "GET" else self._delete)(rest.split("/", 1)[1])
         if method == "GET" and rest == autopilot and version == "v1.0":
             return self._page(autopilot, self._filtered(self.autopilot, query), query)
         action = re.fullmatch(
@@ -394,6 +395,12 @@ class FakeTenant:
                 )
         return _json(200, record)
 
+    def _delete(self, identity: str) -> Answer:
+        if self.imported.pop(identity, None) is None:
+            return _json(404, _graph_error(404, "Not found", "ResourceNotFound"))
+        self.deleted_imports += 1
+        return 204, {}, b""
+
     def _update(self, identity: str, action: str, body: dict[str, Any]) -> Answer:
         device = next((d for d in self.autopilot if d["id"] == identity), None)
         if device is None:
@@ -459,6 +466,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
 
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
