@@ -332,6 +332,7 @@ class OutboxItem:
     created_at: str
     created_by: str
     updated_at: str
+    damage: str | None = None  # why the stored row cannot be sent (edited outside Joinery)
 
 
 @dataclass(frozen=True)

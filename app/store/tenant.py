@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import AutopilotRecord, OutboxItem, OutboxState
+from app.domain import AutopilotRecord, OutboxItem, OutboxKind, OutboxState
 from app.store.base import StoreBase, columns_of
 
-_OUTBOX_COLUMNS = columns_of(OutboxItem)
+_OUTBOX_COLUMNS = tuple(c for c in columns_of(OutboxItem) if c != "damage")  # read, not stored
 _OUTBOX_SELECT = ", ".join(_OUTBOX_COLUMNS)
 
 
@@ -38,9 +38,20 @@ _CONNECTION_COLUMNS = columns_of(ConnectionRow)
 
 
 def _item(row: Sequence[Any]) -> OutboxItem:
+    """A stored row; one changed outside Joinery (a payload that is not a JSON object, a
+    kind Joinery does not send) says so in `damage` instead of failing every read."""
     values = dict(zip(_OUTBOX_COLUMNS, row, strict=True))
-    values["payload"] = json.loads(values["payload"] or "{}")
-    return OutboxItem(**values)
+    damage = None
+    try:
+        payload = json.loads(values["payload"] or "{}")
+    except (TypeError, ValueError):
+        payload = None
+    if not isinstance(payload, dict):
+        payload, damage = {}, "its payload is not a JSON object"
+    elif values["kind"] not in set(OutboxKind):
+        damage = f"Joinery sends no {str(values['kind'])[:40]!r}"
+    values["payload"] = payload
+    return OutboxItem(**values, damage=damage)
 
 
 class TenantMixin(StoreBase):

@@ -107,7 +107,13 @@ class TenantConfig:
 def root_url(text: str, option: str) -> str:
     """An https URL with a host and nothing after it (no path, query or fragment)."""
     url = text.strip().rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port out of range is found here, not at the first request
+    except ValueError as exc:
+        raise InputError(
+            f"{option} {text!r} is not a URL ({exc}): give one such as {DEFAULT_GRAPH_URL}"
+        ) from None
     if parts.scheme != "https" or not parts.hostname:
         raise InputError(f"{option} {text!r} must be an https:// URL, such as {DEFAULT_GRAPH_URL}")
     if parts.path or parts.query or parts.fragment or parts.username or parts.password:

@@ -42,6 +42,11 @@ class TenantThrottled(TenantUnreachable):
 
     def __init__(self, where: str, seconds: float) -> None:
         super().__init__(where, f"the tenant asked to wait {seconds:.0f} s before trying again")
+        self.args = (
+            f"The tenant at {where} is busy and asked Joinery to wait {seconds:.0f} s before "
+            "trying again (Graph throttles a tenant's busiest hours): nothing waiting in the "
+            "outbox was lost, it is sent at the next sync.",
+        )
         self.seconds = seconds
 
 

@@ -84,6 +84,7 @@ class Sender:
             len(self.store.outbox_items([state]))
             for state in (OutboxState.PENDING, OutboxState.SENDING, OutboxState.IMPORTING)
         )
+        self._park_damaged()
         self._reconcile_uploads()
         self._send_uploads()
         self._poll_imports()
@@ -116,6 +117,18 @@ class Sender:
                     self._finish(item, "complete", autopilot_id=autopilot_id)
                 else:
                     self.store.mark_outbox([item.id], OutboxState.PENDING, now_iso())
+
+    def _park_damaged(self) -> None:
+        """Rows changed outside Joinery are parked, each with its reason; the rest is sent
+        (one unreadable row stopped every sync)."""
+        for item in self.store.outbox_items(WAITING):
+            if item.damage is not None:
+                self._park(
+                    item,
+                    None,
+                    f"outbox item {item.id} was changed outside Joinery ({item.damage}): drop "
+                    f"it (joinery tenant drop {item.id}) and queue the change again",
+                )
 
     def _upload_among(
         self, item: OutboxItem, records: list[shapes.ImportedIdentity]

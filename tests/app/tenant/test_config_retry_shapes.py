@@ -70,6 +70,8 @@ def test_national_cloud_settings_turn_instance_discovery_off() -> None:
         (TENANT, CLIENT, "http://login.example", "https://"),
         (TENANT, CLIENT, "https://login.example/tenant", "host only"),
         (TENANT, CLIENT, "https://user:pw@login.example", "host only"),
+        (TENANT, CLIENT, "https://[::1", "is not a URL"),  # was a ValueError traceback
+        (TENANT, CLIENT, "https://127.0.0.1:99999", "is not a URL"),  # was "unknown tenant"
     ],
 )
 def test_settings_that_cannot_work_are_refused(

@@ -424,6 +424,30 @@ def test_a_503_to_the_import_is_looked_up_not_sent_again(
     assert set(states(connected).values()) == {"done"}
 
 
+def test_rows_changed_outside_joinery_are_parked_and_the_rest_is_sent(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    """A payload edited into bad JSON stopped every sync with a traceback (and `tenant
+    status` too); a kind Joinery does not send waited for ever."""
+    serials = import_devices(connected, tmp_path, 3)
+    services.queue_uploads(connected, serials, actor=ADMIN)
+    first, second, third = connected.outbox_items(list(OutboxState))
+    connected.conn.execute("UPDATE tenant_outbox SET payload = '{bad' WHERE id = ?", [first.id])
+    connected.conn.execute(
+        "UPDATE tenant_outbox SET kind = 'device.delete' WHERE id = ?", [second.id]
+    )
+
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
+
+    assert report.drain.uploaded == [third.serial]
+    assert graph.tenant.import_posts == {third.serial: 1}
+    items = {i.id: i for i in connected.outbox_items(list(OutboxState))}
+    assert items[first.id].state == items[second.id].state == "parked"
+    assert "payload is not a JSON object" in (items[first.id].reason or "")
+    assert f"joinery tenant drop {second.id}" in (items[second.id].reason or "")
+    assert services.tenant_status(connected, actor=ADMIN).as_json()["outbox"]["parked"] == 2
+
+
 def test_cancel_stops_between_steps_and_keeps_what_was_answered(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
