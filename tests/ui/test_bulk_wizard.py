@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app import services
-from app.provisioning import bundle
+from app.provisioning import bundle, wcd_xml
 from app.provisioning.model import (
     BulkToken,
     DeviceSetup,
@@ -27,6 +28,7 @@ from tests.helpers.keyboard import (
     alt,
     enter,
     focus_name,
+    focused,
     press,
     select_all_and_type,
     space,
@@ -35,6 +37,7 @@ from tests.helpers.keyboard import (
     wait_until,
 )
 from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, SIGNER, write_certificate
+from ui.bulk.screen import BulkScreen
 from ui.bulk.wizard import BulkWizard
 from ui.ops import wait_for_writer
 from ui.packages.screen import PackagesScreen
@@ -334,6 +337,63 @@ def test_reopened_package_fills_the_pages_and_bumps_the_version(
     assert wizard.finish_page.name.text() == "Bench-Entra"
     assert wizard.finish_page.version.text() == "1.1"
     assert wizard.finish_page.rank.text() == "4"
+
+
+def test_enter_on_a_page_not_complete_says_every_reason(qtbot: QtBot, wizard: BulkWizard) -> None:
+    """Untouched fields stay quiet while typing; Enter said nothing at all, Next greyed."""
+    walk_to(wizard, "accountPage")
+    account = wizard.account_page
+    choose_account("entra")
+    assert not next_enabled(wizard) and not account.friendly_error.isVisible()
+    enter()
+    assert wizard.currentPage() is account
+    assert account.friendly_error.isVisible() and account.friendly_error.text()
+    assert account.token_error.isVisible()
+    assert focus_name() == "tokenName"  # the first field with a reason
+
+
+def test_opening_a_package_asks_before_the_answers_are_thrown_away(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    """An open from the Packages screen (or Alt+X) replaced a half-made package unasked."""
+    xml = tmp_path / "customizations.xml"
+    xml.write_bytes(wcd_xml.render(PackageSpec(info=PackageInfo(name="From-File"))))
+    screen = BulkScreen(store, lambda: LEAD)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 760)
+    screen.show()
+    with qtbot.waitActive(screen):
+        screen.activateWindow()
+    screen.wizard.focus_page()
+    select_all_and_type("INPROG-%RAND:4%")
+    enter()
+    assert screen.wizard.currentPage().objectName() == "networkPage"
+    screen.open_file(xml)
+    box = _message_box(qtbot)
+    assert "thrown away" in box.text() and "From-File" in box.text()
+    press(Key.Key_N)  # No (the default): nothing is lost
+    qtbot.waitUntil(lambda: _shown_box() is None)
+    assert screen.wizard.currentPage().objectName() == "networkPage"
+    assert screen.wizard.device_page.template.text() == "INPROG-%RAND:4%"
+    screen.open_file(xml)
+    _message_box(qtbot)
+    press(Key.Key_Y)
+    qtbot.waitUntil(lambda: screen.wizard.currentId() == 0)
+    assert screen.wizard.draft.info.name == "From-File"
+    assert screen.wizard.device_page.template.text() != "INPROG-%RAND:4%"
+
+
+def _shown_box() -> QMessageBox | None:
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    return next((b for b in boxes if b.isVisible()), None)
+
+
+def _message_box(qtbot: QtBot) -> QMessageBox:
+    qtbot.waitUntil(lambda: _shown_box() is not None)
+    box = _shown_box()
+    assert box is not None
+    qtbot.waitUntil(lambda: box.isAncestorOf(focused()) or focused() is box)
+    return box
 
 
 def test_the_copied_password_leaves_the_clipboard_on_start_over(

@@ -43,16 +43,25 @@ class BulkPage(FormPage):
     def draft(self) -> BulkDraft:
         return self.bulk_wizard().draft
 
+    #: Set while Enter asks why the page is not complete: every reason shows then.
+    _telling_all = False
+
     def show_findings(
         self, found: dict[str, str], fields: dict[str, tuple[QLabel, QWidget | None]]
     ) -> None:
-        """Each field's reason below it; a field the operator has not touched stays quiet."""
+        """Each field's reason below it; a field the operator has not touched stays quiet,
+        unless Enter asked why the page cannot go on (then the keyboard goes to the first)."""
+        first: QWidget | None = None
         for name, (label, edit) in fields.items():
             touched = edit is None or not isinstance(edit, QLineEdit) or bool(edit.text())
-            text = found.get(name) if touched else None
+            text = found.get(name) if touched or self._telling_all else None
             self.say(label, text)
             if edit is not None:
                 self.mark(edit, text is not None)
+                if text is not None and first is None and edit.isVisibleTo(self):
+                    first = edit
+        if self._telling_all and first is not None:
+            first.setFocus()
 
 
 class CheckedPage(BulkPage):
@@ -72,6 +81,14 @@ class CheckedPage(BulkPage):
             return False
         self.keep()
         return True
+
+    def explain_incomplete(self) -> None:
+        """Enter on a page not complete: the reasons of the fields not touched show too."""
+        self._telling_all = True
+        try:
+            self._on_input_changed()
+        finally:
+            self._telling_all = False
 
     def _on_input_changed(self) -> None:
         """Ask the core about the page's fields; fill `_found` and show the reasons."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app import services
@@ -66,8 +66,37 @@ class BulkScreen(QWidget):
         return True
 
     def load(self, opened: OpenedPackage) -> None:
+        """Fill the wizard from `opened`; answers already on its pages are thrown away only
+        once the person says so (an open from the Packages screen replaced them unasked)."""
         self.message.hide()
-        self.wizard.load(opened)
+        if not self.wizard.has_answers():
+            self.wizard.load(opened)
+            return
+        from ui.widgets.messages import confirm  # a dialog module; loaded when first needed
+
+        answered: list[bool] = []
+
+        def replace() -> None:
+            answered.append(True)
+            # Once the box has closed: refilling every page inside its `finished` signal
+            # crashed PySide6 (a posted event reached the box's freed wrapper, 1 run in 2).
+            QTimer.singleShot(0, self.wizard, lambda: self.wizard.load(opened))
+
+        def finished(_result: int) -> None:
+            if not answered:
+                opened.discard()  # kept out: an unpacked bundle's secrets are deleted now
+            self.wizard.focus_page()
+
+        name = opened.spec.info.name or opened.source
+        box = confirm(
+            self,
+            self.tr("Open {name}?").format(name=name),
+            self.tr(
+                "The answers on the wizard's pages are thrown away, and {name} fills them. Open it?"
+            ).format(name=name),
+            replace,
+        )
+        box.finished.connect(finished)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
