@@ -108,12 +108,25 @@ class LocalAdmin:
 Account = BulkToken | DomainJoin | LocalAdmin
 
 
+#: How a script with no command line of its own is run. Known: `cmd /c` for a batch file
+#: (Microsoft's provisioning-script walkthrough). Assumed: PowerShell and VBScript's own
+#: hosts, unattended (no profile, no prompt), as a deployment tool runs them.
+_SCRIPT_RUNNERS = {
+    ".cmd": 'cmd /c "{name}"',
+    ".bat": 'cmd /c "{name}"',
+    ".ps1": 'powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{name}"',
+    ".vbs": 'cscript.exe //B //NoLogo "{name}"',
+}
+
+
 @dataclass(frozen=True)
 class App:
     """Page 4, one installer run in system context during provisioning.
 
     `installer` is a path on the authoring machine (or relative to the project folder). An
-    MSI gets `msiexec /i` and the silent flag added; any other installer must bring its own.
+    MSI gets `msiexec /i` and the silent flag added; a script with no command line gets the
+    line that runs it (`cmd /c`, Microsoft's own for a batch file: an empty CommandLine runs
+    nothing); any other installer must bring its own.
     """
 
     name: str
@@ -136,8 +149,12 @@ class App:
         return self.file_name.lower().endswith(".msi")
 
     def effective_command_line(self) -> str:
-        """The command line written to the package: for an MSI, with the silent flag added."""
+        """The command line written to the package: for an MSI, with the silent flag added;
+        for a script with none, the line that runs it."""
         line = self.command_line.strip()
+        runner = _SCRIPT_RUNNERS.get(PureWindowsPath(self.file_name).suffix.lower())
+        if not line and runner is not None:
+            return runner.format(name=self.file_name)
         if not self.is_msi:
             return line
         if not line:

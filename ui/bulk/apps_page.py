@@ -174,7 +174,7 @@ class AppsPage(ListEditorPage[App]):
             self._found = findings_for(spec, "apps[0].", base_dir=self.draft.base_dir)
             if any(a.name.lower() == app.name.lower() for a in self.draft.apps):
                 self._found.setdefault(FIELD_NAME, self.tr("An application has this name."))
-            self.runs.setText(app.effective_command_line() or self.tr("(the script itself)"))
+            self.runs.setText(app.effective_command_line())
         self.show_findings(
             self._found,
             {

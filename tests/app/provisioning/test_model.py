@@ -139,6 +139,26 @@ def test_open_network_takes_no_key(spec: PackageSpec) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("installer", "line"),
+    [
+        ("C:\\src\\setup tool.cmd", 'cmd /c "setup tool.cmd"'),  # Microsoft's walkthrough
+        ("INSTALL.BAT", 'cmd /c "INSTALL.BAT"'),
+        (
+            "fix.ps1",
+            'powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "fix.ps1"',
+        ),
+        ("fix.vbs", 'cscript.exe //B //NoLogo "fix.vbs"'),
+    ],
+)
+def test_a_script_without_a_command_line_is_run_by_its_host(installer: str, line: str) -> None:
+    """An empty CommandLine was written for a script: on the device, nothing ran."""
+    assert App("Script", installer).effective_command_line() == line
+    assert App("Script", installer, "cmd /c other.cmd").effective_command_line() == (
+        "cmd /c other.cmd"
+    )
+
+
 def test_msi_gets_the_silent_flag_and_exe_needs_one(payload: Path) -> None:
     assert App("A", "C:\\src\\7z.msi").effective_command_line() == 'msiexec /i "7z.msi" /qn'
     assert App("A", "x.msi", "msiexec /i x.msi").effective_command_line().endswith("/qn")
