@@ -278,7 +278,13 @@ def _same(from_xml: str | None, path: str) -> bool:
 
 def file_stem(spec: PackageSpec) -> str:
     """ "Bench-Entra-1.2": the name (spaces as hyphens) and version, for files and folders."""
-    return re.sub(r"\s+", "-", spec.info.name.strip()) + f"-{spec.info.version}"
+    return stem_of(spec.info.name, spec.info.version)
+
+
+def stem_of(name: str, version: str) -> str:
+    """`file_stem` from a name and a version (a registry row's): what build-ppkg.cmd names
+    the .ppkg, the bundle and the project folder."""
+    return re.sub(r"\s+", "-", name.strip()) + f"-{version}"
 
 
 def file_name(path: str) -> str:

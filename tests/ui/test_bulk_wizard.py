@@ -192,6 +192,10 @@ def test_build_a_package_from_the_keyboard(
     assert "not a .ppkg yet" in summary.result.text()
     assert "build-ppkg.cmd" in summary.result.text()
     assert "joinery package unpack" in summary.result.text()
+    # Names as build-ppkg.cmd makes them, quoted where a name can hold spaces.
+    stem = f"{build.name.replace(' ', '-')}-{build.version}"
+    assert f"builds {stem}.ppkg" in summary.result.text()
+    assert f'-o "C:\\Packages\\{stem}"' in summary.result.text()
     assert focus_name() == "openFolder"
     assert not next_enabled(wizard)  # built once: Start over for the next package
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import PackageBuild
-from app.provisioning.model import BulkToken, DomainJoin, LocalAdmin, PackageSpec
+from app.provisioning.model import BulkToken, DomainJoin, LocalAdmin, PackageSpec, stem_of
 from ui.bulk.draft import BulkDraft
 from ui.bulk.page_base import BulkPage
 
@@ -190,22 +190,28 @@ class SummaryPage(BulkPage):
 
     def _next_steps(self, build: PackageBuild) -> list[str]:
         steps = []
+        stem = stem_of(build.name, build.version)
         if build.form == "bundle":
             password = " --password-file FILE" if build.encrypted else ""
             steps.append(
                 self.tr(
                     "Copy the bundle there and unpack it: <tt>joinery package unpack "
-                    "{f} -o C:\\Packages\\{n} --trust-key YOUR-KEY.pub{p}</tt>"
-                    " (FILE holds the package password you copied)."
-                ).format(f=Path(build.output).name, n=build.name, p=password)
+                    '"{f}" -o "C:\\Packages\\{s}" --trust-key YOUR-KEY.pub{p}</tt>'
+                ).format(f=Path(build.output).name, s=stem, p=password)
+                + (self.tr(" (FILE holds the package password you copied).") if password else "")
             )
         else:
             steps.append(self.tr("Copy the project folder there."))
+        where = (
+            self.tr("the script says where the .ppkg and its password are")
+            if build.encrypted
+            else self.tr("the script says where it is")
+        )
         steps += [
             self.tr(
                 "In that folder, run <tt>build-ppkg.cmd</tt> as administrator: icd.exe "
-                "builds {n}.ppkg and the script says where the .ppkg and its password are."
-            ).format(n=build.name),
+                "builds {s}.ppkg and {w}."
+            ).format(s=stem, w=where),
             self.tr(
                 "Put the .ppkg at the root of a USB stick and insert it at the device's "
                 "first setup screen (or open it on a running device)."
