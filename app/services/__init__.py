@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     # app.store, app.compliance or the security internals (the import-linter contracts).
     from app.compliance.stale import StaleDevice
     from app.compliance.words import STATE_WORDS, setting_words, state_words, states_words
+    from app.provisioning.bundle_format import WrongPassword
     from app.security.vault import PASSPHRASE_MIN, forget_passphrases
     from app.services.actors import CancelCheck, Progress, local_admin
     from app.services.audit import (
@@ -285,6 +286,7 @@ _FROM = {
     "app.services.tenant_sync": "SyncOptions SyncReport sync_once",
     "app.services.tenant_view": "TenantStatus",
     "app.services.vault": "VaultState open_vault vault_state",
+    "app.provisioning.bundle_format": "WrongPassword",
     "app.store": "Store",
     "app.tenant.config": "CLOUDS DEFAULT_AUTHORITY_HOST DEFAULT_GRAPH_URL",
     "app.tenant.credentials": "read_certificate_file read_secret_file",
@@ -387,12 +389,13 @@ __all__ = [
     "SyncOptions",
     "SyncReport",
     "TILES",
+    "TenantBusy",
     "TenantError",
     "TenantStatus",
-    "TenantBusy",
     "TenantUnreachable",
     "VaultState",
     "WriteResult",
+    "WrongPassword",
     "assign",
     "audit_action_also",
     "audit_action_groups",

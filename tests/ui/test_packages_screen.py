@@ -10,11 +10,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app import services
-from app.provisioning.model import PackageInfo, PackageSpec
+from app.provisioning.model import Network, PackageInfo, PackageSpec
 from app.security.roles import Actor, Role
+from app.security.secret import Secret
 from app.store import Store
 from tests.helpers.actors import ADMIN
 from tests.helpers.keyboard import Key, focus_name, press
+from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, SIGNER
 from ui.packages.screen import PackagesScreen
 
 LEAD = Actor("lena", Role.LEAD)
@@ -71,3 +73,28 @@ def test_an_unfinished_build_is_marked_and_cannot_be_opened(
     assert not screen.open_wizard.isEnabled()
     press(Key.Key_Down)
     assert screen.open_wizard.isEnabled()
+
+
+def test_a_wrong_password_leaves_the_keyboard_on_open_to_try_again(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    """Focus had moved on to "Open customizations.xml…" while the bundle unpacked: Enter to
+    try again opened a file dialog."""
+    spec = PackageSpec(
+        PackageInfo(name="Bench", password=Secret("p" * 24)),
+        network=Network(ssid="Bench", key=Secret("bench wifi key 1")),
+    )
+    services.build_and_record(
+        store, spec, tmp_path / "out", SIGNER, actor=LEAD, kdf_cost=CHEAP, kdf_bounds=CHEAP_BOUNDS
+    )
+    screen = PackagesScreen(store, lambda: LEAD)
+    screen.kdf_bounds = CHEAP_BOUNDS
+    qtbot.addWidget(screen)
+    screen.show()
+    with qtbot.waitActive(screen):
+        screen.activateWindow()
+    screen.open_wizard.setFocus()
+    screen.open_build(screen.listings[0].build.id, Secret("wrong" * 5))
+    qtbot.waitUntil(lambda: "does not open" in screen.message.text(), timeout=20_000)
+    assert "does not open" in screen.message.text() and "type it again" in screen.message.text()
+    assert focus_name() == screen.open_wizard.objectName()

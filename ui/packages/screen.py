@@ -28,7 +28,7 @@ from app import services
 from app.domain import PackageBuild
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.services import OpenedPackage, PackageListing, Store
+from app.services import OpenedPackage, PackageListing, Store, WrongPassword
 from app.textsafe import printable
 from ui import changes, theme
 from ui.changes import Change
@@ -345,8 +345,14 @@ class PackagesScreen(QWidget):
 
     def _on_open_failed(self, error: BaseException) -> None:
         self.open_wizard.setEnabled(True)
+        # Back on the button it left while the bundle unpacked (focus had moved on to the
+        # next button, so Enter to try again opened a file dialog).
+        self.open_wizard.setFocus()
         unexpected = self.tr("The package could not be opened (an unexpected error; see the log).")
-        self._say(failure_words(error, "re-opening a package", unexpected))
+        words = failure_words(error, "re-opening a package", unexpected)
+        if isinstance(error, WrongPassword):
+            words += " " + self.tr("Press Enter to type it again.")
+        self._say(words)
 
     def _on_open_xml_clicked(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
