@@ -32,7 +32,11 @@ DEFAULT_RESTART_CODES = (3010,)
 OWNER_IT_ADMIN = "ITAdmin"
 #: Tokens seen in real files (domain.md 1.2); the other four owner types' tokens are unknown.
 OWNER_TYPES = ("ITAdmin", "OEM")
-_PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.+=!@#"
+#: A generated password is read off the screen and typed on the build machine: no
+#: characters a font draws alike (I l 1, O 0) and no full stop to lose at a sentence's end.
+_PASSWORD_ALPHABET = "".join(
+    c for c in string.ascii_letters + string.digits + "-_+=!@#" if c not in "Il1O0"
+)
 
 
 class WifiSecurity(StrEnum):

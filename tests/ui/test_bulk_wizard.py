@@ -356,6 +356,18 @@ def test_enter_on_a_page_not_complete_says_every_reason(qtbot: QtBot, wizard: Bu
     assert focus_name() == "tokenName"  # the first field with a reason
 
 
+def test_a_new_key_pairs_note_goes_with_the_package_it_was_made_for(
+    qtbot: QtBot, wizard: BulkWizard
+) -> None:
+    """After Start over (or a re-open) the note still named a key the empty field lacked."""
+    walk_to(wizard, "finishPage")
+    finish = wizard.finish_page
+    finish.say(finish.key_note, "New key pair in /tmp/x. Pin joinery-signing.pub ...", ok=True)
+    wizard.start_over()
+    walk_to(wizard, "finishPage")
+    assert finish.key.text() == "" and not finish.key_note.isVisible()
+
+
 def test_opening_a_package_asks_before_the_answers_are_thrown_away(
     qtbot: QtBot, store: Store, tmp_path: Path
 ) -> None:

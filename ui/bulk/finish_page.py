@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -72,6 +72,8 @@ class FinishPage(CheckedPage):
         self.password = QLineEdit()
         self.password.setObjectName("packagePassword")
         self.password.setReadOnly(True)
+        # Read off the screen and typed on the build machine: every character told apart.
+        self.password.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.password.setPlaceholderText(self.tr("Generate a password"))
         self.generate = QPushButton(self.tr("&Generate"))
         self.generate.setObjectName("generatePassword")
@@ -169,6 +171,7 @@ class FinishPage(CheckedPage):
             else ""
         )
         self.key.setText(self.draft.signing_key)
+        self.say(self.key_note, None)  # a new key pair's note belongs to the package it was for
         self.output.setText(self.draft.out_dir or str(wizard.default_output()))
         self.protect.setChecked(self._password is not None or self._holds_secrets())
         self.encrypt_ppkg.setChecked(self.draft.spec().encrypts_ppkg(self._holds_secrets()))
@@ -218,10 +221,10 @@ class FinishPage(CheckedPage):
         spec = replace(self.draft.spec(), info=info)
         found = findings_for(spec, "info.")
         if self.protect.isChecked() and self._password is None:
-            found.setdefault(
-                FIELD_PASSWORD,
-                self.tr("Generate a password (at least {n} characters).").format(n=PASSWORD_MIN),
-            )
+            # Said so: the field is read-only, and the core's words ask for one to be typed.
+            found[FIELD_PASSWORD] = self.tr(
+                "Press Generate (Alt+G) for a password of {n} characters or more."
+            ).format(n=PASSWORD_MIN)
         wizard = self.bulk_wizard()
         if FIELD_VERSION not in found and wizard.was_built(info.name, info.version):
             found[FIELD_VERSION] = self.tr(

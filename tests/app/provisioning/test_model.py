@@ -222,6 +222,13 @@ def test_generated_password_is_long_and_fresh() -> None:
     assert first != second
 
 
+def test_a_generated_password_can_be_read_off_the_screen() -> None:
+    """A reviewer tried 8 readings of "w=luAMq#OJGHSlNxmt_Rm5Dh" before one opened it."""
+    drawn = "".join(generate_password().reveal() for _ in range(200))
+    assert not set(drawn) & set("Il1O0.")
+    assert len(set(drawn)) > 55  # still a large alphabet: 24 characters, over 140 bits
+
+
 @given(st.text(max_size=40), st.text(max_size=70))
 def test_problems_never_raise(ssid: str, key: str) -> None:
     spec = PackageSpec(info=PackageInfo(name="P"), network=Network(ssid, key=Secret(key)))
