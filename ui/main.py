@@ -303,6 +303,8 @@ class MainWindow(QMainWindow):
             self.bulk.focus_current()
         elif key == "settings":
             self.settings.focus_first()
+        elif key == "packages":
+            self.packages.focus_current()
         else:
             focus_first(self.screens[key])
 

@@ -178,6 +178,7 @@ if TYPE_CHECKING:
         signer_keys,
         token_days_left,
         unpack_package,
+        verify_build,
         verify_package,
     )
     from app.services.places import data_dir, demo_db_path, log_handler, log_path
@@ -271,7 +272,7 @@ _FROM = {
         "KDF_BOUNDS KDF_COST OpenedPackage PackageListing build_and_record devices_of_package "
         "devices_per_user export_package list_packages load_signing_key new_signing_key "
         "next_version next_versions open_customizations open_package record_provisioned "
-        "revoke_steps signer_keys token_days_left unpack_package verify_package"
+        "revoke_steps signer_keys token_days_left unpack_package verify_build verify_package"
     ),
     "app.services.places": "data_dir demo_db_path log_handler log_path",
     "app.services.settings": (
@@ -518,6 +519,7 @@ __all__ = [
     "vault_state",
     "verify_audit",
     "verify_device_files",
+    "verify_build",
     "verify_package",
     "wifi_key_problem",
     "wifi_ssid_problem",

@@ -563,6 +563,31 @@ def signer_keys(
     )
 
 
+def verify_build(store: Store, build_id: int, *, actor: Actor) -> bundle.Verdict:
+    """A registered bundle checked against its own registry row: the signature valid, the
+    signer and the encryption as built, the SHA-256 the one recorded (no password: the
+    contents stay sealed). Audited, failures too, as `package verify`."""
+    actor.require(Permission.VIEW)
+    build = _build(store, build_id)
+    output = Path(build.output)
+    details: dict[str, object] = {"file": output.name, "build": build_id, "with_password": False}
+    try:
+        if build.form != "bundle":
+            raise InputError(
+                f"{build.name} {build.version} was written as a project folder, not a signed "
+                "bundle: there is no signature to check."
+            )
+        verdict = bundle.verify_bundle(output, None, None)
+        _check_same(build, output, verdict)
+    except InputError as error:
+        details.update(ok=False, reason=type(error).__name__)
+        _audit(store, actor, AuditAction.PACKAGE_VERIFY, output.name, details)
+        raise
+    details.update(ok=True, sha256=verdict.sha256, signer=verdict.header.key_id)
+    _audit(store, actor, AuditAction.PACKAGE_VERIFY, output.name, details)
+    return verdict
+
+
 def export_package(store: Store, build_id: int, dest_dir: Path, *, actor: Actor) -> Path:
     """Copy a built bundle to `dest_dir` (a USB stick), check the copy's SHA-256; audited."""
     actor.require(Permission.BUILD_PACKAGE)

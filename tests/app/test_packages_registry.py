@@ -285,3 +285,17 @@ def test_leftover_reopened_folders_are_swept(tmp_path: Path) -> None:
     (scratch / "unrelated").mkdir()
     assert sweep_scratch() == 1
     assert [p.name for p in scratch.iterdir()] == ["unrelated"]
+
+
+def test_verify_build_checks_a_bundle_against_its_registry_row(
+    store: Store, payload: Path, tmp_path: Path
+) -> None:
+    row = build(store, make_spec(payload), tmp_path / "out")
+    verdict = services.verify_build(store, row.id, actor=ADMIN)
+    assert verdict.sha256 == row.sha256 and verdict.header.key_id == row.signer_key_id
+    output = Path(row.output)
+    output.write_bytes(output.read_bytes()[:-1] + b"\0")  # changed on the stick
+    with pytest.raises(InputError):
+        services.verify_build(store, row.id, actor=ADMIN)
+    verdicts = [e.details["ok"] for e in store.audit_entries(action="package.verify")]
+    assert sorted(verdicts) == [False, True]

@@ -15,7 +15,7 @@ from app.security.roles import Actor, Role
 from app.security.secret import Secret
 from app.store import Store
 from tests.helpers.actors import ADMIN
-from tests.helpers.keyboard import Key, focus_name, press
+from tests.helpers.keyboard import Key, alt, focus_name, press
 from tests.helpers.provisioning import CHEAP, CHEAP_BOUNDS, SIGNER
 from ui.packages.screen import PackagesScreen
 
@@ -98,3 +98,39 @@ def test_a_wrong_password_leaves_the_keyboard_on_open_to_try_again(
     qtbot.waitUntil(lambda: "does not open" in screen.message.text(), timeout=20_000)
     assert "does not open" in screen.message.text() and "type it again" in screen.message.text()
     assert focus_name() == screen.open_wizard.objectName()
+
+
+def test_a_bundle_is_opened_verified_and_copied_from_the_keyboard(
+    qtbot: QtBot, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen offered no verify and no copy (the command line only), Enter on a row did
+    nothing and Ctrl+5 put the keyboard on a button."""
+    spec = PackageSpec(PackageInfo(name="Bench"))
+    services.build_and_record(store, spec, tmp_path / "out", SIGNER, actor=LEAD)
+    screen = PackagesScreen(store, lambda: LEAD)
+    qtbot.addWidget(screen)
+    screen.show()
+    with qtbot.waitActive(screen):
+        screen.activateWindow()
+    screen.focus_current()
+    assert focus_name() == screen.table.objectName() or screen.table.hasFocus()
+    alt(Key.Key_V)
+    qtbot.waitUntil(lambda: bool(screen.message.text()), timeout=10_000)
+    assert "signature is valid" in screen.message.text(), screen.message.text()
+    assert "the one built" in screen.message.text()
+    assert store.audit_entries(action="package.verify")[0].details["ok"] is True
+    stick = tmp_path / "stick"
+    monkeypatch.setattr(
+        "ui.packages.screen.QFileDialog.getExistingDirectory", lambda *a, **k: str(stick)
+    )
+    alt(Key.Key_S)
+    qtbot.waitUntil(lambda: "Copied to" in screen.message.text(), timeout=10_000)
+    assert (stick / "Bench-1.0.jbundle").read_bytes() == (
+        tmp_path / "out" / "Bench-1.0.jbundle"
+    ).read_bytes()
+    opened: list[object] = []
+    screen.open_requested.connect(opened.append)
+    screen.table.setFocus()
+    press(Key.Key_Return)  # Enter on the row: Open in wizard
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    opened[0].discard()  # type: ignore[attr-defined]

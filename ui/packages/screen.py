@@ -111,6 +111,12 @@ class PackagesScreen(QWidget):
         self.open_wizard.setObjectName("openInWizard")
         self.open_xml = QPushButton(self.tr("Open customizations.&xml…"))
         self.open_xml.setObjectName("openCustomizationsXml")
+        self.verify = QPushButton(self.tr("&Verify"))
+        self.verify.setObjectName("verifyPackage")
+        self.verify.setToolTip(self.tr("Check the bundle's signature and that it is the build"))
+        self.export = QPushButton(self.tr("Copy to a &stick…"))
+        self.export.setObjectName("exportPackage")
+        self.export.setToolTip(self.tr("Copy the bundle to a drive and check the copy"))
         self.message = QLabel()
         self.message.setObjectName("fieldError")
         self.message.setWordWrap(True)
@@ -120,6 +126,8 @@ class PackagesScreen(QWidget):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_wizard)
+        buttons.addWidget(self.verify)
+        buttons.addWidget(self.export)
         buttons.addWidget(self.open_xml)
         buttons.addStretch(1)
         side = QWidget()
@@ -148,8 +156,11 @@ class PackagesScreen(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
-        self.table.doubleClicked.connect(self._on_open_wizard_clicked)
+        # Enter on a row, or a double-click: what "Open in wizard" does.
+        self.table.activated.connect(self._on_open_wizard_clicked)
         self.open_wizard.clicked.connect(self._on_open_wizard_clicked)
+        self.verify.clicked.connect(self._on_verify_clicked)
+        self.export.clicked.connect(self._on_export_clicked)
         self.open_xml.clicked.connect(self._on_open_xml_clicked)
         self._wanted: int | None = None  # a build to select once it is listed
         # Builds from the wizard or the CLI, devices provisioned with them: any write.
@@ -240,9 +251,11 @@ class PackagesScreen(QWidget):
     def _show_detail(self) -> None:
         row = self.table.currentIndex().row()
         self.devices.clear()
-        self.open_wizard.setEnabled(
-            0 <= row < len(self.listings) and self.listings[row].build.built
-        )
+        chosen = self.listings[row].build if 0 <= row < len(self.listings) else None
+        self.open_wizard.setEnabled(chosen is not None and chosen.built)
+        bundle = chosen is not None and chosen.built and chosen.form == "bundle"
+        self.verify.setEnabled(bundle)
+        self.export.setEnabled(bundle)
         if not 0 <= row < len(self.listings):
             self.detail.setText("")
             return
@@ -361,9 +374,85 @@ class PackagesScreen(QWidget):
         if path:
             self.open_file_requested.emit(Path(path))
 
+    def focus_current(self) -> None:
+        """Ctrl+5: the list of builds, to pick one with the arrows (the first button when
+        there is none)."""
+        if self.listings:
+            self.table.setFocus()
+            if not self.table.currentIndex().isValid():
+                self.table.selectRow(0)
+        else:
+            self.open_xml.setFocus()
+
+    # -- verify and copy ---------------------------------------------------------------------
+
+    def _chosen(self) -> PackageBuild | None:
+        row = self.table.currentIndex().row()
+        return self.listings[row].build if 0 <= row < len(self.listings) else None
+
+    def _on_verify_clicked(self) -> None:
+        """The bundle against its registry row: signature, signer, SHA-256 (no password:
+        the contents stay sealed); audited, as `package verify`."""
+        build, actor = self._chosen(), self._actor()
+        if build is None or actor is None:
+            return
+        path = Path(build.output)
+
+        def job(store: Store, _progress: object, _cancelled: object) -> str:
+            verdict = services.verify_build(store, build.id, actor=actor)
+            return self.tr(
+                "{f}: the signature is valid, by {k}, the key it was built with, and the file "
+                "is the one built (SHA-256 {d}…)."
+            ).format(f=path.name, k=verdict.header.key_id, d=verdict.sha256[:12])
+
+        self.verify.setEnabled(False)
+        run_op(
+            self.store.path,
+            job,
+            on_done=self._on_checked,
+            on_failed=lambda error: self._on_check_failed(error, "verifying a package"),
+            changes_made=Change.AUDIT,
+        )
+
+    def _on_export_clicked(self) -> None:
+        build, actor = self._chosen(), self._actor()
+        if build is None or actor is None:
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Copy {n} {v} to").format(n=build.name, v=build.version)
+        )
+        if not folder:
+            return
+
+        def job(store: Store, _progress: object, _cancelled: object) -> str:
+            copied = services.export_package(store, build.id, Path(folder), actor=actor)
+            return self.tr("Copied to {p}; the copy's SHA-256 is the build's.").format(p=copied)
+
+        self.export.setEnabled(False)
+        run_op(
+            self.store.path,
+            job,
+            on_done=self._on_checked,
+            on_failed=lambda error: self._on_check_failed(error, "copying a package"),
+            changes_made=Change.AUDIT,
+        )
+
+    def _on_checked(self, words: str) -> None:
+        self._show_detail()  # the buttons as the chosen build allows
+        self.message.setText(printable(words))
+        self.message.setProperty("state", "ok")
+        self.message.style().polish(self.message)
+        self.message.show()
+
+    def _on_check_failed(self, error: BaseException, what: str) -> None:
+        self._show_detail()
+        unexpected = self.tr("It stopped on an unexpected error; see the log.")
+        self._say(failure_words(error, what, unexpected))
+
     def _say(self, text: str) -> None:
         self.message.setText("\n".join(printable(line) for line in text.split("\n")))
         self.message.setProperty("state", "error")
+        self.message.style().polish(self.message)
         self.message.show()
 
 
