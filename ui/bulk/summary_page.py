@@ -94,7 +94,11 @@ class SummaryPage(BulkPage):
         self.result = QLabel()
         self.result.setObjectName("buildResult")
         self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The unpack command and the SHA-256 are copied from here, with the keyboard too.
+        self.result.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.result.hide()
         self.open_folder = QPushButton(self.tr("&Open folder"))
         self.open_folder.setObjectName("openFolder")

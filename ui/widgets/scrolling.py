@@ -20,5 +20,7 @@ def scrolling_body(pane: QWidget, outer: QVBoxLayout) -> QVBoxLayout:
     scroller.setFrameShape(QFrame.Shape.NoFrame)
     scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroller.setWidget(body)
+    # Tab goes to the fields inside, not to an invisible stop on the frame around them.
+    scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     outer.addWidget(scroller, 1)
     return content
