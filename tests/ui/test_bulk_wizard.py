@@ -356,6 +356,18 @@ def test_enter_on_a_page_not_complete_says_every_reason(qtbot: QtBot, wizard: Bu
     assert focus_name() == "tokenName"  # the first field with a reason
 
 
+def test_a_token_too_long_and_expired_says_both(qtbot: QtBot, wizard: BulkWizard) -> None:
+    """Only the first reason showed; the second came after the first was fixed."""
+    walk_to(wizard, "accountPage")
+    account = wizard.account_page
+    choose_account("entra")
+    account.issued.setDate(QDate.currentDate().addDays(-200))
+    account.expires.setDate(QDate.currentDate().addDays(-1))
+    enter()
+    said = account.expires_error.text()
+    assert "at most 180 days" in said and "expired on" in said
+
+
 def test_a_new_key_pairs_note_goes_with_the_package_it_was_made_for(
     qtbot: QtBot, wizard: BulkWizard
 ) -> None:

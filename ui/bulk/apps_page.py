@@ -86,7 +86,7 @@ class AppsPage(ListEditorPage[App]):
         installer_row.addWidget(self.browse)
         codes_row = QHBoxLayout()
         codes_row.addWidget(self.success)
-        codes_row.addWidget(QLabel(self.tr("Success with restart")))
+        codes_row.addWidget(self.buddy(self.tr("Success with res&tart"), self.restart_codes))
         codes_row.addWidget(self.restart_codes)
         form = QFormLayout()
         form.addRow(self.buddy(self.tr("&Installer"), self.installer), installer_row)

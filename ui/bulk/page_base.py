@@ -24,13 +24,15 @@ CHECK_INFO = PackageInfo(name="check", password=None)
 def findings_for(
     spec: PackageSpec, prefix: str, *, day: date | None = None, base_dir: Path | None = None
 ) -> dict[str, str]:
-    """The core's reasons about the fields under `prefix` ("device.", "apps[0].")."""
-    found: dict[str, str] = {}
+    """The core's reasons about the fields under `prefix` ("device.", "apps[0]."), every
+    one a field has, one per line (a token both too long and expired said only the first,
+    and the person met the second after fixing it)."""
+    found: dict[str, list[str]] = {}
     problems = services.package_problems(spec, today=day or utcnow().date(), base_dir=base_dir)
     for name, reason in problems:
-        if name.startswith(prefix):
-            found.setdefault(name.removeprefix(prefix), reason)
-    return found
+        if name.startswith(prefix) and reason not in found.get(name.removeprefix(prefix), []):
+            found.setdefault(name.removeprefix(prefix), []).append(reason)
+    return {name: "\n".join(reasons) for name, reasons in found.items()}
 
 
 class BulkPage(FormPage):
