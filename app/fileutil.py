@@ -42,7 +42,7 @@ def atomic_write(
     except OSError as exc:
         raise _known(exc, path) from exc
     pending = _PENDING.get()
-    try:
+    with _removed_on_failure(Path(tmp), path):
         if binary:
             handle: IO[Any] = os.fdopen(fd, "wb")
         else:
@@ -53,12 +53,6 @@ def atomic_write(
             if pending is None:
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise _known(exc, path) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     if pending is not None:
         pending.append(path)
 
@@ -76,7 +70,7 @@ def write_new(path: Path, pieces: Iterable[bytes], *, mode: int = 0o666) -> None
     except OSError as exc:
         raise _known(exc, path) from exc
     pending = _PENDING.get()
-    try:
+    with _removed_on_failure(path, path):
         try:
             for piece in pieces:
                 view = memoryview(piece)
@@ -86,14 +80,22 @@ def write_new(path: Path, pieces: Iterable[bytes], *, mode: int = 0o666) -> None
                 os.fsync(fd)
         finally:
             os.close(fd)
-    except OSError as exc:
-        Path(path).unlink(missing_ok=True)
-        raise _known(exc, path) from exc
-    except BaseException:
-        Path(path).unlink(missing_ok=True)
-        raise
     if pending is not None:
         pending.append(path)
+
+
+@contextmanager
+def _removed_on_failure(written: Path, path: Path) -> Iterator[None]:
+    """`written` (a temporary file, or `path` itself) removed if the block fails; a disk
+    fault as the typed error naming `path`."""
+    try:
+        yield
+    except OSError as exc:
+        written.unlink(missing_ok=True)
+        raise _known(exc, path) from exc
+    except BaseException:
+        written.unlink(missing_ok=True)
+        raise
 
 
 def _known(exc: OSError, path: Path) -> OSError | KnownError:

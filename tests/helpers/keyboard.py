@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
@@ -101,6 +101,21 @@ def wait_until(condition: Callable[[], object], timeout_ms: int = 5000) -> None:
         assert waited < timeout_ms, f"still waiting after {timeout_ms} ms"
         QTest.qWait(10)
         waited += 10
+
+
+def shown_box() -> QMessageBox | None:
+    """The message box on screen, if any."""
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    return next((b for b in boxes if b.isVisible()), None)
+
+
+def message_box() -> QMessageBox:
+    """Wait for a message box to show and take the keyboard (a key goes to it then)."""
+    wait_until(lambda: shown_box() is not None)
+    box = shown_box()
+    assert box is not None
+    wait_until(lambda: (focus := QApplication.focusWidget()) is box or box.isAncestorOf(focus))
+    return box
 
 
 def shared_alt_letters(root: QWidget) -> dict[str, list[str]]:

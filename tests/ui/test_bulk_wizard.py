@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app import services
@@ -28,9 +27,10 @@ from tests.helpers.keyboard import (
     alt,
     enter,
     focus_name,
-    focused,
+    message_box,
     press,
     select_all_and_type,
+    shown_box,
     space,
     tab_to,
     type_text,
@@ -397,31 +397,18 @@ def test_opening_a_package_asks_before_the_answers_are_thrown_away(
     enter()
     assert screen.wizard.currentPage().objectName() == "networkPage"
     screen.open_file(xml)
-    box = _message_box(qtbot)
+    box = message_box()
     assert "thrown away" in box.text() and "From-File" in box.text()
     press(Key.Key_N)  # No (the default): nothing is lost
-    qtbot.waitUntil(lambda: _shown_box() is None)
+    qtbot.waitUntil(lambda: shown_box() is None)
     assert screen.wizard.currentPage().objectName() == "networkPage"
     assert screen.wizard.device_page.template.text() == "INPROG-%RAND:4%"
     screen.open_file(xml)
-    _message_box(qtbot)
+    message_box()
     press(Key.Key_Y)
     qtbot.waitUntil(lambda: screen.wizard.currentId() == 0)
     assert screen.wizard.draft.info.name == "From-File"
     assert screen.wizard.device_page.template.text() != "INPROG-%RAND:4%"
-
-
-def _shown_box() -> QMessageBox | None:
-    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-    return next((b for b in boxes if b.isVisible()), None)
-
-
-def _message_box(qtbot: QtBot) -> QMessageBox:
-    qtbot.waitUntil(lambda: _shown_box() is not None)
-    box = _shown_box()
-    assert box is not None
-    qtbot.waitUntil(lambda: box.isAncestorOf(focused()) or focused() is box)
-    return box
 
 
 def test_the_copied_password_leaves_the_clipboard_on_start_over(

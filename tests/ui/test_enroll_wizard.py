@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtPrintSupport import QPrintPreviewDialog
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app import services, settings
@@ -24,9 +24,11 @@ from tests.helpers.keyboard import (
     enter,
     focus_name,
     focused,
+    message_box,
     press,
     scan,
     select_all_and_type,
+    shown_box,
     space,
     tab,
     tab_to,
@@ -370,34 +372,21 @@ def test_start_over_asks_before_answers_are_lost(qtbot: QtBot, wizard: EnrollWiz
     start_over = wizard.button(Button.START_OVER)
     start_over.setFocus()
     enter()  # Enter on a focused button presses it
-    box = _message_box(qtbot)
+    box = message_box()
     assert "thrown away" in box.text()
     press(Key.Key_N)  # No: nothing is lost
-    qtbot.waitUntil(lambda: _shown_box() is None)
+    qtbot.waitUntil(lambda: shown_box() is None)
     wait_until(lambda: QApplication.focusWidget() is not None)
     assert focus_name() == "choiceSearch"  # back where the person was
     assert wizard.currentPage().objectName() == "regionPage"
     start_over.setFocus()
     enter()
-    box = _message_box(qtbot)
+    box = message_box()
     press(Key.Key_Y)
     qtbot.waitUntil(lambda: wizard.currentId() == 0)
     wait_until(lambda: QApplication.focusWidget() is not None)  # the window is active again
     on_page(wizard, "devicePage", "wizardSerial")
     assert wizard.device_page.serial.text() == ""
-
-
-def _shown_box() -> QMessageBox | None:
-    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-    return next((b for b in boxes if b.isVisible()), None)
-
-
-def _message_box(qtbot: QtBot) -> QMessageBox:
-    qtbot.waitUntil(lambda: _shown_box() is not None)
-    box = _shown_box()
-    assert box is not None
-    qtbot.waitUntil(lambda: box.isAncestorOf(focused()) or focused() is box)
-    return box
 
 
 def test_print_now_opens_the_preview_and_a_cancel_queues_the_label(
