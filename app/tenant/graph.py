@@ -191,7 +191,8 @@ class GraphClient:
             unsure = status in MAYBE_DONE or (status == 503 and not repeatable)
             if (status in REFUSED_FOR_NOW and not unsure) or (unsure and repeatable):
                 attempt += 1
-                wait = retry_after(response.headers.get("Retry-After"), self.clock())
+                answered = response.headers
+                wait = retry_after(answered.get("Retry-After"), self.clock(), answered.get("Date"))
                 if attempt >= self.policy.attempts:
                     if status == 429 and wait is not None:
                         raise TenantThrottled(where, wait)

@@ -32,18 +32,26 @@ class RetryPolicy:
         return rng.uniform(0.0, min(self.cap, self.base * 2.0 ** max(attempt, 0)))
 
 
-def retry_after(header: str | None, now: datetime) -> float | None:
+def retry_after(header: str | None, now: datetime, sent: str | None = None) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date (RFC 9110,
-    10.2.3); None when absent or unreadable (then the caller backs off on its own)."""
+    10.2.3); None when absent or unreadable (then the caller backs off on its own). A date
+    is measured from the answer's own Date header (`sent`) when it has one: the bench's
+    clock may be minutes off the service's (a 5 s wait became 605 s, or none at all)."""
     if header is None or not header.strip():
         return None
     text = header.strip()
     if text.isdigit():
         return float(int(text))
+    when = _http_date(text)
+    if when is None:
+        return None
+    origin = _http_date(sent) if sent else None
+    return max(0.0, (when - (origin or now)).total_seconds())
+
+
+def _http_date(text: str) -> datetime | None:
     try:
-        when = parsedate_to_datetime(text)
+        when = parsedate_to_datetime(text.strip())
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
+    return when if when.tzinfo is not None else None

@@ -90,6 +90,15 @@ def test_retry_after_seconds_and_http_date() -> None:
     assert retry_after(None, now) is None
 
 
+def test_a_retry_after_date_is_measured_from_the_answers_date() -> None:
+    """A bench clock 10 minutes slow turned "wait 5 s" into 605 s (the sync gave up)."""
+    slow = datetime(2025, 3, 1, 11, 50, 0, tzinfo=UTC)
+    sent = "Sat, 01 Mar 2025 12:00:00 GMT"
+    assert retry_after("Sat, 01 Mar 2025 12:00:05 GMT", slow, sent) == 5.0
+    assert retry_after("Sat, 01 Mar 2025 12:00:05 GMT", slow, "not a date") == 605.0
+    assert retry_after("9", slow, sent) == 9.0
+
+
 def test_backoff_is_jittered_and_capped() -> None:
     policy = RetryPolicy(base=1.0, cap=8.0)
     rng = random.Random(4)
