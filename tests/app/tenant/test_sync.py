@@ -491,6 +491,26 @@ def test_a_group_tag_changed_at_the_bench_goes_to_the_tenant(
     assert states(connected) == {"PF4TAG01": "done"}
 
 
+def test_a_newer_change_replaces_a_parked_one(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions
+) -> None:
+    """A parked group-tag change retried after a newer one went through put the older
+    value back in the tenant."""
+    graph.tenant.add_autopilot("PF4TAG02", groupTag="Lab")
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    autopilot_id = graph.tenant.autopilot[0]["id"]
+    graph.tenant.fail("POST", f"{AUTOPILOT}/{autopilot_id}/updateDeviceProperties", 400)
+    for tag, update in (("Sales", False), ("Finance", True)):
+        services.enroll_device(
+            connected,
+            services.EnrollRequest("PF4TAG02", update=update, overrides=(("group_tag", tag),)),
+            actor=ADMIN,
+        )
+        services.sync_once(connected, options=quick, actor=ADMIN)
+    assert graph.tenant.autopilot[0]["groupTag"] == "Finance"
+    assert connected.outbox_items(["parked"]) == []  # nothing older left to retry
+
+
 def test_a_change_written_to_the_outbox_rolls_back_with_its_enrollment(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions
 ) -> None:
