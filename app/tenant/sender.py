@@ -186,6 +186,13 @@ class Sender:
                 f"{shapes.IMPORT_PATH}/import", body, needs=AUTOPILOT_PERMISSION
             )
         except GraphError as exc:
+            if exc.status == 400 and len(ready) > 1:
+                # A 400 refuses the request whole (nothing was imported): halves find the
+                # devices at fault, so one bad hash does not park a hundred good ones.
+                half = len(ready) // 2
+                self._send_batch(ready[:half])
+                self._send_batch(ready[half:])
+                return
             for item, _ in ready:
                 self._park(item, exc.status, exc.reason)
             return

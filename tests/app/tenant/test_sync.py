@@ -491,6 +491,33 @@ def test_a_group_tag_changed_at_the_bench_goes_to_the_tenant(
     assert states(connected) == {"PF4TAG01": "done"}
 
 
+def test_a_refused_batch_parks_only_the_devices_at_fault(
+    connected: Store,
+    graph: FakeGraph,
+    quick: services.SyncOptions,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 400 for one device's hash parked all of its batch (up to 100), and "retry all" put
+    the bad one back in the same batch."""
+    serials = import_devices(connected, tmp_path, 5)
+    services.queue_uploads(connected, serials, actor=ADMIN)
+    bad = serials[3]
+    handle = graph.tenant.handle
+
+    def refuse_bad(method: str, target: str, headers: Any, body: bytes) -> object:
+        if method == "POST" and target.startswith(IMPORT) and bad.encode() in body:
+            error = b'{"error": {"code": "BadRequest", "message": "hardwareIdentifier"}}'
+            return 400, {"Content-Type": "application/json"}, error
+        return handle(method, target, headers, body)
+
+    monkeypatch.setattr(graph.tenant, "handle", refuse_bad)
+    report = services.sync_once(connected, options=quick, actor=ADMIN)
+    assert sorted(report.drain.uploaded) == sorted(s for s in serials if s != bad)
+    assert graph.tenant.import_posts == {s: 1 for s in serials if s != bad}
+    assert [i.serial for i in connected.outbox_items(["parked"])] == [bad]
+
+
 def test_a_newer_change_replaces_a_parked_one(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions
 ) -> None:
