@@ -224,21 +224,22 @@ def queue_device_change(store: Store, before: Device | None, after: Device, acto
     facts = store.autopilot_facts(after.id)
     if facts is None or facts.autopilot_id is None:
         return False
-    if (after.group_tag or None, after.assigned_user or None) == (
-        facts.group_tag,
-        facts.user_principal_name,
-    ):
-        return False
     waiting = store.outbox_items(OUTBOX_WAITING, device_id=after.id)
     if any(item.kind == OutboxKind.UPLOAD for item in waiting):
         return False
     # A newer change replaces one that has not left yet, and one parked: it carries every
-    # value, and a parked one retried after it would put the older values back.
+    # value, and a parked one retried after it would put the older values back. So does a
+    # change back to what the tenant has (then nothing is queued).
     parked = store.outbox_items([OutboxState.PARKED], kind=OutboxKind.UPDATE, device_id=after.id)
     store.delete_outbox(
         [i.id for i in waiting if i.kind == OutboxKind.UPDATE and i.state == OutboxState.PENDING]
         + [i.id for i in parked]
     )
+    if (after.group_tag or None, after.assigned_user or None) == (
+        facts.group_tag,
+        facts.user_principal_name,
+    ):
+        return False
     payload: dict[str, object] = {"group_tag": after.group_tag, "user": after.assigned_user}
     if facts.user_principal_name and not after.assigned_user:
         payload["clear_user"] = True

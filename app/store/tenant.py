@@ -143,6 +143,15 @@ class TenantMixin(StoreBase):
             params.append(limit)
         return [_item(row) for row in self.conn.execute(sql, params)]
 
+    def finished_import_ids(self) -> set[str]:
+        """The tenant's import records of uploads whose outcome is recorded."""
+        rows = self.conn.execute(
+            "SELECT remote_id FROM tenant_outbox WHERE kind = ? AND state = ? "
+            "AND remote_id IS NOT NULL",
+            [OutboxKind.UPLOAD, OutboxState.DONE],
+        )
+        return {str(row[0]) for row in rows}
+
     def outbox_item(self, item_id: int) -> OutboxItem | None:
         row = self.conn.execute(
             f"SELECT {_OUTBOX_SELECT} FROM tenant_outbox WHERE id = ?", [item_id]

@@ -141,14 +141,16 @@ class Sender:
         return next((r for r in mine if not r.done), mine[0] if mine else None)
 
     def _clean_up_imports(self) -> None:
-        """Delete the import records whose outcome is recorded; one the tenant does not let
-        go of now stays for the portal (logged), and is never taken for a later upload of
-        another hash."""
+        """Delete the import records whose outcome is recorded. One the tenant refuses to
+        let go of stays (logged); when the tenant cannot be reached the rest stay too, and
+        the next look at the import records (`_imported_by_serial`) deletes them."""
         for identity in self._finished:
             try:
                 self.graph.delete(f"{shapes.IMPORT_PATH}/{identity}", needs=AUTOPILOT_PERMISSION)
+            except GraphError as exc:
+                log.warning("import record %s not deleted: %s", identity, exc.reason)
             except TenantError as exc:
-                log.warning("import record %s not deleted (%s): left in the tenant", identity, exc)
+                log.warning("import records not deleted now (%s): at the next sync", exc)
                 break
         self._finished.clear()
 
@@ -188,7 +190,10 @@ class Sender:
         except GraphError as exc:
             if exc.status == 400 and len(ready) > 1:
                 # A 400 refuses the request whole (nothing was imported): halves find the
-                # devices at fault, so one bad hash does not park a hundred good ones.
+                # devices at fault, so one bad hash does not park a hundred good ones. Until
+                # each half leaves, its items are waiting, not in doubt.
+                with self.store.transaction():
+                    self.store.mark_outbox(ids, OutboxState.PENDING, now_iso())
                 half = len(ready) // 2
                 self._send_batch(ready[:half])
                 self._send_batch(ready[half:])
@@ -421,13 +426,19 @@ class Sender:
     # -- lookups -------------------------------------------------------------------------------
 
     def _imported_by_serial(self) -> dict[str, list[shapes.ImportedIdentity]]:
-        """Every imported identity the tenant holds (they are few: import records)."""
+        """The tenant's import records still in doubt, by serial (they are few). A record of
+        an upload whose outcome is recorded (its deletion missed by a sync that stopped
+        early) answers for nothing: it is deleted at the end of this drain."""
+        finished = self.store.finished_import_ids()
         found: dict[str, list[shapes.ImportedIdentity]] = {}
         pages = self.graph.pages(shapes.IMPORT_PATH, needs=AUTOPILOT_PERMISSION)
         for number, page in enumerate(pages, start=1):
             for index, element in enumerate(page):
                 where = f"imported identities page {number}, element {index + 1}"
                 identity = shapes.imported_identity(element, where)
+                if identity.id in finished:
+                    self._finished.append(identity.id)
+                    continue
                 found.setdefault(identity.serial.casefold(), []).append(identity)
         return found
 

@@ -90,6 +90,15 @@ def import_body(records: Iterable[AutopilotRecord]) -> dict[str, Any]:
     return {"importedWindowsAutopilotDeviceIdentities": identities}
 
 
+def _hash_bytes(hardware_hash: str) -> bytes | str:
+    """The hash as bytes (Graph may write the base64 of a CSV's hash differently: padding,
+    line breaks); the text itself when it is not base64."""
+    try:
+        return base64.b64decode("".join(hardware_hash.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return hardware_hash
+
+
 def check_hash(hardware_hash: str) -> bool:
     """Whether the hash is base64 (Graph's Binary): a CSV hash always is."""
     try:
@@ -115,7 +124,9 @@ class ImportedIdentity:
         both are known (an older record of the serial may be another hash: a reimage)."""
         if self.serial.casefold() != serial.casefold():
             return False
-        return not (self.hardware_hash and hardware_hash) or self.hardware_hash == hardware_hash
+        if not (self.hardware_hash and hardware_hash):
+            return True
+        return _hash_bytes(self.hardware_hash) == _hash_bytes(hardware_hash)
 
     @property
     def done(self) -> bool:

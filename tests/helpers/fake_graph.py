@@ -106,6 +106,11 @@ class FakeTenant:
         self._pages.clear()
         return record
 
+    def remove_autopilot(self, serial: str) -> None:
+        """The device deleted from Autopilot (in the portal, say)."""
+        self.autopilot[:] = [d for d in self.autopilot if d["serialNumber"] != serial]
+        self._pages.clear()
+
     def add_managed(self, serial: str, **fields: Any) -> dict[str, Any]:
         """A managedDevice with every property the list example shows that Joinery could
         use (the server answers only what `$select` asks for)."""

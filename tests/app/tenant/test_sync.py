@@ -491,6 +491,35 @@ def test_a_group_tag_changed_at_the_bench_goes_to_the_tenant(
     assert states(connected) == {"PF4TAG01": "done"}
 
 
+def test_a_record_left_by_a_sync_that_stopped_early_answers_for_nothing(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    """Its deletion missed (the tenant unreachable at the end of a sync), last month's
+    import record of the same hash (error 806) stood in for a later upload in doubt: the
+    old outcome recorded again, nothing sent."""
+    [serial] = import_devices(connected, tmp_path, 1)
+    services.queue_uploads(connected, [serial], actor=ADMIN)
+    graph.tenant.error_serials[serial] = (806, "ZtdDeviceAlreadyAssigned")
+    imported = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities"
+    graph.tenant.fail("DELETE", imported, 500, times=50)
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    [left] = graph.tenant.imported  # error 806, still there
+    graph.tenant.faults.clear()
+    del graph.tenant.error_serials[serial]  # released by the other tenant since
+    queued = services.queue_uploads(connected, [serial], actor=ADMIN)
+    assert queued.queued == [serial], queued.as_json()
+    graph.tenant.fail("POST", IMPORT, 500)  # not carried out: the upload is in doubt
+    with pytest.raises(TenantUnreachable):
+        services.sync_once(connected, options=quick, actor=ADMIN)
+
+    services.sync_once(connected, options=quick, actor=ADMIN)
+
+    assert graph.tenant.import_posts == {serial: 2}  # sent again, not taken for done
+    assert left not in graph.tenant.imported  # and the old record deleted at last
+    latest = connected.outbox_items(["done"])[-1]
+    assert latest.outcome == "complete"
+
+
 def test_a_refused_batch_parks_only_the_devices_at_fault(
     connected: Store,
     graph: FakeGraph,
@@ -512,6 +541,11 @@ def test_a_refused_batch_parks_only_the_devices_at_fault(
         return handle(method, target, headers, body)
 
     monkeypatch.setattr(graph.tenant, "handle", refuse_bad)
+    # The first half is throttled: neither half leaves this sync.
+    graph.tenant.fail("POST", IMPORT, 429, headers={"Retry-After": "999"})
+    with pytest.raises(TenantThrottled):
+        services.sync_once(connected, options=quick, actor=ADMIN)
+    assert set(states(connected).values()) == {"pending"}  # waiting, none in doubt
     report = services.sync_once(connected, options=quick, actor=ADMIN)
     assert sorted(report.drain.uploaded) == sorted(s for s in serials if s != bad)
     assert graph.tenant.import_posts == {s: 1 for s in serials if s != bad}
@@ -536,6 +570,24 @@ def test_a_newer_change_replaces_a_parked_one(
         services.sync_once(connected, options=quick, actor=ADMIN)
     assert graph.tenant.autopilot[0]["groupTag"] == "Finance"
     assert connected.outbox_items(["parked"]) == []  # nothing older left to retry
+
+
+def test_a_change_back_to_the_tenants_value_takes_the_waiting_one_away(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions
+) -> None:
+    """Lab, then Sales, then Lab again before a sync: "Sales" stayed queued and went out,
+    so the bench said Lab and the tenant Sales."""
+    graph.tenant.add_autopilot("PF4TAG03", groupTag="Lab")
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    for tag, update in (("Sales", False), ("Lab", True)):
+        services.enroll_device(
+            connected,
+            services.EnrollRequest("PF4TAG03", update=update, overrides=(("group_tag", tag),)),
+            actor=ADMIN,
+        )
+    assert connected.outbox_items(["pending", "parked"]) == []
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    assert graph.tenant.autopilot[0]["groupTag"] == "Lab" and graph.tenant.updates == []
 
 
 def test_a_change_written_to_the_outbox_rolls_back_with_its_enrollment(
