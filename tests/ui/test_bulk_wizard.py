@@ -411,6 +411,32 @@ def test_opening_a_package_asks_before_the_answers_are_thrown_away(
     assert screen.wizard.device_page.template.text() != "INPROG-%RAND:4%"
 
 
+def test_opening_a_package_asks_on_the_first_page_too_and_waits_for_a_build(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    """A template typed on page 1 (not yet kept) was replaced unasked; during a build the
+    wizard was restarted under it."""
+    xml = tmp_path / "customizations.xml"
+    xml.write_bytes(wcd_xml.render(PackageSpec(info=PackageInfo(name="From-File"))))
+    screen = BulkScreen(store, lambda: LEAD)
+    qtbot.addWidget(screen)
+    screen.show()
+    with qtbot.waitActive(screen):
+        screen.activateWindow()
+    screen.wizard.focus_page()
+    select_all_and_type("INPROG-%RAND:4%")
+    screen.open_file(xml)
+    message_box()
+    press(Key.Key_N)
+    qtbot.waitUntil(lambda: shown_box() is None)
+    assert screen.wizard.device_page.template.text() == "INPROG-%RAND:4%"
+    screen.wizard._set_busy(True)
+    screen.open_file(xml)
+    assert shown_box() is None and "being built" in screen.message.text()
+    assert screen.wizard.device_page.template.text() == "INPROG-%RAND:4%"
+    screen.wizard._set_busy(False)
+
+
 def test_the_copied_password_leaves_the_clipboard_on_start_over(
     qtbot: QtBot, db_path: Path
 ) -> None:

@@ -124,6 +124,10 @@ class DevicePage(CheckedPage):
     def keep(self) -> None:
         self.draft.device = self._device()
 
+    def edited(self) -> bool:
+        """Whether the fields hold something the draft does not have yet (typed, not kept)."""
+        return self._device() != self.draft.device
+
     def _device(self) -> DeviceSetup:
         typed = self.product_key.text().strip().upper()
         return replace(

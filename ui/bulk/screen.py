@@ -69,6 +69,14 @@ class BulkScreen(QWidget):
         """Fill the wizard from `opened`; answers already on its pages are thrown away only
         once the person says so (an open from the Packages screen replaced them unasked)."""
         self.message.hide()
+        if self.wizard.busy:  # a build is writing what the pages hold
+            opened.discard()
+            self.show_message(
+                self.tr("A package is being built: open {n} once the build has finished.").format(
+                    n=opened.spec.info.name or opened.source
+                )
+            )
+            return
         if not self.wizard.has_answers():
             self.wizard.load(opened)
             return

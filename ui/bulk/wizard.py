@@ -214,7 +214,10 @@ class BulkWizard(WizardShell):
         self.restart()
 
     def has_answers(self) -> bool:
-        return not self.busy and (self.currentId() > 0 or self.draft.opened is not None)
+        """Past the first page, a package opened, or the first page typed into."""
+        if self.busy:
+            return False
+        return self.currentId() > 0 or self.draft.opened is not None or self.device_page.edited()
 
     def start_over(self) -> None:
         if self.busy:
