@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from app import leftovers, paths, settings
 from app.domain import Device, PackageBuild
 from app.errors import Cancelled, InputError, JoineryError, KnownError
+from app.fileutil import atomic_write
 from app.provisioning import build as builder
 from app.provisioning import bundle, signers, wcd_xml
 from app.provisioning.bundle_format import SUFFIX, load_private_key
@@ -589,7 +590,9 @@ def verify_build(store: Store, build_id: int, *, actor: Actor) -> bundle.Verdict
 
 
 def export_package(store: Store, build_id: int, dest_dir: Path, *, actor: Actor) -> Path:
-    """Copy a built bundle to `dest_dir` (a USB stick), check the copy's SHA-256; audited."""
+    """Copy a built bundle to `dest_dir` (a USB stick), check the copy's SHA-256; audited.
+    A file of that name already there is refused, never replaced; the copy is written
+    beside it, flushed to the drive, then renamed into place (a failure leaves nothing)."""
     actor.require(Permission.BUILD_PACKAGE)
     build = _build(store, build_id)
     source = Path(build.output)
@@ -599,9 +602,15 @@ def export_package(store: Store, build_id: int, dest_dir: Path, *, actor: Actor)
             "copy the folder itself."
         )
     target = dest_dir / source.name
+    if os.path.lexists(target):
+        raise InputError(
+            f"{dest_dir} already has a {source.name}: Joinery does not replace it. Remove it "
+            "or choose another folder."
+        )
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        with source.open("rb") as read, atomic_write(target, binary=True) as out:
+            shutil.copyfileobj(read, out, 1 << 20)
     except OSError as exc:
         raise KnownError(f"Cannot copy {source.name} to {dest_dir}: {exc.strerror}.") from exc
     digest = _sha256(target)

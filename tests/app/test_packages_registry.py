@@ -232,6 +232,20 @@ def test_export_refuses_a_damaged_source(store: Store, payload: Path, tmp_path: 
     assert not (tmp_path / "usb" / Path(row.output).name).exists()
 
 
+def test_export_never_replaces_a_file_on_the_stick(
+    store: Store, payload: Path, tmp_path: Path
+) -> None:
+    """Copy to a stick replaced a file of the same name there without a word."""
+    row = build(store, make_spec(payload), tmp_path / "out")
+    theirs = tmp_path / "usb" / Path(row.output).name
+    theirs.parent.mkdir()
+    theirs.write_bytes(b"someone else's")
+    with pytest.raises(InputError, match="does not replace"):
+        services.export_package(store, row.id, tmp_path / "usb", actor=LEAD)
+    assert theirs.read_bytes() == b"someone else's"
+    assert [p.name for p in theirs.parent.iterdir()] == [theirs.name]  # no temporary left
+
+
 def test_reopen_a_bundle_keeps_the_spec_and_discards_the_scratch(
     store: Store, payload: Path, tmp_path: Path
 ) -> None:
