@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import requests
 from app import settings
 from app.compliance.facts import FactSource
 from app.domain import EnrollmentStatus, HistoryKind
-from app.errors import Cancelled
+from app.errors import Cancelled, KnownError
 from app.fileutil import held
 from app.security.audit_actions import AuditAction
 from app.security.roles import Actor, Permission
@@ -98,10 +99,23 @@ def sync_once(
     """
     who = actor
     who.require(Permission.SYNC_TENANT)
-    with held(Path(f"{store.path}.sync.lock")) as mine:
+    opts = options or SyncOptions()
+    if str(store.path) == ":memory:":  # a database no other process can open
+        return _sync_alone(store, who, progress, cancelled, opts)
+    # Named after the file itself: the same database reached by another path is one lock.
+    database = Path(store.path).resolve()
+    lock = database.with_name(database.name + ".sync.lock")
+    with ExitStack() as stack:
+        try:
+            mine = stack.enter_context(held(lock))
+        except OSError as exc:
+            raise KnownError(
+                f"Cannot take the sync lock {lock}: {exc.strerror or exc}. Check that this "
+                "user may write in the database's folder."
+            ) from exc
         if not mine:
             raise TenantBusy()
-        return _sync_alone(store, who, progress, cancelled, options or SyncOptions())
+        return _sync_alone(store, who, progress, cancelled, opts)
 
 
 def _sync_alone(

@@ -1,10 +1,12 @@
 """Microsoft Graph requests with the retries the outbox needs.
 
 One request is tried up to `RetryPolicy.attempts` times:
-- 429 and 503 (the request was refused, not carried out): wait `Retry-After`, else back off;
-- a dropped connection, 500, 502, 504: back off with jitter, but only for idempotent
-  requests; a POST that may have been carried out raises `TenantUnreachable(maybe_sent=True)`
-  so the sender looks the serial up before it sends again;
+- 429 (refused, not carried out): wait `Retry-After`, else back off; so does 503 for an
+  idempotent request;
+- a dropped connection, 500, 502, 504, and 503 for a request not safe to repeat (a gateway
+  may answer 503 after the service acted): back off with jitter, but only for idempotent
+  requests; one that may have been carried out raises `TenantUnreachable(maybe_sent=True)`
+  so the sender looks it up before it sends again;
 - 401: the token is refreshed once (MSAL), then the request is sent again;
 - any other 4xx: `GraphError`, which the sender turns into a parked item with its reason.
 """

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-#: Statuses the tenant uses for "not now": the request was not carried out, send it again.
+#: Statuses the tenant uses for "not now": sent again after the wait. A 503 may also come
+#: from a gateway after the service acted, so a request not safe to repeat treats it as
+#: MAYBE_DONE (GraphClient.send).
 REFUSED_FOR_NOW = frozenset({429, 503})
 #: Statuses that may hide a request that was carried out: safe to repeat only when the
 #: request is idempotent (a GET, an update that sets values).

@@ -153,6 +153,26 @@ def test_a_locked_vault_is_said_plainly_and_the_outbox_waits(
     assert sender.status.offline_since is None  # the tenant was never asked
 
 
+def test_a_sync_already_running_elsewhere_is_said_and_sends_nothing(
+    qtbot: QtBot, make_sender: object, connected: Store, quick: SyncOptions, tmp_path: Path
+) -> None:
+    """A `joinery tenant sync` holds the outbox: the kiosk's own sync says so and waits
+    (it said nothing: the failure was taken for the tenant's, which the status tells)."""
+    from app.fileutil import held
+
+    serials = import_devices(connected, tmp_path, 1)
+    services.queue_uploads(connected, serials, actor=LEAD)
+    sender = make_sender(connected, LEAD, quick)  # type: ignore[operator]
+    lock = Path(connected.path).resolve()
+    with held(lock.with_name(lock.name + ".sync.lock")) as mine:
+        assert mine
+        assert sender.sync_now()
+        idle(qtbot, sender)
+    assert sender.problem is not None and "Another sync" in sender.problem
+    assert sender.status.outbox["pending"] == 1
+    assert sender.status.offline_since is None  # not the tenant's fault
+
+
 def test_closing_the_kiosk_mid_sync_leaves_nothing_to_run_on_its_closed_connection(
     qtbot: QtBot, connected: Store, graph: FakeGraph, tmp_path: Path
 ) -> None:

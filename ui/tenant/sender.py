@@ -228,6 +228,8 @@ class TenantSender(QObject):
         yielded = operation is not None and operation.yielded
         if isinstance(error, Cancelled) and yielded:
             self._again = True  # it stepped aside for a write of this kiosk: on again soon
+        elif isinstance(error, services.TenantBusy):
+            self.problem = error.message  # a `joinery tenant sync` holds the outbox now
         elif isinstance(error, services.TenantError):
             self.problem = None  # the status says it: offline since, and why
         else:  # a person's Cancel, a locked vault, a permission; or a bug (logged)

@@ -3,6 +3,7 @@ expired token, import errors, parking, outages without a duplicate upload, and t
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from app import services
 from app.domain import OutboxState
 from app.errors import Cancelled
+from app.fileutil import held
 from app.store import Store
 from app.tenant.errors import TenantBusy, TenantRefused, TenantThrottled, TenantUnreachable
 from tests.helpers.actors import ADMIN
@@ -446,6 +448,19 @@ def test_rows_changed_outside_joinery_are_parked_and_the_rest_is_sent(
     assert "payload is not a JSON object" in (items[first.id].reason or "")
     assert f"joinery tenant drop {second.id}" in (items[second.id].reason or "")
     assert services.tenant_status(connected, actor=ADMIN).as_json()["outbox"]["parked"] == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX links")
+def test_one_database_reached_by_two_paths_is_one_sync_lock(
+    connected: Store, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    """The lock was named after the path as typed: through a link, both syncs ran."""
+    link = tmp_path / "linked.db"
+    link.symlink_to(Path(connected.path).resolve())
+    real = Path(connected.path).resolve()
+    lock = real.with_name(real.name + ".sync.lock")
+    with held(lock), Store.open(link) as other, pytest.raises(TenantBusy):
+        services.sync_once(other, options=quick, actor=ADMIN)
 
 
 def test_cancel_stops_between_steps_and_keeps_what_was_answered(
