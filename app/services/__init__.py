@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     # app.store, app.compliance or the security internals (the import-linter contracts).
     from app.compliance.stale import StaleDevice
     from app.compliance.words import STATE_WORDS, setting_words, state_words, states_words
+    from app.provisioning.bundle import Verdict as PackageVerdict
     from app.provisioning.bundle_format import WrongPassword
     from app.security.vault import PASSPHRASE_MIN, forget_passphrases
     from app.services.actors import CancelCheck, Progress, local_admin
@@ -295,6 +296,7 @@ _FROM = {
 }
 #: Names passed on under another name: (module, name there).
 _RENAMED = {
+    "PackageVerdict": ("app.provisioning.bundle", "Verdict"),
     "wifi_key_problem": ("app.wifi", "key_problem"),
     "wifi_ssid_problem": ("app.wifi", "ssid_problem"),
 }
@@ -377,6 +379,7 @@ __all__ = [
     "OperatorStatus",
     "PASSPHRASE_MIN",
     "PackageListing",
+    "PackageVerdict",
     "Progress",
     "QueueReport",
     "SETTINGS",

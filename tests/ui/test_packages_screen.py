@@ -134,3 +134,26 @@ def test_a_bundle_is_opened_verified_and_copied_from_the_keyboard(
     press(Key.Key_Return)  # Enter on the row: Open in wizard
     qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
     opened[0].discard()  # type: ignore[attr-defined]
+
+
+def test_what_a_check_said_goes_with_its_build_and_copy_asks_the_role(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    """Another build chosen still showed the first one's verdict beside it; Copy opened a
+    folder dialog for a technician, whose role is then refused."""
+    for version in ("1.0", "1.1"):
+        spec = PackageSpec(PackageInfo(name="Bench", version=version))
+        services.build_and_record(store, spec, tmp_path / "out", SIGNER, actor=LEAD)
+    screen = PackagesScreen(store, lambda: LEAD)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.table.selectRow(0)
+    screen.verify.click()
+    qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=10_000)
+    assert "signature is valid" in screen.message.text()
+    screen.table.selectRow(1)
+    assert not screen.message.isVisible()
+    technician = PackagesScreen(store, lambda: Actor("tom", Role.TECHNICIAN))
+    qtbot.addWidget(technician)
+    technician.table.selectRow(0)
+    assert technician.verify.isEnabled() and not technician.export.isEnabled()

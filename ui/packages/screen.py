@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
@@ -28,7 +29,13 @@ from app import services
 from app.domain import PackageBuild
 from app.security.roles import Actor, Permission
 from app.security.secret import Secret
-from app.services import OpenedPackage, PackageListing, Store, WrongPassword
+from app.services import (
+    OpenedPackage,
+    PackageListing,
+    PackageVerdict,
+    Store,
+    WrongPassword,
+)
 from app.textsafe import printable
 from ui import changes, theme
 from ui.changes import Change
@@ -36,6 +43,8 @@ from ui.ops import failure_words, run_op
 from ui.session import signed_in
 from ui.widgets.scrolling import scrolling_body
 from ui.words import when
+
+T = TypeVar("T")
 
 COLUMNS = (
     "Name",
@@ -163,6 +172,7 @@ class PackagesScreen(QWidget):
         self.export.clicked.connect(self._on_export_clicked)
         self.open_xml.clicked.connect(self._on_open_xml_clicked)
         self._wanted: int | None = None  # a build to select once it is listed
+        self._checking = False  # a verify or a copy runs on the writer thread
         # Builds from the wizard or the CLI, devices provisioned with them: any write.
         changes.follow(
             self, store.path, Change.PACKAGES | Change.DEVICES, self.refresh, load_when_shown=True
@@ -246,6 +256,8 @@ class PackagesScreen(QWidget):
         self._wanted = build_id
 
     def _on_table_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._checking:
+            self.message.hide()  # what was said was of the build chosen before
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -254,8 +266,10 @@ class PackagesScreen(QWidget):
         chosen = self.listings[row].build if 0 <= row < len(self.listings) else None
         self.open_wizard.setEnabled(chosen is not None and chosen.built)
         bundle = chosen is not None and chosen.built and chosen.form == "bundle"
-        self.verify.setEnabled(bundle)
-        self.export.setEnabled(bundle)
+        actor = self._actor()
+        may_copy = actor is not None and actor.may(Permission.BUILD_PACKAGE)
+        self.verify.setEnabled(bundle and not self._checking)  # one check at a time
+        self.export.setEnabled(bundle and may_copy and not self._checking)
         if not 0 <= row < len(self.listings):
             self.detail.setText("")
             return
@@ -396,23 +410,17 @@ class PackagesScreen(QWidget):
         build, actor = self._chosen(), self._actor()
         if build is None or actor is None:
             return
-        path = Path(build.output)
 
-        def job(store: Store, _progress: object, _cancelled: object) -> str:
-            verdict = services.verify_build(store, build.id, actor=actor)
+        def job(store: Store, _progress: object, _cancelled: object) -> PackageVerdict:
+            return services.verify_build(store, build.id, actor=actor)
+
+        def said(verdict: PackageVerdict) -> str:
             return self.tr(
                 "{f}: the signature is valid, by {k}, the key it was built with, and the file "
                 "is the one built (SHA-256 {d}…)."
-            ).format(f=path.name, k=verdict.header.key_id, d=verdict.sha256[:12])
+            ).format(f=verdict.path.name, k=verdict.header.key_id, d=verdict.sha256[:12])
 
-        self.verify.setEnabled(False)
-        run_op(
-            self.store.path,
-            job,
-            on_done=self._on_checked,
-            on_failed=lambda error: self._on_check_failed(error, "verifying a package"),
-            changes_made=Change.AUDIT,
-        )
+        self._check(job, said, "verifying a package")
 
     def _on_export_clicked(self) -> None:
         build, actor = self._chosen(), self._actor()
@@ -424,20 +432,33 @@ class PackagesScreen(QWidget):
         if not folder:
             return
 
-        def job(store: Store, _progress: object, _cancelled: object) -> str:
-            copied = services.export_package(store, build.id, Path(folder), actor=actor)
-            return self.tr("Copied to {p}; the copy's SHA-256 is the build's.").format(p=copied)
+        def job(store: Store, _progress: object, _cancelled: object) -> Path:
+            return services.export_package(store, build.id, Path(folder), actor=actor)
 
-        self.export.setEnabled(False)
+        def said(copied: Path) -> str:
+            return self.tr(
+                "Copied to {p}, flushed to the drive; the copy's SHA-256 is the build's."
+            ).format(p=copied)
+
+        self._check(job, said, "copying a package")
+
+    def _check(self, job: Callable[..., T], said: Callable[[T], str], what: str) -> None:
+        """Run a check of the chosen build on the writer thread (it writes its audit entry);
+        the words are made here, on the GUI thread, once it answers."""
+        self._checking = True
+        self.message.hide()
+        self._show_detail()
         run_op(
             self.store.path,
             job,
-            on_done=self._on_checked,
-            on_failed=lambda error: self._on_check_failed(error, "copying a package"),
+            on_done=lambda answer: self._on_checked(said(answer)),
+            on_failed=lambda error: self._on_check_failed(error, what),
             changes_made=Change.AUDIT,
+            owner=self,
         )
 
     def _on_checked(self, words: str) -> None:
+        self._checking = False
         self._show_detail()  # the buttons as the chosen build allows
         self.message.setText(printable(words))
         self.message.setProperty("state", "ok")
@@ -445,6 +466,7 @@ class PackagesScreen(QWidget):
         self.message.show()
 
     def _on_check_failed(self, error: BaseException, what: str) -> None:
+        self._checking = False
         self._show_detail()
         unexpected = self.tr("It stopped on an unexpected error; see the log.")
         self._say(failure_words(error, what, unexpected))
