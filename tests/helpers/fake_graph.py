@@ -32,6 +32,7 @@ from tests.helpers.tls import TlsFiles
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "0d2b9c0a-7a34-4c51-b0f3-6a4c1e2f9b11"
 DROP = object()  # a handler result: close the connection without answering
+IMPORT_ACTION = "/importedWindowsAutopilotDeviceIdentities/import"  # the upload POST
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -68,6 +69,7 @@ class FakeTenant:
         self.profiles: list[dict[str, Any]] = []
         self.import_posts: Counter[str] = Counter()  # serial -> times POSTed to import
         self.deleted_imports = 0  # import records deleted (after their outcome)
+        self._import_hook: Callable[[bytes, Callable[[], object]], object] | None = None
         self.error_serials: dict[str, tuple[int, str]] = {}
         self.sync_calls = 0
         self.updates: list[tuple[str, dict[str, Any]]] = []
@@ -165,7 +167,18 @@ class FakeTenant:
 
     # -- dispatch ---------------------------------------------------------------------------
 
+    def around_import(self, hook: Callable[[bytes, Callable[[], object]], object]) -> None:
+        """Put `hook(body, carry_out)` around every import POST: it answers in the import's
+        place, carrying it out (or not) with `carry_out()` (a test's own tenant behaviour)."""
+        self._import_hook = hook
+
     def handle(self, method: str, target: str, headers: Any, body: bytes) -> Answer | object:
+        hook = self._import_hook
+        if hook is not None and method == "POST" and target.endswith(IMPORT_ACTION):
+            return hook(body, lambda: self._handle(method, target, headers, body))
+        return self._handle(method, target, headers, body)
+
+    def _handle(self, method: str, target: str, headers: Any, body: bytes) -> Answer | object:
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         with self.lock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -318,22 +318,19 @@ def test_one_sync_at_a_time_sends_the_outbox(
     graph: FakeGraph,
     quick: services.SyncOptions,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The kiosk's sync and a `joinery tenant sync` at once: the second took the first's
     rows, in flight, for a crashed send and POSTed every device again."""
     serials = import_devices(connected, tmp_path, 3)
     services.queue_uploads(connected, serials, actor=ADMIN)
     arrived, release = threading.Event(), threading.Event()
-    handle = graph.tenant.handle
 
-    def held_import(method: str, target: str, headers: Any, body: bytes) -> object:
-        if method == "POST" and target.startswith(IMPORT):
-            arrived.set()
-            release.wait(10)
-        return handle(method, target, headers, body)
+    def held_import(_body: bytes, carry_out: Callable[[], object]) -> object:
+        arrived.set()
+        release.wait(10)
+        return carry_out()
 
-    monkeypatch.setattr(graph.tenant, "handle", held_import)
+    graph.tenant.around_import(held_import)
     failures: list[BaseException] = []
 
     def first() -> None:
@@ -403,22 +400,21 @@ def test_a_503_to_the_import_is_looked_up_not_sent_again(
     graph: FakeGraph,
     quick: services.SyncOptions,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A gateway's 503 after the import was carried out: retried as if it had not been,
     every device of the batch was POSTed twice."""
     serials = import_devices(connected, tmp_path, 2)
     services.queue_uploads(connected, serials, actor=ADMIN)
-    handle, answered = graph.tenant.handle, []
+    answered: list[object] = []
 
-    def done_then_503(method: str, target: str, headers: Any, body: bytes) -> object:
-        answer = handle(method, target, headers, body)
-        if method == "POST" and target.startswith(IMPORT) and not answered:
-            answered.append(answer)
-            return 503, {"Content-Type": "application/json"}, b'{"error": {"code": "x"}}'
-        return answer
+    def done_then_503(_body: bytes, carry_out: Callable[[], object]) -> object:
+        answer = carry_out()
+        if answered:
+            return answer
+        answered.append(answer)
+        return 503, {"Content-Type": "application/json"}, b'{"error": {"code": "x"}}'
 
-    monkeypatch.setattr(graph.tenant, "handle", done_then_503)
+    graph.tenant.around_import(done_then_503)
     with pytest.raises(TenantUnreachable, match="may have done it"):
         services.sync_once(connected, options=quick, actor=ADMIN)
     services.sync_once(connected, options=quick, actor=ADMIN)
@@ -447,7 +443,7 @@ def test_rows_changed_outside_joinery_are_parked_and_the_rest_is_sent(
     assert items[first.id].state == items[second.id].state == "parked"
     assert "payload is not a JSON object" in (items[first.id].reason or "")
     assert f"joinery tenant drop {second.id}" in (items[second.id].reason or "")
-    assert services.tenant_status(connected, actor=ADMIN).as_json()["outbox"]["parked"] == 2
+    assert services.tenant_status(connected, actor=ADMIN).outbox["parked"] == 2
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX links")
@@ -540,22 +536,20 @@ def test_a_refused_batch_parks_only_the_devices_at_fault(
     graph: FakeGraph,
     quick: services.SyncOptions,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A 400 for one device's hash parked all of its batch (up to 100), and "retry all" put
     the bad one back in the same batch."""
     serials = import_devices(connected, tmp_path, 5)
     services.queue_uploads(connected, serials, actor=ADMIN)
     bad = serials[3]
-    handle = graph.tenant.handle
 
-    def refuse_bad(method: str, target: str, headers: Any, body: bytes) -> object:
-        if method == "POST" and target.startswith(IMPORT) and bad.encode() in body:
-            error = b'{"error": {"code": "BadRequest", "message": "hardwareIdentifier"}}'
-            return 400, {"Content-Type": "application/json"}, error
-        return handle(method, target, headers, body)
+    def refuse_bad(body: bytes, carry_out: Callable[[], object]) -> object:
+        if bad.encode() not in body:
+            return carry_out()
+        error = b'{"error": {"code": "BadRequest", "message": "hardwareIdentifier"}}'
+        return 400, {"Content-Type": "application/json"}, error
 
-    monkeypatch.setattr(graph.tenant, "handle", refuse_bad)
+    graph.tenant.around_import(refuse_bad)
     # The first half is throttled: neither half leaves this sync.
     graph.tenant.fail("POST", IMPORT, 429, headers={"Retry-After": "999"})
     with pytest.raises(TenantThrottled):
