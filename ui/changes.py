@@ -143,6 +143,10 @@ class _Follower(QObject):
             self.stale = True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # While the widget is torn down, Qt may call a wrapper PySide made afresh for this
+        # filter (its Python side already gone): it has no fields, and nothing to refresh.
+        if getattr(self, "_widget", None) is None:
+            return False
         if watched is self._widget and event.type() == QEvent.Type.Show and self.stale:
             self.stale = False
             self._refresh()
@@ -160,5 +164,8 @@ def follow(
     """Keep `widget` current: `refresh()` runs when `kinds` change (when shown, if hidden);
     with `load_when_shown`, also the first time it is shown (a screen that loads lazily)."""
     source = channel(db_path)
-    _Follower(widget, source, kinds, refresh, load_when_shown)
+    follower = _Follower(widget, source, kinds, refresh, load_when_shown)
+    # Held by the widget's Python side too: Qt's parent alone keeps the C++ object, and
+    # PySide may then drop the Python one (its fields) while the filter still runs.
+    widget.__dict__.setdefault("_change_followers", []).append(follower)
     return source
