@@ -118,6 +118,18 @@ def message_box() -> QMessageBox:
     return box
 
 
+def answer_box(key: Qt.Key) -> None:
+    """Answer the message box on screen with `key` and wait until it is deleted: a box
+    deleted only after the test returned could take the last reference to a screen the
+    test made with it (its slot holds the screen), and the screen, deleting the box as its
+    child a second time, crashed the run."""
+    box = message_box()
+    gone = []
+    box.destroyed.connect(lambda: gone.append(True))
+    press(key)
+    wait_until(lambda: bool(gone))
+
+
 def shared_alt_letters(root: QWidget) -> dict[str, list[str]]:
     """The Alt letters that more than one visible control under `root` answers to, each
     with the texts that claim it: Qt then moves focus between them on each press, and none

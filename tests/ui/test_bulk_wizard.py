@@ -25,6 +25,7 @@ from app.store import Store
 from tests.helpers.keyboard import (
     Key,
     alt,
+    answer_box,
     enter,
     focus_name,
     message_box,
@@ -399,13 +400,11 @@ def test_opening_a_package_asks_before_the_answers_are_thrown_away(
     screen.open_file(xml)
     box = message_box()
     assert "thrown away" in box.text() and "From-File" in box.text()
-    press(Key.Key_N)  # No (the default): nothing is lost
-    qtbot.waitUntil(lambda: shown_box() is None)
+    answer_box(Key.Key_N)  # No (the default): nothing is lost
     assert screen.wizard.currentPage().objectName() == "networkPage"
     assert screen.wizard.device_page.template.text() == "INPROG-%RAND:4%"
     screen.open_file(xml)
-    message_box()
-    press(Key.Key_Y)
+    answer_box(Key.Key_Y)
     qtbot.waitUntil(lambda: screen.wizard.currentId() == 0)
     assert screen.wizard.draft.info.name == "From-File"
     assert screen.wizard.device_page.template.text() != "INPROG-%RAND:4%"
@@ -426,9 +425,7 @@ def test_opening_a_package_asks_on_the_first_page_too_and_waits_for_a_build(
     screen.wizard.focus_page()
     select_all_and_type("INPROG-%RAND:4%")
     screen.open_file(xml)
-    message_box()
-    press(Key.Key_N)
-    qtbot.waitUntil(lambda: shown_box() is None)
+    answer_box(Key.Key_N)
     assert screen.wizard.device_page.template.text() == "INPROG-%RAND:4%"
     screen.wizard._set_busy(True)
     screen.open_file(xml)

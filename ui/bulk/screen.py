@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app import services
@@ -36,6 +36,9 @@ class BulkScreen(QWidget):
         self.message.hide()
         self._actor = actor
         self.wizard = BulkWizard(store, actor)
+        # A package offered to the wizard while it holds answers, until the person answers.
+        self._offered: OpenedPackage | None = None
+        self._offer_taken = False
         head = QHBoxLayout()
         head.addWidget(title)
         head.addStretch(1)
@@ -82,19 +85,9 @@ class BulkScreen(QWidget):
             return
         from ui.widgets.messages import confirm  # a dialog module; loaded when first needed
 
-        answered: list[bool] = []
-
-        def replace() -> None:
-            answered.append(True)
-            # Once the box has closed: refilling every page inside its `finished` signal
-            # crashed PySide6 (a posted event reached the box's freed wrapper, 1 run in 2).
-            QTimer.singleShot(0, self.wizard, lambda: self.wizard.load(opened))
-
-        def finished(_result: int) -> None:
-            if not answered:
-                opened.discard()  # kept out: an unpacked bundle's secrets are deleted now
-            self.wizard.focus_page()
-
+        if self._offered is not None:  # an earlier offer still asking: this one replaces it
+            self._offered.discard()
+        self._offered, self._offer_taken = opened, False
         name = opened.spec.info.name or opened.source
         box = confirm(
             self,
@@ -102,9 +95,20 @@ class BulkScreen(QWidget):
             self.tr(
                 "The answers on the wizard's pages are thrown away, and {name} fills them. Open it?"
             ).format(name=name),
-            replace,
+            self._on_offer_taken,
         )
-        box.finished.connect(finished)
+        box.finished.connect(self._on_offer_answered)
+
+    def _on_offer_taken(self) -> None:
+        offered, self._offered, self._offer_taken = self._offered, None, True
+        if offered is not None:
+            self.wizard.load(offered)
+
+    def _on_offer_answered(self, _result: int) -> None:
+        if not self._offer_taken and self._offered is not None:
+            self._offered.discard()  # kept out: an unpacked bundle's secrets are deleted now
+        self._offered = None
+        self.wizard.focus_page()
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
