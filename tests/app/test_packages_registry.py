@@ -226,7 +226,8 @@ def test_verify_and_export_are_audited(store: Store, payload: Path, tmp_path: Pa
 def test_export_refuses_a_damaged_source(store: Store, payload: Path, tmp_path: Path) -> None:
     build(store, make_spec(payload), tmp_path / "out")
     row = store.package_builds()[0]
-    Path(row.output).write_bytes(Path(row.output).read_bytes()[:-1] + b"!")
+    data = Path(row.output).read_bytes()
+    Path(row.output).write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # never the same byte
     with pytest.raises(KnownError, match="differs"):
         services.export_package(store, row.id, tmp_path / "usb", actor=LEAD)
     assert not (tmp_path / "usb" / Path(row.output).name).exists()
@@ -308,7 +309,8 @@ def test_verify_build_checks_a_bundle_against_its_registry_row(
     verdict = services.verify_build(store, row.id, actor=ADMIN)
     assert verdict.sha256 == row.sha256 and verdict.header.key_id == row.signer_key_id
     output = Path(row.output)
-    output.write_bytes(output.read_bytes()[:-1] + b"\0")  # changed on the stick
+    data = output.read_bytes()
+    output.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit changed on the stick
     with pytest.raises(InputError):
         services.verify_build(store, row.id, actor=ADMIN)
     verdicts = [e.details["ok"] for e in store.audit_entries(action="package.verify")]
