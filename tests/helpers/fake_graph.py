@@ -62,7 +62,7 @@ class FakeTenant:
         self.token_requests = 0
         self.imported: dict[str, dict[str, Any]] = {}
         self.polls: Counter[str] = Counter()
-        self.polls_to_finish = 1
+        self.polls_to_finish = 1  # 0: the import answer carries the outcome (no poll)
         self.autopilot: list[dict[str, Any]] = []
         self.managed: list[dict[str, Any]] = []
         self.policies: list[dict[str, Any]] = []
@@ -382,6 +382,8 @@ class FakeTenant:
                 "assignedUserPrincipalName": given.get("assignedUserPrincipalName", ""),
             }
             self.imported[record["id"]] = record
+            if self.polls_to_finish == 0:  # a tenant that answers with the outcome at once
+                self._settle(record)
             answered.append(record)
         if self.on_import is not None:
             self.on_import([r["serialNumber"] for r in answered])
@@ -394,11 +396,14 @@ class FakeTenant:
         self.polls[identity] += 1
         if self.on_poll is not None:
             self.on_poll(record["serialNumber"])
+        if self.polls[identity] >= self.polls_to_finish:
+            self._settle(record)
+        return _json(200, record)
+
+    def _settle(self, record: dict[str, Any]) -> None:
+        """A pending import's outcome: complete (the device joins Autopilot), or an error."""
         state = record["state"]
-        if (
-            state["deviceImportStatus"] == "pending"
-            and self.polls[identity] >= self.polls_to_finish
-        ):
+        if state["deviceImportStatus"] == "pending":
             serial = record["serialNumber"]
             present = any(d["serialNumber"].casefold() == serial.casefold() for d in self.autopilot)
             if serial in self.error_serials or present:
@@ -411,7 +416,6 @@ class FakeTenant:
                     groupTag=record["groupTag"],
                     userPrincipalName=record["assignedUserPrincipalName"],
                 )
-        return _json(200, record)
 
     def _delete(self, identity: str) -> Answer:
         if self.imported.pop(identity, None) is None:

@@ -37,6 +37,9 @@ def connect_args(graph: FakeGraph, secret_file: Path) -> list[str]:
 def test_connect_upload_sync_status(
     db_path: Path, graph: FakeGraph, secret_file: Path, tmp_path: Path
 ) -> None:
+    # The command line syncs with the real poll interval (15 s): this tenant answers the
+    # import with its outcome, so no poll waits.
+    graph.tenant.polls_to_finish = 0
     code, out, err = run(db_path, *connect_args(graph, secret_file))
     assert code == 0, err
     assert f"Connected to tenant {TENANT}" in out
