@@ -28,7 +28,13 @@ from app.fileutil import atomic_write
 from app.provisioning import build as builder
 from app.provisioning import bundle, signers, wcd_xml
 from app.provisioning.bundle_format import SUFFIX, load_private_key
-from app.provisioning.model import BulkToken, PackageSpec, bump_version, version_problem
+from app.provisioning.model import (
+    BulkToken,
+    PackageSpec,
+    bump_version,
+    version_parts,
+    version_problem,
+)
 from app.provisioning.rules import TOKEN_WARN_DAYS
 from app.security import private
 from app.security.audit_actions import AuditAction
@@ -113,7 +119,7 @@ def _bumped(versions: list[str]) -> str:
     valid = [v for v in versions if not version_problem(v)]
     if not valid:
         return "1.0"
-    return bump_version(max(valid, key=lambda v: tuple(int(p) for p in v.split("."))))
+    return bump_version(max(valid, key=version_parts))
 
 
 def devices_per_user(store: Store, *, actor: Actor) -> int:
@@ -225,10 +231,10 @@ def build_and_record(
 class CartBuild:
     """Many builds at once (a cart's device files), each into a folder the caller made for
     it (so a bundle is written in place, not through a temporary file): one sweep before
-    them, one pending record
-    naming every output before the first is written (one fsync for the cart, not one per
-    package), and the builds audited by the caller. `outputs` are resolved paths (the
-    caller resolves the cart's folder once): the registry records them as given.
+    them, one pending record naming every output before the first is written (one fsync
+    for the cart, not one per package), and the builds audited by the caller. `outputs`
+    are resolved paths (the caller resolves the cart's folder once): the registry records
+    them as given.
 
     Entered outside the caller's transaction, which commits the builds' registry rows: the
     record lasts until that commit, so a crash anywhere before it leaves the record for the
@@ -493,17 +499,12 @@ def verify_package(
     signer must be one of the bench's keys or `trust_keys` (BundleUntrusted otherwise)."""
     actor.require(Permission.VIEW)
     details: dict[str, object] = {"file": path.name, "with_password": password is not None}
-    try:
+    with _audited(store, actor, AuditAction.PACKAGE_VERIFY, path.name, details):
         keys = signer_keys(trust_keys or [], path)
         verdict = bundle.verify_bundle(path, keys, password, kdf_bounds=kdf_bounds)
-    except InputError as error:
-        details.update(ok=False, reason=type(error).__name__)
-        _audit(store, actor, AuditAction.PACKAGE_VERIFY, path.name, details)
-        raise
-    known = [b for b in store.package_builds() if b.sha256 == verdict.sha256]
-    details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
-    details["build"] = known[0].id if known else None
-    _audit(store, actor, AuditAction.PACKAGE_VERIFY, path.name, details)
+        known = [b for b in store.package_builds() if b.sha256 == verdict.sha256]
+        details.update(sha256=verdict.sha256, trusted=verdict.trusted)
+        details["build"] = known[0].id if known else None
     return verdict
 
 
@@ -533,17 +534,14 @@ def unpack_package(
         path.name,
         {**details, "any_signer": any_signer},
     )
-    try:
+    with _audited(
+        store, actor, AuditAction.PACKAGE_UNPACK, path.name, details, refusals=JoineryError
+    ):
         keys = signer_keys(trust_keys or [], path, any_signer=any_signer)
         verdict = bundle.unpack_bundle(
             path, out_dir, password, keys, any_signer=any_signer, kdf_bounds=kdf_bounds
         )
-    except JoineryError as error:
-        details.update(ok=False, reason=type(error).__name__)
-        _audit(store, actor, AuditAction.PACKAGE_UNPACK, path.name, details)
-        raise
-    details.update(ok=True, sha256=verdict.sha256, trusted=verdict.trusted)
-    _audit(store, actor, AuditAction.PACKAGE_UNPACK, path.name, details)
+        details.update(sha256=verdict.sha256, trusted=verdict.trusted)
     return verdict
 
 
@@ -572,7 +570,7 @@ def verify_build(store: Store, build_id: int, *, actor: Actor) -> bundle.Verdict
     build = _build(store, build_id)
     output = Path(build.output)
     details: dict[str, object] = {"file": output.name, "build": build_id, "with_password": False}
-    try:
+    with _audited(store, actor, AuditAction.PACKAGE_VERIFY, output.name, details):
         if build.form != "bundle":
             raise InputError(
                 f"{build.name} {build.version} was written as a project folder, not a signed "
@@ -580,12 +578,7 @@ def verify_build(store: Store, build_id: int, *, actor: Actor) -> bundle.Verdict
             )
         verdict = bundle.verify_bundle(output, None, None)
         _check_same(build, output, verdict)
-    except InputError as error:
-        details.update(ok=False, reason=type(error).__name__)
-        _audit(store, actor, AuditAction.PACKAGE_VERIFY, output.name, details)
-        raise
-    details.update(ok=True, sha256=verdict.sha256, signer=verdict.header.key_id)
-    _audit(store, actor, AuditAction.PACKAGE_VERIFY, output.name, details)
+        details.update(sha256=verdict.sha256, signer=verdict.header.key_id)
     return verdict
 
 
@@ -645,18 +638,12 @@ def open_package(
     output = Path(build.output)
     target = f"{build.name} {build.version}"
     details: dict[str, object] = {"build": build_id, "file": output.name}
-    try:
+    with _audited(store, actor, AuditAction.PACKAGE_OPEN, target, details):
         if build.form == "project":
             _check_recorded(build, output / builder.PROJECT_XML)
             opened = open_customizations(output / builder.PROJECT_XML, actor=actor)
         else:
             opened = _open_bundle(build, output, password, kdf_bounds)
-    except InputError as error:
-        details.update(ok=False, reason=type(error).__name__)
-        _audit(store, actor, AuditAction.PACKAGE_OPEN, target, details)
-        raise
-    details["ok"] = True
-    _audit(store, actor, AuditAction.PACKAGE_OPEN, target, details)
     return opened
 
 
@@ -763,6 +750,28 @@ def _audit(
 ) -> None:
     with store.transaction():
         store.append_audit(who.audit_name, action, target, details)
+
+
+@contextmanager
+def _audited(
+    store: Store,
+    who: Actor,
+    action: AuditAction,
+    target: str,
+    details: dict[str, object],
+    *,
+    refusals: type[Exception] = InputError,
+) -> Iterator[None]:
+    """Audit what the block did, a refusal too: `details` (which the block fills in as it
+    finds things) with `ok`, and the refusal's kind when it was one."""
+    try:
+        yield
+    except refusals as error:
+        details.update(ok=False, reason=type(error).__name__)
+        _audit(store, who, action, target, details)
+        raise
+    details["ok"] = True
+    _audit(store, who, action, target, details)
 
 
 def _sha256(path: Path) -> str:

@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-#: Values per `IN (...)` query: well under SQLite's 32,766 parameters.
-IN_BATCH = 500
-
-
 def nocase(text: str) -> bytes:
     """`text` as SQLite's NOCASE collation compares it: ASCII letters folded, nothing else
     (bytes.lower folds ASCII only), for matching rows a `col IN (...)` query returned."""

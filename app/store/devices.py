@@ -10,7 +10,7 @@ from typing import Any
 
 from app.domain import AutopilotRecord, Device, DeviceQuery, HistoryEntry
 from app.errors import InputError
-from app.store.base import IN_BATCH, StoreBase, nocase
+from app.store.base import StoreBase, nocase
 from app.store.schema import SORTABLE, VERDICT
 
 DEVICE_COLUMNS = (
@@ -249,19 +249,17 @@ class DeviceMixin(StoreBase):
 
     def devices_with_answers(self, serials: Sequence[str]) -> dict[str, tuple[Device, str | None]]:
         """The devices of `serials` found, by serial as given, each with its enrollment's
-        answers as stored (None: never enrolled at a bench); one query per 500 serials."""
+        answers as stored (None: never enrolled at a bench); one query however many."""
         found: dict[bytes, tuple[Device, str | None]] = {}
         cleaned = [serial.strip() for serial in serials]
-        for start in range(0, len(cleaned), IN_BATCH):
-            batch = cleaned[start : start + IN_BATCH]
-            rows = self.conn.execute(
-                f"SELECT {_SELECT}, enrollment FROM devices "
-                f"WHERE serial IN ({', '.join('?' * len(batch))})",
-                batch,
-            )
-            for row in rows:
-                device = _device(row[:-1])
-                found[nocase(device.serial)] = (device, row[-1])
+        rows = self.conn.execute(
+            f"SELECT {_SELECT}, enrollment FROM devices "
+            "WHERE serial IN (SELECT value FROM json_each(?))",
+            [json.dumps(cleaned)],
+        )
+        for row in rows:
+            device = _device(row[:-1])
+            found[nocase(device.serial)] = (device, row[-1])
         return {
             s: found[nocase(c)] for s, c in zip(serials, cleaned, strict=True) if nocase(c) in found
         }

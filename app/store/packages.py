@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.domain import Device, PackageBuild
-from app.store.base import IN_BATCH, StoreBase, nocase
+from app.store.base import StoreBase, nocase
 from app.store.devices import DEVICE_COLUMNS, device_from_row
 
 _COLUMNS = (
@@ -116,14 +116,12 @@ class PackageMixin(StoreBase):
         """Every version built under each of `names`, by the name as given (names compared
         without case, as the registry compares them: ASCII letters only, like NOCASE)."""
         found: dict[bytes, list[str]] = {}
-        for start in range(0, len(names), IN_BATCH):
-            batch = names[start : start + IN_BATCH]
-            rows = self.conn.execute(
-                f"SELECT name, version FROM packages WHERE name IN ({', '.join('?' * len(batch))})",
-                batch,
-            )
-            for name, version in rows:
-                found.setdefault(nocase(name), []).append(str(version))
+        rows = self.conn.execute(
+            "SELECT name, version FROM packages WHERE name IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(names))],
+        )
+        for name, version in rows:
+            found.setdefault(nocase(name), []).append(str(version))
         return {name: found.get(nocase(name), []) for name in names}
 
     def set_device_package(self, device_id: int, build_id: int | None) -> None:

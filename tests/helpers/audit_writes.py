@@ -1,9 +1,9 @@
 """Every audit action the code in app/ writes, read from its source (not from a run).
 
-A call to `append_audit` (or to a module's `_audit` helper that wraps it) names its action
-as `AuditAction.NAME`; a helper passes its own `action` parameter through. Anything else
-(a string, an f-string, a variable of another name) is reported, so a new way of writing an
-action cannot slip past the Audit screen's filter.
+A call to `append_audit` (or to a module's `_audit` or `_audited` helper that wraps it)
+names its action as `AuditAction.NAME`; a helper passes its own `action` parameter
+through. Anything else (a string, an f-string, a variable of another name) is reported, so
+a new way of writing an action cannot slip past the Audit screen's filter.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
-WRITERS = {"append_audit", "_audit"}
+WRITERS = {"append_audit", "_audit", "_audited"}
 
 
 @dataclass

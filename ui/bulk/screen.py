@@ -38,7 +38,6 @@ class BulkScreen(QWidget):
         self.wizard = BulkWizard(store, actor)
         # A package offered to the wizard while it holds answers, until the person answers.
         self._offered: OpenedPackage | None = None
-        self._offer_taken = False
         head = QHBoxLayout()
         head.addWidget(title)
         head.addStretch(1)
@@ -87,7 +86,7 @@ class BulkScreen(QWidget):
 
         if self._offered is not None:  # an earlier offer still asking: this one replaces it
             self._offered.discard()
-        self._offered, self._offer_taken = opened, False
+        self._offered = opened
         name = opened.spec.info.name or opened.source
         box = confirm(
             self,
@@ -100,14 +99,15 @@ class BulkScreen(QWidget):
         box.finished.connect(self._on_offer_answered)
 
     def _on_offer_taken(self) -> None:
-        offered, self._offered, self._offer_taken = self._offered, None, True
+        offered, self._offered = self._offered, None  # taken: answered with it in the wizard
         if offered is not None:
             self.wizard.load(offered)
 
     def _on_offer_answered(self, _result: int) -> None:
-        if not self._offer_taken and self._offered is not None:
+        """The box closed (after Yes has run, if it was Yes): one still offered was refused."""
+        if self._offered is not None:
             self._offered.discard()  # kept out: an unpacked bundle's secrets are deleted now
-        self._offered = None
+            self._offered = None
         self.wizard.focus_page()
 
     def show_message(self, text: str) -> None:

@@ -243,8 +243,8 @@ class PackagesScreen(QWidget):
         return items
 
     def current(self) -> int | None:
-        row = self.table.currentIndex().row()
-        return self.listings[row].build.id if 0 <= row < len(self.listings) else None
+        build = self._chosen()
+        return build.id if build is not None else None
 
     def select(self, build_id: int) -> None:
         """Select a build: now if it is listed, else once the list has it (a build just made
@@ -261,19 +261,18 @@ class PackagesScreen(QWidget):
         self._show_detail()
 
     def _show_detail(self) -> None:
-        row = self.table.currentIndex().row()
         self.devices.clear()
-        chosen = self.listings[row].build if 0 <= row < len(self.listings) else None
+        listing = self._listing()
+        chosen = listing.build if listing is not None else None
         self.open_wizard.setEnabled(chosen is not None and chosen.built)
         bundle = chosen is not None and chosen.built and chosen.form == "bundle"
         actor = self._actor()
         may_copy = actor is not None and actor.may(Permission.BUILD_PACKAGE)
         self.verify.setEnabled(bundle and not self._checking)  # one check at a time
         self.export.setEnabled(bundle and may_copy and not self._checking)
-        if not 0 <= row < len(self.listings):
+        if listing is None:
             self.detail.setText("")
             return
-        listing = self.listings[row]
         build = listing.build
         if not build.built:
             self._show_unfinished(build)
@@ -329,10 +328,9 @@ class PackagesScreen(QWidget):
     # -- re-opening --------------------------------------------------------------------------
 
     def _on_open_wizard_clicked(self) -> None:
-        row = self.table.currentIndex().row()
-        if not 0 <= row < len(self.listings):
+        build = self._chosen()
+        if build is None:
             return
-        build = self.listings[row].build
         if not build.built:
             self._say(self.tr("This build did not finish: there is nothing to open."))
             return
@@ -400,9 +398,14 @@ class PackagesScreen(QWidget):
 
     # -- verify and copy ---------------------------------------------------------------------
 
-    def _chosen(self) -> PackageBuild | None:
+    def _listing(self) -> PackageListing | None:
+        """The build the table's current row shows, with its countdown."""
         row = self.table.currentIndex().row()
-        return self.listings[row].build if 0 <= row < len(self.listings) else None
+        return self.listings[row] if 0 <= row < len(self.listings) else None
+
+    def _chosen(self) -> PackageBuild | None:
+        listing = self._listing()
+        return listing.build if listing is not None else None
 
     def _on_verify_clicked(self) -> None:
         """The bundle against its registry row: signature, signer, SHA-256 (no password:
