@@ -218,7 +218,14 @@ class TenantMixin(StoreBase):
     def upload_candidates(self, serials: Sequence[str] | None) -> list[tuple[int, str, str]]:
         """(device id, serial, why not) for devices asked to upload, `why not` empty when it
         may be queued: a current hash, not in the tenant's Autopilot, no upload waiting or
-        done. `serials` None: every device with a hash the tenant does not have."""
+        done. `serials` None: every device with a hash the tenant does not have.
+
+        A completed upload stops another until the tenant has listed the device since and
+        then no longer does (deleted from Autopilot, so it can be registered afresh): a new
+        device appears in Autopilot's list minutes after its import, and a sync in between
+        must not send it twice. `seen_at` is when the tenant last listed the device (a pull,
+        or a lookup after an upload in doubt), to the second: a listing in the same second as
+        the upload's `done_at` counts, as a sync lists Autopilot right after its uploads."""
         base = (
             "SELECT d.id, d.serial, CASE "
             "WHEN d.lineage = 0 THEN 'no hardware hash' "
@@ -229,7 +236,8 @@ class TenantMixin(StoreBase):
             "WHEN EXISTS (SELECT 1 FROM tenant_outbox o WHERE o.device_id = d.id "
             "AND o.kind = 'autopilot.upload' AND o.state = 'done' AND o.outcome = 'complete' "
             "AND o.created_at >= (SELECT max(first_seen) FROM device_lineage l "
-            "WHERE l.device_id = d.id)) THEN 'already uploaded' "
+            "WHERE l.device_id = d.id) AND NOT coalesce(a.seen_at >= o.done_at, 0)) "
+            "THEN 'already uploaded' "
             "ELSE '' END FROM devices d LEFT JOIN tenant_autopilot a ON a.device_id = d.id"
         )
         if serials is None:

@@ -63,6 +63,7 @@ class FakeTenant:
         self.imported: dict[str, dict[str, Any]] = {}
         self.polls: Counter[str] = Counter()
         self.polls_to_finish = 1  # 0: the import answer carries the outcome (no poll)
+        self.lists_imports = True  # False: a completed import is not listed yet (Autopilot's lag)
         self.autopilot: list[dict[str, Any]] = []
         self.managed: list[dict[str, Any]] = []
         self.policies: list[dict[str, Any]] = []
@@ -411,6 +412,8 @@ class FakeTenant:
                 state.update(deviceImportStatus="error", deviceErrorCode=code, deviceErrorName=name)
             else:
                 state.update(deviceImportStatus="complete", deviceRegistrationId=str(uuid.uuid4()))
+                if not self.lists_imports:
+                    return
                 self.add_autopilot(
                     serial,
                     groupTag=record["groupTag"],

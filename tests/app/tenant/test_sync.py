@@ -111,6 +111,40 @@ def test_a_device_already_in_autopilot_is_not_queued_again(
     assert report.skipped == [{"serial": serials[0], "reason": "already in the tenant's Autopilot"}]
 
 
+def test_a_device_deleted_from_autopilot_can_be_uploaded_again(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    [serial] = import_devices(connected, tmp_path, 1)
+    services.queue_uploads(connected, [serial], actor=ADMIN)
+    services.sync_once(connected, options=quick, actor=ADMIN)  # uploaded, then listed
+    graph.tenant.remove_autopilot(serial)  # deleted in the portal, to register it afresh
+    services.sync_once(connected, options=quick, actor=ADMIN)  # no longer listed
+
+    report = services.queue_uploads(connected, [serial], actor=ADMIN)
+
+    assert report.queued == [serial] and report.skipped == []
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    assert graph.tenant.import_posts[serial] == 2
+    assert any(d["serialNumber"] == serial for d in graph.tenant.autopilot)
+    again = services.queue_uploads(connected, [serial], actor=ADMIN)
+    assert again.skipped == [{"serial": serial, "reason": "already in the tenant's Autopilot"}]
+
+
+def test_a_completed_upload_not_listed_yet_is_not_sent_again(
+    connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
+) -> None:
+    [serial] = import_devices(connected, tmp_path, 1)
+    graph.tenant.lists_imports = False  # Autopilot lists a new device minutes after its import
+    services.queue_uploads(connected, [serial], actor=ADMIN)
+    services.sync_once(connected, options=quick, actor=ADMIN)
+    services.sync_once(connected, options=quick, actor=ADMIN)  # still not listed
+
+    report = services.queue_uploads(connected, [serial], actor=ADMIN)
+
+    assert report.skipped == [{"serial": serial, "reason": "already uploaded"}]
+    assert graph.tenant.import_posts[serial] == 1
+
+
 def test_an_upload_of_a_device_already_present_ends_in_806(
     connected: Store, graph: FakeGraph, quick: services.SyncOptions, tmp_path: Path
 ) -> None:
