@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 from app.domain import Device, HistoryEntry, TenantFacts
 from app.services import LineageEntry
 from ui.tenant.words import autopilot_words, intune_words
-from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.scrolling import scrolling_body
+from ui.widgets.value_label import ValueLabel
 from ui.words import enrollment, join_type, shown, when
 
 _FIELDS = (
@@ -68,8 +68,8 @@ class DeviceDetailWidget(QFrame):
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._values: dict[str, QLabel] = {}
         for key, label in _FIELDS:
-            # The enrollment line is a sentence that must be read whole: it wraps.
-            value = _wrapping() if key == "enrollment_status" else ElidedLabel()
+            # Every value is read whole: a long address or name wraps, inside a word too.
+            value = ValueLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._values[key] = value
             self._form.addRow(self.tr(label), value)
@@ -92,7 +92,7 @@ class DeviceDetailWidget(QFrame):
         self.lineage = QListWidget()
         self.lineage.setMaximumHeight(60)
         self.lineage.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.lineage.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.lineage.setWordWrap(True)
         layout.addWidget(self.lineage)
         history_title = QLabel(self.tr("History"))
         history_title.setObjectName("sectionTitle")

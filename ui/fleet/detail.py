@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 from app.domain import Device, HistoryEntry, TenantFacts
 from app.services import DeviceCompliance, setting_words
 from ui.tenant.words import autopilot_words, intune_words
-from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.form import set_state
 from ui.widgets.scrolling import scrolling_body
+from ui.widgets.value_label import ValueLabel
 from ui.words import enrollment, shown, when
 
 IDENTITY = (
@@ -64,9 +64,8 @@ class FleetDetailWidget(QFrame):
         form = QFormLayout()
         self.values: dict[str, QLabel] = {}
         for key, words in IDENTITY:
-            # The enrollment line is a sentence that must be read whole: it wraps.
-            value = QLabel() if key == "enrollment_status" else ElidedLabel()
-            value.setWordWrap(key == "enrollment_status")
+            # Every value is read whole: a long address or name wraps, inside a word too.
+            value = ValueLabel()
             value.setObjectName(f"fleet_{key}")
             self.values[key] = value
             form.addRow(self.tr(words), value)

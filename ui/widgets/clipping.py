@@ -1,9 +1,9 @@
 """Find text a person cannot read whole: a label, button or tab narrower than its words.
 
 Used by the layout tests at the kiosk's three sizes and both palettes, and by the
-screenshot tool, which says what it found. A label that elides on purpose (ElidedLabel,
-with the whole text in its tooltip) is not a finding; text inside a scroll area is measured
-against its own width, since the area scrolls.
+screenshot tool, which says what it found. A label that elides on purpose (ElidedLabel: the
+batch screen's preview, which must not grow and shift under the scanner) is not a finding;
+text inside a scroll area is measured against its own width, since the area scrolls.
 """
 
 from __future__ import annotations
