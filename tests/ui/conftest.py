@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app import demo
 from app.store import Store
 from tests.helpers.actors import ADMIN
+from ui import theme
 from ui.collector import install as install_collector
 from ui.devices.screen import DevicesScreen
 from ui.ops import wait_for_reader, wait_for_writer
@@ -72,3 +74,25 @@ def _close_change_channels() -> Iterator[None]:
 
     wait_for_writer()
     changes.close_all()
+
+
+@pytest.fixture
+def restore_theme(qapp: QApplication) -> Iterator[QApplication]:
+    """The application's stylesheet, palette and theme name put back after the test."""
+    sheet, palette, name = (
+        qapp.styleSheet(),
+        QPalette(qapp.palette()),
+        qapp.property("joineryTheme"),
+    )
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setProperty("joineryTheme", name)
+
+
+@pytest.fixture
+def themed(restore_theme: QApplication) -> QApplication:
+    """The light stylesheet applied (tests run without one: its fonts and padding decide
+    what fits), then what was there before."""
+    theme.apply(restore_theme, "light")
+    return restore_theme

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QRect, Qt
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import services
@@ -28,11 +29,13 @@ from tests.helpers.keyboard import (
     answer_box,
     enter,
     focus_name,
+    focused,
     message_box,
     press,
     select_all_and_type,
     shown_box,
     space,
+    tab,
     tab_to,
     type_text,
     wait_until,
@@ -521,3 +524,151 @@ def test_delete_in_either_list_removes_the_selected_item(
     press(Key.Key_Delete)
     assert wizard.draft.apps == []
     assert "No applications yet" in wizard.apps_page.list.item(0).text()
+
+
+def tab_through(page: QWidget) -> list[str]:
+    """Tab from the focused control until the keyboard leaves `page`: the controls met."""
+    met = [focus_name()]
+    for _ in range(40):
+        tab()
+        if not page.isAncestorOf(focused()):
+            return met
+        met.append(focus_name())
+    raise AssertionError(f"Tab never left {page.objectName()}: {met}")
+
+
+def assert_reading_order(page: QWidget, names: list[str]) -> None:
+    """Each control is right of the one before in the same row, or in a row below it; and
+    no control a person can tab to on `page` is missing from `names`."""
+    boxes = []
+    for name in names:
+        widget = page.findChild(QWidget, name)
+        assert widget is not None, name
+        boxes.append((name, QRect(widget.mapTo(page, widget.rect().topLeft()), widget.size())))
+    for (name, box), (after, next_box) in zip(boxes, boxes[1:], strict=False):
+        same_row = next_box.top() <= box.bottom() and box.top() <= next_box.bottom()
+        onward = next_box.left() > box.left() if same_row else next_box.top() > box.bottom()
+        assert onward, f"{after} comes after {name} in tab order but not in reading order"
+    tab_focus = Qt.FocusPolicy.TabFocus.value
+    tabbable = {
+        w.objectName() or type(w).__name__
+        for w in page.findChildren(QWidget)
+        if w.isVisibleTo(page) and w.isEnabled() and w.focusPolicy().value & tab_focus
+    }
+    assert tabbable <= set(names), f"Tab never reaches {sorted(tabbable - set(names))}"
+
+
+def test_tab_reaches_every_control_of_the_list_pages_on_first_arrival(
+    qtbot: QtBot, wizard: BulkWizard, payload: Path
+) -> None:
+    """The list sat above the form and the keyboard arrived in the form: Tab went down the
+    form, out through the sidebar, Back and Next, and met the list only after those."""
+    apps, certs = wizard.apps_page, wizard.certs_page
+    walk_to(wizard, "appsPage")
+    on_page(wizard, "appsPage", "appInstaller")
+    form = ["appInstaller", "appBrowse", "appName", "appCommand", "appSuccessCodes"]
+    form += ["appRestartCodes", "appContinue", "appRestart"]
+    met = tab_through(apps)
+    assert met == [*form, "appList"]
+    assert_reading_order(apps, met)
+    alt(Key.Key_I)  # "&Installer"
+    type_text(str(payload / "7z.msi"))
+    met = tab_through(apps)
+    assert met == [*form, "addApp", "appList"]
+    assert_reading_order(apps, met)
+    alt(Key.Key_I)
+    enter()  # adds the application: the list has a row to select and remove now
+    assert [a.name for a in wizard.draft.apps] == ["7z"]
+    met = tab_through(apps)
+    assert met == [*form, "appList", "removeApp"]
+    assert_reading_order(apps, met)
+
+    tab_to("wizard_next")
+    enter()
+    on_page(wizard, "certificatesPage", "certificatePath")
+    met = tab_through(certs)
+    assert met == ["certificatePath", "certificateBrowse", "certificateName", "certificateList"]
+    assert_reading_order(certs, met)
+    alt(Key.Key_P)  # "Certificate &path"
+    type_text(str(payload / "root.cer"))
+    met = tab_through(certs)
+    assert met == [
+        "certificatePath",
+        "certificateBrowse",
+        "certificateName",
+        "addCertificate",
+        "certificateList",
+    ]
+    assert_reading_order(certs, met)
+
+
+def in_sight(widget: QWidget) -> bool:
+    """The whole widget lies inside each of its parents (a scroll area's viewport clips
+    what is scrolled away), up to the window."""
+    box, child = widget.rect(), widget
+    while (parent := child.parentWidget()) is not None:
+        box = box.translated(child.pos())
+        if not parent.rect().contains(box):
+            return False
+        child = parent
+    return True
+
+
+@pytest.mark.usefixtures("themed")
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 640)], ids=["1366x768", "1024x640"])
+def test_open_folder_is_in_sight_when_the_build_is_done(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bundle's result (what it is, how to unpack it, five steps to revoke its token)
+    below the summary pushed the focused Open folder under the page's bottom edge."""
+    from PySide6.QtGui import QDesktopServices
+
+    from ui.main import MainWindow
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    window = MainWindow(str(db_path))
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.session.sign_in(services.local_admin())
+    window.show_screen("bulk")
+    wizard = window.bulk.wizard
+    wizard.kdf_cost, wizard.kdf_bounds = CHEAP, CHEAP_BOUNDS
+    walk_to(wizard, "accountPage")
+    choose_account("entra")
+    tab_to("tokenName")
+    type_text("Contoso bench token, June batch")
+    tab_to("bulkToken")
+    type_text(CANARY)
+    walk_to(wizard, "appsPage")
+    for name in ("7z2409-x64", "CompanyPortal-x64", "Microsoft-Teams-x64"):
+        (tmp_path / f"{name}.msi").write_bytes(b"MSI" * 100)
+        type_text(str(tmp_path / f"{name}.msi"))
+        enter()  # adds it, stays on the page
+    assert len(wizard.draft.apps) == 3  # their row in the summary takes two lines
+    walk_to(wizard, "finishPage")
+    type_text("Contoso-Bench-Entra")
+    tab_to("generatePassword")
+    enter()
+    tab_to("keyGenerate")
+    enter()
+    tab_to("outputFolder")
+    select_all_and_type(str(tmp_path / "out"))
+    enter()
+    on_page(wizard, "summaryPage", "wizard_next")
+    with qtbot.waitSignal(wizard.built, timeout=20_000):
+        enter()
+    for _ in range(3):  # the result's layout lands
+        QApplication.processEvents()
+    assert focus_name() == "openFolder"
+    assert in_sight(focused()), f"Open folder is out of sight at {size[0]}x{size[1]}"
+    enter()
+    assert opened == [str(wizard.summary_page.output_folder())]
+    wait_for_writer()

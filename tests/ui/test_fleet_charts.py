@@ -3,7 +3,6 @@ series objects serve every refresh; the dark palette reaches the charts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -255,19 +254,6 @@ def test_every_evaluated_setting_and_state_has_words() -> None:
     assert set(STATE_WORDS) == {s.value for s in ComplianceState}
     assert setting_words("bitLockerEnabled") == "BitLocker"
     assert setting_words("someNewSetting") == "Some new setting"
-
-
-@pytest.fixture
-def restore_theme(qapp: QApplication) -> Iterator[QApplication]:
-    sheet, palette, name = (
-        qapp.styleSheet(),
-        QPalette(qapp.palette()),
-        qapp.property("joineryTheme"),
-    )
-    yield qapp
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setProperty("joineryTheme", name)
 
 
 def test_palettes_share_keys_and_fill_every_placeholder() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -319,21 +319,6 @@ def test_a_locked_kiosk_acts_for_nobody(qtbot: QtBot, screen: FleetScreen) -> No
 
 
 # -- tiles, filters and states, by keyboard ---------------------------------------------------
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[QApplication]:
-    """The light stylesheet applied (tests run without one), then what was there before."""
-    sheet, palette, name = (
-        qapp.styleSheet(),
-        QPalette(qapp.palette()),
-        qapp.property("joineryTheme"),
-    )
-    theme.apply(qapp, "light")
-    yield qapp
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setProperty("joineryTheme", name)
 
 
 def tab_to_tile(key: str, limit: int = 60) -> QPushButton:

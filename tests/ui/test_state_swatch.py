@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from app.domain import ComplianceState
@@ -42,19 +40,6 @@ def test_every_state_colour_stands_out_from_the_table_and_charts(name: str, stat
     for background in BACKGROUNDS:
         ratio = contrast(colour, palette[background])
         assert ratio >= MIN_CONTRAST, f"{name} {state} {colour} on {background}: {ratio:.2f}"
-
-
-@pytest.fixture
-def restore_theme(qapp: QApplication) -> Iterator[QApplication]:
-    sheet, palette, name = (
-        qapp.styleSheet(),
-        QPalette(qapp.palette()),
-        qapp.property("joineryTheme"),
-    )
-    yield qapp
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setProperty("joineryTheme", name)
 
 
 @pytest.mark.parametrize("name", sorted(theme.PALETTES))

@@ -102,9 +102,10 @@ class AppsPage(ListEditorPage[App]):
         form.addRow("", self.continue_after)
         form.addRow("", self.restart_required)
         form.addRow("", self.add)
+        # The form, then its list: Tab walks down from the first field to the list.
         layout = QVBoxLayout(self)
-        layout.addLayout(listed)
         layout.addLayout(form)
+        layout.addLayout(listed)
         layout.addStretch(1)
         self.watch((self.name, self.installer, self.command, self.success, self.restart_codes))
         for box in (self.continue_after, self.restart_required):

@@ -54,9 +54,10 @@ class CertificatesPage(ListEditorPage[Certificate]):
         form.addRow(self.tr("Certificate &name"), self.name)
         form.addRow("", self.name_error)
         form.addRow("", self.add)
+        # The form, then its list: Tab walks down from the first field to the list.
         layout = QVBoxLayout(self)
-        layout.addLayout(listed)
         layout.addLayout(form)
+        layout.addLayout(listed)
         layout.addStretch(1)
         self.watch((self.name, self.path))
         self.browse.clicked.connect(self._on_browse_clicked)

@@ -1,9 +1,11 @@
 """A page that builds a list, as WCD's "Add applications" and "Add certificates" do.
 
-The form below adds an item: Enter in any of its fields adds it (and that same key press
-does not also go on to the next page), the list above shows what was added, Remove (or
-Delete in the list) takes the selected one out. The page is complete while its form is
-empty: an item half typed is not forgotten by going on.
+The form adds an item: Enter in any of its fields adds it (and that same key press does
+not also go on to the next page), the list below it shows what was added, Remove (or
+Delete in the list) takes the selected one out. The list comes after the form, on the page
+and in tab order: the keyboard arrives in the form's first field, and Tab reaches the list
+before it leaves the page. The page is complete while its form is empty: an item half
+typed is not forgotten by going on.
 """
 
 from __future__ import annotations

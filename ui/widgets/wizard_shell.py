@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -61,6 +62,7 @@ class WizardPage(QWidget):
         self._subtitle = ""
         self._section = ""
         self._shell: WizardShell | None = None
+        self._scroller: QScrollArea | None = None
 
     # -- what the shell shows above the page ---------------------------------------------
 
@@ -109,6 +111,20 @@ class WizardPage(QWidget):
     def explain_incomplete(self) -> None:
         """Enter on a page not complete yet: say what is missing, where it is missing (a
         page whose fields already say so need not)."""
+
+    def reveal_focus(self) -> None:
+        """Scroll the page so the control with the keyboard is in sight. The page's scroll
+        area follows Tab, not `setFocus()`: a bulk build's Open folder, focused as the long
+        result showed above it, sat under the page's bottom edge at 1366x768."""
+        focus = QApplication.focusWidget()
+        if self._scroller is not None and focus is not None and self.isAncestorOf(focus):
+            self._scroller.ensureWidgetVisible(focus)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        # The scroll area resizes the page once text shown or hidden has been laid out:
+        # only then is the focused control where it will stay.
+        super().resizeEvent(event)
+        self.reveal_focus()
 
     def first_field(self) -> QWidget | None:
         """Where the person's hands go on arrival; None: the first field in tab order."""
@@ -219,6 +235,7 @@ class WizardShell(QWidget):
         scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setWidget(page)
+        page._scroller = scroller
         self.stack.addWidget(scroller)
         self._pages.append(page)
         page.completeChanged.connect(self._on_page_complete_changed)
