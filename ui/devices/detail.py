@@ -69,10 +69,8 @@ class DeviceDetailWidget(QFrame):
         self._values: dict[str, QLabel] = {}
         for key, label in _FIELDS:
             # Every value is read whole: a long address or name wraps, inside a word too.
-            value = ValueLabel()
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self._values[key] = value
-            self._form.addRow(self.tr(label), value)
+            self._values[key] = ValueLabel()
+            self._form.addRow(self.tr(label), self._values[key])
         # What the tenant says: rows shown only when it has something to say.
         self.autopilot = _wrapping()
         self.autopilot.setObjectName("autopilotFacts")
