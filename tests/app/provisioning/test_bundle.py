@@ -126,11 +126,17 @@ def test_every_chunk_boundary_round_trips(
 
 
 def test_one_flipped_byte_anywhere_is_tampering_not_a_wrong_password(
-    sample: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_kdf(*_args: object) -> bytes:
         raise AssertionError("derived a key from a tampered bundle")
 
+    # Every part of a bundle (header, member table, each member's ciphertext and tag, the
+    # signature), with members small enough that every byte of it is flipped twice.
+    sample = make(
+        tmp_path / "b.jbundle",
+        [Member("customizations.xml", b"<x>CANARY-xml</x>"), Member("payload/7z.msi", b"MSI")],
+    )
     monkeypatch.setattr(bundle_format, "derive_key", no_kdf)
     original = sample.read_bytes()
     for index in range(len(original)):
