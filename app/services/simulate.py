@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -82,5 +83,6 @@ def simulate_checkins(
 QUIET_DAYS = 30
 
 
+@functools.lru_cache(maxsize=64)  # one `at` for a whole batch of picks
 def _quiet_before(at: str) -> str:
     return iso(parse_iso(at) - timedelta(days=QUIET_DAYS))
