@@ -5,6 +5,7 @@ from both the tenant's sync and Intune's export), shown after a sync, hidden whe
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,16 @@ def test_in_autopilot_says_profile_enrollment_and_contact_and_hides_when_empty()
     assert words.autopilot_words(TenantFacts(from_tenant, None)) == "registered · never contacted"
     assert words.autopilot_words(TenantFacts(None, None)) is None
     assert words.autopilot_words(None) is None
+
+
+def test_a_completed_upload_not_listed_says_whether_it_was_deleted_or_is_not_listed_yet() -> None:
+    waiting = AutopilotFacts(
+        None, None, None, None, None, None, "complete", None, None, "2025-03-02T10:00:00Z", None
+    )
+    assert words.autopilot_words(TenantFacts(waiting, None)) == (
+        "import complete · not listed yet (Autopilot lists a new device minutes after its import)"
+    )
+    deleted = replace(waiting, seen_at="2025-03-02T10:05:00Z")  # listed since, then gone
+    assert words.autopilot_words(TenantFacts(deleted, None)) == (
+        "import complete · no longer in Autopilot: it can be uploaded again"
+    )
