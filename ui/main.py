@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -57,6 +57,19 @@ class _FollowsActor(Protocol):
     def apply_actor(self, actor: Actor) -> None: ...
 
 
+#: The kiosk's designed size and the smallest it is laid out for.
+DESIGNED, MINIMUM = QSize(1366, 768), QSize(1024, 640)
+
+
+def _first_size() -> QSize:
+    """1366x768, or the screen's free area when it is smaller (a 1024x640 bench screen
+    showed a window running off its edge: As of, Today and the exports out of reach)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return DESIGNED
+    return DESIGNED.boundedTo(screen.availableGeometry().size()).expandedTo(MINIMUM)
+
+
 class MainWindow(QMainWindow):
     """Nothing but the sign-in screen shows until an operator signs in.
 
@@ -78,8 +91,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         title = "Joinery" + (" — demo fleet" if demo else "")
         self.setWindowTitle(f"{title} — {Path(db_path).name}")
-        self.resize(1366, 768)
-        self.setMinimumSize(QSize(1024, 640))
+        self.setMinimumSize(MINIMUM)
+        self.resize(_first_size())
         self.db_path = db_path
         self.store = services.open_store(db_path)  # GUI-thread reads and sign-ins: small and fast
         self._idle_ms = idle_ms  # fixed by the caller (tests), else the setting

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
@@ -321,3 +321,29 @@ def test_the_window_shows_no_machine_path(qtbot: QtBot, seeded_db: Path) -> None
     assert seeded_db.name in shown and str(seeded_db.parent) not in shown
     assert str(seeded_db.parent) not in window.windowTitle()
     assert window.database_label.toolTip() == str(seeded_db.resolve())  # the whole path, asked
+
+
+class _Screen:
+    def __init__(self, width: int, height: int) -> None:
+        self._free = QRect(0, 0, width, height)
+
+    def availableGeometry(self) -> QRect:  # noqa: N802 (QScreen's name)
+        return self._free
+
+
+@pytest.mark.parametrize(
+    ("free", "opened"),
+    [((1024, 640), (1024, 640)), ((1280, 720), (1280, 720)), ((1920, 1040), (1366, 768))],
+)
+def test_the_window_opens_within_the_screen(
+    qtbot: QtBot,
+    seeded_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    free: tuple[int, int],
+    opened: tuple[int, int],
+) -> None:
+    """A 1024x640 bench screen got a 1366x768 window running off its edge."""
+    monkeypatch.setattr(QGuiApplication, "primaryScreen", staticmethod(lambda: _Screen(*free)))
+    window = MainWindow(str(seeded_db))
+    qtbot.addWidget(window)
+    assert (window.width(), window.height()) == opened
