@@ -68,7 +68,9 @@ class SignInScreen(QWidget):
         self.button.setDefault(True)
         self.switch = QPushButton(self.tr("Sign in as someone else"))
         self.switch.setFlat(True)
-        self.hint = QLabel(hint)
+        # Operator names are read whole: "demo-tech" broke at its hyphen (a non-breaking
+        # hyphen looks the same and keeps the name on one line).
+        self.hint = QLabel(hint.replace("-", "\u2011"))
         self.hint.setObjectName("planNote")
         self.hint.setWordWrap(True)
         self.hint.setFixedWidth(384)

@@ -347,3 +347,19 @@ def test_the_window_opens_within_the_screen(
     window = MainWindow(str(seeded_db))
     qtbot.addWidget(window)
     assert (window.width(), window.height()) == opened
+
+
+def test_the_demo_hint_never_breaks_an_operator_name(qtbot: QtBot, seeded_db: Path) -> None:
+    """ "demo-" at a line's end and "tech" on the next read as two names."""
+    hint = services.DEMO_SIGN_IN_HINT
+    window = MainWindow(str(seeded_db), sign_in_hint=hint)
+    qtbot.addWidget(window)
+    label = window.sign_in.hint
+    lines = label.fontMetrics().boundingRect(
+        0, 0, label.width(), 1000, Qt.TextFlag.TextWordWrap.value, label.text()
+    )
+    assert lines.height() > label.fontMetrics().height()  # it does wrap at this width
+    layout_text = label.text()
+    for name in ("demo-admin", "demo-lead", "demo-tech"):
+        shown = name.replace("-", "\u2011")
+        assert shown in layout_text, f"{name} can break at its hyphen"
