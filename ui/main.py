@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QScreen,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -64,7 +71,7 @@ DESIGNED, MINIMUM = QSize(1366, 768), QSize(1024, 640)
 def _first_size() -> QSize:
     """1366x768, or the screen's free area when it is smaller (a 1024x640 bench screen
     showed a window running off its edge: As of, Today and the exports out of reach)."""
-    screen = QGuiApplication.primaryScreen()
+    screen = cast("QScreen | None", QGuiApplication.primaryScreen())  # None: no screen yet
     if screen is None:
         return DESIGNED
     return DESIGNED.boundedTo(screen.availableGeometry().size()).expandedTo(MINIMUM)
