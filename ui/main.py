@@ -12,7 +12,6 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
-    QScreen,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -71,10 +70,10 @@ DESIGNED, MINIMUM = QSize(1366, 768), QSize(1024, 640)
 def _first_size() -> QSize:
     """1366x768, or the screen's free area when it is smaller (a 1024x640 bench screen
     showed a window running off its edge: As of, Today and the exports out of reach)."""
-    screen = cast("QScreen | None", QGuiApplication.primaryScreen())  # None: no screen yet
-    if screen is None:
+    if not QGuiApplication.screens():  # none yet: the designed size
         return DESIGNED
-    return DESIGNED.boundedTo(screen.availableGeometry().size()).expandedTo(MINIMUM)
+    free = QGuiApplication.primaryScreen().availableGeometry().size()
+    return DESIGNED.boundedTo(free).expandedTo(MINIMUM)
 
 
 class MainWindow(QMainWindow):
