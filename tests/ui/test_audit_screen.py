@@ -1,4 +1,5 @@
-"""The Audit screen's filter, driven by keyboard: it offers every action the kiosk writes."""
+"""The Audit screen, driven by keyboard: its filter offers every action the kiosk writes,
+fits the smallest window, says where an export went, and opens any entry whole."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from app import demo
@@ -13,13 +17,31 @@ from app.security.audit_actions import DEVICE_FILES, PACKAGES, AuditAction, know
 from app.security.roles import Actor, Role
 from app.store import Store
 from tests.helpers.audit_writes import scan
-from tests.helpers.keyboard import Key, alt, focus_name, press, type_text
+from tests.helpers.keyboard import (
+    Key,
+    alt,
+    ctrl,
+    enter,
+    focus_name,
+    focused,
+    press,
+    tab_to,
+    type_text,
+    wait_until,
+)
+from tests.helpers.kiosk import ADMIN_PIN, add_operators, open_kiosk, sign_in
+from ui import changes
 from ui.audit.screen import ACTION_COLUMN, HEADERS, AuditScreen
+from ui.changes import Change
+from ui.widgets.clipping import clipped_texts
 
 ADMIN = Actor("ada", Role.ADMIN)
 CART_PACKAGES = "cart that built packages"
 CART_FILES = "cart of answer files only"
 TARGET_COLUMN = HEADERS.index("Target")
+DETAILS_COLUMN = HEADERS.index("Details")
+#: The Audit screen's size in the kiosk's smallest window (1024x640, less the sidebar).
+SMALLEST = (786, 602)
 
 
 @pytest.fixture
@@ -125,3 +147,192 @@ def test_the_packages_group_shows_the_carts_that_built_packages(screen: AuditScr
     assert focus_name() == "actionFilter"
     assert screen.action.currentText() == DEVICE_FILES
     assert {CART_PACKAGES, CART_FILES} <= targets_shown(screen)
+
+
+def settle() -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def test_every_field_keeps_a_usable_width_in_the_smallest_window(
+    themed: QApplication, screen: AuditScreen
+) -> None:
+    """At 1024x640 the filter row squeezed Operator and Search to four characters ("A…",
+    typing showed "tale")."""
+    screen.resize(*SMALLEST)
+    settle()
+    for edit in (screen.who, screen.text):
+        # Its hint whole, beside the frame, the padding and the clear button.
+        needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText()) + 48
+        assert edit.width() >= needed, (edit.objectName(), edit.width(), needed)
+    for field in (
+        screen.action,
+        screen.who,
+        screen.text,
+        screen.verify_button,
+        screen.export_button,
+    ):
+        placed = QRect(field.mapTo(screen, QPoint(0, 0)), field.size())
+        assert screen.rect().contains(placed), (field.objectName(), placed)
+    assert clipped_texts(screen) == []
+
+
+def test_the_details_column_takes_what_is_left_in_the_smallest_window(
+    themed: QApplication, screen: AuditScreen
+) -> None:
+    """At 1024x640 the four first columns took more than the table had: Details, the
+    stretching last column, was past its right edge."""
+    screen.resize(*SMALLEST)
+    settle()
+    header = screen.table.horizontalHeader()
+    right = header.sectionViewportPosition(DETAILS_COLUMN) + header.sectionSize(DETAILS_COLUMN)
+    assert right <= screen.table.viewport().width()
+    assert header.sectionSize(DETAILS_COLUMN) >= 150
+    assert not screen.table.horizontalScrollBar().isVisible()
+
+
+def said(screen: AuditScreen) -> str:
+    """What the screen's lines say now (every visible label under the table)."""
+    return " | ".join(
+        label.text()
+        for label in screen.findChildren(QLabel)
+        if label.isVisible() and label.y() > screen.table.y()
+    )
+
+
+def test_the_export_says_where_the_file_went_and_keeps_saying_it(
+    screen: AuditScreen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status line said "Exported…" and was replaced at once by the count of entries
+    (the export's own audit entry reloads the list)."""
+    out = tmp_path / "ada-audit.csv"
+    monkeypatch.setattr(
+        "ui.audit.screen.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), "")
+    )
+    shown = screen.table.rowCount()
+    alt(Key.Key_X)
+    wait_until(out.exists)
+    assert focus_name() == "actionFilter"  # a mnemonic presses; the keyboard stays put
+    assert f"Exported {shown} entries to {out}" in said(screen)
+    # The export is itself an entry, at the top; the watcher sees the write and reloads.
+    assert screen.table.item(0, ACTION_COLUMN).toolTip() == "audit.export"
+    changes.channel(screen.store.path).changed.emit(Change.ALL)
+    settle()
+    assert f"Exported {shown} entries to {out}" in said(screen)
+    assert f"{shown + 1} entries shown" in said(screen)
+
+
+def test_a_verdict_outlives_the_next_reload(screen: AuditScreen) -> None:
+    alt(Key.Key_V)
+    wait_until(lambda: "intact" in said(screen))
+    changes.channel(screen.store.path).changed.emit(Change.ALL)
+    settle()
+    assert "intact" in said(screen)
+
+
+def entry_dialog() -> QDialog:
+    """The entry's dialog, once it is up with the keyboard in it."""
+    wait_until(lambda: isinstance(QApplication.activeModalWidget(), QDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, QDialog)
+    wait_until(lambda: dialog.isAncestorOf(QApplication.focusWidget()))
+    return dialog
+
+
+def close_with(key: Qt.Key, dialog: QDialog) -> None:
+    gone: list[bool] = []
+    dialog.destroyed.connect(lambda: gone.append(True))
+    press(key)
+    wait_until(lambda: bool(gone))
+
+
+def test_enter_on_a_row_opens_the_whole_entry(screen: AuditScreen) -> None:
+    """Details showed only in a tooltip, and Enter on a row did nothing."""
+    tab_to("auditTable")
+    row = next(
+        r
+        for r in range(screen.table.rowCount())
+        if screen.table.item(r, TARGET_COLUMN).text() == CART_PACKAGES
+    )
+    press(Key.Key_Down, times=row - screen.table.currentRow())
+    assert screen.table.currentRow() == row
+    enter()
+    dialog = entry_dialog()
+    text = focused()
+    assert isinstance(text, QPlainTextEdit) and text.isReadOnly()
+    body = text.toPlainText()
+    for words in (
+        "Who: ada",
+        "Action: Device files written (device_files.write)",
+        f"Target: {CART_PACKAGES}",
+        "Recorded as: 20",  # the time exactly as stored and chained
+        '    {\n      "build": 7,\n',  # the details, pretty-printed
+    ):
+        assert words in body
+    assert text.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByKeyboard
+    press(Key.Key_End, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert text.textCursor().selectedText()  # selected from the keyboard (Ctrl+C copies it)
+    close_with(Key.Key_Escape, dialog)
+    assert focus_name() == "auditTable" and screen.table.currentRow() == row
+    enter()
+    close_with(Key.Key_Return, entry_dialog())  # Enter closes it too
+    assert focus_name() == "auditTable" and screen.table.currentRow() == row
+
+
+def test_the_row_stays_current_while_the_list_reloads(screen: AuditScreen) -> None:
+    """Every write anywhere reloads the list: the row the dialog was opened from was gone
+    when it closed, and the keyboard was back at no row at all."""
+    table = screen.table
+    tab_to("auditTable")
+    press(Key.Key_Down, times=2 - table.currentRow())
+    opened = table.item(2, TARGET_COLUMN).text()
+    enter()
+    dialog = entry_dialog()
+    screen.store.append_audit("bo", AuditAction.SESSION_LOCK, "bo")  # another bench
+    changes.channel(screen.store.path).changed.emit(Change.ALL)  # as the watcher says it
+    settle()
+    close_with(Key.Key_Escape, dialog)
+    assert focus_name() == "auditTable"
+    assert table.item(0, TARGET_COLUMN).text() == "bo"
+    assert table.currentRow() == 3 and table.item(3, TARGET_COLUMN).text() == opened
+
+
+def test_a_double_click_opens_the_entry(screen: AuditScreen) -> None:
+    table = screen.table
+    spot = table.visualRect(table.model().index(0, DETAILS_COLUMN)).center()
+    # A double-click as a mouse makes it: a click, then the second press as a double-click.
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=spot)
+    QTest.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=spot)
+    dialog = entry_dialog()
+    assert CART_FILES in dialog.findChild(QPlainTextEdit).toPlainText()
+    close_with(Key.Key_Escape, dialog)
+    assert focus_name() == "auditTable"
+
+
+def test_tab_walks_the_filters_in_the_order_they_read(screen: AuditScreen) -> None:
+    alt(Key.Key_S)
+    assert focus_name() == "textFilter"
+    for name in ("actionFilter", "operatorFilter", "verifyChain", "exportAudit", "auditTable"):
+        press(Key.Key_Tab)
+        assert focus_name() == name
+
+
+def test_the_keyboard_arrives_in_the_search_field(qtbot: QtBot, db_path: Path) -> None:
+    """Ctrl+6 put the keyboard in the Action list: a serial typed or scanned there picked
+    actions by their first letters instead of searching for it."""
+    add_operators(db_path)
+    window = open_kiosk(qtbot, db_path)
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_6)
+    assert window.stack.currentWidget() is window.audit
+    assert focus_name() == "textFilter"
+    assert isinstance(focused(), QLineEdit)
+    type_text("ada")
+    enter()
+    assert focus_name() == "textFilter"
+    targets = {
+        window.audit.table.item(r, TARGET_COLUMN).text()
+        for r in range(window.audit.table.rowCount())
+    }
+    assert targets and all("ada" in t for t in targets)
+    window.close()

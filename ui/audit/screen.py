@@ -1,4 +1,5 @@
-"""The Audit screen: the trail, newest first, filtered; verify the chain; export to CSV."""
+"""The Audit screen: the trail, newest first, filtered; verify the chain; export to CSV;
+Enter on a row shows the whole entry."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import json
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -27,9 +29,12 @@ from app.errors import JoineryError
 from app.security.roles import Actor, Permission
 from app.services import AuditEntry, AuditQuery, Store
 from ui import changes
+from ui.audit.entry_dialog import AuditEntryDialog
 from ui.changes import Change
 from ui.session import signed_in
+from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.messages import notify
+from ui.widgets.note_label import NoteLabel
 from ui.words import when
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,43 @@ ALSO_ROLE = Qt.ItemDataRole.UserRole + 1
 INDENT = "\u2003"  # an em space: an action sits under its group in the list
 HEADERS = ("When (UTC)", "Who", "Action", "Target", "Details")
 ACTION_COLUMN = HEADERS.index("Action")
+#: What When, Who, Action and Target want; Details, the last column, takes the rest.
+WIDTHS = (160, 170, 220, 200)
+#: Details keeps this much in a narrow window (1024 px): Who, Action and Target give way.
+DETAILS_MIN = 160
+NARROWEST = 80  # a column given way keeps this much
+
+
+class AuditTable(QTableWidget):
+    """The trail's rows; its columns fit the width it has, Details taking what is left."""
+
+    def __init__(self, headers: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(0, len(headers), parent)
+        self.setObjectName("auditTable")
+        self.setTabKeyNavigation(False)  # Tab leaves the table
+        self.setHorizontalHeaderLabels(headers)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.horizontalHeader().setSectionResizeMode(
+            len(headers) - 1, QHeaderView.ResizeMode.Stretch
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """`event` holds the viewport's new size (a scroll area's resizeEvent is its
+        viewport's), the room the columns share."""
+        super().resizeEvent(event)
+        self.fit_columns(event.size().width())
+
+    def fit_columns(self, room: int) -> None:
+        """Each column its wanted width while Details keeps DETAILS_MIN of `room`; else
+        Who, Action and Target narrow alike (the time stays whole: it is read to the second)."""
+        first, *others = WIDTHS
+        share = min(1.0, max(0, room - first - DETAILS_MIN) / sum(others))
+        self.setColumnWidth(0, first)
+        for column, width in enumerate(others, start=1):
+            self.setColumnWidth(column, max(NARROWEST, int(width * share)))
 
 
 class AuditScreen(QWidget):
@@ -51,8 +93,15 @@ class AuditScreen(QWidget):
         self.store = store
         self._actor = actor
         self._oldest: int | None = None
+        self._entries: list[AuditEntry] = []  # the table's rows, in order
         title = QLabel(self.tr("Audit"))
         title.setObjectName("screenTitle")
+        # Search first, where the keyboard arrives: a serial typed or scanned into the
+        # Action list would pick actions by their first letters.
+        self.text = QLineEdit()
+        self.text.setObjectName("textFilter")
+        self.text.setPlaceholderText(self.tr("Text in target or details"))
+        self.text.setClearButtonEnabled(True)
         self.action = QComboBox()
         self.action.setObjectName("actionFilter")
         self._offer_actions()
@@ -60,59 +109,70 @@ class AuditScreen(QWidget):
         self.who.setObjectName("operatorFilter")
         self.who.setPlaceholderText(self.tr("Any operator"))
         self.who.setClearButtonEnabled(True)
-        self.text = QLineEdit()
-        self.text.setObjectName("textFilter")
-        self.text.setPlaceholderText(self.tr("Text in target or details"))
-        self.text.setClearButtonEnabled(True)
         self.verify_button = QPushButton(self.tr("&Verify chain"))
+        self.verify_button.setObjectName("verifyChain")
         self.export_button = QPushButton(self.tr("E&xport CSV…"))
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table
-        self.table.setObjectName("auditTable")
-        self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((160, 170, 220, 200)):
-            self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.export_button.setObjectName("exportAudit")
+        self.table = AuditTable([self.tr(h) for h in HEADERS])
         self.more = QPushButton(self.tr("Show older entries"))
         self.status = QLabel()
         self.status.setObjectName("countLabel")
         self.status.setWordWrap(True)
-
-        bar = QHBoxLayout()
-        for words, field in (
-            (self.tr("&Action"), self.action),
-            (self.tr("&Operator"), self.who),
-            (self.tr("&Search"), self.text),
-        ):
-            label = QLabel(words)
-            label.setBuddy(field)
-            bar.addWidget(label)
-            bar.addWidget(field, 1 if field is self.text else 0)
-        bar.addWidget(self.verify_button)
-        bar.addWidget(self.export_button)
-        footer = QHBoxLayout()
-        footer.addWidget(self.status, 1)
-        footer.addWidget(self.more)
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addLayout(bar)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(footer)
+        # What Verify or Export said: kept while the list reloads under it (every write,
+        # the export's own entry too, reloads the list and rewrites the count).
+        self.notice = NoteLabel()
+        self.notice.setObjectName("auditNotice")
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.hide()
+        self._lay_out(title)
 
         self.action.currentIndexChanged.connect(self.reload)
         # editingFinished covers Enter and leaving the field: one reload, not two.
         self.who.editingFinished.connect(self.reload)
         self.text.editingFinished.connect(self.reload)
         self.more.clicked.connect(self._on_more_clicked)
+        self.table.activated.connect(self._on_table_activated)  # Enter, or a double-click
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.choose_export)
         # Every write adds an entry; the list is read when shown and after each change.
         changes.follow(self, store.path, Change.ALL, self.reload, load_when_shown=True)
+
+    def _lay_out(self, title: QLabel) -> None:
+        """The filters wrap onto a second line in a narrow window (1024 px) rather than
+        squeezing the fields to a few characters."""
+        filters = QWidget()
+        flow = FlowLayout(filters, spacing=10)
+        flow.add(self._labelled(self.tr("&Search"), self.text, width=220), stretch=True)
+        flow.add(self._labelled(self.tr("&Action"), self.action))
+        flow.add(self._labelled(self.tr("&Operator"), self.who, width=160))
+        flow.add(self.verify_button)
+        flow.add(self.export_button)
+        said = QVBoxLayout()
+        said.addWidget(self.status)
+        said.addWidget(self.notice)
+        footer = QHBoxLayout()
+        footer.addLayout(said, 1)
+        footer.addWidget(self.more, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(footer)
+
+    @staticmethod
+    def _labelled(words: str, field: QWidget, *, width: int = 0) -> QWidget:
+        """A label and its field as one piece, so a line never breaks between them."""
+        pair = QWidget()
+        row = QHBoxLayout(pair)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        label = QLabel(words)
+        label.setBuddy(field)
+        if width:
+            field.setMinimumWidth(width)
+        row.addWidget(label)
+        row.addWidget(field, 1)
+        return pair
 
     def _offer_actions(self) -> None:
         """Every declared action, under its group; a group's own entry selects all of it."""
@@ -156,9 +216,16 @@ class AuditScreen(QWidget):
         )
 
     def reload(self) -> None:
+        """The newest page again (after any write, by anyone), on the same entry."""
+        row, column = self.table.currentRow(), self.table.currentColumn()
+        kept = self._entries[row].id if 0 <= row < len(self._entries) else None
         self.table.setRowCount(0)
+        self._entries = []
         self._oldest = None
         self._load()
+        found = [r for r, entry in enumerate(self._entries) if entry.id == kept]
+        if found:
+            self.table.setCurrentCell(found[0], max(column, 0))
 
     def _on_more_clicked(self) -> None:
         self._load()
@@ -185,6 +252,7 @@ class AuditScreen(QWidget):
 
     def _append(self, entries: list[AuditEntry]) -> None:
         start = self.table.rowCount()
+        self._entries += entries
         self.table.setRowCount(start + len(entries))
         for offset, entry in enumerate(entries):
             details = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
@@ -200,6 +268,25 @@ class AuditScreen(QWidget):
                 item.setToolTip(entry.action if column == ACTION_COLUMN else value)
                 self.table.setItem(start + offset, column, item)
 
+    def _on_table_activated(self, index: QModelIndex) -> None:
+        """The whole entry in a dialog; the keyboard comes back to the row after it."""
+        dialog = AuditEntryDialog(self._entries[index.row()], self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._on_entry_dialog_finished)
+        dialog.open()  # modal, without a loop of its own: the screen keeps reloading
+
+    def _on_entry_dialog_finished(self) -> None:
+        if not self.table.isVisible():  # closed under the lock: the PIN field keeps it
+            return
+        # Not every platform gives the window back its activation when a dialog closes.
+        self.activateWindow()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _say(self, text: str) -> None:
+        """Keep `text` under the count until the next verify or export."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
     def verify(self) -> None:
         try:
             verdict = services.verify_audit(self.store, actor=signed_in(self._actor()))
@@ -210,11 +297,10 @@ class AuditScreen(QWidget):
             text = self.tr("The audit trail is intact: {n} entries. Chain head {h}…").format(
                 n=verdict.entries, h=verdict.head[:16]
             )
-            self.status.setText(text)
-            self.status.setProperty("state", "")
+            self._say(text)
         else:
             text = self.tr("The audit trail was tampered with: {r}.").format(r=verdict.reason)
-            self.status.setText(text)
+            self._say(text)
             notify(self, QMessageBox.Icon.Critical, self.tr("Audit trail"), text)
 
     def ask_export_path(self) -> str:
@@ -233,8 +319,8 @@ class AuditScreen(QWidget):
         except JoineryError as exc:
             notify(self, QMessageBox.Icon.Warning, self.tr("Export failed"), str(exc))
             return
-        self.status.setText(self.tr("Exported {n} entries to {p}.").format(n=count, p=path))
-        self.reload()
+        self.reload()  # the export's own entry, at the top
+        self._say(self.tr("Exported {n} entries to {p}.").format(n=count, p=path))
 
     def apply_actor(self, actor: Actor) -> None:
         allowed = actor.may(Permission.VIEW_AUDIT)
@@ -250,6 +336,7 @@ class AuditScreen(QWidget):
             widget.setEnabled(allowed)
         if not allowed:
             self.table.setRowCount(0)
+            self._entries = []
             self.status.setText(
                 self.tr("A technician cannot view the audit trail: ask a lead or an admin.")
             )
