@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 from app import services
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import AuditEntry, AuditQuery, Store
+from app.services import AuditEntry, AuditQuery, AuditVerdict, Store
 from ui import changes
 from ui.audit.entry_dialog import AuditEntryDialog
 from ui.changes import Change
+from ui.ops import failure_words, run_op
 from ui.session import signed_in
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.messages import notify
@@ -287,12 +288,41 @@ class AuditScreen(QWidget):
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
+    def _busy(self, words: str) -> None:
+        """Verify and Export read the whole trail (a second or more at 100,000 entries): on
+        the writer thread, the buttons off and the notice saying what is under way."""
+        self.verify_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self._say(words)
+
+    def _idle(self) -> None:
+        actor = self._actor()
+        allowed = actor is not None and actor.may(Permission.VIEW_AUDIT)
+        self.verify_button.setEnabled(allowed)
+        self.export_button.setEnabled(allowed)
+
+    def _failed(self, title: str) -> Callable[[BaseException], None]:
+        def failed(error: BaseException) -> None:
+            self._idle()
+            self._say("")
+            notify(self, QMessageBox.Icon.Warning, title, failure_words(error, title))
+
+        return failed
+
     def verify(self) -> None:
-        try:
-            verdict = services.verify_audit(self.store, actor=signed_in(self._actor()))
-        except JoineryError as exc:
-            notify(self, QMessageBox.Icon.Warning, self.tr("Audit trail"), str(exc))
-            return
+        actor = signed_in(self._actor())
+        self._busy(self.tr("Checking the audit trail's chain…"))
+        run_op(
+            self.store.path,
+            lambda store, _progress, _cancelled: services.verify_audit(store, actor=actor),
+            on_done=self._verified,
+            on_failed=self._failed(self.tr("Audit trail")),
+            changes_made=Change(0),  # read only
+            owner=self,
+        )
+
+    def _verified(self, verdict: AuditVerdict) -> None:
+        self._idle()
         if verdict.ok:
             text = self.tr("The audit trail is intact: {n} entries. Chain head {h}…").format(
                 n=verdict.entries, h=verdict.head[:16]
@@ -314,13 +344,23 @@ class AuditScreen(QWidget):
         actor = self._actor()
         if not path or actor is None:
             return
-        try:
-            count = services.export_audit(self.store, path, self.query(), actor=actor)
-        except JoineryError as exc:
-            notify(self, QMessageBox.Icon.Warning, self.tr("Export failed"), str(exc))
-            return
-        self.reload()  # the export's own entry, at the top
-        self._say(self.tr("Exported {n} entries to {p}.").format(n=count, p=path))
+        query = self.query()
+        self._busy(self.tr("Exporting to {p}…").format(p=path))
+
+        def exported(count: int) -> None:
+            self._idle()  # the export's own entry comes with the change announced
+            self._say(self.tr("Exported {n} entries to {p}.").format(n=count, p=path))
+
+        run_op(
+            self.store.path,
+            lambda store, _progress, _cancelled: services.export_audit(
+                store, path, query, actor=actor
+            ),
+            on_done=exported,
+            on_failed=self._failed(self.tr("Export failed")),
+            changes_made=Change.AUDIT,
+            owner=self,
+        )
 
     def apply_actor(self, actor: Actor) -> None:
         allowed = actor.may(Permission.VIEW_AUDIT)
