@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QListWidget,
     QPushButton,
-    QTableWidget,
     QTabBar,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
