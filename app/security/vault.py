@@ -187,9 +187,9 @@ class Vault:
             raise PassphraseNeeded(
                 f"The secrets vault of {store.path} is not set up yet, and this computer has no "
                 "usable OS keyring to keep its key, so it needs an admin passphrase (at least "
-                f"{PASSPHRASE_MIN} characters) that nobody has given yet. Ask an admin to set "
-                "it, or set up a keyring (Windows Credential Manager, macOS Keychain, or a "
-                "Secret Service such as GNOME Keyring).",
+                f"{PASSPHRASE_MIN} characters) that nobody has given yet. An admin sets it in "
+                "the kiosk (Settings, Secrets vault), or set up a keyring (Windows Credential "
+                "Manager, macOS Keychain, or a Secret Service such as GNOME Keyring).",
                 creating=True,
             )
         wrapped = _wrap(kek, data_key, _wrap_aad(store, key_id))
@@ -214,7 +214,8 @@ class Vault:
             if not given:
                 raise PassphraseNeeded(
                     f"The secrets vault of {store.path} is protected by the admin passphrase, "
-                    "which has not been given yet: ask an admin to enter it.",
+                    "which has not been given yet: an admin enters it in the kiosk (Settings, "
+                    "Secrets vault).",
                     creating=False,
                 )
             data_key = _unwrap(params.derive(given), wrapped, aad)

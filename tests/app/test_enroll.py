@@ -214,7 +214,7 @@ def test_wifi_key_is_sealed_in_the_vault(
     lead = Actor("lena", Role.LEAD)
     wifi = Answers(network="wifi", wifi_ssid="Bench", wifi_security="WPA2-Personal")
     canary = "wifi-canary-" + "7" * 12
-    with pytest.raises(vault.PassphraseNeeded, match="Ask an admin to set it"):
+    with pytest.raises(vault.PassphraseNeeded, match="An admin sets it in the kiosk"):
         services.save_profile(store, "Wi-Fi bench", wifi, actor=lead, wifi_key=Secret(canary))
     assert store.profile_names() == []  # nothing half-saved
     monkeypatch.setattr(vault, "KDF_COST", {"m": 19456, "t": 2, "p": 1})

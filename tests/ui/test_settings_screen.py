@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import settings
@@ -19,8 +20,10 @@ from tests.helpers.keyboard import (
     ctrl,
     enter,
     focus_name,
+    focused,
     press,
     select_all_and_type,
+    shared_alt_letters,
     tab,
     tab_to,
     type_text,
@@ -29,6 +32,7 @@ from tests.helpers.keyboard import (
 from tests.helpers.kiosk import ADMIN_PIN, TECH_PIN, add_operators, open_kiosk, sign_in
 from ui.main import MainWindow
 from ui.ops import wait_for_writer
+from ui.settings.form import alt_labels
 from ui.settings.hints import no_domain_hint
 
 
@@ -212,4 +216,135 @@ def test_unsaved_values_survive_the_idle_lock_for_the_same_admin(
     window.sign_in.show_sign_in()  # "Sign in as someone else"
     sign_in("tom", TECH_PIN)
     assert field.text() == ""  # type: ignore[union-attr]  # not ada's unsaved typing
+    close(window)
+
+
+def seen(widget: QWidget) -> bool:
+    """Whether a person sees `widget` now: shown, and not scrolled out of its scroll area."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
+@pytest.mark.usefixtures("themed")  # the stylesheet's fonts and padding: the real heights
+def test_the_outcome_of_a_save_shows_where_the_admin_is(qtbot: QtBot, kiosk_db: Path) -> None:
+    """At 1366x768 the status beside Save was below the fold: Enter saved, nothing showed."""
+    window = open_kiosk(qtbot, kiosk_db)
+    window.resize(1366, 768)
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_7)
+    screen = window.settings
+    assert focus_name() == "setting_tenant_domains"
+    select_all_and_type("contoso.com, fabrikam.com")
+    enter()
+    qtbot.waitUntil(lambda: "Saved: Verified domains" in screen.status.text())
+    assert seen(screen.status) and seen(focused())
+    assert settings.domains(window.store) == ("contoso.com", "fabrikam.com")
+
+    select_all_and_type("not a domain")
+    tab_to("setting_autopilot_profile_id")  # far below: the domains scroll out of view
+    assert not seen(screen.form.editors["tenant_domains"])
+    enter()
+    assert "Nothing was saved" in screen.status.text() and seen(screen.status)
+    assert focus_name() == "setting_tenant_domains"  # the first field in error, in view
+    assert seen(focused()) and seen(screen.form.errors["tenant_domains"])
+    assert settings.domains(window.store) == ("contoso.com", "fabrikam.com")
+    close(window)
+
+
+def test_each_text_setting_shows_an_example_of_its_own(qtbot: QtBot, kiosk_db: Path) -> None:
+    window = open_kiosk(qtbot, kiosk_db)
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_7)
+    examples = {
+        key: editor.placeholderText()
+        for key, editor in window.settings.form.editors.items()
+        if isinstance(editor, QLineEdit)
+    }
+    assert examples == {
+        "tenant_domains": "contoso.com, contoso.onmicrosoft.com",
+        "tenant_id": "00000000-0000-0000-0000-000000000000",
+        "tenant_domain": "contoso.onmicrosoft.com",
+        "autopilot_profile_id": "00000000-0000-0000-0000-000000000000",
+    }
+    for key, example in examples.items():  # each example is a value the field accepts
+        assert settings.SETTINGS[key].problem(example) is None
+    close(window)
+
+
+@pytest.mark.usefixtures("themed")  # the stylesheet's heights: the last fields are below
+def test_every_setting_has_an_alt_letter_of_its_own(qtbot: QtBot, kiosk_db: Path) -> None:
+    window = open_kiosk(qtbot, kiosk_db)
+    window.resize(1366, 768)
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_7)
+    alt(Key.Key_R)  # Autopilot p&rofile ID, below the fold: scrolled into view
+    assert focus_name() == "setting_autopilot_profile_id" and seen(focused())
+    select_all_and_type("not a GUID")
+    alt(Key.Key_V)
+    assert focus_name() == "setting_tenant_domains" and seen(focused())
+    enter()  # refused: the keyboard goes to the first field in error, and its reason shows
+    assert focus_name() == "setting_autopilot_profile_id" and seen(focused())
+    assert seen(window.settings.form.errors["autopilot_profile_id"])
+    alt(Key.Key_T)
+    assert focus_name() == "setting_tenant_id"
+    assert shared_alt_letters(window) == {}
+    form = window.settings.form
+    for key, editor in form.editors.items():
+        label = editor if isinstance(editor, QCheckBox) else form.labels[key]
+        assert isinstance(label, QCheckBox) or label.buddy() is editor
+        assert label.text().replace("&&", "").count("&") == 1, f"{key}: {label.text()!r}"
+    close(window)
+
+
+def test_a_setting_declared_later_takes_a_free_alt_letter() -> None:
+    labels = {"tenant_domains": "Verified domains", "new": "Vault name", "r&d": "R&D"}
+    assert alt_labels(labels, taken="sadeip") == {
+        "tenant_domains": "&Verified domains",  # its own letter, kept
+        "new": "Vault &name",  # V is taken: the next initial
+        "r&d": "&R&&D",  # a literal ampersand stays one
+    }
+    assert alt_labels({"x": "Sad"}, taken="sad") == {"x": "Sad"}  # nothing free: unmarked
+
+
+def test_a_refused_operator_keeps_what_was_right(qtbot: QtBot, kiosk_db: Path) -> None:
+    """Enter with no name cleared both PINs, and its reason stayed after the name was typed."""
+    window = open_kiosk(qtbot, kiosk_db)
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_7)
+    panel = window.settings.operators
+    alt(Key.Key_A)  # Add operator…
+    qtbot.waitUntil(lambda: focus_name() == "newOperatorName")
+    dialog = panel.dialog
+    assert dialog is not None
+    tab(2)
+    assert focus_name() == "newOperatorPin"
+    type_text("246813")
+    tab()
+    type_text("246813")
+    enter()
+    assert dialog.error.isVisible() and "name" in dialog.error.text()
+    assert focus_name() == "newOperatorName"
+    assert (dialog.pin.text(), dialog.repeat.text()) == ("246813", "246813")  # kept
+    type_text("n")
+    assert not dialog.error.isVisible()  # the field it spoke about was edited
+    type_text("ina")
+    tab(2)
+    assert focus_name() == "newOperatorPin"
+    select_all_and_type("135")
+    enter()  # too short: the PINs themselves are refused, and cleared
+    assert "too weak" in dialog.error.text() and focus_name() == "newOperatorPin"
+    assert (dialog.pin.text(), dialog.repeat.text()) == ("", "")
+    type_text("2")
+    assert not dialog.error.isVisible()
+    type_text("46813")
+    tab()
+    type_text("246814")
+    enter()
+    assert "differ" in dialog.error.text() and focus_name() == "newOperatorPin"
+    assert (dialog.pin.text(), dialog.repeat.text()) == ("", "")
+    assert dialog.name.text() == "nina"
+    type_text("246813")
+    tab()
+    type_text("246813")
+    enter()
+    qtbot.waitUntil(lambda: "Added nina" in panel.status.text())
     close(window)

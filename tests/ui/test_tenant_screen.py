@@ -8,11 +8,11 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import services
-from app.security import operators
+from app.security import operators, vault
 from app.security.roles import Role
 from app.security.secret import Secret
 from app.services import SyncOptions
@@ -38,11 +38,13 @@ from tests.helpers.tenant import import_devices
 from ui import main as kiosk
 from ui.main import MainWindow
 from ui.ops import wait_for_writer
+from ui.tenant import connect_dialog
 from ui.tenant.sender import TenantSender
 
 IMPORT = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import"
 FORBIDDEN = {"error": {"code": "Forbidden", "message": "Application is not authorized."}}
 LEAD_PIN = "246802"
+VAULT_PASSPHRASE = "bench vault passphrase 2026"
 
 
 @pytest.fixture
@@ -210,3 +212,114 @@ def test_an_admin_connects_from_the_kiosk_and_the_secret_never_shows(
         [entry] = store.audit_entries(action="tenant.connect")
         assert entry.actor == "ada"
         assert graph.tenant.client_secret not in str(entry.details)
+
+
+def shown_words(widget: QWidget) -> str:
+    """What a person reads on `widget` now: the text of its visible labels."""
+    return " ".join(w.text() for w in widget.findChildren(QLabel) if w.isVisible())
+
+
+def test_without_a_tenant_the_screen_says_why_sync_is_off(qtbot: QtBot, window: MainWindow) -> None:
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_8)
+    screen = window.tenant
+    assert focus_name() == "connectTenant"  # the one thing to do
+    assert not screen.sync_button.isEnabled() and not screen.upload_button.isEnabled()
+    said = shown_words(screen)
+    assert "Sync now and Queue new hashes wait for a tenant" in said
+    assert "Connect… (Alt+C)" in said
+    for button in (screen.sync_button, screen.upload_button):
+        assert "Connect…" in button.toolTip()
+    window.lock()
+    window.sign_in.show_sign_in()
+    sign_in("tom", TECH_PIN)  # no Connect… and no Queue for a technician: an admin connects
+    ctrl(Key.Key_8)
+    said = shown_words(screen)
+    assert "Sync now waits for a tenant" in said and "an admin connects" in said
+    assert "Queue" not in said and "Alt+C" not in said
+
+
+def test_connecting_without_a_vault_asks_for_its_passphrase_there(
+    qtbot: QtBot,
+    window: MainWindow,
+    graph: FakeGraph,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No keyring and no vault yet: Connect said "Ask an admin to set it" to the admin."""
+    monkeypatch.delenv(vault.PASSPHRASE_ENV)
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text(graph.tenant.client_secret + "\n", encoding="utf-8")
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_8)
+    screen = window.tenant
+    alt(Key.Key_C)
+    wait_until(lambda: focus_name() == "tenantIdField")
+    dialog = screen.dialog
+    assert dialog is not None
+    type_text(TENANT)
+    tab()
+    type_text(CLIENT)
+    tab_to("credentialFile")
+    type_text(str(secret_file))
+    tab_to("cloud")
+    press(Key.Key_End)  # Other hosts…: the local tenant
+    tab()
+    select_all_and_type(graph.url)
+    tab()
+    select_all_and_type(graph.url)
+    enter()
+    wait_until(lambda: focus_name() == "vaultPassphrase")  # set it here, now
+    press(Key.Key_Escape)  # not now
+    wait_until(lambda: dialog.error.isVisible())
+    said = dialog.error.text()
+    assert "Settings (Ctrl+7) → Secrets vault → “Set the vault passphrase…”" in said
+    assert "ask an admin" not in said.lower()
+    assert focus_name() == "graphUrl" and window.store.audit_entries(action="tenant.connect") == []
+
+    enter()  # again, and this time the passphrase is set
+    wait_until(lambda: focus_name() == "vaultPassphrase")
+    type_text(VAULT_PASSPHRASE)
+    tab()
+    type_text(VAULT_PASSPHRASE)
+    enter()
+    qtbot.waitUntil(lambda: screen.dialog is None, timeout=15_000)
+    idle(qtbot, window)
+    assert screen.headline.text().startswith("Connected · last sync ")
+
+
+def test_a_vault_that_cannot_open_is_explained_to_the_admin_who_can_open_it(
+    qtbot: QtBot,
+    window: MainWindow,
+    graph: FakeGraph,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The vault changed between the check and the job (another bench set its passphrase):
+    the service's refusal reads as the kiosk's words, saying where the passphrase goes."""
+    monkeypatch.delenv(vault.PASSPHRASE_ENV)
+    monkeypatch.setattr(
+        connect_dialog,
+        "ensure_vault_open",
+        lambda *_a, on_open, **_k: on_open() or True,
+        raising=False,
+    )
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text(graph.tenant.client_secret + "\n", encoding="utf-8")
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_8)
+    alt(Key.Key_C)
+    wait_until(lambda: focus_name() == "tenantIdField")
+    dialog = window.tenant.dialog
+    assert dialog is not None
+    type_text(TENANT)
+    tab()
+    type_text(CLIENT)
+    tab_to("credentialFile")
+    type_text(str(secret_file))
+    enter()
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.error.isVisible(), timeout=10_000)
+    said = dialog.error.text()
+    assert said.startswith("Not connected: ")
+    assert "Settings (Ctrl+7) → Secrets vault → “Set the vault passphrase…”" in said
+    assert "ask an admin" not in said.lower()

@@ -30,3 +30,19 @@ def no_domain_hint(store: Store, actor: Actor | None) -> str | None:
             "Settings ({k}). Until then, tick “No user”.",
         )
     return text.format(k=where)
+
+
+def vault_button_text(creating: bool) -> str:
+    """The Settings screen's vault button, with its Alt letter: set a new passphrase
+    (`creating`) or enter the one set before."""
+    if creating:
+        return QCoreApplication.translate("settings", "Set the vault &passphrase…")
+    return QCoreApplication.translate("settings", "Enter the vault &passphrase…")
+
+
+def vault_passphrase_where(creating: bool) -> str:
+    """Where an admin sets (`creating`) or enters the vault passphrase, as another screen
+    points to it: Settings (Ctrl+7) → Secrets vault → “Set the vault passphrase…”."""
+    return QCoreApplication.translate("settings", "Settings ({k}) → Secrets vault → “{b}”").format(
+        k=shortcut("settings"), b=vault_button_text(creating).replace("&", "")
+    )

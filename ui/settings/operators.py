@@ -114,24 +114,24 @@ class OperatorDialog(JobDialog):
         layout.addWidget(buttons)
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
+        self._refused: tuple[QLineEdit, ...] = ()  # the fields the reason shown speaks about
+        for field in (self.name, self.pin, self.repeat):
+            field.textEdited.connect(lambda _text, f=field: self._on_field_edited(f))
         (self.name if self.adding else self.pin).setFocus()
 
     def submit(self) -> None:
         if self.busy:
             return
         name = self.name.text().strip()
+        if self.adding and not name:  # the PINs typed stay: nothing is wrong with them
+            self.refuse(self.tr("Type the operator's name."), self.name)
+            return
         pin = Secret(self.pin.text())
-        repeat = self.repeat.text()
-        self.pin.clear()
-        self.repeat.clear()
-        if self.adding and not name:
-            self.show_error(self.tr("Type the operator's name."), self.name)
-            return
         if problem := services.pin_problem(pin.reveal()):
-            self.show_error(self.tr("The PIN is too weak: {p}.").format(p=problem), self.pin)
+            self.refuse_pins(self.tr("The PIN is too weak: {p}.").format(p=problem))
             return
-        if pin.reveal() != repeat:
-            self.show_error(self.tr("The two PINs differ: type the same PIN twice."), self.pin)
+        if pin.reveal() != self.repeat.text():
+            self.refuse_pins(self.tr("The two PINs differ: type the same PIN twice."))
             return
         actor, role = self._actor, Role(self.role.currentData())
         job: Job
@@ -159,8 +159,37 @@ class OperatorDialog(JobDialog):
 
     def _failed(self, error: BaseException) -> None:
         message = self.job_failed(error, "an operator change", self.tr("Nothing changed."))
-        field = self.name if self.adding and "already exists" in message else self.pin
-        self.show_error(message, field)
+        if self.adding and "already exists" in message:
+            self.refuse(message, self.name)
+        elif "PIN" in message:  # refused by the service's own check of the PIN
+            self.refuse_pins(message)
+        else:  # not the fields' fault (a lost role, a locked database): all stays typed
+            self.refuse(message, self.pin, self.repeat)
+
+    def refuse(self, text: str, field: QLineEdit, *others: QLineEdit) -> None:
+        """`text` below the fields, `field` (and `others`) marked, the keyboard in `field`;
+        the reason goes when one of them is edited."""
+        self._mark(())
+        self.show_error(text, field)
+        self._mark((field, *others))
+
+    def refuse_pins(self, text: str) -> None:
+        """The PINs themselves were refused: both are typed again, from the first."""
+        self.pin.clear()
+        self.repeat.clear()
+        self.refuse(text, self.pin, self.repeat)
+
+    def _mark(self, fields: tuple[QLineEdit, ...]) -> None:
+        for field in self._refused:
+            set_state(field, "")
+        self._refused = fields
+        for field in fields:
+            set_state(field, "error")
+
+    def _on_field_edited(self, field: QLineEdit) -> None:
+        if field in self._refused and not self.busy:
+            self.say("")
+            self._mark(())
 
 
 class OperatorsPanel(QWidget):

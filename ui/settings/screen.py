@@ -8,20 +8,16 @@ once). Other roles see the values read-only and are told why.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -33,119 +29,12 @@ from app.services import Store
 from ui import changes
 from ui.changes import Change
 from ui.ops import failure_words, run_op
+from ui.settings.form import SettingsForm
 from ui.settings.operators import OperatorsPanel
 from ui.settings.vault_row import VaultRow
 from ui.widgets.form import set_state
 from ui.widgets.messages import Present, open_now
 from ui.widgets.note_label import NoteLabel
-
-Editor = QLineEdit | QSpinBox | QCheckBox
-
-
-class SettingsForm(QFrame):
-    """One row per declared setting; Enter in any field saves (as the Save button does)."""
-
-    submitted = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("detailPane")
-        self.editors: dict[str, Editor] = {}
-        self.errors: dict[str, QLabel] = {}
-        grid = QGridLayout(self)
-        grid.setContentsMargins(16, 12, 16, 12)
-        grid.setVerticalSpacing(2)
-        grid.setHorizontalSpacing(16)
-        grid.setColumnStretch(1, 1)
-        row = 0
-        for key, setting in services.SETTINGS.items():
-            editor = self._editor(setting)
-            editor.setObjectName(f"setting_{key}")
-            self.editors[key] = editor
-            error = NoteLabel()
-            error.setObjectName("fieldError")
-            error.hide()
-            self.errors[key] = error
-            hint = NoteLabel(self.tr(setting.description))
-            hint.setObjectName("planNote")
-            if isinstance(editor, QCheckBox):  # its own text is the label: the full width
-                for offset, widget in enumerate((editor, error, hint)):
-                    grid.addWidget(widget, row + offset, 0, 1, 2)
-            else:
-                label = QLabel(self.tr(setting.label))
-                label.setBuddy(editor)
-                grid.addWidget(label, row, 0)
-                for offset, widget in enumerate((editor, error, hint)):
-                    grid.addWidget(widget, row + offset, 1)
-            grid.setRowMinimumHeight(row + 3, 8)  # air between settings
-            row += 4
-
-    def _editor(self, setting: services.Setting) -> Editor:
-        if setting.is_flag:
-            return QCheckBox(self.tr(setting.label))
-        if isinstance(setting.default, int):
-            spin = QSpinBox()
-            spin.setRange(setting.minimum, setting.maximum)
-            spin.setMaximumWidth(140)
-            return spin
-        field = QLineEdit()
-        field.setPlaceholderText(self.tr("contoso.com, contoso.onmicrosoft.com"))
-        field.textEdited.connect(lambda _text, key=setting.key: self.show_problem(key, None))
-        return field
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        # Line edits and spin boxes pass Enter on to their parent: here it saves.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.submitted.emit()
-            return
-        super().keyPressEvent(event)
-
-    def text(self, key: str) -> str:
-        editor = self.editors[key]
-        if isinstance(editor, QCheckBox):
-            return "1" if editor.isChecked() else "0"
-        if isinstance(editor, QSpinBox):
-            return str(editor.value())
-        return editor.text()
-
-    def load(self, stored: Mapping[str, int | tuple[str, ...] | str]) -> None:
-        for key, editor in self.editors.items():
-            value = stored[key]
-            if isinstance(editor, QCheckBox):
-                editor.setChecked(bool(value))
-            elif isinstance(editor, QSpinBox):
-                assert isinstance(value, int)
-                editor.setValue(value)
-            else:
-                editor.setText(", ".join(value) if isinstance(value, tuple) else str(value))
-            self.show_problem(key, None)
-
-    def edited(self, stored: Mapping[str, int | tuple[str, ...] | str]) -> bool:
-        """Whether a field holds a change not saved yet (kept across a lock and a return)."""
-        for key, setting in services.SETTINGS.items():
-            saved = setting.show(stored[key])
-            if setting.problem(self.text(key)) is not None:
-                return True
-            if setting.show(setting.parse(self.text(key))) != saved:
-                return True
-        return False
-
-    def show_problem(self, key: str, problem: str | None) -> None:
-        label = self.errors[key]
-        label.setText(problem or "")
-        label.setVisible(bool(problem))
-        set_state(label, "error")
-        set_state(self.editors[key], "error" if problem else "")
-
-    def set_editable(self, editable: bool) -> None:
-        for editor in self.editors.values():
-            editor.setEnabled(editable)
-            if isinstance(editor, QLineEdit):  # read-only, an example would pass for a value
-                editor.setPlaceholderText(
-                    self.tr("contoso.com, contoso.onmicrosoft.com")
-                    if editable
-                    else self.tr("None set yet")
-                )
 
 
 class SettingsScreen(QWidget):
@@ -177,14 +66,17 @@ class SettingsScreen(QWidget):
         self.form = SettingsForm()
         self.save_button = QPushButton(self.tr("&Save settings"))
         self.save_button.setObjectName("primary")
+        # The outcome of a save shows beside the title, in view however far down the form
+        # the admin is (the Save button, below the fold at 1366x768, is not where Enter was).
         self.status = NoteLabel()
         self.status.setObjectName("fieldError")
+        self.status.hide()
         self.vault = VaultRow(store, actor, present=present)
         self.operators = OperatorsPanel(store, actor, present=present)
 
         save_row = QHBoxLayout()
         save_row.addWidget(self.save_button)
-        save_row.addWidget(self.status, 1)
+        save_row.addStretch(1)
         left = QWidget()
         left.setObjectName("settingsColumn")
         left_layout = QVBoxLayout(left)
@@ -193,7 +85,7 @@ class SettingsScreen(QWidget):
         left_layout.addWidget(self.form)
         left_layout.addLayout(save_row)
         left_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.form_scroll = scroll = QScrollArea()
         scroll.setObjectName("settingsScroll")
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
@@ -211,11 +103,17 @@ class SettingsScreen(QWidget):
         columns = QHBoxLayout()
         columns.addWidget(scroll, 3)
         columns.addLayout(right, 2)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addSpacing(24)
+        heading.addWidget(self.status, 1, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        layout.addLayout(heading)
         layout.addWidget(self.notice)
         layout.addLayout(columns, 1)
 
+        for widget in (*self.form.editors.values(), self.save_button):
+            widget.installEventFilter(self)  # in view when an Alt letter gives it the keyboard
         self.form.submitted.connect(self.save)
         self.save_button.clicked.connect(self.save)
         if (stored := self._stored()) is not None:
@@ -229,6 +127,13 @@ class SettingsScreen(QWidget):
             self.reload,
             load_when_shown=True,
         )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # The scroll area follows Tab, not a mnemonic's focus: a field below the fold took
+        # the keyboard unseen.
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget):
+            self.form_scroll.ensureWidgetVisible(watched)
+        return False
 
     @staticmethod
     def _section(text: str) -> QLabel:
@@ -279,7 +184,7 @@ class SettingsScreen(QWidget):
         )
         if actor != self._shown_to:  # another person: nothing typed by the previous one
             self._shown_to = actor
-            self.status.clear()
+            self._say("", error=False)
             self.reload(keep_edits=False)
         else:
             self.reload()
@@ -299,7 +204,7 @@ class SettingsScreen(QWidget):
                 first_bad = key
         if first_bad is not None:
             self._say(self.tr("Nothing was saved: correct the field marked in red."), error=True)
-            self.form.editors[first_bad].setFocus()
+            self._go_to(first_bad)
             return
         self.busy = True
         self.save_button.setEnabled(False)
@@ -329,12 +234,21 @@ class SettingsScreen(QWidget):
         if isinstance(error, InputError) and error.problems:
             for problem in error.problems:
                 self.form.show_problem(problem.file, problem.reason)
+            self._go_to(error.problems[0].file)
         if not isinstance(error, JoineryError):
             words = self.tr("Saving stopped on an unexpected error; nothing was saved.")
             self._say(failure_words(error, "Saving settings", words), True)
             return
         self._say(self.tr("Nothing was saved: {e}").format(e=error), error=True)
 
+    def _go_to(self, key: str) -> None:
+        """The keyboard on the field `key`, scrolled into view with its reason below it."""
+        editor, reason = self.form.editors[key], self.form.errors[key]
+        editor.setFocus()  # scrolls it into view (`eventFilter`)
+        self.form_scroll.ensureWidgetVisible(reason)  # the reason below it too
+        self.form_scroll.ensureWidgetVisible(editor)
+
     def _say(self, text: str, error: bool) -> None:
         self.status.setText(text)
+        self.status.setVisible(bool(text))
         set_state(self.status, "error" if error else "ok")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QPushButton, QVBoxLayout, QWidget
 from app import services
 from app.security.roles import Actor
 from app.services import PASSPHRASE_MIN, Store, VaultState
+from ui.settings.hints import vault_button_text
 from ui.widgets.messages import Present, open_now
 from ui.widgets.note_label import NoteLabel
 from ui.widgets.vault_prompt import ensure_vault_open
@@ -47,11 +48,7 @@ class VaultRow(QFrame):
         state = services.vault_state(self.store, actor=actor)
         self.state_label.setText(self.describe(state))
         self.button.setVisible(state.needs_passphrase)
-        self.button.setText(
-            self.tr("Set the vault &passphrase…")
-            if state.creating
-            else self.tr("Enter the vault &passphrase…")
-        )
+        self.button.setText(vault_button_text(state.creating))  # other screens name it
 
     def describe(self, state: VaultState) -> str:
         if state.method == "keyring" and not state.keyring:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
+from app.errors import KnownError
 from app.security.roles import Actor
 from app.services import (
     CLOUDS,
@@ -37,8 +38,10 @@ from app.services import (
     read_secret_file,
 )
 from ui.changes import Change
-from ui.ops import run_op
+from ui.ops import Job, run_op
+from ui.settings.hints import vault_passphrase_where
 from ui.widgets.job_dialog import JobDialog
+from ui.widgets.vault_prompt import ensure_vault_open
 
 KINDS = (
     ("secret", "Client secret (a file holding its value)"),
@@ -206,6 +209,19 @@ class ConnectDialog(JobDialog):
             request = ConnectRequest(tenant, client, credential, authority or None, graph or None)
             return services.connect_tenant(store, request, actor=actor)
 
+        # The secret is sealed in the vault: where it needs the admin passphrase, asked for
+        # here and now (the service's refusal, worded for any operator, points to Settings).
+        with services.open_store(self._db_path) as store:
+            ensure_vault_open(
+                self,
+                store,
+                actor,
+                on_open=lambda: self._start(job),
+                on_cancel=self._on_vault_cancelled,
+                reason=self.tr("The tenant's client secret or key is kept in the vault."),
+            )
+
+    def _start(self, job: Job) -> None:
         self.job_started(self.tr("Signing in to the tenant…"))
         run_op(
             self._db_path,
@@ -219,8 +235,37 @@ class ConnectDialog(JobDialog):
         self.job_done()
         self.connected.emit(status)
 
+    def _on_vault_cancelled(self) -> None:
+        if (words := self._vault_words()) is not None:
+            self.say(words)
+
+    def _vault_words(self) -> str | None:
+        """Why nothing was stored when the vault cannot open for want of the passphrase,
+        and where an admin gives it; None when it can open."""
+        with services.open_store(self._db_path) as store:
+            state = services.vault_state(store, actor=self._actor)
+        if not state.needs_passphrase:
+            return None
+        where = vault_passphrase_where(state.creating)
+        if state.creating:
+            return self.tr(
+                "Not connected: the secret is kept in the secrets vault, which needs an admin "
+                "passphrase on this computer (it has no OS keyring), and none is set yet. "
+                "Connect asks for it again, or set it under {w}."
+            ).format(w=where)
+        return self.tr(
+            "Not connected: the secret is kept in the secrets vault, which opens with the admin "
+            "passphrase, not entered since the kiosk started. Connect asks for it again, or "
+            "enter it under {w}."
+        ).format(w=where)
+
     def _on_failed(self, error: BaseException) -> None:
         text = self.job_failed(error, "connecting the tenant", self.tr("Nothing was stored."))
+        # The vault may have changed since it was checked (another bench set it up): its
+        # refusal is worded for anyone, anywhere; here an admin can act on it.
+        if isinstance(error, KnownError) and (vault_words := self._vault_words()) is not None:
+            self.say(vault_words)
+            return
         field = self._field_for(text)
         for option, words in FIELD_WORDS.items():
             text = text.replace(option, self.tr(words))

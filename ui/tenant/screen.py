@@ -103,12 +103,11 @@ class TenantScreen(QWidget):
         self.cancel_button.setObjectName("cancelSync")
         self.upload_button = QPushButton(self.tr("&Queue new hashes"))
         self.upload_button.setObjectName("queueUploads")
-        self.upload_button.setToolTip(
-            self.tr(
-                "Queue every device whose hardware hash the tenant's Autopilot does not have "
-                "yet; the next sync uploads them (as `joinery autopilot upload --all`)."
-            )
+        self._upload_tip = self.tr(
+            "Queue every device whose hardware hash the tenant's Autopilot does not have "
+            "yet; the next sync uploads them (as `joinery autopilot upload --all`)."
         )
+        self.upload_button.setToolTip(self._upload_tip)
         self.connect_button = QPushButton(self.tr("&Connect…"))
         self.connect_button.setObjectName("connectTenant")
         status_pane = QFrame()
@@ -127,6 +126,12 @@ class TenantScreen(QWidget):
             actions.addWidget(button)
         actions.addStretch(1)
         pane.addLayout(actions)
+        # Why the buttons above are off, in words (a disabled button takes no focus, so a
+        # keyboard never reaches its tooltip).
+        self.why_off = NoteLabel()
+        self.why_off.setObjectName("planNote")
+        self.why_off.hide()
+        pane.addWidget(self.why_off)
 
         parked_title = QLabel(self.tr("Parked: changes the tenant refused"))
         parked_title.setObjectName("sectionTitle")
@@ -222,9 +227,31 @@ class TenantScreen(QWidget):
         self.connect_button.setText(
             self.tr("Re&connect…") if status.configured else self.tr("&Connect…")
         )
+        self._show_why_off(status)
         self._show_parked(status)
         self._show_activity()
         self._enable()
+
+    def _show_why_off(self, status: TenantStatus) -> None:
+        """Without a tenant, Sync now and Queue new hashes are off: say so, and who connects."""
+        actor = self._actor()
+        words = "" if status.configured or actor is None else self._why_off_words(actor)
+        self.why_off.setText(words)
+        self.why_off.setVisible(bool(words))
+        self.sync_button.setToolTip(words)
+        self.upload_button.setToolTip(f"{words} {self._upload_tip}".strip())
+
+    def _why_off_words(self, actor: Actor) -> str:
+        if actor.may(Permission.CHANGE_SETTINGS):
+            return self.tr(
+                "Sync now and Queue new hashes wait for a tenant: connect one first with "
+                "Connect… (Alt+C)."
+            )
+        if actor.may(Permission.IMPORT):  # how an admin connects one: the help below
+            return self.tr(
+                "Sync now and Queue new hashes wait for a tenant: an admin connects one."
+            )
+        return self.tr("Sync now waits for a tenant: an admin connects one.")
 
     def _where_words(self, status: TenantStatus) -> str:
         if not status.configured:

@@ -231,7 +231,7 @@ def test_no_keyring_and_no_passphrase_says_what_to_do(store: Store) -> None:
         Vault.unlock(store)
     message = str(caught.value)
     assert "keyring" in message
-    assert "Ask an admin to set it" in message
+    assert "An admin sets it in the kiosk (Settings, Secrets vault)" in message
     assert PASSPHRASE_ENV not in message  # a kiosk user cannot set one; the CLI adds it
     assert caught.value.creating
     assert store.active_vault_key() is None  # nothing half-made was left behind
@@ -245,7 +245,7 @@ def test_empty_passphrase_counts_as_none(store: Store, monkeypatch: pytest.Monke
 
 def test_passphrase_vault_without_passphrase_asks_for_it(store: Store) -> None:
     Vault.unlock(store, passphrase=PASSPHRASE)
-    with pytest.raises(PassphraseNeeded, match="ask an admin to enter it") as caught:
+    with pytest.raises(PassphraseNeeded, match="an admin enters it in the kiosk") as caught:
         Vault.unlock(store)
     assert PASSPHRASE_ENV not in str(caught.value) and not caught.value.creating
 
@@ -278,7 +278,7 @@ def test_the_cli_says_how_to_give_the_passphrase(store: Store) -> None:
 
     result = CliRunner().invoke(group, ["seal"])
     assert result.exit_code == 1
-    assert "ask an admin to enter it" in result.stderr
+    assert "an admin enters it in the kiosk" in result.stderr
     assert f"On the command line, give the passphrase in {PASSPHRASE_ENV}." in result.stderr
 
 
