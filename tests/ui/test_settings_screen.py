@@ -17,10 +17,12 @@ from app.store import Store
 from tests.helpers.keyboard import (
     Key,
     alt,
+    answer_box,
     ctrl,
     enter,
     focus_name,
     focused,
+    message_box,
     press,
     select_all_and_type,
     shared_alt_letters,
@@ -100,7 +102,12 @@ def test_admin_adds_disables_and_resets_operators(qtbot: QtBot, kiosk_db: Path) 
     press(Key.Key_Down)
     assert panel.selected() is not None and panel.selected().name == "tom"  # type: ignore[union-attr]
 
-    alt(Key.Key_D)  # Disable
+    alt(Key.Key_D)  # Disable: asked first, No the default
+    assert "Disable tom?" in message_box().text()
+    answer_box(Key.Key_Return)
+    assert not window.store.operator("tom").disabled  # type: ignore[union-attr]
+    alt(Key.Key_D)
+    answer_box(Key.Key_Y)
     qtbot.waitUntil(lambda: "tom is disabled" in panel.status.text())
     assert focus_name() == "operatorTable"
     assert panel.table.item(1, 2).text() == "disabled"

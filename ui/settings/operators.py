@@ -36,7 +36,7 @@ from ui import theme
 from ui.ops import Job, failure_words, run_op
 from ui.widgets.form import set_state
 from ui.widgets.job_dialog import JobDialog
-from ui.widgets.messages import Present, open_now
+from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.note_label import NoteLabel
 
 HEADERS = ("Name", "Role", "State")
@@ -337,7 +337,24 @@ class OperatorsPanel(QWidget):
             return
         disable = not operator.disabled
         name = operator.name
+        if not disable or name == actor.name:  # enabling takes nothing away; and one's own
+            self._set_disabled(name, disable, actor)  # account is refused (in its words)
+            return
+        # Disabling signs a colleague out of every bench at their next sign-in: asked first
+        # (No is the default: Alt+D then Enter does nothing unwanted).
+        box = confirm(
+            self,
+            self.tr("Disable operator"),
+            self.tr(
+                "Disable {n}? They cannot sign in on any bench of this database until an admin "
+                "enables them again. Their records and audit entries stay."
+            ).format(n=name),
+            lambda: self._set_disabled(name, disable, actor),
+            self._present,
+        )
+        box.finished.connect(self._on_dialog_finished)  # the keyboard back in the list
 
+    def _set_disabled(self, name: str, disable: bool, actor: Actor) -> None:
         def job(store: Store, _p: Any, _c: Any) -> None:
             services.set_operator_disabled(store, name, disable, actor=actor)
 
