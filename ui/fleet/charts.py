@@ -89,7 +89,9 @@ class StateDonutWidget(ChartWidget):
             count = self.counts[state]
             if piece.value() != count:
                 piece.setValue(count)
-            label = f"{shown('compliance_state', state)}  {locale.toString(count)}"
+            # The count first: a legend cut short in a narrow window ("Not compliant 87" for
+            # 871) cuts the words, never the number.
+            label = f"{locale.toString(count)}  {shown('compliance_state', state)}"
             if piece.label() != label:
                 piece.setLabel(label)
             marker.setVisible(count > 0)
@@ -110,12 +112,17 @@ class StateDonutWidget(ChartWidget):
         self.total_item.setBrush(text)
         self.caption_item.setBrush(theme.colour("muted"))
 
+    def _relabel(self) -> None:
+        self._fit_legend()  # the width changed
+
     def _fit_legend(self) -> None:
-        """Wide enough for its longest entry, so no count is cut to "..."."""
+        """Wide enough for its longest entry, up to a little over half the chart; narrower
+        (1024 px) an entry is cut at its end, which is why the count comes first."""
         metrics = QFontMetrics(self.chart.legend().font())
         shown_labels = [p.label() for s, p in self.slices.items() if self.counts[s] > 0]
         widest = max((metrics.horizontalAdvance(t) for t in shown_labels), default=0)
-        width = min(widest + 3 * metrics.height() + 12, self.width() * 11 // 20)
+        needed = widest + 4 * metrics.height() + 24  # the marker, its gap, the margins
+        width = min(needed, self.width() * 11 // 20)
         legend = self.chart.legend()
         if legend.minimumWidth() != width:
             legend.setMinimumWidth(width)
