@@ -26,6 +26,7 @@ from tests.helpers import keyboard as kb
 from tests.helpers.keyboard import focus_name, scan
 from tests.helpers.threads import reads_drawn, reads_on_the_gui_thread
 from ui import theme
+from ui.fleet.export_flow import devices_list
 from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
 from ui.fleet.tiles import ACTIVE
 from ui.ops import wait_for_writer
@@ -257,7 +258,7 @@ def test_export_the_filtered_view(qtbot: QtBot, screen: FleetScreen, tmp_path: P
     wait_rows(qtbot, screen)
     target = tmp_path / "entra.csv"
     with qtbot.waitSignal(screen.exports.exported, timeout=10_000):
-        screen.exports.export_to(str(target), "entra", screen.model.query)
+        screen.exports.export_to(str(target), "entra", devices_list(screen.model.query))
     text = target.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     assert lines[0].startswith("displayName,accountEnabled,operatingSystem")
@@ -272,8 +273,8 @@ def test_an_export_asked_for_once_locked_writes_nothing(
     screen.exports._actor = lambda: None  # the kiosk locked while the file dialog was open
     target = tmp_path / "entra.csv"
     said: list[str] = []
-    screen.exports.message.connect(said.append)
-    screen.exports.export_to(str(target), "entra", screen.model.query)
+    screen.exports.failed.connect(said.append)
+    screen.exports.export_to(str(target), "entra", devices_list(screen.model.query))
     qtbot.waitUntil(lambda: any("Sign in and try again" in s for s in said), timeout=10_000)
     wait_for_writer()
     assert not target.exists()

@@ -82,6 +82,9 @@ class ChartWidget(QWidget):
         self.view = QChartView(self.chart)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setFrameShape(QChartView.Shape.NoFrame)
+        # Nothing to do with keys here (the tiles and filters open the same lists): Tab
+        # passes charts by instead of stopping four times on nothing it can show.
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.empty_label = QLabel()
         self.empty_label.setObjectName("chartEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +89,8 @@ class FleetDetailWidget(QFrame):
         # squeezed until its lines overlap. The buttons stay below it, wrapping if narrow.
         layout = QVBoxLayout(self)
         content = scrolling_body(self, layout)
+        self._scroller = self.findChild(QScrollArea, "paneScroller")
+        self._shown_id: int | None = None  # the device drawn, kept in place when redrawn
         content.addWidget(self.state)
         content.addWidget(self.intune)
         content.addWidget(self.autopilot)
@@ -109,6 +112,7 @@ class FleetDetailWidget(QFrame):
         self.show_nothing()
 
     def show_nothing(self, text: str = "") -> None:
+        self._from_the_top(None)
         self.state.setText(text or self.tr("Select a device to see why it is in its state."))
         self.show_tenant(None, None)
         self.access.clear()
@@ -126,6 +130,7 @@ class FleetDetailWidget(QFrame):
         facts: TenantFacts | None = None,
     ) -> None:
         device = found.device
+        self._from_the_top(device.id)
         self._identity(device)
         state = shown("compliance_state", found.stored.state)
         since = found.stored.noncompliant_since
@@ -174,6 +179,13 @@ class FleetDetailWidget(QFrame):
         for button in (self.reevaluate, self.print_label, self.cleanup):
             button.setEnabled(True)
         self.files.setEnabled(device.enrolled)
+
+    def _from_the_top(self, device_id: int | None) -> None:
+        """Another device (or none) is read from its serial and state down; the same one,
+        redrawn by a live refresh, stays where the person scrolled it."""
+        if device_id != self._shown_id and self._scroller is not None:
+            self._scroller.verticalScrollBar().setValue(0)
+        self._shown_id = device_id
 
     def show_tenant(self, device: Device | None, facts: TenantFacts | None) -> None:
         """One "Intune says" line from both sources (the tenant's last sync, Intune's

@@ -1,9 +1,16 @@
-"""Export what the Fleet list shows: CSV in Joinery's columns or Entra's "Download devices"
-layout, written on the writer thread (one consistent reading of the fleet, audited)."""
+"""Export what the Fleet screen shows: CSV in Joinery's columns or Entra's "Download devices"
+layout, written on the writer thread (one consistent reading of the fleet, audited).
+
+The buttons sit beside the tabs, so an export holds the list of the tab in view (an
+`ExportScope`): the whole fleet from the Overview, the Devices list as filtered, the stale
+devices from the Stale tab. The file's default name and the words said afterwards name it.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -13,33 +20,83 @@ from app import services
 from app.domain import DeviceQuery
 from app.security.roles import Permission
 from app.services import ExportResult, Layout, Store
-from ui.ops import run_op
+from ui.ops import failure_words, run_op
 from ui.session import signed_in
 from ui.widgets.progress import ScreenFlow
 
+log = logging.getLogger(__name__)
+
+ALL, LIST, STALE = "all", "list", "stale"
+_NAME_PART = {ALL: "-all", LIST: "", STALE: "-stale"}
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which devices an export holds: `key` says which list (ALL, LIST, STALE), `query`
+    reads it, `days` is the stale plan's threshold (STALE only)."""
+
+    key: str
+    query: DeviceQuery
+    days: int = 0
+
+
+def whole_fleet() -> ExportScope:
+    return ExportScope(ALL, DeviceQuery())
+
+
+def devices_list(query: DeviceQuery) -> ExportScope:
+    """The Devices list as filtered; with no filter set, that is the whole fleet."""
+    return ExportScope(LIST if query.only() != "" else ALL, query)
+
+
+def stale_devices(cutoff: str, days: int) -> ExportScope:
+    """The stale plan's devices: the same cutoff, so the count is the one the tab says, and
+    its order (longest inactive first)."""
+    return ExportScope(STALE, DeviceQuery(stale_before=cutoff, sort="last_checkin"), days)
+
+
+def file_name(layout: Layout, scope: ExportScope, day: date) -> str:
+    """fleet-2026-11-01.csv (the Devices list), fleet-all-…, fleet-stale-…; entra-devices-…"""
+    stem = "entra-devices" if layout == "entra" else "fleet"
+    return f"{stem}{_NAME_PART[scope.key]}-{day.isoformat()}.csv"
+
 
 class FleetExportFlow(ScreenFlow):
-    """`exported(path)` when a file is written; `message(text)` for the screen to show."""
+    """`exported(path)` when a file is written; `message(text)` for news the screen shows
+    (under way, done), `failed(text)` for what went wrong."""
 
     exported = Signal(str)
     message = Signal(str)
+    failed = Signal(str)
 
-    def choose(self, layout: Layout, query: DeviceQuery) -> None:
-        """Ask where to write, then export `query` (the list as filtered right now)."""
+    def tooltip(self, key: str) -> str:
+        """What the export buttons write from a tab showing the list `key`."""
+        return {
+            ALL: self.tr("Exports every device of the fleet, as it is now"),
+            LIST: self.tr("Exports the devices the Devices list shows, with its filters"),
+            STALE: self.tr("Exports every stale device this tab counts"),
+        }[key]
+
+    def choose(self, layout: Layout, scope: ExportScope) -> None:
+        """Ask where to write, then export the devices of `scope`."""
         actor = self._actor()
         if actor is None or not actor.may(Permission.EXPORT):
-            self.message.emit(self.tr("Your role cannot export devices."))
+            self.failed.emit(self.tr("Your role cannot export devices."))
             return
-        name = "entra-devices.csv" if layout == "entra" else f"fleet-{date.today()}.csv"
-        dialog = QFileDialog(self._parent, self.tr("Export the filtered devices"))
+        titles = {
+            ALL: self.tr("Export the whole fleet"),
+            LIST: self.tr("Export the devices of the list"),
+            STALE: self.tr("Export the stale devices"),
+        }
+        dialog = QFileDialog(self._parent, titles[scope.key])
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter(self.tr("CSV (*.csv)"))
         dialog.setDefaultSuffix("csv")
-        dialog.selectFile(name)
-        dialog.fileSelected.connect(lambda path: self.export_to(path, layout, query))
+        dialog.selectFile(file_name(layout, scope, date.today()))
+        dialog.fileSelected.connect(lambda path: self.export_to(path, layout, scope))
         self._present(dialog)
 
-    def export_to(self, path: str, layout: Layout, query: DeviceQuery) -> None:
+    def export_to(self, path: str, layout: Layout, scope: ExportScope) -> None:
         actor = self._actor()
         self.message.emit(self.tr("Exporting to {p}…").format(p=path))
 
@@ -48,7 +105,7 @@ class FleetExportFlow(ScreenFlow):
         ) -> ExportResult:
             return services.export_devices_csv(
                 store,
-                query,
+                scope.query,
                 path,
                 layout=layout,
                 actor=signed_in(actor),
@@ -59,12 +116,19 @@ class FleetExportFlow(ScreenFlow):
         run_op(
             self._db_path,
             job,
-            on_done=self._on_op_done,
-            on_failed=lambda error: self.message.emit(str(error)),
+            on_done=lambda result: self._on_op_done(result, scope),
+            on_failed=lambda error: self.failed.emit(failure_words(error, self.tr("The export"))),
+            owner=self,
         )
 
-    def _on_op_done(self, result: ExportResult) -> None:
-        self.message.emit(
-            self.tr("Exported {n} device(s) to {p}.").format(n=f"{result.devices:,}", p=result.path)
-        )
+    def _on_op_done(self, result: ExportResult, scope: ExportScope) -> None:
+        n, p = f"{result.devices:,}", result.path
+        words = {
+            ALL: self.tr("Exported {n} device(s), the whole fleet as it is now, to {p}."),
+            LIST: self.tr("Exported {n} device(s), the Devices list as filtered, to {p}."),
+            STALE: self.tr(
+                "Exported {n} stale device(s), no activity for {d} days or more, to {p}."
+            ),
+        }[scope.key]
+        self.message.emit(words.format(n=n, p=p, d=scope.days))
         self.exported.emit(result.path)

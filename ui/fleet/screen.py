@@ -31,7 +31,7 @@ from app import services
 from app.domain import Device, DeviceQuery, HistoryEntry, TenantFacts
 from app.errors import JoineryError
 from app.security.roles import Actor, Permission
-from app.services import Dashboard, DeviceCompliance, Store
+from app.services import Dashboard, DeviceCompliance, Layout, Store
 from ui import changes
 from ui.changes import Change
 from ui.devices.model import STATE_KEY, DeviceTableModel
@@ -39,7 +39,16 @@ from ui.devices.table import COLUMN_KEYS, DeviceTableView
 from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
-from ui.fleet.export_flow import FleetExportFlow
+from ui.fleet.export_flow import ALL as EXPORT_ALL
+from ui.fleet.export_flow import LIST as EXPORT_LIST
+from ui.fleet.export_flow import STALE as EXPORT_STALE
+from ui.fleet.export_flow import (
+    ExportScope,
+    FleetExportFlow,
+    devices_list,
+    stale_devices,
+    whole_fleet,
+)
 from ui.fleet.filters import FilterBarWidget
 from ui.fleet.stale_view import SHOWN, StaleViewWidget
 from ui.fleet.tiles import TileBarWidget
@@ -48,6 +57,7 @@ from ui.ops import NewestRead, failure_words, run_op, run_read
 from ui.widgets.device_files_dialog import open_device_files
 from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
+from ui.widgets.state import set_state
 from ui.widgets.state_swatch import STATES
 from ui.words import shown, when
 
@@ -82,6 +92,7 @@ class FleetScreen(QWidget):
         self.refreshes = 0
         self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
         self._stale_shown: int | None = None  # the stale count the Stale tab was planned for
+        self._stale_listed: ExportScope | None = None  # the devices of the plan shown there
         self._live_reading = False  # a live read is on the reader thread
         self._live_again = False  # and something changed since it began
         self._detail_read = NewestRead(store.path, self)  # the pane's, for the row settled
@@ -111,17 +122,20 @@ class FleetScreen(QWidget):
         self.as_of.setDate(_utc_today())
         self.as_of.setMaximumDate(_utc_today())
         self.today = QPushButton(self.tr("Today"))
+        self.today.setObjectName("asOfToday")
         self.import_button = QPushButton(self.tr("Import check-ins…"))
         self.import_button.setObjectName("importCheckins")
         self.import_button.setToolTip(
             self.tr(
-                "Collector reports (a file, several, or a folder such as a USB stick) or "
-                "Intune's All devices export (Ctrl+Shift+I)"
+                "Collector reports (one file or several: Ctrl+A in the dialog takes every "
+                "file of a folder, such as a USB stick's) or Intune's All devices export "
+                "(Ctrl+Shift+I)"
             )
         )
         self.export = QPushButton(self.tr("Export CSV…"))
         self.export.setObjectName("exportCsv")
         self.export_entra = QPushButton(self.tr("Export as Entra list…"))
+        self.export_entra.setObjectName("exportEntra")
         header = QHBoxLayout()
         header.addWidget(title)
         header.addSpacing(16)
@@ -170,9 +184,10 @@ class FleetScreen(QWidget):
         self.exports = FleetExportFlow(
             self.store.path, self, actor=self._actor, present=self._present
         )
-        self.exports.message.connect(self._say)
-        self.export.clicked.connect(lambda: self.exports.choose("joinery", self.model.query))
-        self.export_entra.clicked.connect(lambda: self.exports.choose("entra", self.model.query))
+        self.exports.message.connect(lambda text: self._say(text, ok=True))
+        self.exports.failed.connect(self._say)
+        self.export.clicked.connect(lambda: self._export("joinery"))
+        self.export_entra.clicked.connect(lambda: self._export("entra"))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
         QShortcut(QKeySequence("Ctrl+P"), self, self.pause.toggle)
@@ -182,6 +197,7 @@ class FleetScreen(QWidget):
         )
         self.checkins.finished.connect(self._on_checkins_finished)
         self.import_button.clicked.connect(self.choose_import)
+        self._tip_exports()
 
     def _overview(self) -> QWidget:
         self.donut = StateDonutWidget(self.tr("Compliance states"))
@@ -271,10 +287,16 @@ class FleetScreen(QWidget):
         self.refreshes += 1
         self.board = board
         self._show_board(board)
-        self.live.setText(
-            self.tr("● Live · last change {t}").format(t=QTime.currentTime().toString("HH:mm:ss"))
-            if not self.paused
-            else self.tr("❚❚ Paused · showing {t}").format(t=when(board.at, to="clock"))
+        self.live.setText(self._live_words(board))
+
+    def _live_words(self, board: Dashboard) -> str:
+        """The line beside the title: a past day's board is not live, paused or not."""
+        if board.as_of:
+            return self.tr("As of {d} · not live").format(d=board.as_of)
+        if self.paused:
+            return self.tr("❚❚ Paused · showing {t}").format(t=when(board.at, to="clock"))
+        return self.tr("● Live · last change {t}").format(
+            t=QTime.currentTime().toString("HH:mm:ss")
         )
 
     def _read_live(self) -> None:
@@ -371,8 +393,7 @@ class FleetScreen(QWidget):
         if not paused:
             self.refresh()
         elif self.board is not None:
-            paused_at = when(self.board.at, to="clock")
-            self.live.setText(self.tr("❚❚ Paused · showing {t}").format(t=paused_at))
+            self.live.setText(self._live_words(self.board))
 
     def _on_as_of_changed(self, _day: QDate) -> None:
         self.refresh()
@@ -433,6 +454,7 @@ class FleetScreen(QWidget):
         )
 
     def _apply_filters(self) -> None:
+        self._forget_news()
         self._highlight()  # first: a cheap query's rows (and its count words) come at once
         self.model.set_query(self.filtered_query())
 
@@ -468,17 +490,36 @@ class FleetScreen(QWidget):
         return self.model.device_at(index.row()) if index.isValid() else None
 
     def _reselect(self) -> None:
+        """New rows: the device selected before is selected again wherever it went. Not
+        among them, nothing is selected and the pane says so: new rows (a search, a filter)
+        reset the selection without a word to the pane, and rows refreshed in place leave
+        another device on the current row. It is still remembered, and selected again once a
+        list shows it."""
         device_id = self._selected_id
         if device_id is None:
             return
         row = self.model.row_of(device_id)
-        if row is not None and row != self.table.currentIndex().row():
+        current = self.table.currentIndex()
+        if row is not None and row != current.row():
             self.table.selectRow(row)
         elif row is not None:
             self._show_detail(device_id)
+        elif not current.isValid() or self.model.id_at(current.row()) not in (None, device_id):
+            self.table.selectionModel().clear()  # (its signals forget the id: kept here)
+            self._selected_id = device_id
+            self._detail_read.forget()
+            self.detail.show_nothing(
+                self.tr(
+                    "No device selected: the device shown before is not in this list. "
+                    "Select one to see why it is in its state."
+                )
+            )
 
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._selected_id = self.model.id_at(current.row()) if current.isValid() else None
+        device_id = self.model.id_at(current.row()) if current.isValid() else None
+        if device_id is not None and device_id != self._selected_id:
+            self._forget_news()  # the person went on to another device
+        self._selected_id = device_id
 
     def _show_current(self) -> None:
         device_id = self.table.current_id()
@@ -546,7 +587,8 @@ class FleetScreen(QWidget):
             self._say(
                 self.tr("{s} re-evaluated: {t}.").format(
                     s=device.serial, t=shown("compliance_state", str(state))
-                )
+                ),
+                ok=True,
             )
             self.refresh()
 
@@ -581,7 +623,8 @@ class FleetScreen(QWidget):
 
         def done(_result: object) -> None:
             self._say(
-                self.tr("{s} is marked for cleanup (see its history).").format(s=device.serial)
+                self.tr("{s} is marked for cleanup (see its history).").format(s=device.serial),
+                ok=True,
             )
             self.refresh()
 
@@ -607,8 +650,16 @@ class FleetScreen(QWidget):
     # -- stale and export ------------------------------------------------------------------
 
     def _on_tabs_current_changed(self, index: int) -> None:
+        self._forget_news()
         if index == STALE:
             self._show_stale()
+        self._tip_exports()
+
+    def _tip_exports(self) -> None:
+        """The export buttons sit beside every tab: their tip says what they export here."""
+        key = {DEVICES: EXPORT_LIST, STALE: EXPORT_STALE}.get(self.tabs.currentIndex(), EXPORT_ALL)
+        for button in (self.export, self.export_entra):
+            button.setToolTip(self.exports.tooltip(key))
 
     def _show_stale(self) -> None:
         try:
@@ -621,6 +672,23 @@ class FleetScreen(QWidget):
             return
         self.stale_view.show_plan(plan.days, plan.count, list(plan.devices))
         self._stale_shown = plan.count
+        self._stale_listed = stale_devices(plan.cutoff, plan.days)
+
+    def _export_scope(self) -> ExportScope | None:
+        """The devices of the tab in view: the whole fleet on the Overview (its tiles and
+        charts are of every device), the list as filtered, the stale plan shown."""
+        tab = self.tabs.currentIndex()
+        if tab == STALE:
+            return self._stale_listed
+        return devices_list(self.model.query) if tab == DEVICES else whole_fleet()
+
+    def _export(self, layout: Layout) -> None:
+        scope = self._export_scope()
+        if scope is None:  # the stale plan could not be read (said then): try again
+            self._show_stale()
+            scope = self._export_scope()
+        if scope is not None:
+            self.exports.choose(layout, scope)
 
     def choose_import(self) -> None:
         actor = self._actor()
@@ -643,9 +711,18 @@ class FleetScreen(QWidget):
         self.import_button.setEnabled(True)
         self.refresh()
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, *, ok: bool = False) -> None:
+        """Say `text` below the tiles: news of an action done (`ok`) or what went wrong."""
+        if text:
+            set_state(self.note, "ok" if ok else "error")
         self.note.setText(text)
         self.note.setVisible(bool(text))
+
+    def _forget_news(self) -> None:
+        """News of a finished action goes once the person moves on (another device, tab
+        or filter); what went wrong stays until something else is said."""
+        if self.note.property("state") == "ok":
+            self._say("")
 
     def shutdown(self) -> None:
         self.table.stop_settling()
