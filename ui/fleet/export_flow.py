@@ -8,7 +8,6 @@ devices from the Stale tab. The file's default name and the words said afterward
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,8 +22,6 @@ from app.services import ExportResult, Layout, Store
 from ui.ops import failure_words, run_op
 from ui.session import signed_in
 from ui.widgets.progress import ScreenFlow
-
-log = logging.getLogger(__name__)
 
 ALL, LIST, STALE = "all", "list", "stale"
 _NAME_PART = {ALL: "-all", LIST: "", STALE: "-stale"}
