@@ -180,6 +180,17 @@ class DeviceMixin(StoreBase):
         where, params = _where(query)
         return int(self.conn.execute(f"SELECT count(*) FROM devices{where}", params).fetchone()[0])
 
+    def query_holds(self, query: DeviceQuery, device_id: int) -> bool:
+        """Whether the device is among the query's matches, wherever in its order (a list
+        that keeps a selection reads only some pages). The subquery is flattened: the id is
+        looked up, then the filters checked."""
+        where, params = _where(query)
+        row = self.conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM (SELECT id FROM devices{where}) WHERE id = ?)",
+            [*params, device_id],
+        ).fetchone()
+        return bool(row[0])
+
     def device_rows(
         self, query: DeviceQuery, offset: int, limit: int, *, matching: int | None = None
     ) -> list[tuple[Any, ...]]:

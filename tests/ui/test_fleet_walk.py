@@ -327,3 +327,31 @@ def test_tab_passes_the_overview_charts_by(screen: FleetScreen) -> None:
         if not screen.isAncestorOf(kb.focused()):
             break  # out of the screen (the sidebar): every stop on it was seen
     assert not [w for w in met if isinstance(w, QGraphicsView)]
+
+
+def test_a_device_pushed_past_the_rows_read_stays_in_the_pane(
+    qtbot: QtBot, screen: FleetScreen
+) -> None:
+    """A live change moved the selected device from the last row of the first page to the
+    first of the next, not read yet: the pane said it was not in the list."""
+    from ui.devices.model import PAGE_SIZE
+
+    screen.tabs.setCurrentIndex(DEVICES)
+    press_tile(qtbot, screen, "total")
+    assert screen.model.rowCount() > PAGE_SIZE + 5
+    screen.table.setFocus()
+    screen.table.selectRow(PAGE_SIZE - 1)
+    reads_drawn()
+    device = screen.selected_device()
+    assert device is not None
+    qtbot.waitUntil(lambda: pane_serial(screen) == device.serial)
+    with Store.open(screen.store.path) as other:  # a serial that sorts first: all shift down
+        last = list(other.iter_devices(DeviceQuery()))[-1]
+        other.update_devices([last.id], [{"serial": "0000000AAA"}])
+    drawn = screen.refreshes
+    screen._on_live_change()
+    qtbot.waitUntil(lambda: screen.refreshes > drawn, timeout=5000)
+    wait_rows(qtbot, screen)
+    reads_drawn()
+    assert pane_serial(screen) == device.serial
+    assert "not in this list" not in screen.detail.state.text()

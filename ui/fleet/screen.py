@@ -491,10 +491,11 @@ class FleetScreen(QWidget):
 
     def _reselect(self) -> None:
         """New rows: the device selected before is selected again wherever it went. Not
-        among them, nothing is selected and the pane says so: new rows (a search, a filter)
-        reset the selection without a word to the pane, and rows refreshed in place leave
-        another device on the current row. It is still remembered, and selected again once a
-        list shows it."""
+        among the rows read, nothing is selected; no longer in the list at all (asked of the
+        store: only some pages are read), the pane says so too. New rows (a search, a
+        filter) reset the selection without a word to the pane, and rows refreshed in place
+        leave another device on the current row. It is still remembered, and selected again
+        once a list shows it."""
         device_id = self._selected_id
         if device_id is None:
             return
@@ -507,6 +508,8 @@ class FleetScreen(QWidget):
         elif not current.isValid() or self.model.id_at(current.row()) not in (None, device_id):
             self.table.selectionModel().clear()  # (its signals forget the id: kept here)
             self._selected_id = device_id
+            if self.store.query_holds(self.model.query, device_id):
+                return  # further down, in a page not read yet: the pane still speaks of it
             self._detail_read.forget()
             self.detail.show_nothing(
                 self.tr(
@@ -523,6 +526,13 @@ class FleetScreen(QWidget):
 
     def _show_current(self) -> None:
         device_id = self.table.current_id()
+        kept = self._selected_id
+        if (
+            device_id is None
+            and kept is not None
+            and self.store.query_holds(self.model.query, kept)
+        ):
+            device_id = kept  # further down the list, in a page not read yet: still the pane's
         if device_id is None:
             self._detail_read.forget()
             self.detail.show_nothing()
