@@ -361,3 +361,30 @@ def test_the_keyboard_arrives_in_the_search_field(qtbot: QtBot, db_path: Path) -
     }
     assert targets and all("ada" in t for t in targets)
     window.close()
+
+
+def test_verify_pressed_from_the_keyboard_keeps_the_keyboard(screen: AuditScreen) -> None:
+    """Turned off while it ran, the focused button gave the keyboard to the table."""
+    tab_to("verifyChain")
+    press(Key.Key_Space)
+    wait_until(lambda: "intact" in said(screen))
+    assert focus_name() == "verifyChain"
+
+
+def test_a_reload_keeps_the_older_entries_asked_for(
+    screen: AuditScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write reloaded the newest page only: an entry read among older ones was gone."""
+    monkeypatch.setattr("ui.audit.screen.PAGE", 4)
+    alt(Key.Key_O)  # Operator: another filter starts from its newest page
+    type_text("ada")
+    enter()
+    assert screen.table.rowCount() == 4 and screen.more.isEnabled()
+    screen.more.click()  # "Show older entries"
+    assert screen.table.rowCount() == 8
+    screen.table.setCurrentCell(6, 0)
+    entry = screen.table.item(6, TARGET_COLUMN).text()
+    changes.channel(screen.store.path).changed.emit(Change.ALL)  # a write somewhere
+    settle()
+    assert screen.table.rowCount() == 8
+    assert screen.table.item(screen.table.currentRow(), TARGET_COLUMN).text() == entry

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -31,8 +32,7 @@ from app.services import AuditEntry, AuditQuery, AuditVerdict, Store
 from ui import changes
 from ui.audit.entry_dialog import AuditEntryDialog
 from ui.changes import Change
-from ui.ops import failure_words, run_op
-from ui.session import signed_in
+from ui.ops import failure_words, run_op, run_read
 from ui.widgets.flow_layout import FlowLayout
 from ui.widgets.messages import notify
 from ui.widgets.note_label import NoteLabel
@@ -95,6 +95,8 @@ class AuditScreen(QWidget):
         self._actor = actor
         self._oldest: int | None = None
         self._entries: list[AuditEntry] = []  # the table's rows, in order
+        self._pressed: QWidget | None = None  # Verify or Export, pressed from the keyboard
+        self._shown_query: AuditQuery | None = None  # what the rows shown were read for
         title = QLabel(self.tr("Audit"))
         title.setObjectName("screenTitle")
         # Search first, where the keyboard arrives: a serial typed or scanned into the
@@ -220,10 +222,13 @@ class AuditScreen(QWidget):
         """The newest page again (after any write, by anyone), on the same entry."""
         row, column = self.table.currentRow(), self.table.currentColumn()
         kept = self._entries[row].id if 0 <= row < len(self._entries) else None
+        # The same list again keeps the older pages asked for (an entry read among them);
+        # another filter starts from its newest page.
+        shown = len(self._entries) if self.query() == self._shown_query else 0
         self.table.setRowCount(0)
         self._entries = []
         self._oldest = None
-        self._load()
+        self._load(max(PAGE, shown))
         found = [r for r, entry in enumerate(self._entries) if entry.id == kept]
         if found:
             self.table.setCurrentCell(found[0], max(column, 0))
@@ -231,22 +236,25 @@ class AuditScreen(QWidget):
     def _on_more_clicked(self) -> None:
         self._load()
 
-    def _load(self) -> None:
+    def _load(self, count: int | None = None) -> None:
+        """The next `count` entries (a page) after those shown."""
+        count = count or PAGE
         actor = self._actor()
         if actor is None:
             return
         try:
             entries = services.audit_entries(
-                self.store, self.query(), limit=PAGE, before_id=self._oldest, actor=actor
+                self.store, self.query(), limit=count, before_id=self._oldest, actor=actor
             )
         except JoineryError as exc:
             self.status.setText(str(exc))
             self.more.setEnabled(False)
             return
         self._append(entries)
+        self._shown_query = self.query()
         if entries:
             self._oldest = entries[-1].id
-        self.more.setEnabled(len(entries) == PAGE)
+        self.more.setEnabled(len(entries) == count)
         self.status.setText(
             self.tr("{n} entries shown, newest first.").format(n=self.table.rowCount())
         )
@@ -289,8 +297,10 @@ class AuditScreen(QWidget):
         self.notice.setVisible(bool(text))
 
     def _busy(self, words: str) -> None:
-        """Verify and Export read the whole trail (a second or more at 100,000 entries): on
-        the writer thread, the buttons off and the notice saying what is under way."""
+        """Verify and Export read the whole trail (a second or more at 100,000 entries): off
+        the GUI thread, the buttons off and the notice saying what is under way."""
+        pressed = QApplication.focusWidget()
+        self._pressed = pressed if pressed in (self.verify_button, self.export_button) else None
         self.verify_button.setEnabled(False)
         self.export_button.setEnabled(False)
         self._say(words)
@@ -300,6 +310,11 @@ class AuditScreen(QWidget):
         allowed = actor is not None and actor.may(Permission.VIEW_AUDIT)
         self.verify_button.setEnabled(allowed)
         self.export_button.setEnabled(allowed)
+        # The button pressed lost the keyboard when it was turned off (Qt moved it on to the
+        # table): back to it, unless the person has gone elsewhere meanwhile.
+        pressed, self._pressed = self._pressed, None
+        if pressed is not None and allowed and QApplication.focusWidget() in (self.table, None):
+            pressed.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _failed(self, title: str) -> Callable[[BaseException], None]:
         def failed(error: BaseException) -> None:
@@ -310,14 +325,15 @@ class AuditScreen(QWidget):
         return failed
 
     def verify(self) -> None:
-        actor = signed_in(self._actor())
+        actor = self._actor()
+        if actor is None:  # locked meanwhile: the PIN field has the keyboard
+            return
         self._busy(self.tr("Checking the audit trail's chain…"))
-        run_op(
+        run_read(  # a read: on the reader thread, not queued before the writes
             self.store.path,
-            lambda store, _progress, _cancelled: services.verify_audit(store, actor=actor),
+            lambda store: services.verify_audit(store, actor=actor),
             on_done=self._verified,
             on_failed=self._failed(self.tr("Audit trail")),
-            changes_made=Change(0),  # read only
             owner=self,
         )
 
