@@ -11,7 +11,6 @@ from app import demo
 from app.domain import ComplianceState, DeviceQuery
 from app.errors import KnownError, SchemaTooNewError
 from app.store import SCHEMA_VERSION, SORTABLE, Store
-from app.store import devices as store_devices
 from app.store.schema import migrations, number_of
 
 
@@ -274,26 +273,43 @@ def test_no_sqlite_utils_plugin_runs_on_a_joinery_connection(db_path: Path) -> N
         pm.unregister(plugin)
 
 
+class _Counting:
+    """The store's connection, counting the statements it is given (sqlite3's trace
+    expands every statement for each trigger step: seconds for 500-row statements)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.statements: list[str] = []
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        self.statements.append(sql)
+        return self._conn.execute(sql, *args)
+
+    def executemany(self, sql: str, *args: object) -> sqlite3.Cursor:
+        self.statements.append(sql)
+        return self._conn.executemany(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
 def test_many_devices_go_in_a_few_statements_with_counters_kept(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One INSERT per row made SQLite keep a statement journal of every page the row touched
     (the count triggers ask for it): 8 GB of temporary writes for 100,000 devices. Rows now
-    go 500 to a statement (50 here: the trace expands every statement for each trigger step,
-    7 s at 500); the triggers still count every row."""
-    monkeypatch.setattr(store_devices, "_ROWS_PER_INSERT", 50)
-    rows = list(demo.devices(121))
-    statements: list[str] = []
-    store.conn.set_trace_callback(statements.append)
+    go 500 to a statement; the triggers still count every row."""
+    rows = list(demo.devices(1201))
+    counting = _Counting(store.conn)
     with store.transaction():
+        monkeypatch.setattr(store, "conn", counting)
         store.insert_devices(rows)
-    store.conn.set_trace_callback(None)
-    # The trace repeats a statement's text (bound values filled in) for each trigger step.
-    inserts = {s for s in statements if s.startswith("INSERT INTO devices")}
-    assert len(inserts) == 3  # 50 + 50 + 21
-    assert store.count_devices() == 121
+        monkeypatch.undo()
+    inserts = [s for s in counting.statements if s.startswith("INSERT INTO devices")]
+    assert len(inserts) == 3  # 500 + 500 + 201
+    assert store.count_devices() == 1201
     states = {str(r["compliance_state"]) for r in rows}
-    assert sum(store.count_devices(DeviceQuery(state=s)) for s in states) == 121
+    assert sum(store.count_devices(DeviceQuery(state=s)) for s in states) == 1201
     got = store.conn.execute("SELECT id, serial FROM devices ORDER BY id").fetchall()
     assert got == [(r["id"], r["serial"]) for r in rows]
 

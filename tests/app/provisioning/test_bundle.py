@@ -131,11 +131,15 @@ def test_one_flipped_byte_anywhere_is_tampering_not_a_wrong_password(
     def no_kdf(*_args: object) -> bytes:
         raise AssertionError("derived a key from a tampered bundle")
 
-    # Every part of a bundle (header, member table, each member's ciphertext and tag, the
-    # signature), with members small enough that every byte of it is flipped twice.
+    # Every part of a bundle (header, member table, each member's chunks, the first, a
+    # middle and the last, with their tags, the signature), small enough that every byte
+    # of it is flipped twice.
     sample = make(
         tmp_path / "b.jbundle",
-        [Member("customizations.xml", b"<x>CANARY-xml</x>"), Member("payload/7z.msi", b"MSI")],
+        [
+            Member("customizations.xml", b"<x>CANARY-xml</x>"),
+            Member("payload/7z.msi", bytes(range(256)) * 9),  # 3 chunks of up to 1,024
+        ],
     )
     monkeypatch.setattr(bundle_format, "derive_key", no_kdf)
     original = sample.read_bytes()
