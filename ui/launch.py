@@ -165,7 +165,7 @@ def report_painted_and_quit() -> None:
 
 
 def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None = None) -> int:
-    from ui.main import MainWindow
+    from ui.main import MainWindow, fits_screen
 
     if screenshot_dir is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -201,7 +201,12 @@ def run_kiosk(db_path: Path, *, demo: bool = False, screenshot_dir: Path | None 
                 log.info("wrote %s", path)
             window.close()
             return 0
-        window.show()
+        # A screen smaller than the designed size gets the window maximised: its free area,
+        # the title bar and frame included (a window sized to the area ran off its edge).
+        if fits_screen():
+            window.show()
+        else:
+            window.showMaximized()
         after_first_paint(window.sign_in, freeze_startup_objects)
         window.screen_built.connect(lambda _key: QTimer.singleShot(0, freeze_startup_objects))
         if os.environ.get(EXIT_WHEN_PAINTED_ENV):

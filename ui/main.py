@@ -67,6 +67,19 @@ class _FollowsActor(Protocol):
 DESIGNED, MINIMUM = QSize(1366, 768), QSize(1024, 640)
 
 
+#: What a window manager's title bar and frame take beyond the window's own size (about).
+FRAME_ROOM = QSize(16, 48)
+
+
+def fits_screen() -> bool:
+    """Whether the designed size, framed, fits the screen's free area."""
+    if not QGuiApplication.screens():
+        return True
+    free = QGuiApplication.primaryScreen().availableGeometry().size()
+    framed = DESIGNED + FRAME_ROOM
+    return framed.width() <= free.width() and framed.height() <= free.height()
+
+
 def _first_size() -> QSize:
     """1366x768, or the screen's free area when it is smaller (a 1024x640 bench screen
     showed a window running off its edge: As of, Today and the exports out of reach)."""

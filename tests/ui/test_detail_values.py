@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+import pytest
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain import Device
@@ -60,3 +63,27 @@ def test_a_value_breaks_after_a_separator_before_it_breaks_a_word(qtbot: QtBot) 
     assert clipped_texts(host) == []
     # One line when there is room for it.
     assert label.heightForWidth(metrics.horizontalAdvance(label.text()) + 2) <= metrics.height() + 1
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # offscreen: no raise, no grab
+def test_a_value_is_copied_whole_from_its_menu(qtbot: QtBot) -> None:
+    """Drawn rather than selectable, a value is copied by a right-click's Copy."""
+    label = ValueLabel(UPN)
+    qtbot.addWidget(label)
+    label.resize(120, 80)
+    label.show()
+    QGuiApplication.clipboard().clear()
+
+    def choose_copy() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        [copy] = [a for a in menu.actions() if a.text() == "Copy"]
+        copy.trigger()
+        menu.close()
+
+    QTimer.singleShot(50, choose_copy)
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, QPoint(5, 5), label.mapToGlobal(QPoint(5, 5))
+    )
+    label.contextMenuEvent(event)
+    assert QGuiApplication.clipboard().text() == UPN  # no zero-width spaces in it

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+from PySide6.QtGui import QGuiApplication, QImage, QTextLayout, QTextOption
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
 from app import services
@@ -22,7 +22,7 @@ from tests.helpers.keyboard import focused, press, tab_to
 from tests.helpers.kiosk import ADMIN_PIN as PIN
 from tests.helpers.kiosk import add_operators, make_window
 from ui.launch import acquire_kiosk_lock
-from ui.main import SCREENS, MainWindow
+from ui.main import SCREENS, MainWindow, fits_screen
 from ui.screenshots import TENANT_SHOTS
 
 
@@ -349,17 +349,34 @@ def test_the_window_opens_within_the_screen(
     assert (window.width(), window.height()) == opened
 
 
-def test_the_demo_hint_never_breaks_an_operator_name(qtbot: QtBot, seeded_db: Path) -> None:
+def test_the_demo_hint_never_breaks_an_operator_name(
+    qtbot: QtBot, seeded_db: Path, themed: QApplication
+) -> None:
     """ "demo-" at a line's end and "tech" on the next read as two names."""
-    hint = services.DEMO_SIGN_IN_HINT
-    window = MainWindow(str(seeded_db), sign_in_hint=hint)
+    window = MainWindow(str(seeded_db), sign_in_hint=services.DEMO_SIGN_IN_HINT)
     qtbot.addWidget(window)
     label = window.sign_in.hint
-    lines = label.fontMetrics().boundingRect(
-        0, 0, label.width(), 1000, Qt.TextFlag.TextWordWrap.value, label.text()
-    )
-    assert lines.height() > label.fontMetrics().height()  # it does wrap at this width
-    layout_text = label.text()
-    for name in ("demo-admin", "demo-lead", "demo-tech"):
-        shown = name.replace("-", "\u2011")
-        assert shown in layout_text, f"{name} can break at its hyphen"
+    layout = QTextLayout(label.text(), label.font())
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)  # as a word-wrapped QLabel lays out
+    layout.setTextOption(option)
+    layout.beginLayout()
+    lines = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(label.width())
+        lines.append(label.text()[line.textStart() : line.textStart() + line.textLength()])
+    layout.endLayout()
+    assert len(lines) > 1  # it does wrap at this width
+    for shown in lines:
+        assert not shown.rstrip().endswith(("demo-", "demo\u2011")), lines
+
+
+@pytest.mark.parametrize(
+    ("free", "fits"), [((1024, 640), False), ((1366, 728), False), ((1920, 1040), True)]
+)
+def test_a_screen_smaller_than_the_window_and_its_frame_gets_it_maximised(
+    monkeypatch: pytest.MonkeyPatch, free: tuple[int, int], fits: bool
+) -> None:
+    """Sized to the free area, the window's title bar still ran off a 1024x640 screen."""
+    monkeypatch.setattr(QGuiApplication, "primaryScreen", staticmethod(lambda: _Screen(*free)))
+    assert fits_screen() is fits

@@ -30,7 +30,7 @@ EXAMPLES = {
 ALT_LETTERS = {
     "tenant_domains": "v",  # &Verified domains
     "max_devices_per_user": "u",  # Devices per &user
-    "idle_lock_minutes": "l",  # Idle &lock (minutes)
+    "idle_lock_minutes": "l",  # Id&le lock (minutes): the first "l" of the label
     "compliance_validity_days": "c",  # &Compliance validity (days)
     "stale_days": "f",  # Stale a&fter (days)
     "no_policy_compliant": "w",  # Devices &without a policy are compliant

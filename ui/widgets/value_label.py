@@ -11,8 +11,15 @@ the height its width needs.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QTextLayout, QTextOption
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QTextLayout,
+    QTextOption,
+)
+from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QWidget
 
 _BREAK_AFTER = str.maketrans({c: c + "\u200b" for c in "@.-_\\/"})
 
@@ -59,6 +66,12 @@ class ValueLabel(QLabel):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(20, self.fontMetrics().height())
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        """Copy the value whole (it is drawn, not selectable: a right-click copies it)."""
+        menu = QMenu(self)
+        menu.addAction(self.tr("Copy"), lambda: QGuiApplication.clipboard().setText(self.text()))
+        menu.exec(event.globalPos())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         box = self.contentsRect()
