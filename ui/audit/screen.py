@@ -33,7 +33,7 @@ from ui import changes
 from ui.audit.entry_dialog import AuditEntryDialog
 from ui.changes import Change
 from ui.ops import failure_words, run_op, run_read
-from ui.widgets.flow_layout import FlowLayout
+from ui.widgets.flow_layout import FlowLayout, labelled
 from ui.widgets.messages import notify
 from ui.widgets.note_label import NoteLabel
 from ui.words import when
@@ -145,9 +145,9 @@ class AuditScreen(QWidget):
         squeezing the fields to a few characters."""
         filters = QWidget()
         flow = FlowLayout(filters, spacing=10)
-        flow.add(self._labelled(self.tr("&Search"), self.text, width=220), stretch=True)
-        flow.add(self._labelled(self.tr("&Action"), self.action))
-        flow.add(self._labelled(self.tr("&Operator"), self.who, width=160))
+        flow.add(labelled(self.tr("&Search"), self.text, width=220), stretch=True)
+        flow.add(labelled(self.tr("&Action"), self.action))
+        flow.add(labelled(self.tr("&Operator"), self.who, width=160))
         flow.add(self.verify_button)
         flow.add(self.export_button)
         said = QVBoxLayout()
@@ -161,21 +161,6 @@ class AuditScreen(QWidget):
         layout.addWidget(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(footer)
-
-    @staticmethod
-    def _labelled(words: str, field: QWidget, *, width: int = 0) -> QWidget:
-        """A label and its field as one piece, so a line never breaks between them."""
-        pair = QWidget()
-        row = QHBoxLayout(pair)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        label = QLabel(words)
-        label.setBuddy(field)
-        if width:
-            field.setMinimumWidth(width)
-        row.addWidget(label)
-        row.addWidget(field, 1)
-        return pair
 
     def _offer_actions(self) -> None:
         """Every declared action, under its group; a group's own entry selects all of it."""

@@ -14,8 +14,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import ComplianceState
 from app.services import Dashboard, setting_words, states_words
-from ui.widgets.flow_layout import FlowLayout
+from ui.widgets.flow_layout import FlowLayout, labelled
 from ui.widgets.state_swatch import state_icon
 from ui.words import shown
 
@@ -72,31 +70,15 @@ class FilterBarWidget(QWidget):
         find, in which state, then the rest), wrapping onto more lines when the screen
         is narrow: one line of all nine does not fit 1366 px beside the detail pane."""
         flow = FlowLayout(self, spacing=10)
-        flow.add(self._labelled(self.tr("Se&arch"), self.search, width=220), stretch=True)
-        flow.add(self._labelled(self.tr("&State"), self.state))
+        flow.add(labelled(self.tr("Se&arch"), self.search, width=220), stretch=True)
+        flow.add(labelled(self.tr("&State"), self.state))
         flow.add(self.stale)
         flow.add(self.clear)
-        flow.add(self._labelled(self.tr("&Failing setting"), self.failing))
-        flow.add(self._labelled(self.tr("Windows &build"), self.build))
-        flow.add(self._labelled(self.tr("&Policy"), self.policy))
-        flow.add(self._labelled(self.tr("Group &tag"), self.tag, width=110), stretch=True)
-        flow.add(self._labelled(self.tr("&Model"), self.model, width=110), stretch=True)
-
-    @staticmethod
-    def _labelled(words: str, field: QWidget, *, width: int = 0) -> QWidget:
-        """A label and its field as one piece, so a line never breaks between them."""
-        pair = QWidget()
-        row = QHBoxLayout(pair)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        label = QLabel(words)
-        label.setObjectName("filterLabel")
-        label.setBuddy(field)
-        if width:
-            field.setMinimumWidth(width)
-        row.addWidget(label)
-        row.addWidget(field, 1)
-        return pair
+        flow.add(labelled(self.tr("&Failing setting"), self.failing))
+        flow.add(labelled(self.tr("Windows &build"), self.build))
+        flow.add(labelled(self.tr("&Policy"), self.policy))
+        flow.add(labelled(self.tr("Group &tag"), self.tag, width=110), stretch=True)
+        flow.add(labelled(self.tr("&Model"), self.model, width=110), stretch=True)
 
     def _combo(self, name: str, chars: int = COMBO_CHARS) -> QComboBox:
         combo = QComboBox()

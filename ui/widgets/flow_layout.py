@@ -9,7 +9,7 @@ Layout example, with an optional item that takes the rest of its line.
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QWidget
 
 
 class FlowLayout(QLayout):
@@ -113,3 +113,20 @@ class FlowLayout(QLayout):
                 x += width + self.spacing()
             y += height + self.spacing()
         return y - self.spacing() - area.y() + margins.top() + margins.bottom()
+
+
+def labelled(words: str, field: QWidget, *, width: int = 0) -> QWidget:
+    """A filter's label and its field as one piece of a flow, so a line never breaks between
+    them; `width`, when given, the least the field keeps."""
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    label = QLabel(words)
+    label.setObjectName("filterLabel")
+    label.setBuddy(field)
+    if width:
+        field.setMinimumWidth(width)
+    row.addWidget(label)
+    row.addWidget(field, 1)
+    return pair
