@@ -352,6 +352,13 @@ class AutopilotFacts:
     imported_at: str | None
     seen_at: str | None  # when the tenant last listed it
 
+    @property
+    def listed_since_import(self) -> bool:
+        """Listed by the tenant at or after its import was recorded: no longer listed now,
+        it was deleted there and may be uploaded again (store.upload_candidates reads the
+        same rule from the outbox); never listed since, Autopilot has not caught up yet."""
+        return bool(self.seen_at and self.imported_at and self.seen_at >= self.imported_at)
+
 
 @dataclass(frozen=True)
 class IntuneFacts:

@@ -65,28 +65,29 @@ class _FollowsActor(Protocol):
 
 #: The kiosk's designed size and the smallest it is laid out for.
 DESIGNED, MINIMUM = QSize(1366, 768), QSize(1024, 640)
-
-
 #: What a window manager's title bar and frame take beyond the window's own size (about).
 FRAME_ROOM = QSize(16, 48)
 
 
+def _free_area() -> QSize | None:
+    """The primary screen's area less its task bars; None before there is a screen."""
+    if not QGuiApplication.screens():
+        return None
+    return QGuiApplication.primaryScreen().availableGeometry().size()
+
+
 def fits_screen() -> bool:
     """Whether the designed size, framed, fits the screen's free area."""
-    if not QGuiApplication.screens():
-        return True
-    free = QGuiApplication.primaryScreen().availableGeometry().size()
+    free = _free_area()
     framed = DESIGNED + FRAME_ROOM
-    return framed.width() <= free.width() and framed.height() <= free.height()
+    return free is None or (framed.width() <= free.width() and framed.height() <= free.height())
 
 
 def _first_size() -> QSize:
     """1366x768, or the screen's free area when it is smaller (a 1024x640 bench screen
     showed a window running off its edge: As of, Today and the exports out of reach)."""
-    if not QGuiApplication.screens():  # none yet: the designed size
-        return DESIGNED
-    free = QGuiApplication.primaryScreen().availableGeometry().size()
-    return DESIGNED.boundedTo(free).expandedTo(MINIMUM)
+    free = _free_area()
+    return DESIGNED if free is None else DESIGNED.boundedTo(free).expandedTo(MINIMUM)
 
 
 class MainWindow(QMainWindow):

@@ -508,15 +508,7 @@ class FleetScreen(QWidget):
         elif not current.isValid() or self.model.id_at(current.row()) not in (None, device_id):
             self.table.selectionModel().clear()  # (its signals forget the id: kept here)
             self._selected_id = device_id
-            if self.store.query_holds(self.model.query, device_id):
-                return  # further down, in a page not read yet: the pane still speaks of it
-            self._detail_read.forget()
-            self.detail.show_nothing(
-                self.tr(
-                    "No device selected: the device shown before is not in this list. "
-                    "Select one to see why it is in its state."
-                )
-            )
+            self._show_current()
 
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         device_id = self.model.id_at(current.row()) if current.isValid() else None
@@ -525,14 +517,21 @@ class FleetScreen(QWidget):
         self._selected_id = device_id
 
     def _show_current(self) -> None:
+        """The pane for the current row; with none, for the device kept from before while
+        the list still holds it (further down, in a page not read yet), else why not."""
         device_id = self.table.current_id()
         kept = self._selected_id
-        if (
-            device_id is None
-            and kept is not None
-            and self.store.query_holds(self.model.query, kept)
-        ):
-            device_id = kept  # further down the list, in a page not read yet: still the pane's
+        if device_id is None and kept is not None:
+            if not self.store.query_holds(self.model.query, kept):
+                self._detail_read.forget()
+                self.detail.show_nothing(
+                    self.tr(
+                        "No device selected: the device shown before is not in this list. "
+                        "Select one to see why it is in its state."
+                    )
+                )
+                return
+            device_id = kept
         if device_id is None:
             self._detail_read.forget()
             self.detail.show_nothing()

@@ -128,13 +128,9 @@ def autopilot_words(facts: TenantFacts | None) -> str | None:
             else _tr("never contacted")
         )
     elif found is not None and found.import_status == "complete":
-        listed_since = bool(found.seen_at and found.imported_at)
-        listed_since = listed_since and str(found.seen_at) >= str(found.imported_at)
         parts.append(
-            # Listed after the upload, then no longer: deleted in the tenant, and a new
-            # upload is allowed (store.upload_candidates). Never listed: Autopilot's lag.
             _tr("no longer in Autopilot: it can be uploaded again")
-            if listed_since
+            if found.listed_since_import
             else _tr("not listed yet (Autopilot lists a new device minutes after its import)")
         )
     return " · ".join(parts) or None
