@@ -129,18 +129,32 @@ class _Follower(QObject):
         self._widget = widget
         self._kinds = kinds
         self._refresh = refresh
-        self.stale = stale
+        self.stale = False
         source.changed.connect(self._on_changed)
-        widget.installEventFilter(self)
+        if stale:
+            self._mark_stale()
 
     def _on_changed(self, what: Change) -> None:
         if not what & self._kinds:
             return
         if self._widget.isVisible():
-            self.stale = False
+            self._mark_fresh()
             self._refresh()
         else:
+            self._mark_stale()
+
+    def _mark_stale(self) -> None:
+        """Watch for the widget being shown, only while it is stale: a filter sees every
+        event of its widget, and each one it sees takes the interpreter's lock on the GUI
+        thread (which waits for it while a sync's thread holds it)."""
+        if not self.stale:
             self.stale = True
+            self._widget.installEventFilter(self)
+
+    def _mark_fresh(self) -> None:
+        if self.stale:
+            self.stale = False
+            self._widget.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         # While the widget is torn down, Qt may call a wrapper PySide made afresh for this
@@ -148,7 +162,7 @@ class _Follower(QObject):
         if getattr(self, "_widget", None) is None:
             return False
         if watched is self._widget and event.type() == QEvent.Type.Show and self.stale:
-            self.stale = False
+            self._mark_fresh()
             self._refresh()
         return False
 

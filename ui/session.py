@@ -1,6 +1,6 @@
 """Who is signed in at the kiosk, and the idle lock that covers every window.
 
-Any key, click, wheel or touch restarts the idle timer (an application-wide event filter).
+Any key, click, wheel or touch restarts the idle timer (an event filter on each window).
 When it runs out the session locks: open dialogs are hidden, secret fields are cleared, and
 the sign-in screen asks for the PIN again.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from shiboken6 import isValid
 
@@ -69,6 +70,7 @@ class Session(QObject):
         self.idle_locked = False  # the last lock was the idle timer's, not the person's
         self.returning = False  # the last sign-in was by the operator who was signed in
         self._hidden: list[QWidget] = []
+        self._watching = False  # an input filter on the windows (`_watch_input`)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(idle_ms)
@@ -89,13 +91,30 @@ class Session(QObject):
         return False
 
     def _watch_input(self, on: bool) -> None:
-        """Every event of the application passes this filter, so it listens only while
-        someone is signed in (locked, no input restarts the idle timer)."""
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)  # never twice
-            if on:
-                app.installEventFilter(self)
+        """Listen for input while someone is signed in (locked, no input restarts the idle
+        timer). The filter sits on the windows, where the window system's keys, clicks and
+        wheel turns arrive before Qt hands them to a widget, not on the application: there
+        it saw every event of every widget (each paint, layout and timer), about 470 a
+        scan in batch mode, each a call into Python that takes the interpreter's lock on
+        the GUI thread and waits for it while a tenant sync's thread holds it
+        (bench/batch_scan_sync.py). A window the kiosk opens later (a dialog) is watched
+        from when it first takes the keyboard."""
+        app = QGuiApplication.instance()
+        if not isinstance(app, QGuiApplication):
+            return
+        if self._watching:
+            app.focusWindowChanged.disconnect(self._watch_window)
+        for window in app.topLevelWindows():
+            window.removeEventFilter(self)
+        self._watching = on
+        if on:
+            app.focusWindowChanged.connect(self._watch_window)
+            for window in app.topLevelWindows():
+                self._watch_window(window)
+
+    def _watch_window(self, window: QWindow | None) -> None:
+        if window is not None and self._watching:
+            window.installEventFilter(self)  # again is harmless: Qt keeps one
 
     def sign_in(self, actor: Actor) -> None:
         """Unlock for `actor`. Dialogs hidden at lock come back only to the same person."""

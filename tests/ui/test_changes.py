@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
@@ -49,6 +51,41 @@ def test_a_follower_refreshes_when_visible_and_when_next_shown(qtbot: QtBot, db_
     hidden.hide()
     hidden.show()
     assert calls["hidden"] == 1
+
+
+def test_a_follower_watches_its_widget_only_while_it_is_behind(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A follower's filter saw every event of its screen (each paint and layout a call into
+    Python, waiting for the interpreter's lock while a sync's thread held it); it needs
+    only the Show of a screen that missed a change."""
+    Store.open(db_path).close()
+    seen: list[QEvent.Type] = []
+    watch = changes._Follower.eventFilter
+
+    def counting(self: QObject, watched: QObject, event: QEvent) -> bool:
+        seen.append(event.type())
+        return watch(self, watched, event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(changes._Follower, "eventFilter", counting)
+    label = QLabel("devices")
+    qtbot.addWidget(label)
+    refreshed: list[int] = []
+    changes.follow(label, str(db_path), Change.DEVICES, lambda: refreshed.append(1))
+    label.show()
+    qtbot.waitExposed(label)
+    label.setText("more devices")
+    label.repaint()
+    changes.announce(str(db_path), Change.DEVICES)
+    assert refreshed == [1] and seen == []  # current and visible: nothing to watch for
+    label.hide()
+    changes.announce(str(db_path), Change.DEVICES)
+    assert refreshed == [1]
+    label.show()
+    assert refreshed == [1, 1] and QEvent.Type.Show in seen  # behind: caught up when shown
+    seen.clear()
+    label.repaint()
+    assert seen == []  # current again: no longer watched
 
 
 def test_a_write_by_another_process_is_seen_once(qtbot: QtBot, db_path: Path) -> None:

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QTextLayout, QTextOption
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
@@ -24,6 +25,7 @@ from tests.helpers.kiosk import add_operators, make_window
 from ui.launch import acquire_kiosk_lock
 from ui.main import SCREENS, MainWindow, fits_screen
 from ui.screenshots import TENANT_SHOTS
+from ui.session import Session
 
 
 def sign_in(qtbot: QtBot, window: MainWindow, name: str, pin: str) -> None:
@@ -80,6 +82,49 @@ def test_technician_cannot_import_or_read_the_audit(qtbot: QtBot, seeded_db: Pat
     window.show_screen("audit")
     assert "may not view the audit trail" in window.audit.status.text()
     assert window.audit.table.rowCount() == 0
+    window.close()
+
+
+def test_input_in_any_window_keeps_the_kiosk_unlocked_and_only_input_is_watched(
+    qtbot: QtBot, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys and the mouse reach a window before Qt hands them to a widget: watched there,
+    in the kiosk's window and in a dialog opened later, they keep the kiosk unlocked. The
+    filter sat on the application and saw every paint and layout of every widget (about
+    470 calls into Python a scan), each waiting for the interpreter's lock while a sync's
+    thread held it."""
+    seen: list[QEvent.Type] = []
+    watch = Session.eventFilter
+
+    def counting(self: Session, watched: QObject, event: QEvent) -> bool:
+        seen.append(event.type())
+        return watch(self, watched, event)
+
+    monkeypatch.setattr(Session, "eventFilter", counting)
+    add_operators(seeded_db)
+    window = make_window(qtbot, seeded_db, idle_ms=400)
+    sign_in(qtbot, window, "ada", PIN)
+    seen.clear()
+    window.repaint()
+    window.sign_in.subtitle.setText("new words: a layout, a paint")
+    qtbot.wait(50)
+    assert not {QEvent.Type.Paint, QEvent.Type.LayoutRequest} & set(seen), seen
+
+    for _ in range(8):  # 800 ms of keys in the kiosk's window, idle after 400 ms
+        QTest.keyClick(window.windowHandle(), Qt.Key.Key_Shift)
+        qtbot.wait(100)
+    assert window.current_actor() is not None
+    dialog = QDialog(window)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is dialog.windowHandle())
+    for step in range(8):  # and 800 ms of the mouse in a dialog opened since
+        QTest.mouseMove(dialog.windowHandle(), QPoint(10 + step, 10))
+        qtbot.wait(100)
+    assert window.current_actor() is not None
+    assert QEvent.Type.KeyPress in seen and QEvent.Type.MouseMove in seen
+    with qtbot.waitSignal(window.session.locked, timeout=3000):
+        pass  # no input: the idle timer runs out
     window.close()
 
 

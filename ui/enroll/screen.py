@@ -10,13 +10,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.security.roles import Actor
 from app.services import Store
 from ui.enroll.batch_screen import BatchEnrollScreen
 from ui.enroll.cart_screen import CartEnrollWidget
 from ui.enroll.wizard import EnrollWizard
+from ui.widgets.tabs import Tabs
 
 GUIDED, BATCH, CART = range(3)
 
@@ -36,7 +37,7 @@ class EnrollScreen(QWidget):
         self.wizard = EnrollWizard(store, actor)
         self.batch = BatchEnrollScreen(store, actor)
         self.cart = CartEnrollWidget(store, actor)
-        self.tabs = QTabWidget()
+        self.tabs = Tabs()
         self.tabs.setObjectName("enrollModes")
         self.tabs.addTab(self.wizard, self.tr("Guided: one device  (Alt+1)"))
         self.tabs.addTab(self.batch, self.tr("Batch: scan and Enter  (Alt+2)"))

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +58,7 @@ from ui.widgets.label_printer import print_and_record
 from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.state import set_state
 from ui.widgets.state_swatch import STATES
+from ui.widgets.tabs import Tabs
 from ui.words import shown, when
 
 TOTAL = "total"
@@ -155,7 +155,7 @@ class FleetScreen(QWidget):
         action_row.addWidget(self.export)
         action_row.addWidget(self.export_entra)
         self.tiles = TileBarWidget()
-        self.tabs = QTabWidget()
+        self.tabs = Tabs()
         self.tabs.setObjectName("fleetTabs")
         self.tabs.setCornerWidget(actions, Qt.Corner.TopRightCorner)
         self.tabs.addTab(self._overview(), self.tr("Overview"))
