@@ -8,10 +8,11 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from ui.collector import install
+from ui.collector import due, install
 
 
 def test_a_widget_in_a_cycle_dies_on_the_gui_thread(qapp: QApplication, qtbot: QtBot) -> None:
@@ -43,3 +44,49 @@ def test_the_collector_follows_the_interpreters_thresholds(qapp: QApplication) -
     kept = [[n] for n in range(gc.get_threshold()[0] * 2)]
     assert collector.collect() in (0, 1, 2)
     del kept
+
+
+@pytest.mark.parametrize(
+    ("counts", "pending", "total", "expected"),
+    [
+        ((500, 0, 0), 0, 0, -1),  # the youngest below its threshold: nothing
+        ((701, 0, 0), 0, 0, 0),
+        ((701, 11, 0), 0, 0, 1),
+        ((701, 11, 11), 0, 0, 2),  # nothing long-lived yet: a full collection is cheap
+        ((701, 11, 11), 100, 1_000_000, 1),  # a big heap, little new: not a full one
+        ((701, 0, 11), 100, 1_000_000, 0),
+        ((701, 11, 11), 250_000, 1_000_000, 2),  # a quarter new: a full one
+        ((500, 11, 11), 250_000, 1_000_000, -1),
+    ],
+)
+def test_the_generation_due_is_the_interpreters(
+    counts: tuple[int, int, int], pending: int, total: int, expected: int
+) -> None:
+    assert due(counts, (700, 10, 10), pending, total) == expected
+
+
+def test_a_big_long_lived_heap_is_not_walked_every_hundred_collections(
+    qapp: QApplication,
+) -> None:
+    """Every hundred young collections walked every object the kiosk holds; as the
+    interpreter does, only once a quarter as many are new."""
+    collector = install(qapp)
+    held = [[n] for n in range(200_000)]  # the kiosk's long-lived objects
+    gc.collect()
+    assert collector.collect() == -1
+    collector.long_lived_total = len(gc.get_objects(2))  # as a full collection leaves it
+    collector.long_lived_pending = 0
+    collected: list[int] = []
+    for _ in range(150):  # short-lived work: young collections, then middle ones
+        young = [[n] for n in range(gc.get_threshold()[0] * 2)]
+        collected.append(collector.collect())
+        del young
+    assert 1 in collected and 2 not in collected
+    grown = [[n] for n in range(len(held) // 4 + 1)]  # a quarter as many new, long-lived
+    for _ in range(150):
+        young = [[n] for n in range(gc.get_threshold()[0] * 2)]
+        collected.append(collector.collect())
+        del young
+    assert 2 in collected
+    assert collector.long_lived_pending < len(grown)
+    del held, grown
