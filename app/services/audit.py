@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app import csvsafe
+from app.errors import Cancelled
 from app.security import audit_actions
 from app.security.audit_actions import AuditAction
 from app.security.chain import Verdict as AuditVerdict
 from app.security.roles import Actor, Permission
+from app.services.actors import CancelCheck, Progress
 from app.store import Store
 from app.store.audit import AuditEntry, AuditQuery
 
@@ -59,13 +61,42 @@ def audit_entries(
     return store.audit_entries(query, limit=limit, before_id=before_id)
 
 
-def export_audit(store: Store, path: str | Path, query: AuditQuery, *, actor: Actor) -> int:
-    """The filtered trail as CSV (safe to open in Excel); the export is itself audited."""
+def export_audit(
+    store: Store,
+    path: str | Path,
+    query: AuditQuery,
+    *,
+    actor: Actor,
+    progress: Progress | None = None,
+    cancelled: CancelCheck | None = None,
+) -> int:
+    """The filtered trail as CSV (safe to open in Excel); the export is itself audited.
+    `progress(done, total)` after each page of 1,000; a cancel between pages leaves no file
+    (an existing one as it was) and no entry."""
     actor.require(Permission.VIEW_AUDIT)
+    with store.read_snapshot():  # the count and the pages agree
+        count = _write_csv(store, Path(path), query, progress, cancelled)
+    with store.transaction():
+        store.append_audit(
+            actor.audit_name, AuditAction.AUDIT_EXPORT, str(path), {"entries": count}
+        )
+    return count
+
+
+def _write_csv(
+    store: Store,
+    path: Path,
+    query: AuditQuery,
+    progress: Progress | None,
+    cancelled: CancelCheck | None,
+) -> int:
+    total = store.audit_count(query) if progress is not None else 0
 
     def rows() -> Iterator[tuple[object, ...]]:
-        before: int | None = None
+        done, before = 0, None
         while page := store.audit_entries(query, limit=1000, before_id=before):
+            if cancelled is not None and cancelled():
+                raise Cancelled(f"The export was cancelled: {path} was not written.")
             for e in page:
                 yield (
                     e.id,
@@ -76,13 +107,11 @@ def export_audit(store: Store, path: str | Path, query: AuditQuery, *, actor: Ac
                     json.dumps(e.details, ensure_ascii=False, sort_keys=True),
                 )
             before = page[-1].id
+            done += len(page)
+            if progress is not None:
+                progress(done, total)
 
-    count = csvsafe.write(path, AUDIT_HEADER, rows())
-    with store.transaction():
-        store.append_audit(
-            actor.audit_name, AuditAction.AUDIT_EXPORT, str(path), {"entries": count}
-        )
-    return count
+    return csvsafe.write(path, AUDIT_HEADER, rows())
 
 
 def verify_audit(store: Store, *, actor: Actor) -> AuditVerdict:

@@ -220,6 +220,13 @@ class AuditMixin(StoreBase):
         ).fetchall()
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
+    def audit_count(self, query: AuditQuery) -> int:
+        """How many entries `query` matches (what an export of it will write)."""
+        where, params = _audit_where(query)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        (count,) = self.conn.execute(f"SELECT count(*) FROM audit{clause}", params).fetchone()
+        return int(count)
+
     def iter_audit_rows(self) -> Iterator[chain.Row]:
         yield from self.conn.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id")
 

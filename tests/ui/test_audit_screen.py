@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressDialog,
+)
 from pytestqt.qtbot import QtBot
 
 from app import demo, services
@@ -388,3 +395,31 @@ def test_a_reload_keeps_the_older_entries_asked_for(
     settle()
     assert screen.table.rowCount() == 8
     assert screen.table.item(screen.table.currentRow(), TARGET_COLUMN).text() == entry
+
+
+def test_a_long_export_shows_progress_and_esc_cancels_it(
+    screen: AuditScreen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export of a million entries ran with no progress and no way to stop it."""
+    out = tmp_path / "ada-audit.csv"
+    monkeypatch.setattr(
+        "ui.audit.screen.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), "")
+    )
+    gate = threading.Event()
+    real = services.export_audit
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)  # a long trail: Esc comes before the first page
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "export_audit", slow)
+    tab_to("exportAudit")
+    press(Key.Key_Space)
+    wait_until(lambda: isinstance(QApplication.activeModalWidget(), QProgressDialog))
+    press(Key.Key_Escape)  # to the focused widget: the progress dialog's
+    gate.set()
+    wait_until(lambda: "Export cancelled" in said(screen))
+    assert not out.exists()
+    assert not screen.store.audit_entries(action="audit.export")
+    wait_until(lambda: focus_name() == "exportAudit")  # back where the person was
+    assert screen.export_button.isEnabled()

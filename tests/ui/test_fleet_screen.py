@@ -19,13 +19,15 @@ from pytestqt.qtbot import QtBot
 from app import demo, services
 from app.compliance.words import STATE_WORDS
 from app.domain import DeviceQuery
+from app.errors import KnownError
 from app.security.roles import Actor, Role
 from app.services.demo import seed_compliance_history
 from app.store import Store
 from tests.helpers import keyboard as kb
 from tests.helpers.keyboard import focus_name, scan
 from tests.helpers.threads import reads_drawn, reads_on_the_gui_thread
-from ui import theme
+from ui import changes, theme
+from ui.changes import Change
 from ui.fleet.export_flow import devices_list
 from ui.fleet.screen import COLUMN_KEYS, DEVICES, STALE, STATE_KEY, FleetScreen
 from ui.fleet.tiles import ACTIVE
@@ -229,6 +231,50 @@ def test_the_fleet_on_a_past_day(qtbot: QtBot, screen: FleetScreen) -> None:
     assert screen.board.states == {**dict.fromkeys(board.states, 0), **board.trend[0][1]}
     qtbot.mouseClick(screen.today, Qt.MouseButton.LeftButton)
     assert screen.board.as_of is None
+
+
+def test_on_a_past_day_there_is_nothing_to_pause(qtbot: QtBot, screen: FleetScreen) -> None:
+    """A past day's board is a snapshot ("not live"): Pause stayed on offer, and Ctrl+P
+    paused nothing."""
+    board = screen.board
+    assert board is not None and len(board.trend) >= 2
+    screen.activateWindow()
+    screen.as_of.setFocus()
+    screen.as_of.setDate(QDate.fromString(board.trend[0][0], "yyyy-MM-dd"))
+    assert not screen.pause.isEnabled() and "not live" in screen.pause.toolTip()
+    kb.ctrl(kb.Key.Key_P)
+    assert not screen.paused and "not live" in screen.live.text()
+    qtbot.mouseClick(screen.today, Qt.MouseButton.LeftButton)
+    assert screen.pause.isEnabled()
+    screen.as_of.setFocus()
+    kb.ctrl(kb.Key.Key_P)
+    assert screen.paused
+
+
+def test_a_read_that_failed_is_said_until_a_read_succeeds(
+    qtbot: QtBot, screen: FleetScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "The fleet could not be read" stayed under the tiles after the next read had
+    drawn the fleet afresh."""
+    real = services.dashboard
+    failing = [True]
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        if failing[0]:
+            raise KnownError("The database is busy.")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "dashboard", flaky)
+    changes.channel(screen.store.path).changed.emit(Change.ALL)
+    qtbot.waitUntil(
+        lambda: "could not be read" in screen.note.text() or "busy" in screen.note.text()
+    )
+    assert screen.note.isVisible()
+    drawn = screen.refreshes
+    failing[0] = False
+    changes.channel(screen.store.path).changed.emit(Change.ALL)
+    qtbot.waitUntil(lambda: screen.refreshes > drawn)
+    assert not screen.note.isVisible()
 
 
 def test_stale_plan_and_marking_a_device(qtbot: QtBot, screen: FleetScreen) -> None:

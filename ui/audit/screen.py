@@ -26,16 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from app import services
-from app.errors import JoineryError
+from app.errors import Cancelled, JoineryError
 from app.security.roles import Actor, Permission
 from app.services import AuditEntry, AuditQuery, AuditVerdict, Store
 from ui import changes
 from ui.audit.entry_dialog import AuditEntryDialog
 from ui.changes import Change
-from ui.ops import failure_words, run_op, run_read
+from ui.ops import failure_words, run_read
 from ui.widgets.flow_layout import FlowLayout, labelled
 from ui.widgets.messages import notify
 from ui.widgets.note_label import NoteLabel
+from ui.widgets.progress import run_with_progress
 from ui.words import when
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class AuditScreen(QWidget):
         self._actor = actor
         self._oldest: int | None = None
         self._entries: list[AuditEntry] = []  # the table's rows, in order
-        self._pressed: QWidget | None = None  # Verify or Export, pressed from the keyboard
+        self._focus_before: QWidget | None = None  # where the keyboard was at Verify or Export
         self._shown_query: AuditQuery | None = None  # what the rows shown were read for
         title = QLabel(self.tr("Audit"))
         title.setObjectName("screenTitle")
@@ -284,8 +285,8 @@ class AuditScreen(QWidget):
     def _busy(self, words: str) -> None:
         """Verify and Export read the whole trail (a second or more at 100,000 entries): off
         the GUI thread, the buttons off and the notice saying what is under way."""
-        pressed = QApplication.focusWidget()
-        self._pressed = pressed if pressed in (self.verify_button, self.export_button) else None
+        before = QApplication.focusWidget()
+        self._focus_before = before if before is not None and self.isAncestorOf(before) else None
         self.verify_button.setEnabled(False)
         self.export_button.setEnabled(False)
         self._say(words)
@@ -295,11 +296,13 @@ class AuditScreen(QWidget):
         allowed = actor is not None and actor.may(Permission.VIEW_AUDIT)
         self.verify_button.setEnabled(allowed)
         self.export_button.setEnabled(allowed)
-        # The button pressed lost the keyboard when it was turned off (Qt moved it on to the
-        # table): back to it, unless the person has gone elsewhere meanwhile.
-        pressed, self._pressed = self._pressed, None
-        if pressed is not None and allowed and QApplication.focusWidget() in (self.table, None):
-            pressed.setFocus(Qt.FocusReason.OtherFocusReason)
+        # The keyboard goes back where it was: a button pressed lost it when it was turned
+        # off (Qt moved it on to the table), and the export's progress dialog took it (and
+        # offscreen, gave it to nobody). Unless the person has gone elsewhere meanwhile.
+        before, self._focus_before = self._focus_before, None
+        if before is not None and allowed and QApplication.focusWidget() in (self.table, None):
+            self.window().activateWindow()
+            before.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _failed(self, title: str) -> Callable[[BaseException], None]:
         def failed(error: BaseException) -> None:
@@ -352,15 +355,24 @@ class AuditScreen(QWidget):
             self._idle()  # the export's own entry comes with the change announced
             self._say(self.tr("Exported {n} entries to {p}.").format(n=count, p=path))
 
-        run_op(
+        def failed(error: BaseException) -> None:
+            if isinstance(error, Cancelled):
+                self._idle()
+                self._say(self.tr("Export cancelled: {p} was not written.").format(p=path))
+            else:
+                self._failed(self.tr("Export failed"))(error)
+
+        run_with_progress(  # a million entries take a while: progress, and Cancel
+            self,
+            self.tr("Export audit entries"),
+            self.tr("Exporting the audit entries shown to {p}…").format(p=path),
             self.store.path,
-            lambda store, _progress, _cancelled: services.export_audit(
-                store, path, query, actor=actor
+            lambda store, progress, cancelled: services.export_audit(
+                store, path, query, actor=actor, progress=progress, cancelled=cancelled
             ),
             on_done=exported,
-            on_failed=self._failed(self.tr("Export failed")),
+            on_failed=failed,
             changes_made=Change.AUDIT,
-            owner=self,
         )
 
     def apply_actor(self, actor: Actor) -> None:

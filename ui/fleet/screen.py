@@ -88,6 +88,7 @@ class FleetScreen(QWidget):
         self.board: Dashboard | None = None
         self.tile: str | None = None
         self.paused = False
+        self._read_failure = ""  # what the note says of the last read that failed
         # Boards drawn from the database: a live read older than the last drawing is dropped.
         self.refreshes = 0
         self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
@@ -190,7 +191,7 @@ class FleetScreen(QWidget):
         self.export_entra.clicked.connect(lambda: self._export("entra"))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
-        QShortcut(QKeySequence("Ctrl+P"), self, self.pause.toggle)
+        QShortcut(QKeySequence("Ctrl+P"), self, self._toggle_pause)
         QShortcut(QKeySequence("Ctrl+Shift+I"), self, self.choose_import)
         self.checkins = CheckinImportFlow(
             self.store.path, self, actor=self._actor, present=self._present
@@ -276,7 +277,7 @@ class FleetScreen(QWidget):
             else:
                 board = services.dashboard(self.store, actor=actor)
         except JoineryError as error:
-            self._say(str(error))
+            self._said_read_failure(str(error))
             return
         self._draw(board)
         if not past:
@@ -288,6 +289,9 @@ class FleetScreen(QWidget):
         self.board = board
         self._show_board(board)
         self.live.setText(self._live_words(board))
+        if self._read_failure and self.note.text() == self._read_failure:
+            self._say("")  # read after all: the failure is history
+        self._read_failure = ""
 
     def _live_words(self, board: Dashboard) -> str:
         """The line beside the title: a past day's board is not live, paused or not."""
@@ -340,7 +344,7 @@ class FleetScreen(QWidget):
         if self._live_again:
             self._read_live()  # a change came in meanwhile: it is read afresh
             return
-        self._say(
+        self._said_read_failure(
             failure_words(
                 error,
                 "Reading the fleet",
@@ -351,6 +355,11 @@ class FleetScreen(QWidget):
                 ),
             )
         )
+
+    def _said_read_failure(self, text: str) -> None:
+        """A read that failed is said until a later read succeeds (or something else is said)."""
+        self._read_failure = text
+        self._say(text)
 
     def _showing_today(self) -> bool:
         return self.as_of.date() >= _utc_today()
@@ -387,6 +396,10 @@ class FleetScreen(QWidget):
         else:
             self.refresh()
 
+    def _toggle_pause(self) -> None:
+        if self.pause.isEnabled():  # a past day is not live: nothing to pause
+            self.pause.toggle()
+
     def _on_pause_toggled(self, paused: bool) -> None:
         self.paused = paused
         self.pause.setText(self.tr("Resume  (Ctrl+P)") if paused else self.tr("Pause  (Ctrl+P)"))
@@ -396,6 +409,11 @@ class FleetScreen(QWidget):
             self.live.setText(self._live_words(self.board))
 
     def _on_as_of_changed(self, _day: QDate) -> None:
+        today = self._showing_today()
+        self.pause.setEnabled(today)
+        self.pause.setToolTip(
+            "" if today else self.tr("A past day is not live: there is nothing to pause.")
+        )
         self.refresh()
 
     # -- drill-downs -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.security.roles import Actor
+from ui.changes import Change
 from ui.ops import Job, Operation, run_op
 from ui.widgets.messages import Present, open_now
 
@@ -44,6 +45,7 @@ def run_with_progress(
     *,
     on_done: Callable[[Any], None],
     on_failed: Callable[[BaseException], None],
+    changes_made: Change = Change.ALL,
 ) -> tuple[Operation, QProgressDialog]:
     """Start `job`; the dialog follows its progress, Cancel cancels it, and the dialog is
     gone before `on_done` or `on_failed` runs."""
@@ -71,7 +73,12 @@ def run_with_progress(
         return handler
 
     operation = run_op(
-        db_path, job, on_done=closing(on_done), on_failed=closing(on_failed), on_progress=progress
+        db_path,
+        job,
+        on_done=closing(on_done),
+        on_failed=closing(on_failed),
+        on_progress=progress,
+        changes_made=changes_made,
     )
     dialog.canceled.connect(operation.cancel)
     return operation, dialog
