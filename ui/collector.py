@@ -51,7 +51,13 @@ class GuiThreadCollector(QObject):
         if generation == 0:
             gc.collect(0)
             return 0
-        young = len(gc.get_objects(0)) + len(gc.get_objects(1))  # a few thousand at most
+        young = 0
+        if generation == 1:
+            # A collection first stops tracking the tuples that hold nothing trackable (a
+            # database row): those never reach the oldest generation, and the interpreter
+            # does not count them. The youngest collected first does that to its own.
+            gc.collect(0)
+            young = len(gc.get_objects(1))  # a few thousand at most
         found = gc.collect(generation)
         if generation == 1:
             self.long_lived_pending += max(young - found, 0)  # what survived moved up
@@ -65,7 +71,7 @@ def due(counts: tuple[int, int, int], limits: tuple[int, ...], pending: int, tot
     """The generation the interpreter would collect now, -1 for none: none until the
     youngest count passed its threshold, then the oldest whose count did, except the
     oldest of all while fewer than a quarter of `total` objects are `pending`."""
-    if counts[0] <= limits[0]:
+    if limits[0] == 0 or counts[0] <= limits[0]:  # a threshold of 0 turns collecting off
         return -1
     for generation in (2, 1, 0):
         if counts[generation] > limits[generation]:

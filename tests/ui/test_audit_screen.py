@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -42,6 +43,7 @@ from tests.helpers.kiosk import ADMIN_PIN, add_operators, open_kiosk, sign_in
 from ui import changes
 from ui.audit.screen import ACTION_COLUMN, HEADERS, AuditScreen
 from ui.changes import Change
+from ui.ops import wait_for_writer
 from ui.widgets.clipping import clipped_texts
 
 ADMIN = Actor("ada", Role.ADMIN)
@@ -423,3 +425,37 @@ def test_a_long_export_shows_progress_and_esc_cancels_it(
     assert not screen.store.audit_entries(action="audit.export")
     wait_until(lambda: focus_name() == "exportAudit")  # back where the person was
     assert screen.export_button.isEnabled()
+
+
+def test_a_screen_closed_while_it_exports_is_not_called_back(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export's progress and its end reached a dialog and a screen already deleted."""
+    out = tmp_path / "ada-audit.csv"
+    monkeypatch.setattr(
+        "ui.audit.screen.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), "")
+    )
+    gate = threading.Event()
+    real = services.export_audit
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "export_audit", slow)
+    store = Store.open(db_path)
+    with store.transaction():
+        store.append_audit("ada", AuditAction.OPERATOR_SIGN_IN, "ada")
+    closing = AuditScreen(store, lambda: ADMIN)  # not in qtbot's care: it is deleted
+    closing.show()
+    with qtbot.waitActive(closing):
+        closing.activateWindow()
+    closing.export_button.setFocus()
+    press(Key.Key_Space)
+    wait_until(lambda: isinstance(QApplication.activeModalWidget(), QProgressDialog))
+    shiboken6.delete(closing)  # closed, its dialog with it, while the export runs
+    gate.set()
+    wait_for_writer()
+    qtbot.wait(100)  # the result lands; pytest-qt fails the test on an error in a callback
+    assert out.exists()  # the export itself finished
+    store.close()

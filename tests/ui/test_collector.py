@@ -90,3 +90,24 @@ def test_a_big_long_lived_heap_is_not_walked_every_hundred_collections(
     assert 2 in collected
     assert collector.long_lived_pending < len(grown)
     del held, grown
+
+
+def test_rows_kept_are_not_counted_as_new_long_lived_objects(qapp: QApplication) -> None:
+    """A page of database rows is tuples of plain values: the collection stops tracking
+    them, so they never reach the oldest generation. Counted anyway, full collections came
+    several times sooner than the interpreter's rule allows."""
+    collector = install(qapp)
+    gc.collect()
+    collector.long_lived_total, collector.long_lived_pending = 10**9, 0  # no full one here
+    while gc.get_count()[1] <= gc.get_threshold()[1]:  # young collections until the next
+        young = [[n] for n in range(gc.get_threshold()[0] * 2)]  # is a middle one
+        assert collector.collect() == 0
+        del young
+    rows = [(n, f"serial {n}") for n in range(20_000)]  # read just before it
+    assert collector.collect() == 1
+    assert collector.long_lived_pending < len(rows) // 2
+    del rows
+
+
+def test_a_threshold_of_zero_collects_nothing() -> None:
+    assert due((10_000, 50, 50), (0, 10, 10), 0, 0) == -1

@@ -251,6 +251,44 @@ def test_on_a_past_day_there_is_nothing_to_pause(qtbot: QtBot, screen: FleetScre
     assert screen.paused
 
 
+def test_paused_then_a_past_day_the_pause_ends(qtbot: QtBot, screen: FleetScreen) -> None:
+    """Paused, then a past day: Pause was off and still checked, its words said Resume,
+    and the live line hid the pause; back on today the board stayed still."""
+    board = screen.board
+    assert board is not None and len(board.trend) >= 2
+    qtbot.mouseClick(screen.pause, Qt.MouseButton.LeftButton)
+    assert screen.paused
+    screen.as_of.setDate(QDate.fromString(board.trend[0][0], "yyyy-MM-dd"))
+    assert not screen.paused and not screen.pause.isChecked()
+    assert screen.pause.text().startswith("Pause") and not screen.pause.isEnabled()
+    qtbot.mouseClick(screen.today, Qt.MouseButton.LeftButton)
+    assert screen.pause.isEnabled() and "Live" in screen.live.text()
+
+
+def test_past_midnight_the_live_board_stays_live_and_a_chosen_day_stays_chosen(
+    qtbot: QtBot, screen: FleetScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kiosk left on the Fleet overnight showed yesterday "not live" at the next
+    change, could not be moved to the new day, and offered Pause on a snapshot."""
+    today = screen.as_of.date()
+    monkeypatch.setattr("ui.fleet.screen._utc_today", lambda: today.addDays(1))
+    drawn = screen.refreshes
+    changes.channel(screen.store.path).changed.emit(Change.ALL)
+    qtbot.waitUntil(lambda: screen.refreshes > drawn)
+    assert screen.board is not None and screen.board.as_of is None
+    assert screen.as_of.date() == today.addDays(1) and screen.pause.isEnabled()
+    assert "Live" in screen.live.text()
+    board = screen.board
+    first_day = QDate.fromString(board.trend[0][0], "yyyy-MM-dd")
+    screen.as_of.setDate(first_day)  # a day the person chose
+    monkeypatch.setattr("ui.fleet.screen._utc_today", lambda: today.addDays(2))
+    screen.refresh()
+    assert screen.as_of.date() == first_day and not screen.pause.isEnabled()
+    qtbot.mouseClick(screen.today, Qt.MouseButton.LeftButton)
+    assert screen.as_of.date() == today.addDays(2)
+    assert screen.board.as_of is None and screen.pause.isEnabled()
+
+
 def test_a_read_that_failed_is_said_until_a_read_succeeds(
     qtbot: QtBot, screen: FleetScreen, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtGui import QImage, QPaintEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -72,3 +72,32 @@ def test_a_page_that_grows_still_makes_the_window_grow(qtbot: QtBot) -> None:
     label.setMinimumHeight(600)
     qtbot.waitUntil(lambda: window.minimumSizeHint().height() > 600)
     window.close()
+
+
+def on_screen_matches_a_fresh_paint(window: QWidget) -> bool:
+    """What the window shows (the offscreen backing store) is what it would paint now."""
+    shown = window.screen().grabWindow(window.winId()).toImage()
+    fresh = window.grab().toImage()
+    form = QImage.Format.Format_RGB32
+    return shown.convertToFormat(form) == fresh.convertToFormat(form)
+
+
+def test_when_the_bar_grows_the_pages_are_painted_where_they_moved(qtbot: QtBot) -> None:
+    """Not painting the whole page must not leave the old picture where the page was."""
+    tabs = Tabs()
+    window, _label, _beside = a_window(qtbot, tabs)
+    assert on_screen_matches_a_fresh_paint(window)
+    tabs.tabBar().setStyleSheet("QTabBar::tab { font-size: 24px; padding: 10px; }")
+    qtbot.wait(50)
+    assert on_screen_matches_a_fresh_paint(window)
+
+
+def test_updates_a_parent_turned_off_stay_off(qtbot: QtBot) -> None:
+    tabs = Tabs()
+    window, label, _beside = a_window(qtbot, tabs)
+    window.setUpdatesEnabled(False)
+    label.setText("new words: a layout request")
+    qtbot.wait(20)
+    assert not tabs.updatesEnabled()
+    window.setUpdatesEnabled(True)
+    assert tabs.updatesEnabled()

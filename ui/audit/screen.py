@@ -373,6 +373,7 @@ class AuditScreen(QWidget):
             on_done=exported,
             on_failed=failed,
             changes_made=Change.AUDIT,
+            owner=self,
         )
 
     def apply_actor(self, actor: Actor) -> None:

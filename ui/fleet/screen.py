@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QModelIndex, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, QSignalBlocker, Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -89,6 +89,7 @@ class FleetScreen(QWidget):
         self.tile: str | None = None
         self.paused = False
         self._read_failure = ""  # what the note says of the last read that failed
+        self._following_today = True  # "As of" is today, and moves on at midnight (UTC)
         # Boards drawn from the database: a live read older than the last drawing is dropped.
         self.refreshes = 0
         self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
@@ -181,7 +182,7 @@ class FleetScreen(QWidget):
         self.tiles.chosen.connect(self.show_tile)
         self.pause.toggled.connect(self._on_pause_toggled)
         self.as_of.dateChanged.connect(self._on_as_of_changed)
-        self.today.clicked.connect(lambda: self.as_of.setDate(_utc_today()))
+        self.today.clicked.connect(self._go_to_today)
         self.exports = FleetExportFlow(
             self.store.path, self, actor=self._actor, present=self._present
         )
@@ -269,6 +270,7 @@ class FleetScreen(QWidget):
         actor = self._actor()
         if actor is None:
             return  # locked: nothing is read for nobody; the next change after sign-in does it
+        self._roll_over()
         past = not self._showing_today()
         try:
             if past:
@@ -288,6 +290,7 @@ class FleetScreen(QWidget):
         self.refreshes += 1
         self.board = board
         self._show_board(board)
+        self._fit_pause(board.as_of is None)
         self.live.setText(self._live_words(board))
         if self._read_failure and self.note.text() == self._read_failure:
             self._say("")  # read after all: the failure is history
@@ -391,6 +394,7 @@ class FleetScreen(QWidget):
         snapshot row."""
         if self.paused:
             return
+        self._roll_over()
         if self._showing_today():
             self._read_live()
         else:
@@ -408,13 +412,38 @@ class FleetScreen(QWidget):
         elif self.board is not None:
             self.live.setText(self._live_words(self.board))
 
-    def _on_as_of_changed(self, _day: QDate) -> None:
-        today = self._showing_today()
-        self.pause.setEnabled(today)
-        self.pause.setToolTip(
-            "" if today else self.tr("A past day is not live: there is nothing to pause.")
-        )
+    def _on_as_of_changed(self, day: QDate) -> None:
+        self._following_today = day >= _utc_today()
         self.refresh()
+
+    def _go_to_today(self) -> None:
+        self._following_today = True
+        self._roll_over()  # past midnight the new day is within reach first
+        self.as_of.setDate(_utc_today())
+
+    def _roll_over(self) -> None:
+        """Past midnight (UTC) a live board stays live, on the new day; a day the person
+        chose stays chosen. Either way the new day can be chosen."""
+        today = _utc_today()
+        if self.as_of.maximumDate() >= today:
+            return
+        with QSignalBlocker(self.as_of):
+            self.as_of.setMaximumDate(today)
+            if self._following_today:
+                self.as_of.setDate(today)
+
+    def _fit_pause(self, live: bool) -> None:
+        """Pause is for a live board. A past day's is a snapshot (also today's, once
+        midnight has made it yesterday): Pause is off, and showing one ends a pause."""
+        if not live and self.paused:
+            with QSignalBlocker(self.pause):
+                self.pause.setChecked(False)
+            self.paused = False
+            self.pause.setText(self.tr("Pause  (Ctrl+P)"))
+        self.pause.setEnabled(live)
+        self.pause.setToolTip(
+            "" if live else self.tr("A past day is not live: there is nothing to pause.")
+        )
 
     # -- drill-downs -----------------------------------------------------------------------
 

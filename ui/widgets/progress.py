@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from app.security.roles import Actor
 from ui.changes import Change
@@ -46,9 +47,11 @@ def run_with_progress(
     on_done: Callable[[Any], None],
     on_failed: Callable[[BaseException], None],
     changes_made: Change = Change.ALL,
+    owner: QObject | None = None,
 ) -> tuple[Operation, QProgressDialog]:
     """Start `job`; the dialog follows its progress, Cancel cancels it, and the dialog is
-    gone before `on_done` or `on_failed` runs."""
+    gone before `on_done` or `on_failed` runs (neither runs once `owner` is deleted; the
+    dialog, `parent`'s child, goes with `parent`)."""
     dialog = QProgressDialog(
         label, QCoreApplication.translate("progress", "Cancel"), 0, STEPS, parent
     )
@@ -61,13 +64,14 @@ def run_with_progress(
     dialog.show()
 
     def progress(done: int, total: int) -> None:
-        if total:
+        if total and isValid(dialog):
             dialog.setValue(int(done * STEPS / total))
 
     def closing(callback: Callable[[Any], None]) -> Callable[[Any], None]:
         def handler(value: Any) -> None:
-            dialog.hide()
-            dialog.deleteLater()
+            if isValid(dialog):
+                dialog.hide()
+                dialog.deleteLater()
             callback(value)
 
         return handler
@@ -79,6 +83,7 @@ def run_with_progress(
         on_failed=closing(on_failed),
         on_progress=progress,
         changes_made=changes_made,
+        owner=owner,
     )
     dialog.canceled.connect(operation.cancel)
     return operation, dialog

@@ -26,11 +26,12 @@ class Tabs(QTabWidget):
         if event.type() != QEvent.Type.LayoutRequest or self._pages is None:
             return super().event(event)
         before = self._places()
-        self.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, True)  # its update() only
+        off = self.testAttribute(_OFF)  # a parent may have turned updates off: it stays so
+        self.setAttribute(_OFF, True)  # QTabWidget's own update() only
         try:
             return super().event(event)
         finally:
-            self.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, False)
+            self.setAttribute(_OFF, off)
             if self._places() != before:
                 self.update()
 
@@ -43,3 +44,4 @@ class Tabs(QTabWidget):
 
 
 _LEFT, _RIGHT = Qt.Corner.TopLeftCorner, Qt.Corner.TopRightCorner
+_OFF = Qt.WidgetAttribute.WA_UpdatesDisabled
