@@ -399,22 +399,29 @@ def test_a_reload_keeps_the_older_entries_asked_for(
     assert screen.table.item(screen.table.currentRow(), TARGET_COLUMN).text() == entry
 
 
-def test_a_long_export_shows_progress_and_esc_cancels_it(
-    screen: AuditScreen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An export of a million entries ran with no progress and no way to stop it."""
-    out = tmp_path / "ada-audit.csv"
+def held_export(monkeypatch: pytest.MonkeyPatch, out: Path) -> threading.Event:
+    """Export chooses `out`, and the export waits on the writer thread until the event is
+    set (a trail of a million entries)."""
     monkeypatch.setattr(
         "ui.audit.screen.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), "")
     )
     gate = threading.Event()
     real = services.export_audit
 
-    def slow(*args: Any, **kwargs: Any) -> Any:
-        gate.wait(10)  # a long trail: Esc comes before the first page
+    def held(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "export_audit", slow)
+    monkeypatch.setattr(services, "export_audit", held)
+    return gate
+
+
+def test_a_long_export_shows_progress_and_esc_cancels_it(
+    screen: AuditScreen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export of a million entries ran with no progress and no way to stop it."""
+    out = tmp_path / "ada-audit.csv"
+    gate = held_export(monkeypatch, out)  # a long trail: Esc comes before the first page
     tab_to("exportAudit")
     press(Key.Key_Space)
     wait_until(lambda: isinstance(QApplication.activeModalWidget(), QProgressDialog))
@@ -432,17 +439,7 @@ def test_a_screen_closed_while_it_exports_is_not_called_back(
 ) -> None:
     """The export's progress and its end reached a dialog and a screen already deleted."""
     out = tmp_path / "ada-audit.csv"
-    monkeypatch.setattr(
-        "ui.audit.screen.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), "")
-    )
-    gate = threading.Event()
-    real = services.export_audit
-
-    def slow(*args: Any, **kwargs: Any) -> Any:
-        gate.wait(10)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(services, "export_audit", slow)
+    gate = held_export(monkeypatch, out)
     store = Store.open(db_path)
     with store.transaction():
         store.append_audit("ada", AuditAction.OPERATOR_SIGN_IN, "ada")

@@ -271,7 +271,7 @@ def test_past_midnight_the_live_board_stays_live_and_a_chosen_day_stays_chosen(
     """A kiosk left on the Fleet overnight showed yesterday "not live" at the next
     change, could not be moved to the new day, and offered Pause on a snapshot."""
     today = screen.as_of.date()
-    monkeypatch.setattr("ui.fleet.screen._utc_today", lambda: today.addDays(1))
+    monkeypatch.setattr("ui.fleet.board_time.utc_today", lambda: today.addDays(1))
     drawn = screen.refreshes
     changes.channel(screen.store.path).changed.emit(Change.ALL)
     qtbot.waitUntil(lambda: screen.refreshes > drawn)
@@ -281,7 +281,7 @@ def test_past_midnight_the_live_board_stays_live_and_a_chosen_day_stays_chosen(
     board = screen.board
     first_day = QDate.fromString(board.trend[0][0], "yyyy-MM-dd")
     screen.as_of.setDate(first_day)  # a day the person chose
-    monkeypatch.setattr("ui.fleet.screen._utc_today", lambda: today.addDays(2))
+    monkeypatch.setattr("ui.fleet.board_time.utc_today", lambda: today.addDays(2))
     screen.refresh()
     assert screen.as_of.date() == first_day and not screen.pause.isEnabled()
     qtbot.mouseClick(screen.today, Qt.MouseButton.LeftButton)

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QModelIndex, QSignalBlocker, Qt, QTime
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDateEdit,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from ui import changes
 from ui.changes import Change
 from ui.devices.model import STATE_KEY, DeviceTableModel
 from ui.devices.table import COLUMN_KEYS, DeviceTableView
+from ui.fleet.board_time import BoardTime
 from ui.fleet.charts import BarListWidget, StateDonutWidget
 from ui.fleet.checkin_flow import CheckinImportFlow
 from ui.fleet.detail import FleetDetailWidget
@@ -59,17 +59,12 @@ from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.state import set_state
 from ui.widgets.state_swatch import STATES
 from ui.widgets.tabs import Tabs
-from ui.words import shown, when
+from ui.words import shown
 
 TOTAL = "total"
 STALE_TILE = "stale"
 STATE_COLUMN_PX = 150
 OVERVIEW, DEVICES, STALE = range(3)
-
-
-def _utc_today() -> QDate:
-    """Snapshots are dated in UTC, so is the "As of" day."""
-    return QDateTime.currentDateTimeUtc().date()
 
 
 class FleetScreen(QWidget):
@@ -87,9 +82,7 @@ class FleetScreen(QWidget):
         self._present = present
         self.board: Dashboard | None = None
         self.tile: str | None = None
-        self.paused = False
         self._read_failure = ""  # what the note says of the last read that failed
-        self._following_today = True  # "As of" is today, and moves on at midnight (UTC)
         # Boards drawn from the database: a live read older than the last drawing is dropped.
         self.refreshes = 0
         self._selected_id: int | None = None  # kept across refreshes, whatever row it moves to
@@ -112,19 +105,9 @@ class FleetScreen(QWidget):
     def _build(self) -> None:
         title = QLabel(self.tr("Fleet"))
         title.setObjectName("screenTitle")
-        self.live = QLabel()
-        self.live.setObjectName("liveIndicator")
-        self.pause = QPushButton(self.tr("Pause  (Ctrl+P)"))
-        self.pause.setObjectName("pauseLive")
-        self.pause.setCheckable(True)
-        self.as_of = QDateEdit()
-        self.as_of.setObjectName("asOf")
-        self.as_of.setCalendarPopup(True)
-        self.as_of.setDisplayFormat("yyyy-MM-dd")
-        self.as_of.setDate(_utc_today())
-        self.as_of.setMaximumDate(_utc_today())
-        self.today = QPushButton(self.tr("Today"))
-        self.today.setObjectName("asOfToday")
+        self.time = BoardTime(self)
+        self.live, self.pause = self.time.live, self.time.pause
+        self.as_of, self.today = self.time.as_of, self.time.today
         self.import_button = QPushButton(self.tr("Import check-ins…"))
         self.import_button.setObjectName("importCheckins")
         self.import_button.setToolTip(
@@ -180,9 +163,8 @@ class FleetScreen(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.tabs, 1)
         self.tiles.chosen.connect(self.show_tile)
-        self.pause.toggled.connect(self._on_pause_toggled)
-        self.as_of.dateChanged.connect(self._on_as_of_changed)
-        self.today.clicked.connect(self._go_to_today)
+        self.time.day_chosen.connect(self.refresh)
+        self.time.resumed.connect(self.refresh)
         self.exports = FleetExportFlow(
             self.store.path, self, actor=self._actor, present=self._present
         )
@@ -192,7 +174,7 @@ class FleetScreen(QWidget):
         self.export_entra.clicked.connect(lambda: self._export("entra"))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.stale_view.mark_clicked.connect(self._mark_for_cleanup)
-        QShortcut(QKeySequence("Ctrl+P"), self, self._toggle_pause)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.time.toggle_pause)
         QShortcut(QKeySequence("Ctrl+Shift+I"), self, self.choose_import)
         self.checkins = CheckinImportFlow(
             self.store.path, self, actor=self._actor, present=self._present
@@ -270,11 +252,9 @@ class FleetScreen(QWidget):
         actor = self._actor()
         if actor is None:
             return  # locked: nothing is read for nobody; the next change after sign-in does it
-        self._roll_over()
-        past = not self._showing_today()
+        day = self.time.past_day()
         try:
-            if past:
-                day = self.as_of.date().toString("yyyy-MM-dd")
+            if day is not None:
                 board = services.dashboard_at(self.store, day, actor=actor)
             else:
                 board = services.dashboard(self.store, actor=actor)
@@ -282,7 +262,7 @@ class FleetScreen(QWidget):
             self._said_read_failure(str(error))
             return
         self._draw(board)
-        if not past:
+        if day is None:
             self.model.refresh()
 
     def _draw(self, board: Dashboard) -> None:
@@ -290,21 +270,10 @@ class FleetScreen(QWidget):
         self.refreshes += 1
         self.board = board
         self._show_board(board)
-        self._fit_pause(board.as_of is None)
-        self.live.setText(self._live_words(board))
+        self.time.show(board)
         if self._read_failure and self.note.text() == self._read_failure:
             self._say("")  # read after all: the failure is history
         self._read_failure = ""
-
-    def _live_words(self, board: Dashboard) -> str:
-        """The line beside the title: a past day's board is not live, paused or not."""
-        if board.as_of:
-            return self.tr("As of {d} · not live").format(d=board.as_of)
-        if self.paused:
-            return self.tr("❚❚ Paused · showing {t}").format(t=when(board.at, to="clock"))
-        return self.tr("● Live · last change {t}").format(
-            t=QTime.currentTime().toString("HH:mm:ss")
-        )
 
     def _read_live(self) -> None:
         """Someone wrote: the board is read on the reader thread and only drawn here; the
@@ -336,8 +305,8 @@ class FleetScreen(QWidget):
             self._read_live()  # newer than what came back: draw that instead
             return
         # Drawn from the database since this read began (Resume, a day): this one is older.
-        current = drawn == self.refreshes and self._showing_today()
-        if current and not self.paused and self._actor() is not None:
+        current = drawn == self.refreshes and self.time.past_day() is None
+        if current and not self.time.paused and self._actor() is not None:
             board, rows = read
             self._draw(board)
             self.model.show_read(rows)
@@ -359,13 +328,14 @@ class FleetScreen(QWidget):
             )
         )
 
+    @property
+    def paused(self) -> bool:
+        return self.time.paused
+
     def _said_read_failure(self, text: str) -> None:
         """A read that failed is said until a later read succeeds (or something else is said)."""
         self._read_failure = text
         self._say(text)
-
-    def _showing_today(self) -> bool:
-        return self.as_of.date() >= _utc_today()
 
     def _show_board(self, board: Dashboard) -> None:
         self.tiles.set_counts(board.tiles, board.tiles.get("total", 0))
@@ -392,58 +362,12 @@ class FleetScreen(QWidget):
         """The fleet changed (this kiosk or anyone else): draw it again, unless paused
         (Resume draws it). Today's board is read off the GUI thread; a past day's is one
         snapshot row."""
-        if self.paused:
+        if self.time.paused:
             return
-        self._roll_over()
-        if self._showing_today():
+        if self.time.past_day() is None:
             self._read_live()
         else:
             self.refresh()
-
-    def _toggle_pause(self) -> None:
-        if self.pause.isEnabled():  # a past day is not live: nothing to pause
-            self.pause.toggle()
-
-    def _on_pause_toggled(self, paused: bool) -> None:
-        self.paused = paused
-        self.pause.setText(self.tr("Resume  (Ctrl+P)") if paused else self.tr("Pause  (Ctrl+P)"))
-        if not paused:
-            self.refresh()
-        elif self.board is not None:
-            self.live.setText(self._live_words(self.board))
-
-    def _on_as_of_changed(self, day: QDate) -> None:
-        self._following_today = day >= _utc_today()
-        self.refresh()
-
-    def _go_to_today(self) -> None:
-        self._following_today = True
-        self._roll_over()  # past midnight the new day is within reach first
-        self.as_of.setDate(_utc_today())
-
-    def _roll_over(self) -> None:
-        """Past midnight (UTC) a live board stays live, on the new day; a day the person
-        chose stays chosen. Either way the new day can be chosen."""
-        today = _utc_today()
-        if self.as_of.maximumDate() >= today:
-            return
-        with QSignalBlocker(self.as_of):
-            self.as_of.setMaximumDate(today)
-            if self._following_today:
-                self.as_of.setDate(today)
-
-    def _fit_pause(self, live: bool) -> None:
-        """Pause is for a live board. A past day's is a snapshot (also today's, once
-        midnight has made it yesterday): Pause is off, and showing one ends a pause."""
-        if not live and self.paused:
-            with QSignalBlocker(self.pause):
-                self.pause.setChecked(False)
-            self.paused = False
-            self.pause.setText(self.tr("Pause  (Ctrl+P)"))
-        self.pause.setEnabled(live)
-        self.pause.setToolTip(
-            "" if live else self.tr("A past day is not live: there is nothing to pause.")
-        )
 
     # -- drill-downs -----------------------------------------------------------------------
 
