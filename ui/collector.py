@@ -50,20 +50,17 @@ class GuiThreadCollector(QObject):
             return generation
         if generation == 0:
             gc.collect(0)
-            return 0
-        young = 0
-        if generation == 1:
+        elif generation == 2:
+            gc.collect(2)
+            self.long_lived_pending, self.long_lived_total = 0, len(gc.get_objects(2))
+        else:
             # A collection first stops tracking the tuples that hold nothing trackable (a
             # database row): those never reach the oldest generation, and the interpreter
             # does not count them. The youngest collected first does that to its own.
             gc.collect(0)
             young = len(gc.get_objects(1))  # a few thousand at most
-        found = gc.collect(generation)
-        if generation == 1:
+            found = gc.collect(1)
             self.long_lived_pending += max(young - found, 0)  # what survived moved up
-        else:
-            self.long_lived_pending = 0
-            self.long_lived_total = len(gc.get_objects(2))
         return generation
 
 
