@@ -64,6 +64,20 @@ def test_donut_values_legend_and_total(qtbot: QtBot) -> None:
     assert not donut.is_empty
 
 
+def test_the_donut_legend_stays_inside_its_panel_in_the_smallest_window(qtbot: QtBot) -> None:
+    """At 1024 px the panel is 260 wide: the legend asked for more than QtCharts gives one
+    at the side and was drawn past the panel's edge, cut off there ("871 Not complia")."""
+    donut = shown(qtbot, StateDonutWidget("Compliance states"))
+    assert isinstance(donut, StateDonutWidget)
+    donut.set_data({"compliant": 3895, "noncompliant": 871, "inGracePeriod": 45, "unknown": 189})
+    for width in (440, 330, 260):  # a window made narrower too
+        donut.resize(width, 205)
+        qtbot.wait(20)
+        legend = donut.chart.legend()
+        assert legend.geometry().right() <= donut.chart.size().width(), width
+    assert donut.chart.legend().showToolTips()  # an entry cut short says itself whole
+
+
 def test_donut_reuses_its_series(qtbot: QtBot) -> None:
     donut = shown(qtbot, StateDonutWidget())
     assert isinstance(donut, StateDonutWidget)
