@@ -39,6 +39,7 @@ from ui import main as kiosk
 from ui.main import MainWindow
 from ui.ops import wait_for_writer
 from ui.tenant import connect_dialog
+from ui.tenant.connect_dialog import ConnectDialog
 from ui.tenant.sender import TenantSender
 
 IMPORT = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import"
@@ -239,6 +240,25 @@ def test_without_a_tenant_the_screen_says_why_sync_is_off(qtbot: QtBot, window: 
     assert "Queue" not in said and "Alt+C" not in said
 
 
+def connect_typed(window: MainWindow, graph: FakeGraph, tmp_path: Path) -> ConnectDialog:
+    """Ada opens Connect (Ctrl+8, Alt+C) and types the tenant, the client and the file that
+    holds the client secret; the keyboard is left in that file's field."""
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text(graph.tenant.client_secret + "\n", encoding="utf-8")
+    sign_in("ada", ADMIN_PIN)
+    ctrl(Key.Key_8)
+    alt(Key.Key_C)
+    wait_until(lambda: focus_name() == "tenantIdField")
+    dialog = window.tenant.dialog
+    assert dialog is not None
+    type_text(TENANT)
+    tab()
+    type_text(CLIENT)
+    tab_to("credentialFile")
+    type_text(str(secret_file))
+    return dialog
+
+
 def test_connecting_without_a_vault_asks_for_its_passphrase_there(
     qtbot: QtBot,
     window: MainWindow,
@@ -248,20 +268,8 @@ def test_connecting_without_a_vault_asks_for_its_passphrase_there(
 ) -> None:
     """No keyring and no vault yet: Connect said "Ask an admin to set it" to the admin."""
     monkeypatch.delenv(vault.PASSPHRASE_ENV)
-    secret_file = tmp_path / "secret.txt"
-    secret_file.write_text(graph.tenant.client_secret + "\n", encoding="utf-8")
-    sign_in("ada", ADMIN_PIN)
-    ctrl(Key.Key_8)
+    dialog = connect_typed(window, graph, tmp_path)
     screen = window.tenant
-    alt(Key.Key_C)
-    wait_until(lambda: focus_name() == "tenantIdField")
-    dialog = screen.dialog
-    assert dialog is not None
-    type_text(TENANT)
-    tab()
-    type_text(CLIENT)
-    tab_to("credentialFile")
-    type_text(str(secret_file))
     tab_to("cloud")
     press(Key.Key_End)  # Other hosts…: the local tenant
     tab()
@@ -304,19 +312,7 @@ def test_a_vault_that_cannot_open_is_explained_to_the_admin_who_can_open_it(
         lambda *_a, on_open, **_k: on_open() or True,
         raising=False,
     )
-    secret_file = tmp_path / "secret.txt"
-    secret_file.write_text(graph.tenant.client_secret + "\n", encoding="utf-8")
-    sign_in("ada", ADMIN_PIN)
-    ctrl(Key.Key_8)
-    alt(Key.Key_C)
-    wait_until(lambda: focus_name() == "tenantIdField")
-    dialog = window.tenant.dialog
-    assert dialog is not None
-    type_text(TENANT)
-    tab()
-    type_text(CLIENT)
-    tab_to("credentialFile")
-    type_text(str(secret_file))
+    dialog = connect_typed(window, graph, tmp_path)
     enter()
     qtbot.waitUntil(lambda: not dialog.busy and dialog.error.isVisible(), timeout=10_000)
     said = dialog.error.text()
