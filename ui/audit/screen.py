@@ -34,6 +34,7 @@ from ui.audit.entry_dialog import AuditEntryDialog
 from ui.changes import Change
 from ui.ops import failure_words, run_read
 from ui.widgets.flow_layout import FlowLayout, labelled
+from ui.widgets.focus import give_back_keyboard
 from ui.widgets.messages import notify
 from ui.widgets.note_label import NoteLabel
 from ui.widgets.progress import run_with_progress
@@ -273,9 +274,7 @@ class AuditScreen(QWidget):
     def _on_entry_dialog_finished(self) -> None:
         if not self.table.isVisible():  # closed under the lock: the PIN field keeps it
             return
-        # Not every platform gives the window back its activation when a dialog closes.
-        self.activateWindow()
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        give_back_keyboard(self.table)
 
     def _say(self, text: str) -> None:
         """Keep `text` under the count until the next verify or export."""
@@ -301,8 +300,7 @@ class AuditScreen(QWidget):
         # offscreen, gave it to nobody). Unless the person has gone elsewhere meanwhile.
         before, self._focus_before = self._focus_before, None
         if before is not None and allowed and QApplication.focusWidget() in (self.table, None):
-            self.window().activateWindow()
-            before.setFocus(Qt.FocusReason.OtherFocusReason)
+            give_back_keyboard(before)
 
     def _failed(self, title: str) -> Callable[[BaseException], None]:
         def failed(error: BaseException) -> None:

@@ -34,6 +34,7 @@ from app.security.secret import Secret
 from app.services import OperatorStatus, Store
 from ui import theme
 from ui.ops import Job, failure_words, run_op
+from ui.widgets.focus import give_back_keyboard
 from ui.widgets.form import set_state
 from ui.widgets.job_dialog import JobDialog
 from ui.widgets.messages import Present, confirm, open_now
@@ -323,9 +324,7 @@ class OperatorsPanel(QWidget):
         self._present(dialog)
 
     def _on_dialog_finished(self, _result: int) -> None:
-        # Back where the admin was; some platforms leave no window active after a dialog.
-        self.activateWindow()
-        self.table.setFocus()
+        give_back_keyboard(self.table)  # back where the admin was
 
     def _on_dialog_saved(self, name: str, verb: str) -> None:
         self.refresh(select=name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -35,6 +35,7 @@ from ui.settings.vault_row import VaultRow
 from ui.widgets.form import set_state
 from ui.widgets.messages import Present, open_now
 from ui.widgets.note_label import NoteLabel
+from ui.widgets.scrolling import follow_focus
 
 
 class SettingsScreen(QWidget):
@@ -112,8 +113,7 @@ class SettingsScreen(QWidget):
         layout.addWidget(self.notice)
         layout.addLayout(columns, 1)
 
-        for widget in (*self.form.editors.values(), self.save_button):
-            widget.installEventFilter(self)  # in view when an Alt letter gives it the keyboard
+        follow_focus(scroll)  # in view when an Alt letter gives a field the keyboard
         self.form.submitted.connect(self.save)
         self.save_button.clicked.connect(self.save)
         if (stored := self._stored()) is not None:
@@ -127,13 +127,6 @@ class SettingsScreen(QWidget):
             self.reload,
             load_when_shown=True,
         )
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        # The scroll area follows Tab, not a mnemonic's focus: a field below the fold took
-        # the keyboard unseen.
-        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget):
-            self.form_scroll.ensureWidgetVisible(watched)
-        return False
 
     @staticmethod
     def _section(text: str) -> QLabel:
@@ -244,7 +237,7 @@ class SettingsScreen(QWidget):
     def _go_to(self, key: str) -> None:
         """The keyboard on the field `key`, scrolled into view with its reason below it."""
         editor, reason = self.form.editors[key], self.form.errors[key]
-        editor.setFocus()  # scrolls it into view (`eventFilter`)
+        editor.setFocus()  # scrolls it into view (`follow_focus`)
         self.form_scroll.ensureWidgetVisible(reason)  # the reason below it too
         self.form_scroll.ensureWidgetVisible(editor)
 

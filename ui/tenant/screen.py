@@ -34,6 +34,7 @@ from ui.ops import failure_words, run_op
 from ui.tenant import words
 from ui.tenant.connect_dialog import ConnectDialog
 from ui.tenant.sender import TenantSender
+from ui.widgets.focus import give_back_keyboard
 from ui.widgets.messages import Present, confirm, open_now
 from ui.widgets.note_label import NoteLabel
 from ui.widgets.state import set_state
@@ -402,8 +403,7 @@ class TenantScreen(QWidget):
             return
 
         def drop() -> None:
-            self.activateWindow()  # back from the question (some platforms leave none active)
-            self.parked.setFocus()
+            give_back_keyboard(self.parked)  # back from the question
 
             def job(store: Store, actor: Actor) -> int:
                 return services.drop_parked(store, ids, actor=actor)
@@ -500,8 +500,7 @@ class TenantScreen(QWidget):
 
     def _on_dialog_finished(self, _result: int) -> None:
         self.dialog = None
-        self.activateWindow()
-        self.connect_button.setFocus()
+        give_back_keyboard(self.connect_button)
 
     def _say(self, text: str, *, error: bool) -> None:
         self.message.setText(text)

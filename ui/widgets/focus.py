@@ -30,3 +30,11 @@ def focus_first(container: QWidget) -> bool:
         return False
     target.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
     return True
+
+
+def give_back_keyboard(widget: QWidget) -> None:
+    """The keyboard back to `widget` once a dialog over it closes. Its window is activated
+    first: not every platform gives a window back its activation when a dialog closes (the
+    offscreen one gives it to none), and a key pressed then would go nowhere."""
+    widget.window().activateWindow()
+    widget.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)

@@ -32,6 +32,7 @@ from app.security.secret import Secret
 from app.services import PASSPHRASE_MIN, Store, VaultState
 from ui.navigation import shortcut
 from ui.ops import run_op
+from ui.widgets.focus import give_back_keyboard
 from ui.widgets.form import set_state
 from ui.widgets.job_dialog import JobDialog
 from ui.widgets.messages import Present, open_now
@@ -65,11 +66,11 @@ def ensure_vault_open(
     before = QApplication.focusWidget()
 
     def back_to_work(_result: int) -> None:
-        # Focus goes back where the person was before `on_open` goes on from there; some
-        # platforms leave no window active after a dialog closes.
-        parent.activateWindow()
+        # Focus goes back where the person was before `on_open` goes on from there.
         if before is not None and isValid(before) and before.isVisible():
-            before.setFocus()
+            give_back_keyboard(before)
+        else:
+            parent.activateWindow()
 
     dialog.finished.connect(back_to_work)
     dialog.opened.connect(on_open)
